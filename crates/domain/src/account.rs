@@ -1,0 +1,46 @@
+//! Accounts: the customer records handoffs are about.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Timestamp;
+use crate::id::AccountId;
+use crate::money::Money;
+
+/// Whether the customer is still a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    /// A live customer.
+    Active,
+    /// The customer churned.
+    Churned,
+}
+
+impl AccountStatus {
+    /// The status's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Churned => "churned",
+        }
+    }
+}
+
+/// A customer record, as projected from its events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The CRM's id.
+    pub id: AccountId,
+    /// The customer's name.
+    pub name: String,
+    /// Annual recurring revenue.
+    pub arr: Money,
+    /// Free-form segment, e.g. `mid-market`.
+    pub segment: Option<String>,
+    /// Active or churned.
+    pub status: AccountStatus,
+    /// When it last churned.
+    pub churned_at: Option<Timestamp>,
+    /// Events applied so far (optimistic concurrency).
+    pub stream_version: u64,
+}

@@ -1,0 +1,363 @@
+//! Contracts: one handoff type each, with the fields the receiving team
+//! requires. A contract is versioned: a published version never changes, a
+//! handoff stays bound to the version it was created under, and only the
+//! receiving team's leads (or an org admin) publish a new one.
+
+pub mod seed;
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Timestamp;
+use crate::error::DomainError;
+use crate::event::Event;
+use crate::field::{FieldDef, FieldType, Owner};
+use crate::id::{ContractKey, FieldKey, TeamKey};
+use crate::org::Actor;
+
+/// Whether incomplete submissions are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Record every submission with its score: how the leak audit measures
+    /// today's reality before gating.
+    #[default]
+    Observe,
+    /// Refuse submissions that score below 100.
+    Gated,
+}
+
+impl Mode {
+    /// The mode's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Observe => "observe",
+            Self::Gated => "gated",
+        }
+    }
+
+    /// Parses `observe` or `gated`.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        match raw {
+            "observe" => Ok(Self::Observe),
+            "gated" => Ok(Self::Gated),
+            _ => Err(DomainError::value(
+                "mode",
+                format!("'{raw}' is neither 'observe' nor 'gated'"),
+            )),
+        }
+    }
+}
+
+/// What acceptance opens for the systems downstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gate {
+    /// The deal counts as Closed-Won for comp only once accepted.
+    Commission,
+    /// The CRM may progress the pipeline stage.
+    Stage,
+    /// A task enters the receiving team's queue.
+    Queue,
+}
+
+/// Guidance shown to people filling and auditing the contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guidance {
+    /// How context leaks at this edge when nothing is enforced.
+    pub leak_mode: String,
+    /// What the contract changes.
+    pub fix: String,
+    /// The audit a person can run to see whether the handoff works.
+    pub concrete_test: String,
+}
+
+/// Time limits of a contract, in hours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slas {
+    /// From first submission to acceptance.
+    pub acceptance_hours: u32,
+    /// From acceptance to the receiver's acknowledgment (follow-through only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack_hours: Option<u32>,
+}
+
+/// The default reasons a receiver may give for a rejection.
+pub const DEFAULT_REASON_CODES: &[&str] = &[
+    "missing_context",
+    "not_qualified",
+    "wrong_team",
+    "duplicate",
+    "other",
+];
+
+/// One version of a contract: immutable once published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractDef {
+    /// The contract's key, stable across versions.
+    pub key: ContractKey,
+    /// A human title.
+    pub title: String,
+    /// The team that fills the handoff.
+    pub sending_team: TeamKey,
+    /// The teams that may receive it; the first is the default.
+    pub receiving_teams: Vec<TeamKey>,
+    /// What acceptance opens.
+    pub gate: Gate,
+    /// Leak mode, fix and concrete test.
+    pub guidance: Guidance,
+    /// The fields, in the order people fill them.
+    pub fields: Vec<FieldDef>,
+    /// Codes a rejection may carry.
+    pub reason_codes: Vec<String>,
+    /// Time limits.
+    pub slas: Slas,
+    /// Whether acceptance starts follow-through (ack, echoes, resolution,
+    /// close-the-loop).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub follow_through: bool,
+    /// Questions named people answer independently; differing answers are
+    /// flagged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attestation_questions: Vec<String>,
+}
+
+impl ContractDef {
+    /// The field with this key.
+    pub fn field(&self, key: &str) -> Option<&FieldDef> {
+        self.fields.iter().find(|f| f.key.as_str() == key)
+    }
+
+    /// The field with this key, or an error naming it and the contract.
+    pub fn known_field(&self, key: &str) -> Result<&FieldDef, DomainError> {
+        self.field(key).ok_or_else(|| DomainError::UnknownField {
+            contract: self.key.to_string(),
+            field: key.to_string(),
+        })
+    }
+
+    /// Mandatory fields the sender fills: what the score counts.
+    pub fn scored_fields(&self) -> impl Iterator<Item = &FieldDef> {
+        self.fields
+            .iter()
+            .filter(|f| f.required && f.owner == Owner::Sender)
+    }
+
+    /// Mandatory fields the receiver fills at acceptance.
+    pub fn receiver_fields(&self) -> impl Iterator<Item = &FieldDef> {
+        self.fields
+            .iter()
+            .filter(|f| f.required && f.owner == Owner::Receiver)
+    }
+
+    /// Whether `team` may receive this contract's handoffs.
+    pub fn receives(&self, team: &TeamKey) -> bool {
+        self.receiving_teams.contains(team)
+    }
+
+    /// Checks the definition is coherent, naming the first problem found.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let bad = |why: String| Err(DomainError::value(format!("contract '{}'", self.key), why));
+        if self.title.trim().is_empty() {
+            return bad("the title is empty".into());
+        }
+        if self.receiving_teams.is_empty() {
+            return bad("no receiving team".into());
+        }
+        if self.receiving_teams.contains(&self.sending_team) {
+            return bad("the sending team cannot also receive".into());
+        }
+        let mut seen = BTreeSet::new();
+        for f in &self.fields {
+            if !seen.insert(f.key.as_str()) {
+                return bad(format!("field '{}' appears twice", f.key));
+            }
+            if f.label.trim().is_empty() {
+                return bad(format!("field '{}' has no label", f.key));
+            }
+            if f.min_len.is_some() && !f.kind.is_textual() {
+                return bad(format!(
+                    "field '{}' is {} and cannot have a minimum length",
+                    f.key,
+                    f.kind.name()
+                ));
+            }
+            if let FieldType::Enum { options } | FieldType::MultiEnum { options } = &f.kind
+                && options.is_empty()
+            {
+                return bad(format!("field '{}' has no options", f.key));
+            }
+            if f.carried_from
+                .as_ref()
+                .is_some_and(|c| c.contract == self.key)
+            {
+                return bad(format!(
+                    "field '{}' cannot be carried from its own contract",
+                    f.key
+                ));
+            }
+        }
+        if self.reason_codes.is_empty() {
+            return bad("no rejection reason codes".into());
+        }
+        if self.slas.acceptance_hours == 0 {
+            return bad("the acceptance SLA must be at least one hour".into());
+        }
+        Ok(())
+    }
+}
+
+/// A contract's current state, projected from its events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contract {
+    /// The key.
+    pub key: ContractKey,
+    /// The latest published version.
+    pub current_version: u32,
+    /// Observe or gated.
+    pub mode: Mode,
+    /// The definition of the current version.
+    pub current: ContractDef,
+    /// Events applied so far (optimistic concurrency).
+    pub stream_version: u64,
+}
+
+/// May `actor` hold the pen on a contract received by these teams?
+fn holds_pen(actor: &Actor, def: &ContractDef) -> bool {
+    actor.admin || def.receiving_teams.iter().any(|t| actor.leads(t))
+}
+
+impl Contract {
+    /// Decides the first publication of a contract (by an admin, or by the
+    /// receiving team's lead).
+    pub fn create(
+        actor: Option<&Actor>,
+        def: ContractDef,
+        at: Timestamp,
+    ) -> Result<Event, DomainError> {
+        def.validate()?;
+        if let Some(actor) = actor
+            && !holds_pen(actor, &def)
+        {
+            return Err(DomainError::Forbidden(format!(
+                "only a lead of the receiving team or an admin may publish '{}'",
+                def.key
+            )));
+        }
+        Ok(Event::ContractPublished {
+            contract: def.key.clone(),
+            version: 1,
+            definition: Box::new(def),
+            by: actor.map(|a| a.email.clone()),
+            at,
+        })
+    }
+
+    /// Decides the publication of a new version.
+    pub fn publish(
+        &self,
+        actor: &Actor,
+        def: ContractDef,
+        at: Timestamp,
+    ) -> Result<Event, DomainError> {
+        if def.key != self.key {
+            return Err(DomainError::Rule(format!(
+                "a version of '{}' cannot be published under the key '{}'",
+                self.key, def.key
+            )));
+        }
+        def.validate()?;
+        // The pen belongs to whoever receives today; an admin may move it.
+        if !holds_pen(actor, &self.current) {
+            return Err(DomainError::Forbidden(format!(
+                "only a lead of the receiving team or an admin may publish '{}'",
+                self.key
+            )));
+        }
+        if def == self.current {
+            return Err(DomainError::Rule(format!(
+                "version {} of '{}' already says exactly this",
+                self.current_version, self.key
+            )));
+        }
+        Ok(Event::ContractPublished {
+            contract: self.key.clone(),
+            version: self.current_version + 1,
+            definition: Box::new(def),
+            by: Some(actor.email.clone()),
+            at,
+        })
+    }
+
+    /// Decides a switch between observe and gated.
+    pub fn set_mode(&self, actor: &Actor, mode: Mode, at: Timestamp) -> Result<Event, DomainError> {
+        if !holds_pen(actor, &self.current) {
+            return Err(DomainError::Forbidden(format!(
+                "only a lead of the receiving team or an admin may change the mode of '{}'",
+                self.key
+            )));
+        }
+        if mode == self.mode {
+            return Err(DomainError::Rule(format!(
+                "'{}' is already in {} mode",
+                self.key,
+                mode.as_str()
+            )));
+        }
+        Ok(Event::ModeChanged {
+            contract: self.key.clone(),
+            mode,
+            by: Some(actor.email.clone()),
+            at,
+        })
+    }
+
+    /// Folds one of the contract's events into its state.
+    pub fn apply(state: Option<Self>, event: &Event) -> Option<Self> {
+        match (state, event) {
+            (
+                None,
+                Event::ContractPublished {
+                    contract,
+                    version,
+                    definition,
+                    ..
+                },
+            ) => Some(Self {
+                key: contract.clone(),
+                current_version: *version,
+                mode: Mode::Observe,
+                current: (**definition).clone(),
+                stream_version: 1,
+            }),
+            (
+                Some(mut c),
+                Event::ContractPublished {
+                    version,
+                    definition,
+                    ..
+                },
+            ) => {
+                c.current_version = *version;
+                c.current = (**definition).clone();
+                c.stream_version += 1;
+                Some(c)
+            }
+            (Some(mut c), Event::ModeChanged { mode, .. }) => {
+                c.mode = *mode;
+                c.stream_version += 1;
+                Some(c)
+            }
+            (state, _) => state,
+        }
+    }
+}
+
+/// A reference to a field of a contract, for messages.
+pub fn field_list(keys: &[FieldKey]) -> Vec<String> {
+    keys.iter().map(ToString::to_string).collect()
+}

@@ -1,0 +1,530 @@
+//! Events: every change in Baton is one of these, appended to the log with its
+//! actor and time. Current state is a fold of them. The serialized form is the
+//! JSON Lines history format of SPEC §9, so the log, the export and the import
+//! speak one language.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Timestamp;
+use crate::contract::{ContractDef, Mode};
+use crate::handoff::Attachment;
+use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, OrgId, TeamKey};
+use crate::money::Money;
+use crate::org::Role;
+
+/// Field values keyed by field key; sorted, so serialization is canonical.
+pub type Values = BTreeMap<FieldKey, Value>;
+
+/// One change. The `type` tag names the kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    /// An org was created.
+    OrgCreated {
+        /// Its id.
+        org: OrgId,
+        /// Its display name.
+        name: String,
+        /// When.
+        at: Timestamp,
+    },
+    /// A team was created.
+    TeamCreated {
+        /// Its key.
+        team: TeamKey,
+        /// Its display name.
+        name: String,
+        /// When.
+        at: Timestamp,
+    },
+    /// A user was created.
+    UserCreated {
+        /// Their email.
+        email: Email,
+        /// Their name.
+        name: String,
+        /// Whether they administer the org.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        admin: bool,
+        /// Who created them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Email>,
+        /// When.
+        at: Timestamp,
+    },
+    /// A user joined a team (or changed role in it).
+    MemberAdded {
+        /// The user.
+        email: Email,
+        /// The team.
+        team: TeamKey,
+        /// Their role in it.
+        role: Role,
+        /// Who added them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Email>,
+        /// When.
+        at: Timestamp,
+    },
+    /// A contract version was published.
+    ContractPublished {
+        /// The contract.
+        contract: ContractKey,
+        /// The new version number.
+        version: u32,
+        /// The whole definition, immutable from now on.
+        definition: Box<ContractDef>,
+        /// Who published it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Email>,
+        /// When.
+        at: Timestamp,
+    },
+    /// A contract switched between observe and gated.
+    ModeChanged {
+        /// The contract.
+        contract: ContractKey,
+        /// The new mode.
+        mode: Mode,
+        /// Who switched it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Email>,
+        /// When.
+        at: Timestamp,
+    },
+    /// An account was created or its record changed.
+    Account {
+        /// The CRM's id.
+        id: AccountId,
+        /// Name.
+        name: String,
+        /// ARR.
+        arr: Money,
+        /// Segment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        segment: Option<String>,
+        /// When (history lines may omit it; the import then stamps it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<Timestamp>,
+    },
+    /// A sender started a handoff.
+    DraftCreated {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Its contract.
+        contract: ContractKey,
+        /// The contract version it is bound to.
+        version: u32,
+        /// The account.
+        account: AccountId,
+        /// The team it goes to.
+        to: TeamKey,
+        /// The sender.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// Initial values (including carried ones).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        values: Values,
+        /// Fields prefilled from an earlier handoff.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        carried: Vec<FieldKey>,
+        /// Context attached.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
+    },
+    /// The sender changed values or attachments of a draft or rejected handoff.
+    Edited {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// Values merged over the current ones (null clears).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        values: Values,
+        /// Attachments added.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
+    },
+    /// The sender submitted (or resubmitted) the handoff.
+    Submitted {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Its contract (required on a history handoff's first line).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contract: Option<ContractKey>,
+        /// The account (required on a history handoff's first line).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<AccountId>,
+        /// The contract version (filled in by Baton).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<u32>,
+        /// The receiving team (filled in by Baton).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<TeamKey>,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// Values merged over the earlier ones.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        values: Values,
+        /// The submission's score (computed by Baton).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        score: Option<u8>,
+    },
+    /// The receiver sent it back for rework.
+    Rejected {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// A reason code from the contract's list.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+        /// What was wrong, in words.
+        #[serde(default)]
+        reason: String,
+        /// The deficient fields.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        fields: Vec<FieldKey>,
+    },
+    /// The receiver accepted: the gate opens.
+    Accepted {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// Receiver-owned values (e.g. `ack_eta`).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        values: Values,
+    },
+    /// The sender withdrew it.
+    Withdrawn {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+    },
+    /// The receiver acknowledged (or revised) the ETA.
+    Acknowledged {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// The promised resolution time.
+        eta: Timestamp,
+    },
+    /// A status echo from the receiver.
+    Echo {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// The status.
+        note: String,
+    },
+    /// The receiver resolved the issue.
+    Resolved {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// The resolution.
+        note: String,
+    },
+    /// The communication owner closed the loop with the customer.
+    LoopClosed {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// What the customer was told.
+        note: String,
+    },
+    /// Someone answered an attestation question.
+    Attested {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// The question.
+        question: String,
+        /// Their answer.
+        answer: String,
+    },
+    /// The customer was asked something a previous team already answered.
+    Rediscovery {
+        /// The account.
+        account: AccountId,
+        /// The handoff it counts against, if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handoff: Option<HandoffId>,
+        /// The field re-asked, if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<FieldKey>,
+        /// What happened.
+        #[serde(default)]
+        note: String,
+        /// Who reported it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Email>,
+        /// When.
+        at: Timestamp,
+    },
+    /// An NPS response.
+    Nps {
+        /// The account.
+        account: AccountId,
+        /// 0–10.
+        score: u8,
+        /// When.
+        at: Timestamp,
+    },
+    /// The account churned.
+    Churn {
+        /// The account.
+        account: AccountId,
+        /// When.
+        at: Timestamp,
+        /// ARR lost.
+        arr_lost: Money,
+    },
+}
+
+impl Event {
+    /// The `type` tag.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::OrgCreated { .. } => "org_created",
+            Self::TeamCreated { .. } => "team_created",
+            Self::UserCreated { .. } => "user_created",
+            Self::MemberAdded { .. } => "member_added",
+            Self::ContractPublished { .. } => "contract_published",
+            Self::ModeChanged { .. } => "mode_changed",
+            Self::Account { .. } => "account",
+            Self::DraftCreated { .. } => "draft_created",
+            Self::Edited { .. } => "edited",
+            Self::Submitted { .. } => "submitted",
+            Self::Rejected { .. } => "rejected",
+            Self::Accepted { .. } => "accepted",
+            Self::Withdrawn { .. } => "withdrawn",
+            Self::Acknowledged { .. } => "acknowledged",
+            Self::Echo { .. } => "echo",
+            Self::Resolved { .. } => "resolved",
+            Self::LoopClosed { .. } => "loop_closed",
+            Self::Attested { .. } => "attested",
+            Self::Rediscovery { .. } => "rediscovery",
+            Self::Nps { .. } => "nps",
+            Self::Churn { .. } => "churn",
+        }
+    }
+
+    /// The business time: when it happened.
+    pub fn at(&self) -> Option<Timestamp> {
+        match self {
+            Self::Account { at, .. } => *at,
+            Self::OrgCreated { at, .. }
+            | Self::TeamCreated { at, .. }
+            | Self::UserCreated { at, .. }
+            | Self::MemberAdded { at, .. }
+            | Self::ContractPublished { at, .. }
+            | Self::ModeChanged { at, .. }
+            | Self::DraftCreated { at, .. }
+            | Self::Edited { at, .. }
+            | Self::Submitted { at, .. }
+            | Self::Rejected { at, .. }
+            | Self::Accepted { at, .. }
+            | Self::Withdrawn { at, .. }
+            | Self::Acknowledged { at, .. }
+            | Self::Echo { at, .. }
+            | Self::Resolved { at, .. }
+            | Self::LoopClosed { at, .. }
+            | Self::Attested { at, .. }
+            | Self::Rediscovery { at, .. }
+            | Self::Nps { at, .. }
+            | Self::Churn { at, .. } => Some(*at),
+        }
+    }
+
+    /// Who did it, when a person did.
+    pub fn actor(&self) -> Option<&Email> {
+        match self {
+            Self::UserCreated { by, .. }
+            | Self::MemberAdded { by, .. }
+            | Self::ContractPublished { by, .. }
+            | Self::ModeChanged { by, .. }
+            | Self::Rediscovery { by, .. } => by.as_ref(),
+            Self::DraftCreated { by, .. }
+            | Self::Edited { by, .. }
+            | Self::Submitted { by, .. }
+            | Self::Rejected { by, .. }
+            | Self::Accepted { by, .. }
+            | Self::Withdrawn { by, .. }
+            | Self::Acknowledged { by, .. }
+            | Self::Echo { by, .. }
+            | Self::Resolved { by, .. }
+            | Self::LoopClosed { by, .. }
+            | Self::Attested { by, .. } => Some(by),
+            Self::OrgCreated { .. }
+            | Self::TeamCreated { .. }
+            | Self::Account { .. }
+            | Self::Nps { .. }
+            | Self::Churn { .. } => None,
+        }
+    }
+
+    /// The stream (aggregate) the event belongs to: its optimistic-concurrency
+    /// unit and the projection it changes.
+    pub fn stream(&self) -> Stream {
+        match self {
+            Self::OrgCreated { .. }
+            | Self::TeamCreated { .. }
+            | Self::UserCreated { .. }
+            | Self::MemberAdded { .. } => Stream::Org,
+            Self::ContractPublished { contract, .. } | Self::ModeChanged { contract, .. } => {
+                Stream::Contract(contract.clone())
+            }
+            Self::Account { id: account, .. }
+            | Self::Rediscovery { account, .. }
+            | Self::Nps { account, .. }
+            | Self::Churn { account, .. } => Stream::Account(account.clone()),
+            Self::DraftCreated { handoff, .. }
+            | Self::Edited { handoff, .. }
+            | Self::Submitted { handoff, .. }
+            | Self::Rejected { handoff, .. }
+            | Self::Accepted { handoff, .. }
+            | Self::Withdrawn { handoff, .. }
+            | Self::Acknowledged { handoff, .. }
+            | Self::Echo { handoff, .. }
+            | Self::Resolved { handoff, .. }
+            | Self::LoopClosed { handoff, .. }
+            | Self::Attested { handoff, .. } => Stream::Handoff(handoff.clone()),
+        }
+    }
+}
+
+/// The aggregate an event belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stream {
+    /// The org itself: teams, users, memberships.
+    Org,
+    /// One contract.
+    Contract(ContractKey),
+    /// One account and its signals.
+    Account(AccountId),
+    /// One handoff.
+    Handoff(HandoffId),
+}
+
+impl std::fmt::Display for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Org => f.write_str("org"),
+            Self::Contract(k) => write!(f, "contract/{k}"),
+            Self::Account(a) => write!(f, "account/{a}"),
+            Self::Handoff(h) => write!(f, "handoff/{h}"),
+        }
+    }
+}
+
+/// How an event entered Baton.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// The command line.
+    Cli,
+    /// The HTTP API.
+    Api,
+    /// The web UI.
+    Ui,
+    /// An inbound CRM event.
+    Crm,
+    /// History import: recorded as it happened, without the live gate.
+    Import,
+}
+
+impl Via {
+    /// The name as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cli => "cli",
+            Self::Api => "api",
+            Self::Ui => "ui",
+            Self::Crm => "crm",
+            Self::Import => "import",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Cli, Self::Api, Self::Ui, Self::Crm, Self::Import]
+            .into_iter()
+            .find(|v| v.as_str() == raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_lines_of_the_spec_parse() {
+        let lines = [
+            r#"{"type":"account","id":"A-1","name":"Northwind","arr":{"minor":4800000,"currency":"USD"},"segment":"mid-market"}"#,
+            r#"{"type":"submitted","handoff":"H-1","contract":"ae-to-onboarding","account":"A-1","by":"ae1@acme.test","at":"2026-10-01T09:00:00Z","values":{"economic_buyer":"x"}}"#,
+            r#"{"type":"rejected","handoff":"H-1","by":"onb1@acme.test","at":"2026-10-02T09:00:00Z","code":"missing_context","reason":"no champion map","fields":["champion_map"]}"#,
+            r#"{"type":"accepted","handoff":"H-1","by":"onb1@acme.test","at":"2026-10-03T09:00:00Z"}"#,
+            r#"{"type":"withdrawn","handoff":"H-1","by":"onb1@acme.test","at":"2026-10-03T09:00:00Z"}"#,
+            r#"{"type":"rediscovery","account":"A-1","handoff":"H-1","field":"success_criteria","at":"2026-10-20T09:00:00Z","note":"asked for goals again"}"#,
+            r#"{"type":"nps","account":"A-1","score":9,"at":"2026-10-10T09:00:00Z"}"#,
+            r#"{"type":"churn","account":"A-1","at":"2026-11-20T00:00:00Z","arr_lost":{"minor":4800000,"currency":"USD"}}"#,
+        ];
+        for line in lines {
+            let e: Event = serde_json::from_str(line).unwrap_or_else(|err| panic!("{line}: {err}"));
+            let again: Event = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+            assert_eq!(e, again);
+        }
+    }
+
+    #[test]
+    fn unknown_members_are_refused() {
+        let line = r#"{"type":"nps","account":"A-1","score":9,"at":"2026-10-10T09:00:00Z","colour":"red"}"#;
+        let err = serde_json::from_str::<Event>(line).unwrap_err().to_string();
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn serialization_starts_with_the_type() {
+        let e = Event::Nps {
+            account: AccountId::parse("A-1").unwrap(),
+            score: 9,
+            at: "2026-10-10T09:00:00Z".parse().unwrap(),
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"type":"nps","account":"A-1","score":9,"at":"2026-10-10T09:00:00Z"}"#
+        );
+    }
+}

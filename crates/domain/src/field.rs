@@ -1,0 +1,672 @@
+//! Contract fields: their types, who owns them, and when a value counts as
+//! filled. Every type has a JSON form (what the API stores) and a text form
+//! (what a CSV cell holds); [`FieldDef::normalize`] accepts either and returns
+//! the JSON form, so a stored value is always in one canonical shape.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::error::DomainError;
+use crate::id::{ContractKey, FieldKey};
+use crate::money::Money;
+
+/// The type of a field's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FieldType {
+    /// One line of text.
+    Text,
+    /// Free text of any length.
+    LongText,
+    /// A finite number.
+    Number,
+    /// An amount with currency: `{"minor","currency"}` or `48000.00 USD`.
+    Money,
+    /// A calendar date, `2026-10-01`.
+    Date,
+    /// An instant, `2026-10-01T09:00:00Z`.
+    Datetime,
+    /// One of a fixed list of options.
+    Enum {
+        /// The allowed options.
+        options: Vec<String>,
+    },
+    /// Any number of a fixed list of options.
+    MultiEnum {
+        /// The allowed options.
+        options: Vec<String>,
+    },
+    /// An http(s) link.
+    Url,
+    /// Yes or no.
+    Bool,
+    /// A confidence from 0 to 100.
+    Confidence,
+    /// A person: `{"name","role","email"}` or `Name (role)`.
+    Person,
+    /// People with role and reaction/strength, one per line as text:
+    /// `Name (role): reaction`.
+    People,
+    /// A hypothesis with a confidence: `{"hypothesis","confidence"}` or
+    /// `text (80%)`.
+    Hypothesis,
+}
+
+impl FieldType {
+    /// The type's name as written in contract definitions.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::LongText => "long_text",
+            Self::Number => "number",
+            Self::Money => "money",
+            Self::Date => "date",
+            Self::Datetime => "datetime",
+            Self::Enum { .. } => "enum",
+            Self::MultiEnum { .. } => "multi_enum",
+            Self::Url => "url",
+            Self::Bool => "bool",
+            Self::Confidence => "confidence",
+            Self::Person => "person",
+            Self::People => "people",
+            Self::Hypothesis => "hypothesis",
+        }
+    }
+
+    /// Whether a minimum length makes sense: the type holds prose.
+    pub fn is_textual(&self) -> bool {
+        matches!(
+            self,
+            Self::Text | Self::LongText | Self::People | Self::Hypothesis | Self::Person
+        )
+    }
+}
+
+/// Which side of the handoff fills a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Owner {
+    /// The sending team fills it before submitting; it counts in the score.
+    #[default]
+    Sender,
+    /// The receiving team fills it when accepting; acceptance needs it.
+    Receiver,
+}
+
+/// Where a field's value is carried from: the same account's latest accepted
+/// handoff of another contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldRef {
+    /// The earlier contract.
+    pub contract: ContractKey,
+    /// The field in it.
+    pub field: FieldKey,
+}
+
+/// One field of a contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    /// The key, stable across versions.
+    pub key: FieldKey,
+    /// What people see.
+    pub label: String,
+    /// What a good answer contains.
+    #[serde(default)]
+    pub help: String,
+    /// The value's type.
+    pub kind: FieldType,
+    /// Whether the handoff needs it (counts in the score).
+    #[serde(default)]
+    pub required: bool,
+    /// Minimum length in characters of the text, so "n/a" cannot pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_len: Option<u32>,
+    /// Which side fills it.
+    #[serde(default)]
+    pub owner: Owner,
+    /// Prefilled from an earlier handoff of the same account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<FieldRef>,
+    /// Only the sending and receiving teams and admins may read it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+}
+
+/// Why a value does not count as filled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Unfilled {
+    /// No value at all.
+    Empty,
+    /// Text shorter than the field's minimum length.
+    TooShort {
+        /// Characters given.
+        len: usize,
+        /// Characters needed.
+        min: u32,
+    },
+    /// A placeholder such as "n/a" or "tbd".
+    Placeholder {
+        /// The placeholder, as typed.
+        text: String,
+    },
+    /// The field's own label typed back.
+    RepeatsLabel,
+}
+
+impl Unfilled {
+    /// A sentence for the person filling the form.
+    pub fn explain(&self) -> String {
+        match self {
+            Self::Empty => "no value".into(),
+            Self::TooShort { len, min } => {
+                format!("{len} characters; at least {min} are needed")
+            }
+            Self::Placeholder { text } => format!("'{text}' is a placeholder"),
+            Self::RepeatsLabel => "repeats the field's label".into(),
+        }
+    }
+}
+
+/// Placeholders that never satisfy a mandatory field, compared after
+/// lowercasing and dropping punctuation and spaces.
+const PLACEHOLDERS: &[&str] = &[
+    "", "na", "nan", "none", "null", "nil", "tbd", "tba", "tbc", "todo", "unknown", "unk", "idk",
+    "seenotes", "seeabove", "seebelow", "asabove", "same", "x", "xx", "xxx", "test", "pending",
+    "later", "notsure", "nothing", "nope", "no", "asdf", "qwerty",
+];
+
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl FieldDef {
+    fn invalid(&self, why: impl Into<String>) -> DomainError {
+        DomainError::value(format!("field '{}'", self.key), why)
+    }
+
+    /// Turns a value given in JSON or text form into the canonical JSON form.
+    /// `Ok(None)` means "no value" (null, empty text, empty list).
+    pub fn normalize(&self, raw: &Value) -> Result<Option<Value>, DomainError> {
+        if raw.is_null() {
+            return Ok(None);
+        }
+        if let Value::String(s) = raw
+            && s.trim().is_empty()
+        {
+            return Ok(None);
+        }
+        let v = match &self.kind {
+            FieldType::Text | FieldType::LongText => match raw {
+                Value::String(s) => Value::String(s.trim().to_string()),
+                _ => return Err(self.invalid(format!("expected text, got {}", kind_of(raw)))),
+            },
+            FieldType::Number => match raw {
+                Value::Number(_) => raw.clone(),
+                Value::String(s) => {
+                    let n: f64 = s
+                        .trim()
+                        .parse()
+                        .map_err(|_| self.invalid(format!("'{s}' is not a number")))?;
+                    number(n)
+                        .ok_or_else(|| self.invalid(format!("'{s}' is not a finite number")))?
+                }
+                _ => return Err(self.invalid(format!("expected a number, got {}", kind_of(raw)))),
+            },
+            FieldType::Money => {
+                let m: Money = match raw {
+                    Value::String(s) => {
+                        Money::parse_text(s).map_err(|e| self.invalid(e.to_string()))?
+                    }
+                    _ => serde_json::from_value(raw.clone()).map_err(|e| {
+                        self.invalid(format!("expected {{\"minor\",\"currency\"}}: {e}"))
+                    })?,
+                };
+                json!({"minor": m.minor, "currency": m.currency.as_str()})
+            }
+            FieldType::Date => {
+                let s = raw
+                    .as_str()
+                    .ok_or_else(|| self.invalid("expected a date such as 2026-10-01"))?;
+                let d: jiff::civil::Date = s
+                    .trim()
+                    .parse()
+                    .map_err(|_| self.invalid(format!("'{s}' is not a date such as 2026-10-01")))?;
+                Value::String(d.to_string())
+            }
+            FieldType::Datetime => {
+                let s = raw
+                    .as_str()
+                    .ok_or_else(|| self.invalid("expected a time such as 2026-10-01T09:00:00Z"))?;
+                let t: jiff::Timestamp = s.trim().parse().map_err(|_| {
+                    self.invalid(format!("'{s}' is not a time such as 2026-10-01T09:00:00Z"))
+                })?;
+                Value::String(t.to_string())
+            }
+            FieldType::Enum { options } => {
+                let s = raw
+                    .as_str()
+                    .ok_or_else(|| self.invalid("expected one of the options as text"))?;
+                Value::String(pick_option(options, s).ok_or_else(|| {
+                    self.invalid(format!("'{s}' is not one of: {}", options.join(", ")))
+                })?)
+            }
+            FieldType::MultiEnum { options } => {
+                let items: Vec<String> = match raw {
+                    Value::String(s) => s.lines().map(str::to_string).collect(),
+                    Value::Array(a) => a
+                        .iter()
+                        .map(|v| {
+                            v.as_str()
+                                .map(str::to_string)
+                                .ok_or_else(|| self.invalid("expected a list of options"))
+                        })
+                        .collect::<Result<_, _>>()?,
+                    _ => return Err(self.invalid("expected a list of options")),
+                };
+                let mut picked = Vec::new();
+                for item in items.iter().filter(|i| !i.trim().is_empty()) {
+                    let o = pick_option(options, item).ok_or_else(|| {
+                        self.invalid(format!("'{item}' is not one of: {}", options.join(", ")))
+                    })?;
+                    if !picked.contains(&o) {
+                        picked.push(o);
+                    }
+                }
+                if picked.is_empty() {
+                    return Ok(None);
+                }
+                Value::Array(picked.into_iter().map(Value::String).collect())
+            }
+            FieldType::Url => {
+                let s = raw
+                    .as_str()
+                    .ok_or_else(|| self.invalid("expected a link"))?
+                    .trim();
+                let ok = (s.starts_with("https://") || s.starts_with("http://"))
+                    && s.len() > "https://".len()
+                    && !s.contains(char::is_whitespace);
+                if !ok {
+                    return Err(self.invalid(format!("'{s}' is not an http(s) link")));
+                }
+                Value::String(s.to_string())
+            }
+            FieldType::Bool => match raw {
+                Value::Bool(_) => raw.clone(),
+                Value::String(s) => match s.trim().to_lowercase().as_str() {
+                    "true" | "yes" | "y" | "1" => Value::Bool(true),
+                    "false" | "no" | "n" | "0" => Value::Bool(false),
+                    _ => return Err(self.invalid(format!("'{s}' is not yes/no"))),
+                },
+                _ => return Err(self.invalid("expected true or false")),
+            },
+            FieldType::Confidence => Value::from(self.confidence(raw)?),
+            FieldType::Person => match raw {
+                Value::String(s) => person_from_text(s, "email"),
+                Value::Object(o) => self.object(o, &["name", "role", "email"])?,
+                _ => return Err(self.invalid("expected a person, e.g. 'Dana Ortiz (CFO)'")),
+            },
+            FieldType::People => {
+                let items: Vec<Value> = match raw {
+                    Value::String(s) => s
+                        .lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(|l| person_from_text(l, "reaction"))
+                        .collect(),
+                    Value::Array(a) => a
+                        .iter()
+                        .map(|p| match p {
+                            Value::String(s) => Ok(person_from_text(s, "reaction")),
+                            Value::Object(o) => self.object(o, &["name", "role", "reaction"]),
+                            _ => Err(self.invalid("expected a list of people")),
+                        })
+                        .collect::<Result<_, _>>()?,
+                    _ => return Err(self.invalid("expected a list of people, one per line")),
+                };
+                if items.is_empty() {
+                    return Ok(None);
+                }
+                Value::Array(items)
+            }
+            FieldType::Hypothesis => match raw {
+                Value::String(s) => hypothesis_from_text(s),
+                Value::Object(o) => {
+                    let h = self.object(o, &["hypothesis", "confidence"])?;
+                    let mut h = h.as_object().cloned().unwrap_or_default();
+                    if let Some(c) = o.get("confidence") {
+                        h.insert("confidence".into(), Value::from(self.confidence(c)?));
+                    }
+                    Value::Object(h)
+                }
+                _ => {
+                    return Err(self.invalid("expected a hypothesis, e.g. 'new VP of Sales (70%)'"));
+                }
+            },
+        };
+        Ok(Some(v))
+    }
+
+    fn confidence(&self, raw: &Value) -> Result<u8, DomainError> {
+        let n = match raw {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().trim_end_matches('%').trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        match n {
+            Some(n) if (0.0..=100.0).contains(&n) && n.fract() == 0.0 => Ok(n as u8),
+            _ => Err(self.invalid(format!("{raw} is not a confidence from 0 to 100"))),
+        }
+    }
+
+    /// Keeps the known text members of an object, refusing unknown ones.
+    fn object(&self, o: &Map<String, Value>, allowed: &[&str]) -> Result<Value, DomainError> {
+        let mut out = Map::new();
+        for (k, v) in o {
+            if !allowed.contains(&k.as_str()) {
+                return Err(self.invalid(format!(
+                    "unknown member '{k}' (allowed: {})",
+                    allowed.join(", ")
+                )));
+            }
+            if k == "confidence" {
+                out.insert(k.clone(), v.clone());
+                continue;
+            }
+            match v {
+                Value::String(s) if !s.trim().is_empty() => {
+                    out.insert(k.clone(), Value::String(s.trim().to_string()));
+                }
+                Value::String(_) | Value::Null => {}
+                _ => return Err(self.invalid(format!("'{k}' must be text"))),
+            }
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// The text a reader sees for a stored value (also the CSV text form).
+    pub fn text_of(value: &Value) -> String {
+        match value {
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items
+                .iter()
+                .map(Self::text_of)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Value::Object(o) => {
+                if let Some(h) = o.get("hypothesis") {
+                    let c = o
+                        .get("confidence")
+                        .map(|c| format!(" ({c}%)"))
+                        .unwrap_or_default();
+                    return format!("{}{c}", Self::text_of(h));
+                }
+                if let (Some(m), Some(c)) =
+                    (o.get("minor").and_then(Value::as_i64), o.get("currency"))
+                {
+                    if let Ok(money) =
+                        serde_json::from_value::<Money>(json!({"minor": m, "currency": c}))
+                    {
+                        return money.to_string();
+                    }
+                }
+                let name = o.get("name").map(Self::text_of).unwrap_or_default();
+                let role = o
+                    .get("role")
+                    .map(|r| format!(" ({})", Self::text_of(r)))
+                    .unwrap_or_default();
+                let extra = o
+                    .get("reaction")
+                    .map(|r| format!(": {}", Self::text_of(r)))
+                    .or_else(|| o.get("email").map(|e| format!(" <{}>", Self::text_of(e))))
+                    .unwrap_or_default();
+                format!("{name}{role}{extra}")
+            }
+            Value::Null => String::new(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The prose a minimum length and the filler rules judge.
+    fn prose(value: &Value) -> String {
+        match value {
+            Value::Object(o) if o.contains_key("hypothesis") => {
+                o.get("hypothesis").map(Self::text_of).unwrap_or_default()
+            }
+            Value::Object(o) if o.contains_key("name") => {
+                o.get("name").map(Self::text_of).unwrap_or_default()
+            }
+            other => Self::text_of(other),
+        }
+    }
+
+    /// Whether a (normalized) value counts as filled, and if not, why.
+    pub fn assess(&self, value: Option<&Value>) -> Result<(), Unfilled> {
+        let Some(value) = value else {
+            return Err(Unfilled::Empty);
+        };
+        if !self.kind.is_textual() {
+            return Ok(());
+        }
+        let prose = Self::prose(value);
+        let squashed = squash(&prose);
+        if PLACEHOLDERS.contains(&squashed.as_str())
+            || squashed
+                .chars()
+                .all(|c| c == squashed.chars().next().unwrap_or('x'))
+                && squashed.len() < 6
+        {
+            return Err(Unfilled::Placeholder {
+                text: prose.trim().to_string(),
+            });
+        }
+        if squashed == squash(&self.label) {
+            return Err(Unfilled::RepeatsLabel);
+        }
+        if let Some(min) = self.min_len {
+            let len = prose.trim().chars().count();
+            if len < min as usize {
+                return Err(Unfilled::TooShort { len, min });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn number(n: f64) -> Option<Value> {
+    if !n.is_finite() {
+        return None;
+    }
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        return Some(Value::from(n as i64));
+    }
+    serde_json::Number::from_f64(n).map(Value::Number)
+}
+
+fn pick_option(options: &[String], given: &str) -> Option<String> {
+    let given = squash(given);
+    options.iter().find(|o| squash(o) == given).cloned()
+}
+
+/// `Name (role)` then, after `extra_sep`, the rest: `: reaction` for people,
+/// `<email>` for a person.
+fn person_from_text(text: &str, extra_key: &str) -> Value {
+    let text = text.trim();
+    let mut out = Map::new();
+    let (head, extra) = if extra_key == "email" {
+        match (text.find('<'), text.rfind('>')) {
+            (Some(l), Some(r)) if l < r => (text[..l].trim(), Some(text[l + 1..r].trim())),
+            _ => (text, None),
+        }
+    } else {
+        match text.split_once(':') {
+            Some((h, r)) => (h.trim(), Some(r.trim())),
+            None => (text, None),
+        }
+    };
+    let (name, role) = match (head.find('('), head.rfind(')')) {
+        (Some(l), Some(r)) if l < r && r == head.len() - 1 => {
+            (head[..l].trim(), Some(head[l + 1..r].trim()))
+        }
+        _ => (head, None),
+    };
+    out.insert("name".into(), Value::String(name.to_string()));
+    if let Some(role) = role.filter(|r| !r.is_empty()) {
+        out.insert("role".into(), Value::String(role.to_string()));
+    }
+    if let Some(extra) = extra.filter(|e| !e.is_empty()) {
+        out.insert(extra_key.into(), Value::String(extra.to_string()));
+    }
+    Value::Object(out)
+}
+
+/// `text (80%)`: the trailing percentage in parentheses is the confidence.
+fn hypothesis_from_text(text: &str) -> Value {
+    let text = text.trim();
+    if let (Some(l), true) = (text.rfind('('), text.ends_with("%)")) {
+        let inner = &text[l + 1..text.len() - 2];
+        if let Ok(c) = inner.trim().parse::<u8>()
+            && c <= 100
+        {
+            return json!({"hypothesis": text[..l].trim(), "confidence": c});
+        }
+    }
+    json!({"hypothesis": text})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(kind: FieldType) -> FieldDef {
+        FieldDef {
+            key: FieldKey::parse("f").unwrap(),
+            label: "Economic buyer".into(),
+            help: String::new(),
+            kind,
+            required: true,
+            min_len: Some(10),
+            owner: Owner::Sender,
+            carried_from: None,
+            sensitive: false,
+        }
+    }
+
+    #[test]
+    fn text_forms_and_json_forms_normalize_to_the_same_value() {
+        let p = field(FieldType::Person);
+        assert_eq!(
+            p.normalize(&json!("Dana Ortiz (CFO)")).unwrap(),
+            p.normalize(&json!({"name": "Dana Ortiz", "role": "CFO"}))
+                .unwrap()
+        );
+        let h = field(FieldType::Hypothesis);
+        assert_eq!(
+            h.normalize(&json!("New VP of Sales hired (80%)")).unwrap(),
+            Some(json!({"hypothesis": "New VP of Sales hired", "confidence": 80}))
+        );
+        let m = field(FieldType::Money);
+        assert_eq!(
+            m.normalize(&json!("250000 USD")).unwrap(),
+            Some(json!({"minor": 25_000_000, "currency": "USD"}))
+        );
+        let c = field(FieldType::Confidence);
+        assert_eq!(c.normalize(&json!("80%")).unwrap(), Some(json!(80)));
+        assert!(c.normalize(&json!(101)).is_err());
+        let d = field(FieldType::Date);
+        assert_eq!(
+            d.normalize(&json!("2026-10-01")).unwrap(),
+            Some(json!("2026-10-01"))
+        );
+        assert!(d.normalize(&json!("01/10/2026")).is_err());
+    }
+
+    #[test]
+    fn people_lists_parse_one_per_line() {
+        let f = field(FieldType::People);
+        let v = f
+            .normalize(&json!("Lee Park (VP Ops): strong\nSam Roe (IT): skeptical"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            v[1],
+            json!({"name": "Sam Roe", "role": "IT", "reaction": "skeptical"})
+        );
+        assert_eq!(
+            FieldDef::text_of(&v),
+            "Lee Park (VP Ops): strong\nSam Roe (IT): skeptical"
+        );
+    }
+
+    #[test]
+    fn enums_accept_only_their_options() {
+        let f = field(FieldType::Enum {
+            options: vec!["daily".into(), "weekly".into()],
+        });
+        assert_eq!(
+            f.normalize(&json!("Weekly")).unwrap(),
+            Some(json!("weekly"))
+        );
+        let err = f.normalize(&json!("hourly")).unwrap_err().to_string();
+        assert!(err.contains("daily, weekly"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_are_named() {
+        let f = field(FieldType::LongText);
+        let err = f.normalize(&json!(5)).unwrap_err().to_string();
+        assert!(
+            err.contains("field 'f'") && err.contains("expected text"),
+            "{err}"
+        );
+        assert_eq!(f.normalize(&json!("   ")).unwrap(), None);
+    }
+
+    #[test]
+    fn placeholders_short_text_and_the_label_do_not_count() {
+        let f = field(FieldType::LongText);
+        for filler in ["n/a", "TBD", " - ", "...", "See notes.", "Unknown"] {
+            let v = f.normalize(&json!(filler)).unwrap();
+            assert!(
+                matches!(
+                    f.assess(v.as_ref()),
+                    Err(Unfilled::Placeholder { .. }) | Err(Unfilled::Empty)
+                ),
+                "{filler}"
+            );
+        }
+        assert_eq!(
+            f.assess(Some(&json!("Dana, CFO"))),
+            Err(Unfilled::TooShort { len: 9, min: 10 })
+        );
+        assert_eq!(
+            f.assess(Some(&json!("economic buyer"))),
+            Err(Unfilled::RepeatsLabel)
+        );
+        assert_eq!(
+            f.assess(Some(&json!("Dana Ortiz, CFO, signs up to 250k"))),
+            Ok(())
+        );
+        assert_eq!(f.assess(None), Err(Unfilled::Empty));
+        assert!(
+            Unfilled::Placeholder { text: "TBD".into() }
+                .explain()
+                .contains("'TBD' is a placeholder")
+        );
+    }
+}

@@ -1,0 +1,979 @@
+//! The handoff lifecycle: `draft → submitted → accepted`, `submitted →
+//! rejected → submitted` (rework), and `withdrawn` from draft, submitted or
+//! rejected; then follow-through and attestations. Each command is a method
+//! that decides (returns the event to record, or a typed refusal); `apply`
+//! folds an event into the state. The two never disagree because replaying
+//! the log runs the same `apply`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Timestamp;
+use crate::contract::{ContractDef, Mode};
+use crate::error::DomainError;
+use crate::event::{Event, Values};
+use crate::field::{FieldDef, Owner, Unfilled};
+use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, TeamKey};
+use crate::org::Actor;
+
+/// Where a handoff is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Being filled by the sender.
+    Draft,
+    /// Waiting for the receiver's decision.
+    Submitted,
+    /// Sent back for rework.
+    Rejected,
+    /// Accepted: the gate is open.
+    Accepted,
+    /// Withdrawn by the sender.
+    Withdrawn,
+}
+
+impl State {
+    /// The state's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::Rejected => "rejected",
+            Self::Accepted => "accepted",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Parses a state's name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Self::Draft,
+            Self::Submitted,
+            Self::Rejected,
+            Self::Accepted,
+            Self::Withdrawn,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
+/// Context that travels with the record: a call recording, a thread, a doc.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// `recording`, `thread`, `document`, `note` or `link`.
+    pub kind: String,
+    /// What it is.
+    pub title: String,
+    /// Where it lives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Attachment kinds Baton knows.
+pub const ATTACHMENT_KINDS: &[&str] = &["recording", "thread", "document", "note", "link"];
+
+impl Attachment {
+    /// Checks kind, title and link.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        if !ATTACHMENT_KINDS.contains(&self.kind.as_str()) {
+            return Err(DomainError::value(
+                "attachment kind",
+                format!(
+                    "'{}' is not one of: {}",
+                    self.kind,
+                    ATTACHMENT_KINDS.join(", ")
+                ),
+            ));
+        }
+        if self.title.trim().is_empty() {
+            return Err(DomainError::value("attachment title", "must not be empty"));
+        }
+        if let Some(url) = &self.url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(DomainError::value(
+                "attachment url",
+                format!("'{url}' is not an http(s) link"),
+            ));
+        }
+        if self.url.is_none() && self.kind != "note" {
+            return Err(DomainError::value(
+                "attachment url",
+                format!("a {} needs a url", self.kind),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One submission and its score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    /// When.
+    pub at: Timestamp,
+    /// Its score, 0–100.
+    pub score: u8,
+}
+
+/// One receiver decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Accepted (true) or rejected.
+    pub accepted: bool,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub by: Email,
+    /// The rejection code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// The return path after acceptance (cs-to-support).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowThrough {
+    /// When the receiver acknowledged.
+    pub acked_at: Option<Timestamp>,
+    /// The promised resolution time.
+    pub eta: Option<Timestamp>,
+    /// Status echoes so far.
+    pub echoes: u32,
+    /// The latest echo.
+    pub last_echo_at: Option<Timestamp>,
+    /// When the receiver resolved it.
+    pub resolved_at: Option<Timestamp>,
+    /// When the communication owner closed the loop with the customer.
+    pub loop_closed_at: Option<Timestamp>,
+    /// Who closed it.
+    pub loop_closed_by: Option<Email>,
+}
+
+/// One person's answer to an attestation question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attestation {
+    /// The question.
+    pub question: String,
+    /// Who answered.
+    pub by: Email,
+    /// Their answer.
+    pub answer: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// Answers to one question that do not agree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disagreement {
+    /// The question.
+    pub question: String,
+    /// Each distinct answer with who gave it.
+    pub answers: Vec<(String, Vec<Email>)>,
+}
+
+/// One transfer of one account under one contract version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handoff {
+    /// Its id.
+    pub id: HandoffId,
+    /// The contract.
+    pub contract: ContractKey,
+    /// The contract version it is bound to.
+    pub version: u32,
+    /// The account.
+    pub account: AccountId,
+    /// Who sends it.
+    pub sender: Email,
+    /// The receiving team.
+    pub to: TeamKey,
+    /// Lifecycle state.
+    pub state: State,
+    /// Field values in canonical JSON form.
+    pub values: BTreeMap<FieldKey, Value>,
+    /// Fields prefilled from an earlier handoff and not changed since.
+    pub carried: BTreeSet<FieldKey>,
+    /// Context attached.
+    pub attachments: Vec<Attachment>,
+    /// Score of the current values (the live meter).
+    pub score: u8,
+    /// When it was started.
+    pub created_at: Timestamp,
+    /// Every submission, oldest first.
+    pub submissions: Vec<Submission>,
+    /// Every receiver decision, oldest first.
+    pub decisions: Vec<Decision>,
+    /// When it was accepted.
+    pub accepted_at: Option<Timestamp>,
+    /// When it was withdrawn.
+    pub withdrawn_at: Option<Timestamp>,
+    /// The return path.
+    pub follow: FollowThrough,
+    /// Attestation answers, latest per person and question.
+    pub attestations: Vec<Attestation>,
+    /// Events applied so far (optimistic concurrency).
+    pub stream_version: u64,
+}
+
+/// What a decision needs beyond the handoff: the bound contract version, the
+/// contract's mode, and whether the past is being recorded (history import).
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The contract version the handoff is bound to.
+    pub def: &'a ContractDef,
+    /// That version's number.
+    pub version: u32,
+    /// Observe or gated.
+    pub mode: Mode,
+    /// History import: observe semantics and no team-membership checks, since
+    /// the past is recorded as it happened.
+    pub history: bool,
+    /// When the command happens.
+    pub at: Timestamp,
+}
+
+/// Score and what is missing, with why, for a set of values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Completeness {
+    /// round(100 × filled ÷ mandatory sender fields); 100 when there are none.
+    pub score: u8,
+    /// Mandatory sender fields that do not count, in contract order.
+    pub missing: Vec<(FieldKey, Unfilled)>,
+}
+
+impl Completeness {
+    /// Just the missing keys.
+    pub fn missing_keys(&self) -> Vec<String> {
+        self.missing.iter().map(|(k, _)| k.to_string()).collect()
+    }
+}
+
+/// Scores values against a contract version.
+pub fn completeness(def: &ContractDef, values: &BTreeMap<FieldKey, Value>) -> Completeness {
+    let mut total = 0u32;
+    let mut missing = Vec::new();
+    for f in def.scored_fields() {
+        total += 1;
+        if let Err(why) = f.assess(values.get(&f.key)) {
+            missing.push((f.key.clone(), why));
+        }
+    }
+    let filled = total - missing.len() as u32;
+    let score = if total == 0 {
+        100
+    } else {
+        ((200 * filled + total) / (2 * total)) as u8
+    };
+    Completeness { score, missing }
+}
+
+/// Parses raw values (JSON or text form) for one side of a contract.
+pub fn parse_values(
+    def: &ContractDef,
+    raw: &BTreeMap<String, Value>,
+    side: Owner,
+) -> Result<Values, DomainError> {
+    let mut out = Values::new();
+    for (key, value) in raw {
+        let field: &FieldDef = def.known_field(key)?;
+        if field.owner != side {
+            let who = match field.owner {
+                Owner::Sender => "sending",
+                Owner::Receiver => "receiving",
+            };
+            return Err(DomainError::Rule(format!(
+                "field '{key}' is filled by the {who} team"
+            )));
+        }
+        let normalized = field.normalize(value)?;
+        out.insert(field.key.clone(), normalized.unwrap_or(Value::Null));
+    }
+    Ok(out)
+}
+
+fn merge(into: &mut BTreeMap<FieldKey, Value>, values: &Values) {
+    for (k, v) in values {
+        if v.is_null() {
+            into.remove(k);
+        } else {
+            into.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+fn validate_attachments(attachments: &[Attachment]) -> Result<(), DomainError> {
+    attachments.iter().try_for_each(Attachment::validate)
+}
+
+fn needs_text(what: &str, text: &str) -> Result<(), DomainError> {
+    if text.trim().chars().count() < 3 {
+        return Err(DomainError::value(
+            what,
+            "must say something (at least 3 characters)",
+        ));
+    }
+    Ok(())
+}
+
+impl Handoff {
+    /// Decides the start of a handoff: a draft with its first values.
+    /// `carried` holds values found on earlier handoffs for `carried_from`
+    /// fields; given values win over them.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a handoff is born with all of these"
+    )]
+    pub fn start(
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        id: HandoffId,
+        account: AccountId,
+        to: Option<TeamKey>,
+        values: Values,
+        carried: Values,
+        attachments: Vec<Attachment>,
+    ) -> Result<Event, DomainError> {
+        let def = ctx.def;
+        if !ctx.history && !actor.admin && !actor.in_team(&def.sending_team) {
+            return Err(DomainError::Forbidden(format!(
+                "only members of team '{}' start '{}' handoffs",
+                def.sending_team, def.key
+            )));
+        }
+        let to = pick_receiver(def, to)?;
+        validate_attachments(&attachments)?;
+        let mut all = Values::new();
+        let mut carried_keys = Vec::new();
+        for (k, v) in carried {
+            if !values.contains_key(&k) && !v.is_null() {
+                carried_keys.push(k.clone());
+                all.insert(k, v);
+            }
+        }
+        all.extend(values.into_iter().filter(|(_, v)| !v.is_null()));
+        Ok(Event::DraftCreated {
+            handoff: id,
+            contract: def.key.clone(),
+            version: ctx.version,
+            account,
+            to,
+            by: actor.email.clone(),
+            at: ctx.at,
+            values: all,
+            carried: carried_keys,
+            attachments,
+        })
+    }
+
+    /// Decides a history handoff's first line: submitted without a draft.
+    pub fn submit_new(
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        id: HandoffId,
+        account: AccountId,
+        values: Values,
+    ) -> Result<Event, DomainError> {
+        let def = ctx.def;
+        let to = pick_receiver(def, None)?;
+        let mut merged = BTreeMap::new();
+        merge(&mut merged, &values);
+        let c = completeness(def, &merged);
+        gate(ctx, &c)?;
+        Ok(Event::Submitted {
+            handoff: id,
+            contract: Some(def.key.clone()),
+            account: Some(account),
+            version: Some(ctx.version),
+            to: Some(to),
+            by: actor.email.clone(),
+            at: ctx.at,
+            values,
+            score: Some(c.score),
+        })
+    }
+
+    fn require_sender(&self, ctx: Ctx<'_>, actor: &Actor, action: &str) -> Result<(), DomainError> {
+        if actor.email == self.sender || (!ctx.history && actor.admin) {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden(format!(
+                "only the sender ({}) may {action} this handoff",
+                self.sender
+            )))
+        }
+    }
+
+    fn require_receiver(
+        &self,
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        action: &str,
+    ) -> Result<(), DomainError> {
+        if actor.email == self.sender {
+            return Err(DomainError::Forbidden(format!(
+                "the sender cannot {action} their own handoff: sender and receiver are never the same person"
+            )));
+        }
+        if !ctx.history && !actor.in_team(&self.to) {
+            return Err(DomainError::Forbidden(format!(
+                "only members of the receiving team '{}' may {action} this handoff",
+                self.to
+            )));
+        }
+        Ok(())
+    }
+
+    fn require_state(&self, action: &'static str, allowed: &[State]) -> Result<(), DomainError> {
+        if allowed.contains(&self.state) {
+            Ok(())
+        } else {
+            Err(DomainError::InvalidTransition {
+                action,
+                state: self.state.as_str(),
+            })
+        }
+    }
+
+    /// Decides an edit of values or attachments (draft or rejected only).
+    pub fn edit(
+        &self,
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        values: Values,
+        attachments: Vec<Attachment>,
+    ) -> Result<Event, DomainError> {
+        self.require_state("edit", &[State::Draft, State::Rejected])?;
+        self.require_sender(ctx, actor, "edit")?;
+        validate_attachments(&attachments)?;
+        if values.is_empty() && attachments.is_empty() {
+            return Err(DomainError::Rule(
+                "nothing to change: give values or attachments".into(),
+            ));
+        }
+        Ok(Event::Edited {
+            handoff: self.id.clone(),
+            by: actor.email.clone(),
+            at: ctx.at,
+            values,
+            attachments,
+        })
+    }
+
+    /// Decides a submission (first, or resubmission after rework). In gated
+    /// mode a submission below 100 is refused, naming every missing field.
+    pub fn submit(
+        &self,
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        values: Values,
+    ) -> Result<Event, DomainError> {
+        self.require_state("submit", &[State::Draft, State::Rejected])?;
+        self.require_sender(ctx, actor, "submit")?;
+        let mut merged = self.values.clone();
+        merge(&mut merged, &values);
+        let c = completeness(ctx.def, &merged);
+        gate(ctx, &c)?;
+        Ok(Event::Submitted {
+            handoff: self.id.clone(),
+            contract: Some(self.contract.clone()),
+            account: Some(self.account.clone()),
+            version: Some(self.version),
+            to: Some(self.to.clone()),
+            by: actor.email.clone(),
+            at: ctx.at,
+            values,
+            score: Some(c.score),
+        })
+    }
+
+    /// Decides an acceptance. The receiver fills receiver-owned fields here,
+    /// and acceptance is refused without the mandatory ones.
+    pub fn accept(
+        &self,
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        values: Values,
+    ) -> Result<Event, DomainError> {
+        self.require_state("accept", &[State::Submitted])?;
+        self.require_receiver(ctx, actor, "accept")?;
+        if !ctx.history {
+            let mut merged = self.values.clone();
+            merge(&mut merged, &values);
+            let missing: Vec<String> = ctx
+                .def
+                .receiver_fields()
+                .filter(|f| f.assess(merged.get(&f.key)).is_err())
+                .map(|f| f.key.to_string())
+                .collect();
+            if !missing.is_empty() {
+                return Err(DomainError::MissingReceiverFields { missing });
+            }
+        }
+        Ok(Event::Accepted {
+            handoff: self.id.clone(),
+            by: actor.email.clone(),
+            at: ctx.at,
+            values,
+        })
+    }
+
+    /// Decides a rejection: a reason code from the contract's list and a text
+    /// are required; deficient fields must exist.
+    pub fn reject(
+        &self,
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        code: Option<String>,
+        reason: String,
+        fields: Vec<String>,
+    ) -> Result<Event, DomainError> {
+        self.require_state("reject", &[State::Submitted])?;
+        self.require_receiver(ctx, actor, "reject")?;
+        let code = match code {
+            Some(c) if ctx.def.reason_codes.contains(&c) => c,
+            Some(c) => {
+                return Err(DomainError::value(
+                    "reason code",
+                    format!("'{c}' is not one of: {}", ctx.def.reason_codes.join(", ")),
+                ));
+            }
+            None if ctx.history => "other".to_string(),
+            None => {
+                return Err(DomainError::value(
+                    "reason code",
+                    format!(
+                        "a rejection needs one of: {}",
+                        ctx.def.reason_codes.join(", ")
+                    ),
+                ));
+            }
+        };
+        if !ctx.history {
+            needs_text("rejection reason", &reason)?;
+        }
+        let fields = fields
+            .iter()
+            .map(|f| ctx.def.known_field(f).map(|d| d.key.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Event::Rejected {
+            handoff: self.id.clone(),
+            by: actor.email.clone(),
+            at: ctx.at,
+            code: Some(code),
+            reason,
+            fields,
+        })
+    }
+
+    /// Decides a withdrawal by the sender.
+    pub fn withdraw(&self, ctx: Ctx<'_>, actor: &Actor) -> Result<Event, DomainError> {
+        self.require_state(
+            "withdraw",
+            &[State::Draft, State::Submitted, State::Rejected],
+        )?;
+        self.require_sender(ctx, actor, "withdraw")?;
+        Ok(Event::Withdrawn {
+            handoff: self.id.clone(),
+            by: actor.email.clone(),
+            at: ctx.at,
+        })
+    }
+
+    fn require_follow_through(
+        &self,
+        ctx: Ctx<'_>,
+        action: &'static str,
+    ) -> Result<(), DomainError> {
+        if !ctx.def.follow_through {
+            return Err(DomainError::Rule(format!(
+                "contract '{}' has no follow-through to {action}",
+                self.contract
+            )));
+        }
+        self.require_state(action, &[State::Accepted])?;
+        if self.follow.resolved_at.is_some() && action != "close the loop on" {
+            return Err(DomainError::Rule("the issue is already resolved".into()));
+        }
+        Ok(())
+    }
+
+    /// Decides an acknowledgment (or a revised ETA) by the receiver.
+    pub fn acknowledge(
+        &self,
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        eta: Timestamp,
+    ) -> Result<Event, DomainError> {
+        self.require_follow_through(ctx, "acknowledge")?;
+        self.require_receiver(ctx, actor, "acknowledge")?;
+        if eta < ctx.at && !ctx.history {
+            return Err(DomainError::value("eta", "lies in the past"));
+        }
+        Ok(Event::Acknowledged {
+            handoff: self.id.clone(),
+            by: actor.email.clone(),
+            at: ctx.at,
+            eta,
+        })
+    }
+
+    /// Decides a status echo by the receiver.
+    pub fn echo(&self, ctx: Ctx<'_>, actor: &Actor, note: String) -> Result<Event, DomainError> {
+        self.require_follow_through(ctx, "echo")?;
+        self.require_receiver(ctx, actor, "echo on")?;
+        needs_text("echo note", &note)?;
+        Ok(Event::Echo {
+            handoff: self.id.clone(),
+            by: actor.email.clone(),
+            at: ctx.at,
+            note,
+        })
+    }
+
+    /// Decides the resolution by the receiver.
+    pub fn resolve(&self, ctx: Ctx<'_>, actor: &Actor, note: String) -> Result<Event, DomainError> {
+        self.require_follow_through(ctx, "resolve")?;
+        self.require_receiver(ctx, actor, "resolve")?;
+        needs_text("resolution note", &note)?;
+        Ok(Event::Resolved {
+            handoff: self.id.clone(),
+            by: actor.email.clone(),
+            at: ctx.at,
+            note,
+        })
+    }
+
+    /// Decides close-the-loop: only the communication owner (the sending
+    /// side, never the receiving team) tells the customer.
+    pub fn close_loop(
+        &self,
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        note: String,
+    ) -> Result<Event, DomainError> {
+        self.require_follow_through(ctx, "close the loop on")?;
+        if self.follow.resolved_at.is_none() {
+            return Err(DomainError::Rule(
+                "the loop closes after the issue is resolved".into(),
+            ));
+        }
+        if self.follow.loop_closed_at.is_some() {
+            return Err(DomainError::Rule("the loop is already closed".into()));
+        }
+        let owner_email = self
+            .values
+            .get("communication_owner")
+            .and_then(|v| v.get("email"))
+            .and_then(Value::as_str);
+        let is_owner = match owner_email {
+            Some(e) => e.eq_ignore_ascii_case(actor.email.as_str()),
+            None => {
+                actor.email == self.sender || (!ctx.history && actor.in_team(&ctx.def.sending_team))
+            }
+        };
+        if !is_owner {
+            return Err(DomainError::Forbidden(
+                "only the customer communication owner closes the loop with the customer".into(),
+            ));
+        }
+        needs_text("close-the-loop note", &note)?;
+        Ok(Event::LoopClosed {
+            handoff: self.id.clone(),
+            by: actor.email.clone(),
+            at: ctx.at,
+            note,
+        })
+    }
+
+    /// Decides an attestation answer by someone on either side.
+    pub fn attest(
+        &self,
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        question: String,
+        answer: String,
+    ) -> Result<Event, DomainError> {
+        if self.state == State::Withdrawn {
+            return Err(DomainError::InvalidTransition {
+                action: "attest on",
+                state: self.state.as_str(),
+            });
+        }
+        if !ctx.def.attestation_questions.contains(&question) {
+            return Err(DomainError::value(
+                "attestation question",
+                format!("'{question}' is not one of the contract's questions"),
+            ));
+        }
+        if !ctx.history && !(actor.in_team(&ctx.def.sending_team) || actor.in_team(&self.to)) {
+            return Err(DomainError::Forbidden(
+                "only the sending and receiving teams attest".into(),
+            ));
+        }
+        needs_text("answer", &answer)?;
+        Ok(Event::Attested {
+            handoff: self.id.clone(),
+            by: actor.email.clone(),
+            at: ctx.at,
+            question,
+            answer,
+        })
+    }
+
+    /// Builds a handoff from its first event.
+    pub fn from_event(event: &Event, def: &ContractDef) -> Option<Self> {
+        let (id, contract, version, account, to, by, at) = match event {
+            Event::DraftCreated {
+                handoff,
+                contract,
+                version,
+                account,
+                to,
+                by,
+                at,
+                ..
+            } => (handoff, contract, *version, account, to.clone(), by, at),
+            Event::Submitted {
+                handoff,
+                contract: Some(contract),
+                account: Some(account),
+                version: Some(version),
+                to,
+                by,
+                at,
+                ..
+            } => (
+                handoff,
+                contract,
+                *version,
+                account,
+                to.clone()
+                    .or_else(|| def.receiving_teams.first().cloned())?,
+                by,
+                at,
+            ),
+            _ => return None,
+        };
+        let mut h = Self {
+            id: id.clone(),
+            contract: contract.clone(),
+            version,
+            account: account.clone(),
+            sender: by.clone(),
+            to,
+            state: State::Draft,
+            values: BTreeMap::new(),
+            carried: BTreeSet::new(),
+            attachments: Vec::new(),
+            score: 0,
+            created_at: *at,
+            submissions: Vec::new(),
+            decisions: Vec::new(),
+            accepted_at: None,
+            withdrawn_at: None,
+            follow: FollowThrough::default(),
+            attestations: Vec::new(),
+            stream_version: 0,
+        };
+        h.apply(event, def);
+        Some(h)
+    }
+
+    /// Folds one of this handoff's events into its state. `def` is the bound
+    /// contract version (needed to score values).
+    pub fn apply(&mut self, event: &Event, def: &ContractDef) {
+        self.stream_version += 1;
+        match event {
+            Event::DraftCreated {
+                values,
+                carried,
+                attachments,
+                ..
+            } => {
+                merge(&mut self.values, values);
+                self.carried = carried.iter().cloned().collect();
+                self.attachments.extend(attachments.iter().cloned());
+            }
+            Event::Edited {
+                values,
+                attachments,
+                ..
+            } => {
+                for k in values.keys() {
+                    self.carried.remove(k);
+                }
+                merge(&mut self.values, values);
+                self.attachments.extend(attachments.iter().cloned());
+            }
+            Event::Submitted { values, at, .. } => {
+                for k in values.keys() {
+                    self.carried.remove(k);
+                }
+                merge(&mut self.values, values);
+                let score = completeness(def, &self.values).score;
+                self.submissions.push(Submission { at: *at, score });
+                self.state = State::Submitted;
+            }
+            Event::Rejected { at, by, code, .. } => {
+                self.decisions.push(Decision {
+                    accepted: false,
+                    at: *at,
+                    by: by.clone(),
+                    code: code.clone(),
+                });
+                self.state = State::Rejected;
+            }
+            Event::Accepted { at, by, values, .. } => {
+                merge(&mut self.values, values);
+                self.decisions.push(Decision {
+                    accepted: true,
+                    at: *at,
+                    by: by.clone(),
+                    code: None,
+                });
+                self.accepted_at = Some(*at);
+                self.state = State::Accepted;
+                if def.follow_through
+                    && let Some(eta) = self
+                        .values
+                        .get("ack_eta")
+                        .and_then(Value::as_str)
+                        .and_then(|s| s.parse().ok())
+                {
+                    // Accepting with an ETA is the acknowledgment.
+                    self.follow.acked_at = Some(*at);
+                    self.follow.eta = Some(eta);
+                }
+            }
+            Event::Withdrawn { at, .. } => {
+                self.withdrawn_at = Some(*at);
+                self.state = State::Withdrawn;
+            }
+            Event::Acknowledged { at, eta, .. } => {
+                self.follow.acked_at.get_or_insert(*at);
+                self.follow.eta = Some(*eta);
+            }
+            Event::Echo { at, .. } => {
+                self.follow.echoes += 1;
+                self.follow.last_echo_at = Some(*at);
+            }
+            Event::Resolved { at, .. } => self.follow.resolved_at = Some(*at),
+            Event::LoopClosed { at, by, .. } => {
+                self.follow.loop_closed_at = Some(*at);
+                self.follow.loop_closed_by = Some(by.clone());
+            }
+            Event::Attested {
+                by,
+                at,
+                question,
+                answer,
+                ..
+            } => {
+                self.attestations
+                    .retain(|a| !(a.by == *by && a.question == *question));
+                self.attestations.push(Attestation {
+                    question: question.clone(),
+                    by: by.clone(),
+                    answer: answer.clone(),
+                    at: *at,
+                });
+            }
+            _ => {}
+        }
+        self.score = completeness(def, &self.values).score;
+    }
+
+    /// When it was first submitted.
+    pub fn first_submitted_at(&self) -> Option<Timestamp> {
+        self.submissions.first().map(|s| s.at)
+    }
+
+    /// The score of the latest submission at or before `t`.
+    pub fn score_at(&self, t: Timestamp) -> Option<u8> {
+        self.submissions
+            .iter()
+            .rev()
+            .find(|s| s.at <= t)
+            .map(|s| s.score)
+    }
+
+    /// The latest submission's score.
+    pub fn submitted_score(&self) -> Option<u8> {
+        self.submissions.last().map(|s| s.score)
+    }
+
+    /// The first decision, if any.
+    pub fn first_decision(&self) -> Option<&Decision> {
+        self.decisions.first()
+    }
+
+    /// How many times it was rejected.
+    pub fn rejections(&self) -> usize {
+        self.decisions.iter().filter(|d| !d.accepted).count()
+    }
+
+    /// Questions whose answers differ between people (compared ignoring case,
+    /// spaces and punctuation).
+    pub fn disagreements(&self) -> Vec<Disagreement> {
+        let mut by_question: BTreeMap<&str, BTreeMap<String, (String, Vec<Email>)>> =
+            BTreeMap::new();
+        for a in &self.attestations {
+            let norm: String = a
+                .answer
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect();
+            let slot = by_question
+                .entry(&a.question)
+                .or_default()
+                .entry(norm)
+                .or_insert_with(|| (a.answer.clone(), Vec::new()));
+            slot.1.push(a.by.clone());
+        }
+        by_question
+            .into_iter()
+            .filter(|(_, answers)| answers.len() > 1)
+            .map(|(q, answers)| Disagreement {
+                question: q.to_string(),
+                answers: answers.into_values().collect(),
+            })
+            .collect()
+    }
+}
+
+fn pick_receiver(def: &ContractDef, to: Option<TeamKey>) -> Result<TeamKey, DomainError> {
+    match to {
+        Some(t) if def.receives(&t) => Ok(t),
+        Some(t) => Err(DomainError::value(
+            "receiving team",
+            format!(
+                "'{t}' does not receive '{}' handoffs (receivers: {})",
+                def.key,
+                def.receiving_teams
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+        None => def.receiving_teams.first().cloned().ok_or_else(|| {
+            DomainError::Rule(format!("contract '{}' has no receiving team", def.key))
+        }),
+    }
+}
+
+fn gate(ctx: Ctx<'_>, c: &Completeness) -> Result<(), DomainError> {
+    if ctx.mode == Mode::Gated && !ctx.history && c.score < 100 {
+        return Err(DomainError::Incomplete {
+            missing: c.missing_keys(),
+            score: c.score,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,540 @@
+//! The lifecycle, as the spec states it, plus a property test over random
+//! command sequences.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::contract::seed::seeded_contracts;
+use crate::org::Role;
+
+fn def(key: &str) -> ContractDef {
+    seeded_contracts()
+        .into_iter()
+        .find(|c| c.key.as_str() == key)
+        .expect("seeded contract")
+}
+
+fn actor(email: &str, teams: &[(&str, Role)]) -> Actor {
+    Actor {
+        email: Email::parse(email).unwrap(),
+        admin: false,
+        teams: teams
+            .iter()
+            .map(|(t, r)| (TeamKey::parse(*t).unwrap(), *r))
+            .collect(),
+    }
+}
+
+fn t(hour: i64) -> Timestamp {
+    Timestamp::from_second(1_790_000_000 + hour * 3600).unwrap()
+}
+
+fn ctx(def: &ContractDef, mode: Mode, at: Timestamp) -> Ctx<'_> {
+    Ctx {
+        def,
+        version: 1,
+        mode,
+        history: false,
+        at,
+    }
+}
+
+fn full_values() -> BTreeMap<String, Value> {
+    [
+        ("economic_buyer", "Dana Ortiz, CFO; signs up to 250k alone"),
+        (
+            "champion_map",
+            "Lee Park (VP Ops) strong champion; CFO neutral",
+        ),
+        (
+            "commitments",
+            "Verbal: SSO by week 6. Contract: 99.9% uptime.",
+        ),
+        (
+            "success_criteria",
+            "Cut rep onboarding from 6 to 3 weeks by Q1",
+        ),
+        (
+            "implementation_risks",
+            "Messy legacy CRM export; December freeze",
+        ),
+        (
+            "competitive_displacement",
+            "Replacing Legacy Co; rebuild custom reports first",
+        ),
+        (
+            "go_live_deadlines",
+            "Go-live 2026-12-01 before their kickoff 12-08",
+        ),
+        ("expansion_hypothesis", "Year 2: EMEA team, 40 more seats"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), json!(v)))
+    .collect()
+}
+
+fn values(def: &ContractDef, raw: &BTreeMap<String, Value>) -> Values {
+    parse_values(def, raw, Owner::Sender).unwrap()
+}
+
+struct World {
+    def: ContractDef,
+    ae: Actor,
+    onb: Actor,
+    outsider: Actor,
+}
+
+fn world(key: &str) -> World {
+    let d = def(key);
+    let send = d.sending_team.to_string();
+    let recv = d.receiving_teams[0].to_string();
+    World {
+        ae: actor("sender@acme.test", &[(send.as_str(), Role::Member)]),
+        onb: actor("receiver@acme.test", &[(recv.as_str(), Role::Member)]),
+        outsider: actor("other@acme.test", &[("marketing", Role::Member)]),
+        def: d,
+    }
+}
+
+fn draft(w: &World, raw: &BTreeMap<String, Value>) -> Handoff {
+    let e = Handoff::start(
+        ctx(&w.def, Mode::Observe, t(0)),
+        &w.ae,
+        HandoffId::parse("H-1").unwrap(),
+        AccountId::parse("A-1").unwrap(),
+        None,
+        values(&w.def, raw),
+        Values::new(),
+        vec![],
+    )
+    .unwrap();
+    Handoff::from_event(&e, &w.def).unwrap()
+}
+
+fn step(h: &mut Handoff, def: &ContractDef, e: Result<Event, DomainError>) {
+    let e = e.unwrap();
+    h.apply(&e, def);
+}
+
+#[test]
+fn a_gated_handoff_missing_fields_cannot_be_submitted() {
+    let w = world("ae-to-onboarding");
+    let mut raw = full_values();
+    raw.remove("champion_map");
+    raw.insert("expansion_hypothesis".into(), json!("tbd"));
+    let h = draft(&w, &raw);
+    let err = h
+        .submit(ctx(&w.def, Mode::Gated, t(1)), &w.ae, Values::new())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        DomainError::Incomplete {
+            missing: vec!["champion_map".into(), "expansion_hypothesis".into()],
+            score: 75
+        }
+    );
+    assert!(
+        err.to_string()
+            .contains("champion_map, expansion_hypothesis")
+    );
+}
+
+#[test]
+fn observe_mode_records_an_incomplete_submission_with_its_score() {
+    let w = world("ae-to-onboarding");
+    let mut raw = full_values();
+    raw.retain(|k, _| {
+        k == "economic_buyer"
+            || k == "champion_map"
+            || k == "commitments"
+            || k == "success_criteria"
+    });
+    let mut h = draft(&w, &raw);
+    let e = h.submit(ctx(&w.def, Mode::Observe, t(1)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    assert_eq!(h.state, State::Submitted);
+    assert_eq!(h.submitted_score(), Some(50));
+}
+
+#[test]
+fn only_the_receiving_team_decides_and_never_the_sender() {
+    let w = world("ae-to-onboarding");
+    let mut h = draft(&w, &full_values());
+    let e = h.submit(ctx(&w.def, Mode::Gated, t(1)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let c = ctx(&w.def, Mode::Gated, t(2));
+    assert!(matches!(
+        h.accept(c, &w.outsider, Values::new()),
+        Err(DomainError::Forbidden(_))
+    ));
+    assert!(matches!(
+        h.accept(c, &w.ae, Values::new()),
+        Err(DomainError::Forbidden(_))
+    ));
+    // Even a sender who also sits in the receiving team cannot accept.
+    let mut both = w.ae.clone();
+    both.teams
+        .insert(TeamKey::parse("onboarding").unwrap(), Role::Lead);
+    let err = h.accept(c, &both, Values::new()).unwrap_err();
+    assert!(err.to_string().contains("never the same person"), "{err}");
+    let e = h.accept(c, &w.onb, Values::new());
+    step(&mut h, &w.def, e);
+    assert_eq!(h.state, State::Accepted);
+    assert_eq!(h.accepted_at, Some(t(2)));
+}
+
+#[test]
+fn a_rejection_needs_a_known_code_and_a_reason() {
+    let w = world("ae-to-onboarding");
+    let mut h = draft(&w, &full_values());
+    let e = h.submit(ctx(&w.def, Mode::Observe, t(1)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let c = ctx(&w.def, Mode::Observe, t(2));
+    assert!(
+        h.reject(c, &w.onb, None, "no champion".into(), vec![])
+            .is_err()
+    );
+    assert!(
+        h.reject(
+            c,
+            &w.onb,
+            Some("bad_vibes".into()),
+            "no champion".into(),
+            vec![]
+        )
+        .is_err()
+    );
+    assert!(
+        h.reject(
+            c,
+            &w.onb,
+            Some("missing_context".into()),
+            " ".into(),
+            vec![]
+        )
+        .is_err()
+    );
+    let err = h
+        .reject(
+            c,
+            &w.onb,
+            Some("missing_context".into()),
+            "no map".into(),
+            vec!["nope".into()],
+        )
+        .unwrap_err();
+    assert!(matches!(err, DomainError::UnknownField { .. }));
+    let e = h.reject(
+        c,
+        &w.onb,
+        Some("missing_context".into()),
+        "no map".into(),
+        vec!["champion_map".into()],
+    );
+    step(&mut h, &w.def, e);
+    assert_eq!(h.state, State::Rejected);
+    assert_eq!(h.rejections(), 1);
+}
+
+#[test]
+fn rework_after_rejection_resubmits_with_merged_values() {
+    let w = world("ae-to-onboarding");
+    let mut raw = full_values();
+    raw.remove("go_live_deadlines");
+    let mut h = draft(&w, &raw);
+    let e = h.submit(ctx(&w.def, Mode::Observe, t(1)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let e = h.reject(
+        ctx(&w.def, Mode::Observe, t(2)),
+        &w.onb,
+        Some("missing_context".into()),
+        "no date".into(),
+        vec![],
+    );
+    step(&mut h, &w.def, e);
+    let fix = values(
+        &w.def,
+        &BTreeMap::from([(
+            "go_live_deadlines".to_string(),
+            json!("Go-live 2026-12-01 before SKO"),
+        )]),
+    );
+    let e = h.submit(ctx(&w.def, Mode::Gated, t(3)), &w.ae, fix);
+    step(&mut h, &w.def, e);
+    assert_eq!(h.state, State::Submitted);
+    assert_eq!(
+        h.submissions.iter().map(|s| s.score).collect::<Vec<_>>(),
+        vec![88, 100]
+    );
+    assert_eq!(h.first_submitted_at(), Some(t(1)));
+    assert_eq!(h.score_at(t(2)), Some(88));
+    let e = h.accept(ctx(&w.def, Mode::Gated, t(4)), &w.onb, Values::new());
+    step(&mut h, &w.def, e);
+    assert_eq!(h.first_decision().map(|d| d.accepted), Some(false));
+}
+
+#[test]
+fn transitions_outside_the_lifecycle_are_refused() {
+    let w = world("ae-to-onboarding");
+    let mut h = draft(&w, &full_values());
+    let c = ctx(&w.def, Mode::Observe, t(1));
+    assert_eq!(
+        h.accept(c, &w.onb, Values::new()).unwrap_err(),
+        DomainError::InvalidTransition {
+            action: "accept",
+            state: "draft"
+        }
+    );
+    let e = h.withdraw(c, &w.ae);
+    step(&mut h, &w.def, e);
+    assert!(h.submit(c, &w.ae, Values::new()).is_err());
+    assert!(h.withdraw(c, &w.ae).is_err());
+    assert!(
+        h.edit(c, &w.ae, values(&w.def, &full_values()), vec![])
+            .is_err()
+    );
+}
+
+#[test]
+fn cs_to_support_needs_ack_eta_at_acceptance_and_follows_through() {
+    let w = world("cs-to-support");
+    let raw: BTreeMap<String, Value> = [
+        (
+            "originating_signal",
+            json!("P1 ticket: exports failing for all users"),
+        ),
+        (
+            "impact_statement",
+            json!("Finance cannot close the month without exports"),
+        ),
+        ("echo_cadence", json!("daily")),
+        (
+            "communication_owner",
+            json!("Casey CSM (CSM) <sender@acme.test>"),
+        ),
+        ("close_loop_window", json!(24)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let mut h = draft(&w, &raw);
+    assert_eq!(h.score, 100, "ack_eta is the receiver's and does not count");
+    let e = h.submit(ctx(&w.def, Mode::Gated, t(1)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let c = ctx(&w.def, Mode::Gated, t(2));
+    assert_eq!(
+        h.accept(c, &w.onb, Values::new()).unwrap_err(),
+        DomainError::MissingReceiverFields {
+            missing: vec!["ack_eta".into()]
+        }
+    );
+    // The sender cannot fill the receiver's field.
+    let sender_try = parse_values(
+        &w.def,
+        &BTreeMap::from([("ack_eta".to_string(), json!("2026-10-10T00:00:00Z"))]),
+        Owner::Sender,
+    );
+    assert!(sender_try.is_err());
+    let eta = parse_values(
+        &w.def,
+        &BTreeMap::from([("ack_eta".to_string(), json!(t(30).to_string()))]),
+        Owner::Receiver,
+    )
+    .unwrap();
+    let e = h.accept(c, &w.onb, eta);
+    step(&mut h, &w.def, e);
+    assert_eq!(h.follow.acked_at, Some(t(2)));
+    let e = h.echo(
+        ctx(&w.def, Mode::Gated, t(20)),
+        &w.onb,
+        "fix in review".into(),
+    );
+    step(&mut h, &w.def, e);
+    assert!(
+        h.close_loop(ctx(&w.def, Mode::Gated, t(21)), &w.ae, "told them".into())
+            .is_err(),
+        "not resolved yet"
+    );
+    let e = h.resolve(ctx(&w.def, Mode::Gated, t(22)), &w.onb, "patched".into());
+    step(&mut h, &w.def, e);
+    // The receiving team never closes the loop: the CSM does.
+    assert!(
+        h.close_loop(ctx(&w.def, Mode::Gated, t(23)), &w.onb, "told them".into())
+            .is_err()
+    );
+    let e = h.close_loop(
+        ctx(&w.def, Mode::Gated, t(23)),
+        &w.ae,
+        "Called the CFO".into(),
+    );
+    step(&mut h, &w.def, e);
+    assert_eq!(h.follow.loop_closed_at, Some(t(23)));
+    let kinds: Vec<_> = crate::sla::deadlines(&h, &w.def)
+        .into_iter()
+        .map(|d| (d.kind, d.status(t(100))))
+        .collect();
+    use crate::sla::{SlaKind, SlaStatus};
+    assert!(kinds.contains(&(SlaKind::Acceptance, SlaStatus::Met)));
+    assert!(kinds.contains(&(SlaKind::Ack, SlaStatus::Met)));
+    assert!(kinds.contains(&(SlaKind::CloseLoop, SlaStatus::Met)));
+}
+
+#[test]
+fn differing_attestations_are_flagged() {
+    let w = world("cross-motion");
+    let h0 = draft(&w, &BTreeMap::new());
+    let q = w.def.attestation_questions[0].clone();
+    let mut h = h0.clone();
+    let e = h.attest(
+        ctx(&w.def, Mode::Observe, t(1)),
+        &w.ae,
+        q.clone(),
+        "Motion A CSM (warm)".into(),
+    );
+    step(&mut h, &w.def, e);
+    let e = h.attest(
+        ctx(&w.def, Mode::Observe, t(2)),
+        &w.onb,
+        q.clone(),
+        "motion a csm warm".into(),
+    );
+    step(&mut h, &w.def, e);
+    assert!(h.disagreements().is_empty());
+    let e = h.attest(
+        ctx(&w.def, Mode::Observe, t(3)),
+        &w.onb,
+        q.clone(),
+        "Motion B AE".into(),
+    );
+    step(&mut h, &w.def, e);
+    let d = h.disagreements();
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].answers.len(), 2);
+    assert!(
+        h.attest(
+            ctx(&w.def, Mode::Observe, t(4)),
+            &w.outsider,
+            q,
+            "x y z".into()
+        )
+        .is_err()
+    );
+    assert!(
+        h.attest(
+            ctx(&w.def, Mode::Observe, t(4)),
+            &w.ae,
+            "Who is the CEO?".into(),
+            "x y z".into()
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn history_records_the_past_without_the_gate() {
+    let w = world("ae-to-onboarding");
+    let c = Ctx {
+        def: &w.def,
+        version: 1,
+        mode: Mode::Gated,
+        history: true,
+        at: t(1),
+    };
+    let e = Handoff::submit_new(
+        c,
+        &w.ae,
+        HandoffId::parse("H-9").unwrap(),
+        AccountId::parse("A-9").unwrap(),
+        Values::new(),
+    )
+    .unwrap();
+    let h = Handoff::from_event(&e, &w.def).unwrap();
+    assert_eq!(h.submitted_score(), Some(0));
+    // A rejection without a code is `other` in history.
+    let Event::Rejected { code, .. } = h
+        .reject(Ctx { at: t(2), ..c }, &w.onb, None, String::new(), vec![])
+        .unwrap()
+    else {
+        panic!("not a rejection")
+    };
+    assert_eq!(code.as_deref(), Some("other"));
+}
+
+/// A command the property test may throw at a handoff.
+#[derive(Debug, Clone)]
+enum Cmd {
+    Edit(usize),
+    Clear(usize),
+    Submit,
+    Accept(u8),
+    Reject(u8),
+    Withdraw(u8),
+    Gate(bool),
+}
+
+fn cmd() -> impl Strategy<Value = Cmd> {
+    prop_oneof![
+        (0usize..8).prop_map(Cmd::Edit),
+        (0usize..8).prop_map(Cmd::Clear),
+        Just(Cmd::Submit),
+        (0u8..3).prop_map(Cmd::Accept),
+        (0u8..3).prop_map(Cmd::Reject),
+        (0u8..3).prop_map(Cmd::Withdraw),
+        any::<bool>().prop_map(Cmd::Gate),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn random_command_sequences_never_reach_an_invalid_state(cmds in proptest::collection::vec(cmd(), 1..40)) {
+        let w = world("ae-to-onboarding");
+        let people = [&w.ae, &w.onb, &w.outsider];
+        let full = full_values();
+        let keys: Vec<&String> = full.keys().collect();
+        let mut h = draft(&w, &BTreeMap::new());
+        let mut mode = Mode::Observe;
+        let mut log = Vec::new();
+        for (i, c) in cmds.into_iter().enumerate() {
+            let cx = ctx(&w.def, mode, t(i as i64 + 1));
+            let decided = match c {
+                Cmd::Edit(k) => h.edit(cx, &w.ae, values(&w.def, &BTreeMap::from([(keys[k].clone(), full[keys[k]].clone())])), vec![]),
+                Cmd::Clear(k) => h.edit(cx, &w.ae, values(&w.def, &BTreeMap::from([(keys[k].clone(), Value::Null)])), vec![]),
+                Cmd::Submit => h.submit(cx, &w.ae, Values::new()),
+                Cmd::Accept(p) => h.accept(cx, people[p as usize], Values::new()),
+                Cmd::Reject(p) => h.reject(cx, people[p as usize], Some("other".into()), "needs work".into(), vec![]),
+                Cmd::Withdraw(p) => h.withdraw(cx, people[p as usize]),
+                Cmd::Gate(g) => { mode = if g { Mode::Gated } else { Mode::Observe }; continue; }
+            };
+            let before = h.clone();
+            match decided {
+                Ok(e) => {
+                    if let (Event::Submitted { score, .. }, Mode::Gated) = (&e, mode) {
+                        prop_assert_eq!(*score, Some(100), "a gated submission below 100 got through");
+                    }
+                    h.apply(&e, &w.def);
+                    log.push(e);
+                }
+                Err(_) => prop_assert_eq!(&h, &before),
+            }
+            // Invariants of the lifecycle.
+            prop_assert!(h.score <= 100);
+            prop_assert!(h.decisions.iter().all(|d| d.by != h.sender));
+            prop_assert_eq!(h.accepted_at.is_some(), h.decisions.iter().any(|d| d.accepted));
+            prop_assert!(h.decisions.len() <= h.submissions.len());
+            match h.state {
+                State::Draft => prop_assert!(h.submissions.is_empty()),
+                State::Submitted => prop_assert_eq!(h.decisions.len() + 1, h.submissions.len()),
+                State::Rejected => prop_assert!(h.decisions.last().is_some_and(|d| !d.accepted)),
+                State::Accepted => prop_assert!(h.decisions.last().is_some_and(|d| d.accepted)),
+                State::Withdrawn => prop_assert!(h.withdrawn_at.is_some() && h.accepted_at.is_none()),
+            }
+        }
+        // Replaying the log reproduces the state exactly.
+        let mut replay = draft(&w, &BTreeMap::new());
+        for e in &log { replay.apply(e, &w.def); }
+        prop_assert_eq!(replay, h);
+    }
+}

@@ -1,0 +1,31 @@
+//! Baton's domain: orgs and teams, accounts, contracts and their typed fields,
+//! the gated handoff lifecycle, scores, follow-through, attestations and SLA
+//! deadlines, and the events that record every change.
+//!
+//! Pure by design: no I/O, no async, no SQL, no HTTP, no wall clock. Time is
+//! always a parameter. Everything else in Baton asks this crate to decide and
+//! records what it answers.
+
+pub mod account;
+pub mod contract;
+pub mod error;
+pub mod event;
+pub mod field;
+pub mod handoff;
+pub mod id;
+pub mod money;
+pub mod org;
+pub mod sla;
+
+pub use account::Account;
+pub use contract::{ContractDef, Gate, Mode};
+pub use error::DomainError;
+pub use event::Event;
+pub use field::{FieldDef, FieldType, Owner};
+pub use handoff::{Handoff, State};
+pub use id::{AccountId, ContractKey, Email, FieldKey, HandoffId, OrgId, TeamKey};
+pub use money::{Currency, Money};
+pub use org::{Actor, Role};
+
+/// A point in time (UTC), the only time type the domain speaks.
+pub type Timestamp = jiff::Timestamp;

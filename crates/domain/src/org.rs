@@ -1,0 +1,72 @@
+//! Orgs, teams, users and roles: who is acting, and in which teams.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::{Email, TeamKey};
+
+/// A user's role in one team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Works handoffs of the team.
+    Member,
+    /// Also holds the pen on the contracts the team receives.
+    Lead,
+}
+
+impl Role {
+    /// Parses `member` or `lead`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "member" => Some(Self::Member),
+            "lead" => Some(Self::Lead),
+            _ => None,
+        }
+    }
+
+    /// The role's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Lead => "lead",
+        }
+    }
+}
+
+/// The teams every new org starts with, with their display names.
+pub const DEFAULT_TEAMS: &[(&str, &str)] = &[
+    ("marketing", "Marketing"),
+    ("sdr", "Sales development"),
+    ("ae", "Account executives"),
+    ("onboarding", "Onboarding & implementation"),
+    ("cs", "Customer success"),
+    ("support", "Support"),
+    ("product", "Product"),
+    ("motion-a", "Motion A"),
+    ("motion-b", "Motion B"),
+];
+
+/// Someone acting in Baton, with what the domain needs to judge them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Who.
+    pub email: Email,
+    /// Org admins manage teams, users and tokens and may act for any team.
+    pub admin: bool,
+    /// The teams they belong to, with their role in each.
+    pub teams: BTreeMap<TeamKey, Role>,
+}
+
+impl Actor {
+    /// Whether they belong to `team` in any role.
+    pub fn in_team(&self, team: &TeamKey) -> bool {
+        self.teams.contains_key(team)
+    }
+
+    /// Whether they lead `team`.
+    pub fn leads(&self, team: &TeamKey) -> bool {
+        self.teams.get(team) == Some(&Role::Lead)
+    }
+}

@@ -1,0 +1,223 @@
+//! SLA deadlines: computed from the contract, the handoff and a time given by
+//! the caller, never from the wall clock.
+
+use jiff::{SignedDuration, ToSpan};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::Timestamp;
+use crate::contract::ContractDef;
+use crate::handoff::{Handoff, State};
+
+/// The seed's field keys that carry SLA terms. They are fields, not contract
+/// settings, because the sender agrees them per handoff.
+const FIRST_TOUCH_FIELD: &str = "first_touch_sla";
+const ECHO_CADENCE_FIELD: &str = "echo_cadence";
+const CLOSE_LOOP_FIELD: &str = "close_loop_window";
+const REUNIFICATION_FIELD: &str = "reunification_trigger";
+
+/// Which promise a deadline tracks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaKind {
+    /// First submission → acceptance.
+    Acceptance,
+    /// Acceptance → the receiver's first touch (mql-to-sdr).
+    FirstTouch,
+    /// Acceptance → acknowledgment with ETA (follow-through).
+    Ack,
+    /// The next status echo at the agreed cadence (follow-through).
+    Echo,
+    /// Resolution → close-the-loop with the customer (follow-through).
+    CloseLoop,
+    /// The agreed re-unification date (cross-motion).
+    Reunification,
+}
+
+/// Whether a deadline was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaStatus {
+    /// Not due yet, not met yet.
+    Pending,
+    /// Met on time.
+    Met,
+    /// Met, but after the deadline.
+    MetLate,
+    /// Past due and not met.
+    Breached,
+}
+
+/// One deadline of one handoff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    /// What it tracks.
+    pub kind: SlaKind,
+    /// When it falls due.
+    pub due: Timestamp,
+    /// When it was met, if it was.
+    pub met_at: Option<Timestamp>,
+}
+
+impl Deadline {
+    /// Its status at `now`.
+    pub fn status(&self, now: Timestamp) -> SlaStatus {
+        match self.met_at {
+            Some(m) if m <= self.due => SlaStatus::Met,
+            Some(_) => SlaStatus::MetLate,
+            None if now > self.due => SlaStatus::Breached,
+            None => SlaStatus::Pending,
+        }
+    }
+}
+
+fn hours(h: f64) -> SignedDuration {
+    SignedDuration::from_secs_f64(h.max(0.0) * 3600.0)
+}
+
+fn number(h: &Handoff, key: &str) -> Option<f64> {
+    h.values.get(key).and_then(Value::as_f64)
+}
+
+/// Every deadline that applies to the handoff now.
+pub fn deadlines(h: &Handoff, def: &ContractDef) -> Vec<Deadline> {
+    let mut out = Vec::new();
+    if h.state == State::Withdrawn {
+        return out;
+    }
+    if let Some(s) = h.first_submitted_at() {
+        out.push(Deadline {
+            kind: SlaKind::Acceptance,
+            due: s + hours(f64::from(def.slas.acceptance_hours)),
+            met_at: h.accepted_at,
+        });
+    }
+    let Some(a) = h.accepted_at else { return out };
+    let first_activity = [h.follow.acked_at, h.follow.last_echo_at]
+        .into_iter()
+        .flatten()
+        .min();
+    if let Some(n) = number(h, FIRST_TOUCH_FIELD) {
+        out.push(Deadline {
+            kind: SlaKind::FirstTouch,
+            due: a + hours(n),
+            met_at: first_activity,
+        });
+    }
+    if def.follow_through {
+        if let Some(ack) = def.slas.ack_hours {
+            out.push(Deadline {
+                kind: SlaKind::Ack,
+                due: a + hours(f64::from(ack)),
+                met_at: h.follow.acked_at,
+            });
+        }
+        let cadence = match h.values.get(ECHO_CADENCE_FIELD).and_then(Value::as_str) {
+            Some("daily") => Some(24.0),
+            Some("weekly") => Some(24.0 * 7.0),
+            _ => None,
+        };
+        if let (Some(c), None) = (cadence, h.follow.resolved_at) {
+            let since = h.follow.last_echo_at.or(h.follow.acked_at).unwrap_or(a);
+            out.push(Deadline {
+                kind: SlaKind::Echo,
+                due: since + hours(c),
+                met_at: None,
+            });
+        }
+        if let (Some(r), Some(w)) = (h.follow.resolved_at, number(h, CLOSE_LOOP_FIELD)) {
+            out.push(Deadline {
+                kind: SlaKind::CloseLoop,
+                due: r + hours(w),
+                met_at: h.follow.loop_closed_at,
+            });
+        }
+    }
+    if let Some(text) = h.values.get(REUNIFICATION_FIELD).and_then(Value::as_str)
+        && let Some(due) = reunification_due(text, a)
+    {
+        out.push(Deadline {
+            kind: SlaKind::Reunification,
+            due,
+            met_at: h.follow.resolved_at,
+        });
+    }
+    out
+}
+
+/// Reads a re-unification date from the trigger's text: an ISO date
+/// (`2027-03-01`) or a span after acceptance (`90 days`). An event-only
+/// trigger ("Motion B closed-won") has no date.
+pub fn reunification_due(text: &str, accepted: Timestamp) -> Option<Timestamp> {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '\'' || c == '"')
+        .collect();
+    for w in &words {
+        let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-');
+        if let Ok(d) = w.parse::<jiff::civil::Date>() {
+            return d
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .ok()
+                .map(|z| z.timestamp());
+        }
+    }
+    for pair in words.windows(2) {
+        if let (Ok(n), unit) = (pair[0].parse::<i64>(), pair[1].to_lowercase()) {
+            let span = match unit.trim_end_matches(|c: char| !c.is_alphabetic()) {
+                "day" | "days" => n.days(),
+                "week" | "weeks" => n.weeks(),
+                _ => continue,
+            };
+            return accepted
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .checked_add(span)
+                .ok()
+                .map(|z| z.timestamp());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn reunification_reads_dates_and_spans() {
+        let a = t("2026-10-01T00:00:00Z");
+        assert_eq!(
+            reunification_due("re-unify on 2027-03-01", a),
+            Some(t("2027-03-01T00:00:00Z"))
+        );
+        assert_eq!(
+            reunification_due("90 days after kickoff", a),
+            Some(t("2026-12-30T00:00:00Z"))
+        );
+        assert_eq!(reunification_due("when Motion B is closed-won", a), None);
+    }
+
+    #[test]
+    fn a_deadline_is_pending_met_late_or_breached() {
+        let d = Deadline {
+            kind: SlaKind::Acceptance,
+            due: t("2026-10-03T00:00:00Z"),
+            met_at: None,
+        };
+        assert_eq!(d.status(t("2026-10-02T00:00:00Z")), SlaStatus::Pending);
+        assert_eq!(d.status(t("2026-10-04T00:00:00Z")), SlaStatus::Breached);
+        let met = Deadline {
+            met_at: Some(t("2026-10-02T00:00:00Z")),
+            ..d.clone()
+        };
+        assert_eq!(met.status(t("2026-10-09T00:00:00Z")), SlaStatus::Met);
+        let late = Deadline {
+            met_at: Some(t("2026-10-05T00:00:00Z")),
+            ..d
+        };
+        assert_eq!(late.status(t("2026-10-09T00:00:00Z")), SlaStatus::MetLate);
+    }
+}
