@@ -1,1 +1,92 @@
-//! placeholder
+//! Baton's use cases: one function per thing a person or a system does —
+//! start an org, publish a contract, submit, accept or reject a handoff,
+//! record a signal, import history, rebuild projections.
+//!
+//! Each use case loads what it needs from the store, asks the domain to
+//! decide, and hands the store the resulting events and aggregates to write
+//! in one transaction. The gate therefore holds on every path that reaches
+//! Baton: HTTP, CLI, CRM events and bulk operations all come through here.
+//! This crate knows nothing of HTTP or terminals.
+
+pub mod clock;
+pub mod demo;
+mod error;
+pub mod handoffs;
+pub mod import;
+pub mod org;
+mod password;
+pub mod rebuild;
+pub mod signals;
+
+use std::sync::Arc;
+
+use baton_domain::event::Via;
+use baton_domain::{Actor, Email, OrgId};
+use baton_store::Store;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::AppError;
+
+/// Who is acting, in which org, through which door.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The org.
+    pub org: OrgId,
+    /// The person.
+    pub email: Email,
+    /// How the request arrived (recorded on every event).
+    pub via: Via,
+}
+
+impl Caller {
+    /// A caller acting through `via`.
+    pub fn new(org: OrgId, email: Email, via: Via) -> Self {
+        Self { org, email, via }
+    }
+}
+
+/// The application: a store and a clock. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// An app over `store`, reading time from `clock`.
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// The store (for reads that need no decision).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The current time according to the app's clock.
+    pub fn now(&self) -> baton_domain::Timestamp {
+        self.clock.now()
+    }
+
+    /// Resolves the caller into an actor with their teams, fresh from the
+    /// store (nothing cached that could go stale across processes).
+    pub async fn actor(&self, caller: &Caller) -> Result<Actor, AppError> {
+        let dir = self.store.directory(&caller.org).await?;
+        let user = dir.users.get(&caller.email).ok_or_else(|| {
+            AppError::NotFound(format!("user '{}' in org '{}'", caller.email, caller.org))
+        })?;
+        Ok(Actor {
+            email: caller.email.clone(),
+            admin: user.admin,
+            teams: user.teams.clone(),
+        })
+    }
+}

@@ -44,3 +44,54 @@ pub struct Account {
     /// Events applied so far (optimistic concurrency).
     pub stream_version: u64,
 }
+
+impl Account {
+    /// Folds one of the account's events into its state. Signals (NPS,
+    /// re-discovery) only advance the version; churn marks it churned.
+    pub fn apply(state: Option<Self>, event: &crate::Event) -> Option<Self> {
+        use crate::Event;
+        match (state, event) {
+            (
+                None,
+                Event::Account {
+                    id,
+                    name,
+                    arr,
+                    segment,
+                    ..
+                },
+            ) => Some(Self {
+                id: id.clone(),
+                name: name.clone(),
+                arr: *arr,
+                segment: segment.clone(),
+                status: AccountStatus::Active,
+                churned_at: None,
+                stream_version: 1,
+            }),
+            (
+                Some(mut a),
+                Event::Account {
+                    name, arr, segment, ..
+                },
+            ) => {
+                a.name = name.clone();
+                a.arr = *arr;
+                a.segment = segment.clone();
+                a.stream_version += 1;
+                Some(a)
+            }
+            (Some(mut a), Event::Churn { at, .. }) => {
+                a.status = AccountStatus::Churned;
+                a.churned_at = Some(*at);
+                a.stream_version += 1;
+                Some(a)
+            }
+            (Some(mut a), Event::Nps { .. } | Event::Rediscovery { .. }) => {
+                a.stream_version += 1;
+                Some(a)
+            }
+            (state, _) => state,
+        }
+    }
+}

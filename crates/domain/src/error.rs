@@ -62,7 +62,8 @@ pub enum DomainError {
 }
 
 impl DomainError {
-    pub(crate) fn value(what: impl Into<String>, why: impl Into<String>) -> Self {
+    /// An invalid value, naming what and why.
+    pub fn value(what: impl Into<String>, why: impl Into<String>) -> Self {
         Self::InvalidValue {
             what: what.into(),
             why: why.into(),

@@ -15,6 +15,7 @@ pub mod handoff;
 pub mod id;
 pub mod money;
 pub mod org;
+pub mod projection;
 pub mod sla;
 
 pub use account::Account;

@@ -1,1 +1,202 @@
-//! placeholder
+//! Baton's persistence: the append-only event log and the projections folded
+//! from it, on SQLite (the default, one file) or PostgreSQL (for scale).
+//!
+//! One [`Store`] speaks to either backend through sqlx's `Any` driver, so
+//! every query is written once and both backends run the same code; each
+//! backend keeps its own migrations (`migrations/sqlite`, `migrations/postgres`).
+//! The store records what the domain decided: it never decides itself, and it
+//! knows nothing of HTTP. Every write is one transaction: events, the
+//! projections they change, and nothing else.
+
+mod commit;
+mod read;
+mod rebuild;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use baton_domain::Timestamp;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use thiserror::Error;
+
+pub use commit::{Change, NewEvent};
+pub use read::{Directory, StoredEvent, UserRecord, VersionRecord};
+pub use rebuild::Folded;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// What went wrong in the store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database URL is not one Baton can use.
+    #[error("unsupported database URL '{0}': use sqlite://FILE or postgres://…")]
+    BadUrl(String),
+    /// Someone else changed the same record first, or the record exists.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Stored data could not be read back (a bug or a hand-edited database).
+    #[error("corrupt data in {what}: {why}")]
+    Corrupt {
+        /// Where.
+        what: String,
+        /// Why.
+        why: String,
+    },
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(what: impl Into<String>, why: impl ToString) -> Self {
+        Self::Corrupt {
+            what: what.into(),
+            why: why.to_string(),
+        }
+    }
+}
+
+/// Maps a unique-key violation to a conflict, by kind (constraint names differ
+/// between backends), keeping every other error as it is.
+pub(crate) fn conflict_on_unique(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what()),
+        _ => StoreError::Database(e),
+    }
+}
+
+/// The persistence handle: cheap to clone, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// Writers. On SQLite a single connection, so writers queue instead of
+    /// failing with "database is locked".
+    write: AnyPool,
+    /// Readers.
+    read: AnyPool,
+    backend: Backend,
+}
+
+/// The default database: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://baton.db";
+
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+pub(crate) fn from_micros(us: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_microsecond(us).map_err(|e| StoreError::corrupt("timestamp", e))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and brings its
+    /// schema up to date.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::BadUrl(url.to_string()));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_string(),
+        };
+        let options =
+            AnyConnectOptions::from_str(&url).map_err(|_| StoreError::BadUrl(url.clone()))?;
+        let store = match backend {
+            Backend::Sqlite => {
+                let write = sqlite_pool(1).connect_with(options.clone()).await?;
+                let read = sqlite_pool(4).connect_with(options).await?;
+                Self {
+                    write,
+                    read,
+                    backend,
+                }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                Self {
+                    write: pool.clone(),
+                    read: pool,
+                    backend,
+                }
+            }
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations for this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.write)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.write)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection (tests drop their database afterwards).
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// Runs one statement outside Baton's write path. Only for tests that
+    /// prove the schema itself refuses tampering.
+    #[doc(hidden)]
+    pub async fn raw_execute(&self, sql: &'static str) -> Result<u64, StoreError> {
+        Ok(self.write.execute(sql).await?.rows_affected())
+    }
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // WAL lets readers run beside the writer. synchronous=FULL
+                // syncs the WAL on every commit: an acknowledged write must
+                // survive power loss, not only a process crash (NORMAL would
+                // only guarantee the latter). The write path batches, so the
+                // extra fsync per commit is affordable.
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA synchronous = FULL").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                Ok(())
+            })
+        })
+}

@@ -448,6 +448,7 @@ fn history_records_the_past_without_the_gate() {
         &w.ae,
         HandoffId::parse("H-9").unwrap(),
         AccountId::parse("A-9").unwrap(),
+        None,
         Values::new(),
     )
     .unwrap();

@@ -1,0 +1,38 @@
+//! The use cases' error: a domain refusal, a missing record, a conflict, or
+//! a store failure. The web layer maps these to statuses in one place.
+
+use baton_domain::DomainError;
+use baton_store::StoreError;
+use thiserror::Error;
+
+/// Why a use case did not happen. Nothing was written when one is returned.
+#[derive(Debug, Error)]
+pub enum AppError {
+    /// The domain refused (bad value, forbidden, wrong state, incomplete…).
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// A record that does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Bad input outside the domain's rules (malformed file, wrong shape).
+    #[error("{0}")]
+    Invalid(String),
+    /// An import with bad lines: each with its line number and reason.
+    #[error("{} bad line(s); nothing was imported. First: line {}: {}", .0.len(), .0.first().map_or(0, |e| e.0), .0.first().map_or("", |e| e.1.as_str()))]
+    Import(Vec<(u64, String)>),
+    /// Someone else changed the record meanwhile, or it exists already.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => Self::Conflict(what),
+            other => Self::Store(other),
+        }
+    }
+}

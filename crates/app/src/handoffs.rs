@@ -1,0 +1,320 @@
+//! Handoff use cases: start, edit, submit, accept, reject, withdraw, and the
+//! follow-through and attestation actions. Each loads the handoff and the
+//! contract version it is bound to, lets the domain decide, and writes the
+//! event with the new state in one transaction.
+
+use std::collections::BTreeMap;
+
+use baton_domain::contract::Mode;
+use baton_domain::event::{Event, Values};
+use baton_domain::field::Owner;
+use baton_domain::handoff::{Attachment, Ctx, parse_values};
+use baton_domain::{
+    AccountId, Actor, ContractDef, ContractKey, DomainError, Handoff, HandoffId, TeamKey, Timestamp,
+};
+use baton_store::Change;
+use serde_json::Value;
+
+use crate::{App, AppError, Caller};
+
+/// What a sender gives to start a handoff.
+#[derive(Debug, Clone)]
+pub struct NewHandoff {
+    /// The id, when the caller brings one (a CRM's); generated otherwise.
+    pub id: Option<HandoffId>,
+    /// The contract.
+    pub contract: ContractKey,
+    /// The account.
+    pub account: AccountId,
+    /// The receiving team, when the contract has several.
+    pub to: Option<TeamKey>,
+    /// Field values in JSON or text form.
+    pub values: BTreeMap<String, Value>,
+    /// Context attached.
+    pub attachments: Vec<Attachment>,
+}
+
+/// What a receiver gives to reject.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    /// A reason code from the contract's list.
+    pub code: Option<String>,
+    /// What is wrong, in words.
+    pub reason: String,
+    /// The deficient fields.
+    pub fields: Vec<String>,
+}
+
+/// A loaded handoff with what deciding about it needs.
+struct Loaded {
+    handoff: Handoff,
+    def: ContractDef,
+    mode: Mode,
+    actor: Actor,
+}
+
+impl App {
+    async fn load(&self, caller: &Caller, id: &HandoffId) -> Result<Loaded, AppError> {
+        let actor = self.actor(caller).await?;
+        let handoff = self
+            .store
+            .handoff(&caller.org, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("handoff '{id}'")))?;
+        let contract = self
+            .store
+            .contract(&caller.org, &handoff.contract)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("contract '{}'", handoff.contract)))?;
+        let def = if contract.current_version == handoff.version {
+            contract.current
+        } else {
+            self.store
+                .contract_version(&caller.org, &handoff.contract, handoff.version)
+                .await?
+                .ok_or_else(|| {
+                    AppError::NotFound(format!(
+                        "version {} of '{}'",
+                        handoff.version, handoff.contract
+                    ))
+                })?
+        };
+        Ok(Loaded {
+            handoff,
+            def,
+            mode: contract.mode,
+            actor,
+        })
+    }
+
+    /// Loads, decides with `decide`, applies and writes; returns the new state.
+    async fn act(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        decide: impl FnOnce(&Handoff, Ctx<'_>, &Actor) -> Result<Event, DomainError>,
+    ) -> Result<Handoff, AppError> {
+        let Loaded {
+            mut handoff,
+            def,
+            mode,
+            actor,
+        } = self.load(caller, id).await?;
+        let at = self.now();
+        let ctx = Ctx {
+            def: &def,
+            version: handoff.version,
+            mode,
+            history: false,
+            at,
+        };
+        let event = decide(&handoff, ctx, &actor)?;
+        handoff.apply(&event, &def);
+        let mut change = Change::default();
+        change.push(event, handoff.stream_version, caller.via, at);
+        change.handoffs.push(handoff.clone());
+        self.store.commit(&caller.org, &change).await?;
+        Ok(handoff)
+    }
+
+    /// Values found on the account's earlier accepted handoffs for the
+    /// contract's `carried_from` fields.
+    async fn carried_values(
+        &self,
+        caller: &Caller,
+        def: &ContractDef,
+        account: &AccountId,
+    ) -> Result<Values, AppError> {
+        let mut out = Values::new();
+        for f in &def.fields {
+            let Some(from) = &f.carried_from else {
+                continue;
+            };
+            if let Some(earlier) = self
+                .store
+                .latest_accepted(&caller.org, account, &from.contract)
+                .await?
+                && let Some(v) = earlier.values.get(&from.field)
+                && let Ok(Some(v)) = f.normalize(v)
+            {
+                out.insert(f.key.clone(), v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Starts a handoff as a draft, prefilling carried values.
+    #[tracing::instrument(skip_all, fields(contract = %new.contract, account = %new.account))]
+    pub async fn start_handoff(
+        &self,
+        caller: &Caller,
+        new: NewHandoff,
+    ) -> Result<Handoff, AppError> {
+        let actor = self.actor(caller).await?;
+        let contract = self
+            .store
+            .contract(&caller.org, &new.contract)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("contract '{}'", new.contract)))?;
+        if self
+            .store
+            .account(&caller.org, &new.account)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::NotFound(format!("account '{}'", new.account)));
+        }
+        let id = match new.id {
+            Some(id) => {
+                if self.store.handoff(&caller.org, &id).await?.is_some() {
+                    return Err(AppError::Conflict(format!("handoff '{id}' already exists")));
+                }
+                id
+            }
+            None => HandoffId::parse(uuid::Uuid::now_v7().to_string())?,
+        };
+        let def = contract.current;
+        let values = parse_values(&def, &new.values, Owner::Sender)?;
+        let carried = self.carried_values(caller, &def, &new.account).await?;
+        let at = self.now();
+        let ctx = Ctx {
+            def: &def,
+            version: contract.current_version,
+            mode: contract.mode,
+            history: false,
+            at,
+        };
+        let event = Handoff::start(
+            ctx,
+            &actor,
+            id,
+            new.account,
+            new.to,
+            values,
+            carried,
+            new.attachments,
+        )?;
+        let handoff = Handoff::from_event(&event, &def)
+            .ok_or_else(|| AppError::Invalid("the draft did not apply".into()))?;
+        let mut change = Change::default();
+        change.push(event, handoff.stream_version, caller.via, at);
+        change.handoffs.push(handoff.clone());
+        self.store.commit(&caller.org, &change).await?;
+        Ok(handoff)
+    }
+
+    /// Changes values or attachments of a draft or rejected handoff.
+    pub async fn edit_handoff(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        values: BTreeMap<String, Value>,
+        attachments: Vec<Attachment>,
+    ) -> Result<Handoff, AppError> {
+        self.act(caller, id, |h, ctx, actor| {
+            let values = parse_values(ctx.def, &values, Owner::Sender)?;
+            h.edit(ctx, actor, values, attachments)
+        })
+        .await
+    }
+
+    /// Submits (or resubmits after rework). Gated and incomplete: refused
+    /// with every missing field named, and nothing recorded.
+    pub async fn submit(&self, caller: &Caller, id: &HandoffId) -> Result<Handoff, AppError> {
+        self.act(caller, id, |h, ctx, actor| {
+            h.submit(ctx, actor, Values::new())
+        })
+        .await
+    }
+
+    /// Accepts, with the receiver-owned values; opens the gate.
+    pub async fn accept(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        values: BTreeMap<String, Value>,
+    ) -> Result<Handoff, AppError> {
+        self.act(caller, id, |h, ctx, actor| {
+            let values = parse_values(ctx.def, &values, Owner::Receiver)?;
+            h.accept(ctx, actor, values)
+        })
+        .await
+    }
+
+    /// Rejects for rework.
+    pub async fn reject(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        r: Rejection,
+    ) -> Result<Handoff, AppError> {
+        self.act(caller, id, |h, ctx, actor| {
+            h.reject(ctx, actor, r.code, r.reason, r.fields)
+        })
+        .await
+    }
+
+    /// Withdraws.
+    pub async fn withdraw(&self, caller: &Caller, id: &HandoffId) -> Result<Handoff, AppError> {
+        self.act(caller, id, |h, ctx, actor| h.withdraw(ctx, actor))
+            .await
+    }
+
+    /// Acknowledges with an ETA (or revises it).
+    pub async fn acknowledge(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        eta: Timestamp,
+    ) -> Result<Handoff, AppError> {
+        self.act(caller, id, |h, ctx, actor| h.acknowledge(ctx, actor, eta))
+            .await
+    }
+
+    /// Records a status echo.
+    pub async fn echo(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        note: String,
+    ) -> Result<Handoff, AppError> {
+        self.act(caller, id, |h, ctx, actor| h.echo(ctx, actor, note))
+            .await
+    }
+
+    /// Records the resolution.
+    pub async fn resolve(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        note: String,
+    ) -> Result<Handoff, AppError> {
+        self.act(caller, id, |h, ctx, actor| h.resolve(ctx, actor, note))
+            .await
+    }
+
+    /// Records that the communication owner closed the loop with the customer.
+    pub async fn close_loop(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        note: String,
+    ) -> Result<Handoff, AppError> {
+        self.act(caller, id, |h, ctx, actor| h.close_loop(ctx, actor, note))
+            .await
+    }
+
+    /// Records an attestation answer.
+    pub async fn attest(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        question: String,
+        answer: String,
+    ) -> Result<Handoff, AppError> {
+        self.act(caller, id, |h, ctx, actor| {
+            h.attest(ctx, actor, question, answer)
+        })
+        .await
+    }
+}

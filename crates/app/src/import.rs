@@ -1,0 +1,940 @@
+//! History import (SPEC §9): JSON Lines, one event per line, applied in file
+//! order, all or nothing.
+//!
+//! Every line goes through the same domain decisions as live use, with
+//! history semantics (observe mode, the past recorded as it happened, marked
+//! `via: import`). The whole file is decided in memory first; if any line is
+//! bad, every bad line is reported with its number and nothing is written.
+//! Otherwise everything is written in one transaction, each touched record
+//! once, so the cost grows with the file, not with the database.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{BufRead, Write};
+
+use baton_domain::account::Account;
+use baton_domain::contract::{Contract, ContractDef};
+use baton_domain::event::{Event, Values, Via};
+use baton_domain::field::Owner;
+use baton_domain::handoff::{Ctx, parse_values};
+use baton_domain::org::Role;
+use baton_domain::{
+    AccountId, Actor, ContractKey, DomainError, Email, Handoff, HandoffId, OrgId, TeamKey,
+    Timestamp,
+};
+use baton_store::{Change, Directory, UserRecord};
+use serde_json::{Map, Value};
+
+use crate::{App, AppError};
+
+/// Longest line accepted, so one runaway line cannot exhaust memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Most bad lines listed before the report stops counting.
+pub const MAX_REPORTED_ERRORS: usize = 200;
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// The org imported into.
+    pub org: OrgId,
+    /// Non-blank lines read.
+    pub lines: u64,
+    /// Events recorded (lines plus users created on the way).
+    pub events: u64,
+    /// Handoffs created or changed.
+    pub handoffs: usize,
+    /// Accounts created or changed.
+    pub accounts: usize,
+    /// Users created because a line named them.
+    pub users_created: usize,
+}
+
+/// One parsed line: the event and its stored envelope, if it carried one.
+struct Line {
+    no: u64,
+    event: Event,
+    via: Option<Via>,
+    recorded_at: Option<Timestamp>,
+}
+
+/// Parses one line of the §9 format (plus the `via` and `recorded_at` that
+/// an export adds).
+fn parse_line(text: &str) -> Result<(Event, Option<Via>, Option<Timestamp>), String> {
+    let mut map: Map<String, Value> =
+        serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
+    let via = match map.remove("via") {
+        None => None,
+        Some(Value::String(s)) => Some(Via::parse(&s).ok_or_else(|| format!("unknown via '{s}'"))?),
+        Some(other) => return Err(format!("via must be text, got {other}")),
+    };
+    let recorded_at = match map.remove("recorded_at") {
+        None => None,
+        Some(Value::String(s)) => Some(s.parse().map_err(|e| format!("recorded_at '{s}': {e}"))?),
+        Some(other) => return Err(format!("recorded_at must be a time, got {other}")),
+    };
+    let kind = map.get("type").and_then(Value::as_str).map(str::to_string);
+    let event: Event = serde_json::from_value(Value::Object(map)).map_err(|e| match kind {
+        Some(k) => format!("bad '{k}' event: {e}"),
+        None => format!("missing \"type\": {e}"),
+    })?;
+    Ok((event, via, recorded_at))
+}
+
+/// Writes one stored event as an export line: the event, then its envelope.
+pub fn export_line(out: &mut impl Write, e: &baton_store::StoredEvent) -> Result<(), AppError> {
+    let mut v = serde_json::to_value(&e.event).map_err(|err| AppError::Invalid(err.to_string()))?;
+    if let Value::Object(m) = &mut v {
+        m.insert("via".into(), Value::String(e.via.as_str().into()));
+        m.insert(
+            "recorded_at".into(),
+            Value::String(e.recorded_at.to_string()),
+        );
+    }
+    serde_json::to_writer(&mut *out, &v).map_err(|err| AppError::Invalid(err.to_string()))?;
+    out.write_all(b"\n")
+        .map_err(|err| AppError::Invalid(err.to_string()))
+}
+
+impl App {
+    /// Writes the org's whole log as JSON Lines (the §9 format plus `via` and
+    /// `recorded_at`), so that import of it reproduces it exactly. Returns the
+    /// number of events written.
+    pub async fn export_events(&self, org: &OrgId, out: &mut impl Write) -> Result<u64, AppError> {
+        let mut after = 0;
+        let mut n = 0;
+        loop {
+            let page = self.store.events(org, after, 5000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for e in &page {
+                export_line(out, e)?;
+                n += 1;
+            }
+        }
+        out.flush()
+            .map_err(|err| AppError::Invalid(err.to_string()))?;
+        Ok(n)
+    }
+
+    /// Imports history. `org`: the org to import into; without it, the file's
+    /// own `org_created` line, or the database's only org.
+    #[tracing::instrument(skip_all)]
+    pub async fn import_events(
+        &self,
+        org: Option<OrgId>,
+        input: impl BufRead,
+    ) -> Result<ImportSummary, AppError> {
+        let (lines, mut errors) = read_lines(input);
+        let known = self.store.orgs().await?;
+        let org = match (&org, lines.first().map(|l| &l.event)) {
+            (_, Some(Event::OrgCreated { org: file_org, .. })) => {
+                if known.iter().any(|(id, _)| id == file_org) {
+                    return Err(AppError::Import(vec![(
+                        1,
+                        format!("org '{file_org}' already exists; import into an empty database"),
+                    )]));
+                }
+                if org.as_ref().is_some_and(|o| o != file_org) {
+                    return Err(AppError::Import(vec![(
+                        1,
+                        format!("the file creates org '{file_org}', not the one named"),
+                    )]));
+                }
+                file_org.clone()
+            }
+            (Some(o), _) => {
+                if !known.iter().any(|(id, _)| id == o) {
+                    return Err(AppError::NotFound(format!("org '{o}'")));
+                }
+                o.clone()
+            }
+            (None, _) => match known.as_slice() {
+                [(only, _)] => only.clone(),
+                [] => {
+                    return Err(AppError::Invalid(
+                        "the database has no org: run `baton init` first".into(),
+                    ));
+                }
+                _ => {
+                    return Err(AppError::Invalid(
+                        "the database has several orgs: name one with --org".into(),
+                    ));
+                }
+            },
+        };
+        let fresh = !known.iter().any(|(id, _)| *id == org);
+        let mut im = Importer::new(self, org.clone(), fresh).await?;
+        for line in &lines {
+            if let Err(why) = im.line(line).await {
+                errors.push((line.no, why));
+            }
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| e.0);
+            errors.truncate(MAX_REPORTED_ERRORS);
+            return Err(AppError::Import(errors));
+        }
+        let summary = ImportSummary {
+            org: org.clone(),
+            lines: lines.len() as u64,
+            events: im.change.events.len() as u64,
+            handoffs: im.touched_handoffs.len(),
+            accounts: im.touched_accounts.len(),
+            users_created: im.users_created,
+        };
+        let change = im.into_change();
+        self.store.commit(&org, &change).await?;
+        Ok(summary)
+    }
+}
+
+fn read_lines(mut input: impl BufRead) -> (Vec<Line>, Vec<(u64, String)>) {
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    let mut buf = Vec::new();
+    let mut no = 0u64;
+    loop {
+        buf.clear();
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                errors.push((no + 1, format!("cannot read: {e}")));
+                break;
+            }
+        }
+        no += 1;
+        if buf.len() > MAX_LINE_BYTES {
+            errors.push((no, format!("line is longer than {MAX_LINE_BYTES} bytes")));
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(&buf) else {
+            errors.push((no, "not UTF-8 text".into()));
+            continue;
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        match parse_line(text) {
+            Ok((event, via, recorded_at)) => lines.push(Line {
+                no,
+                event,
+                via,
+                recorded_at,
+            }),
+            Err(why) => errors.push((no, why)),
+        }
+    }
+    (lines, errors)
+}
+
+/// The import's working state: what the file has done so far, on top of what
+/// the database already held.
+struct Importer<'a> {
+    app: &'a App,
+    org: OrgId,
+    /// The org is created by this file: nothing to look up in the database.
+    fresh: bool,
+    now: Timestamp,
+    dir: Directory,
+    contracts: BTreeMap<ContractKey, Contract>,
+    versions: BTreeMap<(ContractKey, u32), ContractDef>,
+    accounts: HashMap<AccountId, Option<Account>>,
+    handoffs: HashMap<HandoffId, Option<Handoff>>,
+    change: Change,
+    touched_accounts: BTreeSet<AccountId>,
+    touched_handoffs: BTreeSet<HandoffId>,
+    touched_contracts: BTreeSet<ContractKey>,
+    users_created: usize,
+}
+
+/// Which side of a handoff a line's actor acts for.
+#[derive(Clone, Copy)]
+enum Side {
+    Sender,
+    Receiver,
+}
+
+fn text<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+fn as_raw(values: &Values) -> BTreeMap<String, Value> {
+    values
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+impl<'a> Importer<'a> {
+    async fn new(app: &'a App, org: OrgId, fresh: bool) -> Result<Self, AppError> {
+        let (dir, contracts, versions) = if fresh {
+            Default::default()
+        } else {
+            let contracts = app
+                .store
+                .contracts(&org)
+                .await?
+                .into_iter()
+                .map(|c| (c.key.clone(), c))
+                .collect();
+            (
+                app.store.directory(&org).await?,
+                contracts,
+                app.store.all_contract_versions(&org).await?,
+            )
+        };
+        Ok(Self {
+            app,
+            org,
+            fresh,
+            now: app.now(),
+            dir,
+            contracts,
+            versions,
+            accounts: HashMap::new(),
+            handoffs: HashMap::new(),
+            change: Change::default(),
+            touched_accounts: BTreeSet::new(),
+            touched_handoffs: BTreeSet::new(),
+            touched_contracts: BTreeSet::new(),
+            users_created: 0,
+        })
+    }
+
+    fn into_change(mut self) -> Change {
+        for id in &self.touched_handoffs {
+            if let Some(Some(h)) = self.handoffs.remove(id) {
+                self.change.handoffs.push(h);
+            }
+        }
+        for id in &self.touched_accounts {
+            if let Some(Some(a)) = self.accounts.remove(id) {
+                self.change.accounts.push(a);
+            }
+        }
+        for key in &self.touched_contracts {
+            if let Some(c) = self.contracts.remove(key) {
+                self.change.contracts.push(c);
+            }
+        }
+        self.change.org_version = Some(self.dir.version);
+        self.change
+    }
+
+    async fn account(&mut self, id: &AccountId) -> Result<Option<Account>, String> {
+        if let Some(a) = self.accounts.get(id) {
+            return Ok(a.clone());
+        }
+        let a = if self.fresh {
+            None
+        } else {
+            self.app.store.account(&self.org, id).await.map_err(text)?
+        };
+        self.accounts.insert(id.clone(), a.clone());
+        Ok(a)
+    }
+
+    async fn handoff(&mut self, id: &HandoffId) -> Result<Option<Handoff>, String> {
+        if let Some(h) = self.handoffs.get(id) {
+            return Ok(h.clone());
+        }
+        let h = if self.fresh {
+            None
+        } else {
+            self.app.store.handoff(&self.org, id).await.map_err(text)?
+        };
+        self.handoffs.insert(id.clone(), h.clone());
+        Ok(h)
+    }
+
+    async fn existing_handoff(&mut self, id: &HandoffId) -> Result<Handoff, String> {
+        self.handoff(id).await?.ok_or_else(|| format!("unknown handoff '{id}': its first line must be 'submitted' (with contract and account) or 'draft_created'"))
+    }
+
+    fn def(&self, key: &ContractKey, version: u32) -> Result<ContractDef, String> {
+        self.versions
+            .get(&(key.clone(), version))
+            .cloned()
+            .ok_or_else(|| format!("contract '{key}' has no version {version}"))
+    }
+
+    fn contract(&self, key: &ContractKey) -> Result<&Contract, String> {
+        self.contracts
+            .get(key)
+            .ok_or_else(|| format!("unknown contract '{key}'"))
+    }
+
+    /// The line's actor, and the org events that create them if they are new.
+    fn actor(&self, email: &Email, team: Option<&TeamKey>, at: Timestamp) -> (Actor, Vec<Event>) {
+        if let Some(u) = self.dir.users.get(email) {
+            return (
+                Actor {
+                    email: email.clone(),
+                    admin: u.admin,
+                    teams: u.teams.clone(),
+                },
+                Vec::new(),
+            );
+        }
+        let name = email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or(email.as_str())
+            .to_string();
+        let mut events = vec![Event::UserCreated {
+            email: email.clone(),
+            name,
+            admin: false,
+            by: None,
+            at,
+        }];
+        let mut teams = BTreeMap::new();
+        if let Some(team) = team {
+            events.push(Event::MemberAdded {
+                email: email.clone(),
+                team: team.clone(),
+                role: Role::Member,
+                by: None,
+                at,
+            });
+            teams.insert(team.clone(), Role::Member);
+        }
+        (
+            Actor {
+                email: email.clone(),
+                admin: false,
+                teams,
+            },
+            events,
+        )
+    }
+
+    fn record_org_event(&mut self, e: Event, line: &Line) {
+        self.dir.version += 1;
+        match &e {
+            Event::TeamCreated { team, name, .. } => {
+                self.dir.teams.insert(team.clone(), name.clone());
+            }
+            Event::UserCreated {
+                email, name, admin, ..
+            } => {
+                self.dir.users.insert(
+                    email.clone(),
+                    UserRecord {
+                        name: name.clone(),
+                        admin: *admin,
+                        teams: BTreeMap::new(),
+                    },
+                );
+            }
+            Event::MemberAdded {
+                email, team, role, ..
+            } => {
+                if let Some(u) = self.dir.users.get_mut(email) {
+                    u.teams.insert(team.clone(), *role);
+                }
+            }
+            _ => {}
+        }
+        self.push(e, self.dir.version, line);
+    }
+
+    fn push(&mut self, e: Event, stream_seq: u64, line: &Line) {
+        self.change.push(
+            e,
+            stream_seq,
+            line.via.unwrap_or(Via::Import),
+            line.recorded_at.unwrap_or(self.now),
+        );
+    }
+
+    fn record_user_events(&mut self, events: Vec<Event>, line: &Line) {
+        for e in events {
+            if matches!(e, Event::UserCreated { .. }) {
+                self.users_created += 1;
+            }
+            self.record_org_event(e, line);
+        }
+    }
+
+    /// Records a handoff's first event; `h` was built from it.
+    fn record_new_handoff(&mut self, h: Handoff, e: Event, line: &Line) {
+        let id = h.id.clone();
+        let v = h.stream_version;
+        self.handoffs.insert(id.clone(), Some(h));
+        self.touched_handoffs.insert(id);
+        self.push(e, v, line);
+    }
+
+    fn record_handoff(&mut self, mut h: Handoff, def: &ContractDef, e: Event, line: &Line) {
+        h.apply(&e, def);
+        let id = h.id.clone();
+        let v = h.stream_version;
+        self.handoffs.insert(id.clone(), Some(h));
+        self.touched_handoffs.insert(id);
+        self.push(e, v, line);
+    }
+
+    fn record_account(
+        &mut self,
+        state: Option<Account>,
+        e: Event,
+        line: &Line,
+    ) -> Result<(), String> {
+        let a = Account::apply(state, &e).ok_or("the account change did not apply")?;
+        let id = a.id.clone();
+        let v = a.stream_version;
+        self.accounts.insert(id.clone(), Some(a));
+        self.touched_accounts.insert(id);
+        self.push(e, v, line);
+        Ok(())
+    }
+
+    fn require_user(&self, by: &Option<Email>) -> Result<(), String> {
+        match by {
+            Some(e) if !self.dir.users.contains_key(e) => Err(format!("unknown user '{e}'")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Decides one line; on error nothing of it is kept.
+    async fn line(&mut self, line: &Line) -> Result<(), String> {
+        let e = line.event.clone();
+        match e {
+            Event::OrgCreated { .. } => {
+                if line.no != 1 && !self.change.events.is_empty()
+                    || !self.fresh
+                    || self.dir.version > 0
+                {
+                    return Err("'org_created' may only be the first line of an import into an empty database".into());
+                }
+                self.record_org_event(e, line);
+            }
+            Event::TeamCreated { ref team, .. } => {
+                self.require_org()?;
+                if self.dir.teams.contains_key(team) {
+                    return Err(format!("team '{team}' already exists"));
+                }
+                self.record_org_event(e, line);
+            }
+            Event::UserCreated {
+                ref email, ref by, ..
+            } => {
+                self.require_org()?;
+                self.require_user(by)?;
+                if self.dir.users.contains_key(email) {
+                    return Err(format!("user '{email}' already exists"));
+                }
+                self.record_org_event(e, line);
+            }
+            Event::MemberAdded {
+                ref email,
+                ref team,
+                ref by,
+                ..
+            } => {
+                self.require_user(by)?;
+                if !self.dir.users.contains_key(email) {
+                    return Err(format!("unknown user '{email}'"));
+                }
+                if !self.dir.teams.contains_key(team) {
+                    return Err(format!("unknown team '{team}'"));
+                }
+                self.record_org_event(e, line);
+            }
+            Event::ContractPublished {
+                ref contract,
+                version,
+                ref definition,
+                ref by,
+                ..
+            } => {
+                self.require_org()?;
+                self.require_user(by)?;
+                definition.validate().map_err(text)?;
+                if definition.key != *contract {
+                    return Err(format!(
+                        "the definition's key '{}' is not '{contract}'",
+                        definition.key
+                    ));
+                }
+                let current = self.contracts.get(contract).cloned();
+                let expected = current.as_ref().map_or(1, |c| c.current_version + 1);
+                if version != expected {
+                    return Err(format!(
+                        "contract '{contract}' expects version {expected} next, not {version}"
+                    ));
+                }
+                let next = Contract::apply(current, &e).ok_or("the contract did not apply")?;
+                self.versions
+                    .insert((contract.clone(), version), (**definition).clone());
+                let v = next.stream_version;
+                self.contracts.insert(contract.clone(), next);
+                self.touched_contracts.insert(contract.clone());
+                self.push(e, v, line);
+            }
+            Event::ModeChanged {
+                ref contract,
+                ref by,
+                ..
+            } => {
+                self.require_user(by)?;
+                let current = self.contract(contract)?.clone();
+                let next = Contract::apply(Some(current), &e).ok_or("the mode did not apply")?;
+                let v = next.stream_version;
+                self.contracts.insert(contract.clone(), next);
+                self.touched_contracts.insert(contract.clone());
+                self.push(e, v, line);
+            }
+            Event::Account {
+                ref id,
+                ref name,
+                arr,
+                ref segment,
+                at,
+            } => {
+                self.require_org()?;
+                if name.trim().is_empty() {
+                    return Err("the account name is empty".into());
+                }
+                if arr.minor < 0 {
+                    return Err("the ARR is negative".into());
+                }
+                let state = self.account(id).await?;
+                let e = Event::Account {
+                    id: id.clone(),
+                    name: name.clone(),
+                    arr,
+                    segment: segment.clone(),
+                    at: Some(at.unwrap_or(self.now)),
+                };
+                self.record_account(state, e, line)?;
+            }
+            Event::DraftCreated {
+                handoff,
+                contract,
+                version,
+                account,
+                to,
+                by,
+                at,
+                values,
+                carried,
+                attachments,
+            } => {
+                if self.handoff(&handoff).await?.is_some() {
+                    return Err(format!("handoff '{handoff}' already exists"));
+                }
+                self.account(&account).await?.ok_or_else(|| {
+                    format!("unknown account '{account}': add an 'account' line before")
+                })?;
+                let c = self.contract(&contract)?;
+                let mode = c.mode;
+                let def = self.def(&contract, version)?;
+                let (actor, new_users) = self.actor(&by, Some(&def.sending_team), at);
+                let mut given =
+                    parse_values(&def, &as_raw(&values), Owner::Sender).map_err(text)?;
+                let carried_values: Values = carried
+                    .iter()
+                    .filter_map(|k| given.remove(k).map(|v| (k.clone(), v)))
+                    .collect();
+                let ctx = Ctx {
+                    def: &def,
+                    version,
+                    mode,
+                    history: true,
+                    at,
+                };
+                let e = Handoff::start(
+                    ctx,
+                    &actor,
+                    handoff,
+                    account,
+                    Some(to),
+                    given,
+                    carried_values,
+                    attachments,
+                )
+                .map_err(text)?;
+                let h = Handoff::from_event(&e, &def).ok_or("the draft did not apply")?;
+                self.record_user_events(new_users, line);
+                self.record_new_handoff(h, e, line);
+            }
+            Event::Submitted {
+                handoff,
+                contract,
+                account,
+                version,
+                to,
+                by,
+                at,
+                values,
+                ..
+            } => match self.handoff(&handoff).await? {
+                None => {
+                    let (Some(contract), Some(account)) = (contract, account) else {
+                        return Err(format!(
+                            "the first line of handoff '{handoff}' needs \"contract\" and \"account\""
+                        ));
+                    };
+                    self.account(&account).await?.ok_or_else(|| {
+                        format!("unknown account '{account}': add an 'account' line before")
+                    })?;
+                    let c = self.contract(&contract)?;
+                    let (mode, version) = (c.mode, version.unwrap_or(c.current_version));
+                    let def = self.def(&contract, version)?;
+                    let (actor, new_users) = self.actor(&by, Some(&def.sending_team), at);
+                    let values =
+                        parse_values(&def, &as_raw(&values), Owner::Sender).map_err(text)?;
+                    let ctx = Ctx {
+                        def: &def,
+                        version,
+                        mode,
+                        history: true,
+                        at,
+                    };
+                    let e = Handoff::submit_new(ctx, &actor, handoff, account, to, values)
+                        .map_err(text)?;
+                    let h = Handoff::from_event(&e, &def).ok_or("the submission did not apply")?;
+                    self.record_user_events(new_users, line);
+                    self.record_new_handoff(h, e, line);
+                }
+                Some(h) => {
+                    if contract.as_ref().is_some_and(|c| *c != h.contract)
+                        || account.as_ref().is_some_and(|a| *a != h.account)
+                    {
+                        return Err(format!(
+                            "handoff '{handoff}' is {} for account '{}'",
+                            h.contract, h.account
+                        ));
+                    }
+                    let def = self.def(&h.contract, h.version)?;
+                    let (actor, new_users) = self.actor(&by, Some(&def.sending_team), at);
+                    let values =
+                        parse_values(&def, &as_raw(&values), Owner::Sender).map_err(text)?;
+                    let e = h
+                        .submit(self.ctx(&h, &def, at)?, &actor, values)
+                        .map_err(text)?;
+                    self.record_user_events(new_users, line);
+                    self.record_handoff(h, &def, e, line);
+                }
+            },
+            Event::Edited {
+                handoff,
+                by,
+                at,
+                values,
+                attachments,
+            } => {
+                let h = self.existing_handoff(&handoff).await?;
+                let def = self.def(&h.contract, h.version)?;
+                let (actor, new_users) = self.actor(&by, Some(&def.sending_team), at);
+                let values = parse_values(&def, &as_raw(&values), Owner::Sender).map_err(text)?;
+                let e = h
+                    .edit(self.ctx(&h, &def, at)?, &actor, values, attachments)
+                    .map_err(text)?;
+                self.record_user_events(new_users, line);
+                self.record_handoff(h, &def, e, line);
+            }
+            Event::Rejected {
+                handoff,
+                by,
+                at,
+                code,
+                reason,
+                fields,
+            } => {
+                self.handoff_action(&handoff, &by, at, Side::Receiver, line, |h, ctx, actor| {
+                    h.reject(
+                        ctx,
+                        actor,
+                        code,
+                        reason,
+                        fields.iter().map(ToString::to_string).collect(),
+                    )
+                })
+                .await?;
+            }
+            Event::Accepted {
+                handoff,
+                by,
+                at,
+                values,
+            } => {
+                self.handoff_action(&handoff, &by, at, Side::Receiver, line, |h, ctx, actor| {
+                    let values = parse_values(ctx.def, &as_raw(&values), Owner::Receiver)?;
+                    h.accept(ctx, actor, values)
+                })
+                .await?;
+            }
+            Event::Withdrawn { handoff, by, at } => {
+                self.handoff_action(&handoff, &by, at, Side::Sender, line, |h, ctx, actor| {
+                    h.withdraw(ctx, actor)
+                })
+                .await?;
+            }
+            Event::Acknowledged {
+                handoff,
+                by,
+                at,
+                eta,
+            } => {
+                self.handoff_action(&handoff, &by, at, Side::Receiver, line, |h, ctx, actor| {
+                    h.acknowledge(ctx, actor, eta)
+                })
+                .await?;
+            }
+            Event::Echo {
+                handoff,
+                by,
+                at,
+                note,
+            } => {
+                self.handoff_action(&handoff, &by, at, Side::Receiver, line, |h, ctx, actor| {
+                    h.echo(ctx, actor, note)
+                })
+                .await?;
+            }
+            Event::Resolved {
+                handoff,
+                by,
+                at,
+                note,
+            } => {
+                self.handoff_action(&handoff, &by, at, Side::Receiver, line, |h, ctx, actor| {
+                    h.resolve(ctx, actor, note)
+                })
+                .await?;
+            }
+            Event::LoopClosed {
+                handoff,
+                by,
+                at,
+                note,
+            } => {
+                self.handoff_action(&handoff, &by, at, Side::Sender, line, |h, ctx, actor| {
+                    h.close_loop(ctx, actor, note)
+                })
+                .await?;
+            }
+            Event::Attested {
+                handoff,
+                by,
+                at,
+                question,
+                answer,
+            } => {
+                self.handoff_action(&handoff, &by, at, Side::Sender, line, |h, ctx, actor| {
+                    h.attest(ctx, actor, question, answer)
+                })
+                .await?;
+            }
+            Event::Rediscovery {
+                ref account,
+                ref handoff,
+                ref field,
+                ref by,
+                at,
+                ..
+            } => {
+                let state = self
+                    .account(account)
+                    .await?
+                    .ok_or_else(|| format!("unknown account '{account}'"))?;
+                let mut team = None;
+                if let Some(hid) = handoff {
+                    let h = self.existing_handoff(hid).await?;
+                    if h.account != *account {
+                        return Err(format!(
+                            "handoff '{hid}' is about account '{}', not '{account}'",
+                            h.account
+                        ));
+                    }
+                    if let Some(f) = field {
+                        self.def(&h.contract, h.version)?
+                            .known_field(f.as_str())
+                            .map_err(text)?;
+                    }
+                    team = Some(h.to.clone());
+                }
+                let new_users = match by {
+                    Some(email) => self.actor(email, team.as_ref(), at).1,
+                    None => Vec::new(),
+                };
+                self.record_user_events(new_users, line);
+                self.record_account(Some(state), e, line)?;
+            }
+            Event::Nps {
+                ref account, score, ..
+            } => {
+                if score > 10 {
+                    return Err(format!("NPS score {score} is not between 0 and 10"));
+                }
+                let state = self
+                    .account(account)
+                    .await?
+                    .ok_or_else(|| format!("unknown account '{account}'"))?;
+                self.record_account(Some(state), e, line)?;
+            }
+            Event::Churn {
+                ref account,
+                arr_lost,
+                ..
+            } => {
+                if arr_lost.minor < 0 {
+                    return Err("arr_lost is negative".into());
+                }
+                let state = self
+                    .account(account)
+                    .await?
+                    .ok_or_else(|| format!("unknown account '{account}'"))?;
+                self.record_account(Some(state), e, line)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn require_org(&self) -> Result<(), String> {
+        if self.fresh && self.dir.version == 0 {
+            Err("the org does not exist yet: the file must start with 'org_created'".into())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn ctx<'d>(&self, h: &Handoff, def: &'d ContractDef, at: Timestamp) -> Result<Ctx<'d>, String> {
+        let mode = self.contract(&h.contract)?.mode;
+        Ok(Ctx {
+            def,
+            version: h.version,
+            mode,
+            history: true,
+            at,
+        })
+    }
+
+    async fn handoff_action(
+        &mut self,
+        id: &HandoffId,
+        by: &Email,
+        at: Timestamp,
+        side: Side,
+        line: &Line,
+        decide: impl FnOnce(&Handoff, Ctx<'_>, &Actor) -> Result<Event, DomainError>,
+    ) -> Result<(), String> {
+        let h = self.existing_handoff(id).await?;
+        let def = self.def(&h.contract, h.version)?;
+        let team = match side {
+            Side::Sender => def.sending_team.clone(),
+            Side::Receiver => h.to.clone(),
+        };
+        let (actor, new_users) = self.actor(by, Some(&team), at);
+        let e = decide(&h, self.ctx(&h, &def, at)?, &actor).map_err(text)?;
+        self.record_user_events(new_users, line);
+        self.record_handoff(h, &def, e, line);
+        Ok(())
+    }
+}

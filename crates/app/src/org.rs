@@ -1,0 +1,310 @@
+//! Org set-up and administration: creating an org with its teams, admin and
+//! the six seeded contracts; adding users; publishing contract versions and
+//! switching modes.
+
+use baton_domain::contract::seed::seeded_contracts;
+use baton_domain::contract::{Contract, ContractDef, Mode};
+use baton_domain::event::{Event, Via};
+use baton_domain::org::{DEFAULT_TEAMS, Role};
+use baton_domain::{Actor, ContractKey, DomainError, Email, OrgId, TeamKey};
+use baton_store::Change;
+
+use crate::{App, AppError, Caller, password};
+
+/// What `init` needs.
+#[derive(Debug, Clone)]
+pub struct NewOrg {
+    /// The org's display name; its id is derived from it.
+    pub name: String,
+    /// The first admin's email.
+    pub admin_email: Email,
+    /// The first admin's name.
+    pub admin_name: String,
+    /// The first admin's password.
+    pub admin_password: String,
+}
+
+/// A user to add.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Email (the login).
+    pub email: Email,
+    /// Display name.
+    pub name: String,
+    /// Password, if they will log in.
+    pub password: Option<String>,
+    /// Teams and roles.
+    pub teams: Vec<(TeamKey, Role)>,
+    /// Org admin.
+    pub admin: bool,
+}
+
+/// Derives an org id from a name: lowercase words joined by `-`.
+pub fn org_id_for(name: &str) -> Result<OrgId, AppError> {
+    let mut id = String::new();
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c.to_ascii_lowercase());
+        } else if !id.ends_with('-') && !id.is_empty() {
+            id.push('-');
+        }
+    }
+    let id = id.trim_end_matches('-');
+    let id = if id.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("org-{id}")
+    } else {
+        id.to_string()
+    };
+    OrgId::parse(id).map_err(|_| {
+        AppError::Invalid(format!(
+            "the org name '{name}' needs at least one letter or digit"
+        ))
+    })
+}
+
+impl App {
+    /// Creates an org with the default teams, its admin and the six seeded
+    /// contracts in observe mode. A second org with the same name is a
+    /// conflict, never a duplicate.
+    #[tracing::instrument(skip_all, fields(org = %new.name))]
+    pub async fn init_org(&self, new: NewOrg, via: Via) -> Result<OrgId, AppError> {
+        if new.name.trim().is_empty() {
+            return Err(AppError::Invalid("the org name is empty".into()));
+        }
+        let org = org_id_for(&new.name)?;
+        if self
+            .store
+            .orgs()
+            .await?
+            .iter()
+            .any(|(id, name)| *id == org || name == new.name.trim())
+        {
+            return Err(AppError::Conflict(format!(
+                "an org named '{}' already exists",
+                new.name.trim()
+            )));
+        }
+        let hash = password::hash(new.admin_password).await?;
+        let at = self.now();
+        let mut change = Change::default();
+        let mut v = 0;
+        let mut org_event = |change: &mut Change, e: Event| {
+            v += 1;
+            change.push(e, v, via, at);
+        };
+        org_event(
+            &mut change,
+            Event::OrgCreated {
+                org: org.clone(),
+                name: new.name.trim().to_string(),
+                at,
+            },
+        );
+        for (key, name) in DEFAULT_TEAMS {
+            org_event(
+                &mut change,
+                Event::TeamCreated {
+                    team: TeamKey::parse(*key)?,
+                    name: (*name).to_string(),
+                    at,
+                },
+            );
+        }
+        org_event(
+            &mut change,
+            Event::UserCreated {
+                email: new.admin_email.clone(),
+                name: new.admin_name,
+                admin: true,
+                by: None,
+                at,
+            },
+        );
+        change.org_version = Some(v);
+        let admin = Actor {
+            email: new.admin_email.clone(),
+            admin: true,
+            teams: Default::default(),
+        };
+        for def in seeded_contracts() {
+            let e = Contract::create(Some(&admin), def, at)?;
+            let contract = Contract::apply(None, &e)
+                .ok_or_else(|| AppError::Invalid("a seeded contract did not apply".into()))?;
+            change.push(e, contract.stream_version, via, at);
+            change.contracts.push(contract);
+        }
+        change.credentials.push((new.admin_email, hash));
+        self.store.commit(&org, &change).await?;
+        Ok(org)
+    }
+
+    /// Adds a user with their teams (admins only).
+    #[tracing::instrument(skip_all, fields(user = %new.email))]
+    pub async fn add_user(&self, caller: &Caller, new: NewUser) -> Result<(), AppError> {
+        let dir = self.store.directory(&caller.org).await?;
+        let me = dir
+            .users
+            .get(&caller.email)
+            .ok_or_else(|| AppError::NotFound(format!("user '{}'", caller.email)))?;
+        if !me.admin {
+            return Err(DomainError::Forbidden("only org admins add users".into()).into());
+        }
+        if dir.users.contains_key(&new.email) {
+            return Err(AppError::Conflict(format!(
+                "user '{}' already exists",
+                new.email
+            )));
+        }
+        for (team, _) in &new.teams {
+            if !dir.teams.contains_key(team) {
+                return Err(AppError::NotFound(format!("team '{team}'")));
+            }
+        }
+        if new.name.trim().is_empty() {
+            return Err(AppError::Invalid("the user's name is empty".into()));
+        }
+        let hash = match new.password {
+            Some(p) => Some(password::hash(p).await?),
+            None => None,
+        };
+        let at = self.now();
+        let mut change = Change::default();
+        let mut v = dir.version;
+        v += 1;
+        change.push(
+            Event::UserCreated {
+                email: new.email.clone(),
+                name: new.name.trim().to_string(),
+                admin: new.admin,
+                by: Some(caller.email.clone()),
+                at,
+            },
+            v,
+            caller.via,
+            at,
+        );
+        for (team, role) in new.teams {
+            v += 1;
+            change.push(
+                Event::MemberAdded {
+                    email: new.email.clone(),
+                    team,
+                    role,
+                    by: Some(caller.email.clone()),
+                    at,
+                },
+                v,
+                caller.via,
+                at,
+            );
+        }
+        change.org_version = Some(v);
+        if let Some(h) = hash {
+            change.credentials.push((new.email, h));
+        }
+        self.store.commit(&caller.org, &change).await?;
+        Ok(())
+    }
+
+    /// Whether the password is right for the user.
+    pub async fn check_password(
+        &self,
+        org: &OrgId,
+        email: &Email,
+        password: &str,
+    ) -> Result<bool, AppError> {
+        let Some(stored) = self.store.password_hash(org, email).await? else {
+            return Ok(false);
+        };
+        Ok(password::verify(password.to_string(), stored).await)
+    }
+
+    async fn load_contract(&self, org: &OrgId, key: &ContractKey) -> Result<Contract, AppError> {
+        self.store
+            .contract(org, key)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("contract '{key}'")))
+    }
+
+    /// Publishes a new version of a contract (receiving-team lead or admin).
+    /// Handoffs already started keep the version they were bound to.
+    #[tracing::instrument(skip_all, fields(contract = %def.key))]
+    pub async fn publish_contract(
+        &self,
+        caller: &Caller,
+        def: ContractDef,
+    ) -> Result<Contract, AppError> {
+        let actor = self.actor(caller).await?;
+        let at = self.now();
+        let mut change = Change::default();
+        let contract = match self.store.contract(&caller.org, &def.key).await? {
+            Some(current) => {
+                let e = current.publish(&actor, def, at)?;
+                let next = Contract::apply(Some(current), &e);
+                (e, next)
+            }
+            None => {
+                let e = Contract::create(Some(&actor), def, at)?;
+                let next = Contract::apply(None, &e);
+                (e, next)
+            }
+        };
+        let (e, Some(next)) = contract else {
+            return Err(AppError::Invalid("the contract did not apply".into()));
+        };
+        self.check_carried_from(&caller.org, &next.current).await?;
+        change.push(e, next.stream_version, caller.via, at);
+        change.contracts.push(next.clone());
+        self.store.commit(&caller.org, &change).await?;
+        Ok(next)
+    }
+
+    async fn check_carried_from(&self, org: &OrgId, def: &ContractDef) -> Result<(), AppError> {
+        for f in &def.fields {
+            if let Some(from) = &f.carried_from {
+                let source = self.load_contract(org, &from.contract).await?;
+                if source.current.field(from.field.as_str()).is_none() {
+                    return Err(DomainError::UnknownField {
+                        contract: from.contract.to_string(),
+                        field: from.field.to_string(),
+                    }
+                    .into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Switches a contract between observe and gated.
+    #[tracing::instrument(skip_all, fields(contract = %key))]
+    pub async fn set_mode(
+        &self,
+        caller: &Caller,
+        key: &ContractKey,
+        mode: Mode,
+    ) -> Result<Contract, AppError> {
+        let actor = self.actor(caller).await?;
+        let current = self.load_contract(&caller.org, key).await?;
+        let at = self.now();
+        let e = current.set_mode(&actor, mode, at)?;
+        let next = Contract::apply(Some(current), &e)
+            .ok_or_else(|| AppError::Invalid("the mode did not apply".into()))?;
+        let mut change = Change::default();
+        change.push(e, next.stream_version, caller.via, at);
+        change.contracts.push(next.clone());
+        self.store.commit(&caller.org, &change).await?;
+        Ok(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn org_ids_come_from_names() {
+        assert_eq!(org_id_for("Acme Corp.").unwrap().as_str(), "acme-corp");
+        assert_eq!(org_id_for("  42 Labs ").unwrap().as_str(), "org-42-labs");
+        assert!(org_id_for("!!!").is_err());
+    }
+}

@@ -1,0 +1,170 @@
+//! Accounts and the signals recorded against them: re-discovery incidents,
+//! NPS responses and churn. Each may be recorded live or with a past time.
+
+use baton_domain::account::Account;
+use baton_domain::event::Event;
+use baton_domain::{AccountId, DomainError, FieldKey, HandoffId, Money, Timestamp};
+use baton_store::Change;
+
+use crate::{App, AppError, Caller};
+
+/// An account as the CRM describes it.
+#[derive(Debug, Clone)]
+pub struct AccountInput {
+    /// The CRM's id.
+    pub id: AccountId,
+    /// Name.
+    pub name: String,
+    /// ARR.
+    pub arr: Money,
+    /// Segment.
+    pub segment: Option<String>,
+}
+
+/// A re-discovery incident to record.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    /// The account.
+    pub account: AccountId,
+    /// The handoff it counts against, if known.
+    pub handoff: Option<HandoffId>,
+    /// The field re-asked, if known.
+    pub field: Option<FieldKey>,
+    /// What happened.
+    pub note: String,
+    /// When (defaults to now).
+    pub at: Option<Timestamp>,
+}
+
+impl App {
+    async fn account_or_404(&self, caller: &Caller, id: &AccountId) -> Result<Account, AppError> {
+        self.store
+            .account(&caller.org, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("account '{id}'")))
+    }
+
+    async fn record_on_account(
+        &self,
+        caller: &Caller,
+        account: Option<Account>,
+        event: Event,
+    ) -> Result<Account, AppError> {
+        let account = Account::apply(account, &event)
+            .ok_or_else(|| AppError::Invalid("the account change did not apply".into()))?;
+        let mut change = Change::default();
+        change.push(event, account.stream_version, caller.via, self.now());
+        change.accounts.push(account.clone());
+        self.store.commit(&caller.org, &change).await?;
+        Ok(account)
+    }
+
+    /// Creates or updates an account.
+    pub async fn upsert_account(
+        &self,
+        caller: &Caller,
+        input: AccountInput,
+    ) -> Result<Account, AppError> {
+        self.actor(caller).await?;
+        if input.name.trim().is_empty() {
+            return Err(DomainError::value("account name", "must not be empty").into());
+        }
+        if input.arr.minor < 0 {
+            return Err(DomainError::value("arr", "must not be negative").into());
+        }
+        let existing = self.store.account(&caller.org, &input.id).await?;
+        let event = Event::Account {
+            id: input.id,
+            name: input.name.trim().to_string(),
+            arr: input.arr,
+            segment: input.segment.filter(|s| !s.trim().is_empty()),
+            at: Some(self.now()),
+        };
+        self.record_on_account(caller, existing, event).await
+    }
+
+    /// Records a re-discovery incident.
+    pub async fn record_rediscovery(
+        &self,
+        caller: &Caller,
+        i: Incident,
+    ) -> Result<Account, AppError> {
+        self.actor(caller).await?;
+        let account = self.account_or_404(caller, &i.account).await?;
+        if let Some(hid) = &i.handoff {
+            let h = self
+                .store
+                .handoff(&caller.org, hid)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("handoff '{hid}'")))?;
+            if h.account != i.account {
+                return Err(DomainError::Rule(format!(
+                    "handoff '{hid}' is about account '{}', not '{}'",
+                    h.account, i.account
+                ))
+                .into());
+            }
+            if let Some(f) = &i.field {
+                let def = self
+                    .store
+                    .contract_version(&caller.org, &h.contract, h.version)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("contract '{}'", h.contract)))?;
+                def.known_field(f.as_str())?;
+            }
+        }
+        let event = Event::Rediscovery {
+            account: i.account,
+            handoff: i.handoff,
+            field: i.field,
+            note: i.note,
+            by: Some(caller.email.clone()),
+            at: i.at.unwrap_or_else(|| self.now()),
+        };
+        self.record_on_account(caller, Some(account), event).await
+    }
+
+    /// Records an NPS response (0–10).
+    pub async fn record_nps(
+        &self,
+        caller: &Caller,
+        account: &AccountId,
+        score: u8,
+        at: Option<Timestamp>,
+    ) -> Result<Account, AppError> {
+        self.actor(caller).await?;
+        if score > 10 {
+            return Err(DomainError::value(
+                "nps score",
+                format!("{score} is not between 0 and 10"),
+            )
+            .into());
+        }
+        let existing = self.account_or_404(caller, account).await?;
+        let event = Event::Nps {
+            account: account.clone(),
+            score,
+            at: at.unwrap_or_else(|| self.now()),
+        };
+        self.record_on_account(caller, Some(existing), event).await
+    }
+
+    /// Records a churn; the ARR lost defaults to the account's ARR.
+    pub async fn record_churn(
+        &self,
+        caller: &Caller,
+        account: &AccountId,
+        at: Option<Timestamp>,
+        arr_lost: Option<Money>,
+    ) -> Result<Account, AppError> {
+        self.actor(caller).await?;
+        let existing = self.account_or_404(caller, account).await?;
+        let arr_lost = arr_lost.unwrap_or(existing.arr);
+        let event = Event::Churn {
+            account: account.clone(),
+            at: at.unwrap_or_else(|| self.now()),
+            arr_lost,
+        };
+        self.record_on_account(caller, Some(existing), event).await
+    }
+}

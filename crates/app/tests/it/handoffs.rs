@@ -1,0 +1,350 @@
+//! The gated lifecycle through the use cases, on both backends.
+
+use std::collections::BTreeMap;
+
+use baton_app::AppError;
+use baton_app::handoffs::{NewHandoff, Rejection};
+use baton_domain::contract::Mode;
+use baton_domain::handoff::Attachment;
+use baton_domain::{ContractKey, DomainError, State};
+use baton_testkit::{TestApp, on_both_backends};
+use serde_json::json;
+
+use crate::{account, draft, full_ae_values};
+
+on_both_backends!(
+    a_gated_submission_missing_fields_is_refused_and_nothing_is_recorded,
+    observe_mode_records_an_incomplete_submission_with_its_score,
+    a_non_receiver_cannot_accept_nor_the_sender_their_own,
+    a_rejection_without_a_reason_is_refused,
+    rework_after_rejection_resubmits,
+    cs_to_support_cannot_be_accepted_without_ack_eta,
+    year1_success_criteria_is_carried_from_the_accepted_ae_handoff,
+    drafts_carry_attachments_and_refuse_unknown_fields,
+);
+
+async fn a_gated_submission_missing_fields_is_refused_and_nothing_is_recorded(t: TestApp) {
+    let key = ContractKey::parse("ae-to-onboarding").unwrap();
+    t.app
+        .set_mode(&t.as_user("onboarding-lead@acme.test"), &key, Mode::Gated)
+        .await
+        .unwrap();
+    let mut values = full_ae_values();
+    values.remove("champion_map");
+    values.insert("expansion_hypothesis".into(), json!("TBD"));
+    let h = draft(&t, "ae-to-onboarding", "A-1", "ae1@acme.test", values).await;
+    assert_eq!(h.score, 75);
+    let events_before = t.app.store().event_count(&t.org).await.unwrap();
+    let err = t
+        .app
+        .submit(&t.as_user("ae1@acme.test"), &h.id)
+        .await
+        .unwrap_err();
+    match err {
+        AppError::Domain(DomainError::Incomplete { missing, score }) => {
+            assert_eq!(missing, vec!["champion_map", "expansion_hypothesis"]);
+            assert_eq!(score, 75);
+        }
+        other => panic!("expected Incomplete, got {other:?}"),
+    }
+    assert_eq!(
+        t.app.store().event_count(&t.org).await.unwrap(),
+        events_before,
+        "nothing recorded"
+    );
+    let stored = t.app.store().handoff(&t.org, &h.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, State::Draft);
+    assert!(stored.submissions.is_empty());
+}
+
+async fn observe_mode_records_an_incomplete_submission_with_its_score(t: TestApp) {
+    let mut values = full_ae_values();
+    values.retain(|k, _| {
+        [
+            "economic_buyer",
+            "champion_map",
+            "commitments",
+            "success_criteria",
+        ]
+        .contains(&k.as_str())
+    });
+    let h = draft(&t, "ae-to-onboarding", "A-1", "ae1@acme.test", values).await;
+    let h = t
+        .app
+        .submit(&t.as_user("ae1@acme.test"), &h.id)
+        .await
+        .unwrap();
+    assert_eq!(h.state, State::Submitted);
+    let stored = t.app.store().handoff(&t.org, &h.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, State::Submitted);
+    assert_eq!(stored.submitted_score(), Some(50));
+}
+
+async fn a_non_receiver_cannot_accept_nor_the_sender_their_own(t: TestApp) {
+    let h = draft(
+        &t,
+        "ae-to-onboarding",
+        "A-1",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    t.app
+        .submit(&t.as_user("ae1@acme.test"), &h.id)
+        .await
+        .unwrap();
+    for who in [
+        "cs1@acme.test",
+        "ae2@acme.test",
+        "ae1@acme.test",
+        "admin@acme.test",
+    ] {
+        let err = t
+            .app
+            .accept(&t.as_user(who), &h.id, BTreeMap::new())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AppError::Domain(DomainError::Forbidden(_))),
+            "{who}: {err:?}"
+        );
+    }
+    let h = t
+        .app
+        .accept(&t.as_user("onboarding1@acme.test"), &h.id, BTreeMap::new())
+        .await
+        .unwrap();
+    assert_eq!(h.state, State::Accepted);
+    assert_eq!(h.accepted_at, Some(t.app.now()));
+}
+
+async fn a_rejection_without_a_reason_is_refused(t: TestApp) {
+    let h = draft(
+        &t,
+        "ae-to-onboarding",
+        "A-1",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    t.app
+        .submit(&t.as_user("ae1@acme.test"), &h.id)
+        .await
+        .unwrap();
+    let onb = t.as_user("onboarding1@acme.test");
+    let no_code = Rejection {
+        code: None,
+        reason: "no champion map".into(),
+        fields: vec![],
+    };
+    assert!(t.app.reject(&onb, &h.id, no_code).await.is_err());
+    let no_text = Rejection {
+        code: Some("missing_context".into()),
+        reason: "".into(),
+        fields: vec![],
+    };
+    assert!(t.app.reject(&onb, &h.id, no_text).await.is_err());
+    let stored = t.app.store().handoff(&t.org, &h.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, State::Submitted);
+}
+
+async fn rework_after_rejection_resubmits(t: TestApp) {
+    let mut values = full_ae_values();
+    values.remove("go_live_deadlines");
+    let h = draft(&t, "ae-to-onboarding", "A-1", "ae1@acme.test", values).await;
+    let ae = t.as_user("ae1@acme.test");
+    let onb = t.as_user("onboarding1@acme.test");
+    t.app.submit(&ae, &h.id).await.unwrap();
+    t.clock.advance(jiff::SignedDuration::from_hours(20));
+    let r = Rejection {
+        code: Some("missing_context".into()),
+        reason: "No go-live date".into(),
+        fields: vec!["go_live_deadlines".into()],
+    };
+    let h = t.app.reject(&onb, &h.id, r).await.unwrap();
+    assert_eq!(h.state, State::Rejected);
+    let fix = BTreeMap::from([(
+        "go_live_deadlines".to_string(),
+        json!("Go-live 2026-12-01, before SKO"),
+    )]);
+    t.app.edit_handoff(&ae, &h.id, fix, vec![]).await.unwrap();
+    t.clock.advance(jiff::SignedDuration::from_hours(4));
+    let h = t.app.submit(&ae, &h.id).await.unwrap();
+    assert_eq!(h.state, State::Submitted);
+    assert_eq!(
+        h.submissions.iter().map(|s| s.score).collect::<Vec<_>>(),
+        vec![88, 100]
+    );
+    let h = t.app.accept(&onb, &h.id, BTreeMap::new()).await.unwrap();
+    assert_eq!(h.rejections(), 1);
+    assert_eq!(h.first_decision().map(|d| d.accepted), Some(false));
+}
+
+async fn cs_to_support_cannot_be_accepted_without_ack_eta(t: TestApp) {
+    let values = BTreeMap::from([
+        (
+            "originating_signal".to_string(),
+            json!("P1 ticket: exports failing for every user"),
+        ),
+        (
+            "impact_statement".to_string(),
+            json!("Finance cannot close the month without exports"),
+        ),
+        ("echo_cadence".to_string(), json!("daily")),
+        (
+            "communication_owner".to_string(),
+            json!("Casey (CSM) <cs1@acme.test>"),
+        ),
+        ("close_loop_window".to_string(), json!("24")),
+    ]);
+    let h = draft(&t, "cs-to-support", "A-1", "cs1@acme.test", values).await;
+    assert_eq!(h.score, 100);
+    t.app
+        .submit(&t.as_user("cs1@acme.test"), &h.id)
+        .await
+        .unwrap();
+    let sup = t.as_user("support1@acme.test");
+    let err = t
+        .app
+        .accept(&sup, &h.id, BTreeMap::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Domain(DomainError::MissingReceiverFields { missing }) if missing == &vec!["ack_eta".to_string()]),
+        "{err:?}"
+    );
+    let eta = BTreeMap::from([("ack_eta".to_string(), json!("2026-10-03T12:00:00Z"))]);
+    let h = t.app.accept(&sup, &h.id, eta).await.unwrap();
+    assert_eq!(h.state, State::Accepted);
+    assert_eq!(h.follow.eta, Some("2026-10-03T12:00:00Z".parse().unwrap()));
+    t.app
+        .resolve(&sup, &h.id, "Patched the export job".into())
+        .await
+        .unwrap();
+    assert!(
+        t.app
+            .close_loop(&sup, &h.id, "told them".into())
+            .await
+            .is_err(),
+        "support never closes the loop"
+    );
+    let h = t
+        .app
+        .close_loop(
+            &t.as_user("cs1@acme.test"),
+            &h.id,
+            "Called their CFO".into(),
+        )
+        .await
+        .unwrap();
+    assert!(h.follow.loop_closed_at.is_some());
+}
+
+async fn year1_success_criteria_is_carried_from_the_accepted_ae_handoff(t: TestApp) {
+    let h = draft(
+        &t,
+        "ae-to-onboarding",
+        "A-1",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    t.app
+        .submit(&t.as_user("ae1@acme.test"), &h.id)
+        .await
+        .unwrap();
+    t.app
+        .accept(&t.as_user("onboarding1@acme.test"), &h.id, BTreeMap::new())
+        .await
+        .unwrap();
+    let next = t
+        .app
+        .start_handoff(
+            &t.as_user("onboarding1@acme.test"),
+            NewHandoff {
+                id: None,
+                contract: ContractKey::parse("onboarding-to-cs").unwrap(),
+                account: h.account.clone(),
+                to: None,
+                values: BTreeMap::new(),
+                attachments: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        next.values.get("year1_success_criteria"),
+        Some(&json!("Cut rep onboarding from 6 to 3 weeks by Q1"))
+    );
+    assert!(next.carried.contains("year1_success_criteria"));
+    // An account without an accepted ae-to-onboarding handoff gets nothing.
+    let other = account(&t, "A-2").await;
+    let empty = t
+        .app
+        .start_handoff(
+            &t.as_user("onboarding1@acme.test"),
+            NewHandoff {
+                id: None,
+                contract: ContractKey::parse("onboarding-to-cs").unwrap(),
+                account: other,
+                to: None,
+                values: BTreeMap::new(),
+                attachments: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    assert!(empty.values.is_empty());
+}
+
+async fn drafts_carry_attachments_and_refuse_unknown_fields(t: TestApp) {
+    let account = account(&t, "A-1").await;
+    let ae = t.as_user("ae1@acme.test");
+    let new = |values, attachments| NewHandoff {
+        id: None,
+        contract: ContractKey::parse("ae-to-onboarding").unwrap(),
+        account: account.clone(),
+        to: None,
+        values,
+        attachments,
+    };
+    let err = t
+        .app
+        .start_handoff(
+            &ae,
+            new(
+                BTreeMap::from([("vibes".to_string(), json!("good"))]),
+                vec![],
+            ),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("unknown field 'vibes'"), "{err}");
+    let call = Attachment {
+        kind: "recording".into(),
+        title: "Discovery call".into(),
+        url: Some("https://calls.example/1".into()),
+    };
+    let h = t
+        .app
+        .start_handoff(&ae, new(BTreeMap::new(), vec![call.clone()]))
+        .await
+        .unwrap();
+    assert_eq!(
+        t.app
+            .store()
+            .handoff(&t.org, &h.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .attachments,
+        vec![call]
+    );
+    // Someone outside the sending team cannot start one.
+    assert!(
+        t.app
+            .start_handoff(&t.as_user("cs1@acme.test"), new(BTreeMap::new(), vec![]))
+            .await
+            .is_err()
+    );
+}

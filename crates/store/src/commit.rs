@@ -1,0 +1,404 @@
+//! The one write path: events and the projections they change, in one
+//! transaction. A crash leaves all of a change or none of it.
+
+use baton_domain::account::Account;
+use baton_domain::contract::Contract;
+use baton_domain::event::{Event, Via};
+use baton_domain::{Email, Handoff, OrgId, Timestamp};
+use sqlx::{Any, AssertSqlSafe, Transaction};
+
+use crate::{Store, StoreError, conflict_on_unique, micros};
+
+/// An event to append, with its place in its stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// What happened.
+    pub event: Event,
+    /// Its position in its stream: the aggregate's version after it. Two
+    /// writers that read the same version collide here, and one gets a
+    /// conflict instead of a lost update.
+    pub stream_seq: u64,
+    /// How it entered Baton.
+    pub via: Via,
+    /// When Baton stored it.
+    pub recorded_at: Timestamp,
+}
+
+/// Everything one use case writes: events plus the aggregates they changed,
+/// already folded by the domain.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    /// Events, in order.
+    pub events: Vec<NewEvent>,
+    /// Handoffs to upsert.
+    pub handoffs: Vec<Handoff>,
+    /// Accounts to upsert.
+    pub accounts: Vec<Account>,
+    /// Contracts to upsert (new versions come from their events).
+    pub contracts: Vec<Contract>,
+    /// Password hashes to set (never part of the log).
+    pub credentials: Vec<(Email, String)>,
+    /// The org stream's version after this change, when org events are in it.
+    pub org_version: Option<u64>,
+}
+
+impl Change {
+    /// Appends an event.
+    pub fn push(&mut self, event: Event, stream_seq: u64, via: Via, recorded_at: Timestamp) {
+        self.events.push(NewEvent {
+            event,
+            stream_seq,
+            via,
+            recorded_at,
+        });
+    }
+}
+
+/// Rows per multi-row INSERT of events: 10 parameters each, far below both
+/// backends' parameter limits.
+const EVENT_BATCH: usize = 400;
+
+impl Store {
+    /// Writes a change in one transaction and returns the sequence number of
+    /// its first event (0 when it has none).
+    pub async fn commit(&self, org: &OrgId, change: &Change) -> Result<u64, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let first = write_change(&mut tx, org, change).await?;
+        tx.commit().await?;
+        Ok(first)
+    }
+}
+
+pub(crate) async fn write_change(
+    tx: &mut Transaction<'static, Any>,
+    org: &OrgId,
+    change: &Change,
+) -> Result<u64, StoreError> {
+    if let Some(NewEvent {
+        event: Event::OrgCreated { name, at, .. },
+        ..
+    }) = change.events.first()
+    {
+        sqlx::query("INSERT INTO orgs (org_id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(org.to_string())
+            .bind(name.clone())
+            .bind(micros(*at))
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| {
+                conflict_on_unique(e, || {
+                    format!("an org named '{name}' (id '{org}') already exists")
+                })
+            })?;
+    }
+    let first = append_events(tx, org, &change.events).await?;
+    for c in &change.contracts {
+        upsert_contract(tx, org, c).await?;
+    }
+    for a in &change.accounts {
+        upsert_account(tx, org, a).await?;
+    }
+    for (i, e) in change.events.iter().enumerate() {
+        project_event(tx, org, first + i as u64, &e.event).await?;
+    }
+    for h in &change.handoffs {
+        upsert_handoff(tx, org, h).await?;
+    }
+    for (email, hash) in &change.credentials {
+        sqlx::query(
+            "INSERT INTO credentials (org_id, email, password_hash) VALUES ($1, $2, $3)
+             ON CONFLICT (org_id, email) DO UPDATE SET password_hash = excluded.password_hash",
+        )
+        .bind(org.to_string())
+        .bind(email.to_string())
+        .bind(hash.clone())
+        .execute(&mut **tx)
+        .await?;
+    }
+    if let Some(v) = change.org_version {
+        sqlx::query("UPDATE orgs SET stream_version = $1 WHERE org_id = $2")
+            .bind(v as i64)
+            .bind(org.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(first)
+}
+
+/// Appends events and returns the first one's org-wide sequence number.
+async fn append_events(
+    tx: &mut Transaction<'static, Any>,
+    org: &OrgId,
+    events: &[NewEvent],
+) -> Result<u64, StoreError> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    // The counter row doubles as the per-org write lock on PostgreSQL.
+    let last: Option<i64> = sqlx::query_scalar(
+        "UPDATE orgs SET last_seq = last_seq + $1 WHERE org_id = $2 RETURNING last_seq",
+    )
+    .bind(events.len() as i64)
+    .bind(org.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let last = last.ok_or_else(|| StoreError::Conflict(format!("no org with id '{org}'")))? as u64;
+    let first = last + 1 - events.len() as u64;
+    for (chunk_no, chunk) in events.chunks(EVENT_BATCH).enumerate() {
+        let mut sql = String::from(
+            "INSERT INTO events (org_id, seq, stream, stream_seq, kind, actor, at, recorded_at, via, payload) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let p = i * 10;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${},${},${},${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8,
+                p + 9,
+                p + 10
+            ));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (i, e) in chunk.iter().enumerate() {
+            let seq = first + (chunk_no * EVENT_BATCH + i) as u64;
+            let payload =
+                serde_json::to_string(&e.event).map_err(|err| StoreError::corrupt("event", err))?;
+            let at = e.event.at().unwrap_or(e.recorded_at);
+            q = q
+                .bind(org.to_string())
+                .bind(seq as i64)
+                .bind(e.event.stream().to_string())
+                .bind(e.stream_seq as i64)
+                .bind(e.event.kind())
+                .bind(e.event.actor().map(ToString::to_string))
+                .bind(micros(at))
+                .bind(micros(e.recorded_at))
+                .bind(e.via.as_str())
+                .bind(payload);
+        }
+        q.execute(&mut **tx).await.map_err(|err| {
+            conflict_on_unique(err, || {
+                "the record was changed by someone else meanwhile; reload and try again".into()
+            })
+        })?;
+    }
+    Ok(first)
+}
+
+/// Rows that follow from one event alone (no fold needed).
+pub(crate) async fn project_event(
+    tx: &mut Transaction<'static, Any>,
+    org: &OrgId,
+    seq: u64,
+    event: &Event,
+) -> Result<(), StoreError> {
+    let o = org.to_string();
+    match event {
+        Event::TeamCreated { team, name, .. } => {
+            sqlx::query("INSERT INTO teams (org_id, team, name) VALUES ($1, $2, $3)")
+                .bind(o)
+                .bind(team.to_string())
+                .bind(name.clone())
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("team '{team}' already exists")))?;
+        }
+        Event::UserCreated {
+            email,
+            name,
+            admin,
+            at,
+            ..
+        } => {
+            sqlx::query("INSERT INTO users (org_id, email, name, admin, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(o)
+                .bind(email.to_string())
+                .bind(name.clone())
+                .bind(i64::from(*admin))
+                .bind(micros(*at))
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("user '{email}' already exists")))?;
+        }
+        Event::MemberAdded {
+            email, team, role, ..
+        } => {
+            sqlx::query(
+                "INSERT INTO memberships (org_id, email, team, role) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (org_id, email, team) DO UPDATE SET role = excluded.role",
+            )
+            .bind(o)
+            .bind(email.to_string())
+            .bind(team.to_string())
+            .bind(role.as_str())
+            .execute(&mut **tx)
+            .await?;
+        }
+        Event::ContractPublished {
+            contract,
+            version,
+            definition,
+            by,
+            at,
+        } => {
+            let def = serde_json::to_string(definition)
+                .map_err(|e| StoreError::corrupt("contract", e))?;
+            sqlx::query(
+                "INSERT INTO contract_versions (org_id, contract, version, definition, published_at, published_by)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(o)
+            .bind(contract.to_string())
+            .bind(i64::from(*version))
+            .bind(def)
+            .bind(micros(*at))
+            .bind(by.as_ref().map(ToString::to_string))
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, || format!("version {version} of '{contract}' is already published")))?;
+        }
+        Event::Rediscovery {
+            account,
+            handoff,
+            field,
+            note,
+            by,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO incidents (org_id, seq, account_id, handoff_id, field, note, reported_by, at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(o)
+            .bind(seq as i64)
+            .bind(account.to_string())
+            .bind(handoff.as_ref().map(ToString::to_string))
+            .bind(field.as_ref().map(ToString::to_string))
+            .bind(note.clone())
+            .bind(by.as_ref().map(ToString::to_string))
+            .bind(micros(*at))
+            .execute(&mut **tx)
+            .await?;
+        }
+        Event::Nps { account, score, at } => {
+            sqlx::query("INSERT INTO nps_responses (org_id, seq, account_id, score, at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(o)
+                .bind(seq as i64)
+                .bind(account.to_string())
+                .bind(i64::from(*score))
+                .bind(micros(*at))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Event::Churn {
+            account,
+            at,
+            arr_lost,
+        } => {
+            sqlx::query(
+                "INSERT INTO churns (org_id, seq, account_id, at, arr_lost_minor, currency) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(o)
+            .bind(seq as i64)
+            .bind(account.to_string())
+            .bind(micros(*at))
+            .bind(arr_lost.minor)
+            .bind(arr_lost.currency.to_string())
+            .execute(&mut **tx)
+            .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+pub(crate) async fn upsert_contract(
+    tx: &mut Transaction<'static, Any>,
+    org: &OrgId,
+    c: &Contract,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO contracts (org_id, contract, current_version, mode, stream_version) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (org_id, contract) DO UPDATE SET current_version = excluded.current_version,
+             mode = excluded.mode, stream_version = excluded.stream_version",
+    )
+    .bind(org.to_string())
+    .bind(c.key.to_string())
+    .bind(i64::from(c.current_version))
+    .bind(c.mode.as_str())
+    .bind(c.stream_version as i64)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn upsert_account(
+    tx: &mut Transaction<'static, Any>,
+    org: &OrgId,
+    a: &Account,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO accounts (org_id, account_id, name, arr_minor, currency, segment, status, churned_at, stream_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (org_id, account_id) DO UPDATE SET name = excluded.name, arr_minor = excluded.arr_minor,
+             currency = excluded.currency, segment = excluded.segment, status = excluded.status,
+             churned_at = excluded.churned_at, stream_version = excluded.stream_version",
+    )
+    .bind(org.to_string())
+    .bind(a.id.to_string())
+    .bind(a.name.clone())
+    .bind(a.arr.minor)
+    .bind(a.arr.currency.to_string())
+    .bind(a.segment.clone())
+    .bind(a.status.as_str())
+    .bind(a.churned_at.map(micros))
+    .bind(a.stream_version as i64)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn upsert_handoff(
+    tx: &mut Transaction<'static, Any>,
+    org: &OrgId,
+    h: &Handoff,
+) -> Result<(), StoreError> {
+    let doc = serde_json::to_string(h).map_err(|e| StoreError::corrupt("handoff", e))?;
+    sqlx::query(
+        "INSERT INTO handoffs (org_id, handoff_id, contract, version, account_id, sender, to_team, state, score,
+             submitted_score, created_at, first_submitted_at, accepted_at, rejections, stream_version, doc)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         ON CONFLICT (org_id, handoff_id) DO UPDATE SET state = excluded.state, score = excluded.score,
+             submitted_score = excluded.submitted_score, first_submitted_at = excluded.first_submitted_at,
+             accepted_at = excluded.accepted_at, rejections = excluded.rejections,
+             stream_version = excluded.stream_version, doc = excluded.doc",
+    )
+    .bind(org.to_string())
+    .bind(h.id.to_string())
+    .bind(h.contract.to_string())
+    .bind(i64::from(h.version))
+    .bind(h.account.to_string())
+    .bind(h.sender.to_string())
+    .bind(h.to.to_string())
+    .bind(h.state.as_str())
+    .bind(i64::from(h.score))
+    .bind(h.submitted_score().map(i64::from))
+    .bind(micros(h.created_at))
+    .bind(h.first_submitted_at().map(micros))
+    .bind(h.accepted_at.map(micros))
+    .bind(h.rejections() as i64)
+    .bind(h.stream_version as i64)
+    .bind(doc)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

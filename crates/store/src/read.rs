@@ -1,0 +1,393 @@
+//! Reads: the aggregates a use case needs before it asks the domain, and the
+//! log itself for export and rebuild.
+
+use std::collections::BTreeMap;
+
+use baton_domain::account::{Account, AccountStatus};
+use baton_domain::contract::{Contract, ContractDef, Mode};
+use baton_domain::event::{Event, Via};
+use baton_domain::org::Role;
+use baton_domain::{
+    AccountId, ContractKey, Currency, Email, Handoff, HandoffId, Money, OrgId, TeamKey, Timestamp,
+};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Store, StoreError, from_micros};
+
+/// A user, with the teams they belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Their name.
+    pub name: String,
+    /// Org admin.
+    pub admin: bool,
+    /// Teams and roles.
+    pub teams: BTreeMap<TeamKey, Role>,
+}
+
+/// The org's people: what every use case consults to judge an actor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Directory {
+    /// The org stream's version (teams, users, memberships).
+    pub version: u64,
+    /// Teams by key, with display names.
+    pub teams: BTreeMap<TeamKey, String>,
+    /// Users by email.
+    pub users: BTreeMap<Email, UserRecord>,
+}
+
+/// An event as stored, with its place in the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// Org-wide sequence number.
+    pub seq: u64,
+    /// Position in its stream.
+    pub stream_seq: u64,
+    /// How it entered Baton.
+    pub via: Via,
+    /// When Baton stored it.
+    pub recorded_at: Timestamp,
+    /// The event.
+    pub event: Event,
+}
+
+/// One published version of a contract.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRecord {
+    /// The version number.
+    pub version: u32,
+    /// The definition.
+    pub definition: ContractDef,
+    /// When it was published.
+    pub published_at: Timestamp,
+    /// By whom.
+    pub published_by: Option<String>,
+}
+
+fn parse<T>(
+    what: &str,
+    raw: &str,
+    f: impl FnOnce(&str) -> Result<T, baton_domain::DomainError>,
+) -> Result<T, StoreError> {
+    f(raw).map_err(|e| StoreError::corrupt(what, e))
+}
+
+fn json<T: serde::de::DeserializeOwned>(what: &str, raw: &str) -> Result<T, StoreError> {
+    serde_json::from_str(raw).map_err(|e| StoreError::corrupt(what, e))
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+impl Store {
+    /// All orgs: (id, name).
+    pub async fn orgs(&self) -> Result<Vec<(OrgId, String)>, StoreError> {
+        let rows = sqlx::query("SELECT org_id, name FROM orgs ORDER BY org_id")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse("org id", &r.try_get::<String, _>(0)?, |s| OrgId::parse(s))?,
+                    r.try_get(1)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The org's teams and users.
+    pub async fn directory(&self, org: &OrgId) -> Result<Directory, StoreError> {
+        let mut dir = Directory::default();
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT stream_version FROM orgs WHERE org_id = $1")
+                .bind(org.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+        dir.version = to_u64(version.unwrap_or(0));
+        for r in sqlx::query("SELECT team, name FROM teams WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_all(&self.read)
+            .await?
+        {
+            dir.teams.insert(
+                parse("team", &r.try_get::<String, _>(0)?, |s| TeamKey::parse(s))?,
+                r.try_get(1)?,
+            );
+        }
+        for r in sqlx::query("SELECT email, name, admin FROM users WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_all(&self.read)
+            .await?
+        {
+            let email = parse("email", &r.try_get::<String, _>(0)?, |s| Email::parse(s))?;
+            let admin: i64 = r.try_get(2)?;
+            dir.users.insert(
+                email,
+                UserRecord {
+                    name: r.try_get(1)?,
+                    admin: admin != 0,
+                    teams: BTreeMap::new(),
+                },
+            );
+        }
+        for r in sqlx::query("SELECT email, team, role FROM memberships WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_all(&self.read)
+            .await?
+        {
+            let email = parse("email", &r.try_get::<String, _>(0)?, |s| Email::parse(s))?;
+            let team = parse("team", &r.try_get::<String, _>(1)?, |s| TeamKey::parse(s))?;
+            let role: String = r.try_get(2)?;
+            let role = Role::parse(&role).ok_or_else(|| StoreError::corrupt("role", role))?;
+            if let Some(u) = dir.users.get_mut(&email) {
+                u.teams.insert(team, role);
+            }
+        }
+        Ok(dir)
+    }
+
+    /// A user's password hash.
+    pub async fn password_hash(
+        &self,
+        org: &OrgId,
+        email: &Email,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT password_hash FROM credentials WHERE org_id = $1 AND email = $2",
+        )
+        .bind(org.to_string())
+        .bind(email.to_string())
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    /// Every contract with its current version's definition.
+    pub async fn contracts(&self, org: &OrgId) -> Result<Vec<Contract>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.contract, c.current_version, c.mode, c.stream_version, v.definition
+             FROM contracts c JOIN contract_versions v
+               ON v.org_id = c.org_id AND v.contract = c.contract AND v.version = c.current_version
+             WHERE c.org_id = $1 ORDER BY c.contract",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(contract_from_row).collect()
+    }
+
+    /// One contract with its current version's definition.
+    pub async fn contract(
+        &self,
+        org: &OrgId,
+        key: &ContractKey,
+    ) -> Result<Option<Contract>, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.contract, c.current_version, c.mode, c.stream_version, v.definition
+             FROM contracts c JOIN contract_versions v
+               ON v.org_id = c.org_id AND v.contract = c.contract AND v.version = c.current_version
+             WHERE c.org_id = $1 AND c.contract = $2",
+        )
+        .bind(org.to_string())
+        .bind(key.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(contract_from_row).transpose()
+    }
+
+    /// Every published version of a contract, oldest first.
+    pub async fn contract_versions(
+        &self,
+        org: &OrgId,
+        key: &ContractKey,
+    ) -> Result<Vec<VersionRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, definition, published_at, published_by FROM contract_versions
+             WHERE org_id = $1 AND contract = $2 ORDER BY version",
+        )
+        .bind(org.to_string())
+        .bind(key.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(VersionRecord {
+                    version: u32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0),
+                    definition: json("contract version", &r.try_get::<String, _>(1)?)?,
+                    published_at: from_micros(r.try_get(2)?)?,
+                    published_by: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// One account.
+    pub async fn account(
+        &self,
+        org: &OrgId,
+        id: &AccountId,
+    ) -> Result<Option<Account>, StoreError> {
+        let row = sqlx::query(
+            "SELECT account_id, name, arr_minor, currency, segment, status, churned_at, stream_version
+             FROM accounts WHERE org_id = $1 AND account_id = $2",
+        )
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(account_from_row).transpose()
+    }
+
+    /// One handoff.
+    pub async fn handoff(
+        &self,
+        org: &OrgId,
+        id: &HandoffId,
+    ) -> Result<Option<Handoff>, StoreError> {
+        let doc: Option<String> =
+            sqlx::query_scalar("SELECT doc FROM handoffs WHERE org_id = $1 AND handoff_id = $2")
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+        doc.map(|d| json("handoff", &d)).transpose()
+    }
+
+    /// The account's most recently accepted handoff of a contract.
+    pub async fn latest_accepted(
+        &self,
+        org: &OrgId,
+        account: &AccountId,
+        contract: &ContractKey,
+    ) -> Result<Option<Handoff>, StoreError> {
+        let doc: Option<String> = sqlx::query_scalar(
+            "SELECT doc FROM handoffs WHERE org_id = $1 AND account_id = $2 AND contract = $3 AND state = 'accepted'
+             ORDER BY accepted_at DESC, handoff_id DESC LIMIT 1",
+        )
+        .bind(org.to_string())
+        .bind(account.to_string())
+        .bind(contract.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        doc.map(|d| json("handoff", &d)).transpose()
+    }
+
+    /// How many events the org's log holds.
+    pub async fn event_count(&self, org: &OrgId) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_one(&self.read)
+            .await?;
+        Ok(to_u64(n))
+    }
+
+    /// The org's log, in order, from sequence `after + 1`, at most `limit`.
+    pub async fn events(
+        &self,
+        org: &OrgId,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, stream_seq, via, recorded_at, payload FROM events
+             WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(org.to_string())
+        .bind(after as i64)
+        .bind(limit as i64)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let via: String = r.try_get(2)?;
+                Ok(StoredEvent {
+                    seq: to_u64(r.try_get(0)?),
+                    stream_seq: to_u64(r.try_get(1)?),
+                    via: Via::parse(&via).ok_or_else(|| StoreError::corrupt("event via", via))?,
+                    recorded_at: from_micros(r.try_get(3)?)?,
+                    event: json("event", &r.try_get::<String, _>(4)?)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn contract_from_row(r: &AnyRow) -> Result<Contract, StoreError> {
+    let mode: String = r.try_get(2)?;
+    Ok(Contract {
+        key: parse("contract", &r.try_get::<String, _>(0)?, |s| {
+            ContractKey::parse(s)
+        })?,
+        current_version: u32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(0),
+        mode: parse("mode", &mode, Mode::parse)?,
+        stream_version: to_u64(r.try_get(3)?),
+        current: json("contract version", &r.try_get::<String, _>(4)?)?,
+    })
+}
+
+fn account_from_row(r: &AnyRow) -> Result<Account, StoreError> {
+    let status: String = r.try_get(5)?;
+    let churned_at: Option<i64> = r.try_get(6)?;
+    Ok(Account {
+        id: parse("account id", &r.try_get::<String, _>(0)?, |s| {
+            AccountId::parse(s)
+        })?,
+        name: r.try_get(1)?,
+        arr: Money {
+            minor: r.try_get(2)?,
+            currency: parse("currency", &r.try_get::<String, _>(3)?, Currency::parse)?,
+        },
+        segment: r.try_get(4)?,
+        status: match status.as_str() {
+            "churned" => AccountStatus::Churned,
+            _ => AccountStatus::Active,
+        },
+        churned_at: churned_at.map(from_micros).transpose()?,
+        stream_version: to_u64(r.try_get(7)?),
+    })
+}
+
+impl Store {
+    /// One published version's definition.
+    pub async fn contract_version(
+        &self,
+        org: &OrgId,
+        key: &ContractKey,
+        version: u32,
+    ) -> Result<Option<ContractDef>, StoreError> {
+        let def: Option<String> =
+            sqlx::query_scalar("SELECT definition FROM contract_versions WHERE org_id = $1 AND contract = $2 AND version = $3")
+                .bind(org.to_string())
+                .bind(key.to_string())
+                .bind(i64::from(version))
+                .fetch_optional(&self.read)
+                .await?;
+        def.map(|d| json("contract version", &d)).transpose()
+    }
+
+    /// Every published version of every contract: (key, version) → definition.
+    pub async fn all_contract_versions(
+        &self,
+        org: &OrgId,
+    ) -> Result<BTreeMap<(ContractKey, u32), ContractDef>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT contract, version, definition FROM contract_versions WHERE org_id = $1",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        let mut out = BTreeMap::new();
+        for r in &rows {
+            let key = parse("contract", &r.try_get::<String, _>(0)?, |s| {
+                ContractKey::parse(s)
+            })?;
+            let v = u32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(0);
+            out.insert(
+                (key, v),
+                json("contract version", &r.try_get::<String, _>(2)?)?,
+            );
+        }
+        Ok(out)
+    }
+}
