@@ -1,1 +1,1 @@
-//! Demo data.
+//! Demo data (being written).

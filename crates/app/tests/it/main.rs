@@ -3,6 +3,7 @@
 //! One test binary (each extra binary is another slow link).
 
 mod contracts;
+mod demo;
 mod handoffs;
 mod import;
 mod log;

@@ -1,0 +1,1 @@
+//! The demo generator (written by the demo-generator helper).
