@@ -1,1 +1,148 @@
-fn main() {}
+//! `baton`: the one binary. Clap commands that wire the store, the use cases
+//! and the terminal together; no domain logic lives here.
+
+mod demo;
+mod history;
+mod setup;
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use baton_app::{App, SystemClock};
+use baton_domain::OrgId;
+use baton_store::{DEFAULT_DATABASE_URL, Store};
+use clap::{Parser, Subcommand};
+
+/// Baton makes revenue handoffs gated: a contract of mandatory fields owned
+/// by the receiving team, a receiver who can veto, a gate that opens only on
+/// acceptance, and a scorecard that turns handoff health into numbers.
+///
+/// Data lives in a SQLite file (./baton.db) unless --database-url names
+/// another file or a PostgreSQL server.
+///
+/// Start here:
+///   baton demo                     a demo org with six months of history
+///   baton init --org "Acme" --admin-email you@acme.test
+///   baton import events history.jsonl
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, verbatim_doc_comment, propagate_version = true)]
+struct Cli {
+    /// Where Baton keeps its data: sqlite://FILE or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "BATON_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create an org with its teams, its first admin and the six seeded
+    /// contracts (all in observe mode).
+    ///
+    /// Teams: marketing, sdr, ae, onboarding, cs, support, product, motion-a,
+    /// motion-b. Contracts: mql-to-sdr, sdr-to-ae, ae-to-onboarding,
+    /// onboarding-to-cs, cs-to-support, cross-motion. Running it twice with
+    /// the same org name is an error, never a duplicate.
+    Init(setup::InitArgs),
+    /// Bring history in (see `baton import events --help`).
+    #[command(subcommand)]
+    Import(history::ImportCommand),
+    /// Write data out (see `baton export events --help`).
+    #[command(subcommand)]
+    Export(history::ExportCommand),
+    /// A demo org with realistic history, or a generated history file.
+    ///
+    /// Without a subcommand: creates the org "Demo" in an empty database,
+    /// fills it with six months of synthetic history, and prints a summary.
+    Demo(demo::DemoArgs),
+    /// Show each org's contracts and handoffs at a glance.
+    Status,
+    /// Bring the database schema up to date (every command also does this).
+    Migrate,
+    /// Replay the event log into fresh projections and check they equal the
+    /// current ones.
+    ///
+    /// Current state is a fold of the append-only log; this proves it.
+    Rebuild {
+        /// The org (default: the only one).
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BATON_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let store = Store::open(&cli.database_url)
+        .await
+        .with_context(|| format!("cannot open the database at {}", redact(&cli.database_url)))?;
+    let app = App::new(store, Arc::new(SystemClock));
+    match cli.command {
+        Command::Init(args) => setup::init(&app, args).await,
+        Command::Import(cmd) => history::import(&app, cmd).await,
+        Command::Export(cmd) => history::export(&app, cmd).await,
+        Command::Demo(args) => demo::run(&app, args).await,
+        Command::Status => setup::status(&app).await,
+        Command::Migrate => {
+            println!("schema up to date ({})", redact(&cli.database_url));
+            Ok(())
+        }
+        Command::Rebuild { org } => setup::rebuild(&app, org).await,
+    }
+}
+
+/// The org named, or the database's only org.
+pub(crate) async fn pick_org(app: &App, named: Option<String>) -> Result<OrgId> {
+    let orgs = app.store().orgs().await?;
+    match named {
+        Some(n) => orgs
+            .into_iter()
+            .find(|(id, name)| id.as_str() == n || *name == n)
+            .map(|(id, _)| id)
+            .with_context(|| format!("no org named '{n}'")),
+        None => match orgs.as_slice() {
+            [(only, _)] => Ok(only.clone()),
+            [] => bail!("the database has no org yet: run `baton init` (or `baton demo`) first"),
+            _ => bail!("the database has several orgs: name one with --org"),
+        },
+    }
+}
+
+/// A database URL with any password replaced, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_redacted() {
+        assert_eq!(redact("postgres://bob:s3cret@db/baton"), "postgres://bob:***@db/baton");
+        assert_eq!(redact("postgres://bob@db/baton"), "postgres://bob@db/baton");
+        assert_eq!(redact("sqlite://baton.db"), "sqlite://baton.db");
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -407,12 +407,10 @@ impl FieldDef {
                 }
                 if let (Some(m), Some(c)) =
                     (o.get("minor").and_then(Value::as_i64), o.get("currency"))
-                {
-                    if let Ok(money) =
+                    && let Ok(money) =
                         serde_json::from_value::<Money>(json!({"minor": m, "currency": c}))
-                    {
-                        return money.to_string();
-                    }
+                {
+                    return money.to_string();
                 }
                 let name = o.get("name").map(Self::text_of).unwrap_or_default();
                 let role = o

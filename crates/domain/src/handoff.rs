@@ -709,7 +709,7 @@ impl Handoff {
                 format!("'{question}' is not one of the contract's questions"),
             ));
         }
-        if !ctx.history && !(actor.in_team(&ctx.def.sending_team) || actor.in_team(&self.to)) {
+        if !(ctx.history || actor.in_team(&ctx.def.sending_team) || actor.in_team(&self.to)) {
             return Err(DomainError::Forbidden(
                 "only the sending and receiving teams attest".into(),
             ));

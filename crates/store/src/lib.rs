@@ -21,7 +21,7 @@ use sqlx::{AnyPool, Executor};
 use thiserror::Error;
 
 pub use commit::{Change, NewEvent};
-pub use read::{Directory, StoredEvent, UserRecord, VersionRecord};
+pub use read::{Directory, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
 
 /// Which database a store runs on.

@@ -391,3 +391,42 @@ impl Store {
         Ok(out)
     }
 }
+
+/// Handoff counts of one contract in one state, for summaries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateCount {
+    /// The contract.
+    pub contract: String,
+    /// The state.
+    pub state: String,
+    /// How many handoffs.
+    pub count: u64,
+    /// Sum of their latest submission scores (for averages).
+    pub score_sum: u64,
+    /// How many of them were submitted at least once.
+    pub submitted: u64,
+}
+
+impl Store {
+    /// Handoffs per contract and state, with score sums.
+    pub async fn handoff_counts(&self, org: &OrgId) -> Result<Vec<StateCount>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT contract, state, COUNT(*), CAST(COALESCE(SUM(submitted_score), 0) AS BIGINT), COUNT(submitted_score)
+             FROM handoffs WHERE org_id = $1 GROUP BY contract, state ORDER BY contract, state",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StateCount {
+                    contract: r.try_get(0)?,
+                    state: r.try_get(1)?,
+                    count: to_u64(r.try_get(2)?),
+                    score_sum: to_u64(r.try_get(3)?),
+                    submitted: to_u64(r.try_get(4)?),
+                })
+            })
+            .collect()
+    }
+}

@@ -264,6 +264,10 @@ pub fn email(s: &str) -> Email {
     Email::parse(s).expect("valid email")
 }
 
+/// The worked example of `shared/examples/scorecard-example.jsonl` (SPEC §5),
+/// kept here so tests need nothing outside the repository.
+pub const SCORECARD_EXAMPLE: &str = include_str!("../fixtures/scorecard-example.jsonl");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,7 +288,3 @@ mod tests {
         );
     }
 }
-
-/// The worked example of `shared/examples/scorecard-example.jsonl` (SPEC §5),
-/// kept here so tests need nothing outside the repository.
-pub const SCORECARD_EXAMPLE: &str = include_str!("../fixtures/scorecard-example.jsonl");

@@ -1,0 +1,110 @@
+//! `baton demo` and `baton demo generate`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use baton_app::App;
+use baton_app::demo::{DemoSpec, generate};
+use baton_app::org::NewOrg;
+use baton_domain::event::Via;
+use baton_domain::{Email, Timestamp};
+use clap::{Args, Subcommand};
+
+/// The demo admin's login.
+const DEMO_ADMIN: &str = "admin@demo.test";
+/// The demo admin's password (demo data only).
+const DEMO_PASSWORD: &str = "baton-demo-password";
+
+/// Arguments of `baton demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(subcommand)]
+    command: Option<DemoCommand>,
+    /// Accounts in the demo org.
+    #[arg(long, default_value_t = 300)]
+    accounts: usize,
+    /// Months of history.
+    #[arg(long, default_value_t = 6)]
+    months: u32,
+    /// Seed: the same seed gives the same data.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum DemoCommand {
+    /// Write synthetic history as JSON Lines (the `baton import events`
+    /// format), e.g. for benchmarks. Seeded and deterministic: the same
+    /// arguments give the same bytes.
+    Generate {
+        /// Accounts to generate (about 14 lines each).
+        #[arg(long, default_value_t = 1000)]
+        accounts: usize,
+        /// Months of history, ending at --end.
+        #[arg(long, default_value_t = 6)]
+        months: u32,
+        /// Seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// When the history ends (default: today 00:00 UTC).
+        #[arg(long)]
+        end: Option<Timestamp>,
+        /// Where to write; `-` for standard output.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn today(app: &App) -> Result<Timestamp> {
+    let now = app.now().to_zoned(jiff::tz::TimeZone::UTC);
+    Ok(now.start_of_day()?.timestamp())
+}
+
+/// Runs `baton demo …`.
+pub async fn run(app: &App, args: DemoArgs) -> Result<()> {
+    if let Some(DemoCommand::Generate { accounts, months, seed, end, out }) = args.command {
+        let spec = DemoSpec { accounts, months, seed, end: match end { Some(e) => e, None => today(app)? } };
+        let started = Instant::now();
+        let lines = if out.as_os_str() == "-" {
+            let mut w = BufWriter::new(std::io::stdout().lock());
+            let n = generate(&spec, &mut w)?;
+            w.flush()?;
+            n
+        } else {
+            let mut w = BufWriter::new(File::create(&out).with_context(|| format!("cannot write {}", out.display()))?);
+            let n = generate(&spec, &mut w)?;
+            w.flush()?;
+            n
+        };
+        eprintln!("Wrote {lines} lines for {accounts} accounts in {:.2}s.", started.elapsed().as_secs_f64());
+        return Ok(());
+    }
+    if app.store().orgs().await?.is_empty() {
+        let org = app
+            .init_org(
+                NewOrg {
+                    name: "Demo".into(),
+                    admin_email: Email::parse(DEMO_ADMIN)?,
+                    admin_name: "Demo Admin".into(),
+                    admin_password: DEMO_PASSWORD.into(),
+                },
+                Via::Cli,
+            )
+            .await?;
+        let spec = DemoSpec { accounts: args.accounts, months: args.months, seed: args.seed, end: today(app)? };
+        let mut bytes = Vec::new();
+        generate(&spec, &mut bytes)?;
+        let s = app.import_events(Some(org), bytes.as_slice()).await?;
+        println!(
+            "Created the demo org with {} accounts and {} handoffs ({} events) over {} months.",
+            s.accounts, s.handoffs, s.events, args.months
+        );
+        println!("Admin login: {DEMO_ADMIN} / {DEMO_PASSWORD}");
+    } else {
+        println!("The database already has data; here it is.");
+    }
+    crate::setup::status(app).await
+}

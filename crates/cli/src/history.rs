@@ -1,0 +1,125 @@
+//! `baton import events` and `baton export events`.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use baton_app::{App, AppError};
+use baton_domain::OrgId;
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::pick_org;
+
+/// `baton import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import history as JSON Lines: one event per line, applied in file order.
+    ///
+    /// Each line is a JSON object with a "type" and its own timestamp "at",
+    /// e.g.
+    ///   {"type":"account","id":"A-1","name":"Northwind","arr":{"minor":4800000,"currency":"USD"}}
+    ///   {"type":"submitted","handoff":"H-1","contract":"ae-to-onboarding","account":"A-1",
+    ///    "by":"ae1@acme.test","at":"2026-10-01T09:00:00Z","values":{"economic_buyer":"…"}}
+    ///   {"type":"accepted","handoff":"H-1","by":"onb1@acme.test","at":"2026-10-03T09:00:00Z"}
+    /// Types: account, submitted, rejected, accepted, withdrawn, rediscovery,
+    /// nps, churn, and everything `baton export events` writes.
+    ///
+    /// History is recorded as it happened (observe semantics, even for gated
+    /// contracts) and marked as imported. Users named by "by" that do not exist
+    /// are created in the team the line implies.
+    ///
+    /// All or nothing: the file is applied in ONE transaction. If any line is
+    /// bad, every bad line is listed with its number and reason, and nothing
+    /// of the file is applied.
+    #[command(verbatim_doc_comment)]
+    Events {
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// The org to import into (default: the file's own org_created line,
+        /// or the database's only org).
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+/// `baton export …`
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write the whole event log as JSON Lines, the same format import reads.
+    ///
+    /// Export → import into an empty database → export gives the same bytes.
+    Events {
+        /// Where to write; `-` for standard output.
+        #[arg(long)]
+        out: PathBuf,
+        /// The org (default: the only one).
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+/// Runs `baton import …`.
+pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
+    let ImportCommand::Events { file, org } = cmd;
+    let org = match org {
+        Some(o) => Some(pick_org(app, Some(o)).await?),
+        None => None::<OrgId>,
+    };
+    let f = File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = ProgressBar::new(len).with_style(
+        ProgressStyle::with_template("reading {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let reader = BufReader::with_capacity(1 << 16, bar.wrap_read(f));
+    let result = app.import_events(org, reader).await;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    match result {
+        Ok(s) => {
+            println!(
+                "Imported {} lines into '{}': {} events, {} handoffs, {} accounts, {} users created.",
+                s.lines, s.org, s.events, s.handoffs, s.accounts, s.users_created
+            );
+            println!("{:.2}s, {:.0} events/s.", secs, s.events as f64 / secs.max(1e-9));
+            Ok(())
+        }
+        Err(AppError::Import(errors)) => {
+            for (line, why) in &errors {
+                eprintln!("{}:{line}: {why}", file.display());
+            }
+            if errors.len() >= baton_app::import::MAX_REPORTED_ERRORS {
+                eprintln!("(only the first {} bad lines are listed)", errors.len());
+            }
+            bail!("{} bad line(s) in {}; nothing was imported", errors.len(), file.display())
+        }
+        Err(e) => Err(e).context("import failed; nothing was imported"),
+    }
+}
+
+/// Runs `baton export …`.
+pub async fn export(app: &App, cmd: ExportCommand) -> Result<()> {
+    let ExportCommand::Events { out, org } = cmd;
+    let org = pick_org(app, org).await?;
+    let n = if out.as_os_str() == "-" {
+        let mut w = BufWriter::new(std::io::stdout().lock());
+        let n = app.export_events(&org, &mut w).await?;
+        w.flush()?;
+        n
+    } else {
+        let tmp = out.with_extension("partial");
+        let mut w = BufWriter::new(File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?);
+        let n = app.export_events(&org, &mut w).await?;
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        // Rename last, so a failed export never leaves a truncated file behind.
+        std::fs::rename(&tmp, &out).with_context(|| format!("cannot write {}", out.display()))?;
+        eprintln!("Wrote {n} events to {}.", out.display());
+        n
+    };
+    let _ = n;
+    Ok(())
+}
