@@ -65,8 +65,23 @@ fn today(app: &App) -> Result<Timestamp> {
 
 /// Runs `baton demo …`.
 pub async fn run(app: &App, args: DemoArgs) -> Result<()> {
-    if let Some(DemoCommand::Generate { accounts, months, seed, end, out }) = args.command {
-        let spec = DemoSpec { accounts, months, seed, end: match end { Some(e) => e, None => today(app)? } };
+    if let Some(DemoCommand::Generate {
+        accounts,
+        months,
+        seed,
+        end,
+        out,
+    }) = args.command
+    {
+        let spec = DemoSpec {
+            accounts,
+            months,
+            seed,
+            end: match end {
+                Some(e) => e,
+                None => today(app)?,
+            },
+        };
         let started = Instant::now();
         let lines = if out.as_os_str() == "-" {
             let mut w = BufWriter::new(std::io::stdout().lock());
@@ -74,12 +89,17 @@ pub async fn run(app: &App, args: DemoArgs) -> Result<()> {
             w.flush()?;
             n
         } else {
-            let mut w = BufWriter::new(File::create(&out).with_context(|| format!("cannot write {}", out.display()))?);
+            let mut w = BufWriter::new(
+                File::create(&out).with_context(|| format!("cannot write {}", out.display()))?,
+            );
             let n = generate(&spec, &mut w)?;
             w.flush()?;
             n
         };
-        eprintln!("Wrote {lines} lines for {accounts} accounts in {:.2}s.", started.elapsed().as_secs_f64());
+        eprintln!(
+            "Wrote {lines} lines for {accounts} accounts in {:.2}s.",
+            started.elapsed().as_secs_f64()
+        );
         return Ok(());
     }
     if app.store().orgs().await?.is_empty() {
@@ -94,7 +114,12 @@ pub async fn run(app: &App, args: DemoArgs) -> Result<()> {
                 Via::Cli,
             )
             .await?;
-        let spec = DemoSpec { accounts: args.accounts, months: args.months, seed: args.seed, end: today(app)? };
+        let spec = DemoSpec {
+            accounts: args.accounts,
+            months: args.months,
+            seed: args.seed,
+            end: today(app)?,
+        };
         let mut bytes = Vec::new();
         generate(&spec, &mut bytes)?;
         let s = app.import_events(Some(org), bytes.as_slice()).await?;

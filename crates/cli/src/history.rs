@@ -71,8 +71,10 @@ pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
     let f = File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = ProgressBar::new(len).with_style(
-        ProgressStyle::with_template("reading {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "reading {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
     let reader = BufReader::with_capacity(1 << 16, bar.wrap_read(f));
@@ -85,7 +87,11 @@ pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
                 "Imported {} lines into '{}': {} events, {} handoffs, {} accounts, {} users created.",
                 s.lines, s.org, s.events, s.handoffs, s.accounts, s.users_created
             );
-            println!("{:.2}s, {:.0} events/s.", secs, s.events as f64 / secs.max(1e-9));
+            println!(
+                "{:.2}s, {:.0} events/s.",
+                secs,
+                s.events as f64 / secs.max(1e-9)
+            );
             Ok(())
         }
         Err(AppError::Import(errors)) => {
@@ -95,7 +101,11 @@ pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
             if errors.len() >= baton_app::import::MAX_REPORTED_ERRORS {
                 eprintln!("(only the first {} bad lines are listed)", errors.len());
             }
-            bail!("{} bad line(s) in {}; nothing was imported", errors.len(), file.display())
+            bail!(
+                "{} bad line(s) in {}; nothing was imported",
+                errors.len(),
+                file.display()
+            )
         }
         Err(e) => Err(e).context("import failed; nothing was imported"),
     }
@@ -112,7 +122,9 @@ pub async fn export(app: &App, cmd: ExportCommand) -> Result<()> {
         n
     } else {
         let tmp = out.with_extension("partial");
-        let mut w = BufWriter::new(File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?);
+        let mut w = BufWriter::new(
+            File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?,
+        );
         let n = app.export_events(&org, &mut w).await?;
         w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         // Rename last, so a failed export never leaves a truncated file behind.

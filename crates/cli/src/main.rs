@@ -25,7 +25,12 @@ use clap::{Parser, Subcommand};
 ///   baton init --org "Acme" --admin-email you@acme.test
 ///   baton import events history.jsonl
 #[derive(Debug, Parser)]
-#[command(name = "baton", version, verbatim_doc_comment, propagate_version = true)]
+#[command(
+    name = "baton",
+    version,
+    verbatim_doc_comment,
+    propagate_version = true
+)]
 struct Cli {
     /// Where Baton keeps its data: sqlite://FILE or postgres://USER@HOST/DB.
     #[arg(long, global = true, env = "BATON_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
@@ -75,7 +80,8 @@ enum Command {
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BATON_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("BATON_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -135,7 +141,10 @@ mod tests {
 
     #[test]
     fn passwords_in_urls_are_redacted() {
-        assert_eq!(redact("postgres://bob:s3cret@db/baton"), "postgres://bob:***@db/baton");
+        assert_eq!(
+            redact("postgres://bob:s3cret@db/baton"),
+            "postgres://bob:***@db/baton"
+        );
         assert_eq!(redact("postgres://bob@db/baton"), "postgres://bob@db/baton");
         assert_eq!(redact("sqlite://baton.db"), "sqlite://baton.db");
     }

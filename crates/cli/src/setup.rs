@@ -29,13 +29,33 @@ pub struct InitArgs {
 /// Runs `baton init`.
 pub async fn init(app: &App, args: InitArgs) -> Result<()> {
     let email = Email::parse_lenient(&args.admin_email)?;
-    let name = args.admin_name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("admin").to_string());
+    let name = args.admin_name.unwrap_or_else(|| {
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or("admin")
+            .to_string()
+    });
     let org = app
-        .init_org(NewOrg { name: args.org.clone(), admin_email: email.clone(), admin_name: name, admin_password: args.admin_password }, Via::Cli)
+        .init_org(
+            NewOrg {
+                name: args.org.clone(),
+                admin_email: email.clone(),
+                admin_name: name,
+                admin_password: args.admin_password,
+            },
+            Via::Cli,
+        )
         .await?;
-    println!("Created org '{}' (id {org}) with admin {email}.", args.org.trim());
+    println!(
+        "Created org '{}' (id {org}) with admin {email}.",
+        args.org.trim()
+    );
     println!("Teams: marketing, sdr, ae, onboarding, cs, support, product, motion-a, motion-b.");
-    println!("Contracts (observe mode): mql-to-sdr, sdr-to-ae, ae-to-onboarding, onboarding-to-cs, cs-to-support, cross-motion.");
+    println!(
+        "Contracts (observe mode): mql-to-sdr, sdr-to-ae, ae-to-onboarding, onboarding-to-cs, cs-to-support, cross-motion."
+    );
     println!("Next: import history with `baton import events FILE.jsonl`.");
     Ok(())
 }
@@ -48,20 +68,41 @@ pub async fn status(app: &App) -> Result<()> {
         return Ok(());
     }
     for (org, name) in orgs {
-        println!("{name} ({org}): {} events", app.store().event_count(&org).await?);
+        println!(
+            "{name} ({org}): {} events",
+            app.store().event_count(&org).await?
+        );
         let contracts = app.store().contracts(&org).await?;
         let counts = app.store().handoff_counts(&org).await?;
         println!(
             "  {:<18} {:<8} {:>3} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
-            "contract", "mode", "ver", "draft", "submitted", "rejected", "accepted", "withdrawn", "avg score"
+            "contract",
+            "mode",
+            "ver",
+            "draft",
+            "submitted",
+            "rejected",
+            "accepted",
+            "withdrawn",
+            "avg score"
         );
         for c in contracts {
-            let n = |state: &str| counts.iter().filter(|r| r.contract == c.key.as_str() && r.state == state).map(|r| r.count).sum::<u64>();
+            let n = |state: &str| {
+                counts
+                    .iter()
+                    .filter(|r| r.contract == c.key.as_str() && r.state == state)
+                    .map(|r| r.count)
+                    .sum::<u64>()
+            };
             let (sum, submitted) = counts
                 .iter()
                 .filter(|r| r.contract == c.key.as_str())
                 .fold((0, 0), |(s, k), r| (s + r.score_sum, k + r.submitted));
-            let avg = if submitted == 0 { "-".to_string() } else { format!("{:.0}", sum as f64 / submitted as f64) };
+            let avg = if submitted == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.0}", sum as f64 / submitted as f64)
+            };
             println!(
                 "  {:<18} {:<8} {:>3} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
                 c.key.as_str(),
@@ -83,12 +124,21 @@ pub async fn status(app: &App) -> Result<()> {
 pub async fn rebuild(app: &App, org: Option<String>) -> Result<()> {
     let org = pick_org(app, org).await?;
     let started = std::time::Instant::now();
-    let report = app.rebuild(&org).await.context("rebuild failed; nothing was changed")?;
-    println!("Replayed {} events in {:.2}s.", report.events, started.elapsed().as_secs_f64());
+    let report = app
+        .rebuild(&org)
+        .await
+        .context("rebuild failed; nothing was changed")?;
+    println!(
+        "Replayed {} events in {:.2}s.",
+        report.events,
+        started.elapsed().as_secs_f64()
+    );
     if report.identical {
         println!("The rebuilt projections are identical to the previous ones.");
         Ok(())
     } else {
-        bail!("the rebuilt projections differ from the previous ones; the rebuilt ones are now in place")
+        bail!(
+            "the rebuilt projections differ from the previous ones; the rebuilt ones are now in place"
+        )
     }
 }

@@ -1,6 +1,9 @@
 //! The store conformance suite: every scenario runs on SQLite and on
 //! PostgreSQL through the real use cases, so both backends behave alike.
 //! One test binary (each extra binary is another slow link).
+// Scenarios are plain async fns run by `on_both_backends!`, which clippy's
+// allow-*-in-tests settings do not see as tests.
+#![expect(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly")]
 
 mod contracts;
 mod demo;
