@@ -13,7 +13,7 @@ use std::io::{BufRead, Write};
 
 use baton_domain::account::Account;
 use baton_domain::contract::{Contract, ContractDef};
-use baton_domain::event::{Event, Values, Via};
+use baton_domain::event::{Event, Stream, Values, Via};
 use baton_domain::field::Owner;
 use baton_domain::handoff::{Ctx, parse_values};
 use baton_domain::org::Role;
@@ -164,6 +164,9 @@ impl App {
         };
         let fresh = !known.iter().any(|(id, _)| *id == org);
         let mut im = Importer::new(self, org.clone(), fresh).await?;
+        if !fresh {
+            im.preload(&lines).await?;
+        }
         for line in &lines {
             if let Err(why) = im.line(line).await {
                 errors.push((line.no, why));
@@ -301,6 +304,47 @@ impl<'a> Importer<'a> {
             touched_contracts: BTreeSet::new(),
             users_created: 0,
         })
+    }
+
+    /// Fetches every account and handoff the file names that the database
+    /// already holds, in bulk: one query per thousand ids instead of one per
+    /// record. Ids not found are remembered as new.
+    async fn preload(&mut self, lines: &[Line]) -> Result<(), AppError> {
+        let mut accounts = BTreeSet::new();
+        let mut handoffs = BTreeSet::new();
+        for line in lines {
+            match line.event.stream() {
+                Stream::Account(id) => {
+                    accounts.insert(id);
+                }
+                Stream::Handoff(id) => {
+                    handoffs.insert(id);
+                }
+                Stream::Org | Stream::Contract(_) => {}
+            }
+            if let Event::Submitted {
+                account: Some(id), ..
+            }
+            | Event::DraftCreated { account: id, .. } = &line.event
+            {
+                accounts.insert(id.clone());
+            }
+        }
+        let accounts: Vec<AccountId> = accounts.into_iter().collect();
+        let handoffs: Vec<HandoffId> = handoffs.into_iter().collect();
+        for id in &accounts {
+            self.accounts.insert(id.clone(), None);
+        }
+        for id in &handoffs {
+            self.handoffs.insert(id.clone(), None);
+        }
+        for a in self.app.store.accounts_by_id(&self.org, &accounts).await? {
+            self.accounts.insert(a.id.clone(), Some(a));
+        }
+        for h in self.app.store.handoffs_by_id(&self.org, &handoffs).await? {
+            self.handoffs.insert(h.id.clone(), Some(h));
+        }
+        Ok(())
     }
 
     fn into_change(mut self) -> Change {

@@ -5,9 +5,11 @@ use baton_domain::account::Account;
 use baton_domain::contract::Contract;
 use baton_domain::event::{Event, Via};
 use baton_domain::{Email, Handoff, OrgId, Timestamp};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
-use crate::{Store, StoreError, conflict_on_unique, micros};
+use crate::{Backend, Store, StoreError, conflict_on_unique, micros, placeholders};
 
 /// An event to append, with its place in its stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,16 +56,52 @@ impl Change {
     }
 }
 
-/// Rows per multi-row INSERT of events: 10 parameters each, far below both
-/// backends' parameter limits.
-const EVENT_BATCH: usize = 400;
+/// Parameters per multi-row statement: well below both backends' limits
+/// (SQLite 32766, PostgreSQL 65535), large enough that per-statement cost
+/// vanishes in an import.
+const MAX_PARAMS: usize = 8000;
+
+type AnyQuery = Query<'static, Any, AnyArguments>;
+
+/// `(…),(…)`: `rows` tuples of `cols` placeholders.
+fn values_list(backend: Backend, cols: usize, rows: usize) -> String {
+    let mut s = String::with_capacity(rows * (cols * 6 + 3));
+    for r in 0..rows {
+        s.push_str(if r == 0 { "(" } else { ",(" });
+        s.push_str(&placeholders(backend, r * cols + 1, cols));
+        s.push(')');
+    }
+    s
+}
+
+/// Inserts `items` with as few statements as the parameter limit allows:
+/// `head` is `INSERT INTO t (cols) VALUES`, `tail` an optional ON CONFLICT
+/// clause, `bind` binds one item's `cols` values in order.
+async fn insert_many<T>(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    (head, cols, tail): (&str, usize, &str),
+    items: &[T],
+    mut bind: impl FnMut(AnyQuery, usize, &T) -> Result<AnyQuery, StoreError>,
+) -> Result<(), sqlx::Error> {
+    let per = (MAX_PARAMS / cols).max(1);
+    for (chunk_no, chunk) in items.chunks(per).enumerate() {
+        let sql = format!("{head} {} {tail}", values_list(backend, cols, chunk.len()));
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (i, item) in chunk.iter().enumerate() {
+            q = bind(q, chunk_no * per + i, item).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
 
 impl Store {
     /// Writes a change in one transaction and returns the sequence number of
     /// its first event (0 when it has none).
     pub async fn commit(&self, org: &OrgId, change: &Change) -> Result<u64, StoreError> {
         let mut tx = self.write.begin().await?;
-        let first = write_change(&mut tx, org, change).await?;
+        let first = write_change(&mut tx, self.backend, org, change).await?;
         tx.commit().await?;
         Ok(first)
     }
@@ -71,6 +109,7 @@ impl Store {
 
 pub(crate) async fn write_change(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     org: &OrgId,
     change: &Change,
 ) -> Result<u64, StoreError> {
@@ -91,19 +130,23 @@ pub(crate) async fn write_change(
                 })
             })?;
     }
-    let first = append_events(tx, org, &change.events).await?;
+    let first = append_events(tx, backend, org, &change.events).await?;
     for c in &change.contracts {
         upsert_contract(tx, org, c).await?;
     }
-    for a in &change.accounts {
-        upsert_account(tx, org, a).await?;
-    }
-    for (i, e) in change.events.iter().enumerate() {
-        project_event(tx, org, first + i as u64, &e.event).await?;
-    }
-    for h in &change.handoffs {
-        upsert_handoff(tx, org, h).await?;
-    }
+    upsert_accounts(tx, backend, org, &change.accounts).await?;
+    project_events(
+        tx,
+        backend,
+        org,
+        change
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (first + i as u64, &e.event)),
+    )
+    .await?;
+    upsert_handoffs(tx, backend, org, &change.handoffs).await?;
     for (email, hash) in &change.credentials {
         sqlx::query(
             "INSERT INTO credentials (org_id, email, password_hash) VALUES ($1, $2, $3)
@@ -128,6 +171,7 @@ pub(crate) async fn write_change(
 /// Appends events and returns the first one's org-wide sequence number.
 async fn append_events(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     org: &OrgId,
     events: &[NewEvent],
 ) -> Result<u64, StoreError> {
@@ -144,38 +188,22 @@ async fn append_events(
     .await?;
     let last = last.ok_or_else(|| StoreError::Conflict(format!("no org with id '{org}'")))? as u64;
     let first = last + 1 - events.len() as u64;
-    for (chunk_no, chunk) in events.chunks(EVENT_BATCH).enumerate() {
-        let mut sql = String::from(
-            "INSERT INTO events (org_id, seq, stream, stream_seq, kind, actor, at, recorded_at, via, payload) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let p = i * 10;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${},${},${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8,
-                p + 9,
-                p + 10
-            ));
-        }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (i, e) in chunk.iter().enumerate() {
-            let seq = first + (chunk_no * EVENT_BATCH + i) as u64;
+    let o = org.to_string();
+    insert_many(
+        tx,
+        backend,
+        (
+            "INSERT INTO events (org_id, seq, stream, stream_seq, kind, actor, at, recorded_at, via, payload) VALUES",
+            10,
+            "",
+        ),
+        events,
+        |q, i, e| {
             let payload =
                 serde_json::to_string(&e.event).map_err(|err| StoreError::corrupt("event", err))?;
             let at = e.event.at().unwrap_or(e.recorded_at);
-            q = q
-                .bind(org.to_string())
-                .bind(seq as i64)
+            Ok(q.bind(o.clone())
+                .bind((first + i as u64) as i64)
                 .bind(e.event.stream().to_string())
                 .bind(e.stream_seq as i64)
                 .bind(e.event.kind())
@@ -183,22 +211,118 @@ async fn append_events(
                 .bind(micros(at))
                 .bind(micros(e.recorded_at))
                 .bind(e.via.as_str())
-                .bind(payload);
-        }
-        q.execute(&mut **tx).await.map_err(|err| {
-            conflict_on_unique(err, || {
-                "the record was changed by someone else meanwhile; reload and try again".into()
-            })
-        })?;
-    }
+                .bind(payload))
+        },
+    )
+    .await
+    .map_err(|err| {
+        conflict_on_unique(err, || {
+            "the record was changed by someone else meanwhile; reload and try again".into()
+        })
+    })?;
     Ok(first)
 }
 
-/// Rows that follow from one event alone (no fold needed).
-pub(crate) async fn project_event(
+/// Rows that follow from events alone (no fold needed): signals in bulk,
+/// org events one by one (they are few and each has its own conflict).
+pub(crate) async fn project_events<'e>(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    org: &OrgId,
+    events: impl IntoIterator<Item = (u64, &'e Event)>,
+) -> Result<(), StoreError> {
+    let (mut incidents, mut nps, mut churns) = (Vec::new(), Vec::new(), Vec::new());
+    for (seq, e) in events {
+        match e {
+            Event::Rediscovery { .. } => incidents.push((seq, e)),
+            Event::Nps { .. } => nps.push((seq, e)),
+            Event::Churn { .. } => churns.push((seq, e)),
+            _ => project_event(tx, org, e).await?,
+        }
+    }
+    let o = org.to_string();
+    insert_many(
+        tx,
+        backend,
+        (
+            "INSERT INTO incidents (org_id, seq, account_id, handoff_id, field, note, reported_by, at) VALUES",
+            8,
+            "",
+        ),
+        &incidents,
+        |q, _, (seq, e)| match e {
+            Event::Rediscovery {
+                account,
+                handoff,
+                field,
+                note,
+                by,
+                at,
+            } => Ok(q
+                .bind(o.clone())
+                .bind(*seq as i64)
+                .bind(account.to_string())
+                .bind(handoff.as_ref().map(ToString::to_string))
+                .bind(field.as_ref().map(ToString::to_string))
+                .bind(note.clone())
+                .bind(by.as_ref().map(ToString::to_string))
+                .bind(micros(*at))),
+            _ => Err(StoreError::corrupt("incident", e.kind())),
+        },
+    )
+    .await?;
+    insert_many(
+        tx,
+        backend,
+        (
+            "INSERT INTO nps_responses (org_id, seq, account_id, score, at) VALUES",
+            5,
+            "",
+        ),
+        &nps,
+        |q, _, (seq, e)| match e {
+            Event::Nps { account, score, at } => Ok(q
+                .bind(o.clone())
+                .bind(*seq as i64)
+                .bind(account.to_string())
+                .bind(i64::from(*score))
+                .bind(micros(*at))),
+            _ => Err(StoreError::corrupt("nps", e.kind())),
+        },
+    )
+    .await?;
+    insert_many(
+        tx,
+        backend,
+        (
+            "INSERT INTO churns (org_id, seq, account_id, at, arr_lost_minor, currency) VALUES",
+            6,
+            "",
+        ),
+        &churns,
+        |q, _, (seq, e)| match e {
+            Event::Churn {
+                account,
+                at,
+                arr_lost,
+            } => Ok(q
+                .bind(o.clone())
+                .bind(*seq as i64)
+                .bind(account.to_string())
+                .bind(micros(*at))
+                .bind(arr_lost.minor)
+                .bind(arr_lost.currency.to_string())),
+            _ => Err(StoreError::corrupt("churn", e.kind())),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The rows an org-level event adds.
+async fn project_event(
     tx: &mut Transaction<'static, Any>,
     org: &OrgId,
-    seq: u64,
     event: &Event,
 ) -> Result<(), StoreError> {
     let o = org.to_string();
@@ -266,56 +390,6 @@ pub(crate) async fn project_event(
             .await
             .map_err(|e| conflict_on_unique(e, || format!("version {version} of '{contract}' is already published")))?;
         }
-        Event::Rediscovery {
-            account,
-            handoff,
-            field,
-            note,
-            by,
-            at,
-        } => {
-            sqlx::query(
-                "INSERT INTO incidents (org_id, seq, account_id, handoff_id, field, note, reported_by, at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(o)
-            .bind(seq as i64)
-            .bind(account.to_string())
-            .bind(handoff.as_ref().map(ToString::to_string))
-            .bind(field.as_ref().map(ToString::to_string))
-            .bind(note.clone())
-            .bind(by.as_ref().map(ToString::to_string))
-            .bind(micros(*at))
-            .execute(&mut **tx)
-            .await?;
-        }
-        Event::Nps { account, score, at } => {
-            sqlx::query("INSERT INTO nps_responses (org_id, seq, account_id, score, at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(o)
-                .bind(seq as i64)
-                .bind(account.to_string())
-                .bind(i64::from(*score))
-                .bind(micros(*at))
-                .execute(&mut **tx)
-                .await?;
-        }
-        Event::Churn {
-            account,
-            at,
-            arr_lost,
-        } => {
-            sqlx::query(
-                "INSERT INTO churns (org_id, seq, account_id, at, arr_lost_minor, currency) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(o)
-            .bind(seq as i64)
-            .bind(account.to_string())
-            .bind(micros(*at))
-            .bind(arr_lost.minor)
-            .bind(arr_lost.currency.to_string())
-            .execute(&mut **tx)
-            .await?;
-        }
         _ => {}
     }
     Ok(())
@@ -341,64 +415,80 @@ pub(crate) async fn upsert_contract(
     Ok(())
 }
 
-pub(crate) async fn upsert_account(
+pub(crate) async fn upsert_accounts(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     org: &OrgId,
-    a: &Account,
+    accounts: &[Account],
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO accounts (org_id, account_id, name, arr_minor, currency, segment, status, churned_at, stream_version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (org_id, account_id) DO UPDATE SET name = excluded.name, arr_minor = excluded.arr_minor,
+    let o = org.to_string();
+    insert_many(
+        tx,
+        backend,
+        (
+            "INSERT INTO accounts (org_id, account_id, name, arr_minor, currency, segment, status, churned_at, stream_version) VALUES",
+            9,
+            "ON CONFLICT (org_id, account_id) DO UPDATE SET name = excluded.name, arr_minor = excluded.arr_minor,
              currency = excluded.currency, segment = excluded.segment, status = excluded.status,
              churned_at = excluded.churned_at, stream_version = excluded.stream_version",
+        ),
+        accounts,
+        |q, _, a| {
+            Ok(q.bind(o.clone())
+                .bind(a.id.to_string())
+                .bind(a.name.clone())
+                .bind(a.arr.minor)
+                .bind(a.arr.currency.to_string())
+                .bind(a.segment.clone())
+                .bind(a.status.as_str())
+                .bind(a.churned_at.map(micros))
+                .bind(a.stream_version as i64))
+        },
     )
-    .bind(org.to_string())
-    .bind(a.id.to_string())
-    .bind(a.name.clone())
-    .bind(a.arr.minor)
-    .bind(a.arr.currency.to_string())
-    .bind(a.segment.clone())
-    .bind(a.status.as_str())
-    .bind(a.churned_at.map(micros))
-    .bind(a.stream_version as i64)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-pub(crate) async fn upsert_handoff(
+pub(crate) async fn upsert_handoffs(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     org: &OrgId,
-    h: &Handoff,
+    handoffs: &[Handoff],
 ) -> Result<(), StoreError> {
-    let doc = serde_json::to_string(h).map_err(|e| StoreError::corrupt("handoff", e))?;
-    sqlx::query(
-        "INSERT INTO handoffs (org_id, handoff_id, contract, version, account_id, sender, to_team, state, score,
-             submitted_score, created_at, first_submitted_at, accepted_at, rejections, stream_version, doc)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-         ON CONFLICT (org_id, handoff_id) DO UPDATE SET state = excluded.state, score = excluded.score,
+    let o = org.to_string();
+    insert_many(
+        tx,
+        backend,
+        (
+            "INSERT INTO handoffs (org_id, handoff_id, contract, version, account_id, sender, to_team, state, score,
+             submitted_score, created_at, first_submitted_at, accepted_at, rejections, stream_version, doc) VALUES",
+            16,
+            "ON CONFLICT (org_id, handoff_id) DO UPDATE SET state = excluded.state, score = excluded.score,
              submitted_score = excluded.submitted_score, first_submitted_at = excluded.first_submitted_at,
              accepted_at = excluded.accepted_at, rejections = excluded.rejections,
              stream_version = excluded.stream_version, doc = excluded.doc",
+        ),
+        handoffs,
+        |q, _, h| {
+            let doc = serde_json::to_string(h).map_err(|e| StoreError::corrupt("handoff", e))?;
+            Ok(q.bind(o.clone())
+                .bind(h.id.to_string())
+                .bind(h.contract.to_string())
+                .bind(i64::from(h.version))
+                .bind(h.account.to_string())
+                .bind(h.sender.to_string())
+                .bind(h.to.to_string())
+                .bind(h.state.as_str())
+                .bind(i64::from(h.score))
+                .bind(h.submitted_score().map(i64::from))
+                .bind(micros(h.created_at))
+                .bind(h.first_submitted_at().map(micros))
+                .bind(h.accepted_at.map(micros))
+                .bind(h.rejections() as i64)
+                .bind(h.stream_version as i64)
+                .bind(doc))
+        },
     )
-    .bind(org.to_string())
-    .bind(h.id.to_string())
-    .bind(h.contract.to_string())
-    .bind(i64::from(h.version))
-    .bind(h.account.to_string())
-    .bind(h.sender.to_string())
-    .bind(h.to.to_string())
-    .bind(h.state.as_str())
-    .bind(i64::from(h.score))
-    .bind(h.submitted_score().map(i64::from))
-    .bind(micros(h.created_at))
-    .bind(h.first_submitted_at().map(micros))
-    .bind(h.accepted_at.map(micros))
-    .bind(h.rejections() as i64)
-    .bind(h.stream_version as i64)
-    .bind(doc)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

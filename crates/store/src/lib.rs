@@ -90,6 +90,27 @@ pub struct Store {
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://baton.db";
 
+/// `n` comma-separated parameter placeholders, numbered from `first` on
+/// PostgreSQL, anonymous (`?`) on SQLite: binding numbered parameters in
+/// SQLite looks each name up in a list, which is quadratic in the count. A
+/// statement must use one style throughout.
+pub(crate) fn placeholders(backend: Backend, first: usize, n: usize) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(n * 6);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        match backend {
+            Backend::Sqlite => s.push('?'),
+            Backend::Postgres => {
+                let _ = write!(s, "${}", first + i);
+            }
+        }
+    }
+    s
+}
+
 pub(crate) fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }

@@ -10,10 +10,13 @@ use baton_domain::org::Role;
 use baton_domain::{
     AccountId, ContractKey, Currency, Email, Handoff, HandoffId, Money, OrgId, TeamKey, Timestamp,
 };
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
-use crate::{Store, StoreError, from_micros};
+use crate::{Store, StoreError, from_micros, placeholders};
+
+/// Ids per bulk read: far below both backends' parameter limits.
+const BULK_READ: usize = 1000;
 
 /// A user, with the teams they belong to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,6 +240,56 @@ impl Store {
         .fetch_optional(&self.read)
         .await?;
         row.as_ref().map(account_from_row).transpose()
+    }
+
+    /// The accounts among `ids` that exist, in one query per thousand ids
+    /// (for bulk work such as an import).
+    pub async fn accounts_by_id(
+        &self,
+        org: &OrgId,
+        ids: &[AccountId],
+    ) -> Result<Vec<Account>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(BULK_READ) {
+            let sql = format!(
+                "SELECT account_id, name, arr_minor, currency, segment, status, churned_at, stream_version
+                 FROM accounts WHERE org_id = {} AND account_id IN ({})",
+                placeholders(self.backend, 1, 1),
+                placeholders(self.backend, 2, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string());
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for row in q.fetch_all(&self.read).await? {
+                out.push(account_from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The handoffs among `ids` that exist, in one query per thousand ids.
+    pub async fn handoffs_by_id(
+        &self,
+        org: &OrgId,
+        ids: &[HandoffId],
+    ) -> Result<Vec<Handoff>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(BULK_READ) {
+            let sql = format!(
+                "SELECT doc FROM handoffs WHERE org_id = {} AND handoff_id IN ({})",
+                placeholders(self.backend, 1, 1),
+                placeholders(self.backend, 2, chunk.len())
+            );
+            let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(org.to_string());
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for doc in q.fetch_all(&self.read).await? {
+                out.push(json("handoff", &doc)?);
+            }
+        }
+        Ok(out)
     }
 
     /// One handoff.

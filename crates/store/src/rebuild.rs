@@ -8,7 +8,7 @@ use baton_domain::contract::Contract;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::commit::{project_event, upsert_account, upsert_contract, upsert_handoff};
+use crate::commit::{project_events, upsert_accounts, upsert_contract, upsert_handoffs};
 use crate::read::StoredEvent;
 use crate::{Store, StoreError};
 
@@ -97,15 +97,15 @@ impl Store {
         for c in &folded.contracts {
             upsert_contract(&mut tx, org, c).await?;
         }
-        for a in &folded.accounts {
-            upsert_account(&mut tx, org, a).await?;
-        }
-        for e in events {
-            project_event(&mut tx, org, e.seq, &e.event).await?;
-        }
-        for h in &folded.handoffs {
-            upsert_handoff(&mut tx, org, h).await?;
-        }
+        upsert_accounts(&mut tx, self.backend, org, &folded.accounts).await?;
+        project_events(
+            &mut tx,
+            self.backend,
+            org,
+            events.iter().map(|e| (e.seq, &e.event)),
+        )
+        .await?;
+        upsert_handoffs(&mut tx, self.backend, org, &folded.handoffs).await?;
         sqlx::query("UPDATE orgs SET stream_version = $1 WHERE org_id = $2")
             .bind(folded.org_version as i64)
             .bind(org.to_string())

@@ -10,6 +10,7 @@ on_both_backends!(
     a_bad_line_in_the_middle_applies_nothing_and_is_named,
     export_then_import_into_an_empty_database_then_export_is_byte_identical,
     history_import_does_not_need_the_gate_but_says_so,
+    a_second_file_continues_what_the_first_began,
 );
 
 async fn the_worked_example_imports_as_it_happened(t: TestApp) {
@@ -177,5 +178,41 @@ async fn history_import_does_not_need_the_gate_but_says_so(t: TestApp) {
             .iter()
             .all(|e| e.via == baton_domain::event::Via::Import),
         "every imported event says so"
+    );
+}
+
+async fn a_second_file_continues_what_the_first_began(t: TestApp) {
+    let lines: Vec<&str> = SCORECARD_EXAMPLE.lines().collect();
+    // Split where later lines act on handoffs and accounts the first part
+    // created: the second import must find them in the database.
+    let (first, second) = lines.split_at(12);
+    let whole = t.app.store().event_count(&t.org).await.unwrap();
+    t.app
+        .import_events(Some(t.org.clone()), first.join("\n").as_bytes())
+        .await
+        .unwrap();
+    let s = t
+        .app
+        .import_events(Some(t.org.clone()), second.join("\n").as_bytes())
+        .await
+        .unwrap();
+    assert!(s.handoffs > 0, "the second part touches handoffs");
+    let one_go = TestApp::sqlite().await;
+    let one_go_base = one_go.app.store().event_count(&one_go.org).await.unwrap();
+    one_go
+        .app
+        .import_events(Some(one_go.org.clone()), SCORECARD_EXAMPLE.as_bytes())
+        .await
+        .unwrap();
+    let store = t.app.store();
+    for id in ["H-1", "H-2", "H-3", "H-4"] {
+        let id = HandoffId::parse(id).unwrap();
+        let split = store.handoff(&t.org, &id).await.unwrap();
+        let joined = one_go.app.store().handoff(&one_go.org, &id).await.unwrap();
+        assert_eq!(split, joined, "{id} is the same imported in two parts");
+    }
+    assert_eq!(
+        store.event_count(&t.org).await.unwrap() - whole,
+        one_go.app.store().event_count(&one_go.org).await.unwrap() - one_go_base,
     );
 }
