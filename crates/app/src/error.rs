@@ -14,6 +14,13 @@ pub enum AppError {
     /// A record that does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// No valid credentials (wrong password, unknown or expired session or
+    /// token). Says nothing about which part was wrong.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Too many failed sign-ins; try again after the given seconds.
+    #[error("too many failed sign-ins; try again in {0} seconds")]
+    RateLimited(u64),
     /// Bad input outside the domain's rules (malformed file, wrong shape).
     #[error("{0}")]
     Invalid(String),

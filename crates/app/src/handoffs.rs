@@ -318,3 +318,112 @@ impl App {
         .await
     }
 }
+
+/// A handoff as a reader sees it: the record plus what its current values
+/// still miss against the contract version it is bound to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandoffView {
+    /// The handoff.
+    pub handoff: Handoff,
+    /// Mandatory sender fields still missing, in contract order.
+    pub missing: Vec<String>,
+}
+
+/// Most handoffs one listing page holds.
+pub const MAX_PAGE: u32 = 200;
+
+impl App {
+    /// The version a handoff is bound to.
+    async fn bound_def(
+        &self,
+        org: &baton_domain::OrgId,
+        h: &Handoff,
+    ) -> Result<ContractDef, AppError> {
+        self.store
+            .contract_version(org, &h.contract, h.version)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("version {} of '{}'", h.version, h.contract)))
+    }
+
+    /// Adds what is missing to a handoff just returned by a use case.
+    pub async fn view(&self, caller: &Caller, handoff: Handoff) -> Result<HandoffView, AppError> {
+        let def = self.bound_def(&caller.org, &handoff).await?;
+        let missing = baton_domain::handoff::completeness(&def, &handoff.values).missing_keys();
+        Ok(HandoffView { handoff, missing })
+    }
+
+    /// One handoff, for any member of its org.
+    pub async fn handoff(&self, caller: &Caller, id: &HandoffId) -> Result<HandoffView, AppError> {
+        self.actor(caller).await?;
+        let h = self
+            .store
+            .handoff(&caller.org, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("handoff '{id}'")))?;
+        self.view(caller, h).await
+    }
+
+    /// A page of handoffs; `from_team` becomes the contracts that team sends.
+    /// Returns the page and the cursor for the next one.
+    pub async fn list_handoffs(
+        &self,
+        caller: &Caller,
+        mut filter: baton_store::HandoffFilter,
+        from_team: Option<TeamKey>,
+        after: Option<HandoffId>,
+        limit: u32,
+    ) -> Result<(Vec<HandoffView>, Option<HandoffId>), AppError> {
+        self.actor(caller).await?;
+        if let Some(team) = from_team {
+            let keys = self
+                .store
+                .contracts(&caller.org)
+                .await?
+                .into_iter()
+                .filter(|c| c.current.sending_team == team)
+                .map(|c| c.key)
+                .collect();
+            filter.contracts = Some(keys);
+        }
+        let limit = limit.clamp(1, MAX_PAGE);
+        let page = self
+            .store
+            .handoffs_page(&caller.org, &filter, after.as_ref(), limit)
+            .await?;
+        let next = (page.len() == limit as usize)
+            .then(|| page.last().map(|h| h.id.clone()))
+            .flatten();
+        let mut defs: BTreeMap<(ContractKey, u32), ContractDef> = BTreeMap::new();
+        let mut out = Vec::with_capacity(page.len());
+        for h in page {
+            let key = (h.contract.clone(), h.version);
+            if !defs.contains_key(&key) {
+                let def = self.bound_def(&caller.org, &h).await?;
+                defs.insert(key.clone(), def);
+            }
+            let missing = defs
+                .get(&key)
+                .map(|d| baton_domain::handoff::completeness(d, &h.values).missing_keys())
+                .unwrap_or_default();
+            out.push(HandoffView {
+                handoff: h,
+                missing,
+            });
+        }
+        Ok((out, next))
+    }
+
+    /// A handoff's timeline: its events in order.
+    pub async fn handoff_events(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+    ) -> Result<Vec<baton_store::StoredEvent>, AppError> {
+        self.actor(caller).await?;
+        if self.store.handoff(&caller.org, id).await?.is_none() {
+            return Err(AppError::NotFound(format!("handoff '{id}'")));
+        }
+        let stream = baton_domain::event::Stream::Handoff(id.clone()).to_string();
+        Ok(self.store.stream_events(&caller.org, &stream).await?)
+    }
+}

@@ -8,6 +8,7 @@
 //! Baton: HTTP, CLI, CRM events and bulk operations all come through here.
 //! This crate knows nothing of HTTP or terminals.
 
+pub mod access;
 pub mod clock;
 pub mod demo;
 mod error;
@@ -50,6 +51,7 @@ impl Caller {
 pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
+    logins: Arc<access::LoginLimiter>,
 }
 
 impl std::fmt::Debug for App {
@@ -63,7 +65,11 @@ impl std::fmt::Debug for App {
 impl App {
     /// An app over `store`, reading time from `clock`.
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            logins: Arc::default(),
+        }
     }
 
     /// The store (for reads that need no decision).

@@ -135,17 +135,10 @@ pub(crate) async fn write_change(
         upsert_contract(tx, org, c).await?;
     }
     upsert_accounts(tx, backend, org, &change.accounts).await?;
-    project_events(
-        tx,
-        backend,
-        org,
-        change
-            .events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (first + i as u64, &e.event)),
-    )
-    .await?;
+    let seqs: Vec<(u64, &Event)> = (first..)
+        .zip(change.events.iter().map(|e| &e.event))
+        .collect();
+    project_events(tx, backend, org, &seqs).await?;
     upsert_handoffs(tx, backend, org, &change.handoffs).await?;
     for (email, hash) in &change.credentials {
         sqlx::query(
@@ -157,6 +150,20 @@ pub(crate) async fn write_change(
         .bind(hash.clone())
         .execute(&mut **tx)
         .await?;
+        // An email signs in to one org: claim it, or find it claimed.
+        let claimed = sqlx::query(
+            "INSERT INTO logins (email, org_id) VALUES ($1, $2)
+             ON CONFLICT (email) DO UPDATE SET org_id = excluded.org_id WHERE logins.org_id = excluded.org_id",
+        )
+        .bind(email.to_string())
+        .bind(org.to_string())
+        .execute(&mut **tx)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "'{email}' already signs in to another org"
+            )));
+        }
     }
     if let Some(v) = change.org_version {
         sqlx::query("UPDATE orgs SET stream_version = $1 WHERE org_id = $2")
@@ -225,14 +232,14 @@ async fn append_events(
 
 /// Rows that follow from events alone (no fold needed): signals in bulk,
 /// org events one by one (they are few and each has its own conflict).
-pub(crate) async fn project_events<'e>(
+pub(crate) async fn project_events(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     org: &OrgId,
-    events: impl IntoIterator<Item = (u64, &'e Event)>,
+    events: &[(u64, &Event)],
 ) -> Result<(), StoreError> {
     let (mut incidents, mut nps, mut churns) = (Vec::new(), Vec::new(), Vec::new());
-    for (seq, e) in events {
+    for &(seq, e) in events {
         match e {
             Event::Rediscovery { .. } => incidents.push((seq, e)),
             Event::Nps { .. } => nps.push((seq, e)),

@@ -8,6 +8,7 @@
 //! knows nothing of HTTP. Every write is one transaction: events, the
 //! projections they change, and nothing else.
 
+mod access;
 mod commit;
 mod read;
 mod rebuild;
@@ -20,8 +21,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use thiserror::Error;
 
+pub use access::TokenRecord;
 pub use commit::{Change, NewEvent};
-pub use read::{Directory, StateCount, StoredEvent, UserRecord, VersionRecord};
+pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
 
 /// Which database a store runs on.

@@ -8,7 +8,8 @@ use baton_domain::contract::{Contract, ContractDef, Mode};
 use baton_domain::event::{Event, Via};
 use baton_domain::org::Role;
 use baton_domain::{
-    AccountId, ContractKey, Currency, Email, Handoff, HandoffId, Money, OrgId, TeamKey, Timestamp,
+    AccountId, ContractKey, Currency, Email, Handoff, HandoffId, Money, OrgId, State, TeamKey,
+    Timestamp,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -351,19 +352,120 @@ impl Store {
         .bind(limit as i64)
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let via: String = r.try_get(2)?;
-                Ok(StoredEvent {
-                    seq: to_u64(r.try_get(0)?),
-                    stream_seq: to_u64(r.try_get(1)?),
-                    via: Via::parse(&via).ok_or_else(|| StoreError::corrupt("event via", via))?,
-                    recorded_at: from_micros(r.try_get(3)?)?,
-                    event: json("event", &r.try_get::<String, _>(4)?)?,
-                })
-            })
+        rows.iter().map(stored_event).collect()
+    }
+
+    /// One stream's events in order (a handoff's timeline, an account's
+    /// signals), e.g. `handoff:H-1`.
+    pub async fn stream_events(
+        &self,
+        org: &OrgId,
+        stream: &str,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, stream_seq, via, recorded_at, payload FROM events
+             WHERE org_id = $1 AND stream = $2 ORDER BY stream_seq",
+        )
+        .bind(org.to_string())
+        .bind(stream.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(stored_event).collect()
+    }
+
+    /// A page of handoffs matching `filter`, in id order, after the cursor.
+    pub async fn handoffs_page(
+        &self,
+        org: &OrgId,
+        filter: &HandoffFilter,
+        after: Option<&HandoffId>,
+        limit: u32,
+    ) -> Result<Vec<Handoff>, StoreError> {
+        let mut sql = String::from("SELECT doc FROM handoffs WHERE org_id = $1");
+        let mut args: Vec<String> = vec![org.to_string()];
+        let mut eq = |col: &str, v: Option<String>, sql: &mut String| {
+            if let Some(v) = v {
+                args.push(v);
+                sql.push_str(&format!(" AND {col} = ${}", args.len()));
+            }
+        };
+        eq(
+            "contract",
+            filter.contract.as_ref().map(ToString::to_string),
+            &mut sql,
+        );
+        eq(
+            "state",
+            filter.state.map(|s| s.as_str().to_string()),
+            &mut sql,
+        );
+        eq(
+            "to_team",
+            filter.to_team.as_ref().map(ToString::to_string),
+            &mut sql,
+        );
+        eq(
+            "account_id",
+            filter.account.as_ref().map(ToString::to_string),
+            &mut sql,
+        );
+        eq(
+            "sender",
+            filter.sender.as_ref().map(ToString::to_string),
+            &mut sql,
+        );
+        if let Some(keys) = &filter.contracts {
+            if keys.is_empty() {
+                return Ok(Vec::new());
+            }
+            let first = args.len() + 1;
+            args.extend(keys.iter().map(ToString::to_string));
+            let list: Vec<String> = (first..=args.len()).map(|i| format!("${i}")).collect();
+            sql.push_str(&format!(" AND contract IN ({})", list.join(",")));
+        }
+        if let Some(after) = after {
+            args.push(after.to_string());
+            sql.push_str(&format!(" AND handoff_id > ${}", args.len()));
+        }
+        sql.push_str(&format!(" ORDER BY handoff_id LIMIT {}", limit.max(1)));
+        let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+        for a in args {
+            q = q.bind(a);
+        }
+        q.fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|doc| json("handoff", doc))
             .collect()
     }
+}
+
+/// Which handoffs a listing wants; every filter given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HandoffFilter {
+    /// One contract.
+    pub contract: Option<ContractKey>,
+    /// Any of these contracts (e.g. those a team sends).
+    pub contracts: Option<Vec<ContractKey>>,
+    /// One state.
+    pub state: Option<State>,
+    /// The receiving team.
+    pub to_team: Option<TeamKey>,
+    /// One account.
+    pub account: Option<AccountId>,
+    /// One sender.
+    pub sender: Option<Email>,
+}
+
+fn stored_event(r: &AnyRow) -> Result<StoredEvent, StoreError> {
+    let via: String = r.try_get(2)?;
+    Ok(StoredEvent {
+        seq: to_u64(r.try_get(0)?),
+        stream_seq: to_u64(r.try_get(1)?),
+        via: Via::parse(&via).ok_or_else(|| StoreError::corrupt("event via", via))?,
+        recorded_at: from_micros(r.try_get(3)?)?,
+        event: json("event", &r.try_get::<String, _>(4)?)?,
+    })
 }
 
 fn contract_from_row(r: &AnyRow) -> Result<Contract, StoreError> {

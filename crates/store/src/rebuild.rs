@@ -5,6 +5,7 @@ use baton_domain::Handoff;
 use baton_domain::OrgId;
 use baton_domain::account::Account;
 use baton_domain::contract::Contract;
+use baton_domain::event::Event;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -98,13 +99,8 @@ impl Store {
             upsert_contract(&mut tx, org, c).await?;
         }
         upsert_accounts(&mut tx, self.backend, org, &folded.accounts).await?;
-        project_events(
-            &mut tx,
-            self.backend,
-            org,
-            events.iter().map(|e| (e.seq, &e.event)),
-        )
-        .await?;
+        let seqs: Vec<(u64, &Event)> = events.iter().map(|e| (e.seq, &e.event)).collect();
+        project_events(&mut tx, self.backend, org, &seqs).await?;
         upsert_handoffs(&mut tx, self.backend, org, &folded.handoffs).await?;
         sqlx::query("UPDATE orgs SET stream_version = $1 WHERE org_id = $2")
             .bind(folded.org_version as i64)

@@ -1,0 +1,160 @@
+//! Sign-in records: which org an email signs in to, browser sessions and API
+//! tokens. They are access state, not history, so they live beside the event
+//! log rather than in it; only SHA-256 digests of secrets are stored.
+
+use baton_domain::{Email, OrgId, Timestamp};
+
+use crate::{Store, StoreError, from_micros, micros};
+
+/// An API token as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// Its id.
+    pub id: String,
+    /// Whose it is.
+    pub email: Email,
+    /// What its owner called it.
+    pub name: String,
+    /// When it was made.
+    pub created_at: Timestamp,
+}
+
+fn email(raw: String) -> Result<Email, StoreError> {
+    Email::parse(&raw).map_err(|e| StoreError::corrupt("email", e))
+}
+
+impl Store {
+    /// The org an email signs in to.
+    pub async fn login_org(&self, email: &Email) -> Result<Option<OrgId>, StoreError> {
+        let org: Option<String> = sqlx::query_scalar("SELECT org_id FROM logins WHERE email = $1")
+            .bind(email.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+        org.map(|o| OrgId::parse(&o).map_err(|e| StoreError::corrupt("org id", e)))
+            .transpose()
+    }
+
+    /// Records a session by the digest of its secret.
+    pub async fn create_session(
+        &self,
+        org: &OrgId,
+        hash: &str,
+        email: &Email,
+        created_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (org_id, hash, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(org.to_string())
+        .bind(hash.to_string())
+        .bind(email.to_string())
+        .bind(micros(created_at))
+        .bind(micros(expires_at))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The user of a live session (one that has not expired at `now`).
+    pub async fn session_user(
+        &self,
+        org: &OrgId,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<Email>, StoreError> {
+        let who: Option<String> = sqlx::query_scalar(
+            "SELECT email FROM sessions WHERE org_id = $1 AND hash = $2 AND expires_at > $3",
+        )
+        .bind(org.to_string())
+        .bind(hash.to_string())
+        .bind(micros(now))
+        .fetch_optional(&self.read)
+        .await?;
+        who.map(email).transpose()
+    }
+
+    /// Ends a session (and sweeps the org's expired ones while at it).
+    pub async fn delete_session(
+        &self,
+        org: &OrgId,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND (hash = $2 OR expires_at <= $3)")
+            .bind(org.to_string())
+            .bind(hash.to_string())
+            .bind(micros(now))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Records an API token by the digest of its secret.
+    pub async fn create_token(
+        &self,
+        org: &OrgId,
+        token: &TokenRecord,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO api_tokens (org_id, token_id, hash, email, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(org.to_string())
+        .bind(token.id.clone())
+        .bind(hash.to_string())
+        .bind(token.email.to_string())
+        .bind(token.name.clone())
+        .bind(micros(token.created_at))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The owner of a token, by the digest of its secret.
+    pub async fn token_user(&self, org: &OrgId, hash: &str) -> Result<Option<Email>, StoreError> {
+        let who: Option<String> =
+            sqlx::query_scalar("SELECT email FROM api_tokens WHERE org_id = $1 AND hash = $2")
+                .bind(org.to_string())
+                .bind(hash.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+        who.map(email).transpose()
+    }
+
+    /// The org's tokens, or one user's, oldest first.
+    pub async fn tokens(
+        &self,
+        org: &OrgId,
+        owner: Option<&Email>,
+    ) -> Result<Vec<TokenRecord>, StoreError> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT token_id, email, name, created_at FROM api_tokens
+             WHERE org_id = $1 AND ($2 = '' OR email = $2) ORDER BY created_at, token_id",
+        )
+        .bind(org.to_string())
+        .bind(owner.map(ToString::to_string).unwrap_or_default())
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(id, who, name, at)| {
+                Ok(TokenRecord {
+                    id,
+                    email: email(who)?,
+                    name,
+                    created_at: from_micros(at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a token; whether it existed.
+    pub async fn delete_token(&self, org: &OrgId, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM api_tokens WHERE org_id = $1 AND token_id = $2")
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

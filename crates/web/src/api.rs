@@ -1,0 +1,79 @@
+//! The JSON API under `/api/v1`: one module per resource. Every route is
+//! registered through [`utoipa_axum::routes!`], so the OpenAPI document at
+//! `/api/v1/openapi.json` is generated from the same code that serves it and
+//! cannot miss a route.
+
+pub mod handoffs;
+pub mod session;
+pub mod tokens;
+
+use axum::Json;
+use axum::extract::DefaultBodyLimit;
+use axum::extract::State;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::{AppState, Options};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Baton API",
+        description = "Gated handoffs between revenue teams: contracts, handoffs, gates, signals. \
+            Errors are application/problem+json. Authenticate with a session cookie \
+            (POST /session) or a bearer token (POST /tokens).",
+    ),
+    servers((url = "/api/v1")),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+/// The API's routes and their OpenAPI description, relative to `/api/v1`.
+pub fn router(options: &Options) -> OpenApiRouter<AppState> {
+    let _import_limit = DefaultBodyLimit::max(options.max_import_bytes);
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(openapi_json))
+        .routes(routes!(session::login, session::logout))
+        .routes(routes!(tokens::create, tokens::list))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(handoffs::create, handoffs::list))
+        .routes(routes!(handoffs::get, handoffs::edit))
+        .routes(routes!(handoffs::events))
+        .routes(routes!(handoffs::submit))
+        .routes(routes!(handoffs::accept))
+        .routes(routes!(handoffs::reject))
+        .routes(routes!(handoffs::withdraw))
+        .routes(routes!(handoffs::ack))
+        .routes(routes!(handoffs::echo))
+        .routes(routes!(handoffs::resolve))
+        .routes(routes!(handoffs::close_loop))
+        .routes(routes!(handoffs::attest))
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]
+async fn openapi_json(State(s): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
+    Json((*s.openapi).clone())
+}

@@ -1,0 +1,135 @@
+//! The JSON body extractor: axum's `Json`, with every rejection turned into
+//! a problem+json that says what is wrong and where (malformed JSON with its
+//! line and column, a wrong type with its path, an oversized body).
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// A JSON request body of type `T`.
+#[derive(Debug, Clone)]
+pub struct Body<T>(pub T);
+
+impl<T, S> FromRequest<S> for Body<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(rejection) => Err(rejected(rejection)),
+        }
+    }
+}
+
+/// A JSON body that may be left out entirely (then `T::default()`).
+#[derive(Debug, Clone)]
+pub struct OptionalBody<T>(pub T);
+
+impl<T, S> FromRequest<S> for OptionalBody<T>
+where
+    T: DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let empty = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0")
+            || (req
+                .headers()
+                .get(axum::http::header::CONTENT_TYPE)
+                .is_none()
+                && req
+                    .headers()
+                    .get(axum::http::header::CONTENT_LENGTH)
+                    .is_none()
+                && req
+                    .headers()
+                    .get(axum::http::header::TRANSFER_ENCODING)
+                    .is_none());
+        if empty {
+            return Ok(Self(T::default()));
+        }
+        Body::<T>::from_request(req, state)
+            .await
+            .map(|Body(v)| Self(v))
+    }
+}
+
+fn rejected(r: JsonRejection) -> ApiError {
+    let detail = r.body_text();
+    match r {
+        JsonRejection::JsonSyntaxError(_) => ApiError::bad_request("malformed-json", detail),
+        JsonRejection::JsonDataError(_) => {
+            // axum words it "Failed to deserialize the JSON body into the
+            // target type: PATH: WHAT"; keep the path as the field.
+            let what = detail
+                .split_once("target type: ")
+                .map_or(detail.as_str(), |(_, w)| w);
+            let (field, message) = match what.split_once(": ") {
+                Some((path, msg)) if !path.contains(' ') => (path.to_string(), msg.to_string()),
+                _ => ("body".to_string(), what.to_string()),
+            };
+            let mut e = ApiError::invalid_field(field, message);
+            e.kind = "urn:baton:problem:invalid-body".into();
+            e.title = "Invalid body".into();
+            e
+        }
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the body as JSON with Content-Type: application/json",
+        ),
+        other => {
+            let status = other.status();
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    status,
+                    "body-too-large",
+                    "Body too large",
+                    "the request body is larger than this server accepts (1 MiB by default; see `baton serve --max-body-bytes`)",
+                )
+            } else {
+                ApiError::new(status, "unreadable-body", "Unreadable body", detail)
+            }
+        }
+    }
+}
+
+/// Query-string parameters of type `T`, with problem+json rejections.
+#[derive(Debug, Clone)]
+pub struct Params<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Params<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Self(v)),
+            Err(r) => {
+                let detail = r.body_text();
+                let what = detail
+                    .split_once("string: ")
+                    .map_or(detail.as_str(), |(_, w)| w);
+                Err(ApiError::invalid_field("query", what))
+            }
+        }
+    }
+}

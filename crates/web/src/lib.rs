@@ -1,0 +1,170 @@
+//! Baton over HTTP: the JSON API under `/api/v1` (one module per resource in
+//! [`api`]), authentication ([`auth`]), the one error → problem+json mapping
+//! ([`error`]), health probes, request ids, logs and graceful shutdown.
+//!
+//! Handlers are thin: parse, call one use case of `baton_app`, render. This
+//! crate decides nothing about handoffs and holds no SQL.
+
+pub mod api;
+pub mod auth;
+pub mod body;
+pub mod error;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use baton_app::App;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub app: App,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// The OpenAPI document, generated from the routes.
+    pub openapi: std::sync::Arc<utoipa::openapi::OpenApi>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("app", &self.app)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the server is set up.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Largest JSON body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest history import body accepted, in bytes.
+    pub max_import_bytes: usize,
+    /// Mark cookies `Secure`.
+    pub secure_cookies: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1 << 20,
+            max_import_bytes: 256 << 20,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Request ids: time-ordered UUIDs, unless the client sent one.
+#[derive(Debug, Clone, Copy)]
+struct MakeUuid;
+
+impl MakeRequestId for MakeUuid {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        uuid::Uuid::now_v7()
+            .to_string()
+            .parse()
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router(&Options::default()).into_openapi()
+}
+
+/// The whole HTTP surface.
+pub fn router(app: App, options: &Options) -> Router {
+    let (api, doc) = api::router(options).split_for_parts();
+    let state = AppState {
+        app,
+        secure_cookies: options.secure_cookies,
+        openapi: std::sync::Arc::new(doc),
+    };
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(60),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            error::ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+                "the server failed; the request id in the x-request-id header finds it in the logs",
+            )
+            .into_response()
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::COOKIE,
+        ]))
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database answers.
+async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
+    match s.app.store().orgs().await {
+        Ok(_) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::not_found("no such route")
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    options: &Options,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = router(app, options);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
