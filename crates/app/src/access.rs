@@ -218,6 +218,31 @@ impl App {
     }
 }
 
+impl App {
+    /// Sets a user's password: their own, or anyone's in the org as admin.
+    #[tracing::instrument(skip_all)]
+    pub async fn set_password(
+        &self,
+        caller: &Caller,
+        email: &Email,
+        password: &str,
+    ) -> Result<(), AppError> {
+        let actor = self.actor(caller).await?;
+        if !actor.admin && actor.email != *email {
+            return Err(DomainError::Forbidden("only an admin sets another person's password".into()).into());
+        }
+        let dir = self.store.directory(&caller.org).await?;
+        if !dir.users.contains_key(email) {
+            return Err(AppError::NotFound(format!("user '{email}'")));
+        }
+        let hash = crate::password::hash(password.to_string()).await?;
+        let mut change = baton_store::Change::default();
+        change.credentials.push((email.clone(), hash));
+        self.store.commit(&caller.org, &change).await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,8 +15,16 @@ use clap::{Args, Subcommand};
 
 /// The demo admin's login.
 const DEMO_ADMIN: &str = "admin@demo.test";
-/// The demo admin's password (demo data only).
+/// The password of every demo login (demo data only).
 const DEMO_PASSWORD: &str = "baton-demo-password";
+/// People of the demo history who can sign in, and what they show.
+pub const DEMO_LOGINS: &[(&str, &str)] = &[
+    ("admin@demo.test", "admin: contracts, modes, users"),
+    ("ae1@demo.test", "an AE: sends ae-to-onboarding, receives sdr-to-ae"),
+    ("onboarding1@demo.test", "onboarding: receives ae-to-onboarding"),
+    ("cs1@demo.test", "customer success: sends cs-to-support"),
+    ("support1@demo.test", "support: receives cs-to-support"),
+];
 
 /// Arguments of `baton demo`.
 #[derive(Debug, Args)]
@@ -102,34 +110,51 @@ pub async fn run(app: &App, args: DemoArgs) -> Result<()> {
         );
         return Ok(());
     }
-    if app.store().orgs().await?.is_empty() {
-        let org = app
-            .init_org(
-                NewOrg {
-                    name: "Demo".into(),
-                    admin_email: Email::parse(DEMO_ADMIN)?,
-                    admin_name: "Demo Admin".into(),
-                    admin_password: DEMO_PASSWORD.into(),
-                },
-                Via::Cli,
-            )
-            .await?;
-        let spec = DemoSpec {
-            accounts: args.accounts,
-            months: args.months,
-            seed: args.seed,
-            end: today(app)?,
-        };
-        let mut bytes = Vec::new();
-        generate(&spec, &mut bytes)?;
-        let s = app.import_events(Some(org), bytes.as_slice()).await?;
-        println!(
-            "Created the demo org with {} accounts and {} handoffs ({} events) over {} months.",
-            s.accounts, s.handoffs, s.events, args.months
-        );
-        println!("Admin login: {DEMO_ADMIN} / {DEMO_PASSWORD}");
-    } else {
+    if !create_demo_org(app, args.accounts, args.months, args.seed).await? {
         println!("The database already has data; here it is.");
     }
     crate::setup::status(app).await
+}
+
+/// Creates the demo org in an empty database and prints its logins; false
+/// (and nothing written) when the database already has an org.
+pub async fn create_demo_org(app: &App, accounts: usize, months: u32, seed: u64) -> Result<bool> {
+    if !app.store().orgs().await?.is_empty() {
+        return Ok(false);
+    }
+    let org = app
+        .init_org(
+            NewOrg {
+                name: "Demo".into(),
+                admin_email: Email::parse(DEMO_ADMIN)?,
+                admin_name: "Demo Admin".into(),
+                admin_password: DEMO_PASSWORD.into(),
+            },
+            Via::Cli,
+        )
+        .await?;
+    let spec = DemoSpec {
+        accounts,
+        months,
+        seed,
+        end: today(app)?,
+    };
+    let mut bytes = Vec::new();
+    generate(&spec, &mut bytes)?;
+    let s = app.import_events(Some(org.clone()), bytes.as_slice()).await?;
+    let admin = baton_app::Caller::new(org, Email::parse(DEMO_ADMIN)?, Via::Cli);
+    for (login, _) in DEMO_LOGINS.iter().skip(1) {
+        app.set_password(&admin, &Email::parse(*login)?, DEMO_PASSWORD)
+            .await
+            .with_context(|| format!("cannot set the demo password of {login}"))?;
+    }
+    println!(
+        "Created the demo org with {} accounts and {} handoffs ({} events) over {months} months.",
+        s.accounts, s.handoffs, s.events
+    );
+    println!("Demo logins (password {DEMO_PASSWORD}):");
+    for (login, what) in DEMO_LOGINS {
+        println!("  {login:<24} {what}");
+    }
+    Ok(true)
 }

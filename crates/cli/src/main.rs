@@ -3,6 +3,7 @@
 
 mod demo;
 mod history;
+mod serve;
 mod setup;
 
 use std::sync::Arc;
@@ -21,9 +22,10 @@ use clap::{Parser, Subcommand};
 /// another file or a PostgreSQL server.
 ///
 /// Start here:
-///   baton demo                     a demo org with six months of history
+///   baton serve --demo             serve a demo org with six months of history
 ///   baton init --org "Acme" --admin-email you@acme.test
 ///   baton import events history.jsonl
+///   baton serve                    the API on http://127.0.0.1:8080/api/v1
 #[derive(Debug, Parser)]
 #[command(
     name = "baton",
@@ -42,6 +44,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the HTTP API (and, with --demo, a demo org to explore).
+    ///
+    /// JSON under /api/v1, described at /api/v1/openapi.json; errors are
+    /// application/problem+json. Sign in with POST /api/v1/session or use a
+    /// bearer token from POST /api/v1/tokens. Logs go to stderr (BATON_LOG=info
+    /// for every request, BATON_LOG_FORMAT=json for JSON lines).
+    Serve(serve::ServeArgs),
     /// Create an org with its teams, its first admin and the six seeded
     /// contracts (all in observe mode).
     ///
@@ -89,19 +98,28 @@ fn main() -> std::process::ExitCode {
 
 #[tokio::main]
 async fn run() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BATON_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let default_level = if matches!(cli.command, Command::Serve(_)) {
+        "info,sqlx=warn"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BATON_LOG")
+        .unwrap_or_else(|_| default_level.into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("BATON_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let store = Store::open(&cli.database_url)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(&cli.database_url)))?;
     let app = App::new(store, Arc::new(SystemClock));
     match cli.command {
+        Command::Serve(args) => serve::run(app, args).await,
         Command::Init(args) => setup::init(&app, args).await,
         Command::Import(cmd) => history::import(&app, cmd).await,
         Command::Export(cmd) => history::export(&app, cmd).await,

@@ -1,0 +1,76 @@
+//! `baton serve`: the HTTP API on one port, until Ctrl-C or SIGTERM, then a
+//! graceful shutdown that lets requests in flight finish.
+
+use anyhow::{Context, Result};
+use baton_app::App;
+use clap::Args;
+
+/// Arguments of `baton serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Use 0.0.0.0:8080 to accept other machines
+    /// (put HTTPS in front and pass --secure-cookies).
+    #[arg(long, env = "BATON_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// On an empty database, first create the demo org (six months of
+    /// synthetic history) and print its logins.
+    #[arg(long)]
+    demo: bool,
+    /// Largest JSON request body accepted, in bytes.
+    #[arg(long, env = "BATON_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    max_body_bytes: usize,
+    /// Largest history import (POST /api/v1/import/events), in bytes.
+    #[arg(long, env = "BATON_MAX_IMPORT_BYTES", default_value_t = 256 << 20)]
+    max_import_bytes: usize,
+    /// Mark the session cookie Secure (when served over HTTPS).
+    #[arg(long, env = "BATON_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+/// Runs `baton serve`.
+pub async fn run(app: App, args: ServeArgs) -> Result<()> {
+    if args.demo && !crate::demo::create_demo_org(&app, 300, 6, 42).await? {
+        println!("The database already has data; serving it as it is (no demo created).");
+    }
+    let listener = tokio::net::TcpListener::bind(&args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    let addr = listener.local_addr()?;
+    println!("Baton is serving http://{addr}/");
+    println!("  API:     http://{addr}/api/v1  (OpenAPI: http://{addr}/api/v1/openapi.json)");
+    println!("  Health:  http://{addr}/healthz  http://{addr}/readyz");
+    println!("Stop with Ctrl-C.");
+    let options = baton_web::Options {
+        max_body_bytes: args.max_body_bytes,
+        max_import_bytes: args.max_import_bytes,
+        secure_cookies: args.secure_cookies,
+    };
+    baton_web::serve(listener, app, &options, shutdown_signal()).await?;
+    println!("Stopped.");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}
