@@ -229,7 +229,10 @@ impl App {
     ) -> Result<(), AppError> {
         let actor = self.actor(caller).await?;
         if !actor.admin && actor.email != *email {
-            return Err(DomainError::Forbidden("only an admin sets another person's password".into()).into());
+            return Err(DomainError::Forbidden(
+                "only an admin sets another person's password".into(),
+            )
+            .into());
         }
         let dir = self.store.directory(&caller.org).await?;
         if !dir.users.contains_key(email) {

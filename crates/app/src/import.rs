@@ -116,6 +116,18 @@ impl App {
         Ok(n)
     }
 
+    /// Imports history into the caller's org (admins only): the same
+    /// all-or-nothing import as [`App::import_events`], for the API.
+    #[tracing::instrument(skip_all)]
+    pub async fn import_history(
+        &self,
+        caller: &crate::Caller,
+        input: impl BufRead,
+    ) -> Result<ImportSummary, AppError> {
+        self.actor(caller).await?.require_admin("import history")?;
+        self.import_events(Some(caller.org.clone()), input).await
+    }
+
     /// Imports history. `org`: the org to import into; without it, the file's
     /// own `org_created` line, or the database's only org.
     #[tracing::instrument(skip_all)]
@@ -628,6 +640,26 @@ impl<'a> Importer<'a> {
                 self.require_user(by)?;
                 let current = self.contract(contract)?.clone();
                 let next = Contract::apply(Some(current), &e).ok_or("the mode did not apply")?;
+                let v = next.stream_version;
+                self.contracts.insert(contract.clone(), next);
+                self.touched_contracts.insert(contract.clone());
+                self.push(e, v, line);
+            }
+            Event::ContractProposed {
+                ref contract,
+                version,
+                ref by,
+                ..
+            } => {
+                self.require_user(&Some(by.clone()))?;
+                let current = self.contract(contract)?.clone();
+                if version == 0 || version > current.current_version {
+                    return Err(format!(
+                        "contract '{contract}' has no version {version} to propose against"
+                    ));
+                }
+                let next =
+                    Contract::apply(Some(current), &e).ok_or("the proposal did not apply")?;
                 let v = next.stream_version;
                 self.contracts.insert(contract.clone(), next);
                 self.touched_contracts.insert(contract.clone());

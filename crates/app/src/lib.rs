@@ -10,14 +10,18 @@
 
 pub mod access;
 pub mod clock;
+pub mod contracts;
 pub mod demo;
 mod error;
+pub mod gates;
 pub mod handoffs;
 pub mod import;
 pub mod org;
 mod password;
 pub mod rebuild;
+pub mod scorecard;
 pub mod signals;
+pub mod webhooks;
 
 use std::sync::Arc;
 

@@ -7,7 +7,7 @@ use baton_domain::contract::{Contract, ContractDef, Mode};
 use baton_domain::event::{Event, Via};
 use baton_domain::org::{DEFAULT_TEAMS, Role};
 use baton_domain::{Actor, ContractKey, DomainError, Email, OrgId, TeamKey};
-use baton_store::Change;
+use baton_store::{Change, Directory};
 
 use crate::{App, AppError, Caller, password};
 
@@ -204,6 +204,50 @@ impl App {
         }
         self.store.commit(&caller.org, &change).await?;
         Ok(())
+    }
+
+    /// Creates a team (admins only). Its key is permanent; a second team
+    /// with the same key is a conflict.
+    #[tracing::instrument(skip_all, fields(team = %key))]
+    pub async fn create_team(
+        &self,
+        caller: &Caller,
+        key: TeamKey,
+        name: &str,
+    ) -> Result<(), AppError> {
+        self.actor(caller).await?.require_admin("create teams")?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(
+                DomainError::value("name", "give the team a name of 1 to 100 characters").into(),
+            );
+        }
+        let dir = self.store.directory(&caller.org).await?;
+        if dir.teams.contains_key(&key) {
+            return Err(AppError::Conflict(format!("team '{key}' already exists")));
+        }
+        let at = self.now();
+        let v = dir.version + 1;
+        let mut change = Change::default();
+        change.push(
+            Event::TeamCreated {
+                team: key,
+                name: name.to_string(),
+                at,
+            },
+            v,
+            caller.via,
+            at,
+        );
+        change.org_version = Some(v);
+        self.store.commit(&caller.org, &change).await?;
+        Ok(())
+    }
+
+    /// The org's teams and people, for any of its members.
+    pub async fn directory(&self, caller: &Caller) -> Result<Directory, AppError> {
+        self.actor(caller).await?;
+        Ok(self.store.directory(&caller.org).await?)
     }
 
     /// Whether the password is right for the user.

@@ -4,8 +4,9 @@
 use baton_domain::account::Account;
 use baton_domain::event::Event;
 use baton_domain::{AccountId, DomainError, FieldKey, HandoffId, Money, Timestamp};
-use baton_store::Change;
+use baton_store::{Change, HandoffFilter};
 
+use crate::handoffs::HandoffView;
 use crate::{App, AppError, Caller};
 
 /// An account as the CRM describes it.
@@ -166,5 +167,47 @@ impl App {
             arr_lost,
         };
         self.record_on_account(caller, Some(existing), event).await
+    }
+}
+
+/// Most accounts one listing page holds.
+pub const MAX_ACCOUNT_PAGE: u32 = 200;
+
+impl App {
+    /// A page of the org's accounts in id order, and the cursor for the next.
+    pub async fn accounts(
+        &self,
+        caller: &Caller,
+        after: Option<AccountId>,
+        limit: u32,
+    ) -> Result<(Vec<Account>, Option<AccountId>), AppError> {
+        self.actor(caller).await?;
+        let limit = limit.clamp(1, MAX_ACCOUNT_PAGE);
+        let page = self
+            .store
+            .accounts_page(&caller.org, after.as_ref(), limit)
+            .await?;
+        let next = (page.len() == limit as usize)
+            .then(|| page.last().map(|a| a.id.clone()))
+            .flatten();
+        Ok((page, next))
+    }
+
+    /// One account with (the first page of) its handoffs.
+    pub async fn account(
+        &self,
+        caller: &Caller,
+        id: &AccountId,
+    ) -> Result<(Account, Vec<HandoffView>), AppError> {
+        self.actor(caller).await?;
+        let account = self.account_or_404(caller, id).await?;
+        let filter = HandoffFilter {
+            account: Some(id.clone()),
+            ..HandoffFilter::default()
+        };
+        let (handoffs, _) = self
+            .list_handoffs(caller, filter, None, None, crate::handoffs::MAX_PAGE)
+            .await?;
+        Ok((account, handoffs))
     }
 }

@@ -85,6 +85,9 @@ pub struct Slas {
     pub ack_hours: Option<u32>,
 }
 
+/// Longest proposal summary accepted, in characters.
+pub const MAX_PROPOSAL_LEN: usize = 10_000;
+
 /// The default reasons a receiver may give for a rejection.
 pub const DEFAULT_REASON_CODES: &[&str] = &[
     "missing_context",
@@ -316,6 +319,57 @@ impl Contract {
         })
     }
 
+    /// Decides a proposal: a member of the sending team (or an admin) asks
+    /// the receiving team to change the contract. It changes nothing by
+    /// itself; the proposed fields must be well formed and must not repeat.
+    pub fn propose(
+        &self,
+        actor: &Actor,
+        summary: &str,
+        fields: Vec<FieldDef>,
+        at: Timestamp,
+    ) -> Result<Event, DomainError> {
+        if !actor.admin && !actor.in_team(&self.current.sending_team) {
+            return Err(DomainError::Forbidden(format!(
+                "only members of the sending team '{}' propose changes to '{}'",
+                self.current.sending_team, self.key
+            )));
+        }
+        let summary = summary.trim();
+        if summary.is_empty() {
+            return Err(DomainError::value("summary", "say what should change"));
+        }
+        if summary.chars().count() > MAX_PROPOSAL_LEN {
+            return Err(DomainError::value(
+                "summary",
+                format!("is longer than {MAX_PROPOSAL_LEN} characters"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for f in &fields {
+            if !seen.insert(f.key.as_str()) {
+                return Err(DomainError::value(
+                    "fields",
+                    format!("field '{}' appears twice", f.key),
+                ));
+            }
+            if f.label.trim().is_empty() {
+                return Err(DomainError::value(
+                    "fields",
+                    format!("field '{}' has no label", f.key),
+                ));
+            }
+        }
+        Ok(Event::ContractProposed {
+            contract: self.key.clone(),
+            version: self.current_version,
+            summary: summary.to_string(),
+            fields,
+            by: actor.email.clone(),
+            at,
+        })
+    }
+
     /// Folds one of the contract's events into its state.
     pub fn apply(state: Option<Self>, event: &Event) -> Option<Self> {
         match (state, event) {
@@ -349,6 +403,11 @@ impl Contract {
             }
             (Some(mut c), Event::ModeChanged { mode, .. }) => {
                 c.mode = *mode;
+                c.stream_version += 1;
+                Some(c)
+            }
+            // A proposal changes nothing but the stream's position.
+            (Some(mut c), Event::ContractProposed { .. }) => {
                 c.stream_version += 1;
                 Some(c)
             }

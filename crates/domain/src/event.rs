@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::Timestamp;
 use crate::contract::{ContractDef, Mode};
+use crate::field::FieldDef;
 use crate::handoff::Attachment;
 use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, OrgId, TeamKey};
 use crate::money::Money;
@@ -92,6 +93,24 @@ pub enum Event {
         /// Who switched it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<Email>,
+        /// When.
+        at: Timestamp,
+    },
+    /// A member of the sending team proposed a change to a contract. The
+    /// receiving team holds the pen: a proposal changes nothing until one
+    /// of its leads publishes a version.
+    ContractProposed {
+        /// The contract.
+        contract: ContractKey,
+        /// The version the proposal was made against.
+        version: u32,
+        /// What should change, and why.
+        summary: String,
+        /// Field definitions proposed (new fields, or new wording of existing ones).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        fields: Vec<FieldDef>,
+        /// Who proposed it.
+        by: Email,
         /// When.
         at: Timestamp,
     },
@@ -313,6 +332,33 @@ pub enum Event {
     },
 }
 
+/// Every event kind, as [`Event::kind`] names them (what webhook
+/// subscriptions may select).
+pub const KINDS: &[&str] = &[
+    "org_created",
+    "team_created",
+    "user_created",
+    "member_added",
+    "contract_published",
+    "mode_changed",
+    "contract_proposed",
+    "account",
+    "draft_created",
+    "edited",
+    "submitted",
+    "rejected",
+    "accepted",
+    "withdrawn",
+    "acknowledged",
+    "echo",
+    "resolved",
+    "loop_closed",
+    "attested",
+    "rediscovery",
+    "nps",
+    "churn",
+];
+
 impl Event {
     /// The `type` tag.
     pub fn kind(&self) -> &'static str {
@@ -323,6 +369,7 @@ impl Event {
             Self::MemberAdded { .. } => "member_added",
             Self::ContractPublished { .. } => "contract_published",
             Self::ModeChanged { .. } => "mode_changed",
+            Self::ContractProposed { .. } => "contract_proposed",
             Self::Account { .. } => "account",
             Self::DraftCreated { .. } => "draft_created",
             Self::Edited { .. } => "edited",
@@ -351,6 +398,7 @@ impl Event {
             | Self::MemberAdded { at, .. }
             | Self::ContractPublished { at, .. }
             | Self::ModeChanged { at, .. }
+            | Self::ContractProposed { at, .. }
             | Self::DraftCreated { at, .. }
             | Self::Edited { at, .. }
             | Self::Submitted { at, .. }
@@ -376,7 +424,8 @@ impl Event {
             | Self::ContractPublished { by, .. }
             | Self::ModeChanged { by, .. }
             | Self::Rediscovery { by, .. } => by.as_ref(),
-            Self::DraftCreated { by, .. }
+            Self::ContractProposed { by, .. }
+            | Self::DraftCreated { by, .. }
             | Self::Edited { by, .. }
             | Self::Submitted { by, .. }
             | Self::Rejected { by, .. }
@@ -403,9 +452,9 @@ impl Event {
             | Self::TeamCreated { .. }
             | Self::UserCreated { .. }
             | Self::MemberAdded { .. } => Stream::Org,
-            Self::ContractPublished { contract, .. } | Self::ModeChanged { contract, .. } => {
-                Stream::Contract(contract.clone())
-            }
+            Self::ContractPublished { contract, .. }
+            | Self::ModeChanged { contract, .. }
+            | Self::ContractProposed { contract, .. } => Stream::Contract(contract.clone()),
             Self::Account { id: account, .. }
             | Self::Rediscovery { account, .. }
             | Self::Nps { account, .. }

@@ -15,7 +15,9 @@ pub mod handoff;
 pub mod id;
 pub mod money;
 pub mod org;
+pub mod period;
 pub mod projection;
+pub mod scorecard;
 pub mod sla;
 
 pub use account::Account;

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::DomainError;
 use crate::id::{Email, TeamKey};
 
 /// A user's role in one team.
@@ -68,5 +69,14 @@ impl Actor {
     /// Whether they lead `team`.
     pub fn leads(&self, team: &TeamKey) -> bool {
         self.teams.get(team) == Some(&Role::Lead)
+    }
+
+    /// Refuses anyone but an org admin; `action` completes "only org admins …".
+    pub fn require_admin(&self, action: &str) -> Result<(), DomainError> {
+        if self.admin {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden(format!("only org admins {action}")))
+        }
     }
 }

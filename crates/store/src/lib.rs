@@ -10,8 +10,10 @@
 
 mod access;
 mod commit;
+mod facts;
 mod read;
 mod rebuild;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -25,6 +27,7 @@ pub use access::TokenRecord;
 pub use commit::{Change, NewEvent};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
+pub use webhooks::WebhookRecord;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

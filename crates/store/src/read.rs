@@ -243,6 +243,25 @@ impl Store {
         row.as_ref().map(account_from_row).transpose()
     }
 
+    /// A page of accounts in id order, after the cursor.
+    pub async fn accounts_page(
+        &self,
+        org: &OrgId,
+        after: Option<&AccountId>,
+        limit: u32,
+    ) -> Result<Vec<Account>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT account_id, name, arr_minor, currency, segment, status, churned_at, stream_version
+             FROM accounts WHERE org_id = $1 AND account_id > $2 ORDER BY account_id LIMIT $3",
+        )
+        .bind(org.to_string())
+        .bind(after.map(ToString::to_string).unwrap_or_default())
+        .bind(i64::from(limit.max(1)))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(account_from_row).collect()
+    }
+
     /// The accounts among `ids` that exist, in one query per thousand ids
     /// (for bulk work such as an import).
     pub async fn accounts_by_id(

@@ -3,16 +3,24 @@
 //! `/api/v1/openapi.json` is generated from the same code that serves it and
 //! cannot miss a route.
 
+pub mod accounts;
+pub mod contracts;
+pub mod gates;
 pub mod handoffs;
+pub mod import;
 pub mod session;
+pub mod signals;
+pub mod teams;
 pub mod tokens;
+pub mod users;
+pub mod webhooks;
 
 use axum::Json;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::{AppState, Options};
@@ -51,7 +59,7 @@ impl Modify for Security {
 
 /// The API's routes and their OpenAPI description, relative to `/api/v1`.
 pub fn router(options: &Options) -> OpenApiRouter<AppState> {
-    let _import_limit = DefaultBodyLimit::max(options.max_import_bytes);
+    let import_limit = DefaultBodyLimit::max(options.max_import_bytes);
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(openapi_json))
         .routes(routes!(session::login, session::logout))
@@ -69,6 +77,22 @@ pub fn router(options: &Options) -> OpenApiRouter<AppState> {
         .routes(routes!(handoffs::resolve))
         .routes(routes!(handoffs::close_loop))
         .routes(routes!(handoffs::attest))
+        .routes(routes!(teams::list, teams::create))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::get))
+        .routes(routes!(contracts::list))
+        .routes(routes!(contracts::get))
+        .routes(routes!(contracts::versions, contracts::publish))
+        .routes(routes!(contracts::set_mode))
+        .routes(routes!(contracts::propose, contracts::proposals))
+        .routes(routes!(signals::rediscovery))
+        .routes(routes!(signals::nps))
+        .routes(routes!(signals::churn))
+        .routes(routes!(import::events).layer(import_limit))
+        .routes(routes!(gates::check))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::delete))
 }
 
 /// This document.

@@ -1,0 +1,235 @@
+//! The scorecard and the leak audit (SPEC §5, §6): sums of every account's
+//! contribution, turned into the six metrics per contract and period.
+
+use std::collections::BTreeMap;
+
+use baton_domain::period::Period;
+use baton_domain::scorecard::{Cell, Metrics, account_cells, at_risk};
+use baton_domain::{ContractKey, Currency, Money};
+use serde::Serialize;
+
+use crate::{App, AppError, Caller};
+
+/// Most periods a trend reaches back.
+pub const MAX_PERIODS: usize = 60;
+
+/// One contract's scorecard for a period, with its trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContractScorecard {
+    /// The contract.
+    pub contract: ContractKey,
+    /// The period.
+    pub period: Period,
+    /// The six metrics.
+    pub metrics: Metrics,
+    /// The same metrics for the trailing periods, oldest first, ending
+    /// with `period` (only when more than one period was asked for).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trend: Vec<TrendPoint>,
+}
+
+/// The metrics of one earlier period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    /// The period.
+    pub period: Period,
+    /// Its metrics.
+    pub metrics: Metrics,
+}
+
+/// One contract's line of the leak audit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeakLine {
+    /// The contract.
+    pub contract: ContractKey,
+    /// Completion, acceptance and re-discovery over the range.
+    pub metrics: Metrics,
+    /// ARR of churns in the range whose handoff scored below 70.
+    pub arr_leaked: Money,
+    /// ARR of active accounts whose latest handoff scored below 70, was
+    /// rejected, or has an incident against it.
+    pub arr_at_risk: Money,
+}
+
+/// The leak audit: contracts ranked by ARR leaked, then ARR at risk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeakAudit {
+    /// First period of the range.
+    pub from: Period,
+    /// Last period of the range.
+    pub to: Period,
+    /// Ranked, worst first.
+    pub contracts: Vec<LeakLine>,
+    /// The contract to fix first: the top of the ranking, if it leaks at all.
+    pub fix_first: Option<ContractKey>,
+}
+
+impl App {
+    /// Sums of every account's contribution for the wanted keys, and the ARR
+    /// at risk per contract.
+    async fn sums(
+        &self,
+        caller: &Caller,
+        wanted: impl Fn(&ContractKey, Period) -> bool,
+    ) -> Result<
+        (
+            BTreeMap<(ContractKey, Period), Cell>,
+            BTreeMap<ContractKey, i64>,
+            Currency,
+        ),
+        AppError,
+    > {
+        self.actor(caller).await?;
+        let ids = self.store.account_ids(&caller.org).await?;
+        let data = self.store.account_data(&caller.org, &ids).await?;
+        let mut sums: BTreeMap<(ContractKey, Period), Cell> = BTreeMap::new();
+        let mut risk: BTreeMap<ContractKey, i64> = BTreeMap::new();
+        let mut currency = None;
+        for d in data.values() {
+            for ((contract, period), cell) in account_cells(d) {
+                if wanted(&contract, period) {
+                    sums.entry((contract, period)).or_default().merge(&cell);
+                }
+            }
+            if let Some(arr) = &d.arr {
+                currency.get_or_insert(arr.currency);
+                for contract in at_risk(d) {
+                    *risk.entry(contract).or_default() += arr.minor;
+                }
+            }
+        }
+        let currency = match currency {
+            Some(c) => c,
+            None => Currency::parse("USD")?,
+        };
+        Ok((sums, risk, currency))
+    }
+
+    /// The scorecard of every contract (or one) for `period`, with a trend
+    /// over `periods` periods ending there.
+    #[tracing::instrument(skip_all)]
+    pub async fn scorecard(
+        &self,
+        caller: &Caller,
+        contract: Option<&ContractKey>,
+        period: Period,
+        periods: usize,
+    ) -> Result<Vec<ContractScorecard>, AppError> {
+        if periods == 0 || periods > MAX_PERIODS {
+            return Err(baton_domain::DomainError::value(
+                "periods",
+                format!("ask for 1 to {MAX_PERIODS} periods"),
+            )
+            .into());
+        }
+        let contracts: Vec<ContractKey> = match contract {
+            Some(k) => {
+                if self.store.contract(&caller.org, k).await?.is_none() {
+                    return Err(AppError::NotFound(format!("contract '{k}'")));
+                }
+                vec![k.clone()]
+            }
+            None => self
+                .store
+                .contracts(&caller.org)
+                .await?
+                .into_iter()
+                .map(|c| c.key)
+                .collect(),
+        };
+        let trail = period.trailing(periods)?;
+        let (sums, _, _) = self
+            .sums(caller, |k, p| contracts.contains(k) && trail.contains(&p))
+            .await?;
+        let empty = Cell::default();
+        Ok(contracts
+            .into_iter()
+            .map(|k| {
+                let metrics_of =
+                    |p: Period| Metrics::from_cell(sums.get(&(k.clone(), p)).unwrap_or(&empty));
+                let trend = if periods > 1 {
+                    trail
+                        .iter()
+                        .map(|p| TrendPoint {
+                            period: *p,
+                            metrics: metrics_of(*p),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                ContractScorecard {
+                    metrics: metrics_of(period),
+                    contract: k,
+                    period,
+                    trend,
+                }
+            })
+            .collect())
+    }
+
+    /// The leak audit over the months `from` to `to` (inclusive).
+    #[tracing::instrument(skip_all)]
+    pub async fn leak_audit(
+        &self,
+        caller: &Caller,
+        from: Period,
+        to: Period,
+    ) -> Result<LeakAudit, AppError> {
+        if from.is_week() || to.is_week() || from > to {
+            return Err(baton_domain::DomainError::value(
+                "range",
+                "give months, `from` no later than `to` (e.g. from=2026-05&to=2026-10)",
+            )
+            .into());
+        }
+        let contracts: Vec<ContractKey> = self
+            .store
+            .contracts(&caller.org)
+            .await?
+            .into_iter()
+            .map(|c| c.key)
+            .collect();
+        let (sums, risk, currency) = self
+            .sums(caller, |_, p| !p.is_week() && from <= p && p <= to)
+            .await?;
+        let mut lines: Vec<LeakLine> = contracts
+            .into_iter()
+            .map(|k| {
+                let mut total = Cell::default();
+                for ((_, _), c) in sums.range((k.clone(), from)..=(k.clone(), to)) {
+                    total.merge(c);
+                }
+                LeakLine {
+                    metrics: Metrics::from_cell(&total),
+                    arr_leaked: Money {
+                        minor: total.arr_leaked_minor,
+                        currency,
+                    },
+                    arr_at_risk: Money {
+                        minor: risk.get(&k).copied().unwrap_or(0),
+                        currency,
+                    },
+                    contract: k,
+                }
+            })
+            .collect();
+        lines.sort_by(|a, b| {
+            (b.arr_leaked.minor, b.arr_at_risk.minor, &a.contract).cmp(&(
+                a.arr_leaked.minor,
+                a.arr_at_risk.minor,
+                &b.contract,
+            ))
+        });
+        let fix_first = lines
+            .first()
+            .filter(|l| l.arr_leaked.minor > 0 || l.arr_at_risk.minor > 0)
+            .map(|l| l.contract.clone());
+        Ok(LeakAudit {
+            from,
+            to,
+            contracts: lines,
+            fix_first,
+        })
+    }
+}

@@ -1,0 +1,169 @@
+//! Webhook subscriptions: an admin names a URL, the event kinds it wants and
+//! the secret that will sign deliveries. Delivery itself (the durable outbox)
+//! is not here yet; this is the subscription book it will read.
+
+use baton_domain::DomainError;
+use baton_domain::event::KINDS;
+use baton_store::WebhookRecord;
+
+use crate::{App, AppError, Caller};
+
+/// Longest URL accepted.
+pub const MAX_URL_LEN: usize = 2000;
+
+/// Longest signing secret accepted.
+pub const MAX_SECRET_LEN: usize = 512;
+
+/// A subscription to make.
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    /// Where deliveries go: an http(s) URL.
+    pub url: String,
+    /// Event kinds (as [`baton_domain::Event::kind`] names them), or `*`.
+    pub events: Vec<String>,
+    /// The HMAC-SHA256 signing secret.
+    pub secret: String,
+}
+
+/// Checks a delivery URL: http or https, with a host, no spaces.
+pub fn parse_url(raw: &str) -> Result<String, DomainError> {
+    let url = raw.trim();
+    let bad = |why: &str| Err(DomainError::value("url", format!("'{url}' {why}")));
+    if url.len() > MAX_URL_LEN {
+        return Err(DomainError::value(
+            "url",
+            format!("is longer than {MAX_URL_LEN} characters"),
+        ));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("contains spaces or control characters");
+    }
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    else {
+        return bad("is not an http or https URL");
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = host.split(':').next().unwrap_or_default();
+    if host.is_empty() && !authority.contains('[') {
+        return bad("has no host");
+    }
+    Ok(url.to_string())
+}
+
+/// Checks the event kinds: `*` alone, or known kinds, each once (sorted).
+pub fn parse_events(raw: &[String]) -> Result<Vec<String>, DomainError> {
+    if raw.is_empty() {
+        return Err(DomainError::value(
+            "events",
+            "name at least one event kind, or \"*\" for all",
+        ));
+    }
+    if raw.iter().any(|e| e == "*") {
+        if raw.len() > 1 {
+            return Err(DomainError::value(
+                "events",
+                "\"*\" already means every kind; give it alone",
+            ));
+        }
+        return Ok(vec!["*".into()]);
+    }
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for e in raw {
+        if !KINDS.contains(&e.as_str()) {
+            return Err(DomainError::value(
+                "events",
+                format!("unknown event kind '{e}'; known: {}", KINDS.join(", ")),
+            ));
+        }
+        out.push(e.clone());
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+impl App {
+    /// Subscribes a URL to event kinds (admins only). The secret is kept for
+    /// signing and never shown again.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_webhook(
+        &self,
+        caller: &Caller,
+        new: NewWebhook,
+    ) -> Result<WebhookRecord, AppError> {
+        self.actor(caller).await?.require_admin("manage webhooks")?;
+        let url = parse_url(&new.url)?;
+        let events = parse_events(&new.events)?;
+        if new.secret.is_empty() || new.secret.chars().count() > MAX_SECRET_LEN {
+            return Err(DomainError::value(
+                "secret",
+                format!("give a signing secret of 1 to {MAX_SECRET_LEN} characters"),
+            )
+            .into());
+        }
+        let hook = WebhookRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            url,
+            events,
+            created_by: caller.email.clone(),
+            created_at: self.now(),
+        };
+        self.store
+            .create_webhook(&caller.org, &hook, &new.secret)
+            .await?;
+        Ok(hook)
+    }
+
+    /// The org's subscriptions (admins only), without their secrets.
+    pub async fn webhooks(&self, caller: &Caller) -> Result<Vec<WebhookRecord>, AppError> {
+        self.actor(caller).await?.require_admin("manage webhooks")?;
+        Ok(self.store.webhooks(&caller.org).await?)
+    }
+
+    /// Deletes a subscription (admins only).
+    pub async fn delete_webhook(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
+        self.actor(caller).await?.require_admin("manage webhooks")?;
+        if self.store.delete_webhook(&caller.org, id).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(format!("webhook '{id}'")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_and_https_urls_with_a_host_are_accepted() {
+        assert!(parse_url("https://hooks.example.test/baton").is_ok());
+        assert!(parse_url("http://127.0.0.1:9000/x").is_ok());
+        for bad in [
+            "ftp://x.test",
+            "https://",
+            "https:///path",
+            "not a url",
+            "https://a b.test",
+        ] {
+            assert!(parse_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn event_kinds_are_known_ones_or_the_star_alone() {
+        let s = |v: &[&str]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+        assert_eq!(parse_events(&s(&["*"])).ok(), Some(s(&["*"])));
+        assert_eq!(
+            parse_events(&s(&["submitted", "accepted", "submitted"])).ok(),
+            Some(s(&["accepted", "submitted"]))
+        );
+        assert!(parse_events(&[]).is_err());
+        assert!(parse_events(&s(&["*", "accepted"])).is_err());
+        assert!(parse_events(&s(&["exploded"])).is_err());
+    }
+}

@@ -1,0 +1,154 @@
+//! What the scorecard reads: each account's handoffs and signals, in bulk
+//! (one query per table per thousand accounts), so recomputing many accounts
+//! costs a few round trips, not a few per account.
+
+use std::collections::BTreeMap;
+
+use baton_domain::scorecard::{AccountData, ChurnFact, IncidentFact, NpsFact};
+use baton_domain::{AccountId, Currency, HandoffId, Money, OrgId};
+use sqlx::AssertSqlSafe;
+
+use crate::{Store, StoreError, from_micros, placeholders};
+
+/// Accounts per bulk read.
+const CHUNK: usize = 1000;
+
+impl Store {
+    /// Every account id of the org, in order.
+    pub async fn account_ids(&self, org: &OrgId) -> Result<Vec<AccountId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT account_id FROM accounts WHERE org_id = $1 ORDER BY account_id",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        ids.into_iter()
+            .map(|i| AccountId::parse(i).map_err(|e| StoreError::corrupt("account id", e)))
+            .collect()
+    }
+
+    /// The scorecard data of each of `accounts` (those without any data
+    /// are present and empty).
+    pub async fn account_data(
+        &self,
+        org: &OrgId,
+        accounts: &[AccountId],
+    ) -> Result<BTreeMap<AccountId, AccountData>, StoreError> {
+        let mut out: BTreeMap<AccountId, AccountData> = accounts
+            .iter()
+            .map(|a| {
+                (
+                    a.clone(),
+                    AccountData {
+                        account: Some(a.clone()),
+                        ..AccountData::default()
+                    },
+                )
+            })
+            .collect();
+        for chunk in accounts.chunks(CHUNK) {
+            let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+            for (account, minor, currency) in self
+                .rows::<(String, i64, String)>(
+                    org,
+                    "SELECT account_id, arr_minor, currency FROM accounts",
+                    &ids,
+                )
+                .await?
+            {
+                if let Some(d) = out.get_mut(account.as_str()) {
+                    d.arr = Some(Money {
+                        minor,
+                        currency: Currency::parse(&currency)
+                            .map_err(|e| StoreError::corrupt("account", e))?,
+                    });
+                }
+            }
+            for (account, doc) in self
+                .rows::<(String, String)>(org, "SELECT account_id, doc FROM handoffs", &ids)
+                .await?
+            {
+                if let Some(d) = out.get_mut(account.as_str()) {
+                    d.handoffs.push(
+                        serde_json::from_str(&doc)
+                            .map_err(|e| StoreError::corrupt("handoff", e))?,
+                    );
+                }
+            }
+            for (account, at, handoff) in self
+                .rows::<(String, i64, Option<String>)>(
+                    org,
+                    "SELECT account_id, at, handoff_id FROM incidents",
+                    &ids,
+                )
+                .await?
+            {
+                if let Some(d) = out.get_mut(account.as_str()) {
+                    d.incidents.push(IncidentFact {
+                        at: from_micros(at)?,
+                        handoff: handoff
+                            .map(HandoffId::parse)
+                            .transpose()
+                            .map_err(|e| StoreError::corrupt("incident", e))?,
+                    });
+                }
+            }
+            for (account, at, score) in self
+                .rows::<(String, i64, i64)>(
+                    org,
+                    "SELECT account_id, at, score FROM nps_responses",
+                    &ids,
+                )
+                .await?
+            {
+                if let Some(d) = out.get_mut(account.as_str()) {
+                    d.nps.push(NpsFact {
+                        at: from_micros(at)?,
+                        score: u8::try_from(score).map_err(|e| StoreError::corrupt("nps", e))?,
+                    });
+                }
+            }
+            for (account, at, minor, currency) in self
+                .rows::<(String, i64, i64, String)>(
+                    org,
+                    "SELECT account_id, at, arr_lost_minor, currency FROM churns",
+                    &ids,
+                )
+                .await?
+            {
+                if let Some(d) = out.get_mut(account.as_str()) {
+                    d.churns.push(ChurnFact {
+                        at: from_micros(at)?,
+                        arr_lost: Money {
+                            minor,
+                            currency: Currency::parse(&currency)
+                                .map_err(|e| StoreError::corrupt("churn", e))?,
+                        },
+                    });
+                }
+            }
+        }
+        for d in out.values_mut() {
+            d.handoffs.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        Ok(out)
+    }
+
+    /// Rows of `select` (which reads from a table with `org_id` and
+    /// `account_id`) for the given accounts.
+    async fn rows<T>(&self, org: &OrgId, select: &str, ids: &[String]) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let sql = format!(
+            "{select} WHERE org_id = {} AND account_id IN ({})",
+            placeholders(self.backend, 1, 1),
+            placeholders(self.backend, 2, ids.len())
+        );
+        let mut q = sqlx::query_as::<_, T>(AssertSqlSafe(sql)).bind(org.to_string());
+        for id in ids {
+            q = q.bind(id.clone());
+        }
+        Ok(q.fetch_all(&self.read).await?)
+    }
+}

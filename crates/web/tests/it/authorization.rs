@@ -1,0 +1,562 @@
+//! The authorization matrix: every route of `/api/v1/openapi.json` × {anonymous,
+//! another org's admin, a sender-team member, a receiving-team member, the
+//! receiving team's lead, the org admin} with the status each must get. Each
+//! cell runs against fresh fixtures; a refused cell changes nothing; another
+//! org's caller never sees Acme's data. A route the document lists but the
+//! table does not cover fails the test.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use baton_app::handoffs::NewHandoff;
+use baton_domain::{ContractKey, HandoffId, OrgId};
+use baton_testkit::{TestApp, on_both_backends};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::handoffs::{complete, sides};
+use crate::harness::{OTHER_ADMIN, Server, start};
+use crate::openapi::{anonymous_params, operations};
+
+on_both_backends!(every_route_answers_each_kind_of_caller_as_the_matrix_says);
+
+/// The kinds of caller, in the order of a row's `expect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Anonymous,
+    OtherOrg,
+    Sender,
+    Receiver,
+    Lead,
+    Admin,
+}
+
+const ROLES: [Role; 6] = [
+    Role::Anonymous,
+    Role::OtherOrg,
+    Role::Sender,
+    Role::Receiver,
+    Role::Lead,
+    Role::Admin,
+];
+
+/// What must exist before a cell runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fixture {
+    /// Nothing beyond the seeded org and an account.
+    Account,
+    /// A draft of the row's contract by its sender.
+    Draft,
+    /// … submitted.
+    Submitted,
+    /// … accepted by its receiver.
+    Accepted,
+    /// … resolved by its receiver (follow-through contracts).
+    Resolved,
+    /// A bearer token of the row's sender.
+    Token,
+    /// A webhook subscription made by the admin.
+    Webhook,
+}
+
+/// What a cell's fixture made.
+struct Made {
+    /// The cell's number, for unique names.
+    n: usize,
+    account: String,
+    id: String,
+    /// The contract's current definition, to publish a new version of.
+    definition: Value,
+}
+
+/// One route: how to call it and what each kind of caller gets.
+struct Row {
+    method: &'static str,
+    /// As in the OpenAPI document; `{id}` is the fixture's id, `{key}` and
+    /// `{contract}` the row's contract, `{account}` the fixture's account.
+    path: &'static str,
+    contract: &'static str,
+    fixture: Fixture,
+    body: fn(&Made) -> Option<Value>,
+    /// A body that is not JSON: content type and bytes.
+    raw: Option<(&'static str, fn(&Made) -> Vec<u8>)>,
+    /// Statuses for anonymous, other org, sender, receiver, lead, admin.
+    expect: [u16; 6],
+    /// Answers anyone the same (sign-in, the document): no leak check.
+    public: bool,
+}
+
+fn none(_: &Made) -> Option<Value> {
+    None
+}
+
+fn note(_: &Made) -> Option<Value> {
+    Some(json!({"note": "Status update for the customer"}))
+}
+
+const AE: &str = "ae-to-onboarding";
+const CS: &str = "cs-to-support";
+const X: &str = "cross-motion";
+
+/// The matrix. Keep it in the order of the document's tags.
+fn matrix() -> Vec<Row> {
+    let row = |method, path, contract, fixture, body, expect| Row {
+        method,
+        path,
+        contract,
+        fixture,
+        body,
+        expect,
+        raw: None,
+        public: false,
+    };
+    vec![
+        Row {
+            public: true,
+            ..row("GET", "/openapi.json", AE, Fixture::Account, none, [200; 6])
+        },
+        Row {
+            public: true,
+            ..row(
+                "POST",
+                "/session",
+                AE,
+                Fixture::Account,
+                |_| {
+                    Some(
+                        json!({"email": "admin@acme.test", "password": baton_testkit::ADMIN_PASSWORD}),
+                    )
+                },
+                [200; 6],
+            )
+        },
+        Row {
+            public: true,
+            ..row("DELETE", "/session", AE, Fixture::Account, none, [204; 6])
+        },
+        row(
+            "POST",
+            "/tokens",
+            AE,
+            Fixture::Account,
+            |_| Some(json!({"name": "matrix"})),
+            [401, 201, 201, 201, 201, 201],
+        ),
+        row(
+            "GET",
+            "/tokens",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        // The token is the sender's: its owner and the admin revoke it; to
+        // everyone else it does not exist.
+        row(
+            "DELETE",
+            "/tokens/{id}",
+            AE,
+            Fixture::Token,
+            none,
+            [401, 404, 204, 404, 404, 204],
+        ),
+        // Handoffs: senders (and admins) start, edit, submit, withdraw;
+        // receivers (lead included, admin not) accept and reject.
+        row(
+            "POST",
+            "/handoffs",
+            AE,
+            Fixture::Account,
+            |m| Some(json!({"contract": AE, "account": m.account, "values": complete(AE)})),
+            // Another org's caller names an account it does not have.
+            [401, 422, 201, 403, 403, 201],
+        ),
+        row(
+            "GET",
+            "/handoffs",
+            AE,
+            Fixture::Draft,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET",
+            "/handoffs/{id}",
+            AE,
+            Fixture::Draft,
+            none,
+            [401, 404, 200, 200, 200, 200],
+        ),
+        row(
+            "PATCH",
+            "/handoffs/{id}",
+            AE,
+            Fixture::Draft,
+            |_| {
+                Some(
+                    json!({"values": {"expansion_hypothesis": "Year 2: APAC team, 25 more seats"}}),
+                )
+            },
+            [401, 404, 200, 403, 403, 200],
+        ),
+        row(
+            "GET",
+            "/handoffs/{id}/events",
+            AE,
+            Fixture::Draft,
+            none,
+            [401, 404, 200, 200, 200, 200],
+        ),
+        row(
+            "POST",
+            "/handoffs/{id}/submit",
+            AE,
+            Fixture::Draft,
+            none,
+            [401, 404, 200, 403, 403, 200],
+        ),
+        row(
+            "POST",
+            "/handoffs/{id}/accept",
+            AE,
+            Fixture::Submitted,
+            none,
+            [401, 404, 403, 200, 200, 403],
+        ),
+        row(
+            "POST",
+            "/handoffs/{id}/reject",
+            AE,
+            Fixture::Submitted,
+            |_| {
+                Some(
+                    json!({"code": "missing_context", "reason": "No champion map", "fields": ["champion_map"]}),
+                )
+            },
+            [401, 404, 403, 200, 200, 403],
+        ),
+        row(
+            "POST",
+            "/handoffs/{id}/withdraw",
+            AE,
+            Fixture::Draft,
+            none,
+            [401, 404, 200, 403, 403, 200],
+        ),
+        // Follow-through: the receiving team acts; the communication owner
+        // (the sending CSM) closes the loop.
+        row(
+            "POST",
+            "/handoffs/{id}/ack",
+            CS,
+            Fixture::Accepted,
+            |_| Some(json!({"eta": "2026-10-05T12:00:00Z"})),
+            [401, 404, 403, 200, 200, 403],
+        ),
+        row(
+            "POST",
+            "/handoffs/{id}/echo",
+            CS,
+            Fixture::Accepted,
+            note,
+            [401, 404, 403, 200, 200, 403],
+        ),
+        row(
+            "POST",
+            "/handoffs/{id}/resolve",
+            CS,
+            Fixture::Accepted,
+            note,
+            [401, 404, 403, 200, 200, 403],
+        ),
+        row(
+            "POST",
+            "/handoffs/{id}/close-loop",
+            CS,
+            Fixture::Resolved,
+            note,
+            [401, 404, 200, 403, 403, 403],
+        ),
+        // Either side attests; an admin outside both teams does not.
+        row(
+            "POST",
+            "/handoffs/{id}/attest",
+            X,
+            Fixture::Submitted,
+            |_| {
+                Some(json!({
+                    "question": "Who owns the customer relationship while the cross-sell is active?",
+                    "answer": "Pat Lee (Motion A CSM)",
+                }))
+            },
+            [401, 404, 200, 200, 200, 403],
+        ),
+        // The gate: anyone in the org may ask; another org's account is not found.
+        row("GET", "/gates/{contract}/{account}", AE, Fixture::Draft, none, [401, 404, 200, 200, 200, 200]),
+        // The org: everyone reads; admins manage.
+        row("GET", "/teams", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
+        row("POST", "/teams", AE, Fixture::Account,
+            |m| Some(json!({"key": format!("squad-{}", m.n), "name": "Squad"})),
+            [401, 201, 403, 403, 403, 201]),
+        row("GET", "/users", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
+        row("POST", "/users", AE, Fixture::Account,
+            |m| Some(json!({
+                "email": format!("new{}@example.test", m.n),
+                "name": "New Person",
+                "teams": [{"team": "ae", "role": "member"}],
+                "admin": false,
+            })),
+            [401, 201, 403, 403, 403, 201]),
+        // Accounts: the CRM's records; any member may record them.
+        row("GET", "/accounts", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
+        row("POST", "/accounts", AE, Fixture::Account,
+            |m| Some(json!({
+                "id": format!("N-{}", m.n),
+                "name": "Matrix account",
+                "arr": {"minor": 100_000, "currency": "EUR"},
+                "segment": "smb",
+            })),
+            [401, 201, 201, 201, 201, 201]),
+        row("GET", "/accounts/{id}", AE, Fixture::Account, none, [401, 404, 200, 200, 200, 200]),
+        // Contracts: everyone reads; the receiving team's lead (or an admin)
+        // holds the pen; the sending team proposes. Another org's caller
+        // reaches its own contract of the same key, never Acme's.
+        row("GET", "/contracts", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
+        row("GET", "/contracts/{key}", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
+        row("GET", "/contracts/{key}/versions", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
+        row("POST", "/contracts/{key}/versions", AE, Fixture::Account,
+            |m| {
+                let mut d = m.definition.clone();
+                d["title"] = json!(format!("AE → Onboarding, revision {}", m.n));
+                Some(d)
+            },
+            [401, 201, 403, 403, 201, 201]),
+        row("PUT", "/contracts/{key}/mode", AE, Fixture::Account,
+            |_| Some(json!({"mode": "gated"})), [401, 200, 403, 403, 200, 200]),
+        row("POST", "/contracts/{key}/proposals", AE, Fixture::Account,
+            |_| Some(json!({"summary": "Add a field naming the data-migration owner"})),
+            [401, 201, 201, 403, 403, 201]),
+        row("GET", "/contracts/{key}/proposals", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
+        // Signals: any member records them, about an account of their org.
+        row("POST", "/signals/rediscovery", AE, Fixture::Account,
+            |m| Some(json!({"account": m.account, "field": "success_criteria", "note": "Asked for their goals again"})),
+            [401, 422, 201, 201, 201, 201]),
+        row("POST", "/signals/nps", AE, Fixture::Account,
+            |m| Some(json!({"account": m.account, "score": 9})),
+            [401, 422, 201, 201, 201, 201]),
+        row("POST", "/signals/churn", AE, Fixture::Account,
+            |m| Some(json!({"account": m.account, "arr_lost": {"minor": 4_800_000, "currency": "USD"}})),
+            [401, 422, 201, 201, 201, 201]),
+        // History import: admins, into their own org.
+        Row {
+            raw: Some(("application/x-ndjson", |m| {
+                let line = json!({
+                    "type": "account",
+                    "id": format!("I-{}", m.n),
+                    "name": "Imported",
+                    "arr": {"minor": 100, "currency": "USD"},
+                    "segment": "smb",
+                });
+                format!("{line}\n").into_bytes()
+            })),
+            ..row("POST", "/import/events", AE, Fixture::Account, none, [401, 200, 403, 403, 403, 200])
+        },
+        // Webhooks: admins only.
+        row("POST", "/webhooks", AE, Fixture::Account,
+            |_| Some(json!({"url": "https://hooks.example/baton", "events": ["*"], "secret": "s3cret"})),
+            [401, 201, 403, 403, 403, 201]),
+        row("GET", "/webhooks", AE, Fixture::Account, none, [401, 200, 403, 403, 403, 200]),
+        row("DELETE", "/webhooks/{id}", AE, Fixture::Webhook, none, [401, 404, 403, 403, 403, 204]),
+    ]
+}
+
+/// Makes the row's fixture, fresh for one cell.
+async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
+    let account = format!("M-{n}");
+    s.account(&account).await;
+    let side = sides(row.contract);
+    let app = &s.t.app;
+    let key = ContractKey::parse(row.contract).unwrap();
+    let definition = serde_json::to_value(
+        app.store()
+            .contract(&s.t.org, &key)
+            .await
+            .unwrap()
+            .unwrap()
+            .current,
+    )
+    .unwrap();
+    let made = |id: String| Made {
+        n,
+        account: account.clone(),
+        id,
+        definition: definition.clone(),
+    };
+    match row.fixture {
+        Fixture::Token => {
+            let (t, _) = app
+                .create_token(&s.caller(side.sender), "to revoke")
+                .await
+                .unwrap();
+            return made(t.id);
+        }
+        Fixture::Webhook => {
+            let new = baton_app::webhooks::NewWebhook {
+                url: "https://hooks.example/baton".into(),
+                events: vec!["*".into()],
+                secret: "s3cret".into(),
+            };
+            let w = app
+                .create_webhook(&s.caller("admin@acme.test"), new)
+                .await
+                .unwrap();
+            return made(w.id);
+        }
+        Fixture::Account => return made(account.clone()),
+        _ => {}
+    }
+    let values: BTreeMap<String, Value> = complete(row.contract)
+        .as_object()
+        .unwrap()
+        .clone()
+        .into_iter()
+        .collect();
+    let h = app
+        .start_handoff(
+            &s.caller(side.sender),
+            NewHandoff {
+                id: None,
+                contract: key,
+                account: baton_domain::AccountId::parse(&account).unwrap(),
+                to: None,
+                values,
+                attachments: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let id: HandoffId = h.id;
+    if row.fixture != Fixture::Draft {
+        app.submit(&s.caller(side.sender), &id).await.unwrap();
+    }
+    if matches!(row.fixture, Fixture::Accepted | Fixture::Resolved) {
+        let eta = BTreeMap::from([("ack_eta".to_string(), json!("2026-10-03T12:00:00Z"))]);
+        let values = if row.contract == CS {
+            eta
+        } else {
+            BTreeMap::new()
+        };
+        app.accept(&s.caller(side.receiver), &id, values)
+            .await
+            .unwrap();
+    }
+    if row.fixture == Fixture::Resolved {
+        app.resolve(&s.caller(side.receiver), &id, "Fixed".into())
+            .await
+            .unwrap();
+    }
+    made(id.to_string())
+}
+
+/// The row's path with its parameters filled in.
+fn fill(row: &Row, m: &Made) -> String {
+    let mut out = String::new();
+    let mut rest = row.path;
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        let (name, tail) = after.split_once('}').unwrap();
+        out.push_str(match name {
+            "id" => &m.id,
+            "key" | "contract" => row.contract,
+            "account" => &m.account,
+            other => panic!("the matrix does not know the path parameter '{other}'"),
+        });
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+async fn every_route_answers_each_kind_of_caller_as_the_matrix_says(t: TestApp) {
+    let s = start(t).await;
+    let other: OrgId = s.other_org().await;
+    let table = matrix();
+
+    // The table covers exactly what the document lists.
+    let doc = s.anon().get("/openapi.json").await.expect(200).clone();
+    let documented = operations(&doc);
+    let covered: BTreeSet<String> = table
+        .iter()
+        .map(|r| format!("{} {}", r.method, anonymous_params(r.path)))
+        .collect();
+    let uncovered: Vec<&String> = documented.difference(&covered).collect();
+    let stale: Vec<&String> = covered.difference(&documented).collect();
+    assert!(
+        uncovered.is_empty(),
+        "routes in /api/v1/openapi.json without a row in the authorization matrix: {uncovered:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix rows for routes that do not exist: {stale:?}"
+    );
+
+    let mut wrong = Vec::new();
+    let mut n = 0;
+    for row in &table {
+        for (role, want) in ROLES.iter().zip(row.expect) {
+            n += 1;
+            let made = prepare(&s, row, n).await;
+            let side = sides(row.contract);
+            let client = match role {
+                Role::Anonymous => s.anon(),
+                Role::OtherOrg => s.as_in(&other, OTHER_ADMIN).await,
+                Role::Sender => s.as_(side.sender).await,
+                Role::Receiver => s.as_(side.receiver).await,
+                Role::Lead => s.as_(side.lead).await,
+                Role::Admin => s.as_("admin@acme.test").await,
+            };
+            let path = fill(row, &made);
+            let method = Method::from_bytes(row.method.as_bytes()).unwrap();
+            let before = s.events().await;
+            let r = match row.raw {
+                Some((ty, bytes)) => client.send_raw(method, &path, ty, bytes(&made)).await,
+                None => client.send(method, &path, (row.body)(&made).as_ref()).await,
+            };
+            let cell = format!("{} {path} as {role:?}", row.method);
+            if r.status != want {
+                wrong.push(format!(
+                    "{cell}: expected {want}, got {} {}",
+                    r.status, r.text
+                ));
+                continue;
+            }
+            if r.status >= 400 {
+                if r.content_type() != "application/problem+json" {
+                    wrong.push(format!("{cell}: {} is not problem+json", r.status));
+                }
+                if s.events().await != before {
+                    wrong.push(format!(
+                        "{cell}: refused with {}, yet recorded an event",
+                        r.status
+                    ));
+                }
+            }
+            if *role == Role::OtherOrg && !row.public {
+                if s.events().await != before {
+                    wrong.push(format!("{cell}: another org's caller changed Acme"));
+                }
+                if r.text.contains("acme") || r.text.contains("Customer M-") {
+                    wrong.push(format!(
+                        "{cell}: another org's caller saw Acme's data: {}",
+                        r.text
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {n} cells are wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}

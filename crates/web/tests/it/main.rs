@@ -1,0 +1,13 @@
+//! The HTTP API end to end: the real server on a loopback port over a fresh
+//! database (SQLite and PostgreSQL), driven with an HTTP client the way a CRM,
+//! a script or the browser would. One test binary, modules mirroring routes.
+// Scenarios are plain async fns run by `on_both_backends!`, which clippy's
+// allow-*-in-tests settings do not see as tests.
+#![expect(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly")]
+
+mod authorization;
+mod bad_input;
+mod handoffs;
+mod harness;
+mod openapi;
+mod session;
