@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use baton_domain::period::Period;
 use baton_domain::scorecard::{Cell, Metrics, account_cells, at_risk};
-use baton_domain::{ContractKey, Currency, Money};
+use baton_domain::{ContractKey, Currency, Money, OrgId};
 use serde::Serialize;
 
 use crate::{App, AppError, Caller};
@@ -69,7 +69,7 @@ impl App {
     /// at risk per contract.
     async fn sums(
         &self,
-        caller: &Caller,
+        org: &OrgId,
         wanted: impl Fn(&ContractKey, Period) -> bool,
     ) -> Result<
         (
@@ -79,9 +79,8 @@ impl App {
         ),
         AppError,
     > {
-        self.actor(caller).await?;
-        let ids = self.store.account_ids(&caller.org).await?;
-        let data = self.store.account_data(&caller.org, &ids).await?;
+        let ids = self.store.account_ids(org).await?;
+        let data = self.store.account_data(org, &ids).await?;
         let mut sums: BTreeMap<(ContractKey, Period), Cell> = BTreeMap::new();
         let mut risk: BTreeMap<ContractKey, i64> = BTreeMap::new();
         let mut currency = None;
@@ -106,11 +105,24 @@ impl App {
     }
 
     /// The scorecard of every contract (or one) for `period`, with a trend
-    /// over `periods` periods ending there.
-    #[tracing::instrument(skip_all)]
+    /// over `periods` periods ending there; for any member of the org.
     pub async fn scorecard(
         &self,
         caller: &Caller,
+        contract: Option<&ContractKey>,
+        period: Period,
+        periods: usize,
+    ) -> Result<Vec<ContractScorecard>, AppError> {
+        self.actor(caller).await?;
+        self.org_scorecard(&caller.org, contract, period, periods)
+            .await
+    }
+
+    /// [`App::scorecard`] for an org, without a caller (the CLI).
+    #[tracing::instrument(skip_all)]
+    pub async fn org_scorecard(
+        &self,
+        org: &OrgId,
         contract: Option<&ContractKey>,
         period: Period,
         periods: usize,
@@ -124,14 +136,14 @@ impl App {
         }
         let contracts: Vec<ContractKey> = match contract {
             Some(k) => {
-                if self.store.contract(&caller.org, k).await?.is_none() {
+                if self.store.contract(org, k).await?.is_none() {
                     return Err(AppError::NotFound(format!("contract '{k}'")));
                 }
                 vec![k.clone()]
             }
             None => self
                 .store
-                .contracts(&caller.org)
+                .contracts(org)
                 .await?
                 .into_iter()
                 .map(|c| c.key)
@@ -139,7 +151,7 @@ impl App {
         };
         let trail = period.trailing(periods)?;
         let (sums, _, _) = self
-            .sums(caller, |k, p| contracts.contains(k) && trail.contains(&p))
+            .sums(org, |k, p| contracts.contains(k) && trail.contains(&p))
             .await?;
         let empty = Cell::default();
         Ok(contracts
@@ -168,11 +180,23 @@ impl App {
             .collect())
     }
 
-    /// The leak audit over the months `from` to `to` (inclusive).
-    #[tracing::instrument(skip_all)]
+    /// The leak audit over the months `from` to `to` (inclusive); for any
+    /// member of the org.
     pub async fn leak_audit(
         &self,
         caller: &Caller,
+        from: Period,
+        to: Period,
+    ) -> Result<LeakAudit, AppError> {
+        self.actor(caller).await?;
+        self.org_leak_audit(&caller.org, from, to).await
+    }
+
+    /// [`App::leak_audit`] for an org, without a caller (the CLI).
+    #[tracing::instrument(skip_all)]
+    pub async fn org_leak_audit(
+        &self,
+        org: &OrgId,
         from: Period,
         to: Period,
     ) -> Result<LeakAudit, AppError> {
@@ -185,13 +209,13 @@ impl App {
         }
         let contracts: Vec<ContractKey> = self
             .store
-            .contracts(&caller.org)
+            .contracts(org)
             .await?
             .into_iter()
             .map(|c| c.key)
             .collect();
         let (sums, risk, currency) = self
-            .sums(caller, |_, p| !p.is_week() && from <= p && p <= to)
+            .sums(org, |_, p| !p.is_week() && from <= p && p <= to)
             .await?;
         let mut lines: Vec<LeakLine> = contracts
             .into_iter()

@@ -3,6 +3,7 @@
 
 mod demo;
 mod history;
+mod report;
 mod serve;
 mod setup;
 
@@ -70,6 +71,15 @@ enum Command {
     /// Without a subcommand: creates the org "Demo" in an empty database,
     /// fills it with six months of synthetic history, and prints a summary.
     Demo(demo::DemoArgs),
+    /// The six metrics of every contract for a month or ISO week, with
+    /// numerators, denominators, targets and status (SPEC §5).
+    ///
+    /// e.g. `baton scorecard --period 2026-10 --periods 6` adds a six-month
+    /// trend; `--format json` gives the API's shape, `--format csv` a sheet.
+    Scorecard(report::ScorecardArgs),
+    /// Audits: `baton audit leak` ranks the contracts by ARR leaked.
+    #[command(subcommand)]
+    Audit(report::AuditCommand),
     /// Show each org's contracts and handoffs at a glance.
     Status,
     /// Bring the database schema up to date (every command also does this).
@@ -124,6 +134,8 @@ async fn run() -> Result<()> {
         Command::Import(cmd) => history::import(&app, cmd).await,
         Command::Export(cmd) => history::export(&app, cmd).await,
         Command::Demo(args) => demo::run(&app, args).await,
+        Command::Scorecard(args) => report::scorecard(&app, args).await,
+        Command::Audit(cmd) => report::audit(&app, cmd).await,
         Command::Status => setup::status(&app).await,
         Command::Migrate => {
             println!("schema up to date ({})", redact(&cli.database_url));
