@@ -251,7 +251,7 @@ mod tests {
     use super::*;
 
     fn t(s: &str) -> Timestamp {
-        s.parse().unwrap_or_else(|_| Timestamp::UNIX_EPOCH)
+        s.parse().unwrap_or(Timestamp::UNIX_EPOCH)
     }
 
     #[test]

@@ -4,11 +4,14 @@
 use std::collections::BTreeMap;
 
 use baton_domain::period::Period;
-use baton_domain::scorecard::{Cell, Metrics, account_cells, at_risk};
+use baton_domain::scorecard::{Cell, Metric, Metrics};
 use baton_domain::{ContractKey, Currency, Money, OrgId};
 use serde::Serialize;
 
 use crate::{App, AppError, Caller};
+
+/// Most months a leak audit spans.
+pub const MAX_RANGE: usize = 120;
 
 /// Most periods a trend reaches back.
 pub const MAX_PERIODS: usize = 60;
@@ -42,8 +45,12 @@ pub struct TrendPoint {
 pub struct LeakLine {
     /// The contract.
     pub contract: ContractKey,
-    /// Completion, acceptance and re-discovery over the range.
-    pub metrics: Metrics,
+    /// Completion Rate over the range.
+    pub completion_rate: Metric,
+    /// Receiver Acceptance over the range.
+    pub receiver_acceptance: Metric,
+    /// Re-Discovery Incidence over the range.
+    pub rediscovery_incidence: Metric,
     /// ARR of churns in the range whose handoff scored below 70.
     pub arr_leaked: Money,
     /// ARR of active accounts whose latest handoff scored below 70, was
@@ -65,43 +72,13 @@ pub struct LeakAudit {
 }
 
 impl App {
-    /// Sums of every account's contribution for the wanted keys, and the ARR
-    /// at risk per contract.
+    /// The stored sums for `periods`, with each cell's number of durations.
     async fn sums(
         &self,
         org: &OrgId,
-        wanted: impl Fn(&ContractKey, Period) -> bool,
-    ) -> Result<
-        (
-            BTreeMap<(ContractKey, Period), Cell>,
-            BTreeMap<ContractKey, i64>,
-            Currency,
-        ),
-        AppError,
-    > {
-        let ids = self.store.account_ids(org).await?;
-        let data = self.store.account_data(org, &ids).await?;
-        let mut sums: BTreeMap<(ContractKey, Period), Cell> = BTreeMap::new();
-        let mut risk: BTreeMap<ContractKey, i64> = BTreeMap::new();
-        let mut currency = None;
-        for d in data.values() {
-            for ((contract, period), cell) in account_cells(d) {
-                if wanted(&contract, period) {
-                    sums.entry((contract, period)).or_default().merge(&cell);
-                }
-            }
-            if let Some(arr) = &d.arr {
-                currency.get_or_insert(arr.currency);
-                for contract in at_risk(d) {
-                    *risk.entry(contract).or_default() += arr.minor;
-                }
-            }
-        }
-        let currency = match currency {
-            Some(c) => c,
-            None => Currency::parse("USD")?,
-        };
-        Ok((sums, risk, currency))
+        periods: &[Period],
+    ) -> Result<BTreeMap<(ContractKey, Period), (Cell, u64)>, AppError> {
+        Ok(self.store.scorecard_cells(org, periods).await?)
     }
 
     /// The scorecard of every contract (or one) for `period`, with a trend
@@ -150,15 +127,15 @@ impl App {
                 .collect(),
         };
         let trail = period.trailing(periods)?;
-        let (sums, _, _) = self
-            .sums(org, |k, p| contracts.contains(k) && trail.contains(&p))
-            .await?;
-        let empty = Cell::default();
+        let sums = self.sums(org, &trail).await?;
+        let empty = (Cell::default(), 0);
         Ok(contracts
             .into_iter()
             .map(|k| {
-                let metrics_of =
-                    |p: Period| Metrics::from_cell(sums.get(&(k.clone(), p)).unwrap_or(&empty));
+                let metrics_of = |p: Period| {
+                    let (cell, n) = sums.get(&(k.clone(), p)).unwrap_or(&empty);
+                    Metrics::with_sample(cell, *n)
+                };
                 let trend = if periods > 1 {
                     trail
                         .iter()
@@ -214,26 +191,39 @@ impl App {
             .into_iter()
             .map(|c| c.key)
             .collect();
-        let (sums, risk, currency) = self
-            .sums(org, |_, p| !p.is_week() && from <= p && p <= to)
-            .await?;
+        let mut months = vec![to];
+        while let Some(last) = months.last().copied()
+            && last > from
+            && months.len() < MAX_RANGE
+        {
+            months.push(last.prev()?);
+        }
+        let sums = self.sums(org, &months).await?;
+        let risk = self.store.arr_at_risk(org).await?;
+        let currency = match risk.values().next() {
+            Some(m) => m.currency,
+            None => Currency::parse("USD")?,
+        };
         let mut lines: Vec<LeakLine> = contracts
             .into_iter()
             .map(|k| {
                 let mut total = Cell::default();
-                for ((_, _), c) in sums.range((k.clone(), from)..=(k.clone(), to)) {
+                for ((_, _), (c, _)) in sums.range((k.clone(), from)..=(k.clone(), to)) {
                     total.merge(c);
                 }
+                let m = Metrics::from_cell(&total);
                 LeakLine {
-                    metrics: Metrics::from_cell(&total),
+                    completion_rate: m.completion_rate,
+                    receiver_acceptance: m.receiver_acceptance,
+                    rediscovery_incidence: m.rediscovery_incidence,
                     arr_leaked: Money {
                         minor: total.arr_leaked_minor,
                         currency,
                     },
-                    arr_at_risk: Money {
-                        minor: risk.get(&k).copied().unwrap_or(0),
-                        currency,
-                    },
+                    arr_at_risk: risk
+                        .get(&k)
+                        .cloned()
+                        .unwrap_or(Money { minor: 0, currency }),
                     contract: k,
                 }
             })

@@ -135,11 +135,9 @@ impl App {
     ) -> Result<Account, AppError> {
         self.actor(caller).await?;
         if score > 10 {
-            return Err(DomainError::value(
-                "nps score",
-                format!("{score} is not between 0 and 10"),
-            )
-            .into());
+            return Err(
+                DomainError::value("score", format!("{score} is not between 0 and 10")).into(),
+            );
         }
         let existing = self.account_or_404(caller, account).await?;
         let event = Event::Nps {

@@ -110,7 +110,9 @@ impl App {
             url,
             events,
             created_by: caller.email.clone(),
-            created_at: self.now(),
+            // Stored in microseconds: answer what a listing will show.
+            created_at: baton_domain::Timestamp::from_microsecond(self.now().as_microsecond())
+                .map_err(|e| AppError::Invalid(e.to_string()))?,
         };
         self.store
             .create_webhook(&caller.org, &hook, &new.secret)

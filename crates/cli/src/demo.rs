@@ -20,8 +20,14 @@ const DEMO_PASSWORD: &str = "baton-demo-password";
 /// People of the demo history who can sign in, and what they show.
 pub const DEMO_LOGINS: &[(&str, &str)] = &[
     ("admin@demo.test", "admin: contracts, modes, users"),
-    ("ae1@demo.test", "an AE: sends ae-to-onboarding, receives sdr-to-ae"),
-    ("onboarding1@demo.test", "onboarding: receives ae-to-onboarding"),
+    (
+        "ae1@demo.test",
+        "an AE: sends ae-to-onboarding, receives sdr-to-ae",
+    ),
+    (
+        "onboarding1@demo.test",
+        "onboarding: receives ae-to-onboarding",
+    ),
     ("cs1@demo.test", "customer success: sends cs-to-support"),
     ("support1@demo.test", "support: receives cs-to-support"),
 ];
@@ -141,7 +147,9 @@ pub async fn create_demo_org(app: &App, accounts: usize, months: u32, seed: u64)
     };
     let mut bytes = Vec::new();
     generate(&spec, &mut bytes)?;
-    let s = app.import_events(Some(org.clone()), bytes.as_slice()).await?;
+    let s = app
+        .import_events(Some(org.clone()), bytes.as_slice())
+        .await?;
     let admin = baton_app::Caller::new(org, Email::parse(DEMO_ADMIN)?, Via::Cli);
     for (login, _) in DEMO_LOGINS.iter().skip(1) {
         app.set_password(&admin, &Email::parse(*login)?, DEMO_PASSWORD)

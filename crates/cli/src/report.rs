@@ -134,7 +134,12 @@ const METRIC_KEYS: [&str; 6] = [
 fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for (i, r) in rows.iter().enumerate() {
@@ -193,34 +198,52 @@ pub async fn scorecard(app: &App, a: ScorecardArgs) -> Result<()> {
                             opt(metric.den),
                             opt(metric.n.or(metric.after_n)),
                             csv_field(metric.target),
-                            serde_json::to_value(metric.status)?.as_str().unwrap_or_default(),
+                            serde_json::to_value(metric.status)?
+                                .as_str()
+                                .unwrap_or_default(),
                         );
                     }
                 }
             }
         }
         Format::Table => {
-            println!("Scorecard {period} (UTC). Targets: completion >= 90%, acceptance >= 85%, time to accept < 48 h, re-discovery < 10%, NPS delta >= 0.");
-            let mut rows = vec![std::iter::once("contract".to_string())
-                .chain(COLUMNS.iter().map(|(h, _)| (*h).to_string()))
-                .collect::<Vec<_>>()];
+            println!(
+                "Scorecard {period} (UTC). Targets: completion >= 90%, acceptance >= 85%, time to accept < 48 h, re-discovery < 10%, NPS delta >= 0."
+            );
+            let mut rows = vec![
+                std::iter::once("contract".to_string())
+                    .chain(COLUMNS.iter().map(|(h, _)| (*h).to_string()))
+                    .collect::<Vec<_>>(),
+            ];
             for c in &cards {
                 rows.push(
                     std::iter::once(c.contract.to_string())
-                        .chain(six(&c.metrics).iter().zip(COLUMNS).map(|(m, (_, k))| cell(m, k)))
+                        .chain(
+                            six(&c.metrics)
+                                .iter()
+                                .zip(COLUMNS)
+                                .map(|(m, (_, k))| cell(m, k)),
+                        )
                         .collect(),
                 );
             }
             print!("{}", table(&rows));
             for c in cards.iter().filter(|c| !c.trend.is_empty()) {
                 println!("\nTrend of {}:", c.contract);
-                let mut rows = vec![std::iter::once("period".to_string())
-                    .chain(COLUMNS.iter().map(|(h, _)| (*h).to_string()))
-                    .collect::<Vec<_>>()];
+                let mut rows = vec![
+                    std::iter::once("period".to_string())
+                        .chain(COLUMNS.iter().map(|(h, _)| (*h).to_string()))
+                        .collect::<Vec<_>>(),
+                ];
                 for t in &c.trend {
                     rows.push(
                         std::iter::once(t.period.to_string())
-                            .chain(six(&t.metrics).iter().zip(COLUMNS).map(|(m, (_, k))| cell(m, k)))
+                            .chain(
+                                six(&t.metrics)
+                                    .iter()
+                                    .zip(COLUMNS)
+                                    .map(|(m, (_, k))| cell(m, k)),
+                            )
                             .collect(),
                     );
                 }
@@ -243,11 +266,7 @@ pub async fn audit(app: &App, cmd: AuditCommand) -> Result<()> {
     let to = to.unwrap_or_else(|| this_month(app));
     let from = match from {
         Some(f) => f,
-        None => to
-            .trailing(6)?
-            .first()
-            .copied()
-            .context("no range")?,
+        None => to.trailing(6)?.first().copied().context("no range")?,
     };
     let audit: LeakAudit = app.org_leak_audit(&org, from, to).await?;
     match format {
@@ -264,13 +283,12 @@ pub async fn audit(app: &App, cmd: AuditCommand) -> Result<()> {
                 "ARR at risk".into(),
             ]];
             for (i, l) in audit.contracts.iter().enumerate() {
-                let m = &l.metrics;
                 rows.push(vec![
                     (i + 1).to_string(),
                     l.contract.to_string(),
-                    cell(&m.completion_rate, "ratio"),
-                    cell(&m.receiver_acceptance, "ratio"),
-                    cell(&m.rediscovery_incidence, "ratio"),
+                    cell(&l.completion_rate, "ratio"),
+                    cell(&l.receiver_acceptance, "ratio"),
+                    cell(&l.rediscovery_incidence, "ratio"),
                     l.arr_leaked.to_string(),
                     l.arr_at_risk.to_string(),
                 ]);

@@ -420,3 +420,59 @@ impl Contract {
 pub fn field_list(keys: &[FieldKey]) -> Vec<String> {
     keys.iter().map(ToString::to_string).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::Email;
+    use crate::org::Role;
+
+    fn contract() -> Contract {
+        let def = seed::seeded_contracts()
+            .into_iter()
+            .find(|c| c.key.as_str() == "ae-to-onboarding")
+            .unwrap();
+        let e = Contract::create(None, def, Timestamp::UNIX_EPOCH).unwrap();
+        Contract::apply(None, &e).unwrap()
+    }
+
+    fn member_of(team: &str) -> Actor {
+        Actor {
+            email: Email::parse(format!("x@{team}.test")).unwrap(),
+            admin: false,
+            teams: [(TeamKey::parse(team).unwrap(), Role::Lead)].into(),
+        }
+    }
+
+    #[test]
+    fn only_the_sending_team_proposes_and_a_proposal_changes_nothing_but_the_stream() {
+        let c = contract();
+        let refused = c.propose(
+            &member_of("onboarding"),
+            "more",
+            vec![],
+            Timestamp::UNIX_EPOCH,
+        );
+        assert!(matches!(refused, Err(DomainError::Forbidden(_))));
+        let e = c
+            .propose(
+                &member_of("ae"),
+                "  ask for procurement  ",
+                vec![],
+                Timestamp::UNIX_EPOCH,
+            )
+            .unwrap();
+        assert!(
+            matches!(&e, Event::ContractProposed { summary, version: 1, .. } if summary == "ask for procurement")
+        );
+        let next = Contract::apply(Some(c.clone()), &e).unwrap();
+        assert_eq!(next.current, c.current);
+        assert_eq!(next.stream_version, c.stream_version + 1);
+    }
+
+    #[test]
+    fn a_proposal_needs_a_summary() {
+        let e = contract().propose(&member_of("ae"), " ", vec![], Timestamp::UNIX_EPOCH);
+        assert!(matches!(e, Err(DomainError::InvalidValue { .. })));
+    }
+}

@@ -565,6 +565,22 @@ mod tests {
     }
 
     #[test]
+    fn a_proposal_round_trips_and_its_kind_is_listed() {
+        let line = r#"{"type":"contract_proposed","contract":"ae-to-onboarding","version":1,"summary":"add procurement","by":"ae1@acme.test","at":"2026-10-10T09:00:00Z"}"#;
+        let e: Event = serde_json::from_str(line).unwrap();
+        assert_eq!(serde_json::to_string(&e).unwrap(), line);
+        assert_eq!(
+            e.stream(),
+            Stream::Contract(ContractKey::parse("ae-to-onboarding").unwrap())
+        );
+        assert!(KINDS.contains(&e.kind()));
+        let mut kinds = KINDS.to_vec();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), KINDS.len(), "each kind once");
+    }
+
+    #[test]
     fn serialization_starts_with_the_type() {
         let e = Event::Nps {
             account: AccountId::parse("A-1").unwrap(),

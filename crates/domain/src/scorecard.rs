@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::SignedDuration;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::period::Period;
 use crate::{AccountId, ContractKey, Handoff, HandoffId, Money, Timestamp};
@@ -69,7 +69,7 @@ pub struct AccountData {
 }
 
 /// NPS response counts: promoters (9–10), detractors (0–6), all.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NpsPool {
     /// Promoters.
     pub promoters: u64,
@@ -104,7 +104,7 @@ impl NpsPool {
 }
 
 /// Additive sums for one contract and period.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cell {
     /// Accepted in the period with the accepted submission at 100.
     pub completion_num: u64,
@@ -165,7 +165,7 @@ fn within(t: Timestamp, from: Timestamp, window: SignedDuration) -> bool {
 
 /// The handoff each incident counts against: the one it names, or else the
 /// account's most recently accepted handoff (any contract) at or before it.
-fn attribute<'h>(data: &'h AccountData) -> Vec<(&'h Handoff, Timestamp)> {
+fn attribute(data: &AccountData) -> Vec<(&Handoff, Timestamp)> {
     let mut out = Vec::new();
     for i in &data.incidents {
         let target = match &i.handoff {
@@ -421,6 +421,12 @@ pub struct Scorecard {
 impl Metrics {
     /// The six metrics from a cell's sums.
     pub fn from_cell(c: &Cell) -> Self {
+        Self::with_sample(c, c.durations.len() as u64)
+    }
+
+    /// The six metrics from sums whose `durations` hold only the middle one
+    /// (odd) or two (even) of `n` ordered durations: all the median needs.
+    pub fn with_sample(c: &Cell, n: u64) -> Self {
         let mut completion =
             Metric::ratio(c.completion_num, c.completion_den, ">= 0.9", |v| v >= 0.9);
         completion.aspirational = completion.value.is_some_and(|v| v < 0.7);
@@ -429,7 +435,7 @@ impl Metrics {
             value: hours,
             num: None,
             den: None,
-            n: Some(c.durations.len() as u64),
+            n: Some(n),
             before_n: None,
             after_n: None,
             before: None,

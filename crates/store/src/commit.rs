@@ -61,7 +61,7 @@ impl Change {
 /// vanishes in an import.
 const MAX_PARAMS: usize = 8000;
 
-type AnyQuery = Query<'static, Any, AnyArguments>;
+pub(crate) type AnyQuery = Query<'static, Any, AnyArguments>;
 
 /// `(…),(…)`: `rows` tuples of `cols` placeholders.
 fn values_list(backend: Backend, cols: usize, rows: usize) -> String {
@@ -77,7 +77,7 @@ fn values_list(backend: Backend, cols: usize, rows: usize) -> String {
 /// Inserts `items` with as few statements as the parameter limit allows:
 /// `head` is `INSERT INTO t (cols) VALUES`, `tail` an optional ON CONFLICT
 /// clause, `bind` binds one item's `cols` values in order.
-async fn insert_many<T>(
+pub(crate) async fn insert_many<T>(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     (head, cols, tail): (&str, usize, &str),
@@ -140,6 +140,7 @@ pub(crate) async fn write_change(
         .collect();
     project_events(tx, backend, org, &seqs).await?;
     upsert_handoffs(tx, backend, org, &change.handoffs).await?;
+    crate::scorecard::refresh(tx, backend, org, &crate::scorecard::touched(change)).await?;
     for (email, hash) in &change.credentials {
         sqlx::query(
             "INSERT INTO credentials (org_id, email, password_hash) VALUES ($1, $2, $3)

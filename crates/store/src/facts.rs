@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use baton_domain::scorecard::{AccountData, ChurnFact, IncidentFact, NpsFact};
 use baton_domain::{AccountId, Currency, HandoffId, Money, OrgId};
-use sqlx::AssertSqlSafe;
+use sqlx::{AnyConnection, AssertSqlSafe};
 
-use crate::{Store, StoreError, from_micros, placeholders};
+use crate::{Backend, Store, StoreError, from_micros, placeholders};
 
 /// Accounts per bulk read.
 const CHUNK: usize = 1000;
@@ -34,6 +34,20 @@ impl Store {
         org: &OrgId,
         accounts: &[AccountId],
     ) -> Result<BTreeMap<AccountId, AccountData>, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        load_account_data(&mut conn, self.backend, org, accounts).await
+    }
+}
+
+/// [`Store::account_data`] on a given connection (a transaction's, so the
+/// write path sees its own writes).
+pub(crate) async fn load_account_data(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    org: &OrgId,
+    accounts: &[AccountId],
+) -> Result<BTreeMap<AccountId, AccountData>, StoreError> {
+    {
         let mut out: BTreeMap<AccountId, AccountData> = accounts
             .iter()
             .map(|a| {
@@ -48,13 +62,14 @@ impl Store {
             .collect();
         for chunk in accounts.chunks(CHUNK) {
             let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-            for (account, minor, currency) in self
-                .rows::<(String, i64, String)>(
-                    org,
-                    "SELECT account_id, arr_minor, currency FROM accounts",
-                    &ids,
-                )
-                .await?
+            for (account, minor, currency) in rows::<(String, i64, String)>(
+                conn,
+                backend,
+                org,
+                "SELECT account_id, arr_minor, currency FROM accounts",
+                &ids,
+            )
+            .await?
             {
                 if let Some(d) = out.get_mut(account.as_str()) {
                     d.arr = Some(Money {
@@ -64,9 +79,14 @@ impl Store {
                     });
                 }
             }
-            for (account, doc) in self
-                .rows::<(String, String)>(org, "SELECT account_id, doc FROM handoffs", &ids)
-                .await?
+            for (account, doc) in rows::<(String, String)>(
+                conn,
+                backend,
+                org,
+                "SELECT account_id, doc FROM handoffs",
+                &ids,
+            )
+            .await?
             {
                 if let Some(d) = out.get_mut(account.as_str()) {
                     d.handoffs.push(
@@ -75,13 +95,14 @@ impl Store {
                     );
                 }
             }
-            for (account, at, handoff) in self
-                .rows::<(String, i64, Option<String>)>(
-                    org,
-                    "SELECT account_id, at, handoff_id FROM incidents",
-                    &ids,
-                )
-                .await?
+            for (account, at, handoff) in rows::<(String, i64, Option<String>)>(
+                conn,
+                backend,
+                org,
+                "SELECT account_id, at, handoff_id FROM incidents",
+                &ids,
+            )
+            .await?
             {
                 if let Some(d) = out.get_mut(account.as_str()) {
                     d.incidents.push(IncidentFact {
@@ -93,13 +114,14 @@ impl Store {
                     });
                 }
             }
-            for (account, at, score) in self
-                .rows::<(String, i64, i64)>(
-                    org,
-                    "SELECT account_id, at, score FROM nps_responses",
-                    &ids,
-                )
-                .await?
+            for (account, at, score) in rows::<(String, i64, i64)>(
+                conn,
+                backend,
+                org,
+                "SELECT account_id, at, score FROM nps_responses",
+                &ids,
+            )
+            .await?
             {
                 if let Some(d) = out.get_mut(account.as_str()) {
                     d.nps.push(NpsFact {
@@ -108,13 +130,14 @@ impl Store {
                     });
                 }
             }
-            for (account, at, minor, currency) in self
-                .rows::<(String, i64, i64, String)>(
-                    org,
-                    "SELECT account_id, at, arr_lost_minor, currency FROM churns",
-                    &ids,
-                )
-                .await?
+            for (account, at, minor, currency) in rows::<(String, i64, i64, String)>(
+                conn,
+                backend,
+                org,
+                "SELECT account_id, at, arr_lost_minor, currency FROM churns",
+                &ids,
+            )
+            .await?
             {
                 if let Some(d) = out.get_mut(account.as_str()) {
                     d.churns.push(ChurnFact {
@@ -133,22 +156,28 @@ impl Store {
         }
         Ok(out)
     }
+}
 
-    /// Rows of `select` (which reads from a table with `org_id` and
-    /// `account_id`) for the given accounts.
-    async fn rows<T>(&self, org: &OrgId, select: &str, ids: &[String]) -> Result<Vec<T>, StoreError>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-    {
-        let sql = format!(
-            "{select} WHERE org_id = {} AND account_id IN ({})",
-            placeholders(self.backend, 1, 1),
-            placeholders(self.backend, 2, ids.len())
-        );
-        let mut q = sqlx::query_as::<_, T>(AssertSqlSafe(sql)).bind(org.to_string());
-        for id in ids {
-            q = q.bind(id.clone());
-        }
-        Ok(q.fetch_all(&self.read).await?)
+/// Rows of `select` (which reads from a table with `org_id` and
+/// `account_id`) for the given accounts.
+async fn rows<T>(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    org: &OrgId,
+    select: &str,
+    ids: &[String],
+) -> Result<Vec<T>, StoreError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let sql = format!(
+        "{select} WHERE org_id = {} AND account_id IN ({})",
+        placeholders(backend, 1, 1),
+        placeholders(backend, 2, ids.len())
+    );
+    let mut q = sqlx::query_as::<_, T>(AssertSqlSafe(sql)).bind(org.to_string());
+    for id in ids {
+        q = q.bind(id.clone());
     }
+    Ok(q.fetch_all(&mut *conn).await?)
 }

@@ -13,6 +13,7 @@ mod commit;
 mod facts;
 mod read;
 mod rebuild;
+mod scorecard;
 mod webhooks;
 
 use std::str::FromStr;

@@ -16,6 +16,13 @@ use crate::{Store, StoreError};
 /// Projection tables with their key columns, children before parents so they
 /// can be cleared in this order.
 const PROJECTIONS: &[(&str, &str)] = &[
+    ("scorecard_cells", "contract, period"),
+    ("scorecard_parts", "account_id, contract, period"),
+    (
+        "scorecard_durations",
+        "contract, period, seconds, account_id",
+    ),
+    ("arr_at_risk", "account_id, contract"),
     ("handoffs", "handoff_id"),
     ("incidents", "seq"),
     ("nps_responses", "seq"),
@@ -102,6 +109,8 @@ impl Store {
         let seqs: Vec<(u64, &Event)> = events.iter().map(|e| (e.seq, &e.event)).collect();
         project_events(&mut tx, self.backend, org, &seqs).await?;
         upsert_handoffs(&mut tx, self.backend, org, &folded.handoffs).await?;
+        let all = folded.accounts.iter().map(|a| a.id.clone()).collect();
+        crate::scorecard::refresh(&mut tx, self.backend, org, &all).await?;
         sqlx::query("UPDATE orgs SET stream_version = $1 WHERE org_id = $2")
             .bind(folded.org_version as i64)
             .bind(org.to_string())

@@ -8,6 +8,7 @@ pub mod contracts;
 pub mod gates;
 pub mod handoffs;
 pub mod import;
+pub mod scorecard;
 pub mod session;
 pub mod signals;
 pub mod teams;
@@ -93,6 +94,8 @@ pub fn router(options: &Options) -> OpenApiRouter<AppState> {
         .routes(routes!(gates::check))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::delete))
+        .routes(routes!(scorecard::scorecard))
+        .routes(routes!(scorecard::leak_audit))
 }
 
 /// This document.

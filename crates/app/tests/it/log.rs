@@ -93,6 +93,24 @@ pub async fn live_activity(t: &TestApp) {
         .await
         .unwrap();
     t.app.record_churn(&ae, &account, None, None).await.unwrap();
+    let admin = t.as_user("admin@acme.test");
+    t.app
+        .create_team(
+            &admin,
+            baton_domain::TeamKey::parse("partners").unwrap(),
+            "Partners",
+        )
+        .await
+        .unwrap();
+    let key = baton_domain::ContractKey::parse("ae-to-onboarding").unwrap();
+    t.app
+        .propose_change(&ae, &key, "Ask for the procurement contact", vec![])
+        .await
+        .unwrap();
+    // A publication after a proposal continues the contract's stream.
+    let mut def = t.app.contract(&admin, &key).await.unwrap().current;
+    def.title = "AE → Onboarding (with procurement)".into();
+    t.app.publish_contract(&admin, def).await.unwrap();
 }
 
 async fn events_are_append_only(t: TestApp) {

@@ -42,19 +42,42 @@ fn close(a: Option<f64>, b: f64) -> bool {
 async fn the_worked_example_gives_the_hand_computed_october(t: TestApp) {
     imported(&t).await;
     let m = card(&t, "2026-10").await.metrics;
-    assert_eq!(ratio(&m.completion_rate), (Some(3), Some(4), Some(0.75), Status::Missed));
+    assert_eq!(
+        ratio(&m.completion_rate),
+        (Some(3), Some(4), Some(0.75), Status::Missed)
+    );
     assert!(!m.completion_rate.aspirational, "75% is not below 70%");
-    assert_eq!(ratio(&m.receiver_acceptance), (Some(2), Some(4), Some(0.5), Status::Missed));
+    assert_eq!(
+        ratio(&m.receiver_acceptance),
+        (Some(2), Some(4), Some(0.5), Status::Missed)
+    );
     assert_eq!(m.time_to_acceptance.value, Some(36.0));
     assert_eq!(m.time_to_acceptance.n, Some(4));
     assert_eq!(m.time_to_acceptance.status, Status::Met);
-    assert_eq!(ratio(&m.rediscovery_incidence), (Some(1), Some(4), Some(0.25), Status::Missed));
-    assert_eq!((m.nps_delta.before_n, m.nps_delta.after_n), (Some(2), Some(3)));
+    assert_eq!(
+        ratio(&m.rediscovery_incidence),
+        (Some(1), Some(4), Some(0.25), Status::Missed)
+    );
+    assert_eq!(
+        (m.nps_delta.before_n, m.nps_delta.after_n),
+        (Some(2), Some(3))
+    );
     assert!(close(m.nps_delta.before, -50.0), "{:?}", m.nps_delta.before);
-    assert!(close(m.nps_delta.after, 100.0 / 3.0), "{:?}", m.nps_delta.after);
-    assert!(close(m.nps_delta.value, 50.0 + 100.0 / 3.0), "{:?}", m.nps_delta.value);
+    assert!(
+        close(m.nps_delta.after, 100.0 / 3.0),
+        "{:?}",
+        m.nps_delta.after
+    );
+    assert!(
+        close(m.nps_delta.value, 50.0 + 100.0 / 3.0),
+        "{:?}",
+        m.nps_delta.value
+    );
     assert_eq!(m.nps_delta.status, Status::Met);
-    assert_eq!(ratio(&m.leak_to_churn), (Some(1), Some(1), Some(1.0), Status::Measured));
+    assert_eq!(
+        ratio(&m.leak_to_churn),
+        (Some(1), Some(1), Some(1.0), Status::Measured)
+    );
 }
 
 async fn periods_without_data_say_no_data_not_zero(t: TestApp) {
@@ -78,11 +101,24 @@ async fn periods_without_data_say_no_data_not_zero(t: TestApp) {
 async fn an_iso_week_counts_only_what_falls_in_it(t: TestApp) {
     imported(&t).await;
     let m = card(&t, "2026-W43").await.metrics;
-    assert_eq!(ratio(&m.completion_rate), (Some(1), Some(1), Some(1.0), Status::Met));
-    assert_eq!(ratio(&m.receiver_acceptance), (Some(0), Some(1), Some(0.0), Status::Missed));
+    assert_eq!(
+        ratio(&m.completion_rate),
+        (Some(1), Some(1), Some(1.0), Status::Met)
+    );
+    assert_eq!(
+        ratio(&m.receiver_acceptance),
+        (Some(0), Some(1), Some(0.0), Status::Missed)
+    );
     assert_eq!(m.time_to_acceptance.value, Some(48.0));
-    assert_eq!(m.time_to_acceptance.status, Status::Missed, "48 h is not < 48 h");
-    assert_eq!(ratio(&m.rediscovery_incidence), (Some(1), Some(1), Some(1.0), Status::Missed));
+    assert_eq!(
+        m.time_to_acceptance.status,
+        Status::Missed,
+        "48 h is not < 48 h"
+    );
+    assert_eq!(
+        ratio(&m.rediscovery_incidence),
+        (Some(1), Some(1), Some(1.0), Status::Missed)
+    );
     assert_eq!(m.nps_delta.status, Status::NoData);
     assert_eq!(m.leak_to_churn.status, Status::NoData);
 }
@@ -98,8 +134,14 @@ async fn the_leak_audit_names_the_hand_computed_arr(t: TestApp) {
     let top = &audit.contracts[0];
     assert_eq!(top.contract.as_str(), "ae-to-onboarding");
     assert_eq!(top.arr_leaked.minor, 3_000_000, "30,000.00 USD: A-3");
-    assert_eq!(top.arr_at_risk.minor, 24_300_000, "243,000.00 USD: A-1, A-2, A-4");
-    assert_eq!(audit.fix_first.as_ref().map(ContractKey::as_str), Some("ae-to-onboarding"));
+    assert_eq!(
+        top.arr_at_risk.minor, 24_300_000,
+        "243,000.00 USD: A-1, A-2, A-4"
+    );
+    assert_eq!(
+        audit.fix_first.as_ref().map(ContractKey::as_str),
+        Some("ae-to-onboarding")
+    );
     assert!(
         audit.contracts[1..]
             .iter()

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use baton_app::handoffs::NewHandoff;
+use baton_domain::contract::Mode;
 use baton_domain::{ContractKey, HandoffId, OrgId};
 use baton_testkit::{TestApp, on_both_backends};
 use reqwest::Method;
@@ -66,7 +67,12 @@ struct Made {
     id: String,
     /// The contract's current definition, to publish a new version of.
     definition: Value,
+    /// The mode the contract is not in (to switch to).
+    other_mode: &'static str,
 }
+
+/// A body that is not JSON: its content type and how to make it.
+type RawBody = (&'static str, fn(&Made) -> Vec<u8>);
 
 /// One route: how to call it and what each kind of caller gets.
 struct Row {
@@ -78,7 +84,7 @@ struct Row {
     fixture: Fixture,
     body: fn(&Made) -> Option<Value>,
     /// A body that is not JSON: content type and bytes.
-    raw: Option<(&'static str, fn(&Made) -> Vec<u8>)>,
+    raw: Option<RawBody>,
     /// Statuses for anonymous, other org, sender, receiver, lead, admin.
     expect: [u16; 6],
     /// Answers anyone the same (sign-in, the document): no leak check.
@@ -291,61 +297,182 @@ fn matrix() -> Vec<Row> {
             [401, 404, 200, 200, 200, 403],
         ),
         // The gate: anyone in the org may ask; another org's account is not found.
-        row("GET", "/gates/{contract}/{account}", AE, Fixture::Draft, none, [401, 404, 200, 200, 200, 200]),
+        row(
+            "GET",
+            "/gates/{contract}/{account}",
+            AE,
+            Fixture::Draft,
+            none,
+            [401, 404, 200, 200, 200, 200],
+        ),
         // The org: everyone reads; admins manage.
-        row("GET", "/teams", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
-        row("POST", "/teams", AE, Fixture::Account,
+        row(
+            "GET",
+            "/teams",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "POST",
+            "/teams",
+            AE,
+            Fixture::Account,
             |m| Some(json!({"key": format!("squad-{}", m.n), "name": "Squad"})),
-            [401, 201, 403, 403, 403, 201]),
-        row("GET", "/users", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
-        row("POST", "/users", AE, Fixture::Account,
-            |m| Some(json!({
-                "email": format!("new{}@example.test", m.n),
-                "name": "New Person",
-                "teams": [{"team": "ae", "role": "member"}],
-                "admin": false,
-            })),
-            [401, 201, 403, 403, 403, 201]),
+            [401, 201, 403, 403, 403, 201],
+        ),
+        row(
+            "GET",
+            "/users",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "POST",
+            "/users",
+            AE,
+            Fixture::Account,
+            |m| {
+                Some(json!({
+                    "email": format!("new{}@example.test", m.n),
+                    "name": "New Person",
+                    "teams": [{"team": "ae", "role": "member"}],
+                    "admin": false,
+                }))
+            },
+            [401, 201, 403, 403, 403, 201],
+        ),
         // Accounts: the CRM's records; any member may record them.
-        row("GET", "/accounts", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
-        row("POST", "/accounts", AE, Fixture::Account,
-            |m| Some(json!({
-                "id": format!("N-{}", m.n),
-                "name": "Matrix account",
-                "arr": {"minor": 100_000, "currency": "EUR"},
-                "segment": "smb",
-            })),
-            [401, 201, 201, 201, 201, 201]),
-        row("GET", "/accounts/{id}", AE, Fixture::Account, none, [401, 404, 200, 200, 200, 200]),
+        row(
+            "GET",
+            "/accounts",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "POST",
+            "/accounts",
+            AE,
+            Fixture::Account,
+            |m| {
+                Some(json!({
+                    "id": format!("N-{}", m.n),
+                    "name": "Matrix account",
+                    "arr": {"minor": 100_000, "currency": "EUR"},
+                    "segment": "smb",
+                }))
+            },
+            [401, 201, 201, 201, 201, 201],
+        ),
+        row(
+            "GET",
+            "/accounts/{id}",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 404, 200, 200, 200, 200],
+        ),
         // Contracts: everyone reads; the receiving team's lead (or an admin)
         // holds the pen; the sending team proposes. Another org's caller
         // reaches its own contract of the same key, never Acme's.
-        row("GET", "/contracts", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
-        row("GET", "/contracts/{key}", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
-        row("GET", "/contracts/{key}/versions", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
-        row("POST", "/contracts/{key}/versions", AE, Fixture::Account,
+        row(
+            "GET",
+            "/contracts",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET",
+            "/contracts/{key}",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET",
+            "/contracts/{key}/versions",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "POST",
+            "/contracts/{key}/versions",
+            AE,
+            Fixture::Account,
             |m| {
                 let mut d = m.definition.clone();
                 d["title"] = json!(format!("AE → Onboarding, revision {}", m.n));
                 Some(d)
             },
-            [401, 201, 403, 403, 201, 201]),
-        row("PUT", "/contracts/{key}/mode", AE, Fixture::Account,
-            |_| Some(json!({"mode": "gated"})), [401, 200, 403, 403, 200, 200]),
-        row("POST", "/contracts/{key}/proposals", AE, Fixture::Account,
+            [401, 201, 403, 403, 201, 201],
+        ),
+        row(
+            "PUT",
+            "/contracts/{key}/mode",
+            AE,
+            Fixture::Account,
+            |m| Some(json!({"mode": m.other_mode})),
+            [401, 200, 403, 403, 200, 200],
+        ),
+        row(
+            "POST",
+            "/contracts/{key}/proposals",
+            AE,
+            Fixture::Account,
             |_| Some(json!({"summary": "Add a field naming the data-migration owner"})),
-            [401, 201, 201, 403, 403, 201]),
-        row("GET", "/contracts/{key}/proposals", AE, Fixture::Account, none, [401, 200, 200, 200, 200, 200]),
+            [401, 201, 201, 403, 403, 201],
+        ),
+        row(
+            "GET",
+            "/contracts/{key}/proposals",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
         // Signals: any member records them, about an account of their org.
-        row("POST", "/signals/rediscovery", AE, Fixture::Account,
-            |m| Some(json!({"account": m.account, "field": "success_criteria", "note": "Asked for their goals again"})),
-            [401, 422, 201, 201, 201, 201]),
-        row("POST", "/signals/nps", AE, Fixture::Account,
+        row(
+            "POST",
+            "/signals/rediscovery",
+            AE,
+            Fixture::Account,
+            |m| {
+                Some(
+                    json!({"account": m.account, "field": "success_criteria", "note": "Asked for their goals again"}),
+                )
+            },
+            [401, 422, 201, 201, 201, 201],
+        ),
+        row(
+            "POST",
+            "/signals/nps",
+            AE,
+            Fixture::Account,
             |m| Some(json!({"account": m.account, "score": 9})),
-            [401, 422, 201, 201, 201, 201]),
-        row("POST", "/signals/churn", AE, Fixture::Account,
-            |m| Some(json!({"account": m.account, "arr_lost": {"minor": 4_800_000, "currency": "USD"}})),
-            [401, 422, 201, 201, 201, 201]),
+            [401, 422, 201, 201, 201, 201],
+        ),
+        row(
+            "POST",
+            "/signals/churn",
+            AE,
+            Fixture::Account,
+            |m| {
+                Some(
+                    json!({"account": m.account, "arr_lost": {"minor": 4_800_000, "currency": "USD"}}),
+                )
+            },
+            [401, 422, 201, 201, 201, 201],
+        ),
         // History import: admins, into their own org.
         Row {
             raw: Some(("application/x-ndjson", |m| {
@@ -358,14 +485,44 @@ fn matrix() -> Vec<Row> {
                 });
                 format!("{line}\n").into_bytes()
             })),
-            ..row("POST", "/import/events", AE, Fixture::Account, none, [401, 200, 403, 403, 403, 200])
+            ..row(
+                "POST",
+                "/import/events",
+                AE,
+                Fixture::Account,
+                none,
+                [401, 200, 403, 403, 403, 200],
+            )
         },
         // Webhooks: admins only.
-        row("POST", "/webhooks", AE, Fixture::Account,
-            |_| Some(json!({"url": "https://hooks.example/baton", "events": ["*"], "secret": "s3cret"})),
-            [401, 201, 403, 403, 403, 201]),
-        row("GET", "/webhooks", AE, Fixture::Account, none, [401, 200, 403, 403, 403, 200]),
-        row("DELETE", "/webhooks/{id}", AE, Fixture::Webhook, none, [401, 404, 403, 403, 403, 204]),
+        row(
+            "POST",
+            "/webhooks",
+            AE,
+            Fixture::Account,
+            |_| {
+                Some(
+                    json!({"url": "https://hooks.example/baton", "events": ["*"], "secret": "s3cret"}),
+                )
+            },
+            [401, 201, 403, 403, 403, 201],
+        ),
+        row(
+            "GET",
+            "/webhooks",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 403, 403, 403, 200],
+        ),
+        row(
+            "DELETE",
+            "/webhooks/{id}",
+            AE,
+            Fixture::Webhook,
+            none,
+            [401, 404, 403, 403, 403, 204],
+        ),
     ]
 }
 
@@ -376,20 +533,18 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
     let side = sides(row.contract);
     let app = &s.t.app;
     let key = ContractKey::parse(row.contract).unwrap();
-    let definition = serde_json::to_value(
-        app.store()
-            .contract(&s.t.org, &key)
-            .await
-            .unwrap()
-            .unwrap()
-            .current,
-    )
-    .unwrap();
+    let contract = app.store().contract(&s.t.org, &key).await.unwrap().unwrap();
+    let definition = serde_json::to_value(&contract.current).unwrap();
+    let other_mode = match contract.mode {
+        Mode::Observe => "gated",
+        Mode::Gated => "observe",
+    };
     let made = |id: String| Made {
         n,
         account: account.clone(),
         id,
         definition: definition.clone(),
+        other_mode,
     };
     match row.fixture {
         Fixture::Token => {
@@ -559,4 +714,111 @@ async fn every_route_answers_each_kind_of_caller_as_the_matrix_says(t: TestApp) 
         wrong.len(),
         wrong.join("\n")
     );
+}
+
+on_both_backends!(another_orgs_ids_answer_404_and_equal_ids_stay_apart);
+
+async fn another_orgs_ids_answer_404_and_equal_ids_stay_apart(t: TestApp) {
+    let s = start(t).await;
+    let other = s.other_org().await;
+    let acme_admin = s.as_("admin@acme.test").await;
+    acme_admin
+        .post(
+            "/accounts",
+            json!({"id": "A-1", "name": "Northwind", "arr": {"minor": 4_800_000, "currency": "USD"}}),
+        )
+        .await
+        .expect(201);
+    let ae = s.as_("ae1@acme.test").await;
+    ae.post(
+        "/handoffs",
+        json!({"id": "H-1", "contract": AE, "account": "A-1", "values": complete(AE)}),
+    )
+    .await
+    .expect(201);
+    let before = s.events().await;
+
+    let globex = s.as_in(&other, OTHER_ADMIN).await;
+    for path in [
+        "/handoffs/H-1",
+        "/handoffs/H-1/events",
+        "/accounts/A-1",
+        "/gates/ae-to-onboarding/A-1",
+    ] {
+        let r = globex.get(path).await;
+        r.problem(404, "not-found");
+        assert!(
+            !r.text.contains("Northwind") && !r.text.contains("acme"),
+            "{path}: {}",
+            r.text
+        );
+    }
+    for (path, body) in [
+        ("/handoffs/H-1/submit", None),
+        ("/handoffs/H-1/withdraw", None),
+        ("/handoffs/H-1/accept", None),
+        (
+            "/handoffs/H-1/reject",
+            Some(json!({"code": "other", "reason": "Not ours to judge"})),
+        ),
+    ] {
+        let r = globex.send(Method::POST, path, body.as_ref()).await;
+        r.problem(404, "not-found");
+    }
+    globex
+        .patch(
+            "/handoffs/H-1",
+            json!({"values": {"economic_buyer": "Someone else entirely"}}),
+        )
+        .await
+        .problem(404, "not-found");
+    let list = globex.get("/handoffs").await;
+    assert_eq!(list.expect(200)["items"], json!([]));
+    let accounts = globex.get("/accounts").await;
+    assert_eq!(
+        accounts.expect(200)["items"],
+        json!([]),
+        "{}",
+        accounts.text
+    );
+    let users = globex.get("/users").await;
+    assert!(
+        !users.expect(200).to_string().contains("acme"),
+        "{}",
+        users.text
+    );
+    assert_eq!(
+        s.events().await,
+        before,
+        "another org changed nothing of Acme's"
+    );
+
+    // The same ids in the other org are its own records, apart from Acme's.
+    globex
+        .post(
+            "/accounts",
+            json!({"id": "A-1", "name": "Globex Widgets", "arr": {"minor": 100, "currency": "EUR"}}),
+        )
+        .await
+        .expect(201);
+    let theirs = s
+        .as_in(&other, "ae1@globex.test")
+        .await
+        .post(
+            "/handoffs",
+            json!({"id": "H-1", "contract": AE, "account": "A-1", "values": {"economic_buyer": "Globex's own buyer, the COO"}}),
+        )
+        .await;
+    assert_eq!(theirs.expect(201)["sender"], "ae1@globex.test");
+    let ours = ae.get("/handoffs/H-1").await;
+    assert_eq!(ours.expect(200)["sender"], "ae1@acme.test");
+    assert_eq!(ours.body["score"], 100);
+    let acct = acme_admin.get("/accounts/A-1").await;
+    assert_eq!(acct.expect(200)["name"], "Northwind", "{}", acct.text);
+    let theirs = globex.get("/handoffs/H-1").await;
+    assert_eq!(
+        theirs.expect(200)["values"]["economic_buyer"],
+        "Globex's own buyer, the COO"
+    );
+    assert_eq!(s.events().await, before, "still nothing of Acme's changed");
 }

@@ -3,10 +3,16 @@
 //! a script or the browser would. One test binary, modules mirroring routes.
 // Scenarios are plain async fns run by `on_both_backends!`, which clippy's
 // allow-*-in-tests settings do not see as tests.
-#![expect(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
 
 mod authorization;
 mod bad_input;
+mod contracts;
 mod handoffs;
 mod harness;
 mod openapi;
