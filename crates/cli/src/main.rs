@@ -1,6 +1,7 @@
 //! `baton`: the one binary. Clap commands that wire the store, the use cases
 //! and the terminal together; no domain logic lives here.
 
+mod bench;
 mod demo;
 mod history;
 mod report;
@@ -80,6 +81,9 @@ enum Command {
     /// Audits: `baton audit leak` ranks the contracts by ARR leaked.
     #[command(subcommand)]
     Audit(report::AuditCommand),
+    /// Measure Baton on the database at hand (see `baton bench scorecard --help`).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Show each org's contracts and handoffs at a glance.
     Status,
     /// Bring the database schema up to date (every command also does this).
@@ -136,6 +140,7 @@ async fn run() -> Result<()> {
         Command::Demo(args) => demo::run(&app, args).await,
         Command::Scorecard(args) => report::scorecard(&app, args).await,
         Command::Audit(cmd) => report::audit(&app, cmd).await,
+        Command::Bench(cmd) => bench::run(&app, cmd).await,
         Command::Status => setup::status(&app).await,
         Command::Migrate => {
             println!("schema up to date ({})", redact(&cli.database_url));

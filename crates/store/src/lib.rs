@@ -169,6 +169,7 @@ impl Store {
             }
         };
         store.migrate().await?;
+        store.backfill_scorecard().await?;
         Ok(store)
     }
 

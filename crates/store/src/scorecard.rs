@@ -283,6 +283,27 @@ fn cell_from_row(row: &sqlx::any::AnyRow, first: usize) -> Result<(Cell, u64), S
 }
 
 impl Store {
+    /// Fills the scorecard sums of orgs that have handoffs but no sums yet
+    /// (a database from before the sums existed), so an upgrade never shows
+    /// an empty scorecard.
+    pub(crate) async fn backfill_scorecard(&self) -> Result<(), StoreError> {
+        let orgs: Vec<String> = sqlx::query_scalar(
+            "SELECT o.org_id FROM orgs o WHERE EXISTS (SELECT 1 FROM handoffs h WHERE h.org_id = o.org_id)
+             AND NOT EXISTS (SELECT 1 FROM scorecard_parts p WHERE p.org_id = o.org_id)",
+        )
+        .fetch_all(&self.write)
+        .await?;
+        for org in orgs {
+            let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
+            let accounts = self.account_ids(&org).await?.into_iter().collect();
+            let mut tx = self.write.begin().await?;
+            refresh(&mut tx, self.backend, &org, &accounts).await?;
+            tx.commit().await?;
+            tracing::info!(org = %org, "filled the scorecard sums");
+        }
+        Ok(())
+    }
+
     /// The summed cells of the org for the given periods (every contract),
     /// each with its number of durations but only the middle one or two of
     /// them (enough for the median): a handful of indexed reads whatever the

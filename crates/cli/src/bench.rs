@@ -1,0 +1,68 @@
+//! `baton bench`: measurements on the database at hand (benchmarks, never
+//! tests: speed is reported, not asserted).
+
+use std::time::Instant;
+
+use anyhow::Result;
+use baton_app::App;
+use baton_domain::period::Period;
+use clap::Subcommand;
+
+/// `baton bench …`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Time the scorecard of every contract with a trend, in process, as
+    /// the API computes it: `--runs` answers, reporting the first (cold
+    /// caches) and the median. Fill the database first, e.g.
+    /// `baton demo generate --accounts 350000 --months 12 --out h.jsonl`
+    /// and `baton import events h.jsonl` (about 1M handoffs).
+    Scorecard {
+        /// The last period (default: this month).
+        #[arg(long)]
+        period: Option<Period>,
+        /// Periods of trend.
+        #[arg(long, default_value_t = 12)]
+        periods: usize,
+        /// Answers to time.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// The org (default: the only one).
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+/// Runs `baton bench …`.
+pub async fn run(app: &App, cmd: BenchCommand) -> Result<()> {
+    let BenchCommand::Scorecard {
+        period,
+        periods,
+        runs,
+        org,
+    } = cmd;
+    let org = crate::pick_org(app, org).await?;
+    let period = period.unwrap_or_else(|| Period::month_of(app.now()));
+    let handoffs: u64 = app
+        .store()
+        .handoff_counts(&org)
+        .await?
+        .iter()
+        .map(|c| c.count)
+        .sum();
+    let mut times = Vec::with_capacity(runs.max(1));
+    let mut cells = 0;
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        let cards = app.org_scorecard(&org, None, period, periods).await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        cells = cards.iter().map(|c| c.trend.len().max(1)).sum::<usize>();
+    }
+    let first = times.first().copied().unwrap_or(0.0);
+    times.sort_by(f64::total_cmp);
+    let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+    println!(
+        "scorecard: {handoffs} handoffs, all contracts × {periods} periods ending {period} ({cells} contract-periods): first {first:.2} ms, median of {} runs {median:.2} ms",
+        times.len()
+    );
+    Ok(())
+}
