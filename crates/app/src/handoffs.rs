@@ -327,6 +327,9 @@ pub struct HandoffView {
     pub handoff: Handoff,
     /// Mandatory sender fields still missing, in contract order.
     pub missing: Vec<String>,
+    /// Sensitive fields whose values the reader may not see (removed from
+    /// `handoff.values`).
+    pub hidden: Vec<String>,
 }
 
 /// Most handoffs one listing page holds.
@@ -345,16 +348,16 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("version {} of '{}'", h.version, h.contract)))
     }
 
-    /// Adds what is missing to a handoff just returned by a use case.
+    /// Adds what is missing to a handoff just returned by a use case, and
+    /// hides what the caller may not read.
     pub async fn view(&self, caller: &Caller, handoff: Handoff) -> Result<HandoffView, AppError> {
+        let actor = self.actor(caller).await?;
         let def = self.bound_def(&caller.org, &handoff).await?;
-        let missing = baton_domain::handoff::completeness(&def, &handoff.values).missing_keys();
-        Ok(HandoffView { handoff, missing })
+        Ok(view_as(&actor, &def, handoff))
     }
 
     /// One handoff, for any member of its org.
     pub async fn handoff(&self, caller: &Caller, id: &HandoffId) -> Result<HandoffView, AppError> {
-        self.actor(caller).await?;
         let h = self
             .store
             .handoff(&caller.org, id)
@@ -373,7 +376,7 @@ impl App {
         after: Option<HandoffId>,
         limit: u32,
     ) -> Result<(Vec<HandoffView>, Option<HandoffId>), AppError> {
-        self.actor(caller).await?;
+        let actor = self.actor(caller).await?;
         if let Some(team) = from_team {
             let keys = self
                 .store
@@ -401,14 +404,9 @@ impl App {
                 let def = self.bound_def(&caller.org, &h).await?;
                 defs.insert(key.clone(), def);
             }
-            let missing = defs
-                .get(&key)
-                .map(|d| baton_domain::handoff::completeness(d, &h.values).missing_keys())
-                .unwrap_or_default();
-            out.push(HandoffView {
-                handoff: h,
-                missing,
-            });
+            if let Some(def) = defs.get(&key) {
+                out.push(view_as(&actor, def, h));
+            }
         }
         Ok((out, next))
     }
@@ -419,11 +417,35 @@ impl App {
         caller: &Caller,
         id: &HandoffId,
     ) -> Result<Vec<baton_store::StoredEvent>, AppError> {
-        self.actor(caller).await?;
-        if self.store.handoff(&caller.org, id).await?.is_none() {
+        let actor = self.actor(caller).await?;
+        let Some(h) = self.store.handoff(&caller.org, id).await? else {
             return Err(AppError::NotFound(format!("handoff '{id}'")));
-        }
+        };
+        let def = self.bound_def(&caller.org, &h).await?;
+        let visible = baton_domain::handoff::sees_sensitive(&actor, &def, &h);
         let stream = baton_domain::event::Stream::Handoff(id.clone()).to_string();
-        Ok(self.store.stream_events(&caller.org, &stream).await?)
+        let mut events = self.store.stream_events(&caller.org, &stream).await?;
+        for e in &mut events {
+            if let Event::DraftCreated { values, .. }
+            | Event::Edited { values, .. }
+            | Event::Submitted { values, .. }
+            | Event::Accepted { values, .. } = &mut e.event
+            {
+                baton_domain::handoff::redact(&def, values, visible);
+            }
+        }
+        Ok(events)
+    }
+}
+
+/// The handoff as `actor` may read it.
+fn view_as(actor: &Actor, def: &ContractDef, mut handoff: Handoff) -> HandoffView {
+    let missing = baton_domain::handoff::completeness(def, &handoff.values).missing_keys();
+    let visible = baton_domain::handoff::sees_sensitive(actor, def, &handoff);
+    let hidden = baton_domain::handoff::redact(def, &mut handoff.values, visible);
+    HandoffView {
+        handoff,
+        missing,
+        hidden,
     }
 }

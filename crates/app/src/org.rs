@@ -330,7 +330,9 @@ impl App {
         let actor = self.actor(caller).await?;
         let current = self.load_contract(&caller.org, key).await?;
         let at = self.now();
-        let e = current.set_mode(&actor, mode, at)?;
+        let Some(e) = current.set_mode(&actor, mode, at)? else {
+            return Ok(current);
+        };
         let next = Contract::apply(Some(current), &e)
             .ok_or_else(|| AppError::Invalid("the mode did not apply".into()))?;
         let mut change = Change::default();

@@ -187,7 +187,7 @@ fn squash(text: &str) -> String {
 
 impl FieldDef {
     fn invalid(&self, why: impl Into<String>) -> DomainError {
-        DomainError::value(format!("field '{}'", self.key), why)
+        DomainError::value(self.key.to_string(), why)
     }
 
     /// Turns a value given in JSON or text form into the canonical JSON form.

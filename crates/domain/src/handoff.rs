@@ -979,3 +979,34 @@ fn gate(ctx: Ctx<'_>, c: &Completeness) -> Result<(), DomainError> {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether `actor` may read the handoff's sensitive fields (SPEC §8): the
+/// sending and receiving teams, the sender, and admins.
+pub fn sees_sensitive(actor: &Actor, def: &ContractDef, h: &Handoff) -> bool {
+    actor.admin
+        || actor.email == h.sender
+        || actor.in_team(&def.sending_team)
+        || actor.in_team(&h.to)
+}
+
+/// Removes the values of sensitive fields from `values` unless `visible`,
+/// returning the keys removed.
+pub fn redact(
+    def: &ContractDef,
+    values: &mut BTreeMap<FieldKey, Value>,
+    visible: bool,
+) -> Vec<String> {
+    if visible {
+        return Vec::new();
+    }
+    let hidden: Vec<String> = def
+        .fields
+        .iter()
+        .filter(|f| f.sensitive && values.contains_key(&f.key))
+        .map(|f| f.key.to_string())
+        .collect();
+    for k in &hidden {
+        values.remove(k.as_str());
+    }
+    hidden
+}

@@ -58,8 +58,54 @@ impl Modify for Security {
     }
 }
 
+/// Makes every operationId unique, as OpenAPI requires and client
+/// generators need: utoipa takes the handler's name (`list`, `get`…), so
+/// each is prefixed with its resource, e.g. `handoffs_list`.
+fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, item) in &mut doc.paths.paths {
+        let resource = path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .replace(['-', '.'], "_");
+        let ops = [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
+        ];
+        for (method, op) in ops {
+            if let Some(op) = op {
+                let name = op
+                    .operation_id
+                    .clone()
+                    .unwrap_or_else(|| method.to_string());
+                let mut id = if name.starts_with(&resource) {
+                    name
+                } else {
+                    format!("{resource}_{name}")
+                };
+                if !seen.insert(id.clone()) {
+                    id = format!("{id}_{method}");
+                    seen.insert(id.clone());
+                }
+                op.operation_id = Some(id);
+            }
+        }
+    }
+}
+
 /// The API's routes and their OpenAPI description, relative to `/api/v1`.
 pub fn router(options: &Options) -> OpenApiRouter<AppState> {
+    let mut r = routes(options);
+    unique_operation_ids(r.get_openapi_mut());
+    r
+}
+
+fn routes(options: &Options) -> OpenApiRouter<AppState> {
     let import_limit = DefaultBodyLimit::max(options.max_import_bytes);
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(openapi_json))

@@ -153,9 +153,13 @@ pub struct HandoffBody {
     pub sender: String,
     /// The receiving team.
     pub to_team: String,
-    /// Values by field key.
+    /// Values by field key (sensitive ones only for the sending and
+    /// receiving teams and admins).
     #[schema(value_type = Object)]
     pub values: BTreeMap<String, Value>,
+    /// Sensitive fields that have a value you may not see.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hidden: Vec<String>,
     /// Fields prefilled from an earlier handoff and unchanged since.
     pub carried: Vec<String>,
     /// Context attached.
@@ -214,6 +218,7 @@ impl From<HandoffView> for HandoffBody {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
+            hidden: v.hidden,
             carried: h.carried.iter().map(ToString::to_string).collect(),
             attachments: h
                 .attachments

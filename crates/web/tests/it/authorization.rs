@@ -494,6 +494,23 @@ fn matrix() -> Vec<Row> {
                 [401, 200, 403, 403, 403, 200],
             )
         },
+        // The numbers: everyone in the org reads them; another org reads its own.
+        row(
+            "GET",
+            "/scorecard",
+            AE,
+            Fixture::Submitted,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET",
+            "/leak-audit",
+            AE,
+            Fixture::Submitted,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
         // Webhooks: admins only.
         row(
             "POST",

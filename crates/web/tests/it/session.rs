@@ -10,6 +10,7 @@ use crate::harness::{Auth, start};
 on_both_backends!(
     signing_in_sets_an_http_only_same_site_cookie_that_works_until_signed_out,
     a_wrong_password_is_refused_without_saying_which_part_was_wrong,
+    five_failed_sign_ins_lock_the_email_out_even_with_the_right_password,
     cookie_writes_from_another_site_are_refused,
     a_token_is_shown_once_and_stops_working_when_revoked,
 );
@@ -179,4 +180,36 @@ async fn a_token_is_shown_once_and_stops_working_when_revoked(t: TestApp) {
         .get("/handoffs")
         .await
         .problem(401, "unauthenticated");
+}
+
+async fn five_failed_sign_ins_lock_the_email_out_even_with_the_right_password(t: TestApp) {
+    let s = start(t).await;
+    for _ in 0..baton_app::access::MAX_FAILED_LOGINS {
+        s.anon()
+            .post(
+                "/session",
+                json!({"email": "admin@acme.test", "password": "wrong horse"}),
+            )
+            .await
+            .problem(401, "unauthenticated");
+    }
+    let locked = s
+        .anon()
+        .post(
+            "/session",
+            json!({"email": "admin@acme.test", "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    locked.problem(429, "rate-limited");
+    let wait: u64 = locked.headers[reqwest::header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        wait,
+        15 * 60,
+        "the lockout lasts the window, on the app's clock"
+    );
+    assert!(locked.headers.get(reqwest::header::SET_COOKIE).is_none());
 }
