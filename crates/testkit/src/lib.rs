@@ -268,6 +268,12 @@ pub fn email(s: &str) -> Email {
 /// kept here so tests need nothing outside the repository.
 pub const SCORECARD_EXAMPLE: &str = include_str!("../fixtures/scorecard-example.jsonl");
 
+/// Edge cases of SPEC §5 with every figure computed by hand in
+/// `fixtures/scorecard-edges.md`: a handoff rejected twice, an incident
+/// naming no handoff, one 31 days out, NPS on every window edge, a churn
+/// without a handoff, empty periods, and two contracts to rank.
+pub const SCORECARD_EDGES: &str = include_str!("../fixtures/scorecard-edges.jsonl");
+
 #[cfg(test)]
 mod tests {
     use super::*;

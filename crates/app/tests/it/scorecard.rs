@@ -5,13 +5,15 @@ use baton_app::scorecard::ContractScorecard;
 use baton_domain::ContractKey;
 use baton_domain::period::Period;
 use baton_domain::scorecard::{Metric, Status};
-use baton_testkit::{SCORECARD_EXAMPLE, TestApp, on_both_backends};
+use baton_testkit::{SCORECARD_EDGES, SCORECARD_EXAMPLE, TestApp, on_both_backends};
 
 on_both_backends!(
     the_worked_example_gives_the_hand_computed_october,
     periods_without_data_say_no_data_not_zero,
     an_iso_week_counts_only_what_falls_in_it,
     the_leak_audit_names_the_hand_computed_arr,
+    the_edge_cases_give_the_hand_computed_numbers,
+    late_data_moves_a_past_period_by_exactly_its_effect,
 );
 
 async fn imported(t: &TestApp) {
@@ -22,7 +24,11 @@ async fn imported(t: &TestApp) {
 }
 
 async fn card(t: &TestApp, period: &str) -> ContractScorecard {
-    let key = ContractKey::parse("ae-to-onboarding").unwrap();
+    card_of(t, "ae-to-onboarding", period).await
+}
+
+async fn card_of(t: &TestApp, contract: &str, period: &str) -> ContractScorecard {
+    let key = ContractKey::parse(contract).unwrap();
     let p: Period = period.parse().unwrap();
     t.app
         .scorecard(&t.as_user("admin@acme.test"), Some(&key), p, 1)
@@ -147,5 +153,178 @@ async fn the_leak_audit_names_the_hand_computed_arr(t: TestApp) {
             .iter()
             .all(|l| l.arr_leaked.minor == 0 && l.arr_at_risk.minor == 0),
         "no other contract has data"
+    );
+}
+
+async fn the_edge_cases_give_the_hand_computed_numbers(t: TestApp) {
+    t.app
+        .import_events(Some(t.org.clone()), SCORECARD_EDGES.as_bytes())
+        .await
+        .unwrap();
+    let m = card_of(&t, "sdr-to-ae", "2026-10").await.metrics;
+    assert_eq!(
+        ratio(&m.completion_rate),
+        (Some(2), Some(3), m.completion_rate.value, Status::Missed)
+    );
+    assert!(close(m.completion_rate.value, 2.0 / 3.0));
+    assert!(m.completion_rate.aspirational, "66.7% is below 70%");
+    assert_eq!(
+        (m.receiver_acceptance.num, m.receiver_acceptance.den),
+        (Some(2), Some(3))
+    );
+    assert_eq!(m.receiver_acceptance.status, Status::Missed);
+    assert_eq!(
+        (m.time_to_acceptance.value, m.time_to_acceptance.n),
+        (Some(24.0), Some(3))
+    );
+    assert_eq!(m.time_to_acceptance.status, Status::Met);
+    assert_eq!(
+        (m.rediscovery_incidence.num, m.rediscovery_incidence.den),
+        (Some(1), Some(3))
+    );
+    assert_eq!(
+        (m.nps_delta.before, m.nps_delta.after),
+        (Some(50.0), Some(0.0))
+    );
+    assert_eq!(
+        (m.nps_delta.before_n, m.nps_delta.after_n),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        (m.nps_delta.value, m.nps_delta.status),
+        (Some(-50.0), Status::Missed)
+    );
+    assert_eq!(
+        ratio(&m.leak_to_churn),
+        (Some(1), Some(1), Some(1.0), Status::Measured)
+    );
+    for empty in ["2026-09", "2026-11"] {
+        let m = card_of(&t, "sdr-to-ae", empty).await.metrics;
+        assert!(
+            m.completion_rate.value.is_none() && m.receiver_acceptance.value.is_none(),
+            "{empty}"
+        );
+        assert_eq!(m.leak_to_churn.status, Status::NoData, "{empty}");
+    }
+    let w41 = card_of(&t, "sdr-to-ae", "2026-W41").await.metrics;
+    assert_eq!(
+        ratio(&w41.completion_rate),
+        (Some(1), Some(1), Some(1.0), Status::Met)
+    );
+    assert_eq!(
+        ratio(&w41.receiver_acceptance),
+        (Some(0), Some(1), Some(0.0), Status::Missed)
+    );
+    assert_eq!(
+        (w41.time_to_acceptance.value, w41.time_to_acceptance.status),
+        (Some(120.0), Status::Missed)
+    );
+    assert_eq!(
+        ratio(&w41.rediscovery_incidence),
+        (Some(1), Some(1), Some(1.0), Status::Missed)
+    );
+    assert_eq!(w41.nps_delta.status, Status::NoData);
+    let w42 = card_of(&t, "sdr-to-ae", "2026-W42").await.metrics;
+    assert_eq!(
+        ratio(&w42.completion_rate),
+        (Some(0), Some(1), Some(0.0), Status::Missed)
+    );
+    assert!(w42.completion_rate.aspirational);
+    assert_eq!(
+        ratio(&w42.rediscovery_incidence),
+        (Some(0), Some(1), Some(0.0), Status::Met)
+    );
+    assert_eq!(
+        (
+            w42.nps_delta.before_n,
+            w42.nps_delta.after_n,
+            w42.nps_delta.status
+        ),
+        (Some(1), Some(0), Status::NoData)
+    );
+    assert_eq!(
+        w42.leak_to_churn.status,
+        Status::NoData,
+        "B-4 had no handoff"
+    );
+    let w43 = card_of(&t, "sdr-to-ae", "2026-W43").await.metrics;
+    assert_eq!(
+        (w43.nps_delta.value, w43.nps_delta.status),
+        (Some(0.0), Status::Met)
+    );
+    assert_eq!(
+        ratio(&w43.leak_to_churn),
+        (Some(1), Some(1), Some(1.0), Status::Measured)
+    );
+    let mql = card_of(&t, "mql-to-sdr", "2026-10").await.metrics;
+    assert_eq!(
+        ratio(&mql.completion_rate),
+        (Some(0), Some(1), Some(0.0), Status::Missed)
+    );
+    assert_eq!(
+        ratio(&mql.receiver_acceptance),
+        (Some(1), Some(1), Some(1.0), Status::Met)
+    );
+    assert_eq!(mql.nps_delta.status, Status::NoData);
+    let oct: Period = "2026-10".parse().unwrap();
+    let audit = t
+        .app
+        .leak_audit(&t.as_user("admin@acme.test"), oct, oct)
+        .await
+        .unwrap();
+    let ranked: Vec<(&str, i64, i64)> = audit
+        .contracts
+        .iter()
+        .map(|l| (l.contract.as_str(), l.arr_leaked.minor, l.arr_at_risk.minor))
+        .collect();
+    assert_eq!(
+        ranked[..3],
+        [
+            ("sdr-to-ae", 5_000_000, 3_000_000),
+            ("mql-to-sdr", 0, 3_000_000),
+            ("ae-to-onboarding", 0, 0)
+        ]
+    );
+    assert_eq!(
+        audit.fix_first.as_ref().map(ContractKey::as_str),
+        Some("sdr-to-ae")
+    );
+}
+
+async fn late_data_moves_a_past_period_by_exactly_its_effect(t: TestApp) {
+    imported(&t).await;
+    let before = card(&t, "2026-10").await.metrics;
+    assert_eq!(
+        (
+            before.rediscovery_incidence.num,
+            before.rediscovery_incidence.den
+        ),
+        (Some(1), Some(4))
+    );
+    // Weeks later, someone reports that onboarding re-asked A-2 (H-2,
+    // accepted 10-08) for its risks on 10-20: inside the 30 days.
+    let late = r#"{"type": "rediscovery", "account": "A-2", "handoff": "H-2", "field": "implementation_risks", "at": "2026-10-20T09:00:00Z", "note": "Asked for the risks again"}"#;
+    t.app
+        .import_events(Some(t.org.clone()), late.as_bytes())
+        .await
+        .unwrap();
+    let after = card(&t, "2026-10").await.metrics;
+    assert_eq!(
+        (
+            after.rediscovery_incidence.num,
+            after.rediscovery_incidence.den
+        ),
+        (Some(2), Some(4))
+    );
+    assert_eq!(
+        (after.receiver_acceptance.num, after.receiver_acceptance.den),
+        (Some(2), Some(4)),
+        "H-2 was rejected first: its acceptance count does not move"
+    );
+    assert_eq!(after.completion_rate, before.completion_rate);
+    let report = t.app.rebuild(&t.org).await.unwrap();
+    assert!(
+        report.identical,
+        "the incremental sums equal a full recompute"
     );
 }
