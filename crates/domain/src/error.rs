@@ -23,6 +23,14 @@ pub enum DomainError {
         /// Why it is refused.
         why: String,
     },
+    /// A field's value is malformed.
+    #[error("invalid field '{field}': {why}")]
+    InvalidField {
+        /// The field key.
+        field: String,
+        /// Why it is refused.
+        why: String,
+    },
     /// A field key that the contract does not define.
     #[error("unknown field '{field}' in contract '{contract}'")]
     UnknownField {

@@ -187,7 +187,10 @@ fn squash(text: &str) -> String {
 
 impl FieldDef {
     fn invalid(&self, why: impl Into<String>) -> DomainError {
-        DomainError::value(self.key.to_string(), why)
+        DomainError::InvalidField {
+            field: self.key.to_string(),
+            why: why.into(),
+        }
     }
 
     /// Turns a value given in JSON or text form into the canonical JSON form.

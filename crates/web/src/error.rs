@@ -128,6 +128,11 @@ fn domain(e: DomainError) -> ApiError {
             p
         }
         DomainError::InvalidValue { what, why } => ApiError::invalid_field(what, why),
+        DomainError::InvalidField { field, why } => {
+            let mut p = ApiError::invalid_field(field, why);
+            p.detail = detail;
+            p
+        }
         DomainError::UnknownField { field, .. } => {
             let mut p = ApiError::new(unprocessable, "unknown-field", "Unknown field", &detail);
             p.errors.push(Problem {
