@@ -262,6 +262,8 @@ struct Importer<'a> {
     touched_handoffs: BTreeSet<HandoffId>,
     touched_contracts: BTreeSet<ContractKey>,
     users_created: usize,
+    /// The rollout plan, loaded when a line first needs it.
+    rollout: Option<baton_domain::rollout::Rollout>,
 }
 
 /// Which side of a handoff a line's actor acts for.
@@ -315,6 +317,7 @@ impl<'a> Importer<'a> {
             touched_handoffs: BTreeSet::new(),
             touched_contracts: BTreeSet::new(),
             users_created: 0,
+            rollout: None,
         })
     }
 
@@ -332,7 +335,7 @@ impl<'a> Importer<'a> {
                 Stream::Handoff(id) => {
                     handoffs.insert(id);
                 }
-                Stream::Org | Stream::Contract(_) => {}
+                Stream::Org | Stream::Contract(_) | Stream::Rollout => {}
             }
             if let Event::Submitted {
                 account: Some(id), ..
@@ -643,6 +646,38 @@ impl<'a> Importer<'a> {
                 let v = next.stream_version;
                 self.contracts.insert(contract.clone(), next);
                 self.touched_contracts.insert(contract.clone());
+                self.push(e, v, line);
+            }
+            Event::RolloutChanged {
+                ref contract,
+                ref by,
+                ..
+            } => {
+                // History: recorded as it happened, without the sequencing
+                // rule (that governs live moves).
+                self.require_user(&Some(by.clone()))?;
+                self.contract(contract)?;
+                if self.rollout.is_none() {
+                    let folded = if self.fresh {
+                        baton_domain::rollout::Rollout::default()
+                    } else {
+                        let events = self
+                            .app
+                            .store
+                            .stream_events(&self.org, &Stream::Rollout.to_string())
+                            .await
+                            .map_err(text)?;
+                        baton_domain::rollout::Rollout::fold(events.iter().map(|e| &e.event))
+                    };
+                    self.rollout = Some(folded);
+                }
+                let v = match self.rollout.as_mut() {
+                    Some(r) => {
+                        r.apply(&e);
+                        r.version
+                    }
+                    None => return Err("the rollout plan did not load".into()),
+                };
                 self.push(e, v, line);
             }
             Event::ContractProposed {

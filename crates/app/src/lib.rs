@@ -19,6 +19,7 @@ pub mod import;
 pub mod org;
 mod password;
 pub mod rebuild;
+pub mod rollout;
 pub mod scorecard;
 pub mod signals;
 pub mod webhooks;

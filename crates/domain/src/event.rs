@@ -114,6 +114,25 @@ pub enum Event {
         /// When.
         at: Timestamp,
     },
+    /// A contract moved to a phase of the rollout plan (SPEC §6), with the
+    /// planned start date of each phase. An admin who launches a second
+    /// contract into gating in parallel records why.
+    RolloutChanged {
+        /// The contract.
+        contract: ContractKey,
+        /// The phase it is in from now on.
+        phase: crate::rollout::Phase,
+        /// Planned start dates per phase.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        planned: BTreeMap<crate::rollout::Phase, jiff::civil::Date>,
+        /// Why the sequencing rule was overridden, when it was.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+    },
     /// An account was created or its record changed.
     Account {
         /// The CRM's id.
@@ -342,6 +361,7 @@ pub const KINDS: &[&str] = &[
     "contract_published",
     "mode_changed",
     "contract_proposed",
+    "rollout_changed",
     "account",
     "draft_created",
     "edited",
@@ -370,6 +390,7 @@ impl Event {
             Self::ContractPublished { .. } => "contract_published",
             Self::ModeChanged { .. } => "mode_changed",
             Self::ContractProposed { .. } => "contract_proposed",
+            Self::RolloutChanged { .. } => "rollout_changed",
             Self::Account { .. } => "account",
             Self::DraftCreated { .. } => "draft_created",
             Self::Edited { .. } => "edited",
@@ -399,6 +420,7 @@ impl Event {
             | Self::ContractPublished { at, .. }
             | Self::ModeChanged { at, .. }
             | Self::ContractProposed { at, .. }
+            | Self::RolloutChanged { at, .. }
             | Self::DraftCreated { at, .. }
             | Self::Edited { at, .. }
             | Self::Submitted { at, .. }
@@ -425,6 +447,7 @@ impl Event {
             | Self::ModeChanged { by, .. }
             | Self::Rediscovery { by, .. } => by.as_ref(),
             Self::ContractProposed { by, .. }
+            | Self::RolloutChanged { by, .. }
             | Self::DraftCreated { by, .. }
             | Self::Edited { by, .. }
             | Self::Submitted { by, .. }
@@ -455,6 +478,7 @@ impl Event {
             Self::ContractPublished { contract, .. }
             | Self::ModeChanged { contract, .. }
             | Self::ContractProposed { contract, .. } => Stream::Contract(contract.clone()),
+            Self::RolloutChanged { .. } => Stream::Rollout,
             Self::Account { id: account, .. }
             | Self::Rediscovery { account, .. }
             | Self::Nps { account, .. }
@@ -485,6 +509,8 @@ pub enum Stream {
     Account(AccountId),
     /// One handoff.
     Handoff(HandoffId),
+    /// The org's rollout plan.
+    Rollout,
 }
 
 impl std::fmt::Display for Stream {
@@ -494,6 +520,7 @@ impl std::fmt::Display for Stream {
             Self::Contract(k) => write!(f, "contract/{k}"),
             Self::Account(a) => write!(f, "account/{a}"),
             Self::Handoff(h) => write!(f, "handoff/{h}"),
+            Self::Rollout => f.write_str("rollout"),
         }
     }
 }

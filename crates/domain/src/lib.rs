@@ -17,6 +17,7 @@ pub mod money;
 pub mod org;
 pub mod period;
 pub mod projection;
+pub mod rollout;
 pub mod scorecard;
 pub mod sla;
 

@@ -30,6 +30,8 @@ impl OrgState {
     pub fn apply(&mut self, event: &Event) {
         match event.stream() {
             Stream::Org => self.version += 1,
+            // The rollout plan is read by folding its own stream.
+            Stream::Rollout => {}
             Stream::Contract(key) => {
                 if let Event::ContractPublished {
                     contract,

@@ -8,6 +8,7 @@ pub mod contracts;
 pub mod gates;
 pub mod handoffs;
 pub mod import;
+pub mod rollout;
 pub mod scorecard;
 pub mod session;
 pub mod signals;
@@ -142,6 +143,7 @@ fn routes(options: &Options) -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::delete))
         .routes(routes!(scorecard::scorecard))
         .routes(routes!(scorecard::leak_audit))
+        .routes(routes!(rollout::get, rollout::put))
 }
 
 /// This document.

@@ -111,6 +111,24 @@ pub async fn live_activity(t: &TestApp) {
     let mut def = t.app.contract(&admin, &key).await.unwrap().current;
     def.title = "AE → Onboarding (with procurement)".into();
     t.app.publish_contract(&admin, def).await.unwrap();
+    // The rollout plan, including an admin's recorded override.
+    let gating = |contract: &str, reason: Option<&str>| baton_app::rollout::RolloutMove {
+        contract: baton_domain::ContractKey::parse(contract).unwrap(),
+        phase: baton_domain::rollout::Phase::Gating,
+        planned: Default::default(),
+        override_reason: reason.map(str::to_string),
+    };
+    t.app
+        .move_rollout(&admin, gating("ae-to-onboarding", None))
+        .await
+        .unwrap();
+    t.app
+        .move_rollout(
+            &admin,
+            gating("sdr-to-ae", Some("the board wants both this quarter")),
+        )
+        .await
+        .unwrap();
 }
 
 async fn events_are_append_only(t: TestApp) {

@@ -10,6 +10,7 @@ mod demo;
 mod handoffs;
 mod import;
 mod log;
+mod rollout;
 mod scorecard;
 
 use std::collections::BTreeMap;

@@ -511,6 +511,28 @@ fn matrix() -> Vec<Row> {
             none,
             [401, 200, 200, 200, 200, 200],
         ),
+        // The rollout plan: everyone reads it; an admin or a lead of the
+        // receiving team moves a contract.
+        row(
+            "GET",
+            "/rollout",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "PUT",
+            "/rollout",
+            AE,
+            Fixture::Account,
+            |_| {
+                Some(
+                    json!({"contract": "ae-to-onboarding", "phase": "field_spec", "planned": {"gating": "2026-12-01"}}),
+                )
+            },
+            [401, 200, 403, 403, 200, 200],
+        ),
         // Webhooks: admins only.
         row(
             "POST",
