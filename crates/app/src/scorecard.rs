@@ -247,3 +247,51 @@ impl App {
         })
     }
 }
+
+/// The incentive tune of one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncentiveReport {
+    /// The period.
+    pub period: Period,
+    /// The weight used.
+    pub weight: f64,
+    /// How the numbers are made.
+    pub definition: &'static str,
+    /// One line per sender.
+    pub senders: Vec<baton_domain::incentive::SenderIncentive>,
+}
+
+const INCENTIVE_DEFINITION: &str = "Over each sender's handoffs whose first decision falls in the period: \
+    quality = 0.5 x mean first-submission score / 100 + 0.5 x first-pass acceptance rate; \
+    multiplier = 1 + weight x (2 x quality - 1).";
+
+impl App {
+    /// Quality index and comp multiplier per sender for `period`.
+    pub async fn incentives(
+        &self,
+        caller: &Caller,
+        period: Period,
+        weight: baton_domain::incentive::Weight,
+    ) -> Result<IncentiveReport, AppError> {
+        self.actor(caller).await?;
+        self.org_incentives(&caller.org, period, weight).await
+    }
+
+    /// [`App::incentives`] for an org, without a caller (the CLI).
+    pub async fn org_incentives(
+        &self,
+        org: &OrgId,
+        period: Period,
+        weight: baton_domain::incentive::Weight,
+    ) -> Result<IncentiveReport, AppError> {
+        let start = period.start()?;
+        let end = period.end()?;
+        let handoffs = self.store.handoffs_decided_between(org, start, end).await?;
+        Ok(IncentiveReport {
+            period,
+            weight: weight.get(),
+            definition: INCENTIVE_DEFINITION,
+            senders: baton_domain::incentive::incentives(&handoffs, start, end, weight),
+        })
+    }
+}

@@ -59,6 +59,48 @@ pub enum ExportCommand {
         #[arg(long)]
         org: Option<String>,
     },
+    /// Write the incentive tune of a period as CSV for the comp system: per
+    /// sender, handoffs first decided in the period, mean first-submission
+    /// score, first-pass acceptance, quality index and comp multiplier.
+    ///
+    /// quality = 0.5 × mean score / 100 + 0.5 × first-pass rate;
+    /// multiplier = 1 + weight × (2 × quality − 1).
+    Incentives {
+        /// A month (2026-10) or ISO week (2026-W44), UTC.
+        #[arg(long)]
+        period: baton_domain::period::Period,
+        /// The weight of quality in comp, 0 to 0.10.
+        #[arg(long, default_value_t = baton_domain::incentive::DEFAULT_WEIGHT)]
+        weight: f64,
+        /// Where to write; `-` (default) for standard output.
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
+        /// The org (default: the only one).
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+/// The incentive CSV.
+fn incentives_csv(r: &baton_app::scorecard::IncentiveReport) -> String {
+    let mut out = String::from(
+        "period,sender,handoffs,mean_score,first_pass,first_pass_rate,quality,multiplier,weight\n",
+    );
+    for s in &r.senders {
+        out.push_str(&format!(
+            "{},{},{},{:.2},{},{:.4},{:.4},{:.4},{}\n",
+            r.period,
+            s.sender,
+            s.handoffs,
+            s.mean_score,
+            s.first_pass,
+            s.first_pass_rate,
+            s.quality,
+            s.multiplier,
+            r.weight
+        ));
+    }
+    out
 }
 
 /// Runs `baton import …`.
@@ -113,7 +155,32 @@ pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
 
 /// Runs `baton export …`.
 pub async fn export(app: &App, cmd: ExportCommand) -> Result<()> {
-    let ExportCommand::Events { out, org } = cmd;
+    let (out, org) = match cmd {
+        ExportCommand::Events { out, org } => (out, org),
+        ExportCommand::Incentives {
+            period,
+            weight,
+            out,
+            org,
+        } => {
+            let org = pick_org(app, org).await?;
+            let weight = baton_domain::incentive::Weight::new(weight)?;
+            let report = app.org_incentives(&org, period, weight).await?;
+            let csv = incentives_csv(&report);
+            if out.as_os_str() == "-" {
+                print!("{csv}");
+            } else {
+                std::fs::write(&out, csv)
+                    .with_context(|| format!("cannot write {}", out.display()))?;
+                eprintln!(
+                    "Wrote {} senders to {}.",
+                    report.senders.len(),
+                    out.display()
+                );
+            }
+            return Ok(());
+        }
+    };
     let org = pick_org(app, org).await?;
     let n = if out.as_os_str() == "-" {
         let mut w = BufWriter::new(std::io::stdout().lock());

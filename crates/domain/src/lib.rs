@@ -13,6 +13,7 @@ pub mod event;
 pub mod field;
 pub mod handoff;
 pub mod id;
+pub mod incentive;
 pub mod money;
 pub mod org;
 pub mod period;

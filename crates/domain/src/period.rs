@@ -77,6 +77,21 @@ impl Period {
             .map_err(|e| DomainError::value("period", e.to_string()))
     }
 
+    /// When the next period starts (exclusive end of this one).
+    pub fn end(self) -> Result<Timestamp, DomainError> {
+        let bad = |e: jiff::Error| DomainError::value("period", e.to_string());
+        let first = self.first_day()?;
+        let next = match self {
+            Self::Month { .. } => first
+                .checked_add(jiff::Span::new().months(1))
+                .map_err(bad)?,
+            Self::Week { .. } => first.checked_add(jiff::Span::new().days(7)).map_err(bad)?,
+        };
+        next.to_zoned(TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .map_err(bad)
+    }
+
     /// The period before this one, of the same kind.
     pub fn prev(self) -> Result<Self, DomainError> {
         let d = self.first_day()?;

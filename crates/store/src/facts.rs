@@ -181,3 +181,27 @@ where
     }
     Ok(q.fetch_all(&mut *conn).await?)
 }
+
+impl Store {
+    /// Handoffs that may have their first decision in `[start, end)`: first
+    /// submitted before `end` and not accepted before `start`.
+    pub async fn handoffs_decided_between(
+        &self,
+        org: &OrgId,
+        start: baton_domain::Timestamp,
+        end: baton_domain::Timestamp,
+    ) -> Result<Vec<baton_domain::Handoff>, StoreError> {
+        let docs: Vec<String> = sqlx::query_scalar(
+            "SELECT doc FROM handoffs WHERE org_id = $1 AND first_submitted_at < $2
+             AND (accepted_at IS NULL OR accepted_at >= $3) ORDER BY handoff_id",
+        )
+        .bind(org.to_string())
+        .bind(crate::micros(end))
+        .bind(crate::micros(start))
+        .fetch_all(&self.read)
+        .await?;
+        docs.iter()
+            .map(|d| serde_json::from_str(d).map_err(|e| StoreError::corrupt("handoff", e)))
+            .collect()
+    }
+}

@@ -8,6 +8,7 @@ pub mod contracts;
 pub mod gates;
 pub mod handoffs;
 pub mod import;
+pub mod incentives;
 pub mod rollout;
 pub mod scorecard;
 pub mod session;
@@ -144,6 +145,7 @@ fn routes(options: &Options) -> OpenApiRouter<AppState> {
         .routes(routes!(scorecard::scorecard))
         .routes(routes!(scorecard::leak_audit))
         .routes(routes!(rollout::get, rollout::put))
+        .routes(routes!(incentives::get))
 }
 
 /// This document.

@@ -14,6 +14,7 @@ on_both_backends!(
     the_leak_audit_names_the_hand_computed_arr,
     the_edge_cases_give_the_hand_computed_numbers,
     late_data_moves_a_past_period_by_exactly_its_effect,
+    incentives_follow_score_and_first_pass_acceptance,
 );
 
 async fn imported(t: &TestApp) {
@@ -326,5 +327,33 @@ async fn late_data_moves_a_past_period_by_exactly_its_effect(t: TestApp) {
     assert!(
         report.identical,
         "the incremental sums equal a full recompute"
+    );
+}
+
+async fn incentives_follow_score_and_first_pass_acceptance(t: TestApp) {
+    imported(&t).await;
+    let oct: Period = "2026-10".parse().unwrap();
+    let admin = t.as_user("admin@acme.test");
+    let weight = baton_domain::incentive::Weight::default();
+    let r = t.app.incentives(&admin, oct, weight).await.unwrap();
+    let line = |who: &str| r.senders.iter().find(|s| s.sender.as_str() == who).unwrap();
+    // ae1: H-1 (100, accepted first) and H-3 (50, accepted first).
+    let ae1 = line("ae1@acme.test");
+    assert_eq!((ae1.handoffs, ae1.first_pass), (2, 2));
+    assert!(close(Some(ae1.quality), 0.875) && close(Some(ae1.multiplier), 1.0375));
+    // ae2: H-2 (75, rejected first) and H-4 (100, accepted first).
+    let ae2 = line("ae2@acme.test");
+    assert_eq!((ae2.handoffs, ae2.first_pass), (2, 1));
+    assert!(close(Some(ae2.quality), 0.6875) && close(Some(ae2.multiplier), 1.01875));
+    assert_eq!(r.senders.len(), 2);
+    let nov = t
+        .app
+        .incentives(&admin, "2026-11".parse().unwrap(), weight)
+        .await
+        .unwrap();
+    assert!(nov.senders.is_empty());
+    assert!(
+        baton_domain::incentive::Weight::new(0.2).is_err(),
+        "20% is refused"
     );
 }

@@ -511,6 +511,14 @@ fn matrix() -> Vec<Row> {
             none,
             [401, 200, 200, 200, 200, 200],
         ),
+        row(
+            "GET",
+            "/incentives",
+            AE,
+            Fixture::Accepted,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
         // The rollout plan: everyone reads it; an admin or a lead of the
         // receiving team moves a contract.
         row(
