@@ -264,6 +264,8 @@ struct Importer<'a> {
     users_created: usize,
     /// The rollout plan, loaded when a line first needs it.
     rollout: Option<baton_domain::rollout::Rollout>,
+    /// Sampled audits per contract, loaded when a line first needs them.
+    audits: BTreeMap<ContractKey, baton_domain::audit::Audits>,
 }
 
 /// Which side of a handoff a line's actor acts for.
@@ -318,6 +320,7 @@ impl<'a> Importer<'a> {
             touched_contracts: BTreeSet::new(),
             users_created: 0,
             rollout: None,
+            audits: BTreeMap::new(),
         })
     }
 
@@ -335,7 +338,7 @@ impl<'a> Importer<'a> {
                 Stream::Handoff(id) => {
                     handoffs.insert(id);
                 }
-                Stream::Org | Stream::Contract(_) | Stream::Rollout => {}
+                Stream::Org | Stream::Contract(_) | Stream::Rollout | Stream::Audit(_) => {}
             }
             if let Event::Submitted {
                 account: Some(id), ..
@@ -646,6 +649,42 @@ impl<'a> Importer<'a> {
                 let v = next.stream_version;
                 self.contracts.insert(contract.clone(), next);
                 self.touched_contracts.insert(contract.clone());
+                self.push(e, v, line);
+            }
+            Event::AuditSampled {
+                ref contract,
+                ref handoff,
+                ref by,
+                ..
+            } => {
+                self.require_user(&Some(by.clone()))?;
+                self.contract(contract)?;
+                let h = self.existing_handoff(handoff).await?;
+                if h.contract != *contract {
+                    return Err(format!(
+                        "handoff '{handoff}' is not of contract '{contract}'"
+                    ));
+                }
+                let v = self.audit_version(contract, &e).await?;
+                self.push(e, v, line);
+            }
+            Event::AuditRecorded {
+                ref contract,
+                ref audit,
+                ref by,
+                ..
+            } => {
+                self.require_user(&Some(by.clone()))?;
+                self.contract(contract)?;
+                self.audit_state(contract).await?;
+                let known = self
+                    .audits
+                    .get(contract)
+                    .is_some_and(|a| a.samples.contains_key(audit));
+                if !known {
+                    return Err(format!("unknown audit '{audit}' of '{contract}'"));
+                }
+                let v = self.audit_version(contract, &e).await?;
                 self.push(e, v, line);
             }
             Event::RolloutChanged {
@@ -1006,6 +1045,37 @@ impl<'a> Importer<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Loads a contract's audits from the database once.
+    async fn audit_state(&mut self, contract: &ContractKey) -> Result<(), String> {
+        if !self.audits.contains_key(contract) {
+            let folded = if self.fresh {
+                baton_domain::audit::Audits::default()
+            } else {
+                let events = self
+                    .app
+                    .store
+                    .stream_events(&self.org, &Stream::Audit(contract.clone()).to_string())
+                    .await
+                    .map_err(text)?;
+                baton_domain::audit::Audits::fold(events.iter().map(|e| &e.event))
+            };
+            self.audits.insert(contract.clone(), folded);
+        }
+        Ok(())
+    }
+
+    /// Folds an audit event and returns the stream's new version.
+    async fn audit_version(&mut self, contract: &ContractKey, e: &Event) -> Result<u64, String> {
+        self.audit_state(contract).await?;
+        match self.audits.get_mut(contract) {
+            Some(a) => {
+                a.apply(e);
+                Ok(a.version)
+            }
+            None => Err("the audits did not load".into()),
+        }
     }
 
     fn require_org(&self) -> Result<(), String> {

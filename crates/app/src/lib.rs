@@ -9,6 +9,7 @@
 //! This crate knows nothing of HTTP or terminals.
 
 pub mod access;
+pub mod audits;
 pub mod clock;
 pub mod contracts;
 pub mod demo;

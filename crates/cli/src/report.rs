@@ -62,6 +62,17 @@ pub enum AuditCommand {
         #[arg(long)]
         org: Option<String>,
     },
+    /// Each contract's concrete test: the automated result with its
+    /// evidence (ae-to-onboarding, cs-to-support, cross-motion) and the
+    /// history of sampled audits (draw and record them in the API or UI).
+    Tests {
+        /// Output format (table or json).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// The org (default: the only one).
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 fn this_month(app: &App) -> Period {
@@ -254,14 +265,59 @@ pub async fn scorecard(app: &App, a: ScorecardArgs) -> Result<()> {
     Ok(())
 }
 
+/// Runs `baton audit tests`.
+async fn tests(app: &App, format: Format, org: Option<String>) -> Result<()> {
+    let org = crate::pick_org(app, org).await?;
+    let all = app.org_audits(&org).await?;
+    if let Format::Json = format {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+        return Ok(());
+    }
+    for a in &all {
+        println!("{}: {}", a.contract, a.concrete_test);
+        match &a.automated {
+            Some(auto) => {
+                let verdict = match auto.passed {
+                    Some(true) => "PASS",
+                    Some(false) => "FAIL",
+                    None => "no data",
+                };
+                println!(
+                    "  automated: {} = {} (pass at {:.0}%): {verdict}",
+                    auto.test,
+                    percent(auto.value),
+                    auto.threshold * 100.0
+                );
+                for e in &auto.evidence {
+                    let mark = if e.ok { "ok  " } else { "miss" };
+                    println!("    {mark} {}: {}", e.handoff, e.detail);
+                }
+            }
+            None => {
+                println!("  sampled: a person answers the question about a handoff Baton draws")
+            }
+        }
+        println!(
+            "  samples: {} recorded, {} passed, {} awaiting a verdict\n",
+            a.samples_recorded,
+            a.samples_passed,
+            a.samples.len() - a.samples_recorded
+        );
+    }
+    Ok(())
+}
+
 /// Runs `baton audit …`.
 pub async fn audit(app: &App, cmd: AuditCommand) -> Result<()> {
-    let AuditCommand::Leak {
-        from,
-        to,
-        format,
-        org,
-    } = cmd;
+    let (from, to, format, org) = match cmd {
+        AuditCommand::Tests { format, org } => return tests(app, format, org).await,
+        AuditCommand::Leak {
+            from,
+            to,
+            format,
+            org,
+        } => (from, to, format, org),
+    };
     let org = crate::pick_org(app, org).await?;
     let to = to.unwrap_or_else(|| this_month(app));
     let from = match from {

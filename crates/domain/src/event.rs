@@ -133,6 +133,36 @@ pub enum Event {
         /// When.
         at: Timestamp,
     },
+    /// Baton drew a handoff for a sampled concrete test (SPEC §6).
+    AuditSampled {
+        /// The audit's id.
+        audit: String,
+        /// The contract under test.
+        contract: ContractKey,
+        /// The handoff drawn.
+        handoff: HandoffId,
+        /// The audit question(s) shown to the auditor.
+        questions: Vec<String>,
+        /// Who asked for the sample.
+        by: Email,
+        /// When.
+        at: Timestamp,
+    },
+    /// The auditor's answer to a sampled concrete test.
+    AuditRecorded {
+        /// The audit's id.
+        audit: String,
+        /// The contract under test.
+        contract: ContractKey,
+        /// What the receiver could (or could not) state.
+        answer: String,
+        /// Whether the handoff passed.
+        passed: bool,
+        /// The auditor.
+        by: Email,
+        /// When.
+        at: Timestamp,
+    },
     /// An account was created or its record changed.
     Account {
         /// The CRM's id.
@@ -362,6 +392,8 @@ pub const KINDS: &[&str] = &[
     "mode_changed",
     "contract_proposed",
     "rollout_changed",
+    "audit_sampled",
+    "audit_recorded",
     "account",
     "draft_created",
     "edited",
@@ -391,6 +423,8 @@ impl Event {
             Self::ModeChanged { .. } => "mode_changed",
             Self::ContractProposed { .. } => "contract_proposed",
             Self::RolloutChanged { .. } => "rollout_changed",
+            Self::AuditSampled { .. } => "audit_sampled",
+            Self::AuditRecorded { .. } => "audit_recorded",
             Self::Account { .. } => "account",
             Self::DraftCreated { .. } => "draft_created",
             Self::Edited { .. } => "edited",
@@ -421,6 +455,8 @@ impl Event {
             | Self::ModeChanged { at, .. }
             | Self::ContractProposed { at, .. }
             | Self::RolloutChanged { at, .. }
+            | Self::AuditSampled { at, .. }
+            | Self::AuditRecorded { at, .. }
             | Self::DraftCreated { at, .. }
             | Self::Edited { at, .. }
             | Self::Submitted { at, .. }
@@ -448,6 +484,8 @@ impl Event {
             | Self::Rediscovery { by, .. } => by.as_ref(),
             Self::ContractProposed { by, .. }
             | Self::RolloutChanged { by, .. }
+            | Self::AuditSampled { by, .. }
+            | Self::AuditRecorded { by, .. }
             | Self::DraftCreated { by, .. }
             | Self::Edited { by, .. }
             | Self::Submitted { by, .. }
@@ -479,6 +517,9 @@ impl Event {
             | Self::ModeChanged { contract, .. }
             | Self::ContractProposed { contract, .. } => Stream::Contract(contract.clone()),
             Self::RolloutChanged { .. } => Stream::Rollout,
+            Self::AuditSampled { contract, .. } | Self::AuditRecorded { contract, .. } => {
+                Stream::Audit(contract.clone())
+            }
             Self::Account { id: account, .. }
             | Self::Rediscovery { account, .. }
             | Self::Nps { account, .. }
@@ -511,6 +552,8 @@ pub enum Stream {
     Handoff(HandoffId),
     /// The org's rollout plan.
     Rollout,
+    /// The sampled concrete tests of one contract.
+    Audit(ContractKey),
 }
 
 impl std::fmt::Display for Stream {
@@ -521,6 +564,7 @@ impl std::fmt::Display for Stream {
             Self::Account(a) => write!(f, "account/{a}"),
             Self::Handoff(h) => write!(f, "handoff/{h}"),
             Self::Rollout => f.write_str("rollout"),
+            Self::Audit(k) => write!(f, "audit/{k}"),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! records what it answers.
 
 pub mod account;
+pub mod audit;
 pub mod contract;
 pub mod error;
 pub mod event;

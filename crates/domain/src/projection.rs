@@ -30,8 +30,8 @@ impl OrgState {
     pub fn apply(&mut self, event: &Event) {
         match event.stream() {
             Stream::Org => self.version += 1,
-            // The rollout plan is read by folding its own stream.
-            Stream::Rollout => {}
+            // The rollout plan and audits are read by folding their own streams.
+            Stream::Rollout | Stream::Audit(_) => {}
             Stream::Contract(key) => {
                 if let Event::ContractPublished {
                     contract,

@@ -205,3 +205,49 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// The contract's most recently accepted handoffs, latest first.
+    pub async fn latest_accepted_of(
+        &self,
+        org: &OrgId,
+        contract: &baton_domain::ContractKey,
+        limit: u32,
+    ) -> Result<Vec<baton_domain::Handoff>, StoreError> {
+        let docs: Vec<String> = sqlx::query_scalar(
+            "SELECT doc FROM handoffs WHERE org_id = $1 AND contract = $2 AND state = 'accepted'
+             ORDER BY accepted_at DESC, handoff_id DESC LIMIT $3",
+        )
+        .bind(org.to_string())
+        .bind(contract.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        docs.iter()
+            .map(|d| serde_json::from_str(d).map_err(|e| StoreError::corrupt("handoff", e)))
+            .collect()
+    }
+
+    /// Ids of the contract's handoffs first submitted in `[start, end]`.
+    pub async fn submitted_between(
+        &self,
+        org: &OrgId,
+        contract: &baton_domain::ContractKey,
+        start: baton_domain::Timestamp,
+        end: baton_domain::Timestamp,
+    ) -> Result<Vec<HandoffId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT handoff_id FROM handoffs WHERE org_id = $1 AND contract = $2
+             AND first_submitted_at >= $3 AND first_submitted_at <= $4 ORDER BY handoff_id",
+        )
+        .bind(org.to_string())
+        .bind(contract.to_string())
+        .bind(crate::micros(start))
+        .bind(crate::micros(end))
+        .fetch_all(&self.read)
+        .await?;
+        ids.into_iter()
+            .map(|i| HandoffId::parse(i).map_err(|e| StoreError::corrupt("handoff id", e)))
+            .collect()
+    }
+}

@@ -4,6 +4,7 @@
 //! cannot miss a route.
 
 pub mod accounts;
+pub mod audits;
 pub mod contracts;
 pub mod gates;
 pub mod handoffs;
@@ -146,6 +147,9 @@ fn routes(options: &Options) -> OpenApiRouter<AppState> {
         .routes(routes!(scorecard::leak_audit))
         .routes(routes!(rollout::get, rollout::put))
         .routes(routes!(incentives::get))
+        .routes(routes!(audits::list))
+        .routes(routes!(audits::sample))
+        .routes(routes!(audits::result))
 }
 
 /// This document.

@@ -129,6 +129,18 @@ pub async fn live_activity(t: &TestApp) {
         )
         .await
         .unwrap();
+    // A sampled concrete test and its verdict.
+    let sample = t.app.sample_audit(&admin, &key).await.unwrap();
+    t.app
+        .record_audit(
+            &admin,
+            &key,
+            &sample.id,
+            "Could not name the economic buyer",
+            false,
+        )
+        .await
+        .unwrap();
 }
 
 async fn events_are_append_only(t: TestApp) {

@@ -55,6 +55,8 @@ enum Fixture {
     Resolved,
     /// A bearer token of the row's sender.
     Token,
+    /// A sampled audit of a submitted handoff (drawn by the admin).
+    Audit,
     /// A webhook subscription made by the admin.
     Webhook,
 }
@@ -519,6 +521,36 @@ fn matrix() -> Vec<Row> {
             none,
             [401, 200, 200, 200, 200, 200],
         ),
+        // Concrete tests: everyone reads them; auditors (an admin or a lead
+        // of the receiving team) draw samples and record verdicts.
+        row(
+            "GET",
+            "/contracts/{key}/audits",
+            AE,
+            Fixture::Submitted,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "POST",
+            "/contracts/{key}/audits/sample",
+            AE,
+            Fixture::Submitted,
+            none,
+            [401, 422, 403, 403, 201, 201],
+        ),
+        row(
+            "POST",
+            "/contracts/{key}/audits/{id}/result",
+            AE,
+            Fixture::Audit,
+            |_| {
+                Some(
+                    json!({"answer": "Stated the buyer, the risks and the go-live date", "passed": true}),
+                )
+            },
+            [401, 404, 403, 403, 200, 200],
+        ),
         // The rollout plan: everyone reads it; an admin or a lead of the
         // receiving team moves a contract.
         row(
@@ -639,6 +671,14 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
     let id: HandoffId = h.id;
     if row.fixture != Fixture::Draft {
         app.submit(&s.caller(side.sender), &id).await.unwrap();
+    }
+    if row.fixture == Fixture::Audit {
+        let key = ContractKey::parse(row.contract).unwrap();
+        let sample = app
+            .sample_audit(&s.caller("admin@acme.test"), &key)
+            .await
+            .unwrap();
+        return made(sample.id);
     }
     if matches!(row.fixture, Fixture::Accepted | Fixture::Resolved) {
         let eta = BTreeMap::from([("ack_eta".to_string(), json!("2026-10-03T12:00:00Z"))]);

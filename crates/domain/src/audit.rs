@@ -1,0 +1,267 @@
+//! Concrete tests (SPEC §6): each contract's seed test as an audit. Where
+//! the data allows, Baton computes it (ae-to-onboarding: the last three
+//! accepted handoffs' field completion ≥ 80%; cs-to-support: of the last ten
+//! escalations, the share whose loop the CSM closed ≥ 70%; cross-motion:
+//! attestations agree) with the evidence; elsewhere a person answers the
+//! contract's audit question about a handoff Baton draws, and the answer is
+//! recorded.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::event::Event;
+use crate::handoff::{State, completeness};
+use crate::{ContractDef, Email, Handoff, HandoffId, Timestamp};
+
+/// One piece of evidence: a handoff and what about it counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// The handoff.
+    pub handoff: HandoffId,
+    /// Whether it counts for the test.
+    pub ok: bool,
+    /// What was seen (missing fields, an open loop, answers that differ).
+    pub detail: String,
+}
+
+/// The result of an automated concrete test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Automated {
+    /// What is measured, in words.
+    pub test: &'static str,
+    /// The measure, 0–1 (`None`: not enough data yet).
+    pub value: Option<f64>,
+    /// The pass mark.
+    pub threshold: f64,
+    /// Passed (`None` when there is no data).
+    pub passed: Option<bool>,
+    /// The handoffs looked at.
+    pub evidence: Vec<Evidence>,
+}
+
+fn accepted_latest_first(handoffs: &[Handoff]) -> Vec<&Handoff> {
+    let mut v: Vec<&Handoff> = handoffs
+        .iter()
+        .filter(|h| h.state == State::Accepted && h.accepted_at.is_some())
+        .collect();
+    v.sort_by(|a, b| (b.accepted_at, &b.id).cmp(&(a.accepted_at, &a.id)));
+    v
+}
+
+fn result(
+    test: &'static str,
+    threshold: f64,
+    value: Option<f64>,
+    evidence: Vec<Evidence>,
+) -> Automated {
+    Automated {
+        test,
+        value,
+        threshold,
+        passed: value.map(|v| v >= threshold),
+        evidence,
+    }
+}
+
+/// The automated test of a contract, if its seed test can be computed from
+/// the data; `handoffs` are the contract's.
+pub fn automated(def: &ContractDef, handoffs: &[Handoff]) -> Option<Automated> {
+    match def.key.as_str() {
+        "ae-to-onboarding" => {
+            let last: Vec<&Handoff> = accepted_latest_first(handoffs)
+                .into_iter()
+                .take(3)
+                .collect();
+            let (mut filled, mut total) = (0usize, 0usize);
+            let evidence = last
+                .iter()
+                .map(|h| {
+                    let c = completeness(def, &h.values);
+                    let missing = c.missing_keys();
+                    let n = def.scored_fields().count();
+                    filled += n - missing.len().min(n);
+                    total += n;
+                    Evidence {
+                        handoff: h.id.clone(),
+                        ok: missing.is_empty(),
+                        detail: if missing.is_empty() {
+                            "every field filled".into()
+                        } else {
+                            format!("missing: {}", missing.join(", "))
+                        },
+                    }
+                })
+                .collect();
+            let value = (total > 0).then(|| filled as f64 / total as f64);
+            Some(result(
+                "field completion of the last three accepted handoffs",
+                0.8,
+                value,
+                evidence,
+            ))
+        }
+        "cs-to-support" => {
+            let last: Vec<&Handoff> = accepted_latest_first(handoffs)
+                .into_iter()
+                .take(10)
+                .collect();
+            let closed = last
+                .iter()
+                .filter(|h| h.follow.loop_closed_at.is_some())
+                .count();
+            let evidence = last
+                .iter()
+                .map(|h| Evidence {
+                    handoff: h.id.clone(),
+                    ok: h.follow.loop_closed_at.is_some(),
+                    detail: match (&h.follow.loop_closed_at, &h.follow.loop_closed_by) {
+                        (Some(at), Some(by)) => format!("loop closed by {by} at {at}"),
+                        (Some(at), None) => format!("loop closed at {at}"),
+                        _ => "loop not closed".into(),
+                    },
+                })
+                .collect();
+            let value = (!last.is_empty()).then(|| closed as f64 / last.len() as f64);
+            Some(result(
+                "share of the last ten escalations whose loop the CSM closed",
+                0.7,
+                value,
+                evidence,
+            ))
+        }
+        "cross-motion" => {
+            let attested: Vec<&Handoff> = accepted_latest_first(handoffs)
+                .into_iter()
+                .filter(|h| !h.attestations.is_empty())
+                .take(10)
+                .collect();
+            let evidence: Vec<Evidence> = attested
+                .iter()
+                .map(|h| {
+                    let d = h.disagreements();
+                    Evidence {
+                        handoff: h.id.clone(),
+                        ok: d.is_empty(),
+                        detail: if d.is_empty() {
+                            "attestations agree".into()
+                        } else {
+                            format!(
+                                "answers differ on: {}",
+                                d.iter()
+                                    .map(|x| x.question.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            )
+                        },
+                    }
+                })
+                .collect();
+            let agree = evidence.iter().filter(|e| e.ok).count();
+            let value = (!evidence.is_empty()).then(|| agree as f64 / evidence.len() as f64);
+            Some(result(
+                "share of the last ten attested handoffs whose attestations agree",
+                1.0,
+                value,
+                evidence,
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The auditor's verdict on a sample.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// What the receiver could state.
+    pub answer: String,
+    /// Pass or fail.
+    pub passed: bool,
+    /// The auditor.
+    pub by: Email,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// One sampled audit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sample {
+    /// Its id.
+    pub id: String,
+    /// The handoff drawn.
+    pub handoff: HandoffId,
+    /// The question(s) shown.
+    pub questions: Vec<String>,
+    /// Who drew it.
+    pub by: Email,
+    /// When.
+    pub sampled_at: Timestamp,
+    /// The verdict, once recorded.
+    pub result: Option<Verdict>,
+}
+
+/// A contract's sampled audits: the fold of its `audit/KEY` stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Audits {
+    /// By id, in the order drawn.
+    pub samples: BTreeMap<String, Sample>,
+    /// Events folded.
+    pub version: u64,
+}
+
+impl Audits {
+    /// Folds the stream's events, oldest first.
+    pub fn fold<'e>(events: impl IntoIterator<Item = &'e Event>) -> Self {
+        let mut a = Self::default();
+        for e in events {
+            a.apply(e);
+        }
+        a
+    }
+
+    /// Folds one event in.
+    pub fn apply(&mut self, e: &Event) {
+        match e {
+            Event::AuditSampled {
+                audit,
+                handoff,
+                questions,
+                by,
+                at,
+                ..
+            } => {
+                self.samples.insert(
+                    audit.clone(),
+                    Sample {
+                        id: audit.clone(),
+                        handoff: handoff.clone(),
+                        questions: questions.clone(),
+                        by: by.clone(),
+                        sampled_at: *at,
+                        result: None,
+                    },
+                );
+                self.version += 1;
+            }
+            Event::AuditRecorded {
+                audit,
+                answer,
+                passed,
+                by,
+                at,
+                ..
+            } => {
+                if let Some(s) = self.samples.get_mut(audit) {
+                    s.result = Some(Verdict {
+                        answer: answer.clone(),
+                        passed: *passed,
+                        by: by.clone(),
+                        at: *at,
+                    });
+                }
+                self.version += 1;
+            }
+            _ => {}
+        }
+    }
+}
