@@ -17,6 +17,7 @@ mod error;
 pub mod gates;
 pub mod handoffs;
 pub mod import;
+pub mod import_csv;
 pub mod org;
 mod password;
 pub mod rebuild;

@@ -43,6 +43,31 @@ pub enum ImportCommand {
         #[arg(long)]
         org: Option<String>,
     },
+    /// Import a CRM report of one contract's handoffs as CSV: one row per
+    /// handoff, columns by header name.
+    ///
+    /// Required: handoff_id, account_id, sender, submitted_at.
+    /// Optional: account_name + account_arr ("48000.00 USD"), receiver,
+    /// accepted_at, rejected_at, rejection_reason.
+    /// Every other column is a field key of the contract (e.g.
+    /// economic_buyer); its cell is the value, empty for none.
+    /// Times: 2026-10-01T09:00:00Z or 2026-10-01 (midnight UTC). A row both
+    /// rejected and accepted is recorded as submitted, rejected,
+    /// resubmitted at acceptance, accepted.
+    ///
+    /// All or nothing, like `baton import events`: every bad row is listed
+    /// with its row number (the header is row 1) and nothing is applied.
+    #[command(verbatim_doc_comment)]
+    Handoffs {
+        /// The CSV file.
+        file: PathBuf,
+        /// The contract every row is a handoff of.
+        #[arg(long)]
+        contract: String,
+        /// The org (default: the database's only org).
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 /// `baton export …`
@@ -105,7 +130,14 @@ fn incentives_csv(r: &baton_app::scorecard::IncentiveReport) -> String {
 
 /// Runs `baton import …`.
 pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
-    let ImportCommand::Events { file, org } = cmd;
+    let (file, org) = match cmd {
+        ImportCommand::Events { file, org } => (file, org),
+        ImportCommand::Handoffs {
+            file,
+            contract,
+            org,
+        } => return import_csv(app, file, &contract, org).await,
+    };
     let org = match org {
         Some(o) => Some(pick_org(app, Some(o)).await?),
         None => None::<OrgId>,
@@ -201,4 +233,40 @@ pub async fn export(app: &App, cmd: ExportCommand) -> Result<()> {
     };
     let _ = n;
     Ok(())
+}
+
+/// Runs `baton import handoffs`.
+async fn import_csv(app: &App, file: PathBuf, contract: &str, org: Option<String>) -> Result<()> {
+    let org = pick_org(app, org).await?;
+    let contract = baton_domain::ContractKey::parse(contract)?;
+    let f = File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = ProgressBar::new(len).with_style(
+        ProgressStyle::with_template("reading {bar:40} {bytes}/{total_bytes} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let result = app
+        .import_handoffs_csv(org, &contract, BufReader::new(bar.wrap_read(f)))
+        .await;
+    bar.finish_and_clear();
+    match result {
+        Ok(s) => {
+            println!(
+                "Imported {} handoffs of '{contract}' into '{}' ({} events, {} accounts, {} users created).",
+                s.handoffs, s.org, s.events, s.accounts, s.users_created
+            );
+            Ok(())
+        }
+        Err(AppError::Import(errors)) => {
+            for (row, why) in &errors {
+                eprintln!("{}: row {row}: {why}", file.display());
+            }
+            bail!(
+                "{} bad row(s) in {}; nothing was imported",
+                errors.len(),
+                file.display()
+            )
+        }
+        Err(e) => Err(e).context("import failed; nothing was imported"),
+    }
 }

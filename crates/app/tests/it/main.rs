@@ -10,6 +10,7 @@ mod contracts;
 mod demo;
 mod handoffs;
 mod import;
+mod import_csv;
 mod log;
 mod rollout;
 mod scorecard;
