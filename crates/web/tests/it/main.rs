@@ -16,4 +16,5 @@ mod contracts;
 mod handoffs;
 mod harness;
 mod openapi;
+mod scorecard;
 mod session;

@@ -1,0 +1,119 @@
+//! The `baton` binary end to end: init, import the golden dataset, and the
+//! scorecard in each format gives the hand-computed numbers, on SQLite and
+//! PostgreSQL.
+#![expect(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly")]
+
+use std::process::Command;
+
+use baton_testkit::{SCORECARD_EXAMPLE, TestDb};
+use serde_json::Value;
+
+fn baton(url: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "baton {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn the_scorecard_command_gives_the_hand_computed_numbers(db: TestDb) {
+    let dir = std::env::temp_dir().join(format!("baton-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("example-{}.jsonl", db.url.len()));
+    std::fs::write(&file, SCORECARD_EXAMPLE).unwrap();
+    baton(
+        &db.url,
+        &[
+            "init",
+            "--org",
+            "Acme",
+            "--admin-email",
+            "admin@acme.test",
+            "--admin-password",
+            "correct horse battery",
+        ],
+    );
+    let imported = baton(&db.url, &["import", "events", file.to_str().unwrap()]);
+    assert!(imported.contains("Imported 24 lines"), "{imported}");
+    let json: Value = serde_json::from_str(&baton(
+        &db.url,
+        &[
+            "scorecard",
+            "--contract",
+            "ae-to-onboarding",
+            "--period",
+            "2026-10",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let m = &json["contracts"][0]["metrics"];
+    assert_eq!(
+        (
+            m["completion_rate"]["num"].as_u64(),
+            m["completion_rate"]["den"].as_u64()
+        ),
+        (Some(3), Some(4))
+    );
+    assert_eq!(m["receiver_acceptance"]["value"], 0.5);
+    assert_eq!(m["time_to_acceptance"]["value"], 36.0);
+    assert_eq!(m["rediscovery_incidence"]["value"], 0.25);
+    assert_eq!(m["leak_to_churn"]["status"], "measured");
+    let table = baton(&db.url, &["scorecard", "--period", "2026-10"]);
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("ae-to-onboarding"))
+        .unwrap();
+    assert!(
+        line.contains("75% (3/4) MISSED") && line.contains("36.0 h (n=4) met"),
+        "{line}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("mql-to-sdr") && l.contains("no data"))
+    );
+    let csv = baton(
+        &db.url,
+        &[
+            "scorecard",
+            "--contract",
+            "ae-to-onboarding",
+            "--period",
+            "2026-10",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l == "ae-to-onboarding,2026-10,completion_rate,0.75,3,4,,>= 0.9,missed"),
+        "{csv}"
+    );
+    let leak = baton(
+        &db.url,
+        &["audit", "leak", "--from", "2026-10", "--to", "2026-10"],
+    );
+    assert!(leak.contains("Fix first: ae-to-onboarding."), "{leak}");
+    let _ = std::fs::remove_file(&file);
+}
+
+#[tokio::test]
+async fn scorecard_on_sqlite() {
+    the_scorecard_command_gives_the_hand_computed_numbers(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn scorecard_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        the_scorecard_command_gives_the_hand_computed_numbers(db).await;
+    }
+}
