@@ -274,6 +274,12 @@ pub const SCORECARD_EXAMPLE: &str = include_str!("../fixtures/scorecard-example.
 /// without a handoff, empty periods, and two contracts to rank.
 pub const SCORECARD_EDGES: &str = include_str!("../fixtures/scorecard-edges.jsonl");
 
+/// cs-to-support across a month boundary, with every figure computed by
+/// hand in `fixtures/scorecard-support.md`: an incident exactly 30 days
+/// after acceptance, an ISO week spanning two months, a churn that is not a
+/// leak.
+pub const SCORECARD_SUPPORT: &str = include_str!("../fixtures/scorecard-support.jsonl");
+
 #[cfg(test)]
 mod tests {
     use super::*;

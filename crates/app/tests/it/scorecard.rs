@@ -5,7 +5,9 @@ use baton_app::scorecard::ContractScorecard;
 use baton_domain::ContractKey;
 use baton_domain::period::Period;
 use baton_domain::scorecard::{Metric, Status};
-use baton_testkit::{SCORECARD_EDGES, SCORECARD_EXAMPLE, TestApp, on_both_backends};
+use baton_testkit::{
+    SCORECARD_EDGES, SCORECARD_EXAMPLE, SCORECARD_SUPPORT, TestApp, on_both_backends,
+};
 
 on_both_backends!(
     the_worked_example_gives_the_hand_computed_october,
@@ -15,6 +17,7 @@ on_both_backends!(
     the_edge_cases_give_the_hand_computed_numbers,
     late_data_moves_a_past_period_by_exactly_its_effect,
     incentives_follow_score_and_first_pass_acceptance,
+    the_support_dataset_gives_the_hand_computed_numbers,
 );
 
 async fn imported(t: &TestApp) {
@@ -356,4 +359,103 @@ async fn incentives_follow_score_and_first_pass_acceptance(t: TestApp) {
         baton_domain::incentive::Weight::new(0.2).is_err(),
         "20% is refused"
     );
+}
+
+async fn the_support_dataset_gives_the_hand_computed_numbers(t: TestApp) {
+    t.app
+        .import_events(Some(t.org.clone()), SCORECARD_SUPPORT.as_bytes())
+        .await
+        .unwrap();
+    let nov = card_of(&t, "cs-to-support", "2026-11").await.metrics;
+    assert_eq!(
+        (nov.completion_rate.num, nov.completion_rate.den),
+        (Some(2), Some(3))
+    );
+    assert!(nov.completion_rate.aspirational);
+    assert_eq!(
+        ratio(&nov.receiver_acceptance),
+        (Some(0), Some(3), Some(0.0), Status::Missed)
+    );
+    assert_eq!(
+        (nov.time_to_acceptance.value, nov.time_to_acceptance.status),
+        (Some(12.0), Status::Met)
+    );
+    assert_eq!(
+        (nov.rediscovery_incidence.num, nov.rediscovery_incidence.den),
+        (Some(2), Some(3))
+    );
+    assert!(close(nov.nps_delta.value, 50.0 + 100.0 / 3.0));
+    assert_eq!(
+        (nov.nps_delta.before_n, nov.nps_delta.after_n),
+        (Some(2), Some(3))
+    );
+    assert_eq!(
+        ratio(&nov.leak_to_churn),
+        (Some(0), Some(1), Some(0.0), Status::Measured)
+    );
+    let dec = card_of(&t, "cs-to-support", "2026-12").await.metrics;
+    assert_eq!(
+        ratio(&dec.completion_rate),
+        (Some(1), Some(1), Some(1.0), Status::Met)
+    );
+    assert_eq!(
+        ratio(&dec.receiver_acceptance),
+        (Some(1), Some(1), Some(1.0), Status::Met)
+    );
+    assert_eq!(
+        (dec.time_to_acceptance.value, dec.time_to_acceptance.status),
+        (Some(72.0), Status::Missed)
+    );
+    assert_eq!(
+        ratio(&dec.rediscovery_incidence),
+        (Some(0), Some(1), Some(0.0), Status::Met)
+    );
+    assert_eq!(dec.nps_delta.status, Status::NoData);
+    assert_eq!(
+        ratio(&dec.leak_to_churn),
+        (Some(1), Some(1), Some(1.0), Status::Measured)
+    );
+    let w49 = card_of(&t, "cs-to-support", "2026-W49").await.metrics;
+    assert_eq!(
+        ratio(&w49.completion_rate),
+        (Some(1), Some(1), Some(1.0), Status::Met)
+    );
+    assert_eq!(w49.time_to_acceptance.value, Some(72.0));
+    assert_eq!(
+        ratio(&w49.leak_to_churn),
+        (Some(0), Some(1), Some(0.0), Status::Measured)
+    );
+    for other in ["ae-to-onboarding", "mql-to-sdr", "cross-motion"] {
+        let m = card_of(&t, other, "2026-11").await.metrics;
+        assert_eq!(m.completion_rate.status, Status::NoData, "{other}");
+        assert_eq!(m.leak_to_churn.status, Status::NoData, "{other}");
+    }
+    let admin = t.as_user("admin@acme.test");
+    let audit = t
+        .app
+        .leak_audit(
+            &admin,
+            "2026-11".parse().unwrap(),
+            "2026-12".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    let top = &audit.contracts[0];
+    assert_eq!(
+        (
+            top.contract.as_str(),
+            top.arr_leaked.minor,
+            top.arr_at_risk.minor
+        ),
+        ("cs-to-support", 3_000_000, 1_000_000)
+    );
+    assert_eq!(
+        audit.fix_first.as_ref().map(ContractKey::as_str),
+        Some("cs-to-support")
+    );
+    let key = ContractKey::parse("cs-to-support").unwrap();
+    let auto = t.app.audits(&admin, &key).await.unwrap().automated.unwrap();
+    assert_eq!((auto.value, auto.passed), (Some(0.0), Some(false)));
+    let ids: Vec<&str> = auto.evidence.iter().map(|e| e.handoff.as_str()).collect();
+    assert_eq!(ids, ["T-4", "T-3", "T-2", "T-1"]);
 }
