@@ -1,7 +1,7 @@
 //! The `baton` binary end to end: init, import the golden dataset, and the
 //! scorecard in each format gives the hand-computed numbers, on SQLite and
 //! PostgreSQL.
-#![expect(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly")]
+#![expect(clippy::unwrap_used, reason = "a test fails loudly")]
 
 use std::process::Command;
 
