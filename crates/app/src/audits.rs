@@ -132,14 +132,26 @@ impl App {
             by: actor.email.clone(),
             at,
         };
-        let mut next = audits;
-        next.apply(&e);
+        self.record_audit_event(caller, audits, e, &id).await
+    }
+
+    /// Folds `e` into `audits`, writes it, and returns the sample `id`.
+    async fn record_audit_event(
+        &self,
+        caller: &Caller,
+        mut audits: Audits,
+        e: Event,
+        id: &str,
+    ) -> Result<Sample, AppError> {
+        let at = e.at().unwrap_or_else(|| self.now());
+        audits.apply(&e);
         let mut change = Change::default();
-        change.push(e, next.version, caller.via, at);
+        change.push(e, audits.version, caller.via, at);
         self.store.commit(&caller.org, &change).await?;
-        next.samples
-            .remove(&id)
-            .ok_or_else(|| AppError::Invalid("the sample did not apply".into()))
+        audits
+            .samples
+            .remove(id)
+            .ok_or_else(|| AppError::Invalid(format!("audit '{id}' did not apply")))
     }
 
     /// Records the auditor's answer and verdict on a sample (once).
@@ -176,14 +188,7 @@ impl App {
             by: actor.email.clone(),
             at,
         };
-        let mut next = audits;
-        next.apply(&e);
-        let mut change = Change::default();
-        change.push(e, next.version, caller.via, at);
-        self.store.commit(&caller.org, &change).await?;
-        next.samples
-            .remove(id)
-            .ok_or_else(|| AppError::Invalid("the result did not apply".into()))
+        self.record_audit_event(caller, audits, e, id).await
     }
 
     /// Every contract's concrete tests (the CLI), as any member sees them.
