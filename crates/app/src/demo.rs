@@ -44,7 +44,7 @@ pub struct DemoSpec {
 /// Writes history lines (SPEC §9 JSONL, one event per line) for `spec` to
 /// `out`; returns the number of lines.
 ///
-/// About 14 lines per account over six months (`accounts: 7000, months: 6`
+/// About 19 lines per account over six months (`accounts: 5300, months: 6`
 /// gives roughly 100,000 lines); customers keep escalating and answering
 /// surveys, so longer histories have more lines per account.
 pub fn generate(spec: &DemoSpec, out: &mut impl Write) -> io::Result<u64> {
@@ -167,6 +167,8 @@ struct Contract {
     fields: Vec<Field>,
     /// Mandatory receiver fields, filled at acceptance.
     receiver: Vec<Field>,
+    /// Questions both sides attest to after acceptance.
+    questions: Vec<String>,
 }
 
 struct Catalog {
@@ -219,6 +221,7 @@ impl Catalog {
                 to: team_index(to.as_str())?,
                 fields: def.scored_fields().map(field_of).collect(),
                 receiver: def.receiver_fields().map(field_of).collect(),
+                questions: def.attestation_questions.clone(),
             });
         }
         let mut emails = Vec::new();
@@ -496,6 +499,106 @@ impl Gen {
             self.between(3 * DAY, 8 * DAY)
         };
         (d as f64 * pace) as i64
+    }
+
+    /// What happens after acceptance: cs-to-support's return path (ack with
+    /// an ETA, echoes, resolution, the CSM closing the loop, less often when
+    /// careless) and cross-motion's attestations (both sides answer; now and
+    /// then they disagree).
+    #[expect(clippy::too_many_arguments, reason = "one handoff's whole context")]
+    fn after_acceptance(
+        &mut self,
+        cat: &Catalog,
+        a: &mut Acct,
+        ci: usize,
+        id: &HandoffId,
+        (sender, receiver): (&Email, &Email),
+        accepted: i64,
+        careless: bool,
+    ) -> io::Result<()> {
+        if ci == C_CS {
+            let ack = {
+                let d = self.between(HOUR, 8 * HOUR);
+                self.after(accepted, d)
+            };
+            let eta = ack + self.between(DAY, 5 * DAY);
+            let e = Event::Acknowledged {
+                handoff: id.clone(),
+                by: receiver.clone(),
+                at: ts(ack)?,
+                eta: ts(eta)?,
+            };
+            if !self.push(cat, a, ack, e) {
+                return Ok(());
+            }
+            let mut t = ack;
+            for _ in 0..self.between(0, 3) {
+                t = {
+                    let d = self.between(12 * HOUR, 2 * DAY);
+                    self.after(t, d)
+                };
+                let e = Event::Echo {
+                    handoff: id.clone(),
+                    by: receiver.clone(),
+                    at: ts(t)?,
+                    note: "Still working on it; next update tomorrow".into(),
+                };
+                if !self.push(cat, a, t, e) {
+                    return Ok(());
+                }
+            }
+            let resolved = {
+                let d = self.between(2 * HOUR, 3 * DAY);
+                self.after(t, d)
+            };
+            let e = Event::Resolved {
+                handoff: id.clone(),
+                by: receiver.clone(),
+                at: ts(resolved)?,
+                note: "Fixed and verified with the customer's admin".into(),
+            };
+            if !self.push(cat, a, resolved, e) {
+                return Ok(());
+            }
+            if self.chance(if careless { 0.45 } else { 0.85 }) {
+                let closed = {
+                    let d = self.between(HOUR, 2 * DAY);
+                    self.after(resolved, d)
+                };
+                let e = Event::LoopClosed {
+                    handoff: id.clone(),
+                    by: sender.clone(),
+                    at: ts(closed)?,
+                    note: "Told the customer it is fixed and what changed".into(),
+                };
+                self.push(cat, a, closed, e);
+            }
+        } else if ci == C_CROSS {
+            let questions = cat.contracts[ci].questions.clone();
+            for q in questions {
+                let agreed = if careless { 0.6 } else { 0.9 };
+                let answers = if self.chance(agreed) {
+                    ["the account's CSM", "the account's CSM"]
+                } else {
+                    ["the account's CSM", "the motion B specialist"]
+                };
+                for (who, answer) in [sender, receiver].into_iter().zip(answers) {
+                    let t = {
+                        let d = self.between(HOUR, 2 * DAY);
+                        self.after(accepted, d)
+                    };
+                    let e = Event::Attested {
+                        handoff: id.clone(),
+                        by: who.clone(),
+                        at: ts(t)?,
+                        question: q.clone(),
+                        answer: answer.into(),
+                    };
+                    self.push(cat, a, t, e);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn push(&mut self, cat: &Catalog, a: &mut Acct, at: i64, e: Event) -> bool {
@@ -906,6 +1009,7 @@ impl Gen {
                 };
                 self.push(cat, a, td, e);
                 out.accepted = Some(td);
+                self.after_acceptance(cat, a, ci, &id, (&sender, &receiver), td, careless)?;
                 t = td;
                 break;
             }

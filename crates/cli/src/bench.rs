@@ -13,9 +13,9 @@ use clap::Subcommand;
 pub enum BenchCommand {
     /// Time the scorecard of every contract with a trend, in process, as
     /// the API computes it: `--runs` answers, reporting the first (cold
-    /// caches) and the median. Fill the database first, e.g.
-    /// `baton demo generate --accounts 350000 --months 12 --out h.jsonl`
-    /// and `baton import events h.jsonl` (about 1M handoffs).
+    /// caches) and the median. Fill the database first with
+    /// `baton demo generate` and `baton import events`; `bench/scorecard.sh`
+    /// does it all for about 1M handoffs.
     Scorecard {
         /// The last period (default: this month).
         #[arg(long)]

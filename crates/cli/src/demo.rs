@@ -54,7 +54,7 @@ enum DemoCommand {
     /// format), e.g. for benchmarks. Seeded and deterministic: the same
     /// arguments give the same bytes.
     Generate {
-        /// Accounts to generate (about 14 lines each).
+        /// Accounts to generate (about 19 lines each over six months).
         #[arg(long, default_value_t = 1000)]
         accounts: usize,
         /// Months of history, ending at --end.

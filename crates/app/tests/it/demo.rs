@@ -108,6 +108,11 @@ fn every_line_is_an_event_in_time_order_and_none_is_after_the_end() {
         "rejected",
         "accepted",
         "withdrawn",
+        "acknowledged",
+        "echo",
+        "resolved",
+        "loop_closed",
+        "attested",
         "rediscovery",
         "nps",
         "churn",
@@ -119,7 +124,7 @@ fn every_line_is_an_event_in_time_order_and_none_is_after_the_end() {
     }
     let per_account = n as f64 / 300.0;
     assert!(
-        (11.0..=18.0).contains(&per_account),
+        (14.0..=24.0).contains(&per_account),
         "{per_account} lines per account"
     );
 }
