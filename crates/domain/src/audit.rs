@@ -1,7 +1,7 @@
 //! Concrete tests (SPEC §6): each contract's seed test as an audit. Where
 //! the data allows, Baton computes it (ae-to-onboarding: the last three
 //! accepted handoffs' field completion ≥ 80%; cs-to-support: of the last ten
-//! escalations, the share whose loop the CSM closed ≥ 70%; cross-motion:
+//! resolved escalations, the share whose loop the CSM closed ≥ 70%; cross-motion:
 //! attestations agree) with the evidence; elsewhere a person answers the
 //! contract's audit question about a handoff Baton draws, and the answer is
 //! recorded.
@@ -102,10 +102,15 @@ pub fn automated(def: &ContractDef, handoffs: &[Handoff]) -> Option<Automated> {
             ))
         }
         "cs-to-support" => {
-            let last: Vec<&Handoff> = accepted_latest_first(handoffs)
-                .into_iter()
-                .take(10)
+            // The loop can only close once the issue is resolved, so the
+            // escalations that count are the last ten resolved ones.
+            let mut resolved: Vec<&Handoff> = handoffs
+                .iter()
+                .filter(|h| h.follow.resolved_at.is_some())
                 .collect();
+            resolved
+                .sort_by(|a, b| (b.follow.resolved_at, &b.id).cmp(&(a.follow.resolved_at, &a.id)));
+            let last: Vec<&Handoff> = resolved.into_iter().take(10).collect();
             let closed = last
                 .iter()
                 .filter(|h| h.follow.loop_closed_at.is_some())
@@ -124,7 +129,7 @@ pub fn automated(def: &ContractDef, handoffs: &[Handoff]) -> Option<Automated> {
                 .collect();
             let value = (!last.is_empty()).then(|| closed as f64 / last.len() as f64);
             Some(result(
-                "share of the last ten escalations whose loop the CSM closed",
+                "share of the last ten resolved escalations whose loop the CSM closed",
                 0.7,
                 value,
                 evidence,
