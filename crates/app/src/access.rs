@@ -162,13 +162,13 @@ impl App {
         Ok(who.map(|email| Caller::new(org, email, Via::Ui)))
     }
 
-    /// The caller behind a bearer token.
-    pub async fn token_caller(&self, secret: &str) -> Result<Option<Caller>, AppError> {
+    /// The caller behind a bearer token, and whether the token is read-only.
+    pub async fn token_caller(&self, secret: &str) -> Result<Option<(Caller, bool)>, AppError> {
         let Some(org) = secret_org(secret) else {
             return Ok(None);
         };
         let who = self.store.token_user(&org, &digest(secret)).await?;
-        Ok(who.map(|email| Caller::new(org, email, Via::Api)))
+        Ok(who.map(|(email, read_only)| (Caller::new(org, email, Via::Api), read_only)))
     }
 
     /// Makes an API token for the caller; the secret is returned once and
@@ -178,6 +178,17 @@ impl App {
         &self,
         caller: &Caller,
         name: &str,
+    ) -> Result<(TokenRecord, String), AppError> {
+        self.create_scoped_token(caller, name, false).await
+    }
+
+    /// Makes an API token that may only read (`read_only`) or also write,
+    /// always within its owner's rights; the secret is returned once.
+    pub async fn create_scoped_token(
+        &self,
+        caller: &Caller,
+        name: &str,
+        read_only: bool,
     ) -> Result<(TokenRecord, String), AppError> {
         self.actor(caller).await?;
         let name = name.trim();
@@ -192,6 +203,7 @@ impl App {
             email: caller.email.clone(),
             name: name.to_string(),
             created_at: self.now(),
+            read_only,
         };
         self.store
             .create_token(&caller.org, &token, &digest(&secret))

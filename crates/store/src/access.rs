@@ -17,6 +17,8 @@ pub struct TokenRecord {
     pub name: String,
     /// When it was made.
     pub created_at: Timestamp,
+    /// Reads only (GET), never writes.
+    pub read_only: bool,
 }
 
 fn email(raw: String) -> Result<Email, StoreError> {
@@ -98,7 +100,7 @@ impl Store {
         hash: &str,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO api_tokens (org_id, token_id, hash, email, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO api_tokens (org_id, token_id, hash, email, name, created_at, read_only) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(org.to_string())
         .bind(token.id.clone())
@@ -106,20 +108,27 @@ impl Store {
         .bind(token.email.to_string())
         .bind(token.name.clone())
         .bind(micros(token.created_at))
+        .bind(i64::from(token.read_only))
         .execute(&self.write)
         .await?;
         Ok(())
     }
 
-    /// The owner of a token, by the digest of its secret.
-    pub async fn token_user(&self, org: &OrgId, hash: &str) -> Result<Option<Email>, StoreError> {
-        let who: Option<String> =
-            sqlx::query_scalar("SELECT email FROM api_tokens WHERE org_id = $1 AND hash = $2")
-                .bind(org.to_string())
-                .bind(hash.to_string())
-                .fetch_optional(&self.read)
-                .await?;
-        who.map(email).transpose()
+    /// The owner of a token and whether it is read-only, by the digest of
+    /// its secret.
+    pub async fn token_user(
+        &self,
+        org: &OrgId,
+        hash: &str,
+    ) -> Result<Option<(Email, bool)>, StoreError> {
+        let who: Option<(String, i64)> = sqlx::query_as(
+            "SELECT email, read_only FROM api_tokens WHERE org_id = $1 AND hash = $2",
+        )
+        .bind(org.to_string())
+        .bind(hash.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        who.map(|(e, r)| Ok((email(e)?, r != 0))).transpose()
     }
 
     /// The org's tokens, or one user's, oldest first.
@@ -128,8 +137,8 @@ impl Store {
         org: &OrgId,
         owner: Option<&Email>,
     ) -> Result<Vec<TokenRecord>, StoreError> {
-        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT token_id, email, name, created_at FROM api_tokens
+        let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT token_id, email, name, created_at, read_only FROM api_tokens
              WHERE org_id = $1 AND ($2 = '' OR email = $2) ORDER BY created_at, token_id",
         )
         .bind(org.to_string())
@@ -137,12 +146,13 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         rows.into_iter()
-            .map(|(id, who, name, at)| {
+            .map(|(id, who, name, at, read_only)| {
                 Ok(TokenRecord {
                     id,
                     email: email(who)?,
                     name,
                     created_at: from_micros(at)?,
+                    read_only: read_only != 0,
                 })
             })
             .collect()

@@ -3,7 +3,8 @@
 //! [`Authed`] cannot run anonymously; what each caller may do is decided by
 //! the domain, so roles are enforced once, not per handler.
 //!
-//! Cookie-authenticated writes must come from our own origin: the cookie is
+//! A read-only bearer token may only read (GET). Cookie-authenticated
+//! writes must come from our own origin: the cookie is
 //! `SameSite=Lax`, and unsafe methods with a cross-site `Origin` or
 //! `Sec-Fetch-Site` are refused (CSRF). Bearer tokens are not sent by
 //! browsers on their own, so they need no such check.
@@ -42,10 +43,14 @@ fn bearer(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
+fn is_safe(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
 /// Refuses a cookie-authenticated unsafe request that a browser marks as
 /// cross-site.
 fn same_origin(parts: &Parts) -> Result<(), ApiError> {
-    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+    if is_safe(&parts.method) {
         return Ok(());
     }
     let header = |h: &str| parts.headers.get(h).and_then(|v| v.to_str().ok());
@@ -78,7 +83,13 @@ impl FromRequestParts<AppState> for Authed {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(token) = bearer(parts) {
             return match state.app.token_caller(token).await? {
-                Some(caller) => Ok(Self(caller)),
+                Some((_, true)) if !is_safe(&parts.method) => Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "read-only-token",
+                    "Read-only token",
+                    "this token may only read; make a token without read_only to write",
+                )),
+                Some((caller, _)) => Ok(Self(caller)),
                 None => Err(ApiError::unauthenticated(
                     "the bearer token is unknown or revoked",
                 )),

@@ -19,6 +19,10 @@ use crate::error::ApiResult;
 pub struct NewToken {
     /// What it is for, e.g. "Salesforce flow".
     pub name: String,
+    /// Read only: the token may only GET (e.g. for a gate check or a
+    /// dashboard). Default false: it may also write, within its owner's rights.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// A token as listed.
@@ -32,6 +36,8 @@ pub struct TokenInfo {
     pub name: String,
     /// When it was made.
     pub created_at: String,
+    /// Reads only.
+    pub read_only: bool,
     /// The secret: only in the answer that creates it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -43,6 +49,7 @@ fn info(t: TokenRecord, token: Option<String>) -> TokenInfo {
         email: t.email.to_string(),
         name: t.name,
         created_at: t.created_at.to_string(),
+        read_only: t.read_only,
         token,
     }
 }
@@ -55,7 +62,10 @@ pub async fn create(
     Authed(caller): Authed,
     Body(new): Body<NewToken>,
 ) -> ApiResult<(StatusCode, Json<TokenInfo>)> {
-    let (t, secret) = s.app.create_token(&caller, &new.name).await?;
+    let (t, secret) = s
+        .app
+        .create_scoped_token(&caller, &new.name, new.read_only)
+        .await?;
     Ok((StatusCode::CREATED, Json(info(t, Some(secret)))))
 }
 

@@ -11,6 +11,7 @@ on_both_backends!(
     signing_in_sets_an_http_only_same_site_cookie_that_works_until_signed_out,
     a_wrong_password_is_refused_without_saying_which_part_was_wrong,
     five_failed_sign_ins_lock_the_email_out_even_with_the_right_password,
+    a_read_only_token_reads_and_never_writes,
     cookie_writes_from_another_site_are_refused,
     a_token_is_shown_once_and_stops_working_when_revoked,
 );
@@ -212,4 +213,34 @@ async fn five_failed_sign_ins_lock_the_email_out_even_with_the_right_password(t:
         "the lockout lasts the window, on the app's clock"
     );
     assert!(locked.headers.get(reqwest::header::SET_COOKIE).is_none());
+}
+
+async fn a_read_only_token_reads_and_never_writes(t: TestApp) {
+    let s = start(t).await;
+    let admin = s.as_("admin@acme.test").await;
+    let made = admin
+        .post(
+            "/tokens",
+            json!({"name": "CRM gate check", "read_only": true}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(made["read_only"], true);
+    let reader = s.client(Auth::Bearer(made["token"].as_str().unwrap().to_string()));
+    reader.get("/handoffs").await.expect(200);
+    let before = s.events().await;
+    reader
+        .post("/accounts", json!({"id": "RO-1", "name": "Read Only Inc", "arr": {"minor": 100, "currency": "USD"}}))
+        .await
+        .problem(403, "read-only-token");
+    assert_eq!(s.events().await, before, "nothing recorded");
+    let listed = admin.get("/tokens").await.expect(200).clone();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["read_only"] == true && t.get("token").is_none())
+    );
 }

@@ -1,0 +1,2 @@
+-- A token is either read-only or may also write (its owner's rights either way).
+ALTER TABLE api_tokens ADD COLUMN read_only BIGINT NOT NULL DEFAULT 0;
