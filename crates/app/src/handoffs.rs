@@ -87,13 +87,15 @@ impl App {
         })
     }
 
-    /// Loads, decides with `decide`, applies and writes; returns the new state.
+    /// Loads, decides with `decide`, applies and writes; returns the new
+    /// state as the caller may read it (from what was already loaded, so an
+    /// action costs no second read).
     async fn act(
         &self,
         caller: &Caller,
         id: &HandoffId,
         decide: impl FnOnce(&Handoff, Ctx<'_>, &Actor) -> Result<Event, DomainError>,
-    ) -> Result<Handoff, AppError> {
+    ) -> Result<HandoffView, AppError> {
         let Loaded {
             mut handoff,
             def,
@@ -114,7 +116,7 @@ impl App {
         change.push(event, handoff.stream_version, caller.via, at);
         change.handoffs.push(handoff.clone());
         self.store.commit(&caller.org, &change).await?;
-        Ok(handoff)
+        Ok(view_as(&actor, &def, handoff))
     }
 
     /// Values found on the account's earlier accepted handoffs for the
@@ -210,7 +212,7 @@ impl App {
         id: &HandoffId,
         values: BTreeMap<String, Value>,
         attachments: Vec<Attachment>,
-    ) -> Result<Handoff, AppError> {
+    ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| {
             let values = parse_values(ctx.def, &values, Owner::Sender)?;
             h.edit(ctx, actor, values, attachments)
@@ -220,7 +222,7 @@ impl App {
 
     /// Submits (or resubmits after rework). Gated and incomplete: refused
     /// with every missing field named, and nothing recorded.
-    pub async fn submit(&self, caller: &Caller, id: &HandoffId) -> Result<Handoff, AppError> {
+    pub async fn submit(&self, caller: &Caller, id: &HandoffId) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| {
             h.submit(ctx, actor, Values::new())
         })
@@ -233,7 +235,7 @@ impl App {
         caller: &Caller,
         id: &HandoffId,
         values: BTreeMap<String, Value>,
-    ) -> Result<Handoff, AppError> {
+    ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| {
             let values = parse_values(ctx.def, &values, Owner::Receiver)?;
             h.accept(ctx, actor, values)
@@ -247,7 +249,7 @@ impl App {
         caller: &Caller,
         id: &HandoffId,
         r: Rejection,
-    ) -> Result<Handoff, AppError> {
+    ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| {
             h.reject(ctx, actor, r.code, r.reason, r.fields)
         })
@@ -255,7 +257,7 @@ impl App {
     }
 
     /// Withdraws.
-    pub async fn withdraw(&self, caller: &Caller, id: &HandoffId) -> Result<Handoff, AppError> {
+    pub async fn withdraw(&self, caller: &Caller, id: &HandoffId) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| h.withdraw(ctx, actor))
             .await
     }
@@ -266,7 +268,7 @@ impl App {
         caller: &Caller,
         id: &HandoffId,
         eta: Timestamp,
-    ) -> Result<Handoff, AppError> {
+    ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| h.acknowledge(ctx, actor, eta))
             .await
     }
@@ -277,7 +279,7 @@ impl App {
         caller: &Caller,
         id: &HandoffId,
         note: String,
-    ) -> Result<Handoff, AppError> {
+    ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| h.echo(ctx, actor, note))
             .await
     }
@@ -288,7 +290,7 @@ impl App {
         caller: &Caller,
         id: &HandoffId,
         note: String,
-    ) -> Result<Handoff, AppError> {
+    ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| h.resolve(ctx, actor, note))
             .await
     }
@@ -299,7 +301,7 @@ impl App {
         caller: &Caller,
         id: &HandoffId,
         note: String,
-    ) -> Result<Handoff, AppError> {
+    ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| h.close_loop(ctx, actor, note))
             .await
     }
@@ -311,7 +313,7 @@ impl App {
         id: &HandoffId,
         question: String,
         answer: String,
-    ) -> Result<Handoff, AppError> {
+    ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| {
             h.attest(ctx, actor, question, answer)
         })

@@ -152,6 +152,28 @@ fn routes(options: &Options) -> OpenApiRouter<AppState> {
         .routes(routes!(audits::result))
 }
 
+/// A use case's answer as JSON (reports whose shape the domain defines).
+pub(crate) fn to_json(
+    v: impl serde::Serialize,
+) -> crate::error::ApiResult<Json<serde_json::Value>> {
+    serde_json::to_value(v)
+        .map(Json)
+        .map_err(|e| crate::error::ApiError::bad_request("unserializable", e.to_string()))
+}
+
+/// A period from the query string, or `default`.
+pub(crate) fn period_param(
+    what: &str,
+    raw: Option<&str>,
+    default: baton_domain::period::Period,
+) -> Result<baton_domain::period::Period, crate::error::ApiError> {
+    raw.map_or(Ok(default), |r| {
+        r.parse().map_err(|e: baton_domain::DomainError| {
+            crate::error::ApiError::invalid_field(what, e.to_string())
+        })
+    })
+}
+
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
     responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]

@@ -138,7 +138,8 @@ async fn a_handoff_keeps_its_version_after_a_new_one_is_published(t: TestApp) {
         .app
         .submit(&t.as_user("ae1@acme.test"), &h.id)
         .await
-        .unwrap();
+        .unwrap()
+        .handoff;
     assert_eq!(h.version, 1, "still bound to version 1");
     assert_eq!(h.submitted_score(), Some(100), "scored against version 1");
     let newer = draft(

@@ -73,7 +73,8 @@ async fn observe_mode_records_an_incomplete_submission_with_its_score(t: TestApp
         .app
         .submit(&t.as_user("ae1@acme.test"), &h.id)
         .await
-        .unwrap();
+        .unwrap()
+        .handoff;
     assert_eq!(h.state, State::Submitted);
     let stored = t.app.store().handoff(&t.org, &h.id).await.unwrap().unwrap();
     assert_eq!(stored.state, State::Submitted);
@@ -113,7 +114,8 @@ async fn a_non_receiver_cannot_accept_nor_the_sender_their_own(t: TestApp) {
         .app
         .accept(&t.as_user("onboarding1@acme.test"), &h.id, BTreeMap::new())
         .await
-        .unwrap();
+        .unwrap()
+        .handoff;
     assert_eq!(h.state, State::Accepted);
     assert_eq!(h.accepted_at, Some(t.app.now()));
 }
@@ -161,7 +163,7 @@ async fn rework_after_rejection_resubmits(t: TestApp) {
         reason: "No go-live date".into(),
         fields: vec!["go_live_deadlines".into()],
     };
-    let h = t.app.reject(&onb, &h.id, r).await.unwrap();
+    let h = t.app.reject(&onb, &h.id, r).await.unwrap().handoff;
     assert_eq!(h.state, State::Rejected);
     let fix = BTreeMap::from([(
         "go_live_deadlines".to_string(),
@@ -169,13 +171,18 @@ async fn rework_after_rejection_resubmits(t: TestApp) {
     )]);
     t.app.edit_handoff(&ae, &h.id, fix, vec![]).await.unwrap();
     t.clock.advance(jiff::SignedDuration::from_hours(4));
-    let h = t.app.submit(&ae, &h.id).await.unwrap();
+    let h = t.app.submit(&ae, &h.id).await.unwrap().handoff;
     assert_eq!(h.state, State::Submitted);
     assert_eq!(
         h.submissions.iter().map(|s| s.score).collect::<Vec<_>>(),
         vec![88, 100]
     );
-    let h = t.app.accept(&onb, &h.id, BTreeMap::new()).await.unwrap();
+    let h = t
+        .app
+        .accept(&onb, &h.id, BTreeMap::new())
+        .await
+        .unwrap()
+        .handoff;
     assert_eq!(h.rejections(), 1);
     assert_eq!(h.first_decision().map(|d| d.accepted), Some(false));
 }
@@ -214,7 +221,7 @@ async fn cs_to_support_cannot_be_accepted_without_ack_eta(t: TestApp) {
         "{err:?}"
     );
     let eta = BTreeMap::from([("ack_eta".to_string(), json!("2026-10-03T12:00:00Z"))]);
-    let h = t.app.accept(&sup, &h.id, eta).await.unwrap();
+    let h = t.app.accept(&sup, &h.id, eta).await.unwrap().handoff;
     assert_eq!(h.state, State::Accepted);
     assert_eq!(h.follow.eta, Some("2026-10-03T12:00:00Z".parse().unwrap()));
     t.app
@@ -236,7 +243,8 @@ async fn cs_to_support_cannot_be_accepted_without_ack_eta(t: TestApp) {
             "Called their CFO".into(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .handoff;
     assert!(h.follow.loop_closed_at.is_some());
 }
 

@@ -10,6 +10,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::api::to_json as json;
 use crate::auth::Authed;
 use crate::body::Body;
 use crate::error::{ApiError, ApiResult};
@@ -26,12 +27,6 @@ pub struct ResultBody {
 
 fn key(raw: &str) -> Result<ContractKey, ApiError> {
     ContractKey::parse(raw).map_err(|_| ApiError::not_found(format!("contract '{raw}'")))
-}
-
-fn json(v: impl serde::Serialize) -> ApiResult<Json<Value>> {
-    serde_json::to_value(v)
-        .map(Json)
-        .map_err(|e| ApiError::bad_request("unserializable", e.to_string()))
 }
 
 /// The contract's concrete tests: the automated result (measure, threshold,

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use baton_app::AppError;
 use baton_app::handoffs::{HandoffView, NewHandoff, Rejection};
-use baton_app::{App, AppError, Caller};
 use baton_domain::handoff::Attachment;
 use baton_domain::{AccountId, ContractKey, Handoff, HandoffId, State as HandoffState, TeamKey};
 use baton_store::HandoffFilter;
@@ -300,12 +300,9 @@ fn query_field<T>(
         .transpose()
 }
 
-async fn answer(
-    app: &App,
-    caller: &Caller,
-    h: Result<Handoff, AppError>,
-) -> ApiResult<Json<HandoffBody>> {
-    Ok(Json(app.view(caller, h?).await?.into()))
+/// An action's answer: the handoff as the caller now reads it.
+fn answer(h: Result<HandoffView, AppError>) -> ApiResult<Json<HandoffBody>> {
+    Ok(Json(h?.into()))
 }
 
 /// Start a handoff as a draft; carried values are prefilled.
@@ -344,8 +341,8 @@ pub async fn create(
         .start_handoff(&caller, new)
         .await
         .map_err(|e| ApiError::from(e).in_body())?;
-    let Json(body) = answer(&s.app, &caller, Ok(h)).await?;
-    Ok((StatusCode::CREATED, Json(body)))
+    let view = s.app.view(&caller, h).await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
 }
 
 /// List handoffs, filtered, a page at a time.
@@ -412,7 +409,7 @@ pub async fn edit(
         .app
         .edit_handoff(&caller, &id, b.values, attachments)
         .await;
-    answer(&s.app, &caller, h).await
+    answer(h)
 }
 
 /// The handoff's timeline, oldest first.
@@ -451,7 +448,7 @@ pub async fn submit(
     Path(id): Path<String>,
 ) -> ApiResult<Json<HandoffBody>> {
     let h = s.app.submit(&caller, &handoff_id(&id)?).await;
-    answer(&s.app, &caller, h).await
+    answer(h)
 }
 
 /// Accept (a member of the receiving team); opens the gate.
@@ -466,7 +463,7 @@ pub async fn accept(
 ) -> ApiResult<Json<HandoffBody>> {
     let values = b.values;
     let h = s.app.accept(&caller, &handoff_id(&id)?, values).await;
-    answer(&s.app, &caller, h).await
+    answer(h)
 }
 
 /// Reject with a reason code, the reason, and the deficient fields.
@@ -485,7 +482,7 @@ pub async fn reject(
         fields: b.fields,
     };
     let h = s.app.reject(&caller, &handoff_id(&id)?, r).await;
-    answer(&s.app, &caller, h).await
+    answer(h)
 }
 
 /// Withdraw (the sender).
@@ -498,7 +495,7 @@ pub async fn withdraw(
     Path(id): Path<String>,
 ) -> ApiResult<Json<HandoffBody>> {
     let h = s.app.withdraw(&caller, &handoff_id(&id)?).await;
-    answer(&s.app, &caller, h).await
+    answer(h)
 }
 
 /// Acknowledge with an ETA (receiving team, after acceptance).
@@ -515,7 +512,7 @@ pub async fn ack(
         ApiError::invalid_field("eta", format!("'{}' is not an RFC 3339 time: {e}", b.eta))
     })?;
     let h = s.app.acknowledge(&caller, &handoff_id(&id)?, eta).await;
-    answer(&s.app, &caller, h).await
+    answer(h)
 }
 
 /// Echo a status update to the sender.
@@ -529,7 +526,7 @@ pub async fn echo(
     Body(b): Body<NoteBody>,
 ) -> ApiResult<Json<HandoffBody>> {
     let h = s.app.echo(&caller, &handoff_id(&id)?, b.note).await;
-    answer(&s.app, &caller, h).await
+    answer(h)
 }
 
 /// Mark resolved (receiving team).
@@ -543,7 +540,7 @@ pub async fn resolve(
     Body(b): Body<NoteBody>,
 ) -> ApiResult<Json<HandoffBody>> {
     let h = s.app.resolve(&caller, &handoff_id(&id)?, b.note).await;
-    answer(&s.app, &caller, h).await
+    answer(h)
 }
 
 /// Close the loop with the customer (the communication owner).
@@ -557,7 +554,7 @@ pub async fn close_loop(
     Body(b): Body<NoteBody>,
 ) -> ApiResult<Json<HandoffBody>> {
     let h = s.app.close_loop(&caller, &handoff_id(&id)?, b.note).await;
-    answer(&s.app, &caller, h).await
+    answer(h)
 }
 
 /// Answer an attestation question; differing answers are flagged.
@@ -574,5 +571,5 @@ pub async fn attest(
         .app
         .attest(&caller, &handoff_id(&id)?, b.question, b.answer)
         .await;
-    answer(&s.app, &caller, h).await
+    answer(h)
 }

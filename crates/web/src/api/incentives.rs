@@ -9,6 +9,7 @@ use serde_json::Value;
 use utoipa::IntoParams;
 
 use crate::AppState;
+use crate::api::{period_param, to_json};
 use crate::auth::Authed;
 use crate::body::Params;
 use crate::error::{ApiError, ApiResult};
@@ -37,16 +38,9 @@ pub async fn get(
     Authed(caller): Authed,
     Params(q): Params<IncentiveQuery>,
 ) -> ApiResult<Json<Value>> {
-    let period = match q.period.as_deref() {
-        Some(p) => p.parse().map_err(|e: baton_domain::DomainError| {
-            ApiError::invalid_field("period", e.to_string())
-        })?,
-        None => Period::month_of(s.app.now()),
-    };
+    let period = period_param("period", q.period.as_deref(), Period::month_of(s.app.now()))?;
     let weight = Weight::new(q.weight.unwrap_or(DEFAULT_WEIGHT))
         .map_err(|e| ApiError::invalid_field("weight", e.to_string()))?;
     let report = s.app.incentives(&caller, period, weight).await?;
-    serde_json::to_value(report)
-        .map(Json)
-        .map_err(|e| ApiError::bad_request("unserializable", e.to_string()))
+    to_json(report)
 }

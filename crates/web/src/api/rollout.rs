@@ -13,6 +13,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::api::to_json as json;
 use crate::auth::Authed;
 use crate::body::Body;
 use crate::error::{ApiError, ApiResult};
@@ -32,12 +33,6 @@ pub struct MoveBody {
     /// another (required to override the sequencing rule; recorded).
     #[serde(default)]
     pub override_reason: Option<String>,
-}
-
-fn json(v: impl serde::Serialize) -> ApiResult<Json<Value>> {
-    serde_json::to_value(v)
-        .map(Json)
-        .map_err(|e| ApiError::bad_request("unserializable", e.to_string()))
 }
 
 /// The plan: each contract's phase, since when, planned dates, what blocks

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use utoipa::IntoParams;
 
 use crate::AppState;
+use crate::api::{period_param as period, to_json};
 use crate::auth::Authed;
 use crate::body::Params;
 use crate::error::{ApiError, ApiResult};
@@ -37,13 +38,6 @@ pub struct RangeQuery {
     pub to: Option<String>,
 }
 
-fn period(what: &str, raw: Option<&str>, default: Period) -> Result<Period, ApiError> {
-    raw.map_or(Ok(default), |r| {
-        r.parse()
-            .map_err(|e: baton_domain::DomainError| ApiError::invalid_field(what, e.to_string()))
-    })
-}
-
 /// The six metrics per contract for a period: each with `value` (`null`
 /// when no data), `num`/`den` or `n`/`before_n`/`after_n`, `target`,
 /// `status` (`met`, `missed`, `no_data`, `measured`), and a `trend` when
@@ -68,12 +62,10 @@ pub async fn scorecard(
         .scorecard(&caller, contract.as_ref(), p, q.periods.unwrap_or(1))
         .await
         .map_err(|e| ApiError::from(e).in_body())?;
-    let body = match (contract, cards.as_slice()) {
-        (Some(_), [one]) => serde_json::to_value(one),
-        _ => Ok(json!({"period": p, "contracts": cards})),
+    match (contract, cards.as_slice()) {
+        (Some(_), [one]) => to_json(one),
+        _ => to_json(json!({"period": p, "contracts": cards})),
     }
-    .map_err(|e| ApiError::bad_request("unserializable", e.to_string()))?;
-    Ok(Json(body))
 }
 
 /// Every contract with completion, acceptance, re-discovery, ARR leaked and
@@ -94,7 +86,5 @@ pub async fn leak_audit(
         .unwrap_or(to);
     let from = period("from", q.from.as_deref(), default_from)?;
     let audit = s.app.leak_audit(&caller, from, to).await?;
-    Ok(Json(serde_json::to_value(audit).map_err(|e| {
-        ApiError::bad_request("unserializable", e.to_string())
-    })?))
+    to_json(audit)
 }
