@@ -86,6 +86,16 @@ fn to_u64(v: i64) -> u64 {
 }
 
 impl Store {
+    /// An org's display name.
+    pub async fn org_name(&self, org: &OrgId) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT name FROM orgs WHERE org_id = $1")
+                .bind(org.to_string())
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+
     /// All orgs: (id, name).
     pub async fn orgs(&self) -> Result<Vec<(OrgId, String)>, StoreError> {
         let rows = sqlx::query("SELECT org_id, name FROM orgs ORDER BY org_id")

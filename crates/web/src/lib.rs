@@ -14,6 +14,7 @@ pub mod api;
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -105,6 +106,7 @@ pub fn router(app: App, options: &Options) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api)
+        .merge(ui::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .with_state(state)

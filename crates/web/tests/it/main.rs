@@ -12,9 +12,11 @@
 
 mod authorization;
 mod bad_input;
+mod browser;
 mod contracts;
 mod handoffs;
 mod harness;
 mod openapi;
 mod scorecard;
 mod session;
+mod ui;

@@ -1,0 +1,19 @@
+// Baton's own script: progressive enhancements only; every page works
+// without it. No inline scripts anywhere (the CSP forbids them).
+"use strict";
+
+// A button with data-confirm asks before its form is sent.
+document.addEventListener("submit", (e) => {
+  const b = e.submitter;
+  if (b && b.dataset.confirm && !window.confirm(b.dataset.confirm)) {
+    e.preventDefault();
+  }
+});
+
+// htmx sends the CSRF token of the page with every request it makes.
+document.addEventListener("htmx:configRequest", (e) => {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta) {
+    e.detail.parameters["_csrf"] = meta.content;
+  }
+});

@@ -1,0 +1,407 @@
+//! The browser UI: server-rendered pages (askama templates under
+//! `crates/web/templates/`) over the same use cases as the JSON API, with a
+//! vendored htmx for the few live parts (the completeness meter). No build
+//! step, no CDN: templates are compiled in and assets embedded.
+//!
+//! Every page takes a [`Viewer`] (the signed-in person, or a redirect to the
+//! login page); every form post takes a [`Posted`], which checks the CSRF
+//! token and the request's origin before the handler sees a field, so no
+//! handler can forget either.
+
+pub mod assets;
+pub mod chart;
+pub mod contracts;
+pub mod handoffs;
+pub mod inbox;
+pub mod login;
+pub mod reports;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use baton_app::{AppError, Caller};
+use baton_domain::Actor;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::auth::{SESSION_COOKIE, cookie};
+use crate::error::ApiError;
+
+/// The UI's routes (everything outside `/api/v1`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/assets/{name}", get(assets::get))
+        .merge(login::routes())
+        .merge(inbox::routes())
+        .merge(handoffs::routes())
+        .merge(contracts::routes())
+        .merge(reports::routes())
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// Pages may run only our own scripts and styles, and never in a frame.
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}
+
+/// The form field that carries the CSRF token.
+pub const CSRF_FIELD: &str = "_csrf";
+
+/// The CSRF token of a session: derived from its secret, so it needs no
+/// storage, differs per session and cannot be computed without the cookie.
+fn csrf_token(session_secret: &str) -> String {
+    let digest = Sha256::digest(format!("baton-csrf\0{session_secret}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the layout shows of the signed-in person on every page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The org.
+    pub org: String,
+    /// Their email.
+    pub email: String,
+    /// Their name.
+    pub name: String,
+    /// Their teams as `team (role)`.
+    pub teams: Vec<String>,
+    /// Org admin.
+    pub admin: bool,
+    /// The CSRF token every form carries.
+    pub csrf: String,
+    /// The nav entry to mark as current.
+    pub nav: &'static str,
+}
+
+impl Page {
+    /// The same page context, marking `nav` as current.
+    pub fn at(&self, nav: &'static str) -> Self {
+        Self {
+            nav,
+            ..self.clone()
+        }
+    }
+}
+
+/// The signed-in person viewing a page.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// As the use cases know them.
+    pub caller: Caller,
+    /// Their teams and roles.
+    pub actor: Actor,
+    /// The layout's context.
+    pub page: Page,
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = UiError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, UiError> {
+        let to_login = || {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map_or("/", axum::http::uri::PathAndQuery::as_str);
+            UiError::Login(next.to_string())
+        };
+        let Some(secret) = cookie(parts, SESSION_COOKIE) else {
+            return Err(to_login());
+        };
+        let Some(caller) = s.app.session_caller(secret).await? else {
+            return Err(to_login());
+        };
+        let dir = s
+            .app
+            .store()
+            .directory(&caller.org)
+            .await
+            .map_err(AppError::from)?;
+        let user = dir.users.get(&caller.email).ok_or_else(to_login)?;
+        let actor = Actor {
+            email: caller.email.clone(),
+            admin: user.admin,
+            teams: user.teams.clone(),
+        };
+        let org = s
+            .app
+            .store()
+            .org_name(&caller.org)
+            .await
+            .map_err(AppError::from)?
+            .unwrap_or_else(|| caller.org.to_string());
+        let page = Page {
+            org,
+            email: caller.email.to_string(),
+            name: user.name.clone(),
+            teams: user
+                .teams
+                .iter()
+                .map(|(t, r)| format!("{t} ({})", r.as_str()))
+                .collect(),
+            admin: user.admin,
+            csrf: csrf_token(secret),
+            nav: "",
+        };
+        Ok(Self {
+            caller,
+            actor,
+            page,
+        })
+    }
+}
+
+/// Fields of a posted form, in order (repeated names kept: checkboxes).
+#[derive(Debug, Clone, Default)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value named `name`, trimmed; `None` when absent or blank.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every non-blank value named `name`.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    }
+
+    /// Fields whose names start with `prefix`, with the prefix removed.
+    pub fn prefixed<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.0
+            .iter()
+            .filter_map(move |(k, v)| k.strip_prefix(prefix).map(|k| (k, v.as_str())))
+    }
+}
+
+/// A form post by a signed-in person whose CSRF token and origin checked out.
+#[derive(Debug, Clone)]
+pub struct Posted(pub Viewer, pub Fields);
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = UiError;
+
+    async fn from_request(req: Request, s: &AppState) -> Result<Self, UiError> {
+        let (mut parts, body) = req.into_parts();
+        same_origin(&parts)?;
+        let viewer = Viewer::from_request_parts(&mut parts, s).await?;
+        let req = Request::from_parts(parts, body);
+        let Form(fields) = Form::<Vec<(String, String)>>::from_request(req, s)
+            .await
+            .map_err(|e| UiError::Status(StatusCode::BAD_REQUEST, e.body_text()))?;
+        let fields = Fields(fields);
+        if fields.get(CSRF_FIELD) != Some(viewer.page.csrf.as_str()) {
+            return Err(UiError::Status(
+                StatusCode::FORBIDDEN,
+                "This form is out of date or did not come from Baton (CSRF check failed). \
+                 Reload the page and try again."
+                    .into(),
+            ));
+        }
+        Ok(Self(viewer, fields))
+    }
+}
+
+/// Refuses an unsafe request a browser marks as coming from another site.
+pub fn same_origin(parts: &Parts) -> Result<(), UiError> {
+    let header = |h: &str| parts.headers.get(h).and_then(|v| v.to_str().ok());
+    let cross = || {
+        UiError::Status(
+            StatusCode::FORBIDDEN,
+            "Cross-site form posts are refused.".into(),
+        )
+    };
+    if let Some(site) = header("sec-fetch-site")
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(cross());
+    }
+    if let (Some(origin), Some(host)) = (header("origin"), header("host")) {
+        let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
+        if origin_host != host {
+            return Err(cross());
+        }
+    }
+    Ok(())
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum UiError {
+    /// Not signed in: go to the login page, then back to this path.
+    Login(String),
+    /// A failure with its status and a sentence for the person.
+    Status(StatusCode, String),
+}
+
+impl From<AppError> for UiError {
+    fn from(e: AppError) -> Self {
+        let api = ApiError::from(e);
+        let status = StatusCode::from_u16(api.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::Status(status, api.detail)
+    }
+}
+
+impl From<ApiError> for UiError {
+    fn from(api: ApiError) -> Self {
+        let status = StatusCode::from_u16(api.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::Status(status, api.detail)
+    }
+}
+
+impl From<askama::Error> for UiError {
+    fn from(e: askama::Error) -> Self {
+        tracing::error!(error = %e, "template failed");
+        Self::Status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the page failed to render".into(),
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    reason: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Login(next) => {
+                let to = format!("/login?next={}", percent_encode(&next));
+                Redirect::to(&to).into_response()
+            }
+            Self::Status(status, message) => {
+                let page = ErrorPage {
+                    status: status.as_u16(),
+                    reason: status.canonical_reason().unwrap_or("Error"),
+                    message: &message,
+                };
+                match page.render() {
+                    Ok(html) => (status, Html(html)).into_response(),
+                    Err(_) => (status, message).into_response(),
+                }
+            }
+        }
+    }
+}
+
+/// A page's result.
+pub type UiResult<T = Response> = Result<T, UiError>;
+
+/// Renders a template into a response.
+pub fn render(t: &impl Template) -> UiResult {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// Renders a template with a status (e.g. 422 for a form shown again with
+/// its error).
+pub fn render_status(status: StatusCode, t: &impl Template) -> UiResult {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+/// Percent-encodes a query value.
+pub fn percent_encode(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// "3 h", "2 d 4 h": a duration for people.
+pub fn human_duration(seconds: i64) -> String {
+    let s = seconds.abs();
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
+    let text = if d > 0 {
+        format!("{d} d {h} h")
+    } else if h > 0 {
+        format!("{h} h {m} min")
+    } else {
+        format!("{m} min")
+    };
+    if seconds < 0 {
+        format!("-{text}")
+    } else {
+        text
+    }
+}
+
+/// Money for people: `$48,000` style grouping, no cents.
+pub fn money(m: &baton_domain::Money) -> String {
+    let units = m.minor / 100;
+    let digits = units.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if units < 0 { "-" } else { "" };
+    format!("{sign}{grouped} {}", m.currency)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csrf_tokens_differ_per_session_and_are_stable() {
+        assert_eq!(csrf_token("a"), csrf_token("a"));
+        assert_ne!(csrf_token("a"), csrf_token("b"));
+        assert_eq!(csrf_token("a").len(), 64);
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(59), "0 min");
+        assert_eq!(human_duration(3 * 3600 + 120), "3 h 2 min");
+        assert_eq!(human_duration(2 * 86_400 + 4 * 3600), "2 d 4 h");
+        assert_eq!(human_duration(-3600), "-1 h 0 min");
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            percent_encode("/handoffs/H-1?x=a b"),
+            "/handoffs/H-1%3Fx%3Da%20b"
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! Signing in and out.
+
+use super::{PASSWORD, start};
+
+#[tokio::test]
+async fn signing_in_shows_the_org_user_and_teams_and_signing_out_ends_the_session() {
+    let Some((_s, b)) = start(&["onboarding1@acme.test"]).await else {
+        return;
+    };
+    b.goto("/").await;
+    assert!(
+        b.path().await.starts_with("/login?next=/"),
+        "anonymous → login"
+    );
+    b.screenshot("login").await;
+    assert_eq!(
+        b.attribute("#password", "type").await.as_deref(),
+        Some("password")
+    );
+    assert_eq!(
+        b.property("#email", "required").await,
+        serde_json::json!(true)
+    );
+
+    b.fill("#email", "onboarding1@acme.test").await;
+    b.fill("#password", "wrong password").await;
+    b.click("#login button[type=submit]").await;
+    let err = b.text("#login-error").await;
+    assert!(err.to_lowercase().contains("password"), "{err}");
+
+    b.login("onboarding1@acme.test", PASSWORD).await;
+    assert_eq!(b.path().await, "/");
+    let who = b.text("header .who").await;
+    assert!(who.contains("Acme"), "{who}");
+    assert!(who.contains("onboarding1"), "{who}");
+    assert!(who.contains("onboarding (member)"), "{who}");
+    assert!(b.text("main h1").await.contains("Inbox"));
+    assert!(
+        b.page_text()
+            .await
+            .contains("Awaiting onboarding's decision")
+    );
+    b.screenshot_full("inbox-empty").await;
+
+    b.click("header .who button").await;
+    b.wait_text("main h1", |t| t == "Baton").await;
+    b.goto("/").await;
+    assert!(
+        b.path().await.starts_with("/login"),
+        "signed out → login again"
+    );
+}
