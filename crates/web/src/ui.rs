@@ -11,10 +11,11 @@
 pub mod assets;
 pub mod chart;
 pub mod contracts;
+pub mod governance;
 pub mod handoffs;
 pub mod inbox;
 pub mod login;
-pub mod reports;
+pub mod scorecard;
 
 use askama::Template;
 use axum::Router;
@@ -39,7 +40,8 @@ pub fn router() -> Router<AppState> {
         .merge(inbox::routes())
         .merge(handoffs::routes())
         .merge(contracts::routes())
-        .merge(reports::routes())
+        .merge(scorecard::routes())
+        .merge(governance::routes())
         .layer(axum::middleware::map_response(security_headers))
 }
 

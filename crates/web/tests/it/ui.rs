@@ -2,7 +2,11 @@
 //! test signs in through the login form and works the pages as a person
 //! would. Screenshots land in `target/screenshots/`.
 
+mod contracts;
+mod governance;
+mod handoffs;
 mod login;
+mod scorecard;
 
 use baton_app::Caller;
 use baton_domain::event::Via;

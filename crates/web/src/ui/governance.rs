@@ -1,4 +1,4 @@
-//! UI pages: reports (being built).
+//! UI pages: concrete tests, rollout board and incentives (being built).
 
 use axum::Router;
 

@@ -1,0 +1,1 @@
+//! UI tests: handoffs (being built).

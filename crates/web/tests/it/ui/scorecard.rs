@@ -1,0 +1,1 @@
+//! UI tests: scorecard (being built).
