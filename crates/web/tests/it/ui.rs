@@ -18,13 +18,18 @@ use crate::harness::{self, Server};
 /// Everyone's password in UI tests.
 pub const PASSWORD: &str = ADMIN_PASSWORD;
 
-/// A server over a fresh SQLite org whose `people` can sign in with
-/// [`PASSWORD`], and a browser; `None` when Chromium is not installed.
-pub async fn start(people: &[&str]) -> Option<(Server, Browser)> {
+/// A fresh seeded SQLite org (see the testkit) to set up before
+/// [`open`]; `None` when Chromium is not installed (the test then skips).
+pub async fn app() -> Option<TestApp> {
     if !browser::available() {
         return None;
     }
-    let t = TestApp::sqlite().await;
+    Some(TestApp::sqlite().await)
+}
+
+/// The real server over `t`, where `people` can sign in with [`PASSWORD`],
+/// and a 1366×768 headless browser.
+pub async fn open(t: TestApp, people: &[&str]) -> (Server, Browser) {
     let admin = Caller::new(t.org.clone(), email("admin@acme.test"), Via::Cli);
     for p in people {
         t.app
@@ -34,5 +39,10 @@ pub async fn start(people: &[&str]) -> Option<(Server, Browser)> {
     }
     let server = harness::start(t).await;
     let b = Browser::start(&server).await;
-    Some((server, b))
+    (server, b)
+}
+
+/// [`app`] then [`open`], for tests that need no set-up.
+pub async fn start(people: &[&str]) -> Option<(Server, Browser)> {
+    Some(open(app().await?, people).await)
 }
