@@ -358,6 +358,24 @@ impl App {
         Ok(view_as(&actor, &def, handoff))
     }
 
+    /// One handoff as the caller may read it, with the contract version it
+    /// is bound to and the contract's current mode (what a page about it
+    /// shows and offers).
+    pub async fn handoff_detail(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+    ) -> Result<(HandoffView, ContractDef, Mode), AppError> {
+        let Loaded {
+            handoff,
+            def,
+            mode,
+            actor,
+        } = self.load(caller, id).await?;
+        let view = view_as(&actor, &def, handoff);
+        Ok((view, def, mode))
+    }
+
     /// One handoff, for any member of its org.
     pub async fn handoff(&self, caller: &Caller, id: &HandoffId) -> Result<HandoffView, AppError> {
         let h = self

@@ -17,3 +17,18 @@ document.addEventListener("htmx:configRequest", (e) => {
     e.detail.parameters["_csrf"] = meta.content;
   }
 });
+
+// The completeness meter is re-rendered by the server as the sender types;
+// the submit button stays the same element (so a click is never lost to a
+// swap) and takes its label and state from the fresh meter.
+document.addEventListener("htmx:afterSwap", () => {
+  const meter = document.getElementById("meter");
+  const submit = document.getElementById("submit");
+  if (!meter || !submit) {
+    return;
+  }
+  const blocked = meter.dataset.blocked === "true";
+  submit.disabled = blocked;
+  submit.setAttribute("aria-disabled", String(blocked));
+  submit.textContent = meter.dataset.label;
+});

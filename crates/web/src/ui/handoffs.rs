@@ -1,10 +1,1052 @@
-//! UI pages: handoffs (being built).
+//! Handoff pages: the list, starting one, the sender's form with its live
+//! completeness meter, and the handoff page with its values, attachments,
+//! timeline and every action (decide, rework, follow-through, attestations,
+//! re-discovery).
+//!
+//! The meter is computed by the same domain function that scores a
+//! submission, from the form as it stands, without writing anything: what
+//! the sender sees while typing is exactly what the gate will say.
 
+mod timeline;
+
+use std::collections::BTreeMap;
+
+use askama::Template;
 use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use baton_app::handoffs::{HandoffView, NewHandoff, Rejection};
+use baton_app::signals::Incident;
+use baton_domain::contract::{ContractDef, Mode};
+use baton_domain::field::{FieldDef, FieldType, Owner};
+use baton_domain::handoff::{ATTACHMENT_KINDS, Attachment, State as HState};
+use baton_domain::{AccountId, ContractKey, FieldKey, HandoffId, TeamKey, Timestamp};
+use baton_store::HandoffFilter;
+use serde::Deserialize;
+use serde_json::Value;
 
 use crate::AppState;
+use crate::ui::inbox::{Row, rows};
+use crate::ui::{
+    Fields, Page, Posted, UiError, UiResult, Viewer, human_duration, money, render, render_status,
+};
+
+pub use timeline::Entry;
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/handoffs", get(list))
+        .route("/handoffs/new", get(new_form).post(create))
+        .route("/handoffs/{id}", get(show))
+        .route("/handoffs/{id}/edit", get(edit_form).post(save))
+        .route("/handoffs/{id}/meter", post(meter))
+        .route("/handoffs/{id}/{action}", post(act))
+}
+
+/// Form fields carrying values are named `f.<field key>`.
+const VALUE_PREFIX: &str = "f.";
+
+fn handoff_id(raw: &str) -> Result<HandoffId, UiError> {
+    HandoffId::parse(raw)
+        .map_err(|_| UiError::Status(StatusCode::NOT_FOUND, format!("no handoff '{raw}'")))
+}
+
+/// What a refused use case says, for showing beside the form.
+fn said(e: baton_app::AppError) -> String {
+    crate::error::ApiError::from(e).detail
+}
+
+fn invalid(what: &str, e: impl std::fmt::Display) -> UiError {
+    UiError::Status(StatusCode::UNPROCESSABLE_ENTITY, format!("{what}: {e}"))
+}
+
+// ---------------------------------------------------------------- list ----
+
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    state: Option<String>,
+    contract: Option<String>,
+    team: Option<String>,
+    after: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "handoffs/list.html")]
+struct ListPage {
+    page: Page,
+    rows: Vec<Row>,
+    show_to: bool,
+    states: Vec<(&'static str, bool)>,
+    contracts: Vec<(String, String, bool)>,
+    team: String,
+    next: Option<String>,
+    query: String,
+}
+
+/// Rows per page of the list.
+const LIST_PAGE: u32 = 50;
+
+async fn list(State(s): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> UiResult {
+    let blank = |o: Option<String>| o.filter(|x| !x.trim().is_empty());
+    let (state, contract, team) = (blank(q.state), blank(q.contract), blank(q.team));
+    let filter = HandoffFilter {
+        state: state
+            .as_deref()
+            .map(|r| {
+                HState::parse(r).ok_or_else(|| invalid("state", format!("unknown state '{r}'")))
+            })
+            .transpose()?,
+        contract: contract
+            .as_deref()
+            .map(|r| ContractKey::parse(r).map_err(|e| invalid("contract", e)))
+            .transpose()?,
+        to_team: team
+            .as_deref()
+            .map(|r| TeamKey::parse(r).map_err(|e| invalid("team", e)))
+            .transpose()?,
+        ..HandoffFilter::default()
+    };
+    let after = blank(q.after)
+        .map(|r| HandoffId::parse(r).map_err(|e| invalid("after", e)))
+        .transpose()?;
+    let (views, next) = s
+        .app
+        .list_handoffs(&v.caller, filter, None, after, LIST_PAGE)
+        .await?;
+    let rows = rows(&s, &v, views).await?;
+    let all = s.app.contracts(&v.caller).await?;
+    let query = format!(
+        "state={}&contract={}&team={}",
+        crate::ui::percent_encode(state.as_deref().unwrap_or("")),
+        crate::ui::percent_encode(contract.as_deref().unwrap_or("")),
+        crate::ui::percent_encode(team.as_deref().unwrap_or("")),
+    );
+    render(&ListPage {
+        page: v.page.at("handoffs"),
+        rows,
+        show_to: true,
+        states: [
+            HState::Draft,
+            HState::Submitted,
+            HState::Rejected,
+            HState::Accepted,
+            HState::Withdrawn,
+        ]
+        .into_iter()
+        .map(|st| (st.as_str(), state.as_deref() == Some(st.as_str())))
+        .collect(),
+        contracts: all
+            .into_iter()
+            .map(|c| {
+                let key = c.key.to_string();
+                let on = contract.as_deref() == Some(key.as_str());
+                (key, c.current.title, on)
+            })
+            .collect(),
+        team: team.unwrap_or_default(),
+        next: next.map(|n| n.to_string()),
+        query,
+    })
+}
+
+// ----------------------------------------------------------------- new ----
+
+#[derive(Template)]
+#[template(path = "handoffs/new.html")]
+struct NewPage {
+    page: Page,
+    /// (key, title, receiving teams, mode) of the contracts the viewer sends.
+    contracts: Vec<(String, String, String, &'static str)>,
+    accounts: Vec<(String, String)>,
+    contract: String,
+    account: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NewQuery {
+    contract: Option<String>,
+    account: Option<String>,
+}
+
+async fn new_page(
+    s: &AppState,
+    v: &Viewer,
+    contract: String,
+    account: String,
+    error: Option<String>,
+) -> UiResult {
+    let contracts = s
+        .app
+        .contracts(&v.caller)
+        .await?
+        .into_iter()
+        .filter(|c| v.actor.admin || v.actor.in_team(&c.current.sending_team))
+        .map(|c| {
+            let to = c
+                .current
+                .receiving_teams
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            (c.key.to_string(), c.current.title, to, c.mode.as_str())
+        })
+        .collect();
+    let (accounts, _) = s
+        .app
+        .accounts(&v.caller, None, baton_app::signals::MAX_ACCOUNT_PAGE)
+        .await?;
+    let page = NewPage {
+        page: v.page.at("new"),
+        contracts,
+        accounts: accounts
+            .into_iter()
+            .map(|a| (a.id.to_string(), format!("{} · {}", a.name, money(&a.arr))))
+            .collect(),
+        contract,
+        account,
+        error,
+    };
+    if page.error.is_some() {
+        render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    } else {
+        render(&page)
+    }
+}
+
+async fn new_form(State(s): State<AppState>, v: Viewer, Query(q): Query<NewQuery>) -> UiResult {
+    new_page(
+        &s,
+        &v,
+        q.contract.unwrap_or_default(),
+        q.account.unwrap_or_default(),
+        None,
+    )
+    .await
+}
+
+async fn create(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
+    let contract = f.get("contract").unwrap_or_default().to_string();
+    let account = f.get("account").unwrap_or_default().to_string();
+    let started = async {
+        let new = NewHandoff {
+            id: None,
+            contract: ContractKey::parse(&contract).map_err(|e| invalid("contract", e))?,
+            account: AccountId::parse(&account).map_err(|e| invalid("account", e))?,
+            to: None,
+            values: BTreeMap::new(),
+            attachments: Vec::new(),
+        };
+        Ok::<_, UiError>(s.app.start_handoff(&v.caller, new).await?)
+    }
+    .await;
+    match started {
+        Ok(h) => Ok(Redirect::to(&format!("/handoffs/{}/edit", h.id)).into_response()),
+        Err(UiError::Status(_, message)) => {
+            new_page(&s, &v, contract, account, Some(message)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// -------------------------------------------------------- sender's form ----
+
+/// One input of a form, as the template draws it.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The field key.
+    pub key: String,
+    /// Its label.
+    pub label: String,
+    /// Its help text.
+    pub help: String,
+    /// How to draw it: text, long, date, select, multi or bool.
+    pub widget: &'static str,
+    /// For select/multi: (option, chosen).
+    pub options: Vec<(String, bool)>,
+    /// The current text.
+    pub value: String,
+    /// Counts towards the score.
+    pub required: bool,
+    /// Prefilled from an earlier handoff of the account.
+    pub carried: Option<String>,
+    /// Why it does not count yet, or is invalid (`None`: it counts).
+    pub status: Option<String>,
+    /// A hint on the expected form.
+    pub placeholder: &'static str,
+}
+
+fn widget(kind: &FieldType) -> (&'static str, &'static str) {
+    match kind {
+        FieldType::LongText => ("long", ""),
+        FieldType::People => ("long", "One per line: Name (role): reaction"),
+        FieldType::Date => ("date", ""),
+        FieldType::Enum { .. } => ("select", ""),
+        FieldType::MultiEnum { .. } => ("multi", ""),
+        FieldType::Bool => ("bool", ""),
+        FieldType::Money => ("text", "48000 USD"),
+        FieldType::Person => ("text", "Name (role)"),
+        FieldType::Hypothesis => ("text", "The hypothesis (80%)"),
+        FieldType::Confidence => ("text", "0–100"),
+        FieldType::Number => ("text", "A number"),
+        FieldType::Url => ("text", "https://…"),
+        FieldType::Datetime => ("text", "2026-10-01T09:00:00Z"),
+        FieldType::Text => ("text", ""),
+    }
+}
+
+fn options_of(kind: &FieldType) -> &[String] {
+    match kind {
+        FieldType::Enum { options } | FieldType::MultiEnum { options } => options,
+        _ => &[],
+    }
+}
+
+/// The text an input shows for a stored value.
+fn text_of(f: &FieldDef, v: Option<&Value>) -> String {
+    match (v, &f.kind) {
+        (None, _) => String::new(),
+        (Some(Value::Bool(b)), _) => if *b { "yes" } else { "no" }.into(),
+        (Some(v), _) => FieldDef::text_of(v),
+    }
+}
+
+/// What the form posts for one field: repeated checkboxes become lines.
+fn posted_text(f: &Fields, key: &str) -> String {
+    f.0.iter()
+        .filter(|(k, _)| k.strip_prefix(VALUE_PREFIX) == Some(key))
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The score and verdicts of a set of field texts, as the gate would judge
+/// them: each text is normalized as on save, then the whole is scored.
+#[derive(Debug, Clone)]
+pub struct Meter {
+    /// 0–100.
+    pub score: u8,
+    /// (label, why) of each mandatory field that does not count yet.
+    pub missing: Vec<(String, String)>,
+    /// (label, why) of values that cannot be saved as typed.
+    pub invalid: Vec<(String, String)>,
+    /// Field key → why it does not count (absent: it counts).
+    pub status: BTreeMap<String, String>,
+    /// The contract is gated: a submission below 100 is refused.
+    pub gated: bool,
+}
+
+impl Meter {
+    /// Scores `texts` (field key → text) against `def`.
+    pub fn of(def: &ContractDef, mode: Mode, texts: &BTreeMap<String, String>) -> Self {
+        let mut values = BTreeMap::new();
+        let mut invalid = Vec::new();
+        let mut status = BTreeMap::new();
+        for f in def.fields.iter().filter(|f| f.owner == Owner::Sender) {
+            let Some(text) = texts.get(f.key.as_str()) else {
+                continue;
+            };
+            match f.normalize(&Value::String(text.clone())) {
+                Ok(Some(v)) => {
+                    values.insert(f.key.clone(), v);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let why = match e {
+                        baton_domain::DomainError::InvalidField { why, .. } => why,
+                        other => other.to_string(),
+                    };
+                    status.insert(f.key.to_string(), why.clone());
+                    invalid.push((f.label.clone(), why));
+                }
+            }
+        }
+        let c = baton_domain::handoff::completeness(def, &values);
+        let mut missing = Vec::new();
+        for (key, why) in &c.missing {
+            let label = def
+                .field(key.as_str())
+                .map_or_else(|| key.to_string(), |f| f.label.clone());
+            status
+                .entry(key.to_string())
+                .or_insert_with(|| why.explain());
+            missing.push((label, why.explain()));
+        }
+        Self {
+            score: c.score,
+            missing,
+            invalid,
+            status,
+            gated: mode == Mode::Gated,
+        }
+    }
+
+    /// Submitting now would be refused.
+    pub fn blocked(&self) -> bool {
+        !self.invalid.is_empty() || (self.gated && !self.missing.is_empty())
+    }
+
+    /// What the submit button says.
+    pub fn submit_label(&self) -> String {
+        let labels = |l: &[(String, String)]| {
+            l.iter()
+                .map(|(label, _)| label.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !self.invalid.is_empty() {
+            format!("Fix before submitting: {}", labels(&self.invalid))
+        } else if self.gated && !self.missing.is_empty() {
+            format!("Cannot submit yet — missing: {}", labels(&self.missing))
+        } else if self.missing.is_empty() {
+            "Submit handoff".into()
+        } else {
+            format!("Submit at {} / 100 (observe mode)", self.score)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "handoffs/meter.html")]
+struct MeterFragment {
+    meter: Meter,
+    /// (key, verdict) for the out-of-band field badges; empty on the page.
+    oob: Vec<(String, Option<String>)>,
+}
+
+#[derive(Template)]
+#[template(path = "handoffs/edit.html")]
+struct EditPage {
+    page: Page,
+    h: Summary,
+    def: ContractDef,
+    inputs: Vec<Input>,
+    attachments: Vec<Attachment>,
+    kinds: &'static [&'static str],
+    meter: Meter,
+    /// Out-of-band badges: none on the full page.
+    oob: Vec<(String, Option<String>)>,
+    rejection: Option<LastRejection>,
+    error: Option<String>,
+}
+
+/// The handoff's headline facts, for page headers.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Id.
+    pub id: String,
+    /// Contract key.
+    pub contract: String,
+    /// Contract title.
+    pub title: String,
+    /// Version bound to.
+    pub version: u32,
+    /// Mode of the contract now.
+    pub mode: &'static str,
+    /// Account id.
+    pub account: String,
+    /// Account name.
+    pub account_name: String,
+    /// Account ARR, formatted.
+    pub arr: String,
+    /// Sender.
+    pub sender: String,
+    /// Receiving team.
+    pub to: String,
+    /// State.
+    pub state: &'static str,
+    /// Score.
+    pub score: u8,
+    /// Waiting time vs SLA, in words, while submitted.
+    pub waiting: Option<String>,
+    /// Past its acceptance SLA.
+    pub overdue: bool,
+}
+
+/// The latest rejection, for the sender's rework.
+#[derive(Debug, Clone)]
+pub struct LastRejection {
+    /// Who.
+    pub by: String,
+    /// The reason code.
+    pub code: String,
+    /// The reason.
+    pub reason: String,
+    /// Deficient fields' labels.
+    pub fields: Vec<String>,
+}
+
+async fn summary(
+    s: &AppState,
+    v: &Viewer,
+    view: &HandoffView,
+    def: &ContractDef,
+    mode: Mode,
+) -> UiResult<Summary> {
+    let h = &view.handoff;
+    let account = s
+        .app
+        .store()
+        .account(&v.caller.org, &h.account)
+        .await
+        .map_err(baton_app::AppError::from)?;
+    let (waiting, overdue) = match (h.state, h.submissions.last()) {
+        (HState::Submitted, Some(sub)) => {
+            let waited = s.app.now().duration_since(sub.at).as_secs();
+            let sla = i64::from(def.slas.acceptance_hours) * 3600;
+            (
+                Some(format!(
+                    "waiting {} of a {} h acceptance SLA",
+                    human_duration(waited),
+                    def.slas.acceptance_hours
+                )),
+                sla > 0 && waited > sla,
+            )
+        }
+        _ => (None, false),
+    };
+    Ok(Summary {
+        id: h.id.to_string(),
+        contract: h.contract.to_string(),
+        title: def.title.clone(),
+        version: h.version,
+        mode: mode.as_str(),
+        account: h.account.to_string(),
+        account_name: account
+            .as_ref()
+            .map_or_else(|| h.account.to_string(), |a| a.name.clone()),
+        arr: account.as_ref().map_or_else(String::new, |a| money(&a.arr)),
+        sender: h.sender.to_string(),
+        to: h.to.to_string(),
+        state: h.state.as_str(),
+        score: h.score,
+        waiting,
+        overdue,
+    })
+}
+
+/// The rejection the handoff was last sent back with, from its timeline.
+fn last_rejection(entries: &[Entry]) -> Option<LastRejection> {
+    entries.iter().rev().find_map(|e| e.rejection.clone())
+}
+
+async fn edit_page(
+    s: &AppState,
+    v: &Viewer,
+    id: &HandoffId,
+    posted: Option<&Fields>,
+    error: Option<String>,
+) -> UiResult {
+    let (view, def, mode) = s.app.handoff_detail(&v.caller, id).await?;
+    let h = &view.handoff;
+    let texts: BTreeMap<String, String> = def
+        .fields
+        .iter()
+        .filter(|f| f.owner == Owner::Sender)
+        .map(|f| {
+            let text = match posted {
+                Some(p) => posted_text(p, f.key.as_str()),
+                None => text_of(f, h.values.get(&f.key)),
+            };
+            (f.key.to_string(), text)
+        })
+        .collect();
+    let meter = Meter::of(&def, mode, &texts);
+    let inputs = def
+        .fields
+        .iter()
+        .filter(|f| f.owner == Owner::Sender)
+        .map(|f| {
+            let value = texts.get(f.key.as_str()).cloned().unwrap_or_default();
+            let (widget, placeholder) = widget(&f.kind);
+            let chosen: Vec<&str> = value.lines().map(str::trim).collect();
+            Input {
+                key: f.key.to_string(),
+                label: f.label.clone(),
+                help: f.help.clone(),
+                widget,
+                options: options_of(&f.kind)
+                    .iter()
+                    .map(|o| (o.clone(), chosen.contains(&o.as_str())))
+                    .collect(),
+                required: f.required,
+                carried: (h.carried.contains(&f.key))
+                    .then(|| f.carried_from.as_ref().map(|c| c.contract.to_string()))
+                    .flatten(),
+                status: meter.status.get(f.key.as_str()).cloned(),
+                placeholder,
+                value,
+            }
+        })
+        .collect();
+    let entries = timeline::entries(s, v, &view, &def).await?;
+    let page = EditPage {
+        page: v.page.at("handoffs"),
+        h: summary(s, v, &view, &def, mode).await?,
+        attachments: h.attachments.clone(),
+        kinds: ATTACHMENT_KINDS,
+        meter,
+        oob: Vec::new(),
+        rejection: (h.state == HState::Rejected)
+            .then(|| last_rejection(&entries))
+            .flatten(),
+        inputs,
+        def,
+        error,
+    };
+    if page.error.is_some() {
+        render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    } else {
+        render(&page)
+    }
+}
+
+async fn edit_form(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> UiResult {
+    edit_page(&s, &v, &handoff_id(&id)?, None, None).await
+}
+
+/// `POST /handoffs/{id}/meter`: the meter for the form as it stands
+/// (htmx swaps it in, with each field's badge out of band). Writes nothing.
+async fn meter(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Posted(v, f): Posted,
+) -> UiResult {
+    let (_, def, mode) = s.app.handoff_detail(&v.caller, &handoff_id(&id)?).await?;
+    let texts: BTreeMap<String, String> = def
+        .fields
+        .iter()
+        .filter(|fd| fd.owner == Owner::Sender)
+        .map(|fd| (fd.key.to_string(), posted_text(&f, fd.key.as_str())))
+        .collect();
+    let meter = Meter::of(&def, mode, &texts);
+    let oob = def
+        .fields
+        .iter()
+        .filter(|fd| fd.owner == Owner::Sender)
+        .map(|fd| {
+            (
+                fd.key.to_string(),
+                meter.status.get(fd.key.as_str()).cloned(),
+            )
+        })
+        .collect();
+    render(&MeterFragment { meter, oob })
+}
+
+/// `POST /handoffs/{id}/edit`: saves what changed (and a new attachment);
+/// with `action=submit`, then submits. A refused submission shows the form
+/// again with the gate's answer; the values stay saved as a draft.
+async fn save(State(s): State<AppState>, Path(id): Path<String>, Posted(v, f): Posted) -> UiResult {
+    let id = handoff_id(&id)?;
+    let (view, def, _) = s.app.handoff_detail(&v.caller, &id).await?;
+    let mut changed = BTreeMap::new();
+    for fd in def.fields.iter().filter(|fd| fd.owner == Owner::Sender) {
+        let now = posted_text(&f, fd.key.as_str());
+        let was = text_of(fd, view.handoff.values.get(&fd.key));
+        if now.trim() != was.trim() {
+            let value = if now.trim().is_empty() {
+                Value::Null
+            } else {
+                Value::String(now)
+            };
+            changed.insert(fd.key.to_string(), value);
+        }
+    }
+    let mut attachments = Vec::new();
+    if let Some(title) = f.get("att_title") {
+        attachments.push(Attachment {
+            kind: f.get("att_kind").unwrap_or("link").to_string(),
+            title: title.to_string(),
+            url: f.get("att_url").map(str::to_string),
+        });
+    }
+    if (!changed.is_empty() || !attachments.is_empty())
+        && let Err(e) = s
+            .app
+            .edit_handoff(&v.caller, &id, changed, attachments)
+            .await
+    {
+        let why = format!("Not saved: {}", said(e));
+        return edit_page(&s, &v, &id, Some(&f), Some(why)).await;
+    }
+    if f.get("action") == Some("submit") {
+        if let Err(e) = s.app.submit(&v.caller, &id).await {
+            let why = format!("Saved as a draft, not submitted: {}", said(e));
+            return edit_page(&s, &v, &id, None, Some(why)).await;
+        }
+        return Ok(Redirect::to(&format!("/handoffs/{id}")).into_response());
+    }
+    Ok(Redirect::to(&format!("/handoffs/{id}/edit")).into_response())
+}
+
+// -------------------------------------------------------- handoff page ----
+
+/// A stored value as the handoff page shows it.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    /// Field key.
+    pub key: String,
+    /// Label.
+    pub label: String,
+    /// The value's text (empty: none).
+    pub text: String,
+    /// Filled by sender or receiver.
+    pub owner: &'static str,
+    /// Counts towards the score.
+    pub required: bool,
+    /// Carried from an earlier handoff.
+    pub carried: bool,
+    /// Hidden from this reader (sensitive).
+    pub hidden: bool,
+    /// Why it does not count (mandatory sender fields only).
+    pub why: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "handoffs/show.html")]
+struct ShowPage {
+    page: Page,
+    h: Summary,
+    def: ContractDef,
+    values: Vec<Shown>,
+    attachments: Vec<Attachment>,
+    entries: Vec<Entry>,
+    rejection: Option<LastRejection>,
+    /// Receiver inputs for the accept form.
+    receiver_inputs: Vec<Input>,
+    can_decide: bool,
+    can_rework: bool,
+    can_withdraw: bool,
+    follow: Option<Follow>,
+    attestations: Vec<(String, String, String)>,
+    disagreements: Vec<String>,
+    fields: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+/// Follow-through state for the page.
+#[derive(Debug, Clone)]
+pub struct Follow {
+    /// Acknowledged, with ETA.
+    pub acked: Option<String>,
+    /// Echoes sent.
+    pub echoes: u32,
+    /// Resolved at.
+    pub resolved: Option<String>,
+    /// Loop closed at, by.
+    pub closed: Option<String>,
+}
+
+fn when(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+async fn show_page(
+    s: &AppState,
+    v: &Viewer,
+    id: &HandoffId,
+    error: Option<(StatusCode, String)>,
+) -> UiResult {
+    let (view, def, mode) = s.app.handoff_detail(&v.caller, id).await?;
+    let h = &view.handoff;
+    let c = baton_domain::handoff::completeness(&def, &h.values);
+    let values = def
+        .fields
+        .iter()
+        .map(|f| Shown {
+            key: f.key.to_string(),
+            label: f.label.clone(),
+            text: text_of(f, h.values.get(&f.key)),
+            owner: match f.owner {
+                Owner::Sender => "sender",
+                Owner::Receiver => "receiver",
+            },
+            required: f.required,
+            carried: h.carried.contains(&f.key),
+            hidden: view.hidden.iter().any(|k| k == f.key.as_str()),
+            why: c
+                .missing
+                .iter()
+                .find(|(k, _)| *k == f.key)
+                .map(|(_, why)| why.explain()),
+        })
+        .collect();
+    let is_sender = h.sender == v.caller.email;
+    let in_to = v.actor.in_team(&h.to);
+    let entries = timeline::entries(s, v, &view, &def).await?;
+    let receiver_inputs = def
+        .fields
+        .iter()
+        .filter(|f| f.owner == Owner::Receiver)
+        .map(|f| {
+            let (widget, placeholder) = widget(&f.kind);
+            Input {
+                key: f.key.to_string(),
+                label: f.label.clone(),
+                help: f.help.clone(),
+                widget,
+                options: options_of(&f.kind)
+                    .iter()
+                    .map(|o| (o.clone(), false))
+                    .collect(),
+                value: text_of(f, h.values.get(&f.key)),
+                required: f.required,
+                carried: None,
+                status: None,
+                placeholder,
+            }
+        })
+        .collect();
+    let follow = (def.follow_through && h.state == HState::Accepted).then(|| Follow {
+        acked: h.follow.acked_at.map(|at| {
+            format!(
+                "{} (ETA {})",
+                when(at),
+                h.follow.eta.map_or_else(|| "none".into(), when)
+            )
+        }),
+        echoes: h.follow.echoes,
+        resolved: h.follow.resolved_at.map(when),
+        closed: h.follow.loop_closed_at.map(|at| {
+            format!(
+                "{} by {}",
+                when(at),
+                h.follow
+                    .loop_closed_by
+                    .as_ref()
+                    .map_or_else(String::new, ToString::to_string)
+            )
+        }),
+    });
+    let disagreements = h
+        .disagreements()
+        .into_iter()
+        .map(|d| {
+            let answers = d
+                .answers
+                .iter()
+                .map(|(a, who)| {
+                    let who: Vec<String> = who.iter().map(ToString::to_string).collect();
+                    format!("'{a}' ({})", who.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(" vs ");
+            format!("{}: {answers}", d.question)
+        })
+        .collect();
+    let (status, error) = match error {
+        Some((st, e)) => (st, Some(e)),
+        None => (StatusCode::OK, None),
+    };
+    let page = ShowPage {
+        page: v.page.at("handoffs"),
+        h: summary(s, v, &view, &def, mode).await?,
+        values,
+        attachments: h.attachments.clone(),
+        rejection: (h.state == HState::Rejected)
+            .then(|| last_rejection(&entries))
+            .flatten(),
+        entries,
+        receiver_inputs,
+        can_decide: h.state == HState::Submitted && !is_sender && (in_to || v.actor.admin),
+        can_rework: matches!(h.state, HState::Draft | HState::Rejected)
+            && (is_sender || v.actor.admin),
+        can_withdraw: matches!(
+            h.state,
+            HState::Draft | HState::Submitted | HState::Rejected
+        ) && (is_sender || v.actor.admin),
+        follow,
+        attestations: h
+            .attestations
+            .iter()
+            .map(|a| (a.question.clone(), a.answer.clone(), a.by.to_string()))
+            .collect(),
+        disagreements,
+        fields: def
+            .fields
+            .iter()
+            .map(|f| (f.key.to_string(), f.label.clone()))
+            .collect(),
+        def,
+        error,
+    };
+    render_status(status, &page)
+}
+
+async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> UiResult {
+    show_page(&s, &v, &handoff_id(&id)?, None).await
+}
+
+/// Reads an ETA from a `datetime-local` input (taken as UTC) or RFC 3339.
+fn eta(raw: &str) -> Result<Timestamp, UiError> {
+    let parsed = raw.parse::<Timestamp>().or_else(|_| {
+        let with_seconds = if raw.len() == 16 {
+            format!("{raw}:00Z")
+        } else {
+            format!("{raw}Z")
+        };
+        with_seconds.parse::<Timestamp>()
+    });
+    parsed.map_err(|_| {
+        invalid(
+            "eta",
+            format!("'{raw}' is not a time such as 2026-10-02 09:00"),
+        )
+    })
+}
+
+/// `POST /handoffs/{id}/{action}`: one action on the handoff; back to its
+/// page, which shows the refusal in words when the domain says no.
+async fn act(
+    State(s): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    Posted(v, f): Posted,
+) -> UiResult {
+    let id = handoff_id(&id)?;
+    let c = &v.caller;
+    let note = || f.get("note").unwrap_or_default().to_string();
+    let done: Result<(), UiError> = async {
+        match action.as_str() {
+            "accept" => {
+                let values = f
+                    .prefixed(VALUE_PREFIX)
+                    .filter(|(_, v)| !v.trim().is_empty())
+                    .map(|(k, v)| (k.to_string(), Value::String(v.trim().to_string())))
+                    .collect();
+                s.app.accept(c, &id, values).await?;
+            }
+            "reject" => {
+                let r = Rejection {
+                    code: f.get("code").map(str::to_string),
+                    reason: f.get("reason").unwrap_or_default().to_string(),
+                    fields: f.all("fields"),
+                };
+                s.app.reject(c, &id, r).await?;
+            }
+            "withdraw" => {
+                s.app.withdraw(c, &id).await?;
+            }
+            "ack" => {
+                let at = eta(f.get("eta").unwrap_or_default())?;
+                s.app.acknowledge(c, &id, at).await?;
+            }
+            "echo" => {
+                s.app.echo(c, &id, note()).await?;
+            }
+            "resolve" => {
+                s.app.resolve(c, &id, note()).await?;
+            }
+            "close-loop" => {
+                s.app.close_loop(c, &id, note()).await?;
+            }
+            "attest" => {
+                let question = f.get("question").unwrap_or_default().to_string();
+                let answer = f.get("answer").unwrap_or_default().to_string();
+                s.app.attest(c, &id, question, answer).await?;
+            }
+            "rediscovery" => {
+                let h = s.app.handoff(c, &id).await?.handoff;
+                let field = f
+                    .get("field")
+                    .map(|k| FieldKey::parse(k).map_err(|e| invalid("field", e)))
+                    .transpose()?;
+                let incident = Incident {
+                    account: h.account,
+                    handoff: Some(id.clone()),
+                    field,
+                    note: note(),
+                    at: None,
+                };
+                s.app.record_rediscovery(c, incident).await?;
+            }
+            other => {
+                return Err(UiError::Status(
+                    StatusCode::NOT_FOUND,
+                    format!("no action '{other}' on a handoff"),
+                ));
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/handoffs/{id}")).into_response()),
+        Err(UiError::Status(status, message)) if status != StatusCode::NOT_FOUND => {
+            show_page(&s, &v, &id, Some((status, message))).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    fn ae_to_onboarding() -> ContractDef {
+        baton_domain::contract::seed::seeded_contracts()
+            .into_iter()
+            .find(|c| c.key.as_str() == "ae-to-onboarding")
+            .unwrap()
+    }
+
+    #[test]
+    fn an_empty_form_scores_zero_and_names_every_mandatory_field() {
+        let def = ae_to_onboarding();
+        let m = Meter::of(&def, Mode::Gated, &BTreeMap::new());
+        assert_eq!(m.score, 0);
+        assert_eq!(m.missing.len(), def.scored_fields().count());
+        assert!(m.blocked());
+        assert!(
+            m.submit_label()
+                .starts_with("Cannot submit yet — missing: ")
+        );
+    }
+
+    #[test]
+    fn placeholders_do_not_count_and_say_why() {
+        let def = ae_to_onboarding();
+        let key = def.scored_fields().next().unwrap().key.to_string();
+        let m = Meter::of(&def, Mode::Observe, &texts(&[(&key, "TBD")]));
+        assert_eq!(m.score, 0);
+        assert_eq!(m.status.get(&key).unwrap(), "'TBD' is a placeholder");
+        assert!(!m.blocked(), "observe mode never blocks");
+        assert!(m.submit_label().contains("observe mode"));
+    }
+
+    #[test]
+    fn a_bad_value_blocks_and_is_named() {
+        let def = ae_to_onboarding();
+        let money = def
+            .fields
+            .iter()
+            .find(|f| matches!(f.kind, FieldType::Money) && f.owner == Owner::Sender);
+        let Some(money) = money else {
+            return;
+        };
+        let m = Meter::of(&def, Mode::Observe, &texts(&[(money.key.as_str(), "lots")]));
+        assert!(m.blocked());
+        assert!(m.submit_label().contains(&money.label));
+    }
+
+    #[test]
+    fn etas_read_from_the_browser_are_utc() {
+        assert_eq!(
+            eta("2026-10-02T09:30").unwrap().to_string(),
+            "2026-10-02T09:30:00Z"
+        );
+        assert!(eta("tomorrow").is_err());
+    }
 }

@@ -188,6 +188,14 @@ impl Browser {
     }
 
     async fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        self.try_cmd(method, path, body)
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"))
+    }
+
+    /// A command whose WebDriver error is an answer, not a failure (e.g. an
+    /// element htmx just replaced).
+    async fn try_cmd(&self, method: &str, path: &str, body: Value) -> Result<Value, String> {
         let url = format!("{}{path}", self.base);
         let req = match method {
             "GET" => self.http.get(url),
@@ -196,12 +204,9 @@ impl Browser {
         };
         let res: Value = req.send().await.unwrap().json().await.unwrap();
         if let Some(err) = res["value"]["error"].as_str() {
-            panic!(
-                "WebDriver {method} {path}: {err}: {}",
-                res["value"]["message"]
-            );
+            return Err(format!("{err}: {}", res["value"]["message"]));
         }
-        res["value"].clone()
+        Ok(res["value"].clone())
     }
 
     /// Opens `path` of the server.
@@ -322,7 +327,12 @@ impl Browser {
         loop {
             let found = self.find_all(css).await;
             if let Some(el) = found.first() {
-                let t = self.text_of(el).await;
+                let path = format!("/element/{}/text", el.0);
+                let Ok(t) = self.try_cmd("GET", &path, Value::Null).await else {
+                    // Replaced between finding and reading: look again.
+                    continue;
+                };
+                let t = t.as_str().unwrap_or_default().to_string();
                 if ok(&t) {
                     return t;
                 }
@@ -335,6 +345,23 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Runs `script` in the page (as a person's devtools would) and returns
+    /// its value.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
+        .await
+    }
+
+    /// Signs out through the header's button.
+    pub async fn logout(&self) {
+        self.click("header .who button").await;
+        self.wait_text("main h1", |t| t == "Baton").await;
     }
 
     /// Signs in through the login form as `email`.
