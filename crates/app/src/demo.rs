@@ -28,6 +28,14 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::{Map, Value};
 
+/// Accounts in the demo org `baton demo` and `baton serve --demo` create:
+/// enough that every receiving team has a few handoffs in flight.
+pub const DEMO_ACCOUNTS: usize = 1000;
+/// Months of demo history.
+pub const DEMO_MONTHS: u32 = 6;
+/// The demo's seed (the same org every time).
+pub const DEMO_SEED: u64 = 42;
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct DemoSpec {

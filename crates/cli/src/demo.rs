@@ -38,13 +38,13 @@ pub struct DemoArgs {
     #[command(subcommand)]
     command: Option<DemoCommand>,
     /// Accounts in the demo org.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = baton_app::demo::DEMO_ACCOUNTS)]
     accounts: usize,
     /// Months of history.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = baton_app::demo::DEMO_MONTHS)]
     months: u32,
     /// Seed: the same seed gives the same data.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = baton_app::demo::DEMO_SEED)]
     seed: u64,
 }
 

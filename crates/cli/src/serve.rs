@@ -29,14 +29,22 @@ pub struct ServeArgs {
 
 /// Runs `baton serve`.
 pub async fn run(app: App, args: ServeArgs) -> Result<()> {
-    if args.demo && !crate::demo::create_demo_org(&app, 300, 6, 42).await? {
+    if args.demo
+        && !crate::demo::create_demo_org(
+            &app,
+            baton_app::demo::DEMO_ACCOUNTS,
+            baton_app::demo::DEMO_MONTHS,
+            baton_app::demo::DEMO_SEED,
+        )
+        .await?
+    {
         println!("The database already has data; serving it as it is (no demo created).");
     }
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr()?;
-    println!("Baton is serving http://{addr}/");
+    println!("Baton is serving http://{addr}/  (open it in a browser and sign in)");
     println!("  API:     http://{addr}/api/v1  (OpenAPI: http://{addr}/api/v1/openapi.json)");
     println!("  Health:  http://{addr}/healthz  http://{addr}/readyz");
     println!("Stop with Ctrl-C.");
