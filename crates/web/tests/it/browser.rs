@@ -347,6 +347,26 @@ impl Browser {
         }
     }
 
+    /// The element that has the keyboard focus.
+    pub async fn active(&self) -> El {
+        let v = self.cmd("GET", "/element/active", Value::Null).await;
+        El(v[ELEMENT].as_str().unwrap().to_string())
+    }
+
+    /// Form controls on the page with no label a screen reader could read
+    /// (no `<label>`, `aria-label` or `aria-labelledby`), by name or id.
+    pub async fn unlabeled_controls(&self) -> Vec<String> {
+        let v = self
+            .execute(
+                "return Array.from(document.querySelectorAll('input,select,textarea'))\
+                 .filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length)\
+                   && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))\
+                 .map(e => e.name || e.id || e.outerHTML)",
+            )
+            .await;
+        serde_json::from_value(v).unwrap()
+    }
+
     /// Runs `script` in the page (as a person's devtools would) and returns
     /// its value.
     pub async fn execute(&self, script: &str) -> Value {

@@ -7,6 +7,7 @@ mod governance;
 mod handoffs;
 mod login;
 mod scorecard;
+mod security;
 mod tour;
 
 use baton_app::Caller;

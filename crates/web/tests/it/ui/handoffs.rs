@@ -92,6 +92,7 @@ async fn a_handoff_goes_from_draft_through_rejection_and_rework_to_acceptance() 
         .trim_end_matches("/edit")
         .to_string();
     assert!(b.text(".guidance").await.contains("Where context leaks"));
+    assert_eq!(b.unlabeled_controls().await, Vec::<String>::new());
 
     // Empty: 0, and the gated submit button names every field.
     score(&b, "0").await;

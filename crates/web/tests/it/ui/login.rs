@@ -28,7 +28,15 @@ async fn signing_in_shows_the_org_user_and_teams_and_signing_out_ends_the_sessio
     let err = b.text("#login-error").await;
     assert!(err.to_lowercase().contains("password"), "{err}");
 
-    b.login("onboarding1@acme.test", PASSWORD).await;
+    // Keyboard only: the email field has the focus, Tab moves to the
+    // password, Enter signs in.
+    b.goto("/login").await;
+    let email = b.active().await;
+    b.type_into(&email, "onboarding1@acme.test\u{E004}").await;
+    let password = b.active().await;
+    b.type_into(&password, &format!("{PASSWORD}\u{E007}")).await;
+    b.wait_text("header .who", |t| t.contains("onboarding1"))
+        .await;
     assert_eq!(b.path().await, "/");
     let who = b.text("header .who").await;
     assert!(who.contains("Acme"), "{who}");

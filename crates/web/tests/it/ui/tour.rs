@@ -66,13 +66,30 @@ async fn every_page_renders_the_demo_org_populated() {
     let rows = b.find_all("main table.rows tbody tr").await;
     assert!(!rows.is_empty(), "the demo inbox is empty");
     b.screenshot("inbox").await;
+    assert_eq!(b.unlabeled_controls().await, Vec::<String>::new(), "inbox");
     b.click("main table.rows tbody tr a").await;
     b.wait_text("#accept", |t| t.contains("Accept")).await;
     b.screenshot_full("handoff-receiver").await;
+    assert_eq!(
+        b.unlabeled_controls().await,
+        Vec::<String>::new(),
+        "handoff page"
+    );
     b.logout().await;
 
     b.login(ADMIN, PASSWORD).await;
     b.goto("/handoffs").await;
     assert!(!b.find_all("main table.rows tbody tr").await.is_empty());
     b.screenshot("handoffs").await;
+    assert_eq!(
+        b.unlabeled_controls().await,
+        Vec::<String>::new(),
+        "handoffs"
+    );
+    b.goto("/handoffs/new").await;
+    assert_eq!(
+        b.unlabeled_controls().await,
+        Vec::<String>::new(),
+        "new handoff"
+    );
 }
