@@ -92,4 +92,14 @@ async fn every_page_renders_the_demo_org_populated() {
         Vec::<String>::new(),
         "new handoff"
     );
+    for (path, shot) in PAGES {
+        b.goto(path).await;
+        let h1 = b.text("main h1").await;
+        assert!(!h1.is_empty(), "{path}: no heading");
+        assert_eq!(b.unlabeled_controls().await, Vec::<String>::new(), "{path}");
+        b.screenshot_full(&format!("tour-{shot}")).await;
+    }
 }
+
+/// The pages an admin tours, with their screenshot names.
+const PAGES: &[(&str, &str)] = &[("/scorecard", "scorecard"), ("/leak-audit", "leak-audit")];
