@@ -83,6 +83,9 @@ struct Card {
 struct AuditsPage {
     page: Page,
     cards: Vec<Card>,
+    /// A refused post, summed up at the top: (where its form is, what
+    /// was refused, why).
+    problem: Option<(String, String, String)>,
 }
 
 fn percent(v: f64) -> String {
@@ -155,6 +158,7 @@ async fn show(
     done: Option<Done>,
 ) -> UiResult {
     let mut cards = Vec::new();
+    let mut problem = None;
     for contract in s.app.contracts(&v.caller).await? {
         let ContractAudits {
             concrete_test,
@@ -199,8 +203,20 @@ async fn show(
                 Some(open) => {
                     open.error = Some(r.message.clone());
                     open.answer.clone_from(&r.answer);
+                    problem = Some((
+                        format!("audit-{}", open.id),
+                        format!("The result for handoff {} was not recorded", open.handoff),
+                        r.message.clone(),
+                    ));
                 }
-                None => card.error = Some(r.message.clone()),
+                None => {
+                    card.error = Some(r.message.clone());
+                    problem = Some((
+                        format!("c-{}", card.key),
+                        format!("No sample of {} was drawn", card.title),
+                        r.message.clone(),
+                    ));
+                }
             }
         }
         cards.push(card);
@@ -210,6 +226,7 @@ async fn show(
         &AuditsPage {
             page: v.page.at("audits"),
             cards,
+            problem,
         },
     )
 }

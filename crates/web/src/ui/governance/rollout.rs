@@ -66,6 +66,8 @@ struct RolloutPage {
     rule: &'static str,
     /// Every phase: (CSS class suffix, words).
     phases: Vec<(&'static str, &'static str)>,
+    /// A refused move, summed up at the top: (contract key, title, why).
+    problem: Option<(String, String, String)>,
 }
 
 fn next_phase(current: Option<Phase>) -> Option<Phase> {
@@ -106,6 +108,7 @@ async fn show(
     // The leak audit's order; contracts it does not rank keep theirs, last.
     lines.sort_by_key(|l| rank(&l.contract).unwrap_or(usize::MAX));
     let mut rows = Vec::new();
+    let mut problem = None;
     let mut lanes = Vec::new();
     for line in lines {
         let contract = contracts.get(&line.contract);
@@ -171,6 +174,7 @@ async fn show(
         if let Some(f) = refused.as_ref().filter(|f| f.contract == line.contract) {
             row.error = Some(f.message.clone());
             row.reason.clone_from(&f.reason);
+            problem = Some((row.key.clone(), row.title.clone(), f.message.clone()));
         }
         lanes.push(Lane {
             key: row.key.clone(),
@@ -199,6 +203,7 @@ async fn show(
                 .iter()
                 .map(|p| (timeline::class(*p), phase_word(*p)))
                 .collect(),
+            problem,
         },
     )
 }

@@ -189,6 +189,17 @@ async fn the_audits_page_shows_the_apis_results_and_sampling_and_recording_chang
         .wait_text("#samples-ae-to-onboarding .error", |t| !t.is_empty())
         .await;
     assert!(err.contains("write down what the receiver stated"), "{err}");
+    assert!(
+        b.text("#problem")
+            .await
+            .starts_with("The result for handoff H-4 was not recorded")
+    );
+    assert_eq!(
+        b.property("#samples-ae-to-onboarding textarea", "value")
+            .await,
+        json!(""),
+        "the blank answer comes back as typed, trimmed"
+    );
 
     b.fill(
         "#samples-ae-to-onboarding textarea",
@@ -234,6 +245,7 @@ async fn the_audits_page_shows_the_apis_results_and_sampling_and_recording_chang
     let err = b.text("#error-ae-to-onboarding").await;
     assert!(err.contains("no handoff of 'ae-to-onboarding'"), "{err}");
     assert!(err.contains("last seven days"), "{err}");
+    assert!(b.text("#problem").await.contains(&err), "summed up on top");
 }
 
 fn moved(
@@ -427,6 +439,11 @@ async fn the_rollout_board_shows_each_phase_and_moves_a_contract_unless_the_rule
     let err = b.wait_text("#error-sdr-to-ae", |t| !t.is_empty()).await;
     assert!(err.contains("don't launch in parallel"), "{err}");
     assert!(err.contains("ae-to-onboarding"), "{err}");
+    let top = b.text("#problem").await;
+    assert!(
+        top.starts_with("SDR → AE was not moved: don't launch in parallel"),
+        "{top}"
+    );
     assert_eq!(plan(&s, lead).await["sdr-to-ae"].0, "field_spec");
     b.screenshot("rollout").await;
 
