@@ -1,10 +1,11 @@
 //! The rollout plan: where each contract stands, the suggested order from
 //! the leak audit, and moves that respect "don't launch in parallel".
 
-use baton_domain::ContractKey;
+use baton_domain::contract::Contract;
 use baton_domain::event::Stream;
 use baton_domain::period::Period;
 use baton_domain::rollout::{Rollout, Stage};
+use baton_domain::{Actor, ContractKey};
 use baton_store::Change;
 use serde::Serialize;
 
@@ -35,6 +36,17 @@ pub struct PlanLine {
 
 /// A move in the plan.
 pub use baton_domain::rollout::Move as RolloutMove;
+
+/// Who plans a contract's rollout: an admin or a lead of its receiving
+/// team (the UI asks too, to offer the moves only to them).
+pub fn may_plan(actor: &Actor, contract: &Contract) -> bool {
+    actor.admin
+        || contract
+            .current
+            .receiving_teams
+            .iter()
+            .any(|t| actor.leads(t))
+}
 
 const RULE: &str = "A contract may not enter gating while another is in gating or has been \
                     scorecard-live for less than two weeks, unless an admin overrides with a reason.";
@@ -88,12 +100,7 @@ impl App {
             .contract(&caller.org, &m.contract)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("contract '{}'", m.contract)))?;
-        let holds_pen = actor.admin
-            || contract
-                .current
-                .receiving_teams
-                .iter()
-                .any(|t| actor.leads(t));
+        let holds_pen = may_plan(&actor, &contract);
         let plan = self.load_rollout(caller).await?;
         let at = self.now();
         let e = plan.decide(&actor, holds_pen, m, at)?;

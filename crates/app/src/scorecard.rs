@@ -261,6 +261,33 @@ pub struct IncentiveReport {
     pub senders: Vec<baton_domain::incentive::SenderIncentive>,
 }
 
+impl IncentiveReport {
+    /// The report as CSV for the comp system (what `baton export
+    /// incentives` writes and the UI's download serves): a header, then one
+    /// row per sender with the period and the weight repeated, so each row
+    /// stands alone when pasted elsewhere.
+    pub fn csv(&self) -> String {
+        let mut out = String::from(
+            "period,sender,handoffs,mean_score,first_pass,first_pass_rate,quality,multiplier,weight\n",
+        );
+        for s in &self.senders {
+            out.push_str(&format!(
+                "{},{},{},{:.2},{},{:.4},{:.4},{:.4},{}\n",
+                self.period,
+                s.sender,
+                s.handoffs,
+                s.mean_score,
+                s.first_pass,
+                s.first_pass_rate,
+                s.quality,
+                s.multiplier,
+                self.weight
+            ));
+        }
+        out
+    }
+}
+
 const INCENTIVE_DEFINITION: &str = "Over each sender's handoffs whose first decision falls in the period: \
     quality = 0.5 x mean first-submission score / 100 + 0.5 x first-pass acceptance rate; \
     multiplier = 1 + weight x (2 x quality - 1).";

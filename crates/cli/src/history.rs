@@ -106,28 +106,6 @@ pub enum ExportCommand {
     },
 }
 
-/// The incentive CSV.
-fn incentives_csv(r: &baton_app::scorecard::IncentiveReport) -> String {
-    let mut out = String::from(
-        "period,sender,handoffs,mean_score,first_pass,first_pass_rate,quality,multiplier,weight\n",
-    );
-    for s in &r.senders {
-        out.push_str(&format!(
-            "{},{},{},{:.2},{},{:.4},{:.4},{:.4},{}\n",
-            r.period,
-            s.sender,
-            s.handoffs,
-            s.mean_score,
-            s.first_pass,
-            s.first_pass_rate,
-            s.quality,
-            s.multiplier,
-            r.weight
-        ));
-    }
-    out
-}
-
 /// Runs `baton import …`.
 pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
     let (file, org) = match cmd {
@@ -198,7 +176,7 @@ pub async fn export(app: &App, cmd: ExportCommand) -> Result<()> {
             let org = pick_org(app, org).await?;
             let weight = baton_domain::incentive::Weight::new(weight)?;
             let report = app.org_incentives(&org, period, weight).await?;
-            let csv = incentives_csv(&report);
+            let csv = report.csv();
             if out.as_os_str() == "-" {
                 print!("{csv}");
             } else {

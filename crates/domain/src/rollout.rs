@@ -93,6 +93,19 @@ pub struct Stage {
     /// The reason given when this move overrode the sequencing rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub override_reason: Option<String>,
+    /// The phases it was in before, oldest first, each with when it was
+    /// entered (the board draws the way here on its timeline).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub earlier: Vec<Entered>,
+}
+
+/// A phase a contract entered, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Entered {
+    /// The phase.
+    pub phase: Phase,
+    /// When it was entered.
+    pub at: Timestamp,
 }
 
 /// A move of one contract in the plan.
@@ -138,11 +151,23 @@ impl Rollout {
             ..
         } = e
         {
+            let earlier = match self.stages.remove(contract) {
+                Some(before) => {
+                    let mut e = before.earlier;
+                    e.push(Entered {
+                        phase: before.phase,
+                        at: before.since,
+                    });
+                    e
+                }
+                None => Vec::new(),
+            };
             let stage = Stage {
                 phase: *phase,
                 since: *at,
                 planned: planned.clone(),
                 override_reason: override_reason.clone(),
+                earlier,
             };
             self.stages.insert(contract.clone(), stage);
             self.version += 1;
@@ -386,6 +411,47 @@ mod tests {
         );
         assert!(
             matches!(ok, Ok(Event::RolloutChanged { override_reason: Some(ref r), .. }) if r == "board asked")
+        );
+    }
+
+    #[test]
+    fn a_stage_remembers_the_phases_before_it() {
+        let mut r = Rollout::default();
+        moved(
+            &mut r,
+            "sdr-to-ae",
+            Phase::LeakAudit,
+            "2026-09-01T00:00:00Z",
+        );
+        moved(
+            &mut r,
+            "sdr-to-ae",
+            Phase::FieldSpec,
+            "2026-09-15T00:00:00Z",
+        );
+        moved(
+            &mut r,
+            "mql-to-sdr",
+            Phase::LeakAudit,
+            "2026-09-20T00:00:00Z",
+        );
+        moved(&mut r, "sdr-to-ae", Phase::Gating, "2026-09-29T00:00:00Z");
+        let stage = r.stages.get(&key("sdr-to-ae"));
+        assert_eq!(stage.map(|s| s.phase), Some(Phase::Gating));
+        let earlier: Vec<(Phase, Timestamp)> = stage
+            .map(|s| s.earlier.iter().map(|e| (e.phase, e.at)).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            earlier,
+            [
+                (Phase::LeakAudit, t("2026-09-01T00:00:00Z")),
+                (Phase::FieldSpec, t("2026-09-15T00:00:00Z")),
+            ]
+        );
+        assert!(
+            r.stages
+                .get(&key("mql-to-sdr"))
+                .is_some_and(|s| s.earlier.is_empty())
         );
     }
 
