@@ -414,6 +414,17 @@ async fn propose(
 ) -> UiResult {
     let key = contract_key(&key)?;
     let c = s.app.contract(&v.caller, &key).await?;
+    // Refused before the form is judged: a malformed proposal from someone
+    // who may not propose is still a refusal, not a form to correct.
+    if !c.may_propose(&v.actor) {
+        return Err(UiError::Status(
+            StatusCode::FORBIDDEN,
+            format!(
+                "Only members of the sending team ({}) propose changes to '{key}'.",
+                c.current.sending_team
+            ),
+        ));
+    }
     let mut form = ProposalForm {
         summary: f.get("p-summary").unwrap_or_default().to_string(),
         field: NewField::from_form(&f, "p-"),

@@ -4,7 +4,10 @@
 
 use serde_json::json;
 
+use std::time::{Duration, Instant};
+
 use super::{PASSWORD, app, open};
+use crate::browser::Browser;
 use crate::harness::Server;
 
 const KEY: &str = "ae-to-onboarding";
@@ -12,6 +15,20 @@ const LEAD: &str = "onboarding-lead@acme.test";
 const AE: &str = "ae1@acme.test";
 const NEW_HELP: &str = "Name the champion and every sponsor, how firmly each one backs the rollout, \
                         and who could block it.";
+
+/// Waits until the browser is at a path satisfying `ok` (after a click that
+/// navigates): waiting on an element's text could read the page being left.
+async fn wait_path(b: &Browser, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let p = b.path().await;
+        if ok(&p) {
+            return p;
+        }
+        assert!(Instant::now() < deadline, "still at {p}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
 
 /// The contract's published versions, through the JSON API.
 async fn versions(s: &Server) -> Vec<serde_json::Value> {
@@ -59,7 +76,8 @@ async fn the_receiving_lead_edits_publishes_a_version_compares_it_and_switches_t
     b.screenshot("contracts-list").await;
 
     b.click(&format!("#contract-{KEY} a")).await;
-    b.wait_text("main h1", |t| t == "AE → Onboarding").await;
+    wait_path(&b, |p| p == format!("/contracts/{KEY}")).await;
+    assert_eq!(b.text("main h1").await, "AE → Onboarding");
     assert!(b.text("#current-version").await.contains("version 1"));
     let guidance = b.text(".c-guidance").await;
     assert!(
@@ -69,14 +87,22 @@ async fn the_receiving_lead_edits_publishes_a_version_compares_it_and_switches_t
     let champion = b.text("#field-champion_map").await;
     assert!(champion.contains("required"), "{champion}");
     assert!(b.text("#field-commitments").await.contains("sensitive"));
+    let proposals = b.text("#proposals").await;
+    assert!(
+        !proposals.contains("Propose a change")
+            && proposals.contains("Proposals come from the sending team (ae)"),
+        "the pen holder answers proposals, the sender makes them: {proposals}"
+    );
 
     // Bad input is shown again with the input named; nothing is published.
     b.click("#edit-link").await;
+    wait_path(&b, |p| p.ends_with("/edit")).await;
     b.wait_text("main h1", |t| t.contains("draft of version 2"))
         .await;
     b.fill("#new-key", "economic_buyer").await;
     b.fill("#new-label", "Economic buyer, again").await;
     b.click("#publish-button").await;
+    wait_path(&b, |p| p.ends_with("/publish")).await;
     let err = b.wait_text("#edit-error", |t| !t.is_empty()).await;
     assert!(
         err.contains("'economic_buyer' is already a field")
@@ -99,6 +125,7 @@ async fn the_receiving_lead_edits_publishes_a_version_compares_it_and_switches_t
     b.fill("#f-champion_map-help", NEW_HELP).await;
     b.click("#f-champion_map-required").await;
     b.click("#preview-button").await;
+    wait_path(&b, |p| p.ends_with("/publish")).await;
     let preview = b.wait_text("#preview", |t| !t.is_empty()).await;
     assert!(
         preview.contains("help changed") && preview.contains("required changed"),
@@ -114,6 +141,7 @@ async fn the_receiving_lead_edits_publishes_a_version_compares_it_and_switches_t
     b.screenshot_full("contract-edit-full").await;
 
     b.click("#publish-button").await;
+    wait_path(&b, |p| p.contains("?published=2")).await;
     let notice = b.wait_text("#notice", |t| !t.is_empty()).await;
     assert!(notice.contains("Version 2 is published"), "{notice}");
     assert!(b.text("#current-version").await.contains("version 2"));
@@ -135,6 +163,7 @@ async fn the_receiving_lead_edits_publishes_a_version_compares_it_and_switches_t
 
     // The diff shows exactly that change.
     b.click("#version-2 a").await;
+    wait_path(&b, |p| p.contains("/diff")).await;
     b.wait_text("main h1", |t| t.contains("version 1 → version 2"))
         .await;
     assert_eq!(b.path().await, format!("/contracts/{KEY}/diff?from=1&to=2"));
@@ -163,15 +192,21 @@ async fn the_receiving_lead_edits_publishes_a_version_compares_it_and_switches_t
         "2",
         "previous vs current by default"
     );
+    b.goto(&format!("/contracts/{KEY}/diff?from=1&to=9")).await;
+    let missing = b.text("#main").await;
+    assert!(missing.contains("has versions 1 to 2"), "{missing}");
 
     // Gated and back.
     b.goto(&format!("/contracts/{KEY}")).await;
     b.click("#mode-switch").await;
+    wait_path(&b, |p| p.contains("?mode=gated")).await;
     b.wait_text("#mode-badge", |t| t.to_lowercase() == "gated")
         .await;
     assert!(b.text("#notice").await.contains("now gated"));
     assert_eq!(mode(&s).await, "gated");
+    b.screenshot("contract-gated").await;
     b.click("#mode-switch").await;
+    wait_path(&b, |p| p.contains("?mode=observe")).await;
     b.wait_text("#mode-badge", |t| t.to_lowercase() == "observe")
         .await;
     assert!(
@@ -234,6 +269,7 @@ async fn a_sender_has_no_pen_proposes_a_change_and_is_refused_when_publishing() 
     b.fill("#p-label", "Procurement path").await;
     b.click("#p-type option[value=\"text\"]").await;
     b.click("#propose-form button[type=submit]").await;
+    wait_path(&b, |p| p.ends_with("/proposals")).await;
     let err = b.wait_text("#propose-error", |t| !t.is_empty()).await;
     assert!(
         err.contains("Field key") && err.contains("'Procurement Path'"),
@@ -247,6 +283,7 @@ async fn a_sender_has_no_pen_proposes_a_change_and_is_refused_when_publishing() 
 
     b.fill("#p-key", "procurement_path").await;
     b.click("#propose-form button[type=submit]").await;
+    wait_path(&b, |p| p.contains("?proposed=1")).await;
     let notice = b.wait_text("#notice", |t| !t.is_empty()).await;
     assert!(notice.contains("Your proposal is recorded"), "{notice}");
     let listed = b.text("#proposals").await;
