@@ -3,6 +3,7 @@
 //! handoff stays bound to the version it was created under, and only the
 //! receiving team's leads (or an org admin) publish a new one.
 
+pub mod diff;
 pub mod seed;
 
 use std::collections::BTreeSet;
@@ -235,6 +236,18 @@ fn holds_pen(actor: &Actor, def: &ContractDef) -> bool {
 }
 
 impl Contract {
+    /// Whether `actor` holds the pen: may publish a new version and switch
+    /// the mode (a lead of a receiving team, or an admin).
+    pub fn holds_pen(&self, actor: &Actor) -> bool {
+        holds_pen(actor, &self.current)
+    }
+
+    /// Whether `actor` may propose a change (a member of the sending team,
+    /// or an admin).
+    pub fn may_propose(&self, actor: &Actor) -> bool {
+        actor.admin || actor.in_team(&self.current.sending_team)
+    }
+
     /// Decides the first publication of a contract (by an admin, or by the
     /// receiving team's lead).
     pub fn create(
@@ -331,7 +344,7 @@ impl Contract {
         fields: Vec<FieldDef>,
         at: Timestamp,
     ) -> Result<Event, DomainError> {
-        if !actor.admin && !actor.in_team(&self.current.sending_team) {
+        if !self.may_propose(actor) {
             return Err(DomainError::Forbidden(format!(
                 "only members of the sending team '{}' propose changes to '{}'",
                 self.current.sending_team, self.key
@@ -470,6 +483,25 @@ mod tests {
         let next = Contract::apply(Some(c.clone()), &e).unwrap();
         assert_eq!(next.current, c.current);
         assert_eq!(next.stream_version, c.stream_version + 1);
+    }
+
+    #[test]
+    fn the_receiving_leads_and_admins_hold_the_pen_and_the_senders_propose() {
+        let c = contract();
+        let mut member = member_of("onboarding");
+        assert!(c.holds_pen(&member) && !c.may_propose(&member));
+        member
+            .teams
+            .insert(TeamKey::parse("onboarding").unwrap(), Role::Member);
+        assert!(!c.holds_pen(&member));
+        let ae = member_of("ae");
+        assert!(!c.holds_pen(&ae) && c.may_propose(&ae));
+        let admin = Actor {
+            admin: true,
+            teams: Default::default(),
+            ..ae
+        };
+        assert!(c.holds_pen(&admin) && c.may_propose(&admin));
     }
 
     #[test]

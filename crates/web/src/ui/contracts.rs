@@ -1,10 +1,466 @@
-//! UI pages: contracts (being built).
+//! The contract pages: every contract at a glance, one contract with its
+//! guidance, fields, SLAs, history and proposals, the mode switch and the
+//! proposal form. The receiving team holds the pen (the editor is in
+//! [`edit`]); the sending team proposes. Who may do what is asked of the
+//! domain's contract, and every change goes through the same use cases as
+//! the JSON API.
 
+pub mod diff;
+pub mod draft;
+pub mod edit;
+
+use askama::Template;
 use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use baton_app::contracts::Proposal;
+use baton_domain::contract::diff::describe_field;
+use baton_domain::contract::seed::seeded_contracts;
+use baton_domain::contract::{Contract, ContractDef, Gate, Mode};
+use baton_domain::field::{FieldType, Owner};
+use baton_domain::{ContractKey, Timestamp};
+use baton_store::VersionRecord;
+use serde::Deserialize;
 
 use crate::AppState;
+use crate::error::ApiError;
+use crate::ui::contracts::draft::{NewField, TYPES};
+use crate::ui::{Page, Posted, UiError, UiResult, Viewer, render, render_status};
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/contracts", get(list))
+        .route("/contracts/{key}", get(show))
+        .route("/contracts/{key}/mode", post(set_mode))
+        .route("/contracts/{key}/proposals", post(propose))
+        .route("/contracts/{key}/edit", get(edit::form))
+        .route("/contracts/{key}/publish", post(edit::publish))
+        .route("/contracts/{key}/diff", get(diff::page))
+}
+
+/// A key from the path; a malformed one cannot exist, so it is "not found".
+fn contract_key(raw: &str) -> UiResult<ContractKey> {
+    ContractKey::parse(raw).map_err(|_| {
+        UiError::Status(
+            StatusCode::NOT_FOUND,
+            format!("not found: contract '{raw}'"),
+        )
+    })
+}
+
+/// When, for people: `2026-10-01 09:30 UTC`.
+pub fn when(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The gate's name.
+pub fn gate_name(g: Gate) -> &'static str {
+    match g {
+        Gate::Commission => "commission",
+        Gate::Stage => "stage",
+        Gate::Queue => "queue",
+    }
+}
+
+fn teams(def: &ContractDef) -> String {
+    def.receiving_teams
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One contract in the listing.
+#[derive(Debug, Clone)]
+pub struct ListRow {
+    /// Key.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// Sending team.
+    pub from: String,
+    /// Receiving teams.
+    pub to: String,
+    /// `observe` or `gated`.
+    pub mode: &'static str,
+    /// Current version.
+    pub version: u32,
+    /// Gate.
+    pub gate: &'static str,
+    /// Mandatory fields.
+    pub mandatory: usize,
+    /// All fields.
+    pub fields: usize,
+}
+
+#[derive(Template)]
+#[template(path = "contracts/list.html")]
+struct ListPage {
+    page: Page,
+    rows: Vec<ListRow>,
+}
+
+async fn list(State(s): State<AppState>, v: Viewer) -> UiResult {
+    let mut rows: Vec<ListRow> = s
+        .app
+        .contracts(&v.caller)
+        .await?
+        .into_iter()
+        .map(|c| ListRow {
+            key: c.key.to_string(),
+            title: c.current.title.clone(),
+            from: c.current.sending_team.to_string(),
+            to: teams(&c.current),
+            mode: c.mode.as_str(),
+            version: c.current_version,
+            gate: gate_name(c.current.gate),
+            mandatory: c.current.fields.iter().filter(|f| f.required).count(),
+            fields: c.current.fields.len(),
+        })
+        .collect();
+    // The seeded contracts in lifecycle order (lead to renewal), then the
+    // org's own by key.
+    let lifecycle: Vec<String> = seeded_contracts()
+        .iter()
+        .map(|d| d.key.to_string())
+        .collect();
+    rows.sort_by_key(|r| {
+        (
+            lifecycle
+                .iter()
+                .position(|k| *k == r.key)
+                .unwrap_or(usize::MAX),
+            r.key.clone(),
+        )
+    });
+    render(&ListPage {
+        page: v.page.at("contracts"),
+        rows,
+    })
+}
+
+/// One field as the contract page shows it.
+#[derive(Debug, Clone)]
+pub struct FieldRow {
+    /// Key.
+    pub key: String,
+    /// Label.
+    pub label: String,
+    /// Type name.
+    pub kind: String,
+    /// Options of an enum type, comma-separated (blank otherwise).
+    pub options: String,
+    /// Required.
+    pub required: bool,
+    /// Minimum length (blank for none).
+    pub min_len: String,
+    /// `sender` or `receiver`.
+    pub owner: &'static str,
+    /// `contract.field` it is carried from (blank for none).
+    pub carried: String,
+    /// Sensitive.
+    pub sensitive: bool,
+    /// Help text.
+    pub help: String,
+}
+
+fn field_rows(def: &ContractDef) -> Vec<FieldRow> {
+    def.fields
+        .iter()
+        .map(|f| FieldRow {
+            key: f.key.to_string(),
+            label: f.label.clone(),
+            kind: f.kind.name().to_string(),
+            options: match &f.kind {
+                FieldType::Enum { options } | FieldType::MultiEnum { options } => {
+                    options.join(", ")
+                }
+                _ => String::new(),
+            },
+            required: f.required,
+            min_len: f.min_len.map(|m| m.to_string()).unwrap_or_default(),
+            owner: match f.owner {
+                Owner::Sender => "sender",
+                Owner::Receiver => "receiver",
+            },
+            carried: f
+                .carried_from
+                .as_ref()
+                .map(|c| format!("{}.{}", c.contract, c.field))
+                .unwrap_or_default(),
+            sensitive: f.sensitive,
+            help: f.help.clone(),
+        })
+        .collect()
+}
+
+/// One published version in the history.
+#[derive(Debug, Clone)]
+pub struct VersionRow {
+    /// Its number.
+    pub version: u32,
+    /// When it was published.
+    pub when: String,
+    /// By whom (blank for the seeded first version).
+    pub by: String,
+    /// How many differences from the previous version (none for the first).
+    pub changes: Option<usize>,
+}
+
+fn version_rows(history: &[VersionRecord]) -> Vec<VersionRow> {
+    let mut rows: Vec<VersionRow> = history
+        .iter()
+        .enumerate()
+        .map(|(i, v)| VersionRow {
+            version: v.version,
+            when: when(v.published_at),
+            by: v.published_by.clone().unwrap_or_default(),
+            changes: i.checked_sub(1).and_then(|p| history.get(p)).map(|prev| {
+                baton_domain::contract::diff::diff(&prev.definition, &v.definition).len()
+            }),
+        })
+        .collect();
+    rows.reverse();
+    rows
+}
+
+/// A proposal as the contract page lists it.
+#[derive(Debug, Clone)]
+pub struct ProposalRow {
+    /// Who.
+    pub by: String,
+    /// When.
+    pub when: String,
+    /// The version it was made against.
+    pub version: u32,
+    /// Made against the current version (still to be answered by a
+    /// publication).
+    pub open: bool,
+    /// What should change, and why.
+    pub summary: String,
+    /// The proposed fields, one line each: `key: Label (type, …)`.
+    pub fields: Vec<String>,
+}
+
+fn proposal_rows(ps: Vec<Proposal>, current: u32) -> Vec<ProposalRow> {
+    let mut rows: Vec<ProposalRow> = ps
+        .into_iter()
+        .map(|p| ProposalRow {
+            by: p.by.to_string(),
+            when: when(p.at),
+            version: p.version,
+            open: p.version == current,
+            summary: p.summary,
+            fields: p
+                .fields
+                .iter()
+                .map(|f| format!("{}: {}", f.key, describe_field(f)))
+                .collect(),
+        })
+        .collect();
+    rows.reverse();
+    rows
+}
+
+/// The proposal form as typed, with its error.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalForm {
+    /// What should change, and why.
+    pub summary: String,
+    /// An optional field to add or reword.
+    pub field: NewField,
+    /// Why the last post was refused.
+    pub error: Option<String>,
+    /// The input at fault.
+    pub input: String,
+}
+
+#[derive(Template)]
+#[template(path = "contracts/show.html")]
+struct ContractPage {
+    page: Page,
+    key: String,
+    title: String,
+    from: String,
+    to: String,
+    gate: &'static str,
+    mode: &'static str,
+    version: u32,
+    def: ContractDef,
+    fields: Vec<FieldRow>,
+    pen: bool,
+    may_propose: bool,
+    versions: Vec<VersionRow>,
+    proposals: Vec<ProposalRow>,
+    open_proposals: usize,
+    form: ProposalForm,
+    notice: Option<String>,
+    types: &'static [(&'static str, &'static str)],
+}
+
+impl ContractPage {
+    /// Whether the proposal form's `input` is the one at fault.
+    fn invalid(&self, input: &str) -> bool {
+        self.form.input == input
+    }
+}
+
+async fn contract_page(
+    s: &AppState,
+    v: &Viewer,
+    c: Contract,
+    form: ProposalForm,
+) -> UiResult<ContractPage> {
+    let history = s.app.contract_history(&v.caller, &c.key).await?;
+    let proposals = proposal_rows(s.app.proposals(&v.caller, &c.key).await?, c.current_version);
+    Ok(ContractPage {
+        page: v.page.at("contracts"),
+        key: c.key.to_string(),
+        title: c.current.title.clone(),
+        from: c.current.sending_team.to_string(),
+        to: teams(&c.current),
+        gate: gate_name(c.current.gate),
+        mode: c.mode.as_str(),
+        version: c.current_version,
+        fields: field_rows(&c.current),
+        pen: c.holds_pen(&v.actor),
+        may_propose: c.may_propose(&v.actor),
+        versions: version_rows(&history),
+        open_proposals: proposals.iter().filter(|p| p.open).count(),
+        proposals,
+        form,
+        notice: None,
+        types: TYPES,
+        def: c.current,
+    })
+}
+
+/// What a post that redirected here did, for the notice.
+#[derive(Debug, Deserialize)]
+struct Done {
+    published: Option<String>,
+    mode: Option<String>,
+    proposed: Option<String>,
+}
+
+impl Done {
+    /// A sentence confirming what happened, when it is still true.
+    fn notice(&self, c: &Contract) -> Option<String> {
+        if let Some(n) = &self.published
+            && *n == c.current_version.to_string()
+        {
+            return Some(format!(
+                "Version {n} is published. Handoffs already started stay on the version they \
+                 began under; new ones use version {n}."
+            ));
+        }
+        match self.mode.as_deref() {
+            Some(m) if m == c.mode.as_str() && c.mode == Mode::Gated => {
+                return Some(
+                    "The contract is now gated: submissions scoring below 100 are refused, \
+                     naming every missing field."
+                        .into(),
+                );
+            }
+            Some(m) if m == c.mode.as_str() => {
+                return Some(
+                    "The contract is now in observe mode: every submission is recorded with \
+                     its score, complete or not."
+                        .into(),
+                );
+            }
+            _ => {}
+        }
+        self.proposed.as_ref().map(|_| {
+            "Your proposal is recorded. The receiving team's leads see it here and answer \
+             with a new version."
+                .into()
+        })
+    }
+}
+
+async fn show(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(key): Path<String>,
+    Query(done): Query<Done>,
+) -> UiResult {
+    let c = s.app.contract(&v.caller, &contract_key(&key)?).await?;
+    let notice = done.notice(&c);
+    let mut page = contract_page(&s, &v, c, ProposalForm::default()).await?;
+    page.notice = notice;
+    render(&page)
+}
+
+async fn set_mode(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    Posted(v, f): Posted,
+) -> UiResult {
+    let key = contract_key(&key)?;
+    let mode = Mode::parse(f.get("mode").unwrap_or_default())
+        .map_err(|e| UiError::Status(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    s.app.set_mode(&v.caller, &key, mode).await?;
+    Ok(Redirect::to(&format!("/contracts/{key}?mode={}#mode", mode.as_str())).into_response())
+}
+
+async fn propose(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    Posted(v, f): Posted,
+) -> UiResult {
+    let key = contract_key(&key)?;
+    let c = s.app.contract(&v.caller, &key).await?;
+    // Refused before the form is judged: a malformed proposal from someone
+    // who may not propose is still a refusal, not a form to correct.
+    if !c.may_propose(&v.actor) {
+        return Err(UiError::Status(
+            StatusCode::FORBIDDEN,
+            format!(
+                "Only members of the sending team ({}) propose changes to '{key}'.",
+                c.current.sending_team
+            ),
+        ));
+    }
+    let mut form = ProposalForm {
+        summary: f.get("p-summary").unwrap_or_default().to_string(),
+        field: NewField::from_form(&f, "p-"),
+        error: None,
+        input: String::new(),
+    };
+    let fields = match form.field.parse(&c.current, "p-", true) {
+        Ok(field) => field.into_iter().collect(),
+        Err(e) => {
+            form.error = Some(e.message);
+            form.input = e.input;
+            let page = contract_page(&s, &v, c, form).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    match s
+        .app
+        .propose_change(&v.caller, &key, &form.summary, fields)
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/contracts/{key}?proposed=1#proposals")).into_response())
+        }
+        Err(e) => {
+            let api = ApiError::from(e);
+            if api.status != StatusCode::UNPROCESSABLE_ENTITY.as_u16() {
+                return Err(api.into());
+            }
+            form.input = match api.errors.first().and_then(|p| p.field.as_deref()) {
+                Some("summary") => "p-summary".into(),
+                Some(_) => "p-key".into(),
+                None => String::new(),
+            };
+            form.error = Some(api.detail);
+            let page = contract_page(&s, &v, c, form).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
 }
