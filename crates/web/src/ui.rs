@@ -215,7 +215,13 @@ impl FromRequest<AppState> for Posted {
     async fn from_request(req: Request, s: &AppState) -> Result<Self, UiError> {
         let (mut parts, body) = req.into_parts();
         same_origin(&parts)?;
-        let viewer = Viewer::from_request_parts(&mut parts, s).await?;
+        let viewer = match Viewer::from_request_parts(&mut parts, s).await {
+            Ok(v) => v,
+            // A post cannot be replayed after signing in: go back to the
+            // page the form was on instead.
+            Err(UiError::Login(_)) => return Err(UiError::Login(referring_page(&parts))),
+            Err(e) => return Err(e),
+        };
         let req = Request::from_parts(parts, body);
         let Form(fields) = Form::<Vec<(String, String)>>::from_request(req, s)
             .await
@@ -231,6 +237,26 @@ impl FromRequest<AppState> for Posted {
         }
         Ok(Self(viewer, fields))
     }
+}
+
+/// The path of the page a request came from, when it is ours; else "/".
+fn referring_page(parts: &Parts) -> String {
+    let referer = parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    referer
+        .split_once("://")
+        .and_then(|(_, rest)| rest.strip_prefix(host))
+        .filter(|path| path.starts_with('/') && !path.starts_with("//"))
+        .unwrap_or("/")
+        .to_string()
 }
 
 /// Refuses an unsafe request a browser marks as coming from another site.

@@ -154,3 +154,30 @@ async fn pages_forbid_framing_and_foreign_scripts_and_anonymous_visitors_go_to_t
         "an open redirect: {html}"
     );
 }
+
+#[tokio::test]
+async fn a_form_posted_after_the_session_ended_leads_back_to_its_page_after_signing_in() {
+    let t = TestApp::sqlite().await;
+    let s = harness::start(t).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client
+        .post(format!("{}/handoffs/new", s.origin))
+        .header(COOKIE, "baton_session=acme.expired")
+        .header(
+            reqwest::header::REFERER,
+            format!("{}/handoffs/new?contract=x", s.origin),
+        )
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("contract=ae-to-onboarding&account=A-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()[LOCATION],
+        "/login?next=/handoffs/new%3Fcontract%3Dx"
+    );
+}

@@ -102,4 +102,13 @@ async fn every_page_renders_the_demo_org_populated() {
 }
 
 /// The pages an admin tours, with their screenshot names.
-const PAGES: &[(&str, &str)] = &[("/scorecard", "scorecard"), ("/leak-audit", "leak-audit")];
+const PAGES: &[(&str, &str)] = &[
+    ("/contracts", "contracts"),
+    ("/contracts/ae-to-onboarding", "contract"),
+    ("/contracts/ae-to-onboarding/edit", "contract-edit"),
+    ("/scorecard", "scorecard"),
+    ("/leak-audit", "leak-audit"),
+    ("/audits", "audits"),
+    ("/rollout", "rollout"),
+    ("/incentives", "incentives"),
+];
