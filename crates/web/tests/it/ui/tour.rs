@@ -110,5 +110,5 @@ const PAGES: &[(&str, &str)] = &[
     ("/leak-audit", "leak-audit"),
     ("/audits", "audits"),
     ("/rollout", "rollout"),
-    ("/incentives", "incentives"),
+    ("/incentives?period=2026-09", "incentives"),
 ];

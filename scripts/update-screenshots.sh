@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Refreshes docs/screenshots/ from the browser tests: they drive real
+# headless Chromium at 1366×768 and save every page they visit under
+# target/screenshots/. Needs Debian's chromium and chromium-driver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo test -p baton-web --test it ui::
+shots=target/screenshots
+# docs name ← test screenshot
+while read -r doc test; do
+  cp "$shots/$test.png" "docs/screenshots/$doc.png"
+done <<'MAP'
+login login
+inbox inbox
+handoff-form handoff-form
+handoff-receiver handoff-receiver
+handoff-timeline handoff-page
+contracts tour-contracts
+contract tour-contract
+contract-edit contract-edit
+contract-diff contract-diff
+scorecard tour-scorecard
+leak-audit tour-leak-audit
+tests audits
+rollout rollout-full
+incentives tour-incentives
+MAP
+ls -la docs/screenshots
