@@ -47,28 +47,32 @@ fn is_safe(m: &Method) -> bool {
     matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Refuses a cookie-authenticated unsafe request that a browser marks as
-/// cross-site.
-fn same_origin(parts: &Parts) -> Result<(), ApiError> {
-    if is_safe(&parts.method) {
-        return Ok(());
-    }
+/// Whether the browser says a request came from another site
+/// (`Sec-Fetch-Site`, or an `Origin` that is not this host).
+pub fn cross_site(parts: &Parts) -> bool {
     let header = |h: &str| parts.headers.get(h).and_then(|v| v.to_str().ok());
     if let Some(site) = header("sec-fetch-site")
         && !matches!(site, "same-origin" | "none")
     {
-        return Err(cross_site());
+        return true;
     }
     if let (Some(origin), Some(host)) = (header("origin"), header("host")) {
         let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-        if origin_host != host {
-            return Err(cross_site());
-        }
+        return origin_host != host;
+    }
+    false
+}
+
+/// Refuses a cookie-authenticated unsafe request that a browser marks as
+/// cross-site.
+fn same_origin(parts: &Parts) -> Result<(), ApiError> {
+    if !is_safe(&parts.method) && cross_site(parts) {
+        return Err(cross_site_refused());
     }
     Ok(())
 }
 
-fn cross_site() -> ApiError {
+fn cross_site_refused() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
         "cross-site",

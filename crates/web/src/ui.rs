@@ -261,23 +261,11 @@ fn referring_page(parts: &Parts) -> String {
 
 /// Refuses an unsafe request a browser marks as coming from another site.
 pub fn same_origin(parts: &Parts) -> Result<(), UiError> {
-    let header = |h: &str| parts.headers.get(h).and_then(|v| v.to_str().ok());
-    let cross = || {
-        UiError::Status(
+    if crate::auth::cross_site(parts) {
+        return Err(UiError::Status(
             StatusCode::FORBIDDEN,
             "Cross-site form posts are refused.".into(),
-        )
-    };
-    if let Some(site) = header("sec-fetch-site")
-        && !matches!(site, "same-origin" | "none")
-    {
-        return Err(cross());
-    }
-    if let (Some(origin), Some(host)) = (header("origin"), header("host")) {
-        let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-        if origin_host != host {
-            return Err(cross());
-        }
+        ));
     }
     Ok(())
 }
@@ -358,6 +346,16 @@ pub fn render(t: &impl Template) -> UiResult {
 /// its error).
 pub fn render_status(status: StatusCode, t: &impl Template) -> UiResult {
     Ok((status, Html(t.render()?)).into_response())
+}
+
+/// Renders a form page: 422 when it is shown again with an error, so a
+/// refused post never looks like a success to a client or a test.
+pub fn render_form(has_error: bool, t: &impl Template) -> UiResult {
+    if has_error {
+        render_status(StatusCode::UNPROCESSABLE_ENTITY, t)
+    } else {
+        render(t)
+    }
 }
 
 /// Percent-encodes a query value.

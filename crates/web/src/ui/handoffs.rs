@@ -30,7 +30,8 @@ use serde_json::Value;
 use crate::AppState;
 use crate::ui::inbox::{Row, rows};
 use crate::ui::{
-    Fields, Page, Posted, UiError, UiResult, Viewer, human_duration, money, render, render_status,
+    Fields, Page, Posted, UiError, UiResult, Viewer, human_duration, money, render, render_form,
+    render_status,
 };
 
 pub use timeline::Entry;
@@ -211,11 +212,7 @@ async fn new_page(
         account,
         error,
     };
-    if page.error.is_some() {
-        render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-    } else {
-        render(&page)
-    }
+    render_form(page.error.is_some(), &page)
 }
 
 async fn new_form(State(s): State<AppState>, v: Viewer, Query(q): Query<NewQuery>) -> UiResult {
@@ -599,11 +596,7 @@ async fn edit_page(
         def,
         error,
     };
-    if page.error.is_some() {
-        render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-    } else {
-        render(&page)
-    }
+    render_form(page.error.is_some(), &page)
 }
 
 async fn edit_form(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> UiResult {

@@ -4,10 +4,9 @@
 //! and the timeline tells all of it.
 
 use baton_app::Caller;
-use baton_app::signals::AccountInput;
+use baton_domain::ContractKey;
 use baton_domain::contract::Mode;
 use baton_domain::event::Via;
-use baton_domain::{AccountId, ContractKey, Currency, Money};
 use baton_testkit::email;
 
 use super::{PASSWORD, app, open};
@@ -56,21 +55,7 @@ async fn a_handoff_goes_from_draft_through_rejection_and_rework_to_acceptance() 
         return;
     };
     let admin = Caller::new(t.org.clone(), email("admin@acme.test"), Via::Cli);
-    t.app
-        .upsert_account(
-            &admin,
-            AccountInput {
-                id: AccountId::parse("A-1").unwrap(),
-                name: "Initech".into(),
-                arr: Money {
-                    minor: 4_800_000,
-                    currency: Currency::parse("USD").unwrap(),
-                },
-                segment: None,
-            },
-        )
-        .await
-        .unwrap();
+    super::account(&t, "A-1", "Initech").await;
     let key = ContractKey::parse("ae-to-onboarding").unwrap();
     t.app.set_mode(&admin, &key, Mode::Gated).await.unwrap();
     let def = t.app.contract(&admin, &key).await.unwrap().current;

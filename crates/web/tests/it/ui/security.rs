@@ -2,8 +2,6 @@
 //! and our own origin, and a refused post changes nothing. Pages carry the
 //! security headers.
 
-use baton_app::signals::AccountInput;
-use baton_domain::{AccountId, Currency, Money};
 use baton_testkit::{ADMIN_PASSWORD, TestApp};
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, ORIGIN};
 
@@ -11,22 +9,7 @@ use crate::harness;
 
 async fn setup() -> (harness::Server, String, String) {
     let t = TestApp::sqlite().await;
-    let admin = t.as_user("admin@acme.test");
-    t.app
-        .upsert_account(
-            &admin,
-            AccountInput {
-                id: AccountId::parse("A-1").unwrap(),
-                name: "Initech".into(),
-                arr: Money {
-                    minor: 100,
-                    currency: Currency::parse("USD").unwrap(),
-                },
-                segment: None,
-            },
-        )
-        .await
-        .unwrap();
+    super::account(&t, "A-1", "Initech").await;
     let session = t
         .app
         .login("admin@acme.test", ADMIN_PASSWORD)
