@@ -734,6 +734,10 @@ pub struct Follow {
     pub resolved: Option<String>,
     /// Loop closed at, by.
     pub closed: Option<String>,
+    /// The receiving team may still acknowledge, echo and resolve.
+    pub receiver_open: bool,
+    /// The sending side may close the loop now.
+    pub can_close: bool,
 }
 
 fn when(t: Timestamp) -> String {
@@ -796,7 +800,13 @@ async fn show_page(
             }
         })
         .collect();
+    let resolved = h.follow.resolved_at.is_some();
+    let closed = h.follow.loop_closed_at.is_some();
     let follow = (def.follow_through && h.state == HState::Accepted).then(|| Follow {
+        receiver_open: !resolved && (in_to || v.actor.admin),
+        can_close: resolved
+            && !closed
+            && (v.actor.admin || v.actor.in_team(&def.sending_team) || is_sender),
         acked: h.follow.acked_at.map(|at| {
             format!(
                 "{} (ETA {})",

@@ -252,6 +252,17 @@ impl Browser {
             .collect()
     }
 
+    /// How many elements match `css` now (without the implicit wait, so
+    /// proving an absence is instant).
+    pub async fn count(&self, css: &str) -> usize {
+        let script = format!(
+            "return document.querySelectorAll({}).length",
+            serde_json::to_string(css).unwrap()
+        );
+        let n = self.execute(&script).await;
+        usize::try_from(n.as_u64().unwrap()).unwrap()
+    }
+
     /// Clicks `css`.
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;

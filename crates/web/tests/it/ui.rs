@@ -3,6 +3,7 @@
 //! would. Screenshots land in `target/screenshots/`.
 
 mod contracts;
+mod follow;
 mod governance;
 mod handoffs;
 mod login;
