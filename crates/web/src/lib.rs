@@ -157,8 +157,17 @@ async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn not_found() -> error::ApiError {
-    error::ApiError::not_found("no such route")
+/// An unknown path: a page for a browser, problem+json for everyone else.
+async fn not_found(headers: axum::http::HeaderMap) -> axum::response::Response {
+    let wants_html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html {
+        ui::UiError::Status(StatusCode::NOT_FOUND, "There is no page here.".into()).into_response()
+    } else {
+        error::ApiError::not_found("no such route").into_response()
+    }
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.

@@ -127,6 +127,14 @@ async fn pages_forbid_framing_and_foreign_scripts_and_anonymous_visitors_go_to_t
     assert!(csp.contains("script-src 'self'"), "{csp}");
     assert_eq!(res.headers()["x-frame-options"], "DENY");
     let res = client
+        .get(format!("{}/no-such-page", s.origin))
+        .header(reqwest::header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("There is no page here."));
+    let res = client
         .get(format!("{}/login?next=//evil.example/", s.origin))
         .send()
         .await
