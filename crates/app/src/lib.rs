@@ -18,6 +18,7 @@ pub mod gates;
 pub mod handoffs;
 pub mod import;
 pub mod import_csv;
+pub mod jobs;
 pub mod org;
 mod password;
 pub mod rebuild;

@@ -25,6 +25,14 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (when served over HTTPS).
     #[arg(long, env = "BATON_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Seconds between rounds of background work (webhook deliveries, SLA
+    /// breaches). Several processes may run them against one PostgreSQL.
+    #[arg(long, env = "BATON_JOBS_INTERVAL", default_value_t = 5)]
+    jobs_interval: u64,
+    /// Run no background work in this process (e.g. when another process
+    /// does it).
+    #[arg(long, env = "BATON_NO_JOBS")]
+    no_jobs: bool,
 }
 
 /// Runs `baton serve`.
@@ -53,9 +61,46 @@ pub async fn run(app: App, args: ServeArgs) -> Result<()> {
         max_import_bytes: args.max_import_bytes,
         secure_cookies: args.secure_cookies,
     };
+    let (stop_jobs, stopped) = tokio::sync::watch::channel(false);
+    let jobs = (!args.no_jobs).then(|| {
+        tokio::spawn(run_jobs(
+            app.clone(),
+            std::time::Duration::from_secs(args.jobs_interval.max(1)),
+            stopped,
+        ))
+    });
     baton_web::serve(listener, app, &options, shutdown_signal()).await?;
+    let _ = stop_jobs.send(true);
+    if let Some(jobs) = jobs {
+        let _ = jobs.await;
+    }
     println!("Stopped.");
     Ok(())
+}
+
+/// Runs background work every `interval` (at once again while there is
+/// more), until told to stop; a round in progress finishes first.
+async fn run_jobs(
+    app: App,
+    interval: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let (run, error) = app.run_pending_jobs().await;
+        if let Some(e) = error {
+            tracing::warn!(error = %e, "background work failed; retrying next round");
+        }
+        if run.busy() && !*stop.borrow() {
+            continue;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
