@@ -173,6 +173,10 @@ pub async fn entries(
                     "answered an attestation".to_string(),
                     vec![format!("{question} — {answer}")],
                 ),
+                Event::SlaBreached { kind, due, .. } => (
+                    format!("SLA breached: {} (due {})", kind.label(), when(*due)),
+                    Vec::new(),
+                ),
                 Event::Rediscovery { field, note, .. } => (
                     format!(
                         "reported re-discovery{}",
