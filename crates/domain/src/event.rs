@@ -627,8 +627,8 @@ impl Via {
             Self::Import,
             Self::System,
         ]
-            .into_iter()
-            .find(|v| v.as_str() == raw)
+        .into_iter()
+        .find(|v| v.as_str() == raw)
     }
 }
 

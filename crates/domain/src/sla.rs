@@ -152,6 +152,15 @@ pub fn is_unrecorded_breach(
             .any(|d| d.kind == kind && d.due == due && d.status(now) == SlaStatus::Breached)
 }
 
+/// Whether a submitted handoff waits for the receiver's decision past its
+/// acceptance deadline at `now` (what the inbox and the page header mark).
+pub fn acceptance_overdue(h: &Handoff, def: &ContractDef, now: Timestamp) -> bool {
+    h.state == State::Submitted
+        && deadlines(h, def)
+            .iter()
+            .any(|d| d.kind == SlaKind::Acceptance && d.status(now) == SlaStatus::Breached)
+}
+
 /// Whether a deadline was kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

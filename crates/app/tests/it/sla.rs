@@ -106,7 +106,14 @@ fn cs_values(echo: &str) -> BTreeMap<String, Value> {
 
 async fn an_acceptance_breach_fires_once_at_its_due_and_not_again_after_a_restart(t: TestApp) {
     // Observe mode (the default): acceptance within 48 hours.
-    let observed = submitted(&t, "ae-to-onboarding", "A-1", "ae1@acme.test", full_ae_values()).await;
+    let observed = submitted(
+        &t,
+        "ae-to-onboarding",
+        "A-1",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
     // Gated: the same promise holds once the gate let it through.
     at(&t, hours(1));
     let key = ContractKey::parse("ae-to-onboarding").unwrap();
@@ -114,13 +121,24 @@ async fn an_acceptance_breach_fires_once_at_its_due_and_not_again_after_a_restar
         .set_mode(&t.as_user("onboarding-lead@acme.test"), &key, Mode::Gated)
         .await
         .unwrap();
-    let gated = submitted(&t, "ae-to-onboarding", "A-2", "ae1@acme.test", full_ae_values()).await;
+    let gated = submitted(
+        &t,
+        "ae-to-onboarding",
+        "A-2",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
     let due = start_time() + hours(48);
 
     at(&t, hours(48) - SignedDuration::from_secs(1));
     assert_eq!(run(&t.app).await.fired, vec![], "a second before its due");
     at(&t, hours(48));
-    assert_eq!(run(&t.app).await.fired, vec![], "at its due it is still kept");
+    assert_eq!(
+        run(&t.app).await.fired,
+        vec![],
+        "at its due it is still kept"
+    );
     at(&t, hours(48) + SignedDuration::from_micros(1));
     let r = run(&t.app).await;
     assert_eq!(kinds(&r), vec![(SlaKind::Acceptance, due)]);
@@ -131,7 +149,10 @@ async fn an_acceptance_breach_fires_once_at_its_due_and_not_again_after_a_restar
     );
     let h = stored(&t, &observed.id).await;
     assert_eq!(h.breaches.len(), 1);
-    assert_eq!(h.breaches[0].at, start_time() + hours(48) + SignedDuration::from_micros(1));
+    assert_eq!(
+        h.breaches[0].at,
+        start_time() + hours(48) + SignedDuration::from_micros(1)
+    );
 
     // The gated one is due an hour later.
     at(&t, hours(49) + SignedDuration::from_secs(1));
@@ -148,7 +169,11 @@ async fn an_acceptance_breach_fires_once_at_its_due_and_not_again_after_a_restar
     assert_eq!(breach_events(&t.app, &t, &gated.id).await.len(), 1);
     // Accepting late changes nothing recorded.
     t.app
-        .accept(&t.as_user("onboarding1@acme.test"), &observed.id, BTreeMap::new())
+        .accept(
+            &t.as_user("onboarding1@acme.test"),
+            &observed.id,
+            BTreeMap::new(),
+        )
         .await
         .unwrap();
     assert_eq!(run(&t.app).await, BreachRound::default());
@@ -178,7 +203,14 @@ async fn first_touch_breaches_for_mql_to_sdr(t: TestApp) {
 }
 
 async fn echo_and_close_the_loop_breach_for_cs_to_support(t: TestApp) {
-    let h = submitted(&t, "cs-to-support", "A-1", "cs1@acme.test", cs_values("daily")).await;
+    let h = submitted(
+        &t,
+        "cs-to-support",
+        "A-1",
+        "cs1@acme.test",
+        cs_values("daily"),
+    )
+    .await;
     let sup = t.as_user("support1@acme.test");
     at(&t, hours(1));
     let eta = BTreeMap::from([("ack_eta".to_string(), json!("2026-10-05T12:00:00Z"))]);
@@ -189,18 +221,35 @@ async fn echo_and_close_the_loop_breach_for_cs_to_support(t: TestApp) {
     assert_eq!(run(&t.app).await.fired, vec![]);
     at(&t, hours(25) + SignedDuration::from_secs(1));
     assert_eq!(kinds(&run(&t.app).await), vec![(SlaKind::Echo, echo_due)]);
-    assert_eq!(run(&t.app).await.fired, vec![], "one breach per missed echo");
+    assert_eq!(
+        run(&t.app).await.fired,
+        vec![],
+        "one breach per missed echo"
+    );
     // An echo re-arms the cadence; resolving ends it and starts the
     // close-the-loop window (24 hours).
     at(&t, hours(26));
-    t.app.echo(&sup, &h.id, "Fix in review".into()).await.unwrap();
+    t.app
+        .echo(&sup, &h.id, "Fix in review".into())
+        .await
+        .unwrap();
     at(&t, hours(30));
-    t.app.resolve(&sup, &h.id, "Patched the export job".into()).await.unwrap();
+    t.app
+        .resolve(&sup, &h.id, "Patched the export job".into())
+        .await
+        .unwrap();
     let close_due = start_time() + hours(54);
     at(&t, hours(54) - SignedDuration::from_secs(1));
-    assert_eq!(run(&t.app).await.fired, vec![], "the echo due at 50 h ended with the resolution");
+    assert_eq!(
+        run(&t.app).await.fired,
+        vec![],
+        "the echo due at 50 h ended with the resolution"
+    );
     at(&t, hours(54) + SignedDuration::from_secs(1));
-    assert_eq!(kinds(&run(&t.app).await), vec![(SlaKind::CloseLoop, close_due)]);
+    assert_eq!(
+        kinds(&run(&t.app).await),
+        vec![(SlaKind::CloseLoop, close_due)]
+    );
     let (restarted, _clock) = reopen(&t).await;
     assert_eq!(run(&restarted).await.fired, vec![]);
     assert_eq!(
@@ -246,15 +295,30 @@ async fn reunification_breaches_on_its_agreed_date(t: TestApp) {
     at(&t, hours(30 * 24) - SignedDuration::from_secs(1));
     assert_eq!(run(&t.app).await.fired, vec![]);
     at(&t, hours(30 * 24) + SignedDuration::from_secs(1));
-    assert_eq!(kinds(&run(&t.app).await), vec![(SlaKind::Reunification, due)]);
+    assert_eq!(
+        kinds(&run(&t.app).await),
+        vec![(SlaKind::Reunification, due)]
+    );
     let (restarted, _clock) = reopen(&t).await;
     assert_eq!(run(&restarted).await.fired, vec![]);
     assert_eq!(breach_events(&t.app, &t, &h.id).await.len(), 1);
 }
 
 async fn a_deadline_met_before_it_is_due_never_fires(t: TestApp) {
-    let h = submitted(&t, "ae-to-onboarding", "A-1", "ae1@acme.test", full_ae_values()).await;
-    let stored_rows = t.app.store().handoff_deadlines(&t.org, &h.id).await.unwrap();
+    let h = submitted(
+        &t,
+        "ae-to-onboarding",
+        "A-1",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    let stored_rows = t
+        .app
+        .store()
+        .handoff_deadlines(&t.org, &h.id)
+        .await
+        .unwrap();
     assert_eq!(
         stored_rows,
         vec![(SlaKind::Acceptance, start_time() + hours(48), None)],
@@ -266,12 +330,23 @@ async fn a_deadline_met_before_it_is_due_never_fires(t: TestApp) {
         .await
         .unwrap();
     assert_eq!(
-        t.app.store().handoff_deadlines(&t.org, &h.id).await.unwrap(),
+        t.app
+            .store()
+            .handoff_deadlines(&t.org, &h.id)
+            .await
+            .unwrap(),
         vec![],
         "a met deadline leaves the table"
     );
     // A follow-through handoff whose every promise is kept in time.
-    let cs = submitted(&t, "cs-to-support", "A-2", "cs1@acme.test", cs_values("daily")).await;
+    let cs = submitted(
+        &t,
+        "cs-to-support",
+        "A-2",
+        "cs1@acme.test",
+        cs_values("daily"),
+    )
+    .await;
     let sup = t.as_user("support1@acme.test");
     let eta = BTreeMap::from([("ack_eta".to_string(), json!("2026-10-09T12:00:00Z"))]);
     t.app.accept(&sup, &cs.id, eta).await.unwrap();
@@ -294,8 +369,19 @@ async fn a_long_outage_fires_every_passed_deadline_once_with_its_original_due(t:
     let mut expected = Vec::new();
     for (i, account) in ["A-1", "A-2", "A-3"].into_iter().enumerate() {
         at(&t, hours(i as i64));
-        let h = submitted(&t, "ae-to-onboarding", account, "ae1@acme.test", full_ae_values()).await;
-        expected.push((h.id, SlaKind::Acceptance, start_time() + hours(48 + i as i64)));
+        let h = submitted(
+            &t,
+            "ae-to-onboarding",
+            account,
+            "ae1@acme.test",
+            full_ae_values(),
+        )
+        .await;
+        expected.push((
+            h.id,
+            SlaKind::Acceptance,
+            start_time() + hours(48 + i as i64),
+        ));
     }
     let values = BTreeMap::from([("first_touch_sla".to_string(), json!(4))]);
     at(&t, hours(5));
@@ -332,9 +418,15 @@ async fn two_jobs_at_once_record_each_breach_once(t: TestApp) {
     let mut ids = Vec::new();
     for account in ["A-1", "A-2", "A-3", "A-4", "A-5", "A-6"] {
         ids.push(
-            submitted(&t, "ae-to-onboarding", account, "ae1@acme.test", full_ae_values())
-                .await
-                .id,
+            submitted(
+                &t,
+                "ae-to-onboarding",
+                account,
+                "ae1@acme.test",
+                full_ae_values(),
+            )
+            .await
+            .id,
         );
     }
     at(&t, hours(49));
@@ -379,7 +471,14 @@ async fn two_jobs_at_once_record_each_breach_once(t: TestApp) {
 }
 
 async fn breaches_survive_export_import_and_rebuild_unchanged(t: TestApp) {
-    let h = submitted(&t, "cs-to-support", "A-1", "cs1@acme.test", cs_values("weekly")).await;
+    let h = submitted(
+        &t,
+        "cs-to-support",
+        "A-1",
+        "cs1@acme.test",
+        cs_values("weekly"),
+    )
+    .await;
     let eta = BTreeMap::from([("ack_eta".to_string(), json!("2026-10-20T12:00:00Z"))]);
     at(&t, hours(30));
     t.app
@@ -393,7 +492,14 @@ async fn breaches_survive_export_import_and_rebuild_unchanged(t: TestApp) {
         vec![(SlaKind::Echo, start_time() + hours(30 + 24 * 7))],
         "acceptance was met late (not recorded), the weekly echo is missed"
     );
-    let other = submitted(&t, "ae-to-onboarding", "A-2", "ae1@acme.test", full_ae_values()).await;
+    let other = submitted(
+        &t,
+        "ae-to-onboarding",
+        "A-2",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
     at(&t, hours(30 + 24 * 12));
     assert_eq!(kinds(&run(&t.app).await).len(), 1);
     assert!(t.app.rebuild(&t.org).await.unwrap().identical);
@@ -401,7 +507,11 @@ async fn breaches_survive_export_import_and_rebuild_unchanged(t: TestApp) {
     let mut first = Vec::new();
     t.app.export_events(&t.org, &mut first).await.unwrap();
     let text = String::from_utf8(first.clone()).unwrap();
-    assert_eq!(text.matches(r#""type":"sla_breached""#).count(), 2, "{text}");
+    assert_eq!(
+        text.matches(r#""type":"sla_breached""#).count(),
+        2,
+        "{text}"
+    );
     assert!(text.contains(r#""via":"system""#));
     let empty = if t.db.url.starts_with("sqlite") {
         TestDb::sqlite().await
@@ -421,7 +531,12 @@ async fn breaches_survive_export_import_and_rebuild_unchanged(t: TestApp) {
     );
     // The imported breaches count as recorded: a month later the job fires
     // only what fell due since (the weekly echo, again unmet).
-    let imported = app.store().handoff(&s.org, &other.id).await.unwrap().unwrap();
+    let imported = app
+        .store()
+        .handoff(&s.org, &other.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(imported.breaches.len(), 1);
     let r = app.fire_sla_breaches().await.unwrap();
     assert!(
@@ -438,5 +553,8 @@ async fn breaches_survive_export_import_and_rebuild_unchanged(t: TestApp) {
         .import_events(Some(s.org.clone()), line.as_bytes())
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("already recorded as breached"), "{err}");
+    assert!(
+        err.to_string().contains("already recorded as breached"),
+        "{err}"
+    );
 }
