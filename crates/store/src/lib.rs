@@ -172,6 +172,7 @@ impl Store {
         };
         store.migrate().await?;
         store.backfill_scorecard().await?;
+        store.backfill_deadlines().await?;
         Ok(store)
     }
 

@@ -177,6 +177,37 @@ pub(crate) async fn refresh_deadlines(
 }
 
 impl Store {
+    /// Fills the deadlines of orgs whose handoffs predate the deadline table
+    /// (listed by migration 0009), once each.
+    pub(crate) async fn backfill_deadlines(&self) -> Result<(), StoreError> {
+        let orgs: Vec<String> =
+            sqlx::query_scalar("SELECT org_id FROM sla_backfill ORDER BY org_id")
+                .fetch_all(&self.write)
+                .await?;
+        for org in orgs {
+            let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
+            let mut tx = self.write.begin().await?;
+            let docs: Vec<String> = sqlx::query_scalar(
+                "SELECT doc FROM handoffs WHERE org_id = $1 ORDER BY handoff_id",
+            )
+            .bind(org.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+            let handoffs = docs
+                .iter()
+                .map(|d| serde_json::from_str(d).map_err(|e| StoreError::corrupt("handoff", e)))
+                .collect::<Result<Vec<Handoff>, _>>()?;
+            refresh_deadlines(&mut tx, self.backend, &org, &handoffs, false).await?;
+            sqlx::query("DELETE FROM sla_backfill WHERE org_id = $1")
+                .bind(org.to_string())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(org = %org, handoffs = handoffs.len(), "filled the SLA deadlines");
+        }
+        Ok(())
+    }
+
     /// Deadlines of every org that fell due before `now` and whose breach is
     /// not recorded, soonest first, at most `limit`.
     pub async fn due_deadlines(

@@ -29,6 +29,7 @@ on_both_backends!(
     a_long_outage_fires_every_passed_deadline_once_with_its_original_due,
     two_jobs_at_once_record_each_breach_once,
     breaches_survive_export_import_and_rebuild_unchanged,
+    deadlines_of_handoffs_older_than_the_table_are_filled_on_the_next_start,
 );
 
 fn hours(h: i64) -> SignedDuration {
@@ -557,4 +558,39 @@ async fn breaches_survive_export_import_and_rebuild_unchanged(t: TestApp) {
         err.to_string().contains("already recorded as breached"),
         "{err}"
     );
+}
+
+async fn deadlines_of_handoffs_older_than_the_table_are_filled_on_the_next_start(t: TestApp) {
+    let h = submitted(
+        &t,
+        "ae-to-onboarding",
+        "A-1",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    // As a database upgraded to migration 0009 looks: handoffs, no deadlines,
+    // the org listed for the backfill.
+    t.app
+        .store()
+        .raw_execute("DELETE FROM sla_deadlines")
+        .await
+        .unwrap();
+    t.app
+        .store()
+        .raw_execute("INSERT INTO sla_backfill (org_id) SELECT org_id FROM orgs")
+        .await
+        .unwrap();
+    at(&t, hours(72));
+    assert_eq!(run(&t.app).await.fired, vec![], "nothing stored to fire");
+    let (restarted, _clock) = reopen(&t).await;
+    assert_eq!(
+        kinds(&run(&restarted).await),
+        vec![(SlaKind::Acceptance, start_time() + hours(48))]
+    );
+    assert_eq!(breach_events(&t.app, &t, &h.id).await.len(), 1);
+    // Filled once: the next start finds nothing left to fill.
+    let (again, _clock) = reopen(&t).await;
+    assert_eq!(run(&again).await.fired, vec![]);
+    assert!(t.app.rebuild(&t.org).await.unwrap().identical);
 }

@@ -15,3 +15,11 @@ CREATE TABLE sla_deadlines (
 
 -- What the breach job scans: deadlines not yet fired, soonest first.
 CREATE INDEX sla_deadlines_unfired ON sla_deadlines (due) WHERE fired_at IS NULL;
+
+-- Orgs whose handoffs predate this table: the next start fills their
+-- deadlines once (Store::open), so no deadline of an open handoff is missed
+-- after an upgrade. Orgs created later never appear here.
+CREATE TABLE sla_backfill (
+    org_id TEXT NOT NULL PRIMARY KEY REFERENCES orgs (org_id)
+);
+INSERT INTO sla_backfill (org_id) SELECT org_id FROM orgs;
