@@ -982,6 +982,22 @@ impl<'a> Importer<'a> {
                 })
                 .await?;
             }
+            Event::SlaBreached {
+                ref handoff,
+                kind,
+                due,
+                ..
+            } => {
+                // Recorded as it was: the breach is history, not re-decided.
+                let h = self.existing_handoff(handoff).await?;
+                if h.breaches.iter().any(|b| b.kind == kind && b.due == due) {
+                    return Err(format!(
+                        "the {kind} deadline of handoff '{handoff}' due {due} is already recorded as breached"
+                    ));
+                }
+                let def = self.def(&h.contract, h.version)?;
+                self.record_handoff(h, &def, e, line);
+            }
             Event::Rediscovery {
                 ref account,
                 ref handoff,

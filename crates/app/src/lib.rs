@@ -25,6 +25,7 @@ pub mod rebuild;
 pub mod rollout;
 pub mod scorecard;
 pub mod signals;
+pub mod sla;
 pub mod webhooks;
 
 use std::sync::Arc;

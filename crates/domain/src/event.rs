@@ -329,6 +329,18 @@ pub enum Event {
         /// What the customer was told.
         note: String,
     },
+    /// A deadline of the handoff passed unmet (recorded by Baton's SLA
+    /// job, once per deadline).
+    SlaBreached {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Which promise was broken.
+        kind: crate::sla::SlaKind,
+        /// When it fell due.
+        due: Timestamp,
+        /// When Baton recorded the breach.
+        at: Timestamp,
+    },
     /// Someone answered an attestation question.
     Attested {
         /// The handoff.
@@ -406,6 +418,7 @@ pub const KINDS: &[&str] = &[
     "resolved",
     "loop_closed",
     "attested",
+    "sla_breached",
     "rediscovery",
     "nps",
     "churn",
@@ -437,6 +450,7 @@ impl Event {
             Self::Resolved { .. } => "resolved",
             Self::LoopClosed { .. } => "loop_closed",
             Self::Attested { .. } => "attested",
+            Self::SlaBreached { .. } => "sla_breached",
             Self::Rediscovery { .. } => "rediscovery",
             Self::Nps { .. } => "nps",
             Self::Churn { .. } => "churn",
@@ -468,6 +482,7 @@ impl Event {
             | Self::Resolved { at, .. }
             | Self::LoopClosed { at, .. }
             | Self::Attested { at, .. }
+            | Self::SlaBreached { at, .. }
             | Self::Rediscovery { at, .. }
             | Self::Nps { at, .. }
             | Self::Churn { at, .. } => Some(*at),
@@ -500,6 +515,7 @@ impl Event {
             Self::OrgCreated { .. }
             | Self::TeamCreated { .. }
             | Self::Account { .. }
+            | Self::SlaBreached { .. }
             | Self::Nps { .. }
             | Self::Churn { .. } => None,
         }
@@ -534,7 +550,8 @@ impl Event {
             | Self::Echo { handoff, .. }
             | Self::Resolved { handoff, .. }
             | Self::LoopClosed { handoff, .. }
-            | Self::Attested { handoff, .. } => Stream::Handoff(handoff.clone()),
+            | Self::Attested { handoff, .. }
+            | Self::SlaBreached { handoff, .. } => Stream::Handoff(handoff.clone()),
         }
     }
 }
@@ -583,6 +600,8 @@ pub enum Via {
     Crm,
     /// History import: recorded as it happened, without the live gate.
     Import,
+    /// Baton itself: a background job (the SLA breach job).
+    System,
 }
 
 impl Via {
@@ -594,14 +613,22 @@ impl Via {
             Self::Ui => "ui",
             Self::Crm => "crm",
             Self::Import => "import",
+            Self::System => "system",
         }
     }
 
     /// Parses a stored name.
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Cli, Self::Api, Self::Ui, Self::Crm, Self::Import]
-            .into_iter()
-            .find(|v| v.as_str() == raw)
+        [
+            Self::Cli,
+            Self::Api,
+            Self::Ui,
+            Self::Crm,
+            Self::Import,
+            Self::System,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == raw)
     }
 }
 

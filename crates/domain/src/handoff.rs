@@ -213,6 +213,11 @@ pub struct Handoff {
     pub follow: FollowThrough,
     /// Attestation answers, latest per person and question.
     pub attestations: Vec<Attestation>,
+    /// SLA deadlines that passed unmet, in the order recorded. Absent from
+    /// the stored form when empty, so handoffs without breaches read and
+    /// write as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breaches: Vec<crate::sla::Breach>,
     /// Events applied so far (optimistic concurrency).
     pub stream_version: u64,
 }
@@ -777,6 +782,7 @@ impl Handoff {
             withdrawn_at: None,
             follow: FollowThrough::default(),
             attestations: Vec::new(),
+            breaches: Vec::new(),
             stream_version: 0,
         };
         h.apply(event, def);
@@ -879,6 +885,13 @@ impl Handoff {
                     question: question.clone(),
                     by: by.clone(),
                     answer: answer.clone(),
+                    at: *at,
+                });
+            }
+            Event::SlaBreached { kind, due, at, .. } => {
+                self.breaches.push(crate::sla::Breach {
+                    kind: *kind,
+                    due: *due,
                     at: *at,
                 });
             }

@@ -2,7 +2,7 @@
 //! the caller, never from the wall clock.
 
 use jiff::{SignedDuration, ToSpan};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Timestamp;
@@ -17,7 +17,7 @@ const CLOSE_LOOP_FIELD: &str = "close_loop_window";
 const REUNIFICATION_FIELD: &str = "reunification_trigger";
 
 /// Which promise a deadline tracks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SlaKind {
     /// First submission → acceptance.
@@ -32,6 +32,133 @@ pub enum SlaKind {
     CloseLoop,
     /// The agreed re-unification date (cross-motion).
     Reunification,
+}
+
+impl SlaKind {
+    /// Every kind, in order.
+    pub const ALL: [Self; 6] = [
+        Self::Acceptance,
+        Self::FirstTouch,
+        Self::Ack,
+        Self::Echo,
+        Self::CloseLoop,
+        Self::Reunification,
+    ];
+
+    /// The kind's name as stored and serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Acceptance => "acceptance",
+            Self::FirstTouch => "first_touch",
+            Self::Ack => "ack",
+            Self::Echo => "echo",
+            Self::CloseLoop => "close_loop",
+            Self::Reunification => "reunification",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    /// What the promise is, in words (for pages).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Acceptance => "acceptance",
+            Self::FirstTouch => "first touch",
+            Self::Ack => "acknowledgment",
+            Self::Echo => "status echo",
+            Self::CloseLoop => "close the loop",
+            Self::Reunification => "re-unification",
+        }
+    }
+}
+
+impl std::fmt::Display for SlaKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A deadline that passed unmet, as recorded on the handoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Breach {
+    /// Which promise.
+    pub kind: SlaKind,
+    /// When it fell due.
+    pub due: Timestamp,
+    /// When Baton recorded the breach.
+    pub at: Timestamp,
+}
+
+/// One row of the stored deadline table of a handoff: a deadline still
+/// open, or one whose breach was recorded (`fired_at`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineRow {
+    /// Which promise.
+    pub kind: SlaKind,
+    /// When it falls due.
+    pub due: Timestamp,
+    /// When its breach was recorded, if it was.
+    pub fired_at: Option<Timestamp>,
+}
+
+/// The stored rows of a handoff: every unmet deadline (fired or not) and
+/// every recorded breach. A pure function of the handoff, so the write path
+/// and a rebuild store the same rows.
+pub fn deadline_rows(h: &Handoff, def: &ContractDef) -> Vec<DeadlineRow> {
+    let fired = |kind: SlaKind, due: Timestamp| {
+        h.breaches
+            .iter()
+            .find(|b| b.kind == kind && b.due == due)
+            .map(|b| b.at)
+    };
+    let mut out: Vec<DeadlineRow> = deadlines(h, def)
+        .into_iter()
+        .filter(|d| d.met_at.is_none())
+        .map(|d| DeadlineRow {
+            kind: d.kind,
+            due: d.due,
+            fired_at: fired(d.kind, d.due),
+        })
+        .collect();
+    for b in &h.breaches {
+        if !out.iter().any(|r| r.kind == b.kind && r.due == b.due) {
+            out.push(DeadlineRow {
+                kind: b.kind,
+                due: b.due,
+                fired_at: Some(b.at),
+            });
+        }
+    }
+    out.sort_by_key(|r| (r.kind, r.due));
+    out
+}
+
+/// Whether the deadline `(kind, due)` of the handoff is breached at `now`
+/// and not yet recorded as such: what the breach job re-checks before it
+/// records one, so a deadline met meanwhile never fires.
+pub fn is_unrecorded_breach(
+    h: &Handoff,
+    def: &ContractDef,
+    kind: SlaKind,
+    due: Timestamp,
+    now: Timestamp,
+) -> bool {
+    !h.breaches.iter().any(|b| b.kind == kind && b.due == due)
+        && deadlines(h, def)
+            .iter()
+            .any(|d| d.kind == kind && d.due == due && d.status(now) == SlaStatus::Breached)
+}
+
+/// Whether a submitted handoff waits for the receiver's decision past its
+/// acceptance deadline at `now` (what the inbox and the page header mark).
+pub fn acceptance_overdue(h: &Handoff, def: &ContractDef, now: Timestamp) -> bool {
+    h.state == State::Submitted
+        && deadlines(h, def)
+            .iter()
+            .any(|d| d.kind == SlaKind::Acceptance && d.status(now) == SlaStatus::Breached)
 }
 
 /// Whether a deadline was kept.

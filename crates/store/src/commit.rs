@@ -140,6 +140,15 @@ pub(crate) async fn write_change(
         .collect();
     project_events(tx, backend, org, &seqs).await?;
     upsert_handoffs(tx, backend, org, &change.handoffs).await?;
+    // A change that creates the org holds no deadline rows to replace.
+    let fresh = matches!(
+        change.events.first(),
+        Some(NewEvent {
+            event: Event::OrgCreated { .. },
+            ..
+        })
+    );
+    crate::sla::refresh_deadlines(tx, backend, org, &change.handoffs, fresh).await?;
     crate::scorecard::refresh(tx, backend, org, &crate::scorecard::touched(change)).await?;
     for (email, hash) in &change.credentials {
         sqlx::query(
@@ -239,6 +248,7 @@ pub(crate) async fn project_events(
     org: &OrgId,
     events: &[(u64, &Event)],
 ) -> Result<(), StoreError> {
+    crate::sla::claim_breaches(tx, org, events).await?;
     let (mut incidents, mut nps, mut churns) = (Vec::new(), Vec::new(), Vec::new());
     for &(seq, e) in events {
         match e {

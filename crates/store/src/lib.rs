@@ -14,6 +14,7 @@ mod facts;
 mod read;
 mod rebuild;
 mod scorecard;
+mod sla;
 mod webhooks;
 
 use std::str::FromStr;
@@ -28,6 +29,7 @@ pub use access::TokenRecord;
 pub use commit::{Change, NewEvent};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
+pub use sla::DueDeadline;
 pub use webhooks::WebhookRecord;
 
 /// Which database a store runs on.
@@ -170,6 +172,7 @@ impl Store {
         };
         store.migrate().await?;
         store.backfill_scorecard().await?;
+        store.backfill_deadlines().await?;
         Ok(store)
     }
 

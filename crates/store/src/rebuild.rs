@@ -16,6 +16,7 @@ use crate::{Store, StoreError};
 /// Projection tables with their key columns, children before parents so they
 /// can be cleared in this order.
 const PROJECTIONS: &[(&str, &str)] = &[
+    ("sla_deadlines", "handoff_id, kind, due"),
     ("scorecard_cells", "contract, period"),
     ("scorecard_parts", "account_id, contract, period"),
     (
@@ -109,6 +110,7 @@ impl Store {
         let seqs: Vec<(u64, &Event)> = events.iter().map(|e| (e.seq, &e.event)).collect();
         project_events(&mut tx, self.backend, org, &seqs).await?;
         upsert_handoffs(&mut tx, self.backend, org, &folded.handoffs).await?;
+        crate::sla::refresh_deadlines(&mut tx, self.backend, org, &folded.handoffs, true).await?;
         let all = folded.accounts.iter().map(|a| a.id.clone()).collect();
         crate::scorecard::refresh(&mut tx, self.backend, org, &all).await?;
         sqlx::query("UPDATE orgs SET stream_version = $1 WHERE org_id = $2")

@@ -539,3 +539,77 @@ proptest! {
         prop_assert_eq!(replay, h);
     }
 }
+
+#[test]
+fn a_breach_is_recorded_on_the_handoff_and_keeps_its_deadline_row() {
+    use crate::sla::{SlaKind, acceptance_overdue, deadline_rows, is_unrecorded_breach};
+    let w = world("ae-to-onboarding");
+    let mut h = draft(&w, &full_values());
+    assert!(
+        deadline_rows(&h, &w.def).is_empty(),
+        "a draft promises nothing"
+    );
+    let e = h.submit(ctx(&w.def, Mode::Observe, t(1)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let due = t(49);
+    assert!(!acceptance_overdue(&h, &w.def, due));
+    assert!(acceptance_overdue(&h, &w.def, t(50)));
+    assert!(!is_unrecorded_breach(
+        &h,
+        &w.def,
+        SlaKind::Acceptance,
+        due,
+        due
+    ));
+    assert!(is_unrecorded_breach(
+        &h,
+        &w.def,
+        SlaKind::Acceptance,
+        due,
+        t(50)
+    ));
+    let breach = Event::SlaBreached {
+        handoff: h.id.clone(),
+        kind: SlaKind::Acceptance,
+        due,
+        at: t(50),
+    };
+    let line = serde_json::to_string(&breach).unwrap();
+    assert_eq!(
+        line,
+        format!(
+            r#"{{"type":"sla_breached","handoff":"H-1","kind":"acceptance","due":"{due}","at":"{}"}}"#,
+            t(50)
+        )
+    );
+    assert_eq!(serde_json::from_str::<Event>(&line).unwrap(), breach);
+    assert!(crate::event::KINDS.contains(&breach.kind()));
+    assert_eq!(breach.actor(), None);
+    let (score, version) = (h.score, h.stream_version);
+    h.apply(&breach, &w.def);
+    assert_eq!(h.score, score, "a breach changes no value");
+    assert_eq!(
+        h.stream_version,
+        version + 1,
+        "it is on the handoff's stream"
+    );
+    assert!(!is_unrecorded_breach(
+        &h,
+        &w.def,
+        SlaKind::Acceptance,
+        due,
+        t(60)
+    ));
+    let rows = deadline_rows(&h, &w.def);
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].due, rows[0].fired_at), (due, Some(t(50))));
+    // Accepted late: the deadline is met, the breach stays recorded.
+    let e = h.accept(ctx(&w.def, Mode::Observe, t(70)), &w.onb, Values::new());
+    step(&mut h, &w.def, e);
+    assert!(!acceptance_overdue(&h, &w.def, t(80)));
+    assert_eq!(deadline_rows(&h, &w.def), rows);
+    // Stored without breaches, a handoff reads as before.
+    let mut plain = draft(&w, &full_values());
+    plain.breaches.clear();
+    assert!(!serde_json::to_string(&plain).unwrap().contains("breaches"));
+}

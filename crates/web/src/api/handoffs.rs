@@ -187,6 +187,20 @@ pub struct HandoffBody {
     /// Attestation questions whose answers disagree.
     #[schema(value_type = Vec<Object>)]
     pub disagreements: Value,
+    /// SLA deadlines that passed unmet, in the order Baton recorded them.
+    pub sla_breaches: Vec<BreachBody>,
+}
+
+/// An SLA deadline that passed unmet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BreachBody {
+    /// `acceptance`, `first_touch`, `ack`, `echo`, `close_loop` or
+    /// `reunification`.
+    pub kind: String,
+    /// When it fell due.
+    pub due: String,
+    /// When Baton recorded the breach.
+    pub at: String,
 }
 
 impl From<HandoffView> for HandoffBody {
@@ -238,6 +252,15 @@ impl From<HandoffView> for HandoffBody {
             follow: json(serde_json::to_value(&h.follow)),
             attestations: json(serde_json::to_value(&h.attestations)),
             disagreements: Value::Array(disagreements),
+            sla_breaches: h
+                .breaches
+                .iter()
+                .map(|b| BreachBody {
+                    kind: b.kind.as_str().to_string(),
+                    due: b.due.to_string(),
+                    at: b.at.to_string(),
+                })
+                .collect(),
         }
     }
 }
@@ -277,7 +300,8 @@ pub struct ListQuery {
 pub struct TimelineEvent {
     /// Org-wide sequence number.
     pub seq: u64,
-    /// How it entered Baton: `api`, `ui`, `cli`, `crm`, `import`.
+    /// How it entered Baton: `api`, `ui`, `cli`, `crm`, `import`, or
+    /// `system` (Baton's own jobs, such as the SLA breach job).
     pub via: String,
     /// When Baton stored it.
     pub recorded_at: String,

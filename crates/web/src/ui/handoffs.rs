@@ -463,6 +463,8 @@ pub struct Summary {
     pub waiting: Option<String>,
     /// Past its acceptance SLA.
     pub overdue: bool,
+    /// Recorded SLA breaches, in words ("acceptance (due …)").
+    pub breaches: Vec<String>,
 }
 
 /// The latest rejection, for the sender's rework.
@@ -502,11 +504,16 @@ async fn summary(
                     human_duration(waited),
                     def.slas.acceptance_hours
                 )),
-                sla > 0 && waited > sla,
+                sla > 0 && baton_domain::sla::acceptance_overdue(h, def, s.app.now()),
             )
         }
         _ => (None, false),
     };
+    let breaches = h
+        .breaches
+        .iter()
+        .map(|b| format!("{} (due {})", b.kind.label(), when(b.due)))
+        .collect();
     Ok(Summary {
         id: h.id.to_string(),
         contract: h.contract.to_string(),
@@ -524,6 +531,7 @@ async fn summary(
         score: h.score,
         waiting,
         overdue,
+        breaches,
     })
 }
 

@@ -80,6 +80,28 @@ pub async fn rows(s: &AppState, v: &Viewer, views: Vec<HandoffView>) -> UiResult
         .into_iter()
         .map(|c| (c.key.clone(), c))
         .collect();
+    // The acceptance deadline is the bound version's (as the breach job
+    // reads it); versions other than the current one are fetched once each.
+    let mut bound: BTreeMap<(ContractKey, u32), baton_domain::ContractDef> = BTreeMap::new();
+    for view in &views {
+        let h = &view.handoff;
+        let key = (h.contract.clone(), h.version);
+        if bound.contains_key(&key) {
+            continue;
+        }
+        let def = match contracts.get(&h.contract) {
+            Some(c) if c.current_version == h.version => Some(c.current.clone()),
+            _ => s
+                .app
+                .store()
+                .contract_version(org, &h.contract, h.version)
+                .await
+                .map_err(baton_app::AppError::from)?,
+        };
+        if let Some(def) = def {
+            bound.insert(key, def);
+        }
+    }
     let now = s.app.now();
     Ok(views
         .into_iter()
@@ -102,9 +124,10 @@ pub async fn rows(s: &AppState, v: &Viewer, views: Vec<HandoffView>) -> UiResult
                 score: h.score,
                 age: human_duration(waited),
                 sla: format!("{sla_hours} h"),
-                overdue: h.state == HState::Submitted
-                    && sla_hours > 0
-                    && waited > i64::from(sla_hours) * 3600,
+                overdue: sla_hours > 0
+                    && bound
+                        .get(&(h.contract.clone(), h.version))
+                        .is_some_and(|def| baton_domain::sla::acceptance_overdue(&h, def, now)),
                 waited,
             }
         })

@@ -19,4 +19,5 @@ mod harness;
 mod openapi;
 mod scorecard;
 mod session;
+mod sla;
 mod ui;

@@ -76,10 +76,12 @@ pub async fn entries(
         .into_iter()
         .filter_map(|e| {
             let at = e.event.at().map_or_else(String::new, when);
-            let by = e
-                .event
-                .actor()
-                .map_or_else(|| "someone".to_string(), ToString::to_string);
+            let by = match (e.event.actor(), e.via) {
+                (Some(who), _) => who.to_string(),
+                // Baton's own jobs speak for themselves.
+                (None, baton_domain::event::Via::System) => String::new(),
+                (None, _) => "someone".to_string(),
+            };
             let mut rejection = None;
             let (what, details) = match &e.event {
                 Event::DraftCreated {
@@ -172,6 +174,10 @@ pub async fn entries(
                 } => (
                     "answered an attestation".to_string(),
                     vec![format!("{question} — {answer}")],
+                ),
+                Event::SlaBreached { kind, due, .. } => (
+                    format!("SLA breached: {} (due {})", kind.label(), when(*due)),
+                    Vec::new(),
                 ),
                 Event::Rediscovery { field, note, .. } => (
                     format!(
