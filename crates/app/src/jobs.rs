@@ -14,12 +14,15 @@ pub struct JobsRun {
     pub deliveries: u64,
     /// SLA breaches recorded.
     pub breaches: u64,
+    /// A job stopped at its round limit with more to do.
+    pub more: bool,
 }
 
 impl JobsRun {
-    /// Whether the round did anything (the next may follow at once).
+    /// Whether a job has more to do right away (the next round follows at
+    /// once instead of after the interval).
     pub fn busy(&self) -> bool {
-        self.deliveries > 0 || self.breaches > 0
+        self.more
     }
 }
 
@@ -27,6 +30,15 @@ impl App {
     /// Runs every job once, each on its own so one failing does not starve
     /// the others; returns what was done and the first error.
     pub async fn run_pending_jobs(&self) -> (JobsRun, Option<AppError>) {
-        (JobsRun::default(), None)
+        let mut run = JobsRun::default();
+        let mut first_error = None;
+        match self.fire_sla_breaches().await {
+            Ok(round) => {
+                run.breaches = round.fired.len() as u64;
+                run.more |= round.more;
+            }
+            Err(e) => first_error = first_error.or(Some(e)),
+        }
+        (run, first_error)
     }
 }
