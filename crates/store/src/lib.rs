@@ -10,6 +10,7 @@
 
 mod access;
 mod commit;
+mod crm;
 mod facts;
 mod read;
 mod rebuild;
@@ -26,6 +27,7 @@ use thiserror::Error;
 
 pub use access::TokenRecord;
 pub use commit::{Change, NewEvent};
+pub use crm::CrmRuleRecord;
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
 pub use webhooks::WebhookRecord;

@@ -14,6 +14,7 @@ mod authorization;
 mod bad_input;
 mod browser;
 mod contracts;
+mod crm;
 mod handoffs;
 mod harness;
 mod openapi;
