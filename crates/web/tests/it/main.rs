@@ -17,6 +17,7 @@ mod contracts;
 mod crm;
 mod handoffs;
 mod harness;
+mod metrics;
 mod openapi;
 mod scorecard;
 mod session;
