@@ -136,14 +136,6 @@ pub enum CrmOutcome {
     Ignored(String),
 }
 
-fn forbid_non_admin(admin: bool, what: &str) -> Result<(), AppError> {
-    if admin {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden(format!("only an admin may {what}")).into())
-    }
-}
-
 fn from_record(r: CrmRuleRecord) -> Result<CrmRule, AppError> {
     Ok(CrmRule {
         object: r.object,
@@ -156,7 +148,9 @@ fn from_record(r: CrmRuleRecord) -> Result<CrmRule, AppError> {
 impl App {
     /// The org's CRM rules (admins), or the defaults when it has none.
     pub async fn crm_rules(&self, caller: &Caller) -> Result<CrmRules, AppError> {
-        forbid_non_admin(self.actor(caller).await?.admin, "read the CRM rules")?;
+        self.actor(caller)
+            .await?
+            .require_admin("read the CRM rules")?;
         self.effective_crm_rules(caller).await
     }
 
@@ -185,7 +179,9 @@ impl App {
         caller: &Caller,
         rules: Vec<CrmRule>,
     ) -> Result<CrmRules, AppError> {
-        forbid_non_admin(self.actor(caller).await?.admin, "change the CRM rules")?;
+        self.actor(caller)
+            .await?
+            .require_admin("change the CRM rules")?;
         let dir = self.store.directory(&caller.org).await?;
         let mut seen = BTreeSet::new();
         let mut records = Vec::with_capacity(rules.len());
@@ -248,7 +244,7 @@ impl App {
         change: CrmChange,
     ) -> Result<CrmOutcome, AppError> {
         let actor = self.actor(caller).await?;
-        forbid_non_admin(actor.admin, "deliver CRM changes (use an admin's token)")?;
+        actor.require_admin("deliver CRM changes (use an admin's token)")?;
         let crm = Caller::new(caller.org.clone(), caller.email.clone(), Via::Crm);
         if !OBJECTS.contains(&change.object.as_str()) {
             return Err(
