@@ -12,6 +12,7 @@ pub mod access;
 pub mod audits;
 pub mod clock;
 pub mod contracts;
+pub mod crm;
 pub mod demo;
 mod error;
 pub mod gates;

@@ -1,6 +1,7 @@
 //! `baton`: the one binary. Clap commands that wire the store, the use cases
 //! and the terminal together; no domain logic lives here.
 
+mod backup;
 mod bench;
 mod demo;
 mod history;
@@ -8,6 +9,7 @@ mod report;
 mod serve;
 mod setup;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
@@ -88,6 +90,30 @@ enum Command {
     Status,
     /// Bring the database schema up to date (every command also does this).
     Migrate,
+    /// Write a consistent copy of the SQLite database to FILE, while `baton
+    /// serve` keeps running.
+    ///
+    /// Uses SQLite's `VACUUM INTO`: one read transaction, so the copy is the
+    /// database as of one moment, compact, and needs no -wal file beside
+    /// it. FILE must not exist. PostgreSQL is refused: use pg_dump (see
+    /// docs/operations.md).
+    Backup {
+        /// Where to write the copy, e.g. backups/baton-2026-11-25.db.
+        file: PathBuf,
+    },
+    /// Replace the SQLite database (--database-url) with a backup FILE.
+    ///
+    /// FILE must be a Baton database with the same or an older schema; it
+    /// is copied in and brought up to date. The target must be empty or
+    /// absent, unless --force (stop `baton serve` first). FILE is not
+    /// changed.
+    Restore {
+        /// A file written by `baton backup`.
+        file: PathBuf,
+        /// Replace a database that holds data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Replay the event log into fresh projections and check they equal the
     /// current ones.
     ///
@@ -128,6 +154,10 @@ async fn run() -> Result<()> {
     } else {
         logs.init();
     }
+    // A restore replaces the file that opening would create and migrate.
+    if let Command::Restore { file, force } = &cli.command {
+        return backup::restore(&cli.database_url, file, *force).await;
+    }
     let store = Store::open(&cli.database_url)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(&cli.database_url)))?;
@@ -147,6 +177,9 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Rebuild { org } => setup::rebuild(&app, org).await,
+        Command::Backup { file } => backup::backup(app.store(), &file).await,
+        // Handled above, before the store opened.
+        Command::Restore { .. } => Ok(()),
     }
 }
 

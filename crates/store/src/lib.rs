@@ -9,7 +9,9 @@
 //! projections they change, and nothing else.
 
 mod access;
+mod backup;
 mod commit;
+mod crm;
 mod facts;
 mod read;
 mod rebuild;
@@ -26,7 +28,9 @@ use sqlx::{AnyPool, Executor};
 use thiserror::Error;
 
 pub use access::TokenRecord;
+pub use backup::BackupInfo;
 pub use commit::{Change, NewEvent};
+pub use crm::CrmRuleRecord;
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
 pub use sla::DueDeadline;
@@ -64,6 +68,9 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Something this backend or this file cannot do; says what instead.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl StoreError {

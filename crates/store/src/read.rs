@@ -365,6 +365,24 @@ impl Store {
         Ok(to_u64(n))
     }
 
+    /// Events appended so far, per org: the log's last sequence number,
+    /// kept on the org's row by the write path (one small read at any log
+    /// size, and the same whichever process appended them).
+    pub async fn events_appended(&self) -> Result<Vec<(OrgId, u64)>, StoreError> {
+        let rows: Vec<(String, Option<i64>)> =
+            sqlx::query_as("SELECT org_id, last_seq FROM orgs ORDER BY org_id")
+                .fetch_all(&self.read)
+                .await?;
+        rows.into_iter()
+            .map(|(org, seq)| {
+                Ok((
+                    parse("org id", &org, |s| OrgId::parse(s))?,
+                    to_u64(seq.unwrap_or(0)),
+                ))
+            })
+            .collect()
+    }
+
     /// The org's log, in order, from sequence `after + 1`, at most `limit`.
     pub async fn events(
         &self,

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audits;
 pub mod contracts;
+pub mod crm;
 pub mod gates;
 pub mod handoffs;
 pub mod import;
@@ -141,6 +142,8 @@ fn routes(options: &Options) -> OpenApiRouter<AppState> {
         .routes(routes!(signals::churn))
         .routes(routes!(import::events).layer(import_limit))
         .routes(routes!(gates::check))
+        .routes(routes!(crm::inbound))
+        .routes(routes!(crm::rules, crm::set_rules))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::delete))
         .routes(routes!(scorecard::scorecard))

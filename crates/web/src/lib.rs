@@ -1,6 +1,7 @@
 //! Baton over HTTP: the JSON API under `/api/v1` (one module per resource in
 //! [`api`]), authentication ([`auth`]), the one error → problem+json mapping
-//! ([`error`]), health probes, request ids, logs and graceful shutdown.
+//! ([`error`]), health probes, Prometheus metrics ([`metrics`]), request ids,
+//! logs and graceful shutdown.
 //!
 //! Handlers are thin: parse, call one use case of `baton_app`, render. This
 //! crate decides nothing about handoffs and holds no SQL.
@@ -14,6 +15,7 @@ pub mod api;
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod metrics;
 pub mod ui;
 
 use std::net::SocketAddr;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The OpenAPI document, generated from the routes.
     pub openapi: std::sync::Arc<utoipa::openapi::OpenApi>,
+    /// Prometheus metrics (`/metrics`).
+    pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -96,19 +100,23 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The whole HTTP surface.
 pub fn router(app: App, options: &Options) -> Router {
     let (api, doc) = api::router(options).split_for_parts();
+    let metrics = std::sync::Arc::new(metrics::Metrics::new(metrics::sources()));
     let state = AppState {
         app,
         secure_cookies: options.secure_cookies,
         openapi: std::sync::Arc::new(doc),
+        metrics: metrics.clone(),
     };
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::scrape))
         .nest("/api/v1", api)
         .merge(ui::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -3,6 +3,8 @@
 //! PostgreSQL.
 #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
 
+mod backup;
+
 use std::process::Command;
 
 use baton_testkit::{SCORECARD_EXAMPLE, TestDb};

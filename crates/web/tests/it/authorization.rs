@@ -307,6 +307,45 @@ fn matrix() -> Vec<Row> {
             none,
             [401, 404, 200, 200, 200, 200],
         ),
+        // Inbound CRM changes act for the record's owner: an admin's token
+        // only. Another org's admin reaches its own org, where Acme's owner
+        // is unknown (422, naming only the field).
+        row(
+            "POST",
+            "/inbound/crm",
+            AE,
+            Fixture::Account,
+            |m| {
+                Some(json!({
+                    "object": "deal",
+                    "id": format!("D-{}", m.n),
+                    "account": {"id": m.account, "name": "Northwind", "arr": {"minor": 100, "currency": "USD"}},
+                    "stage": "Closed Won",
+                    "owner": "ae1@acme.test",
+                }))
+            },
+            [401, 422, 403, 403, 403, 201],
+        ),
+        row(
+            "GET",
+            "/inbound/crm/rules",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 403, 403, 403, 200],
+        ),
+        row(
+            "PUT",
+            "/inbound/crm/rules",
+            AE,
+            Fixture::Account,
+            |_| {
+                Some(json!({"rules": [
+                    {"object": "deal", "stage": "Closed Won", "contract": "ae-to-onboarding"},
+                ]}))
+            },
+            [401, 200, 403, 403, 403, 200],
+        ),
         // The org: everyone reads; admins manage.
         row(
             "GET",

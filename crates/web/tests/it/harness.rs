@@ -137,7 +137,10 @@ impl Client {
     /// A request to `/api/v1{path}` (or `path` as is when it starts with
     /// `http` or `/healthz`-style roots are wanted: pass a full path).
     fn url(&self, path: &str) -> String {
-        if path.starts_with("/api/") || path.starts_with("/healthz") || path.starts_with("/readyz")
+        if path.starts_with("/api/")
+            || path.starts_with("/healthz")
+            || path.starts_with("/readyz")
+            || path.starts_with("/metrics")
         {
             format!("{}{path}", self.origin)
         } else {
