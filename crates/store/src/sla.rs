@@ -208,6 +208,30 @@ impl Store {
         Ok(())
     }
 
+    /// Per org: breaches recorded, and deadlines passed before `now` whose
+    /// breach is not recorded yet (the job's backlog).
+    pub async fn sla_counts(&self, now: Timestamp) -> Result<Vec<(OrgId, u64, u64)>, StoreError> {
+        let rows: Vec<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT org_id,
+                    SUM(CASE WHEN fired_at IS NOT NULL THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN fired_at IS NULL AND due < $1 THEN 1 ELSE 0 END)
+             FROM sla_deadlines GROUP BY org_id ORDER BY org_id",
+        )
+        .bind(micros(now))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(org, fired, backlog)| {
+                let n = |v: Option<i64>| u64::try_from(v.unwrap_or(0)).unwrap_or(0);
+                Ok((
+                    OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?,
+                    n(fired),
+                    n(backlog),
+                ))
+            })
+            .collect()
+    }
+
     /// Deadlines of every org that fell due before `now` and whose breach is
     /// not recorded, soonest first, at most `limit`.
     pub async fn due_deadlines(

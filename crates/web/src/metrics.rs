@@ -21,6 +21,7 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use baton_app::App;
+use baton_domain::OrgId;
 use baton_store::StoreError;
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -175,11 +176,49 @@ impl MetricsSource for EventsAppended {
     }
 }
 
-/// The database-backed sources `/metrics` reads, in order. Outbox backlog
-/// (`baton_outbox_pending`) and SLA breaches (`baton_sla_breaches_total`)
-/// belong here as their tables arrive.
+/// SLA breaches recorded, and deadlines passed but not yet recorded (a
+/// backlog that stays above zero means the job is not running).
+#[derive(Debug, Clone, Copy)]
+pub struct SlaBreaches;
+
+impl MetricsSource for SlaBreaches {
+    fn name(&self) -> &'static str {
+        "sla"
+    }
+
+    fn collect<'a>(&'a self, app: &'a App) -> Collected<'a> {
+        Box::pin(async move {
+            let per_org = app.store().sla_counts(app.now()).await?;
+            let family = |name, help, kind, pick: fn(&(OrgId, u64, u64)) -> u64| Family {
+                name,
+                help,
+                kind,
+                samples: per_org
+                    .iter()
+                    .map(|row| (vec![("org", row.0.to_string())], pick(row) as f64))
+                    .collect(),
+            };
+            Ok(vec![
+                family(
+                    "baton_sla_breaches_total",
+                    "SLA breaches recorded (all processes; from the database).",
+                    Kind::Counter,
+                    |r| r.1,
+                ),
+                family(
+                    "baton_sla_deadlines_overdue",
+                    "Deadlines passed whose breach is not recorded yet (the breach job's backlog).",
+                    Kind::Gauge,
+                    |r| r.2,
+                ),
+            ])
+        })
+    }
+}
+
+/// The database-backed sources `/metrics` reads, in order.
 pub fn sources() -> Vec<Box<dyn MetricsSource>> {
-    vec![Box::new(EventsAppended)]
+    vec![Box::new(EventsAppended), Box::new(SlaBreaches)]
 }
 
 /// The registry: this process's HTTP numbers and the database sources.
