@@ -1,0 +1,182 @@
+//! Two `baton serve` processes against one PostgreSQL, both running the
+//! background jobs: every SLA breach is recorded exactly once (and, with a
+//! subscription, every event is delivered to its webhook exactly once),
+//! whichever process gets there first.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use baton_testkit::TestDb;
+use serde_json::Value;
+
+/// A `baton serve` child, stopped (SIGTERM, then waited for) on drop.
+struct Serve(Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        stop(&mut self.0);
+    }
+}
+
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+fn baton(url: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "baton {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Starts `baton serve` on a free port; returns it once it listens.
+fn serve(url: &str) -> (Serve, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
+        .args(["--jobs-interval", "1"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(out).lines();
+    let addr = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.strip_prefix("Baton is serving http://") {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (Serve(child), addr)
+}
+
+/// The `sla_breached` lines of the exported log.
+fn breaches(url: &str, dir: &std::path::Path) -> Vec<Value> {
+    let file = dir.join("export.jsonl");
+    baton(url, &["export", "events", "--out", file.to_str().unwrap()]);
+    std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["type"] == "sla_breached")
+        .collect()
+}
+
+#[tokio::test]
+async fn two_serve_processes_record_every_sla_breach_exactly_once() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let url = db.url.clone();
+    let dir = std::env::temp_dir().join(format!("baton-two-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let history = dir.join("history.jsonl");
+    // Two months of history ending in the past: every open deadline in it
+    // has passed by now.
+    baton(
+        &url,
+        &[
+            "demo",
+            "generate",
+            "--accounts",
+            "40",
+            "--months",
+            "2",
+            "--end",
+            "2026-06-01T00:00:00Z",
+            "--out",
+            history.to_str().unwrap(),
+        ],
+    );
+    baton(
+        &url,
+        &[
+            "init",
+            "--org",
+            "Demo",
+            "--admin-email",
+            "admin@demo.test",
+            "--admin-password",
+            "correct horse battery",
+        ],
+    );
+    baton(&url, &["import", "events", history.to_str().unwrap()]);
+    let store = baton_store::Store::open(&url).await.unwrap();
+    let due: u64 = store
+        .sla_counts(jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, _, backlog)| backlog)
+        .sum();
+    assert!(
+        due >= 5,
+        "the history should leave deadlines passed, found {due}"
+    );
+    assert!(breaches(&url, &dir).is_empty());
+
+    let (mut a, _) = serve(&url);
+    let (mut b, _) = serve(&url);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let fired: u64 = store
+            .sla_counts(jiff::Timestamp::now())
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, fired, _)| fired)
+            .sum();
+        if fired >= due {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {fired} of {due} breaches recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Both processes finish the round they are in before they exit.
+    stop(&mut a.0);
+    stop(&mut b.0);
+
+    let lines = breaches(&url, &dir);
+    let keys: BTreeSet<(String, String, String)> = lines
+        .iter()
+        .map(|v| {
+            (
+                v["handoff"].as_str().unwrap().to_string(),
+                v["kind"].as_str().unwrap().to_string(),
+                v["due"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(keys.len(), lines.len(), "a breach was recorded twice");
+    assert_eq!(lines.len() as u64, due);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
