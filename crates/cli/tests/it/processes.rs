@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use baton_app::{Clock, SystemClock};
 use baton_testkit::TestDb;
 use serde_json::Value;
 
@@ -118,7 +119,7 @@ async fn two_serve_processes_record_every_sla_breach_exactly_once() {
     baton(&url, &["import", "events", history.to_str().unwrap()]);
     let store = baton_store::Store::open(&url).await.unwrap();
     let due: u64 = store
-        .sla_counts(jiff::Timestamp::now())
+        .sla_counts(SystemClock.now())
         .await
         .unwrap()
         .iter()
@@ -135,7 +136,7 @@ async fn two_serve_processes_record_every_sla_breach_exactly_once() {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let fired: u64 = store
-            .sla_counts(jiff::Timestamp::now())
+            .sla_counts(SystemClock.now())
             .await
             .unwrap()
             .iter()
@@ -170,13 +171,8 @@ async fn two_serve_processes_record_every_sla_breach_exactly_once() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A name no other run of this test uses at the same time.
 fn uuid_like() -> String {
-    format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
+    let nanos = SystemClock.now().as_nanosecond();
+    format!("{}-{nanos}", std::process::id())
 }
