@@ -28,7 +28,9 @@ pub use access::TokenRecord;
 pub use commit::{Change, NewEvent};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
-pub use webhooks::WebhookRecord;
+pub use webhooks::{
+    AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryRecord, DeliveryStatus, WebhookRecord,
+};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

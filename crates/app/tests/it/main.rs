@@ -14,6 +14,7 @@ mod import_csv;
 mod log;
 mod rollout;
 mod scorecard;
+mod webhooks;
 
 use std::collections::BTreeMap;
 
