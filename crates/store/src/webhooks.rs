@@ -281,6 +281,8 @@ type ClaimRow = (
     String,
 );
 
+type AttemptRow = (String, i64, i64, Option<i64>, Option<String>, i64);
+
 type DeliveryRow = (
     String,
     String,
@@ -436,20 +438,41 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
+        // The page's attempts in one query: its deliveries span a seq range.
+        let (Some(newest), Some(oldest)) = (rows.first(), rows.last()) else {
+            return Ok(Vec::new());
+        };
+        let attempts: Vec<AttemptRow> = sqlx::query_as(
+            "SELECT a.delivery_id, a.attempt, a.at, a.http_status, a.error, a.duration_ms
+             FROM webhook_attempts a JOIN webhook_deliveries d
+                 ON d.org_id = a.org_id AND d.delivery_id = a.delivery_id
+             WHERE d.org_id = $1 AND d.webhook_id = $2 AND d.seq >= $3 AND d.seq <= $4
+             ORDER BY a.delivery_id, a.attempt",
+        )
+        .bind(org.to_string())
+        .bind(webhook_id.to_string())
+        .bind(oldest.2)
+        .bind(newest.2)
+        .fetch_all(&self.read)
+        .await?;
+        let mut logs: std::collections::HashMap<String, Vec<AttemptRecord>> =
+            std::collections::HashMap::new();
+        for (delivery, attempt, at, http, error, ms) in attempts {
+            logs.entry(delivery).or_default().push(AttemptRecord {
+                attempt: attempt as u32,
+                at: from_micros(at)?,
+                http_status: http.and_then(|s| u16::try_from(s).ok()),
+                error,
+                duration_ms: ms as u64,
+            });
+        }
         let mut out = Vec::with_capacity(rows.len());
         for (id, webhook_id, seq, kind, status, attempts, next, last_error, created, delivered) in
             rows
         {
             let status = DeliveryStatus::parse(&status)?;
-            let log: Vec<(i64, i64, Option<i64>, Option<String>, i64)> = sqlx::query_as(
-                "SELECT attempt, at, http_status, error, duration_ms FROM webhook_attempts
-                 WHERE org_id = $1 AND delivery_id = $2 ORDER BY attempt",
-            )
-            .bind(org.to_string())
-            .bind(id.clone())
-            .fetch_all(&self.read)
-            .await?;
             out.push(DeliveryRecord {
+                log: logs.remove(&id).unwrap_or_default(),
                 id,
                 webhook_id,
                 seq: seq as u64,
@@ -462,18 +485,6 @@ impl Store {
                 last_error,
                 created_at: from_micros(created)?,
                 delivered_at: delivered.map(from_micros).transpose()?,
-                log: log
-                    .into_iter()
-                    .map(|(attempt, at, http, error, ms)| {
-                        Ok(AttemptRecord {
-                            attempt: attempt as u32,
-                            at: from_micros(at)?,
-                            http_status: http.map(|s| s as u16),
-                            error,
-                            duration_ms: ms as u64,
-                        })
-                    })
-                    .collect::<Result<_, StoreError>>()?,
             });
         }
         Ok(out)
