@@ -20,3 +20,4 @@ mod openapi;
 mod scorecard;
 mod session;
 mod ui;
+mod webhooks;
