@@ -117,9 +117,14 @@ impl App {
         for d in claimed {
             let client = client.clone();
             let at = self.now();
+            let ctx = if d.format == "slack" {
+                Some(self.slack_context(&d).await)
+            } else {
+                None
+            };
             sends.spawn(async move {
                 let started = Instant::now();
-                let result = send(&client, &d, at).await;
+                let result = send(&client, &d, ctx.as_ref(), at).await;
                 let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 (d, at, result, ms)
             });
@@ -189,13 +194,14 @@ impl App {
 async fn send(
     client: &reqwest::Client,
     d: &ClaimedDelivery,
+    slack: Option<&crate::slack::Context>,
     at: baton_domain::Timestamp,
 ) -> Result<u16, String> {
-    let body = if d.format == "slack" {
-        crate::slack::message_body(d).map_err(|e| e.to_string())?
-    } else {
-        json_body(d).map_err(|e| e.to_string())?
-    };
+    let body = match slack {
+        Some(ctx) => crate::slack::message_body(d, ctx),
+        None => json_body(d),
+    }
+    .map_err(|e| e.to_string())?;
     let t = at.as_second();
     let response = client
         .post(&d.url)

@@ -416,15 +416,24 @@ async fn two_apps_claiming_at_once_never_send_one_delivery_twice(t: TestApp) {
 async fn slack_subscriptions_get_an_incoming_webhook_message(t: TestApp) {
     let rx = Receiver::start(0).await;
     subscribe(&t, &rx.url, &["submitted"], Some("slack")).await;
-    submit_one(&t, "A-1").await;
+    let mut values = full_ae_values();
+    values.remove("champion_map");
+    let h = draft(&t, "ae-to-onboarding", "A-1", "ae1@acme.test", values).await;
+    t.app
+        .submit(&t.as_user("ae1@acme.test"), &h.id)
+        .await
+        .unwrap();
     t.app.deliver_webhooks().await.unwrap();
     let seen = rx.seen();
     assert_eq!(seen.len(), 1);
     let body: Value = serde_json::from_slice(&seen[0].body).unwrap();
     let text = body["text"].as_str().unwrap();
-    assert!(
-        text.starts_with("ae1@acme.test submitted ") && text.contains("to onboarding at score 100"),
-        "{text}"
+    assert_eq!(
+        text,
+        format!(
+            "ae1@acme.test submitted {} (Customer A-1) to onboarding at score 88 — missing: champion_map",
+            h.id
+        )
     );
     assert_eq!(body["blocks"][0]["text"]["text"], text);
     let bad = t
