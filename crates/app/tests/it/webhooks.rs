@@ -31,6 +31,7 @@ on_both_backends!(
     two_apps_claiming_at_once_never_send_one_delivery_twice,
     slack_subscriptions_get_an_incoming_webhook_message,
     only_wanted_kinds_are_queued_and_deleting_a_hook_drops_its_queue,
+    a_claim_of_a_crashed_process_expires_and_its_late_report_is_ignored,
 );
 
 const SECRET: &str = "whsec-test-secret";
@@ -477,4 +478,45 @@ async fn only_wanted_kinds_are_queued_and_deleting_a_hook_drops_its_queue(t: Tes
     t.app.delete_webhook(&admin, &all).await.unwrap();
     assert_eq!(t.app.deliver_webhooks().await.unwrap().claimed, 0);
     assert!(rx.seen().is_empty());
+}
+
+async fn a_claim_of_a_crashed_process_expires_and_its_late_report_is_ignored(t: TestApp) {
+    let rx = Receiver::start(0).await;
+    let hook = subscribe(&t, &rx.url, &["submitted"], None).await;
+    submit_one(&t, "A-1").await;
+    // A process claims the row and dies before sending it.
+    let now = t.app.now();
+    let lease = WebhookPolicy::default().lease;
+    let crashed = t
+        .app
+        .store()
+        .claim_deliveries("crashed-process", now, now + lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(crashed.len(), 1);
+    assert_eq!(t.app.deliver_webhooks().await.unwrap().claimed, 0, "leased");
+    t.clock.advance(lease);
+    assert_eq!(t.app.deliver_webhooks().await.unwrap().delivered, 1);
+    // The crashed process's late report changes nothing.
+    let late = baton_store::DeliveryOutcome {
+        at: t.app.now(),
+        http_status: Some(500),
+        error: Some("HTTP 500".into()),
+        duration_ms: 1,
+        status: DeliveryStatus::Pending,
+        next_attempt_at: t.app.now(),
+    };
+    assert!(
+        !t.app
+            .store()
+            .finish_delivery(&crashed[0], "crashed-process", &late)
+            .await
+            .unwrap()
+    );
+    let d = deliveries(&t, &hook).await.remove(0);
+    assert_eq!(d.status, DeliveryStatus::Delivered);
+    assert_eq!(d.log.len(), 1);
+    t.clock.advance(SignedDuration::from_hours(24));
+    assert_eq!(t.app.deliver_webhooks().await.unwrap().claimed, 0);
+    assert_eq!(rx.successes().values().copied().collect::<Vec<_>>(), [1]);
 }
