@@ -32,6 +32,14 @@ impl App {
     pub async fn run_pending_jobs(&self) -> (JobsRun, Option<AppError>) {
         let mut run = JobsRun::default();
         let mut first_error = None;
+        match self.deliver_webhooks().await {
+            Ok(round) => {
+                run.deliveries = round.claimed as u64;
+                // Claimed rows were due; there may be more due behind them.
+                run.more |= round.claimed > 0;
+            }
+            Err(e) => first_error = Some(e),
+        }
         match self.fire_sla_breaches().await {
             Ok(round) => {
                 run.breaches = round.fired.len() as u64;

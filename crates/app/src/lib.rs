@@ -21,12 +21,14 @@ pub mod import;
 pub mod import_csv;
 pub mod jobs;
 pub mod org;
+pub mod outbox;
 mod password;
 pub mod rebuild;
 pub mod rollout;
 pub mod scorecard;
 pub mod signals;
 pub mod sla;
+pub mod slack;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -62,6 +64,8 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     logins: Arc<access::LoginLimiter>,
+    webhook_policy: outbox::WebhookPolicy,
+    http: Arc<std::sync::OnceLock<reqwest::Client>>,
 }
 
 impl std::fmt::Debug for App {
@@ -79,7 +83,16 @@ impl App {
             store,
             clock,
             logins: Arc::default(),
+            webhook_policy: outbox::WebhookPolicy::default(),
+            http: Arc::default(),
         }
+    }
+
+    /// The same app with another webhook retry policy.
+    pub fn with_webhook_policy(mut self, policy: outbox::WebhookPolicy) -> Self {
+        self.webhook_policy = policy;
+        self.http = Arc::default();
+        self
     }
 
     /// The store (for reads that need no decision).

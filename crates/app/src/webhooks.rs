@@ -1,10 +1,10 @@
 //! Webhook subscriptions: an admin names a URL, the event kinds it wants and
-//! the secret that will sign deliveries. Delivery itself (the durable outbox)
-//! is not here yet; this is the subscription book it will read.
+//! the secret that will sign deliveries; and the delivery log with manual
+//! redelivery. Sending is in [`crate::outbox`].
 
 use baton_domain::DomainError;
 use baton_domain::event::KINDS;
-use baton_store::WebhookRecord;
+use baton_store::{DeliveryRecord, WebhookRecord};
 
 use crate::{App, AppError, Caller};
 
@@ -23,6 +23,24 @@ pub struct NewWebhook {
     pub events: Vec<String>,
     /// The HMAC-SHA256 signing secret.
     pub secret: String,
+    /// `json` (the signed event, default) or `slack` (an incoming-webhook
+    /// message).
+    pub format: Option<String>,
+}
+
+/// Delivery formats.
+pub const FORMATS: &[&str] = &["json", "slack"];
+
+/// Checks a delivery format (`json` when none is given).
+pub fn parse_format(raw: Option<&str>) -> Result<String, DomainError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok("json".into()),
+        Some(f) if FORMATS.contains(&f) => Ok(f.to_string()),
+        Some(f) => Err(DomainError::value(
+            "format",
+            format!("unknown format '{f}'; use json or slack"),
+        )),
+    }
 }
 
 /// Checks a delivery URL: http or https, with a host, no spaces.
@@ -98,6 +116,7 @@ impl App {
         self.actor(caller).await?.require_admin("manage webhooks")?;
         let url = parse_url(&new.url)?;
         let events = parse_events(&new.events)?;
+        let format = parse_format(new.format.as_deref())?;
         if new.secret.is_empty() || new.secret.chars().count() > MAX_SECRET_LEN {
             return Err(DomainError::value(
                 "secret",
@@ -109,6 +128,7 @@ impl App {
             id: uuid::Uuid::now_v7().to_string(),
             url,
             events,
+            format,
             created_by: caller.email.clone(),
             // Stored in microseconds: answer what a listing will show.
             created_at: baton_domain::Timestamp::from_microsecond(self.now().as_microsecond())
@@ -130,6 +150,58 @@ impl App {
     pub async fn delete_webhook(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
         self.actor(caller).await?.require_admin("manage webhooks")?;
         if self.store.delete_webhook(&caller.org, id).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(format!("webhook '{id}'")))
+        }
+    }
+}
+
+impl App {
+    /// A subscription's deliveries, newest first, with their attempts
+    /// (admins only). `before` pages on: the `seq` of the last one seen.
+    pub async fn webhook_deliveries(
+        &self,
+        caller: &Caller,
+        id: &str,
+        before: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>, AppError> {
+        self.actor(caller).await?.require_admin("manage webhooks")?;
+        self.require_webhook(caller, id).await?;
+        Ok(self
+            .store
+            .deliveries(&caller.org, id, before, limit.clamp(1, 500))
+            .await?)
+    }
+
+    /// Makes a delivered or dead delivery pending again, due now (admins
+    /// only).
+    pub async fn redeliver(
+        &self,
+        caller: &Caller,
+        id: &str,
+        delivery: &str,
+    ) -> Result<(), AppError> {
+        self.actor(caller).await?.require_admin("manage webhooks")?;
+        match self
+            .store
+            .redeliver(&caller.org, id, delivery, self.now())
+            .await?
+        {
+            Some(true) => Ok(()),
+            Some(false) => Err(AppError::Conflict(format!(
+                "delivery '{delivery}' is still pending; it will be attempted when due"
+            ))),
+            None => Err(AppError::NotFound(format!(
+                "delivery '{delivery}' of webhook '{id}'"
+            ))),
+        }
+    }
+
+    async fn require_webhook(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
+        let hooks = self.store.webhooks(&caller.org).await?;
+        if hooks.iter().any(|h| h.id == id) {
             Ok(())
         } else {
             Err(AppError::NotFound(format!("webhook '{id}'")))

@@ -8,6 +8,7 @@ mod history;
 mod report;
 mod serve;
 mod setup;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -86,6 +87,20 @@ enum Command {
     /// Measure Baton on the database at hand (see `baton bench scorecard --help`).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Outbound webhooks: subscriptions, the delivery log, redelivery.
+    ///
+    /// Each committed event of a wanted kind is queued with the event and
+    /// POSTed, signed (Baton-Signature: t=…,v1=HMAC-SHA256 of "t.body"),
+    /// retried with backoff (30 s doubling, ±20 %) and dead after 8 failed
+    /// attempts. See docs/webhooks.md.
+    ///
+    /// e.g.
+    ///   baton webhooks add https://hooks.example.com/baton --events '*' --secret "$S"
+    ///   baton webhooks list
+    ///   baton webhooks deliveries ID
+    ///   baton webhooks redeliver ID DELIVERY
+    #[command(verbatim_doc_comment)]
+    Webhooks(webhooks::WebhooksArgs),
     /// Show each org's contracts and handoffs at a glance.
     Status,
     /// Bring the database schema up to date (every command also does this).
@@ -171,6 +186,7 @@ async fn run() -> Result<()> {
         Command::Scorecard(args) => report::scorecard(&app, args).await,
         Command::Audit(cmd) => report::audit(&app, cmd).await,
         Command::Bench(cmd) => bench::run(&app, cmd).await,
+        Command::Webhooks(args) => webhooks::run(&app, args).await,
         Command::Status => setup::status(&app).await,
         Command::Migrate => {
             println!("schema up to date ({})", redact(&cli.database_url));

@@ -131,6 +131,8 @@ pub(crate) async fn write_change(
             })?;
     }
     let first = append_events(tx, backend, org, &change.events).await?;
+    // Same transaction as the events: a delivery exists iff its event does.
+    crate::webhooks::enqueue(tx, backend, org, first, &change.events).await?;
     for c in &change.contracts {
         upsert_contract(tx, org, c).await?;
     }

@@ -34,7 +34,9 @@ pub use crm::CrmRuleRecord;
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
 pub use sla::DueDeadline;
-pub use webhooks::WebhookRecord;
+pub use webhooks::{
+    AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryRecord, DeliveryStatus, WebhookRecord,
+};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

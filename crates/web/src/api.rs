@@ -146,6 +146,8 @@ fn routes(options: &Options) -> OpenApiRouter<AppState> {
         .routes(routes!(crm::rules, crm::set_rules))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::redeliver))
         .routes(routes!(scorecard::scorecard))
         .routes(routes!(scorecard::leak_audit))
         .routes(routes!(rollout::get, rollout::put))

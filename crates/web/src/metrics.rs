@@ -216,9 +216,35 @@ impl MetricsSource for SlaBreaches {
     }
 }
 
+/// Webhook deliveries waiting in the outbox (due or backing off).
+#[derive(Debug, Clone, Copy)]
+pub struct Outbox;
+
+impl MetricsSource for Outbox {
+    fn name(&self) -> &'static str {
+        "outbox"
+    }
+
+    fn collect<'a>(&'a self, app: &'a App) -> Collected<'a> {
+        Box::pin(async move {
+            let pending = app.store().pending_deliveries().await?;
+            Ok(vec![Family {
+                name: "baton_outbox_pending",
+                help: "Webhook deliveries not yet delivered or dead (all orgs; from the database).",
+                kind: Kind::Gauge,
+                samples: vec![(Vec::new(), pending as f64)],
+            }])
+        })
+    }
+}
+
 /// The database-backed sources `/metrics` reads, in order.
 pub fn sources() -> Vec<Box<dyn MetricsSource>> {
-    vec![Box::new(EventsAppended), Box::new(SlaBreaches)]
+    vec![
+        Box::new(EventsAppended),
+        Box::new(SlaBreaches),
+        Box::new(Outbox),
+    ]
 }
 
 /// The registry: this process's HTTP numbers and the database sources.

@@ -15,6 +15,7 @@ mod log;
 mod rollout;
 mod scorecard;
 mod sla;
+mod webhooks;
 
 use std::collections::BTreeMap;
 

@@ -120,3 +120,99 @@ async fn scorecard_on_postgres() {
         the_scorecard_command_gives_the_hand_computed_numbers(db).await;
     }
 }
+
+fn baton_fails(url: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "baton {args:?} should fail");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// Subscribe, see the queued deliveries of imported events, refuse bad
+/// input with `error: …`, remove.
+#[tokio::test]
+async fn the_webhooks_command_manages_subscriptions_and_shows_the_log() {
+    let db = TestDb::sqlite().await;
+    let url = db.url.clone();
+    baton(
+        &url,
+        &[
+            "init",
+            "--org",
+            "Acme",
+            "--admin-email",
+            "admin@acme.test",
+            "--admin-password",
+            "correct horse battery",
+        ],
+    );
+    let id = baton(
+        &url,
+        &[
+            "webhooks",
+            "add",
+            "http://127.0.0.1:9/hook",
+            "--events",
+            "account,submitted",
+            "--secret",
+            "s3cret",
+            "--format",
+            "slack",
+        ],
+    );
+    let id = id.trim();
+    let list = baton(&url, &["webhooks", "list"]);
+    assert!(
+        list.contains(id) && list.contains("slack") && list.contains("account,submitted"),
+        "{list}"
+    );
+    let dir = std::env::temp_dir().join(format!("baton-cli-wh-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("history.jsonl");
+    std::fs::write(&file, SCORECARD_EXAMPLE).unwrap();
+    baton(&url, &["import", "events", file.to_str().unwrap()]);
+    let log = baton(
+        &url,
+        &[
+            "webhooks",
+            "deliveries",
+            id,
+            "--output",
+            "json",
+            "--limit",
+            "500",
+        ],
+    );
+    let rows: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["status"] == "pending"));
+    assert!(
+        rows.iter()
+            .all(|r| r["event"] == "account" || r["event"] == "submitted")
+    );
+    let err = baton_fails(
+        &url,
+        &["webhooks", "redeliver", id, rows[0]["id"].as_str().unwrap()],
+    );
+    assert!(
+        err.starts_with("error: ") && err.contains("still pending"),
+        "{err}"
+    );
+    let err = baton_fails(
+        &url,
+        &[
+            "webhooks", "add", "ftp://x", "--events", "*", "--secret", "s",
+        ],
+    );
+    assert!(err.starts_with("error: ") && err.contains("url"), "{err}");
+    baton(&url, &["webhooks", "remove", id]);
+    assert!(!baton(&url, &["webhooks", "list"]).contains(id));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,9 +3,10 @@
 //! subscription, every event is delivered to its webhook exactly once),
 //! whichever process gets there first.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use baton_app::{Clock, SystemClock};
@@ -66,6 +67,13 @@ fn serve(url: &str) -> (Serve, String) {
     (Serve(child), addr)
 }
 
+/// How many lines the exported log has.
+fn export_lines(url: &str, dir: &std::path::Path) -> usize {
+    let file = dir.join("count.jsonl");
+    baton(url, &["export", "events", "--out", file.to_str().unwrap()]);
+    std::fs::read_to_string(&file).unwrap().lines().count()
+}
+
 /// The `sla_breached` lines of the exported log.
 fn breaches(url: &str, dir: &std::path::Path) -> Vec<Value> {
     let file = dir.join("export.jsonl");
@@ -78,8 +86,36 @@ fn breaches(url: &str, dir: &std::path::Path) -> Vec<Value> {
         .collect()
 }
 
+/// What a webhook receiver on 127.0.0.1 got: delivery id → (times, seq).
+type Received = Arc<Mutex<BTreeMap<String, (u32, u64)>>>;
+
+/// A receiver that takes every delivery (200) and counts it by its id.
+async fn receiver() -> (String, Received) {
+    let got: Received = Arc::default();
+    let seen = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let seen = seen.clone();
+            async move {
+                let id = headers["baton-delivery"].to_str().unwrap().to_string();
+                let seq = serde_json::from_str::<Value>(&body).unwrap()["seq"]
+                    .as_u64()
+                    .unwrap();
+                let mut seen = seen.lock().unwrap();
+                seen.entry(id).or_insert((0, seq)).0 += 1;
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/hook"), got)
+}
+
 #[tokio::test]
-async fn two_serve_processes_record_every_sla_breach_exactly_once() {
+async fn two_serve_processes_record_every_sla_breach_and_deliver_every_webhook_exactly_once() {
     let Some(db) = TestDb::postgres().await else {
         return;
     };
@@ -116,6 +152,15 @@ async fn two_serve_processes_record_every_sla_breach_exactly_once() {
             "correct horse battery",
         ],
     );
+    let before_subscribing = export_lines(&url, &dir);
+    let (hook, received) = receiver().await;
+    let webhook = baton(
+        &url,
+        &[
+            "webhooks", "add", &hook, "--events", "*", "--secret", "s3cret",
+        ],
+    );
+    assert!(!webhook.trim().is_empty());
     baton(&url, &["import", "events", history.to_str().unwrap()]);
     let store = baton_store::Store::open(&url).await.unwrap();
     let due: u64 = store
@@ -142,12 +187,13 @@ async fn two_serve_processes_record_every_sla_breach_exactly_once() {
             .iter()
             .map(|(_, fired, _)| fired)
             .sum();
-        if fired >= due {
+        let pending = store.pending_deliveries().await.unwrap();
+        if fired >= due && pending == 0 {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "only {fired} of {due} breaches recorded"
+            "only {fired} of {due} breaches recorded; {pending} deliveries pending"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -168,6 +214,24 @@ async fn two_serve_processes_record_every_sla_breach_exactly_once() {
         .collect();
     assert_eq!(keys.len(), lines.len(), "a breach was recorded twice");
     assert_eq!(lines.len() as u64, due);
+
+    // Every event since the subscription (the import and the breaches) was
+    // delivered, each exactly once.
+    let received = received.lock().unwrap().clone();
+    let twice: Vec<_> = received.iter().filter(|(_, (n, _))| *n > 1).collect();
+    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+    let seqs: BTreeSet<u64> = received.values().map(|(_, seq)| *seq).collect();
+    assert_eq!(
+        seqs.len(),
+        received.len(),
+        "one event under two delivery ids"
+    );
+    let logged = export_lines(&url, &dir);
+    assert_eq!(
+        received.len(),
+        logged - before_subscribing,
+        "every event since the subscription (the import and the breaches), once"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

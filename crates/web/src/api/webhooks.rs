@@ -1,17 +1,18 @@
 //! Webhook subscriptions (admins): which URL receives which event kinds,
-//! signed with a secret that is never shown back. Delivery comes later.
+//! signed with a secret that is never shown back; each subscription's
+//! delivery log and manual redelivery.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use baton_app::webhooks::NewWebhook;
-use baton_store::WebhookRecord;
+use baton_store::{DeliveryRecord, WebhookRecord};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::Authed;
-use crate::body::Body;
+use crate::body::{Body, Params};
 use crate::error::{ApiError, ApiResult};
 
 /// A subscription to make.
@@ -24,6 +25,10 @@ pub struct NewWebhookBody {
     pub events: Vec<String>,
     /// The secret deliveries are signed with (HMAC-SHA256).
     pub secret: String,
+    /// `json` (default: the signed event) or `slack` (an incoming-webhook
+    /// message in words, for a team's channel).
+    #[serde(default)]
+    pub format: Option<String>,
 }
 
 /// A subscription (never its secret).
@@ -35,6 +40,8 @@ pub struct WebhookBody {
     pub url: String,
     /// The event kinds it receives, or `*`.
     pub events: Vec<String>,
+    /// `json` or `slack`.
+    pub format: String,
     /// Who made it.
     pub created_by: String,
     /// When.
@@ -47,6 +54,7 @@ impl From<WebhookRecord> for WebhookBody {
             id: w.id,
             url: w.url,
             events: w.events,
+            format: w.format,
             created_by: w.created_by.to_string(),
             created_at: w.created_at.to_string(),
         }
@@ -69,6 +77,7 @@ pub async fn create(
         url: b.url,
         events: b.events,
         secret: b.secret,
+        format: b.format,
     };
     let w = s.app.create_webhook(&caller, new).await?;
     Ok((StatusCode::CREATED, Json(w.into())))
@@ -102,4 +111,158 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     s.app.delete_webhook(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One attempt to deliver.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptBody {
+    /// 1 for the first, counting across redeliveries.
+    pub attempt: u32,
+    /// When it was made.
+    pub at: String,
+    /// The receiver's HTTP status, when it answered.
+    pub http_status: Option<u16>,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+    /// How long the request took, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// A delivery of one event to one subscription.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryBody {
+    /// Its id (the `Baton-Delivery` header).
+    pub id: String,
+    /// The event's org-wide sequence number.
+    pub seq: u64,
+    /// The event's kind (the `Baton-Event` header).
+    pub event: String,
+    /// `pending`, `delivered` or `dead`.
+    pub status: String,
+    /// Attempts since it was last made pending.
+    pub attempts: u32,
+    /// When the next attempt is due (pending only).
+    pub next_attempt_at: Option<String>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// When the event was committed.
+    pub created_at: String,
+    /// When a receiver took it.
+    pub delivered_at: Option<String>,
+    /// Every attempt, oldest first.
+    pub log: Vec<AttemptBody>,
+}
+
+impl From<DeliveryRecord> for DeliveryBody {
+    fn from(d: DeliveryRecord) -> Self {
+        Self {
+            id: d.id,
+            seq: d.seq,
+            event: d.kind,
+            status: d.status.as_str().into(),
+            attempts: d.attempts,
+            next_attempt_at: d.next_attempt_at.map(|t| t.to_string()),
+            last_error: d.last_error,
+            created_at: d.created_at.to_string(),
+            delivered_at: d.delivered_at.map(|t| t.to_string()),
+            log: d
+                .log
+                .into_iter()
+                .map(|a| AttemptBody {
+                    attempt: a.attempt,
+                    at: a.at.to_string(),
+                    http_status: a.http_status,
+                    error: a.error,
+                    duration_ms: a.duration_ms,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A page of deliveries, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryPage {
+    /// The deliveries.
+    pub items: Vec<DeliveryBody>,
+    /// Pass as `cursor` for the next (older) page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Paging through deliveries.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryQuery {
+    /// From the page after this cursor (older deliveries).
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// A subscription's delivery log, newest first, with every attempt (admins).
+#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks", params(
+        ("id" = String, Path, description = "The subscription's id"),
+        DeliveryQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of deliveries", body = DeliveryPage),
+        (status = 403, description = "Not an admin", body = ApiError, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription in your org", body = ApiError, content_type = "application/problem+json"),
+        (status = 422, description = "A bad cursor or limit", body = ApiError, content_type = "application/problem+json"),
+    ))]
+pub async fn deliveries(
+    State(s): State<AppState>,
+    Authed(caller): Authed,
+    Path(id): Path<String>,
+    Params(q): Params<DeliveryQuery>,
+) -> ApiResult<Json<DeliveryPage>> {
+    let before = q
+        .cursor
+        .map(|c| {
+            c.parse::<u64>().map_err(|_| {
+                ApiError::invalid_field("cursor", format!("'{c}' is not a cursor from a page"))
+            })
+        })
+        .transpose()?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid_field(
+            "limit",
+            format!("{limit} is not between 1 and 200"),
+        ));
+    }
+    let page = s
+        .app
+        .webhook_deliveries(&caller, &id, before, limit)
+        .await?;
+    let next_cursor = (page.len() == limit as usize)
+        .then(|| page.last().map(|d| d.seq.to_string()))
+        .flatten();
+    Ok(Json(DeliveryPage {
+        items: page.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// Send a delivered or dead delivery again: it becomes pending, due now
+/// (admins).
+#[utoipa::path(post, path = "/webhooks/{id}/deliveries/{delivery}/redeliver", tag = "webhooks",
+    params(
+        ("id" = String, Path, description = "The subscription's id"),
+        ("delivery" = String, Path, description = "The delivery's id"),
+    ),
+    responses(
+        (status = 202, description = "Pending again; the delivery job sends it"),
+        (status = 403, description = "Not an admin", body = ApiError, content_type = "application/problem+json"),
+        (status = 404, description = "No such delivery of this subscription", body = ApiError, content_type = "application/problem+json"),
+        (status = 409, description = "Still pending", body = ApiError, content_type = "application/problem+json"),
+    ))]
+pub async fn redeliver(
+    State(s): State<AppState>,
+    Authed(caller): Authed,
+    Path((id, delivery)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    s.app.redeliver(&caller, &id, &delivery).await?;
+    Ok(StatusCode::ACCEPTED)
 }

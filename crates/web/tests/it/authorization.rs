@@ -59,6 +59,8 @@ enum Fixture {
     Audit,
     /// A webhook subscription made by the admin.
     Webhook,
+    /// … with a dead delivery (of an account event).
+    DeadDelivery,
 }
 
 /// What a cell's fixture made.
@@ -71,6 +73,8 @@ struct Made {
     definition: Value,
     /// The mode the contract is not in (to switch to).
     other_mode: &'static str,
+    /// A webhook delivery's id.
+    delivery: String,
 }
 
 /// A body that is not JSON: its content type and how to make it.
@@ -641,6 +645,22 @@ fn matrix() -> Vec<Row> {
             none,
             [401, 404, 403, 403, 403, 204],
         ),
+        row(
+            "GET",
+            "/webhooks/{id}/deliveries",
+            AE,
+            Fixture::DeadDelivery,
+            none,
+            [401, 404, 403, 403, 403, 200],
+        ),
+        row(
+            "POST",
+            "/webhooks/{id}/deliveries/{delivery}/redeliver",
+            AE,
+            Fixture::DeadDelivery,
+            none,
+            [401, 404, 403, 403, 403, 202],
+        ),
     ]
 }
 
@@ -663,6 +683,7 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
         id,
         definition: definition.clone(),
         other_mode,
+        delivery: String::new(),
     };
     match row.fixture {
         Fixture::Token => {
@@ -677,12 +698,38 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
                 url: "https://hooks.example/baton".into(),
                 events: vec!["*".into()],
                 secret: "s3cret".into(),
+                format: None,
             };
             let w = app
                 .create_webhook(&s.caller("admin@acme.test"), new)
                 .await
                 .unwrap();
             return made(w.id);
+        }
+        Fixture::DeadDelivery => {
+            let new = baton_app::webhooks::NewWebhook {
+                url: "https://hooks.example/baton".into(),
+                events: vec!["account".into()],
+                secret: "s3cret".into(),
+                format: None,
+            };
+            let admin = s.caller("admin@acme.test");
+            let w = app.create_webhook(&admin, new).await.unwrap();
+            s.account(&format!("{account}-w")).await;
+            // As if every attempt had failed (the job is tested in the app).
+            app.store()
+                .raw_execute("UPDATE webhook_deliveries SET status = 'dead'")
+                .await
+                .unwrap();
+            let d = app
+                .webhook_deliveries(&admin, &w.id, None, 1)
+                .await
+                .unwrap()
+                .remove(0);
+            return Made {
+                delivery: d.id,
+                ..made(w.id)
+            };
         }
         Fixture::Account => return made(account.clone()),
         _ => {}
@@ -749,6 +796,7 @@ fn fill(row: &Row, m: &Made) -> String {
             "id" => &m.id,
             "key" | "contract" => row.contract,
             "account" => &m.account,
+            "delivery" => &m.delivery,
             other => panic!("the matrix does not know the path parameter '{other}'"),
         });
         rest = tail;

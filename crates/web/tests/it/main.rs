@@ -23,3 +23,4 @@ mod scorecard;
 mod session;
 mod sla;
 mod ui;
+mod webhooks;

@@ -284,9 +284,16 @@ async fn the_scrape_is_valid_exposition_and_its_counters_move(t: TestApp) {
     );
     let events = get(&first, "baton_events_appended_total", &[("org", &org)]);
     assert_eq!(events, s.events().await as f64);
-    assert_eq!(
-        get(&first, "baton_metrics_source_up", &[("source", "events")]),
-        1.0
+    for source in ["events", "sla", "outbox"] {
+        assert_eq!(
+            get(&first, "baton_metrics_source_up", &[("source", source)]),
+            1.0,
+            "{source}"
+        );
+    }
+    assert!(
+        first.contains_key(&("baton_outbox_pending".to_string(), BTreeMap::new())),
+        "no outbox gauge"
     );
 
     // One more read, one more write: the counters move by exactly that.

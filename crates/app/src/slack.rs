@@ -1,0 +1,206 @@
+//! Slack-compatible deliveries: an event told in words as an incoming-webhook
+//! message (`text` for notifications, `blocks` for the channel), so a team can
+//! point a subscription at its own channel's incoming-webhook URL.
+
+use baton_store::ClaimedDelivery;
+use serde_json::{Value, json};
+
+use crate::AppError;
+
+/// What the event alone does not say, looked up when the message is made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The account's name.
+    pub account_name: Option<String>,
+    /// Mandatory fields still missing (for a submission below 100).
+    pub missing: Vec<String>,
+}
+
+/// The event of `payload` (its SPEC §9 line) in one sentence.
+pub fn describe(payload: &Value) -> String {
+    describe_with(payload, &Context::default())
+}
+
+/// The event in one sentence, with the account's name and what is missing.
+pub fn describe_with(payload: &Value, ctx: &Context) -> String {
+    let s = |k: &str| payload.get(k).and_then(Value::as_str).unwrap_or_default();
+    let kind = s("type");
+    let who = match s("by") {
+        "" => "Baton",
+        by => by,
+    };
+    let handoff = s("handoff");
+    let account = ctx.account_name.as_deref().unwrap_or(s("account"));
+    let subject = match (handoff, account) {
+        ("", "") => String::new(),
+        ("", a) => a.to_string(),
+        (h, "") => h.to_string(),
+        (h, a) => format!("{h} ({a})"),
+    };
+    let list = |k: &str| {
+        payload
+            .get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    match kind {
+        "submitted" => {
+            let mut t = format!("{who} submitted {subject}");
+            if !s("to").is_empty() {
+                t.push_str(&format!(" to {}", s("to")));
+            }
+            if let Some(score) = payload.get("score").and_then(Value::as_u64) {
+                t.push_str(&format!(" at score {score}"));
+            }
+            if !ctx.missing.is_empty() {
+                t.push_str(&format!(" — missing: {}", ctx.missing.join(", ")));
+            }
+            t
+        }
+        "rejected" => {
+            let mut t = format!("{who} rejected {subject}");
+            if !s("code").is_empty() {
+                t.push_str(&format!(" ({})", s("code")));
+            }
+            if !s("reason").is_empty() {
+                t.push_str(&format!(": {}", s("reason")));
+            }
+            let fields = list("fields");
+            if !fields.is_empty() {
+                t.push_str(&format!(" — fields: {fields}"));
+            }
+            t
+        }
+        "accepted" => format!("{who} accepted {subject}"),
+        "withdrawn" => format!("{who} withdrew {subject}"),
+        "draft_created" => format!("{who} started a draft of {subject}"),
+        "edited" => format!("{who} edited {subject}"),
+        "acknowledged" => format!("{who} acknowledged {subject}"),
+        "echo" => format!("{who} echoed {subject}"),
+        "resolved" => format!("{who} resolved {subject}"),
+        "loop_closed" => format!("{who} closed the loop on {subject}"),
+        "attested" => format!("{who} attested {subject}"),
+        "rediscovery" => {
+            let mut t = format!("Re-discovery on {subject}");
+            if !s("field").is_empty() {
+                t.push_str(&format!(": {} asked again", s("field")));
+            }
+            t
+        }
+        "nps" => format!(
+            "NPS {} from {subject}",
+            payload
+                .get("score")
+                .map_or(String::new(), ToString::to_string)
+        ),
+        "churn" => format!("{subject} churned"),
+        "account" => format!("Account {} ({}) recorded", s("id"), s("name")),
+        "mode_changed" => format!("{who} set {} to {}", s("contract"), s("mode")),
+        "contract_published" => format!(
+            "{who} published {} v{}",
+            s("contract"),
+            payload
+                .get("version")
+                .map_or(String::new(), ToString::to_string)
+        ),
+        other => {
+            let mut t = format!("{who}: {}", other.replace('_', " "));
+            if !subject.is_empty() {
+                t.push_str(&format!(" {subject}"));
+            }
+            t
+        }
+    }
+}
+
+/// The incoming-webhook message for a delivery.
+pub fn message_body(d: &ClaimedDelivery, ctx: &Context) -> Result<Vec<u8>, AppError> {
+    let payload: Value = serde_json::from_str(&d.payload)
+        .map_err(|e| AppError::Invalid(format!("stored event {} is not JSON: {e}", d.seq)))?;
+    let text = describe_with(&payload, ctx);
+    let at = payload
+        .get("at")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let message = json!({
+        "text": text,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {"type": "context", "elements": [
+                {"type": "mrkdwn", "text": format!("`{}` · event {} · {}", d.kind, d.seq, at)}
+            ]}
+        ]
+    });
+    serde_json::to_vec(&message).map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+impl crate::App {
+    /// Looks up what a Slack message names beyond the event (best effort:
+    /// a lookup that fails only makes the sentence plainer).
+    pub(crate) async fn slack_context(&self, d: &ClaimedDelivery) -> Context {
+        let mut ctx = Context::default();
+        let Ok(payload) = serde_json::from_str::<Value>(&d.payload) else {
+            return ctx;
+        };
+        let s = |k: &str| payload.get(k).and_then(Value::as_str).map(str::to_string);
+        let handoff = match s("handoff").map(baton_domain::HandoffId::parse) {
+            Some(Ok(id)) => self.store.handoff(&d.org, &id).await.ok().flatten(),
+            _ => None,
+        };
+        let account = s("account")
+            .and_then(|a| baton_domain::AccountId::parse(a).ok())
+            .or_else(|| handoff.as_ref().map(|h| h.account.clone()));
+        if let Some(a) = account
+            && let Ok(Some(acc)) = self.store.account(&d.org, &a).await
+        {
+            ctx.account_name = Some(acc.name);
+        }
+        let score = payload.get("score").and_then(Value::as_u64);
+        if let (Some(h), true) = (
+            &handoff,
+            d.kind == "submitted" && score.is_some_and(|s| s < 100),
+        ) && let Ok(Some(def)) = self
+            .store
+            .contract_version(&d.org, &h.contract, h.version)
+            .await
+        {
+            ctx.missing = baton_domain::handoff::completeness(&def, &h.values).missing_keys();
+        }
+        ctx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_submission_reads_as_a_sentence() {
+        let e = json!({"type": "submitted", "handoff": "H-1", "account": "A-1",
+            "by": "ae1@acme.test", "to": "onboarding", "score": 88});
+        assert_eq!(
+            describe(&e),
+            "ae1@acme.test submitted H-1 (A-1) to onboarding at score 88"
+        );
+        let ctx = Context {
+            account_name: Some("Initech".into()),
+            missing: vec!["champion_map".into()],
+        };
+        assert_eq!(
+            describe_with(&e, &ctx),
+            "ae1@acme.test submitted H-1 (Initech) to onboarding at score 88 — missing: champion_map"
+        );
+        let r = json!({"type": "rejected", "handoff": "H-1", "by": "onboarding1@acme.test",
+            "code": "missing_context", "reason": "no champion", "fields": ["champion_map"]});
+        assert_eq!(
+            describe(&r),
+            "onboarding1@acme.test rejected H-1 (missing_context): no champion — fields: champion_map"
+        );
+    }
+}
