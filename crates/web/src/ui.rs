@@ -16,6 +16,7 @@ pub mod handoffs;
 pub mod inbox;
 pub mod login;
 pub mod scorecard;
+pub mod webhooks;
 
 use askama::Template;
 use axum::Router;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(contracts::routes())
         .merge(scorecard::routes())
         .merge(governance::routes())
+        .merge(webhooks::routes())
         .layer(axum::middleware::map_response(security_headers))
 }
 

@@ -10,6 +10,7 @@ mod login;
 mod scorecard;
 mod security;
 mod tour;
+mod webhooks;
 
 use baton_app::Caller;
 use baton_domain::event::Via;

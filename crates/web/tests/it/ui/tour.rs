@@ -111,4 +111,5 @@ const PAGES: &[(&str, &str)] = &[
     ("/audits", "audits"),
     ("/rollout", "rollout"),
     ("/incentives?period=2026-09", "incentives"),
+    ("/webhooks", "webhooks"),
 ];

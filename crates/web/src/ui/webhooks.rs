@@ -1,0 +1,138 @@
+//! The webhooks page (admins): subscriptions, a form to add one, and each
+//! subscription's delivery log with redelivery.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use baton_app::webhooks::{FORMATS, NewWebhook};
+use baton_store::{DeliveryRecord, WebhookRecord};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::ui::{Page, Posted, UiError, UiResult, Viewer, render_form};
+
+/// Routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/webhooks", get(page).post(add))
+        .route("/webhooks/{id}/delete", post(delete))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery}/redeliver",
+            post(redeliver),
+        )
+}
+
+/// Deliveries shown per subscription.
+const LOG_ROWS: u32 = 25;
+
+#[derive(Template)]
+#[template(path = "webhooks.html")]
+struct WebhooksPage {
+    page: Page,
+    hooks: Vec<(WebhookRecord, Vec<DeliveryRecord>)>,
+    formats: &'static [&'static str],
+    url: String,
+    events: String,
+    format: String,
+    error: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+fn when(t: &baton_domain::Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+async fn show(
+    s: &AppState,
+    v: &Viewer,
+    form: (String, String, String),
+    error: Option<String>,
+    done: Option<String>,
+) -> UiResult {
+    let mut hooks = Vec::new();
+    for h in s.app.webhooks(&v.caller).await? {
+        let log = s
+            .app
+            .webhook_deliveries(&v.caller, &h.id, None, LOG_ROWS)
+            .await?;
+        hooks.push((h, log));
+    }
+    let (url, events, format) = form;
+    let page = WebhooksPage {
+        page: v.page.at("webhooks"),
+        hooks,
+        formats: FORMATS,
+        url,
+        events,
+        format,
+        error,
+        done,
+    };
+    render_form(page.error.is_some(), &page)
+}
+
+async fn page(State(s): State<AppState>, v: Viewer, Query(d): Query<Done>) -> UiResult {
+    let blank = (String::new(), "*".to_string(), "json".to_string());
+    show(&s, &v, blank, None, d.done).await
+}
+
+async fn add(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
+    let url = f.get("url").unwrap_or_default().to_string();
+    let events = f.get("events").unwrap_or("*").to_string();
+    let format = f.get("format").unwrap_or("json").to_string();
+    let new = NewWebhook {
+        url: url.clone(),
+        events: events
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_string)
+            .collect(),
+        secret: f.get("secret").unwrap_or_default().to_string(),
+        format: Some(format.clone()),
+    };
+    match s.app.create_webhook(&v.caller, new).await {
+        Ok(_) => Ok(Redirect::to("/webhooks?done=added").into_response()),
+        Err(e) => {
+            let why = crate::error::ApiError::from(e).detail;
+            show(&s, &v, (url, events, format), Some(why), None).await
+        }
+    }
+}
+
+async fn delete(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Posted(v, _): Posted,
+) -> UiResult {
+    s.app.delete_webhook(&v.caller, &id).await?;
+    Ok(Redirect::to("/webhooks?done=deleted").into_response())
+}
+
+async fn redeliver(
+    State(s): State<AppState>,
+    Path((id, delivery)): Path<(String, String)>,
+    Posted(v, _): Posted,
+) -> UiResult {
+    match s.app.redeliver(&v.caller, &id, &delivery).await {
+        Ok(()) => Ok(Redirect::to("/webhooks?done=redelivered").into_response()),
+        Err(e) => {
+            let api = crate::error::ApiError::from(e);
+            let status = StatusCode::from_u16(api.status).unwrap_or(StatusCode::CONFLICT);
+            Err(UiError::Status(status, api.detail))
+        }
+    }
+}
+
+/// Text for a delivery's time fields in the template.
+pub fn at(t: &Option<baton_domain::Timestamp>) -> String {
+    t.as_ref().map_or_else(|| "—".into(), when)
+}
