@@ -24,5 +24,6 @@ leak-audit tour-leak-audit
 tests audits
 rollout rollout-full
 incentives tour-incentives
+webhooks webhooks
 MAP
 ls -la docs/screenshots
