@@ -33,8 +33,9 @@ async fn an_admin_subscribes_watches_deliveries_and_redelivers() {
     b.fill("#hook-url", "ftp://nowhere").await;
     b.fill("#hook-secret", "s3cret").await;
     b.click("#add-hook button[type=submit]").await;
-    let error = b.text("#hook-error").await;
-    assert!(error.contains("url"), "{error}");
+    // Wait on the answer page (wait_text rides out the page being replaced).
+    let first = b.wait_text("#hook-error", |t| !t.is_empty()).await;
+    assert!(first.contains("url"), "{first}");
 
     b.fill("#hook-url", &hook).await;
     b.fill("#hook-events", "account_upserted, *").await;
