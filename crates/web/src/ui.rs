@@ -339,6 +339,21 @@ impl IntoResponse for UiError {
 /// A page's result.
 pub type UiResult<T = Response> = Result<T, UiError>;
 
+/// The org's contracts by key (pages that show many handoffs look their
+/// titles and SLAs up here once).
+pub async fn contracts_by_key(
+    s: &AppState,
+    caller: &Caller,
+) -> UiResult<std::collections::BTreeMap<baton_domain::ContractKey, baton_domain::contract::Contract>>
+{
+    Ok(s.app
+        .contracts(caller)
+        .await?
+        .into_iter()
+        .map(|c| (c.key.clone(), c))
+        .collect())
+}
+
 /// Renders a template into a response.
 pub fn render(t: &impl Template) -> UiResult {
     Ok(Html(t.render()?).into_response())

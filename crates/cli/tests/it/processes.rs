@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use baton_app::{Clock, SystemClock};
 use baton_testkit::TestDb;
+
+use crate::baton;
 use serde_json::Value;
 
 /// A `baton serve` child, stopped (SIGTERM, then waited for) on drop.
@@ -29,23 +31,8 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn baton(url: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .arg("--database-url")
-        .arg(url)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "baton {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// Starts `baton serve` on a free port; returns it once it listens.
-fn serve(url: &str) -> (Serve, String) {
+fn serve(url: &str) -> Serve {
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
         .args(["--jobs-interval", "1"])
@@ -56,15 +43,15 @@ fn serve(url: &str) -> (Serve, String) {
         .unwrap();
     let out = child.stdout.take().unwrap();
     let mut lines = BufReader::new(out).lines();
-    let addr = loop {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(rest) = line.strip_prefix("Baton is serving http://") {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
+    while !lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .starts_with("Baton is serving http://")
+    {}
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (Serve(child), addr)
+    Serve(child)
 }
 
 /// How many lines the exported log has.
@@ -176,8 +163,8 @@ async fn two_serve_processes_record_every_sla_breach_and_deliver_every_webhook_e
     );
     assert!(breaches(&url, &dir).is_empty());
 
-    let (mut a, _) = serve(&url);
-    let (mut b, _) = serve(&url);
+    let mut a = serve(&url);
+    let mut b = serve(&url);
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let fired: u64 = store

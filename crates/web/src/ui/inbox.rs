@@ -73,13 +73,7 @@ pub async fn rows(s: &AppState, v: &Viewer, views: Vec<HandoffView>) -> UiResult
         .into_iter()
         .map(|a| (a.id.clone(), a))
         .collect();
-    let contracts: BTreeMap<ContractKey, baton_domain::contract::Contract> = s
-        .app
-        .contracts(&v.caller)
-        .await?
-        .into_iter()
-        .map(|c| (c.key.clone(), c))
-        .collect();
+    let contracts = crate::ui::contracts_by_key(s, &v.caller).await?;
     // The acceptance deadline is the bound version's (as the breach job
     // reads it); versions other than the current one are fetched once each.
     let mut bound: BTreeMap<(ContractKey, u32), baton_domain::ContractDef> = BTreeMap::new();

@@ -345,18 +345,6 @@ fn options(last: Period, count: usize, selected: Period) -> Vec<PickOption> {
         .collect()
 }
 
-async fn contract_names(
-    s: &AppState,
-    v: &Viewer,
-) -> UiResult<BTreeMap<ContractKey, baton_domain::contract::Contract>> {
-    Ok(s.app
-        .contracts(&v.caller)
-        .await?
-        .into_iter()
-        .map(|c| (c.key.clone(), c))
-        .collect())
-}
-
 fn name_of(
     contracts: &BTreeMap<ContractKey, baton_domain::contract::Contract>,
     k: &ContractKey,
@@ -420,7 +408,7 @@ async fn scorecard(
         })?,
     };
     let cards = s.app.scorecard(&v.caller, None, period, periods).await?;
-    let contracts = contract_names(&s, &v).await?;
+    let contracts = crate::ui::contracts_by_key(&s, &v.caller).await?;
     let span = period.to_string();
     let columns: Vec<Column> = METRICS
         .iter()
@@ -590,7 +578,7 @@ async fn leak_audit(State(s): State<AppState>, v: Viewer, Query(q): Query<RangeQ
         .unwrap_or(to);
     let from = period_param("from", blank_is_none(q.from.as_ref()), default_from)?;
     let audit = s.app.leak_audit(&v.caller, from, to).await?;
-    let contracts = contract_names(&s, &v).await?;
+    let contracts = crate::ui::contracts_by_key(&s, &v.caller).await?;
     let (range_label, range_phrase) = if from == to {
         (period_label(from), format!("in {}", period_label(from)))
     } else {

@@ -95,13 +95,7 @@ async fn show(
     moved: Option<&str>,
 ) -> UiResult {
     let plan = s.app.rollout(&v.caller).await?;
-    let contracts: BTreeMap<ContractKey, baton_domain::contract::Contract> = s
-        .app
-        .contracts(&v.caller)
-        .await?
-        .into_iter()
-        .map(|c| (c.key.clone(), c))
-        .collect();
+    let contracts = crate::ui::contracts_by_key(s, &v.caller).await?;
     let now = s.app.now();
     let rank = |k: &ContractKey| plan.suggested_order.iter().position(|o| o == k);
     let mut lines = plan.contracts;
