@@ -3,10 +3,12 @@
 //!
 //! Every line goes through the same domain decisions as live use, with
 //! history semantics (observe mode, the past recorded as it happened, marked
-//! `via: import`). The whole file is decided in memory first; if any line is
-//! bad, every bad line is reported with its number and nothing is written.
-//! Otherwise everything is written in one transaction, each touched record
-//! once, so the cost grows with the file, not with the database.
+//! `via: import`). The file is read, decided and written in batches inside
+//! one transaction, so memory holds one batch of lines (plus the records the
+//! file touches), whatever the file's size; if any line is bad, every bad
+//! line is reported with its number and the transaction is dropped: nothing
+//! is written. Each touched account's scorecard contribution is computed
+//! once, at the end, so the cost grows with the file, not with the database.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, Write};
@@ -136,9 +138,12 @@ impl App {
         org: Option<OrgId>,
         input: impl BufRead,
     ) -> Result<ImportSummary, AppError> {
-        let (lines, mut errors) = read_lines(input);
+        let mut input = input;
+        let (mut no, mut errors) = (0u64, Vec::new());
+        let mut batch =
+            read_batch(&mut input, &mut no, BATCH_LINES, &mut errors).unwrap_or_default();
         let known = self.store.orgs().await?;
-        let org = match (&org, lines.first().map(|l| &l.event)) {
+        let org = match (&org, batch.first().map(|l| &l.event)) {
             (_, Some(Event::OrgCreated { org: file_org, .. })) => {
                 if known.iter().any(|(id, _)| id == file_org) {
                     return Err(AppError::Import(vec![(
@@ -176,12 +181,30 @@ impl App {
         };
         let fresh = !known.iter().any(|(id, _)| *id == org);
         let mut im = Importer::new(self, org.clone(), fresh).await?;
-        if !fresh {
-            im.preload(&lines).await?;
-        }
-        for line in &lines {
-            if let Err(why) = im.line(line).await {
-                errors.push((line.no, why));
+        let mut bulk = self.store.begin_bulk(&org).await?;
+        let mut lines = 0u64;
+        let mut events = 0u64;
+        loop {
+            if !fresh {
+                im.preload(&batch).await?;
+            }
+            for line in &batch {
+                if let Err(why) = im.line(line).await {
+                    errors.push((line.no, why));
+                }
+            }
+            lines += batch.len() as u64;
+            // After the first bad line nothing more is written (the
+            // transaction is dropped), but every line is still decided so
+            // the report lists them all.
+            let change = im.take_change();
+            events += change.events.len() as u64;
+            if errors.is_empty() {
+                bulk.write(&change).await?;
+            }
+            match read_batch(&mut input, &mut no, BATCH_LINES, &mut errors) {
+                Some(next) => batch = next,
+                None => break,
             }
         }
         if !errors.is_empty() {
@@ -189,42 +212,49 @@ impl App {
             errors.truncate(MAX_REPORTED_ERRORS);
             return Err(AppError::Import(errors));
         }
-        let summary = ImportSummary {
-            org: org.clone(),
-            lines: lines.len() as u64,
-            events: im.change.events.len() as u64,
+        bulk.commit().await?;
+        Ok(ImportSummary {
+            org,
+            lines,
+            events,
             handoffs: im.touched_handoffs.len(),
             accounts: im.touched_accounts.len(),
             users_created: im.users_created,
-        };
-        let change = im.into_change();
-        self.store.commit(&org, &change).await?;
-        Ok(summary)
+        })
     }
 }
 
-fn read_lines(mut input: impl BufRead) -> (Vec<Line>, Vec<(u64, String)>) {
+/// Lines decided and written per batch: memory holds one batch of lines and
+/// events, whatever the file's size.
+const BATCH_LINES: usize = 20_000;
+
+/// Reads up to `max` non-blank lines, numbering from `*no`; `None` at the end
+/// of the input. Unreadable lines become errors and do not count.
+fn read_batch(
+    input: &mut impl BufRead,
+    no: &mut u64,
+    max: usize,
+    errors: &mut Vec<(u64, String)>,
+) -> Option<Vec<Line>> {
     let mut lines = Vec::new();
-    let mut errors = Vec::new();
     let mut buf = Vec::new();
-    let mut no = 0u64;
-    loop {
+    while lines.len() < max {
         buf.clear();
         match input.read_until(b'\n', &mut buf) {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                errors.push((no + 1, format!("cannot read: {e}")));
+                errors.push((*no + 1, format!("cannot read: {e}")));
                 break;
             }
         }
-        no += 1;
+        *no += 1;
         if buf.len() > MAX_LINE_BYTES {
-            errors.push((no, format!("line is longer than {MAX_LINE_BYTES} bytes")));
+            errors.push((*no, format!("line is longer than {MAX_LINE_BYTES} bytes")));
             continue;
         }
         let Ok(text) = std::str::from_utf8(&buf) else {
-            errors.push((no, "not UTF-8 text".into()));
+            errors.push((*no, "not UTF-8 text".into()));
             continue;
         };
         let text = text.trim();
@@ -233,15 +263,15 @@ fn read_lines(mut input: impl BufRead) -> (Vec<Line>, Vec<(u64, String)>) {
         }
         match parse_line(text) {
             Ok((event, via, recorded_at)) => lines.push(Line {
-                no,
+                no: *no,
                 event,
                 via,
                 recorded_at,
             }),
-            Err(why) => errors.push((no, why)),
+            Err(why) => errors.push((*no, why)),
         }
     }
-    (lines, errors)
+    (!lines.is_empty()).then_some(lines)
 }
 
 /// The import's working state: what the file has done so far, on top of what
@@ -261,6 +291,10 @@ struct Importer<'a> {
     touched_accounts: BTreeSet<AccountId>,
     touched_handoffs: BTreeSet<HandoffId>,
     touched_contracts: BTreeSet<ContractKey>,
+    /// Touched since the last [`Importer::take_change`].
+    batch_handoffs: BTreeSet<HandoffId>,
+    batch_accounts: BTreeSet<AccountId>,
+    batch_contracts: BTreeSet<ContractKey>,
     users_created: usize,
     /// The rollout plan, loaded when a line first needs it.
     rollout: Option<baton_domain::rollout::Rollout>,
@@ -318,13 +352,16 @@ impl<'a> Importer<'a> {
             touched_accounts: BTreeSet::new(),
             touched_handoffs: BTreeSet::new(),
             touched_contracts: BTreeSet::new(),
+            batch_handoffs: BTreeSet::new(),
+            batch_accounts: BTreeSet::new(),
+            batch_contracts: BTreeSet::new(),
             users_created: 0,
             rollout: None,
             audits: BTreeMap::new(),
         })
     }
 
-    /// Fetches every account and handoff the file names that the database
+    /// Fetches every account and handoff the batch names that the database
     /// already holds, in bulk: one query per thousand ids instead of one per
     /// record. Ids not found are remembered as new.
     async fn preload(&mut self, lines: &[Line]) -> Result<(), AppError> {
@@ -348,8 +385,15 @@ impl<'a> Importer<'a> {
                 accounts.insert(id.clone());
             }
         }
-        let accounts: Vec<AccountId> = accounts.into_iter().collect();
-        let handoffs: Vec<HandoffId> = handoffs.into_iter().collect();
+        // What an earlier batch already holds is newer than the database.
+        let accounts: Vec<AccountId> = accounts
+            .into_iter()
+            .filter(|id| !self.accounts.contains_key(id))
+            .collect();
+        let handoffs: Vec<HandoffId> = handoffs
+            .into_iter()
+            .filter(|id| !self.handoffs.contains_key(id))
+            .collect();
         for id in &accounts {
             self.accounts.insert(id.clone(), None);
         }
@@ -365,24 +409,27 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    fn into_change(mut self) -> Change {
-        for id in &self.touched_handoffs {
-            if let Some(Some(h)) = self.handoffs.remove(id) {
-                self.change.handoffs.push(h);
+    /// What the lines decided since the last call: their events, and the
+    /// records they touched as they now stand.
+    fn take_change(&mut self) -> Change {
+        let mut change = std::mem::take(&mut self.change);
+        for id in std::mem::take(&mut self.batch_handoffs) {
+            if let Some(Some(h)) = self.handoffs.get(&id) {
+                change.handoffs.push(h.clone());
             }
         }
-        for id in &self.touched_accounts {
-            if let Some(Some(a)) = self.accounts.remove(id) {
-                self.change.accounts.push(a);
+        for id in std::mem::take(&mut self.batch_accounts) {
+            if let Some(Some(a)) = self.accounts.get(&id) {
+                change.accounts.push(a.clone());
             }
         }
-        for key in &self.touched_contracts {
-            if let Some(c) = self.contracts.remove(key) {
-                self.change.contracts.push(c);
+        for key in std::mem::take(&mut self.batch_contracts) {
+            if let Some(c) = self.contracts.get(&key) {
+                change.contracts.push(c.clone());
             }
         }
-        self.change.org_version = Some(self.dir.version);
-        self.change
+        change.org_version = Some(self.dir.version);
+        change
     }
 
     async fn account(&mut self, id: &AccountId) -> Result<Option<Account>, String> {
@@ -527,6 +574,7 @@ impl<'a> Importer<'a> {
         let id = h.id.clone();
         let v = h.stream_version;
         self.handoffs.insert(id.clone(), Some(h));
+        self.batch_handoffs.insert(id.clone());
         self.touched_handoffs.insert(id);
         self.push(e, v, line);
     }
@@ -536,6 +584,7 @@ impl<'a> Importer<'a> {
         let id = h.id.clone();
         let v = h.stream_version;
         self.handoffs.insert(id.clone(), Some(h));
+        self.batch_handoffs.insert(id.clone());
         self.touched_handoffs.insert(id);
         self.push(e, v, line);
     }
@@ -550,6 +599,7 @@ impl<'a> Importer<'a> {
         let id = a.id.clone();
         let v = a.stream_version;
         self.accounts.insert(id.clone(), Some(a));
+        self.batch_accounts.insert(id.clone());
         self.touched_accounts.insert(id);
         self.push(e, v, line);
         Ok(())
@@ -635,6 +685,7 @@ impl<'a> Importer<'a> {
                     .insert((contract.clone(), version), (**definition).clone());
                 let v = next.stream_version;
                 self.contracts.insert(contract.clone(), next);
+                self.batch_contracts.insert(contract.clone());
                 self.touched_contracts.insert(contract.clone());
                 self.push(e, v, line);
             }
@@ -648,6 +699,7 @@ impl<'a> Importer<'a> {
                 let next = Contract::apply(Some(current), &e).ok_or("the mode did not apply")?;
                 let v = next.stream_version;
                 self.contracts.insert(contract.clone(), next);
+                self.batch_contracts.insert(contract.clone());
                 self.touched_contracts.insert(contract.clone());
                 self.push(e, v, line);
             }
@@ -736,6 +788,7 @@ impl<'a> Importer<'a> {
                     Contract::apply(Some(current), &e).ok_or("the proposal did not apply")?;
                 let v = next.stream_version;
                 self.contracts.insert(contract.clone(), next);
+                self.batch_contracts.insert(contract.clone());
                 self.touched_contracts.insert(contract.clone());
                 self.push(e, v, line);
             }

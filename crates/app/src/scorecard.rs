@@ -16,6 +16,60 @@ pub const MAX_RANGE: usize = 120;
 /// Most periods a trend reaches back.
 pub const MAX_PERIODS: usize = 60;
 
+/// Accounts per chunk of a full recompute.
+const RECOMPUTE_CHUNK: usize = 5000;
+
+/// Chunks of a full recompute read and parsed at once.
+const RECOMPUTE_IN_FLIGHT: usize = 3;
+
+fn check_periods(periods: usize) -> Result<(), AppError> {
+    if periods == 0 || periods > MAX_PERIODS {
+        return Err(baton_domain::DomainError::value(
+            "periods",
+            format!("ask for 1 to {MAX_PERIODS} periods"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Scorecards of `contracts` for `period` (and a trend over `trail` when it
+/// spans more than one period) from summed cells.
+fn assemble(
+    contracts: Vec<ContractKey>,
+    period: Period,
+    trail: &[Period],
+    sums: &BTreeMap<(ContractKey, Period), (Cell, u64)>,
+) -> Vec<ContractScorecard> {
+    let empty = (Cell::default(), 0);
+    contracts
+        .into_iter()
+        .map(|k| {
+            let metrics_of = |p: Period| {
+                let (cell, n) = sums.get(&(k.clone(), p)).unwrap_or(&empty);
+                Metrics::with_sample(cell, *n)
+            };
+            let trend = if trail.len() > 1 {
+                trail
+                    .iter()
+                    .map(|p| TrendPoint {
+                        period: *p,
+                        metrics: metrics_of(*p),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            ContractScorecard {
+                metrics: metrics_of(period),
+                contract: k,
+                period,
+                trend,
+            }
+        })
+        .collect()
+}
+
 /// One contract's scorecard for a period, with its trend.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContractScorecard {
@@ -104,14 +158,20 @@ impl App {
         period: Period,
         periods: usize,
     ) -> Result<Vec<ContractScorecard>, AppError> {
-        if periods == 0 || periods > MAX_PERIODS {
-            return Err(baton_domain::DomainError::value(
-                "periods",
-                format!("ask for 1 to {MAX_PERIODS} periods"),
-            )
-            .into());
-        }
-        let contracts: Vec<ContractKey> = match contract {
+        check_periods(periods)?;
+        let contracts = self.scorecard_contracts(org, contract).await?;
+        let trail = period.trailing(periods)?;
+        let sums = self.sums(org, &trail).await?;
+        Ok(assemble(contracts, period, &trail, &sums))
+    }
+
+    /// The contracts a scorecard covers: one (checked to exist) or all.
+    async fn scorecard_contracts(
+        &self,
+        org: &OrgId,
+        contract: Option<&ContractKey>,
+    ) -> Result<Vec<ContractKey>, AppError> {
+        Ok(match contract {
             Some(k) => {
                 if self.store.contract(org, k).await?.is_none() {
                     return Err(AppError::NotFound(format!("contract '{k}'")));
@@ -125,36 +185,67 @@ impl App {
                 .into_iter()
                 .map(|c| c.key)
                 .collect(),
-        };
+        })
+    }
+
+    /// [`App::org_scorecard`] recomputed from every account's facts instead
+    /// of read from the stored sums: what a full rebuild costs, and a check
+    /// that the sums are exact (the two answers must be equal). Reads the
+    /// org in parallel chunks; writes nothing.
+    #[tracing::instrument(skip_all)]
+    pub async fn org_scorecard_recomputed(
+        &self,
+        org: &OrgId,
+        period: Period,
+        periods: usize,
+    ) -> Result<Vec<ContractScorecard>, AppError> {
+        check_periods(periods)?;
+        let contracts = self.scorecard_contracts(org, None).await?;
         let trail = period.trailing(periods)?;
-        let sums = self.sums(org, &trail).await?;
-        let empty = (Cell::default(), 0);
-        Ok(contracts
+        let wanted: std::collections::BTreeSet<Period> = trail.iter().copied().collect();
+        let ids = self.store.account_ids(org).await?;
+        // Parsing the handoff documents is the cost: chunks go to the
+        // runtime's worker threads, a few in flight so every core parses
+        // while the database reads the next chunk.
+        let mut chunks = ids.chunks(RECOMPUTE_CHUNK).map(<[_]>::to_vec);
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut sums: BTreeMap<(ContractKey, Period), Cell> = BTreeMap::new();
+        loop {
+            while tasks.len() < RECOMPUTE_IN_FLIGHT {
+                let Some(chunk) = chunks.next() else { break };
+                let (store, org, wanted) = (self.store.clone(), org.clone(), wanted.clone());
+                tasks.spawn(async move {
+                    let data = store.account_data(&org, &chunk).await?;
+                    let mut part: BTreeMap<(ContractKey, Period), Cell> = BTreeMap::new();
+                    for d in data.values() {
+                        for (key, cell) in baton_domain::scorecard::account_cells(d) {
+                            if wanted.contains(&key.1) {
+                                part.entry(key).or_default().merge(&cell);
+                            }
+                        }
+                    }
+                    Ok::<_, AppError>(part)
+                });
+            }
+            let Some(done) = tasks.join_next().await else {
+                break;
+            };
+            let part = match done {
+                Ok(part) => part?,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            };
+            for (key, cell) in part {
+                sums.entry(key).or_default().merge(&cell);
+            }
+        }
+        let sums = sums
             .into_iter()
-            .map(|k| {
-                let metrics_of = |p: Period| {
-                    let (cell, n) = sums.get(&(k.clone(), p)).unwrap_or(&empty);
-                    Metrics::with_sample(cell, *n)
-                };
-                let trend = if periods > 1 {
-                    trail
-                        .iter()
-                        .map(|p| TrendPoint {
-                            period: *p,
-                            metrics: metrics_of(*p),
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                ContractScorecard {
-                    metrics: metrics_of(period),
-                    contract: k,
-                    period,
-                    trend,
-                }
+            .map(|(key, cell)| {
+                let n = cell.durations.len() as u64;
+                (key, (cell, n))
             })
-            .collect())
+            .collect();
+        Ok(assemble(contracts, period, &trail, &sums))
     }
 
     /// The leak audit over the months `from` to `to` (inclusive); for any

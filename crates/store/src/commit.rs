@@ -102,11 +102,65 @@ impl Store {
     pub async fn commit(&self, org: &OrgId, change: &Change) -> Result<u64, StoreError> {
         let mut tx = self.write.begin().await?;
         let first = write_change(&mut tx, self.backend, org, change).await?;
+        crate::scorecard::refresh(
+            &mut tx,
+            self.backend,
+            org,
+            &crate::scorecard::touched(change),
+        )
+        .await?;
         tx.commit().await?;
         Ok(first)
     }
+
+    /// Starts a bulk write (an import): many changes in one transaction,
+    /// written as they come so memory holds one batch, with each touched
+    /// account's scorecard contribution computed once at the end instead of
+    /// once per change. Dropping it without [`BulkWrite::commit`] writes
+    /// nothing.
+    pub async fn begin_bulk(&self, org: &OrgId) -> Result<BulkWrite, StoreError> {
+        Ok(BulkWrite {
+            tx: self.write.begin().await?,
+            backend: self.backend,
+            org: org.clone(),
+            accounts: std::collections::BTreeSet::new(),
+        })
+    }
 }
 
+/// An open bulk write; see [`Store::begin_bulk`].
+pub struct BulkWrite {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+    org: OrgId,
+    accounts: std::collections::BTreeSet<baton_domain::AccountId>,
+}
+
+impl std::fmt::Debug for BulkWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkWrite").field("org", &self.org).finish()
+    }
+}
+
+impl BulkWrite {
+    /// Writes one change of the bulk; returns its first event's sequence
+    /// number (0 when it has none).
+    pub async fn write(&mut self, change: &Change) -> Result<u64, StoreError> {
+        self.accounts.extend(crate::scorecard::touched(change));
+        write_change(&mut self.tx, self.backend, &self.org, change).await
+    }
+
+    /// Brings the scorecard up to date for every account the bulk touched
+    /// and commits it all.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        crate::scorecard::refresh(&mut self.tx, self.backend, &self.org, &self.accounts).await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Writes a change's events and projections, all but the scorecard sums
+/// (the caller refreshes those for the touched accounts).
 pub(crate) async fn write_change(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
@@ -151,7 +205,6 @@ pub(crate) async fn write_change(
         })
     );
     crate::sla::refresh_deadlines(tx, backend, org, &change.handoffs, fresh).await?;
-    crate::scorecard::refresh(tx, backend, org, &crate::scorecard::touched(change)).await?;
     for (email, hash) in &change.credentials {
         sqlx::query(
             "INSERT INTO credentials (org_id, email, password_hash) VALUES ($1, $2, $3)

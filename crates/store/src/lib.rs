@@ -29,7 +29,7 @@ use thiserror::Error;
 
 pub use access::TokenRecord;
 pub use backup::BackupInfo;
-pub use commit::{Change, NewEvent};
+pub use commit::{BulkWrite, Change, NewEvent};
 pub use crm::CrmRuleRecord;
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;

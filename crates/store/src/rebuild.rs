@@ -18,6 +18,7 @@ use crate::{Store, StoreError};
 const PROJECTIONS: &[(&str, &str)] = &[
     ("sla_deadlines", "handoff_id, kind, due"),
     ("scorecard_cells", "contract, period"),
+    ("scorecard_duration_buckets", "contract, period, bucket"),
     ("scorecard_parts", "account_id, contract, period"),
     (
         "scorecard_durations",

@@ -101,11 +101,17 @@ pub(crate) async fn refresh(
             q = q.bind(id.clone());
         }
         let mut deltas: BTreeMap<(String, String), [i64; 17]> = BTreeMap::new();
+        let mut buckets: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
         for row in q.fetch_all(&mut **tx).await? {
             let (contract, period, cell): (String, String, String) =
                 (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
             let old: Cell = serde_json::from_str(&cell)
                 .map_err(|e| StoreError::corrupt("scorecard part", e))?;
+            for s in &old.durations {
+                *buckets
+                    .entry((contract.clone(), period.clone(), bucket(*s)))
+                    .or_default() -= 1;
+            }
             let d = delta(&Cell::default(), &old);
             add(deltas.entry((contract, period)).or_insert([0; 17]), &d);
         }
@@ -122,6 +128,9 @@ pub(crate) async fn refresh(
                 );
                 for s in &cell.durations {
                     durations.push((k.clone(), p.clone(), *s, account.to_string()));
+                    *buckets
+                        .entry((k.clone(), p.clone(), bucket(*s)))
+                        .or_default() += 1;
                 }
                 let json = serde_json::to_string(&cell)
                     .map_err(|e| StoreError::corrupt("scorecard part", e))?;
@@ -184,6 +193,7 @@ pub(crate) async fn refresh(
             |q, _, (a, k, m, c)| Ok(q.bind(o.clone()).bind(a.clone()).bind(k.clone()).bind(*m).bind(c.clone())),
         )
         .await?;
+        add_buckets(tx, backend, org, buckets).await?;
         let changed: Vec<((String, String), [i64; 17])> = deltas
             .into_iter()
             .filter(|(_, d)| d.iter().any(|x| *x != 0))
@@ -216,6 +226,81 @@ pub(crate) async fn refresh(
         .await?;
     }
     prune(tx, org).await
+}
+
+/// Adds signed counts to the duration buckets and drops those that went
+/// back to zero (only among the ones touched, so the cost follows the
+/// change, not the org).
+async fn add_buckets(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    org: &OrgId,
+    buckets: BTreeMap<(String, String, i64), i64>,
+) -> Result<(), StoreError> {
+    let changed: Vec<((String, String, i64), i64)> =
+        buckets.into_iter().filter(|(_, n)| *n != 0).collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let o = org.to_string();
+    crate::commit::insert_many(
+        tx,
+        backend,
+        (
+            "INSERT INTO scorecard_duration_buckets (org_id, contract, period, bucket, n) VALUES",
+            5,
+            "ON CONFLICT (org_id, contract, period, bucket) DO UPDATE SET n = scorecard_duration_buckets.n + excluded.n",
+        ),
+        &changed,
+        |q, _, ((k, p, b), n)| Ok(q.bind(o.clone()).bind(k.clone()).bind(p.clone()).bind(*b).bind(*n)),
+    )
+    .await?;
+    let periods: BTreeSet<&str> = changed.iter().map(|((_, p, _), _)| p.as_str()).collect();
+    let contracts: BTreeSet<&str> = changed.iter().map(|((k, _, _), _)| k.as_str()).collect();
+    let sql = format!(
+        "DELETE FROM scorecard_duration_buckets WHERE org_id = {} AND n = 0 AND contract IN ({}) AND period IN ({})",
+        placeholders(backend, 1, 1),
+        placeholders(backend, 2, contracts.len()),
+        placeholders(backend, 2 + contracts.len(), periods.len())
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(o);
+    for v in contracts.into_iter().chain(periods) {
+        q = q.bind(v.to_string());
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// The bucket of a duration in seconds: a log scale with 8 buckets per
+/// doubling (each at most 12.5% wide), exact below 8 s, and everything up
+/// to 0 s in bucket 0. Monotone, so a bucket's durations are contiguous in
+/// sorted order.
+pub(crate) fn bucket(seconds: i64) -> i64 {
+    if seconds <= 0 {
+        return 0;
+    }
+    let bits = i64::from(64 - seconds.leading_zeros());
+    if bits < 4 {
+        return seconds;
+    }
+    bits * 8 + ((seconds >> (bits - 4)) & 7)
+}
+
+/// The durations `[lo, hi)` a bucket holds.
+pub(crate) fn bucket_bounds(bucket: i64) -> (i64, i64) {
+    match bucket {
+        ..=0 => (i64::MIN, 1),
+        1..32 => (bucket, bucket + 1),
+        _ => {
+            let (bits, m) = (bucket / 8, bucket % 8);
+            let lo = (8 + m) << (bits - 4);
+            // The last bucket's end overflows; it holds everything above.
+            let hi = (8 + m + 1)
+                .checked_shl((bits - 4) as u32)
+                .filter(|h| *h > lo);
+            (lo, hi.unwrap_or(i64::MAX))
+        }
+    }
 }
 
 /// The accounts a change touches: those upserted and those of its handoffs.
@@ -301,6 +386,37 @@ impl Store {
             tx.commit().await?;
             tracing::info!(org = %org, "filled the scorecard sums");
         }
+        self.backfill_duration_buckets().await
+    }
+
+    /// Counts the durations of orgs that have some but no buckets yet (a
+    /// database from before the buckets existed).
+    async fn backfill_duration_buckets(&self) -> Result<(), StoreError> {
+        let orgs: Vec<String> = sqlx::query_scalar(
+            "SELECT o.org_id FROM orgs o WHERE EXISTS (SELECT 1 FROM scorecard_durations d WHERE d.org_id = o.org_id)
+             AND NOT EXISTS (SELECT 1 FROM scorecard_duration_buckets b WHERE b.org_id = o.org_id)",
+        )
+        .fetch_all(&self.write)
+        .await?;
+        for org in orgs {
+            let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                "SELECT contract, period, seconds FROM scorecard_durations WHERE org_id = $1",
+            )
+            .bind(org.clone())
+            .fetch_all(&self.write)
+            .await?;
+            let mut buckets: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+            for (contract, period, seconds) in rows {
+                *buckets
+                    .entry((contract, period, bucket(seconds)))
+                    .or_default() += 1;
+            }
+            let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
+            let mut tx = self.write.begin().await?;
+            add_buckets(&mut tx, self.backend, &org, buckets).await?;
+            tx.commit().await?;
+            tracing::info!(org = %org, "counted the duration buckets");
+        }
         Ok(())
     }
 
@@ -331,33 +447,138 @@ impl Store {
         let mut out = BTreeMap::new();
         for row in rows {
             let (contract, period): (String, String) = (row.try_get(0)?, row.try_get(1)?);
-            let (mut cell, n) = cell_from_row(&row, 2)?;
-            if n > 0 {
-                // The median needs only the middle value(s), in order.
-                let (offset, take) = if n % 2 == 1 {
-                    ((n - 1) / 2, 1)
-                } else {
-                    (n / 2 - 1, 2)
-                };
-                let mid: Vec<i64> = sqlx::query_scalar(
-                    "SELECT seconds FROM scorecard_durations WHERE org_id = $1 AND contract = $2 AND period = $3
-                     ORDER BY seconds LIMIT $4 OFFSET $5",
-                )
-                .bind(org.to_string())
-                .bind(contract.clone())
-                .bind(period.clone())
-                .bind(take as i64)
-                .bind(offset as i64)
-                .fetch_all(&self.read)
-                .await?;
-                cell.durations = mid;
-            }
             let key =
                 ContractKey::parse(contract).map_err(|e| StoreError::corrupt("scorecard", e))?;
             let period: Period = period
                 .parse()
                 .map_err(|e| StoreError::corrupt("scorecard", e))?;
-            out.insert((key, period), (cell, n));
+            out.insert((key, period), cell_from_row(&row, 2)?);
+        }
+        let middles = self.middle_durations(org, &names).await?;
+        for ((contract, period), seconds) in middles {
+            if let Some((cell, _)) = out.get_mut(&(contract, period)) {
+                cell.durations = seconds;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The middle one (odd count) or two (even) durations of every cell of
+    /// `periods`, in order: the buckets holding the middle ranks are found
+    /// by a running sum over bucket counts, then the ranks are read inside
+    /// those buckets only. Two statements whatever the org's size.
+    async fn middle_durations(
+        &self,
+        org: &OrgId,
+        periods: &[String],
+    ) -> Result<BTreeMap<(ContractKey, Period), Vec<i64>>, StoreError> {
+        // Ranks are 0-based; (n - 1) / 2 and n / 2 are the same rank when n
+        // is odd and the two middle ones when it is even.
+        let sql = format!(
+            "SELECT contract, period, bucket, below, upto, total FROM (
+                SELECT b.contract, b.period, b.bucket, c.durations_n AS total,
+                       CAST(SUM(b.n) OVER running - b.n AS BIGINT) AS below,
+                       CAST(SUM(b.n) OVER running AS BIGINT) AS upto
+                FROM scorecard_duration_buckets b
+                JOIN scorecard_cells c ON c.org_id = b.org_id AND c.contract = b.contract AND c.period = b.period
+                WHERE b.org_id = {} AND b.period IN ({})
+                WINDOW running AS (PARTITION BY b.contract, b.period ORDER BY b.bucket)
+            ) w
+            WHERE (below <= (total - 1) / 2 AND (total - 1) / 2 < upto)
+               OR (below <= total / 2 AND total / 2 < upto)",
+            placeholders(self.backend, 1, 1),
+            list(self.backend, 2, periods)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string());
+        for p in periods {
+            q = q.bind(p.clone());
+        }
+        // (cell, bucket, offset inside the bucket, how many)
+        let mut reads: Vec<((String, String), i64, i64, i64)> = Vec::new();
+        for row in q.fetch_all(&self.read).await? {
+            let (contract, period, bucket, before, upto, total): (
+                String,
+                String,
+                i64,
+                i64,
+                i64,
+                i64,
+            ) = (
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+                row.try_get(4)?,
+                row.try_get(5)?,
+            );
+            let mut ranks = vec![(total - 1) / 2, total / 2];
+            ranks.dedup();
+            ranks.retain(|r| before <= *r && *r < upto);
+            if let Some(first) = ranks.first() {
+                reads.push((
+                    (contract, period),
+                    bucket,
+                    first - before,
+                    ranks.len() as i64,
+                ));
+            }
+        }
+        let mut out: BTreeMap<(ContractKey, Period), Vec<i64>> = BTreeMap::new();
+        if reads.is_empty() {
+            return Ok(out);
+        }
+        // One statement: a bounded, ordered read inside each bucket, tagged
+        // with its place in `reads`.
+        let mut next = 1;
+        let mut ph = || {
+            let p = placeholders(self.backend, next, 1);
+            next += 1;
+            p
+        };
+        let parts: Vec<String> = (0..reads.len())
+            .map(|i| {
+                format!(
+                    "SELECT CAST({i} AS BIGINT) AS part, seconds FROM (SELECT seconds FROM scorecard_durations
+                     WHERE org_id = {} AND contract = {} AND period = {} AND seconds >= {} AND seconds < {}
+                     ORDER BY seconds LIMIT {} OFFSET {}) q{i}",
+                    ph(),
+                    ph(),
+                    ph(),
+                    ph(),
+                    ph(),
+                    ph(),
+                    ph()
+                )
+            })
+            .collect();
+        let mut q = sqlx::query(AssertSqlSafe(parts.join(" UNION ALL ")));
+        for ((contract, period), bucket, offset, take) in &reads {
+            let (lo, hi) = bucket_bounds(*bucket);
+            q = q
+                .bind(org.to_string())
+                .bind(contract.clone())
+                .bind(period.clone())
+                .bind(lo)
+                .bind(hi)
+                .bind(*take)
+                .bind(*offset);
+        }
+        for row in q.fetch_all(&self.read).await? {
+            let (part, seconds): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let Some(((contract, period), ..)) =
+                usize::try_from(part).ok().and_then(|i| reads.get(i))
+            else {
+                return Err(StoreError::corrupt("scorecard", "median read out of range"));
+            };
+            let key = ContractKey::parse(contract.clone())
+                .map_err(|e| StoreError::corrupt("scorecard", e))?;
+            let period: Period = period
+                .parse()
+                .map_err(|e| StoreError::corrupt("scorecard", e))?;
+            out.entry((key, period)).or_default().push(seconds);
+        }
+        for v in out.values_mut() {
+            v.sort_unstable();
         }
         Ok(out)
     }
@@ -385,5 +606,46 @@ impl Store {
                 ))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bucket, bucket_bounds};
+
+    #[test]
+    fn buckets_are_monotone_and_hold_their_durations() {
+        let mut samples: Vec<i64> = vec![i64::MIN, -5, 0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33];
+        let mut x: i64 = 1;
+        while x < i64::MAX / 3 {
+            samples.extend([x - 1, x, x + 1, x + x / 3]);
+            x = x.saturating_mul(3);
+        }
+        samples.push(i64::MAX);
+        samples.sort_unstable();
+        let mut last = i64::MIN;
+        for s in samples {
+            let b = bucket(s);
+            assert!(b >= last, "bucket of {s} went down");
+            last = b;
+            let (lo, hi) = bucket_bounds(b);
+            assert!(
+                lo <= s && (s < hi || hi == i64::MAX),
+                "{s} not in bucket {b} = [{lo}, {hi})"
+            );
+        }
+    }
+
+    #[test]
+    fn buckets_are_at_most_an_eighth_wide() {
+        for b in 32..(63 * 8) {
+            let (lo, hi) = bucket_bounds(b);
+            assert_eq!(bucket(lo), b);
+            assert_eq!(bucket(hi - 1), b);
+            assert!((hi - lo) * 8 <= lo, "bucket {b} = [{lo}, {hi}) is too wide");
+        }
+        // A day in seconds lands in a bucket about three hours wide.
+        let (lo, hi) = bucket_bounds(bucket(86_400));
+        assert!(hi - lo <= 3 * 3600 && lo <= 86_400 && 86_400 < hi);
     }
 }
