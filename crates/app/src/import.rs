@@ -208,6 +208,7 @@ impl App {
             }
         }
         if !errors.is_empty() {
+            bulk.rollback().await?;
             errors.sort_by_key(|e| e.0);
             errors.truncate(MAX_REPORTED_ERRORS);
             return Err(AppError::Import(errors));

@@ -119,14 +119,30 @@ impl Store {
     /// once per change. Dropping it without [`BulkWrite::commit`] writes
     /// nothing.
     pub async fn begin_bulk(&self, org: &OrgId) -> Result<BulkWrite, StoreError> {
+        let mut tx = self.write.begin().await?;
+        if self.backend == Backend::Sqlite {
+            // A transaction larger than SQLite's page cache (2 MB by
+            // default) spills dirty pages to the WAL and writes them again
+            // each time they change: many times the data written for a large
+            // import. A bulk gets a large cache while it lasts.
+            sqlx::query(AssertSqlSafe(format!(
+                "PRAGMA cache_size = -{BULK_CACHE_KIB}"
+            )))
+            .execute(&mut *tx)
+            .await?;
+        }
         Ok(BulkWrite {
-            tx: self.write.begin().await?,
+            tx,
             backend: self.backend,
             org: org.clone(),
             accounts: std::collections::BTreeSet::new(),
         })
     }
 }
+
+/// SQLite page cache of a bulk write, in KiB.
+const BULK_CACHE_KIB: u32 = 1 << 20;
+
 
 /// An open bulk write; see [`Store::begin_bulk`].
 pub struct BulkWrite {
@@ -154,7 +170,26 @@ impl BulkWrite {
     /// and commits it all.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         crate::scorecard::refresh(&mut self.tx, self.backend, &self.org, &self.accounts).await?;
+        self.normal_cache().await?;
         self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drops everything the bulk wrote.
+    pub async fn rollback(mut self) -> Result<(), StoreError> {
+        self.normal_cache().await?;
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
+    /// Gives the connection back its usual cache: clean pages beyond it are
+    /// freed now, dirty ones are written by the commit as always.
+    async fn normal_cache(&mut self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA cache_size = -2000")
+                .execute(&mut *self.tx)
+                .await?;
+        }
         Ok(())
     }
 }

@@ -10,6 +10,7 @@
 
 mod access;
 mod backup;
+mod bench;
 mod commit;
 mod crm;
 mod facts;
@@ -24,11 +25,12 @@ use std::time::Duration;
 
 use baton_domain::Timestamp;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, ConnectOptions, Executor};
 use thiserror::Error;
 
 pub use access::TokenRecord;
 pub use backup::BackupInfo;
+pub use bench::RawEventRow;
 pub use commit::{BulkWrite, Change, NewEvent};
 pub use crm::CrmRuleRecord;
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
@@ -154,8 +156,12 @@ impl Store {
             }
             _ => url.to_string(),
         };
-        let options =
-            AnyConnectOptions::from_str(&url).map_err(|_| StoreError::BadUrl(url.clone()))?;
+        // sqlx's slow-statement warning prints the whole statement: for the
+        // bulk inserts of an import that is kilobytes of placeholders per
+        // line. Request latency is traced per request instead.
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|_| StoreError::BadUrl(url.clone()))?
+            .disable_statement_logging();
         let store = match backend {
             Backend::Sqlite => {
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
