@@ -8,6 +8,8 @@ use baton_app::App;
 use baton_domain::period::Period;
 use clap::Subcommand;
 
+pub mod http;
+
 /// `baton bench …`.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -30,16 +32,24 @@ pub enum BenchCommand {
         #[arg(long)]
         org: Option<String>,
     },
+    /// Load a running `baton serve` over HTTP: req/s and p50/p99 latency
+    /// of a scenario (bare route, gate checks, scorecard, or the write
+    /// path create+submit+accept) from N keep-alive connections, closed
+    /// loop. Needs no database; `bench/http.sh` runs the whole suite.
+    Http(http::HttpArgs),
 }
 
 /// Runs `baton bench …`.
 pub async fn run(app: &App, cmd: BenchCommand) -> Result<()> {
-    let BenchCommand::Scorecard {
-        period,
-        periods,
-        runs,
-        org,
-    } = cmd;
+    let (period, periods, runs, org) = match cmd {
+        BenchCommand::Scorecard {
+            period,
+            periods,
+            runs,
+            org,
+        } => (period, periods, runs, org),
+        BenchCommand::Http(args) => return http::run(args).await,
+    };
     let org = crate::pick_org(app, org).await?;
     let period = period.unwrap_or_else(|| Period::month_of(app.now()));
     let handoffs: u64 = app
