@@ -36,7 +36,7 @@ pub enum BenchCommand {
     /// of a scenario (bare route, gate checks, scorecard, or the write
     /// path create+submit+accept) from N keep-alive connections, closed
     /// loop. Needs no database; `bench/http.sh` runs the whole suite.
-    Http(http::HttpArgs),
+    Http(Box<http::HttpArgs>),
 }
 
 /// Runs `baton bench …`.
@@ -48,7 +48,7 @@ pub async fn run(app: &App, cmd: BenchCommand) -> Result<()> {
             runs,
             org,
         } => (period, periods, runs, org),
-        BenchCommand::Http(args) => return http::run(args).await,
+        BenchCommand::Http(args) => return http::run(*args).await,
     };
     let org = crate::pick_org(app, org).await?;
     let period = period.unwrap_or_else(|| Period::month_of(app.now()));

@@ -176,7 +176,7 @@ async fn run() -> Result<()> {
     // The HTTP load generator talks to a server, not to a database: opening
     // one would create ./baton.db for nothing.
     if let Command::Bench(bench::BenchCommand::Http(args)) = cli.command {
-        return bench::http::run(args).await;
+        return bench::http::run(*args).await;
     }
     let store = Store::open(&cli.database_url)
         .await
