@@ -20,7 +20,7 @@
 #   BATON_BENCH_WARMUP     seconds of warm-up per run (default 2)
 #   BATON_BENCH_CONNECTIONS  e.g. "16 64" (default)
 #   BATON_BENCH_SCENARIOS    e.g. "bare gates scorecard write" (default; write
-#                            last: it adds handoffs, which the reads then see)
+#                            last: it adds handoffs, which later reads would see)
 #   BATON_BENCH_KEEP       a file to keep the JSON results in
 #   BATON_LOG              the server's log filter (default: its own, every
 #                          request at info, written to a file)
@@ -105,8 +105,9 @@ step() { field "$(grep -o "\"$2\":{[^}]*}" <<<"$1")" "$3"; }
 echo "Baton $("$baton" --version | cut -d' ' -f2) on $mode, $(nproc) cores, $base; ${duration} s per run after ${warmup} s warm-up"
 printf '%-10s %5s %9s %8s %8s %8s %8s %7s %9s %9s %7s %7s\n' \
   scenario conns req/s iter/s p50_ms p99_ms max_ms errors acc_p50 acc_p99 cli_cpu srv_cpu
-for c in $connections; do
-  for s in $scenarios; do
+# Scenario by scenario, so every read runs before write adds handoffs.
+for s in $scenarios; do
+  for c in $connections; do
     args=(bench http --url "$base" --scenario "$s" --connections "$c"
       --duration "$duration" --warmup "$warmup" --login "$sender" --json)
     [[ "$s" == write ]] && args+=(--receiver-login "$receiver")
