@@ -14,6 +14,8 @@ use baton_store::RawEventRow;
 use clap::Subcommand;
 use serde_json::json;
 
+pub mod http;
+
 /// `baton bench …`.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -72,6 +74,11 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Load a running `baton serve` over HTTP: req/s and p50/p99 latency
+    /// of a scenario (bare route, gate checks, scorecard, or the write
+    /// path create+submit+accept) from N keep-alive connections, closed
+    /// loop. Needs no database; `bench/http.sh` runs the whole suite.
+    Http(Box<http::HttpArgs>),
 }
 
 /// Runs `baton bench …`.
@@ -100,6 +107,7 @@ pub async fn run(app: &App, cmd: BenchCommand) -> Result<()> {
             incremental(app, &org, events, period, json).await
         }
         BenchCommand::Insert { file, json } => insert(app, &file, json).await,
+        BenchCommand::Http(args) => http::run(*args).await,
     }
 }
 

@@ -4,6 +4,7 @@
 #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
 
 mod backup;
+mod http_bench;
 mod processes;
 
 use std::process::Command;
