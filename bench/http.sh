@@ -16,6 +16,9 @@
 #   BATON_BENCH_LOGIN      the sender (default ae1@demo.test)
 #   BATON_BENCH_RECEIVER   the receiver (default onboarding1@demo.test)
 #   BATON_BENCH_PASSWORD   their password (default: the demo's)
+#   BATON_BENCH_ADMIN, BATON_BENCH_ADMIN_PASSWORD
+#                          an admin of BATON_BENCH_DB's org who first adds the
+#                          sender (team ae) and receiver (team onboarding)
 #   BATON_BENCH_DURATION   seconds measured per run (default 10)
 #   BATON_BENCH_WARMUP     seconds of warm-up per run (default 2)
 #   BATON_BENCH_CONNECTIONS  e.g. "16 64" (default)
@@ -92,6 +95,21 @@ for _ in $(seq 600); do
 done
 [[ -n "$base" ]] || { echo "baton serve did not start" >&2; exit 1; }
 
+# An imported org has no one who can sign in: an admin adds the two people
+# the load signs in as (BATON_BENCH_ADMIN and BATON_BENCH_ADMIN_PASSWORD).
+if [[ -n "${BATON_BENCH_ADMIN:-}" ]]; then
+  jar="$work/cookies"
+  curl -sf -c "$jar" -H 'content-type: application/json' -X POST "$base/api/v1/session" \
+    -d "{\"email\":\"$BATON_BENCH_ADMIN\",\"password\":\"$BATON_BENCH_ADMIN_PASSWORD\"}" >/dev/null
+  add_user() {
+    curl -sf -b "$jar" -H 'content-type: application/json' -H "origin: $base" -X POST "$base/api/v1/users" \
+      -d "{\"email\":\"$1\",\"name\":\"$1\",\"password\":\"$BATON_BENCH_PASSWORD\",\"teams\":[{\"team\":\"$2\",\"role\":\"member\"}]}" >/dev/null \
+      || echo "note: could not add $1 (already there?)" >&2
+  }
+  add_user "$sender" "${BATON_BENCH_SENDER_TEAM:-ae}"
+  add_user "$receiver" "${BATON_BENCH_RECEIVER_TEAM:-onboarding}"
+fi
+
 # Memory and CPU of the server, from /proc (Linux).
 status_kb() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$server/status"; }
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$server/stat"; }
@@ -138,5 +156,6 @@ peak_rss="$(status_kb VmHWM)"
 echo "server memory: idle RSS $((idle_rss / 1024)) MiB, peak RSS under load $((peak_rss / 1024)) MiB"
 echo "(cli_cpu: the generator's CPU over the measured window; srv_cpu: the server's over the whole run, warm-up and setup included; 100% = one core)"
 if [[ -n "${BATON_BENCH_KEEP:-}" ]]; then
+  echo "{\"scenario\":\"memory\",\"idle_rss_mib\":$((idle_rss / 1024)),\"peak_rss_mib\":$((peak_rss / 1024))}" >>"$work/results.jsonl"
   cp "$work/results.jsonl" "$BATON_BENCH_KEEP"
 fi

@@ -108,8 +108,8 @@ impl App {
     /// Resolves the caller into an actor with their teams, fresh from the
     /// store (nothing cached that could go stale across processes).
     pub async fn actor(&self, caller: &Caller) -> Result<Actor, AppError> {
-        let dir = self.store.directory(&caller.org).await?;
-        let user = dir.users.get(&caller.email).ok_or_else(|| {
+        let user = self.store.user(&caller.org, &caller.email).await?;
+        let user = user.ok_or_else(|| {
             AppError::NotFound(format!("user '{}' in org '{}'", caller.email, caller.org))
         })?;
         Ok(Actor {

@@ -204,7 +204,9 @@ async fn incremental(
     let start = month.start()?;
     let line = |i: usize| -> Result<String> {
         let account = &accounts[(i * 7919) % accounts.len()];
-        let at = start.checked_add(jiff::SignedDuration::from_secs((i as i64 * 3607) % (27 * 86_400)))?;
+        let at = start.checked_add(jiff::SignedDuration::from_secs(
+            (i as i64 * 3607) % (27 * 86_400),
+        ))?;
         Ok(json!({"type": "nps", "account": account.to_string(), "score": i % 11, "at": at.to_string()})
             .to_string())
     };

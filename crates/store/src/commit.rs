@@ -143,7 +143,6 @@ impl Store {
 /// SQLite page cache of a bulk write, in KiB.
 const BULK_CACHE_KIB: u32 = 1 << 20;
 
-
 /// An open bulk write; see [`Store::begin_bulk`].
 pub struct BulkWrite {
     tx: Transaction<'static, Any>,

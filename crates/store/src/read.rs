@@ -162,6 +162,35 @@ impl Store {
         Ok(dir)
     }
 
+    /// One user of the org with their teams: what every request needs to
+    /// know about its caller, in one indexed read.
+    pub async fn user(&self, org: &OrgId, email: &Email) -> Result<Option<UserRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT u.name, u.admin, m.team, m.role FROM users u
+             LEFT JOIN memberships m ON m.org_id = u.org_id AND m.email = u.email
+             WHERE u.org_id = $1 AND u.email = $2",
+        )
+        .bind(org.to_string())
+        .bind(email.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        let mut user: Option<UserRecord> = None;
+        for r in rows {
+            let u = user.get_or_insert(UserRecord {
+                name: r.try_get(0)?,
+                admin: r.try_get::<i64, _>(1)? != 0,
+                teams: BTreeMap::new(),
+            });
+            if let Some(team) = r.try_get::<Option<String>, _>(2)? {
+                let team = parse("team", &team, |s| TeamKey::parse(s))?;
+                let role: String = r.try_get::<Option<String>, _>(3)?.unwrap_or_default();
+                let role = Role::parse(&role).ok_or_else(|| StoreError::corrupt("role", role))?;
+                u.teams.insert(team, role);
+            }
+        }
+        Ok(user)
+    }
+
     /// A user's password hash.
     pub async fn password_hash(
         &self,
