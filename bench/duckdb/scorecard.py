@@ -130,7 +130,8 @@ def main():
         "--contracts",
         type=Path,
         default=HERE / "seed-contracts.jsonl",
-        help="contract versions `baton init` publishes (default: the seed, exported by Baton)",
+        help="contract versions `baton init` publishes (default: seed-contracts.jsonl, the "
+        "contract_published lines of `baton export events` after `baton init`)",
     )
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
