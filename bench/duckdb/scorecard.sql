@@ -29,41 +29,49 @@
 
 -- Whitespace as Rust's trim() sees it (Unicode White_Space), not only spaces.
 CREATE OR REPLACE TEMP MACRO trim_ws(s) AS
-    regexp_replace(s, '^[\t-\r\x{85}\p{Z}]+|[\t-\r\x{85}\p{Z}]+$', '', 'g');
+    regexp_replace(regexp_replace(s, '^[\t-\r\x{85}\p{Z}]+', ''), '[\t-\r\x{85}\p{Z}]+$', '');
 
 -- Letters and digits only, lowercased: placeholders and labels are compared
 -- in this form, so "N/A", "n.a." and "na" are one answer.
 CREATE OR REPLACE TEMP MACRO squash(s) AS
-    lower(regexp_replace(s, '[^\p{L}\p{N}]', '', 'g'));
+    lower(regexp_replace(s, '[^\p{L}\p{N}]+', '', 'g'));
 
 -- A text member of a JSON object as Baton keeps it: trimmed, absent if blank.
 CREATE OR REPLACE TEMP MACRO member(o, k) AS
-    nullif(trim_ws(CASE WHEN json_type(json_extract(o, k)) = 'VARCHAR' THEN json_extract_string(o, k) END), '');
+    nullif(trim_ws(CASE WHEN json_type(json_extract(o, k)) = 'VARCHAR'
+                        THEN json_extract_string(o, k) END), '');
 
 -- A person as Baton prints one: "Name (role): reaction" or "Name (role) <email>".
 CREATE OR REPLACE TEMP MACRO person_text(name, role, extra) AS
     coalesce(name, '') || coalesce(' (' || role || ')', '') || coalesce(extra, '');
 
--- "Name (role)" typed as text: the role is the parenthesis that ends it.
+-- "Name (role)" typed as text: a role is there when the text ends with ")"
+-- and has a "(" before that; it runs from the first "(" to the end.
+CREATE OR REPLACE TEMP MACRO has_role(head) AS
+    ends_with(head, ')') AND strpos(head, '(') BETWEEN 1 AND length(head) - 1;
 CREATE OR REPLACE TEMP MACRO name_of(head) AS
-    CASE WHEN regexp_matches(head, '(?s)^[^(]*\(.*\)$')
-         THEN trim_ws(regexp_extract(head, '^([^(]*)', 1)) ELSE head END;
+    CASE WHEN has_role(head) THEN trim_ws(left(head, strpos(head, '(') - 1)) ELSE head END;
 CREATE OR REPLACE TEMP MACRO role_of(head) AS
-    CASE WHEN regexp_matches(head, '(?s)^[^(]*\(.*\)$')
-         THEN nullif(trim_ws(regexp_extract(head, '(?s)^[^(]*\((.*)\)$', 1)), '') END;
+    CASE WHEN has_role(head)
+         THEN nullif(trim_ws(substring(head, strpos(head, '(') + 1,
+                                       length(head) - strpos(head, '(') - 1)), '')
+    END;
 
--- One line of a people list typed as text, "Name (role): reaction", as Baton
--- prints it back once parsed.
+-- One line of a people list typed as text, "Name (role): reaction" (split at
+-- the first colon), as Baton prints it back once parsed.
+CREATE OR REPLACE TEMP MACRO head_of(t) AS
+    trim_ws(CASE WHEN strpos(t, ':') > 0 THEN left(t, strpos(t, ':') - 1) ELSE t END);
 CREATE OR REPLACE TEMP MACRO people_line(line) AS
-    person_text(
-        name_of(trim_ws(regexp_extract(trim_ws(line), '^([^:]*)', 1))),
-        role_of(trim_ws(regexp_extract(trim_ws(line), '^([^:]*)', 1))),
-        ': ' || nullif(trim_ws(regexp_extract(trim_ws(line), '(?s)^[^:]*:(.*)$', 1)), ''));
+    person_text(name_of(head_of(trim_ws(line))), role_of(head_of(trim_ws(line))),
+                ': ' || nullif(trim_ws(CASE WHEN strpos(trim_ws(line), ':') > 0
+                                            THEN substring(trim_ws(line), strpos(trim_ws(line), ':') + 1)
+                                       END), ''));
 
--- A person typed as text, "Name (role) <email>": only the name is judged.
+-- A person typed as text, "Name (role) <email>": only the name is judged. The
+-- email is what lies between the first "<" and the last ">".
 CREATE OR REPLACE TEMP MACRO person_name(t) AS
-    name_of(CASE WHEN regexp_matches(t, '(?s)<.*>')
-                 THEN trim_ws(regexp_extract(t, '^([^<]*)', 1)) ELSE t END);
+    name_of(CASE WHEN strpos(t, '<') > 0 AND strpos(substring(t, strpos(t, '<') + 1), '>') > 0
+                 THEN trim_ws(left(t, strpos(t, '<') - 1)) ELSE t END);
 
 -- A hypothesis typed as text, "new VP of Sales (70%)": the trailing
 -- percentage is the confidence, the rest is what is judged.
@@ -73,7 +81,8 @@ CREATE OR REPLACE TEMP MACRO hypothesis_of(t) AS
          THEN trim_ws(regexp_extract(t, '(?s)^(.*)\([^(]*%\)$', 1)) ELSE t END;
 
 -- The prose a field's minimum length and filler rules judge, for the types
--- that hold prose; NULL for the others (their presence is enough).
+-- that hold prose (people lists: see people_prose below); NULL for the others,
+-- whose presence is enough.
 CREATE OR REPLACE TEMP MACRO prose_of(kind, v) AS
     CASE kind
         WHEN 'text' THEN trim_ws(json_extract_string(v, '$'))
@@ -83,17 +92,6 @@ CREATE OR REPLACE TEMP MACRO prose_of(kind, v) AS
                  ELSE coalesce(member(v, 'name'),
                                person_text(NULL, member(v, 'role'), ' <' || member(v, 'email') || '>'))
             END
-        WHEN 'people' THEN array_to_string(
-            CASE WHEN json_type(v) = 'VARCHAR'
-                 THEN list_transform(
-                          list_filter(string_split(json_extract_string(v, '$'), chr(10)), lambda l: trim_ws(l) <> ''),
-                          lambda l: people_line(l))
-                 ELSE list_transform(json_extract(v, '$[*]'), lambda p:
-                          CASE WHEN json_type(p) = 'VARCHAR' THEN people_line(json_extract_string(p, '$'))
-                               ELSE person_text(member(p, 'name'), member(p, 'role'),
-                                                ': ' || member(p, 'reaction'))
-                          END)
-            END, chr(10))
         WHEN 'hypothesis' THEN
             CASE WHEN json_type(v) = 'VARCHAR' THEN hypothesis_of(trim_ws(json_extract_string(v, '$')))
                  ELSE coalesce(member(v, 'hypothesis'), '')
@@ -107,7 +105,7 @@ CREATE OR REPLACE TEMP MACRO present(kind, v) AS
     AND NOT (json_type(v) = 'VARCHAR' AND trim_ws(json_extract_string(v, '$')) = '')
     AND NOT (json_type(v) = 'ARRAY' AND kind = 'people' AND json_array_length(v) = 0)
     AND NOT (json_type(v) = 'ARRAY' AND kind = 'multi_enum'
-             AND len(list_filter(json_extract(v, '$[*]'), lambda o: trim_ws(json_extract_string(o, '$')) <> '')) = 0);
+             AND len(list_filter(json_extract_string(v, '$[*]'), lambda o: trim_ws(o) <> '')) = 0);
 
 -- Placeholders that never fill a mandatory field (compared squashed).
 CREATE OR REPLACE TEMP MACRO placeholder(sq) AS
@@ -116,7 +114,7 @@ CREATE OR REPLACE TEMP MACRO placeholder(sq) AS
            'xxx', 'test', 'pending', 'later', 'notsure', 'nothing', 'nope', 'no', 'asdf',
            'qwerty')
     -- "aaa", "--", "0000": one character repeated, short.
-    OR (strlen(sq) < 6 AND replace(sq, left(sq, 1), '') = '');
+    OR (strlen(sq) < 6 AND sq = repeat(left(sq, 1), length(sq)));
 
 -- The scorecard ----------------------------------------------------------------
 
@@ -152,7 +150,8 @@ published AS (
 ),
 -- The fields a score counts: mandatory and filled by the sender.
 scored_fields AS (
-    SELECT contract, version, f.key AS field, f.label, f.kind.type AS kind, f.min_len
+    SELECT contract, version, f.key AS field, squash(f.label) AS label, f.kind.type AS kind,
+           f.min_len
     FROM (SELECT contract, version, unnest(definition.fields) AS f FROM published)
     WHERE coalesce(f.required, false) AND coalesce(f.owner, 'sender') = 'sender'
 ),
@@ -187,24 +186,50 @@ handoffs AS (
     FROM handoff_heads h
 ),
 
--- Every value a line gives, judged against its field: filled or not.
+-- Every value a line gives to a scored field.
 given AS (
-    SELECT l.handoff, l.ts, l.step, f.field, f.kind, f.label, f.min_len, e.value AS v
+    SELECT row_number() OVER () AS id,
+           l.handoff, l.ts, l.step, f.field, f.kind, f.label, f.min_len, l.e.value AS v
     FROM (SELECT handoff, ts, step, unnest(map_entries("values")) AS e
           FROM handoff_lines WHERE type IN ('draft_created', 'edited', 'submitted')) l
     JOIN handoffs h USING (handoff)
     JOIN scored_fields f ON f.contract = h.contract AND f.version = h.version
                         AND f.field = l.e.key
 ),
+-- A people list is judged as Baton prints it: one "Name (role): reaction" per
+-- line. Typed as text, each non-blank line is a person; as JSON, each item is
+-- such a text or an object {name, role, reaction}.
+people_lines AS (
+    SELECT g.id, t.i, people_line(t.line) AS line
+    FROM given g, unnest(string_split(json_extract_string(g.v, '$'), chr(10)))
+                  WITH ORDINALITY AS t(line, i)
+    WHERE g.kind = 'people' AND json_type(g.v) = 'VARCHAR' AND trim_ws(t.line) <> ''
+    UNION ALL
+    SELECT g.id, t.i,
+           CASE WHEN json_type(t.item) = 'VARCHAR'
+                THEN people_line(json_extract_string(t.item, '$'))
+                ELSE person_text(member(t.item, 'name'), member(t.item, 'role'),
+                                 ': ' || member(t.item, 'reaction'))
+           END
+    FROM given g, unnest(json_extract(g.v, '$[*]')) WITH ORDINALITY AS t(item, i)
+    WHERE g.kind = 'people' AND json_type(g.v) = 'ARRAY'
+),
+people_prose AS (
+    SELECT id, string_agg(line, chr(10) ORDER BY i) AS prose FROM people_lines GROUP BY id
+),
+-- Filled or not, by Baton's rules: there at all; for prose, not a
+-- placeholder, not the field's label typed back, and long enough.
 judged AS (
     SELECT handoff, ts, step, field,
            CASE WHEN NOT present(kind, v) THEN false
                 WHEN prose IS NULL THEN true
-                ELSE NOT placeholder(squash(prose))
-                     AND squash(prose) <> squash(label)
+                ELSE NOT placeholder(squashed)
+                     AND squashed <> label
                      AND (min_len IS NULL OR length(trim_ws(prose)) >= min_len)
            END AS filled
-    FROM (SELECT *, prose_of(kind, v) AS prose FROM given)
+    FROM (SELECT *, squash(prose) AS squashed
+          FROM (SELECT g.*, coalesce(p.prose, prose_of(g.kind, g.v)) AS prose
+                FROM given g LEFT JOIN people_prose p USING (id)))
 ),
 -- A later submission merges its values over the earlier ones: each
 -- submission sees, per scored field, the latest value given up to it.
