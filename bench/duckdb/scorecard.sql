@@ -101,7 +101,7 @@ CREATE OR REPLACE TEMP MACRO prose_of(kind, v) AS
 -- Whether a value is there at all: null, blank text and empty lists are "no
 -- value" (and a later submission sending one clears the field).
 CREATE OR REPLACE TEMP MACRO present(kind, v) AS
-    json_type(v) <> 'NULL'
+    v IS NOT NULL AND json_type(v) <> 'NULL'  -- read_json gives a JSON null as NULL
     AND NOT (json_type(v) = 'VARCHAR' AND trim_ws(json_extract_string(v, '$')) = '')
     AND NOT (json_type(v) = 'ARRAY' AND kind = 'people' AND json_array_length(v) = 0)
     AND NOT (json_type(v) = 'ARRAY' AND kind = 'multi_enum'
