@@ -80,29 +80,29 @@ CREATE OR REPLACE TEMP MACRO hypothesis_of(t) AS
                                       '^\+?([0-9]+)$', 1) AS INTEGER) <= 100
          THEN trim_ws(regexp_extract(t, '(?s)^(.*)\([^(]*%\)$', 1)) ELSE t END;
 
--- The prose a field's minimum length and filler rules judge, for the types
--- that hold prose (people lists: see people_prose below); NULL for the others,
--- whose presence is enough.
-CREATE OR REPLACE TEMP MACRO prose_of(kind, v) AS
+-- The prose a field's minimum length and filler rules judge, trimmed, for the
+-- types that hold prose (people lists: see people_prose below); NULL for the
+-- others, whose presence is enough. `text` is the value trimmed when it is
+-- typed as text, NULL when it is JSON.
+CREATE OR REPLACE TEMP MACRO prose_of(kind, v, text) AS
     CASE kind
-        WHEN 'text' THEN trim_ws(json_extract_string(v, '$'))
-        WHEN 'long_text' THEN trim_ws(json_extract_string(v, '$'))
+        WHEN 'text' THEN text
+        WHEN 'long_text' THEN text
         WHEN 'person' THEN
-            CASE WHEN json_type(v) = 'VARCHAR' THEN person_name(trim_ws(json_extract_string(v, '$')))
+            CASE WHEN text IS NOT NULL THEN person_name(text)
                  ELSE coalesce(member(v, 'name'),
-                               person_text(NULL, member(v, 'role'), ' <' || member(v, 'email') || '>'))
+                               trim_ws(person_text(NULL, member(v, 'role'),
+                                                   ' <' || member(v, 'email') || '>')))
             END
         WHEN 'hypothesis' THEN
-            CASE WHEN json_type(v) = 'VARCHAR' THEN hypothesis_of(trim_ws(json_extract_string(v, '$')))
-                 ELSE coalesce(member(v, 'hypothesis'), '')
-            END
+            coalesce(hypothesis_of(text), member(v, 'hypothesis'), '')
     END;
 
 -- Whether a value is there at all: null, blank text and empty lists are "no
 -- value" (and a later submission sending one clears the field).
-CREATE OR REPLACE TEMP MACRO present(kind, v) AS
+CREATE OR REPLACE TEMP MACRO present(kind, v, text) AS
     v IS NOT NULL AND json_type(v) <> 'NULL'  -- read_json gives a JSON null as NULL
-    AND NOT (json_type(v) = 'VARCHAR' AND trim_ws(json_extract_string(v, '$')) = '')
+    AND coalesce(text, 'json') <> ''
     AND NOT (json_type(v) = 'ARRAY' AND kind = 'people' AND json_array_length(v) = 0)
     AND NOT (json_type(v) = 'ARRAY' AND kind = 'multi_enum'
              AND len(list_filter(json_extract_string(v, '$[*]'), lambda o: trim_ws(o) <> '')) = 0);
@@ -188,8 +188,9 @@ handoffs AS (
 
 -- Every value a line gives to a scored field.
 given AS (
-    SELECT row_number() OVER () AS id,
-           l.handoff, l.ts, l.step, f.field, f.kind, f.label, f.min_len, l.e.value AS v
+    SELECT l.handoff, l.ts, l.step, f.field, f.kind, f.label, f.min_len, l.e.value AS v,
+           CASE WHEN json_type(l.e.value) = 'VARCHAR'
+                THEN trim_ws(json_extract_string(l.e.value, '$')) END AS text
     FROM (SELECT handoff, ts, step, unnest(map_entries("values")) AS e
           FROM handoff_lines WHERE type IN ('draft_created', 'edited', 'submitted')) l
     JOIN handoffs h USING (handoff)
@@ -199,68 +200,69 @@ given AS (
 -- A people list is judged as Baton prints it: one "Name (role): reaction" per
 -- line. Typed as text, each non-blank line is a person; as JSON, each item is
 -- such a text or an object {name, role, reaction}.
+people AS (
+    SELECT DISTINCT v FROM given WHERE kind = 'people'
+),
 people_lines AS (
-    SELECT g.id, t.i, people_line(t.line) AS line
-    FROM given g, unnest(string_split(json_extract_string(g.v, '$'), chr(10)))
-                  WITH ORDINALITY AS t(line, i)
-    WHERE g.kind = 'people' AND json_type(g.v) = 'VARCHAR' AND trim_ws(t.line) <> ''
+    SELECT p.v, t.i, people_line(t.line) AS line
+    FROM people p, unnest(string_split(json_extract_string(p.v, '$'), chr(10)))
+                   WITH ORDINALITY AS t(line, i)
+    WHERE json_type(p.v) = 'VARCHAR' AND trim_ws(t.line) <> ''
     UNION ALL
-    SELECT g.id, t.i,
+    SELECT p.v, t.i,
            CASE WHEN json_type(t.item) = 'VARCHAR'
                 THEN people_line(json_extract_string(t.item, '$'))
                 ELSE person_text(member(t.item, 'name'), member(t.item, 'role'),
                                  ': ' || member(t.item, 'reaction'))
            END
-    FROM given g, unnest(json_extract(g.v, '$[*]')) WITH ORDINALITY AS t(item, i)
-    WHERE g.kind = 'people' AND json_type(g.v) = 'ARRAY'
+    FROM people p, unnest(json_extract(p.v, '$[*]')) WITH ORDINALITY AS t(item, i)
+    WHERE json_type(p.v) = 'ARRAY'
 ),
 people_prose AS (
-    SELECT id, string_agg(line, chr(10) ORDER BY i) AS prose FROM people_lines GROUP BY id
+    SELECT v, trim_ws(string_agg(line, chr(10) ORDER BY i)) AS prose
+    FROM people_lines GROUP BY v
 ),
 -- Filled or not, by Baton's rules: there at all; for prose, not a
 -- placeholder, not the field's label typed back, and long enough.
 judged AS (
     SELECT handoff, ts, step, field,
-           CASE WHEN NOT present(kind, v) THEN false
+           CASE WHEN NOT present(kind, v, text) THEN false
                 WHEN prose IS NULL THEN true
-                ELSE NOT placeholder(squashed)
-                     AND squashed <> label
-                     AND (min_len IS NULL OR length(trim_ws(prose)) >= min_len)
+                WHEN placeholder(squashed) OR squashed = label THEN false
+                WHEN min_len IS NULL THEN true
+                ELSE length(prose) >= min_len
            END AS filled
     FROM (SELECT *, squash(prose) AS squashed
-          FROM (SELECT g.*, coalesce(p.prose, prose_of(g.kind, g.v)) AS prose
-                FROM given g LEFT JOIN people_prose p USING (id)))
+          FROM (SELECT g.*, CASE WHEN g.kind = 'people' THEN coalesce(p.prose, '')
+                                 ELSE prose_of(g.kind, g.v, g.text) END AS prose
+                FROM given g LEFT JOIN people_prose p ON p.v::VARCHAR = g.v::VARCHAR))
 ),
--- A later submission merges its values over the earlier ones: each
--- submission sees, per scored field, the latest value given up to it.
+-- A later submission merges its values over the earlier ones: a submission
+-- sees, per field, the latest value given up to it (at the same instant, the
+-- lifecycle order: draft, edit, submission).
 submissions AS (
     SELECT DISTINCT handoff, ts FROM handoff_lines WHERE type = 'submitted'
 ),
-field_history AS (
-    SELECT handoff, ts, step, field, filled, false AS probe FROM judged
-    UNION ALL
-    SELECT s.handoff, s.ts, 3, f.field, NULL, true
-    FROM submissions s
-    JOIN handoffs h USING (handoff)
-    JOIN scored_fields f ON f.contract = h.contract AND f.version = h.version
-),
-field_at_submission AS (
-    SELECT handoff, ts, field,
-           coalesce(last_value(filled IGNORE NULLS) OVER (
-               PARTITION BY handoff, field ORDER BY ts, step
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), false) AS filled
-    FROM field_history
-    QUALIFY probe
+filled_at_submission AS (
+    SELECT s.handoff, s.ts, j.field, arg_max(j.filled, (j.ts, j.step)) AS filled
+    FROM submissions s JOIN judged j ON j.handoff = s.handoff AND j.ts <= s.ts
+    GROUP BY s.handoff, s.ts, j.field
 ),
 -- Score = round(100 × filled ÷ mandatory sender fields), halves up; 100 when
 -- the version has no such field.
+field_counts AS (
+    SELECT contract, version, count(*) AS total FROM scored_fields GROUP BY ALL
+),
 submission_scores AS (
     SELECT s.handoff, s.ts,
-           coalesce((200 * count(f.field) FILTER (WHERE f.filled) + count(f.field))
-                    // nullif(2 * count(f.field), 0), 100) AS score
+           CASE WHEN c.total IS NULL THEN 100
+                ELSE (200 * coalesce(f.filled, 0) + c.total) // (2 * c.total)
+           END AS score
     FROM submissions s
-    LEFT JOIN field_at_submission f USING (handoff, ts)
-    GROUP BY s.handoff, s.ts
+    JOIN handoffs h USING (handoff)
+    LEFT JOIN field_counts c USING (contract, version)
+    LEFT JOIN (SELECT handoff, ts, count(*) FILTER (WHERE filled) AS filled
+               FROM filled_at_submission GROUP BY ALL) f USING (handoff, ts)
 ),
 
 -- Re-discovery incidents count against the handoff they name, else against the
