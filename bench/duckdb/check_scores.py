@@ -50,7 +50,10 @@ def main():
            ORDER BY handoff, ts LIMIT 50"""
     ).fetchall()
     if diffs:
-        print(f"submission scores differ (handoff, at, duckdb, baton), first {len(diffs)}:", file=sys.stderr)
+        print(
+            f"submission scores differ (handoff, at, duckdb, baton), first {len(diffs)}:",
+            file=sys.stderr,
+        )
         for d in diffs:
             print(f"  {d}", file=sys.stderr)
         sys.exit(1)

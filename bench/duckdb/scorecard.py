@@ -64,16 +64,20 @@ def cells_of_duckdb(rows):
     cells = {}
     for r in rows:
         key = (r["contract"], r["period"])
-        cells[key + ("completion_rate",)] = {"num": r["completion_num"], "den": r["completion_den"]}
-        cells[key + ("receiver_acceptance",)] = {"num": r["acceptance_num"], "den": r["acceptance_den"]}
+        ratios = {
+            "completion_rate": "completion",
+            "receiver_acceptance": "acceptance",
+            "rediscovery_incidence": "rediscovery",
+            "leak_to_churn": "leak",
+        }
+        for metric, col in ratios.items():
+            cells[key + (metric,)] = {"num": r[f"{col}_num"], "den": r[f"{col}_den"]}
         cells[key + ("time_to_acceptance",)] = {"value": r["tta_hours"], "n": r["tta_n"]}
-        cells[key + ("rediscovery_incidence",)] = {"num": r["rediscovery_num"], "den": r["rediscovery_den"]}
         cells[key + ("nps_delta",)] = {
             "value": r["nps_delta"],
             "before_n": r["nps_before_n"],
             "after_n": r["nps_after_n"],
         }
-        cells[key + ("leak_to_churn",)] = {"num": r["leak_num"], "den": r["leak_den"]}
     return cells
 
 

@@ -61,11 +61,11 @@ CREATE OR REPLACE TEMP MACRO role_of(head) AS
 -- the first colon), as Baton prints it back once parsed.
 CREATE OR REPLACE TEMP MACRO head_of(t) AS
     trim_ws(CASE WHEN strpos(t, ':') > 0 THEN left(t, strpos(t, ':') - 1) ELSE t END);
+CREATE OR REPLACE TEMP MACRO after_colon(t) AS
+    nullif(trim_ws(CASE WHEN strpos(t, ':') > 0 THEN substring(t, strpos(t, ':') + 1) END), '');
 CREATE OR REPLACE TEMP MACRO people_line(line) AS
     person_text(name_of(head_of(trim_ws(line))), role_of(head_of(trim_ws(line))),
-                ': ' || nullif(trim_ws(CASE WHEN strpos(trim_ws(line), ':') > 0
-                                            THEN substring(trim_ws(line), strpos(trim_ws(line), ':') + 1)
-                                       END), ''));
+                ': ' || after_colon(trim_ws(line)));
 
 -- A person typed as text, "Name (role) <email>": only the name is judged. The
 -- email is what lies between the first "<" and the last ">".
@@ -150,8 +150,8 @@ published AS (
 ),
 -- The fields a score counts: mandatory and filled by the sender.
 scored_fields AS (
-    SELECT contract, version, f.key AS field, squash(f.label) AS label, f.kind.type AS kind,
-           f.min_len
+    SELECT contract, version, f.key AS field, f.kind.type AS kind, f.min_len,
+           squash(f.label) AS label_squashed
     FROM (SELECT contract, version, unnest(definition.fields) AS f FROM published)
     WHERE coalesce(f.required, false) AND coalesce(f.owner, 'sender') = 'sender'
 ),
@@ -188,7 +188,7 @@ handoffs AS (
 
 -- Every value a line gives to a scored field.
 given AS (
-    SELECT l.handoff, l.ts, l.step, f.field, f.kind, f.label, f.min_len, l.e.value AS v,
+    SELECT l.handoff, l.ts, l.step, f.field, f.kind, f.label_squashed, f.min_len, l.e.value AS v,
            CASE WHEN json_type(l.e.value) = 'VARCHAR'
                 THEN trim_ws(json_extract_string(l.e.value, '$')) END AS text
     FROM (SELECT handoff, ts, step, unnest(map_entries("values")) AS e
@@ -228,7 +228,7 @@ judged AS (
     SELECT handoff, ts, step, field,
            CASE WHEN NOT present(kind, v, text) THEN false
                 WHEN prose IS NULL THEN true
-                WHEN placeholder(squashed) OR squashed = label THEN false
+                WHEN placeholder(squashed) OR squashed = label_squashed THEN false
                 WHEN min_len IS NULL THEN true
                 ELSE length(prose) >= min_len
            END AS filled
