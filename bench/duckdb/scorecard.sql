@@ -20,10 +20,12 @@
 --  * Baton applies lines in file order. read_json does not expose line
 --    numbers, so a handoff's lines are ordered by time, and lines at the very
 --    same instant by their place in the lifecycle (draft, edit, submission,
---    decision).
+--    decision); a handoff without a version is bound to the contract's latest
+--    version published at or before its first line's time.
 --  * "Letters and digits" is Unicode \p{L} and \p{N} here; Rust's
 --    is_alphanumeric also keeps the combining marks some scripts (Devanagari,
---    Thai) spell vowels with. Latin, Cyrillic, Greek and CJK text agree.
+--    Thai) spell vowels with, and lowercases a few letters (e.g. the dotted
+--    capital I) differently. Latin, Cyrillic, Greek and CJK text agree.
 
 -- How Baton reads a value ---------------------------------------------------
 
