@@ -454,7 +454,12 @@ impl Store {
                 .map_err(|e| StoreError::corrupt("scorecard", e))?;
             out.insert((key, period), cell_from_row(&row, 2)?);
         }
-        let middles = self.middle_durations(org, &names).await?;
+        let counts: BTreeMap<(String, String), u64> = out
+            .iter()
+            .filter(|(_, (_, n))| *n > 0)
+            .map(|((k, p), (_, n))| ((k.to_string(), p.to_string()), *n))
+            .collect();
+        let middles = self.middle_durations(org, &counts).await?;
         for ((contract, period), seconds) in middles {
             if let Some((cell, _)) = out.get_mut(&(contract, period)) {
                 cell.durations = seconds;
@@ -463,64 +468,74 @@ impl Store {
         Ok(out)
     }
 
-    /// The middle one (odd count) or two (even) durations of every cell of
-    /// `periods`, in order: the buckets holding the middle ranks are found
-    /// by a running sum over bucket counts, then the ranks are read inside
-    /// those buckets only. Two statements whatever the org's size.
+    /// The middle one (odd count) or two (even) durations of each cell
+    /// (contract, period, number of durations), in order: a running sum over
+    /// the cells' bucket counts (read in index order) finds the buckets
+    /// holding the middle ranks, then the ranks are read inside those
+    /// buckets only. Two statements whatever the org's size.
     async fn middle_durations(
         &self,
         org: &OrgId,
-        periods: &[String],
+        cells: &BTreeMap<(String, String), u64>,
     ) -> Result<BTreeMap<(ContractKey, Period), Vec<i64>>, StoreError> {
-        // Ranks are 0-based; (n - 1) / 2 and n / 2 are the same rank when n
-        // is odd and the two middle ones when it is even.
+        let contracts: BTreeSet<&str> = cells.keys().map(|(k, _)| k.as_str()).collect();
+        let periods: BTreeSet<&str> = cells.keys().map(|(_, p)| p.as_str()).collect();
+        if cells.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        // One row per cell with its buckets as "bucket:n" pairs: rows cost
+        // far more than bytes through the driver. Both lists in the key's
+        // order let the index seek each cell's buckets.
+        let pairs = match self.backend {
+            Backend::Sqlite => "group_concat(CAST(bucket AS TEXT) || ':' || CAST(n AS TEXT), ',')",
+            Backend::Postgres => "string_agg(CAST(bucket AS TEXT) || ':' || CAST(n AS TEXT), ',')",
+        };
         let sql = format!(
-            "SELECT contract, period, bucket, below, upto, total FROM (
-                SELECT b.contract, b.period, b.bucket, c.durations_n AS total,
-                       CAST(SUM(b.n) OVER running - b.n AS BIGINT) AS below,
-                       CAST(SUM(b.n) OVER running AS BIGINT) AS upto
-                FROM scorecard_duration_buckets b
-                JOIN scorecard_cells c ON c.org_id = b.org_id AND c.contract = b.contract AND c.period = b.period
-                WHERE b.org_id = {} AND b.period IN ({})
-                WINDOW running AS (PARTITION BY b.contract, b.period ORDER BY b.bucket)
-            ) w
-            WHERE (below <= (total - 1) / 2 AND (total - 1) / 2 < upto)
-               OR (below <= total / 2 AND total / 2 < upto)",
+            "SELECT contract, period, {pairs} FROM scorecard_duration_buckets
+             WHERE org_id = {} AND contract IN ({}) AND period IN ({})
+             GROUP BY contract, period",
             placeholders(self.backend, 1, 1),
-            list(self.backend, 2, periods)
+            placeholders(self.backend, 2, contracts.len()),
+            placeholders(self.backend, 2 + contracts.len(), periods.len())
         );
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string());
-        for p in periods {
-            q = q.bind(p.clone());
+        for v in contracts.iter().chain(&periods) {
+            q = q.bind(v.to_string());
         }
         // (cell, bucket, offset inside the bucket, how many)
         let mut reads: Vec<((String, String), i64, i64, i64)> = Vec::new();
         for row in q.fetch_all(&self.read).await? {
-            let (contract, period, bucket, before, upto, total): (
-                String,
-                String,
-                i64,
-                i64,
-                i64,
-                i64,
-            ) = (
-                row.try_get(0)?,
-                row.try_get(1)?,
-                row.try_get(2)?,
-                row.try_get(3)?,
-                row.try_get(4)?,
-                row.try_get(5)?,
-            );
-            let mut ranks = vec![(total - 1) / 2, total / 2];
-            ranks.dedup();
-            ranks.retain(|r| before <= *r && *r < upto);
-            if let Some(first) = ranks.first() {
-                reads.push((
-                    (contract, period),
-                    bucket,
-                    first - before,
-                    ranks.len() as i64,
-                ));
+            let (contract, period, pairs): (String, String, String) =
+                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            let key = (contract, period);
+            let Some(total) = cells.get(&key).map(|t| *t as i64) else {
+                continue;
+            };
+            let mut counts: Vec<(i64, i64)> = pairs
+                .split(',')
+                .map(|p| {
+                    p.split_once(':')
+                        .and_then(|(b, n)| Some((b.parse().ok()?, n.parse().ok()?)))
+                        .ok_or_else(|| StoreError::corrupt("duration buckets", p))
+                })
+                .collect::<Result<_, _>>()?;
+            counts.sort_unstable();
+            // Ranks are 0-based; (n - 1) / 2 and n / 2 are the same rank
+            // when n is odd and the two middle ones when it is even.
+            let mut wanted = vec![(total - 1) / 2, total / 2];
+            wanted.dedup();
+            let mut below = 0;
+            for (bucket, n) in counts {
+                let upto = below + n;
+                let inside: Vec<i64> = wanted
+                    .iter()
+                    .copied()
+                    .filter(|r| below <= *r && *r < upto)
+                    .collect();
+                if let Some(first) = inside.first() {
+                    reads.push((key.clone(), bucket, first - below, inside.len() as i64));
+                }
+                below = upto;
             }
         }
         let mut out: BTreeMap<(ContractKey, Period), Vec<i64>> = BTreeMap::new();
