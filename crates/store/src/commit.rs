@@ -131,6 +131,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        if self.backend == Backend::Postgres {
+            // The bulk fills tables the planner last saw (nearly) empty, so
+            // it plans their per-account reads as sequential scans, and each
+            // chunk of the final scorecard refresh rescans everything written
+            // before it: quadratic (an import of 700k lines stalled in it).
+            // Inside the bulk, the indexes are always the right plan.
+            sqlx::query("SET LOCAL enable_seqscan = off")
+                .execute(&mut *tx)
+                .await?;
+        }
         Ok(BulkWrite {
             tx,
             backend: self.backend,

@@ -305,6 +305,33 @@ async fn token(
     }
 }
 
+/// The sender's token: given, or made by signing in.
+async fn sender_token(conn: &mut Conn, target: &Target, args: &HttpArgs) -> Result<HeaderValue> {
+    token(
+        conn,
+        target,
+        args.token.clone(),
+        args.login.as_deref(),
+        args.password.as_deref(),
+        "",
+    )
+    .await
+}
+
+/// The accounts given, or the org's first `--max-accounts`.
+async fn accounts(
+    conn: &mut Conn,
+    target: &Target,
+    auth: &HeaderValue,
+    args: &HttpArgs,
+) -> Result<Vec<String>> {
+    if args.accounts.is_empty() {
+        list_accounts(conn, target, auth, args.max_accounts).await
+    } else {
+        Ok(args.accounts.clone())
+    }
+}
+
 /// The org's accounts, a page at a time, up to `max`.
 async fn list_accounts(
     conn: &mut Conn,
@@ -626,35 +653,15 @@ async fn plan(args: &HttpArgs, target: &Target, conn: &mut Conn) -> Result<Plan>
             auth: None,
         },
         Scenario::Scorecard => {
-            let auth = token(
-                conn,
-                target,
-                args.token.clone(),
-                args.login.as_deref(),
-                password,
-                "",
-            )
-            .await?;
+            let auth = sender_token(conn, target, args).await?;
             Plan::One {
                 uri: target.uri(&format!("/api/v1/scorecard?period={}", args.period))?,
                 auth: Some(auth),
             }
         }
         Scenario::Gates => {
-            let auth = token(
-                conn,
-                target,
-                args.token.clone(),
-                args.login.as_deref(),
-                password,
-                "",
-            )
-            .await?;
-            let accounts = if args.accounts.is_empty() {
-                list_accounts(conn, target, &auth, args.max_accounts).await?
-            } else {
-                args.accounts.clone()
-            };
+            let auth = sender_token(conn, target, args).await?;
+            let accounts = accounts(conn, target, &auth, args).await?;
             let uris = accounts
                 .iter()
                 .map(|a| target.uri(&format!("/api/v1/gates/{}/{a}", args.contract)))
@@ -662,15 +669,7 @@ async fn plan(args: &HttpArgs, target: &Target, conn: &mut Conn) -> Result<Plan>
             Plan::Rotate { uris, auth }
         }
         Scenario::Write => {
-            let sender = token(
-                conn,
-                target,
-                args.token.clone(),
-                args.login.as_deref(),
-                password,
-                "",
-            )
-            .await?;
+            let sender = sender_token(conn, target, args).await?;
             let receiver = token(
                 conn,
                 target,
@@ -680,11 +679,7 @@ async fn plan(args: &HttpArgs, target: &Target, conn: &mut Conn) -> Result<Plan>
                 "receiver-",
             )
             .await?;
-            let accounts = if args.accounts.is_empty() {
-                list_accounts(conn, target, &sender, args.max_accounts).await?
-            } else {
-                args.accounts.clone()
-            };
+            let accounts = accounts(conn, target, &sender, args).await?;
             let contract = conn
                 .call_ok(
                     Method::GET,
