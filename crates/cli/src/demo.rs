@@ -72,50 +72,53 @@ enum DemoCommand {
     },
 }
 
-fn today(app: &App) -> Result<Timestamp> {
-    let now = app.now().to_zoned(jiff::tz::TimeZone::UTC);
+fn today(now: Timestamp) -> Result<Timestamp> {
+    let now = now.to_zoned(jiff::tz::TimeZone::UTC);
     Ok(now.start_of_day()?.timestamp())
 }
 
-/// Runs `baton demo …`.
-pub async fn run(app: &App, args: DemoArgs) -> Result<()> {
-    if let Some(DemoCommand::Generate {
+/// Runs `baton demo generate` when that is the command: it writes a file
+/// and needs no database (opening one would create ./baton.db for nothing).
+pub fn generate_only(args: &DemoArgs) -> Option<Result<()>> {
+    let Some(DemoCommand::Generate {
         accounts,
         months,
         seed,
         end,
         out,
-    }) = args.command
-    {
+    }) = &args.command
+    else {
+        return None;
+    };
+    Some((|| {
         let spec = DemoSpec {
-            accounts,
-            months,
-            seed,
+            accounts: *accounts,
+            months: *months,
+            seed: *seed,
             end: match end {
-                Some(e) => e,
-                None => today(app)?,
+                Some(e) => *e,
+                None => today(Timestamp::now())?,
             },
         };
         let started = Instant::now();
-        let lines = if out.as_os_str() == "-" {
-            let mut w = BufWriter::new(std::io::stdout().lock());
-            let n = generate(&spec, &mut w)?;
-            w.flush()?;
-            n
+        let sink: Box<dyn Write> = if out.as_os_str() == "-" {
+            Box::new(std::io::stdout().lock())
         } else {
-            let mut w = BufWriter::new(
-                File::create(&out).with_context(|| format!("cannot write {}", out.display()))?,
-            );
-            let n = generate(&spec, &mut w)?;
-            w.flush()?;
-            n
+            Box::new(File::create(out).with_context(|| format!("cannot write {}", out.display()))?)
         };
+        let mut w = BufWriter::new(sink);
+        let lines = generate(&spec, &mut w)?;
+        w.flush()?;
         eprintln!(
             "Wrote {lines} lines for {accounts} accounts in {:.2}s.",
             started.elapsed().as_secs_f64()
         );
-        return Ok(());
-    }
+        Ok(())
+    })())
+}
+
+/// Runs `baton demo …` (all but `generate`, see [`generate_only`]).
+pub async fn run(app: &App, args: DemoArgs) -> Result<()> {
     if !create_demo_org(app, args.accounts, args.months, args.seed).await? {
         println!("The database already has data; here it is.");
     }
@@ -143,7 +146,7 @@ pub async fn create_demo_org(app: &App, accounts: usize, months: u32, seed: u64)
         accounts,
         months,
         seed,
-        end: today(app)?,
+        end: today(app.now())?,
     };
     let mut bytes = Vec::new();
     generate(&spec, &mut bytes)?;

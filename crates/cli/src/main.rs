@@ -178,6 +178,11 @@ async fn run() -> Result<()> {
     if let Command::Bench(bench::BenchCommand::Http(args)) = cli.command {
         return bench::http::run(*args).await;
     }
+    if let Command::Demo(args) = &cli.command
+        && let Some(done) = demo::generate_only(args)
+    {
+        return done;
+    }
     let store = Store::open(&cli.database_url)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(&cli.database_url)))?;
