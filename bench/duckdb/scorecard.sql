@@ -92,9 +92,8 @@ CREATE OR REPLACE TEMP MACRO prose_of(kind, v, text) AS
         WHEN 'long_text' THEN text
         WHEN 'person' THEN
             CASE WHEN text IS NOT NULL THEN person_name(text)
-                 ELSE coalesce(member(v, 'name'),
-                               trim_ws(person_text(NULL, member(v, 'role'),
-                                                   ' <' || member(v, 'email') || '>')))
+                 -- a role or an email alone does not say who
+                 ELSE coalesce(member(v, 'name'), '')
             END
         WHEN 'hypothesis' THEN
             coalesce(hypothesis_of(text), member(v, 'hypothesis'), '')

@@ -8,9 +8,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use baton_app::App;
 use baton_app::demo::{DemoSpec, generate};
-use baton_app::org::NewOrg;
+use baton_app::org::{NewOrg, NewUser};
 use baton_domain::event::Via;
-use baton_domain::{Email, Timestamp};
+use baton_domain::{Email, Role, TeamKey, Timestamp};
 use clap::{Args, Subcommand};
 
 /// The demo admin's login.
@@ -155,9 +155,32 @@ pub async fn create_demo_org(app: &App, accounts: usize, months: u32, seed: u64)
         .await?;
     let admin = baton_app::Caller::new(org, Email::parse(DEMO_ADMIN)?, Via::Cli);
     for (login, _) in DEMO_LOGINS.iter().skip(1) {
-        app.set_password(&admin, &Email::parse(*login)?, DEMO_PASSWORD)
-            .await
-            .with_context(|| format!("cannot set the demo password of {login}"))?;
+        let email = Email::parse(*login)?;
+        let set = app.set_password(&admin, &email, DEMO_PASSWORD).await;
+        // A short history may never name a demo login (users join the org
+        // when the history first mentions them): add it to its team.
+        let set = match set {
+            Err(baton_app::AppError::NotFound(_)) => {
+                let team = login
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_end_matches(|c: char| c.is_ascii_digit());
+                app.add_user(
+                    &admin,
+                    NewUser {
+                        email,
+                        name: (*login).to_string(),
+                        password: Some(DEMO_PASSWORD.into()),
+                        teams: vec![(TeamKey::parse(team)?, Role::Member)],
+                        admin: false,
+                    },
+                )
+                .await
+            }
+            other => other,
+        };
+        set.with_context(|| format!("cannot set the demo password of {login}"))?;
     }
     println!(
         "Created the demo org with {} accounts and {} handoffs ({} events) over {months} months.",

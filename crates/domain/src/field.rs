@@ -438,7 +438,9 @@ impl FieldDef {
             Value::Object(o) if o.contains_key("hypothesis") => {
                 o.get("hypothesis").map(Self::text_of).unwrap_or_default()
             }
-            Value::Object(o) if o.contains_key("name") => {
+            // A person is named or not there: a role or an email alone
+            // does not say who.
+            Value::Object(o) if PERSON_KEYS.iter().any(|k| o.contains_key(*k)) => {
                 o.get("name").map(Self::text_of).unwrap_or_default()
             }
             other => Self::text_of(other),
@@ -506,6 +508,9 @@ fn pick_option(options: &[String], given: &str) -> Option<String> {
 
 /// `Name (role)` then, after `extra_sep`, the rest: `: reaction` for people,
 /// `<email>` for a person.
+/// The members a person value may have.
+const PERSON_KEYS: [&str; 4] = ["name", "role", "email", "reaction"];
+
 fn person_from_text(text: &str, extra_key: &str) -> Value {
     let text = text.trim();
     let mut out = Map::new();
@@ -526,7 +531,11 @@ fn person_from_text(text: &str, extra_key: &str) -> Value {
         }
         _ => (head, None),
     };
-    out.insert("name".into(), Value::String(name.to_string()));
+    // Blank parts are left out, as in the object form, so that typing a
+    // person and importing its export store the same value.
+    if !name.is_empty() {
+        out.insert("name".into(), Value::String(name.to_string()));
+    }
     if let Some(role) = role.filter(|r| !r.is_empty()) {
         out.insert("role".into(), Value::String(role.to_string()));
     }
@@ -595,6 +604,26 @@ mod tests {
             Some(json!("2026-10-01"))
         );
         assert!(d.normalize(&json!("01/10/2026")).is_err());
+    }
+
+    #[test]
+    fn a_person_without_a_name_is_unfilled_typed_or_exported_and_reimported() {
+        let mut p = field(FieldType::Person);
+        p.min_len = None;
+        for typed in ["<dana@x.test>", "(CSM)"] {
+            let stored = p.normalize(&json!(typed)).unwrap().unwrap();
+            assert!(stored.get("name").is_none(), "{stored}");
+            // The export writes the stored object; importing it stores the
+            // same value and scores the same.
+            let again = p.normalize(&stored).unwrap().unwrap();
+            assert_eq!(again, stored);
+            assert!(
+                p.assess(Some(&stored)).is_err(),
+                "{typed} counted as filled"
+            );
+        }
+        let named = p.normalize(&json!("Dana Ortiz <dana@x.test>")).unwrap();
+        assert_eq!(p.assess(named.as_ref()), Ok(()));
     }
 
     #[test]
