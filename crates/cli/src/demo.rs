@@ -97,7 +97,7 @@ pub fn generate_only(args: &DemoArgs) -> Option<Result<()>> {
             seed: *seed,
             end: match end {
                 Some(e) => *e,
-                None => today(Timestamp::now())?,
+                None => today(baton_app::Clock::now(&baton_app::SystemClock))?,
             },
         };
         let started = Instant::now();
