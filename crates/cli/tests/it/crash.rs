@@ -81,10 +81,13 @@ impl Serve {
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let base = loop {
-            let Some(Ok(line)) = lines.next() else {
-                let status = child.wait().unwrap();
-                panic!("baton serve exited before listening: {status}");
-            };
+            let line = lines.next().map(Result::unwrap);
+            assert!(
+                line.is_some(),
+                "baton serve exited before listening: {}",
+                child.wait().unwrap()
+            );
+            let line = line.unwrap();
             if let Some(rest) = line.strip_prefix("Baton is serving ") {
                 break rest.split('/').take(3).collect::<Vec<_>>().join("/");
             }
@@ -610,9 +613,9 @@ pub(crate) async fn check_ledger(base: &str, who: &Actors, shared: &Shared) -> u
         );
     }
     for (id, want) in &ledger.handoffs {
-        let got = handoffs
-            .get(id)
-            .unwrap_or_else(|| panic!("acknowledged handoff {id} lost"));
+        let got = handoffs.get(id);
+        assert!(got.is_some(), "acknowledged handoff {id} lost");
+        let got = got.unwrap();
         assert_eq!(got["values"], want.values, "handoff {id}: values changed");
         let stage = Stage::of(got["state"].as_str().unwrap_or_default());
         // A later step may have landed without its answer (cut off by the
@@ -679,6 +682,11 @@ async fn writes_acknowledged_before_a_kill_survive_it(url: &str, backend: &str) 
         admin.get_ok("/api/v1/accounts/A-after").await["name"],
         "Customer A-after #1"
     );
+    drop(server);
+    // The projections left after all the kills are exactly the fold of the
+    // log: no write landed in one without the other.
+    let rebuilt = baton(url, &["rebuild"]);
+    assert!(rebuilt.contains("identical"), "{rebuilt}");
     let tally = shared.tally.lock().unwrap().clone();
     println!(
         "serve kills on {backend}: {cycles} cycles, {checked} acknowledged writes checked after the last, \
@@ -833,6 +841,8 @@ async fn an_import_killed_midway_leaves_nothing_or_everything(postgres: bool) {
     // Run to completion, the import gives the full counts.
     assert!(import(&target.url, &history).wait().unwrap().success());
     assert_eq!(counts(&target.url).await, full);
+    let rebuilt = baton(&target.url, &["rebuild"]);
+    assert!(rebuilt.contains("identical"), "{rebuilt}");
     let _ = std::fs::remove_dir_all(&dir);
     println!(
         "import kills on {backend}: {cycles} cycles, {killed} killed mid-way; after each: \
