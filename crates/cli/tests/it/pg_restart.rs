@@ -24,6 +24,9 @@ const BEFORE: u8 = 0;
 const DOWN: u8 = 1;
 const AFTER: u8 = 2;
 
+/// Clients writing at once.
+const CLIENTS: u64 = 4;
+
 /// A PostgreSQL cluster owned by the test: stopped (immediately) and its
 /// directory removed on drop, whatever happened.
 struct Cluster {
@@ -197,9 +200,12 @@ async fn postgres_restarted_mid_load_baton_says_not_ready_then_recovers_and_lose
         assert!(
             std::env::var_os("BATON_REQUIRE_POSTGRES").is_none(),
             "BATON_REQUIRE_POSTGRES is set but the PostgreSQL server binaries \
-             (/usr/lib/postgresql/*/bin) or runuser are missing"
+             (/usr/lib/postgresql/*/bin) are missing or cannot be run as postgres"
         );
-        eprintln!("skipping: no PostgreSQL server binaries under /usr/lib/postgresql");
+        eprintln!(
+            "skipping: no PostgreSQL server binaries under /usr/lib/postgresql, \
+             or they cannot be run as postgres (runuser needs root)"
+        );
         return;
     };
     let cluster = Cluster::create(bin);
@@ -231,7 +237,14 @@ async fn postgres_restarted_mid_load_baton_says_not_ready_then_recovers_and_lose
     let shared = Shared::new();
     let who = set_up(&server.base, &shared, 8).await;
     let mut rng = StdRng::seed_from_u64(seed("PostgreSQL restart"));
-    let clients = spawn_clients(&server.base, &who, &shared, "pgr", 4, &mut rng);
+    let clients = spawn_clients(
+        &server.base,
+        &who,
+        &shared,
+        "pgr",
+        CLIENTS as usize,
+        &mut rng,
+    );
 
     // Load is running: take PostgreSQL away.
     let at_setup = shared.ledger.lock().unwrap().acked;
@@ -245,9 +258,11 @@ async fn postgres_restarted_mid_load_baton_says_not_ready_then_recovers_and_lose
         not_ready_after < Duration::from_secs(5),
         "/readyz took {not_ready_after:?} to say not ready"
     );
-    // Keep it down until every client has had a write refused.
+    // Keep it down until writes sent while it is down were refused: each
+    // client has at most one write in flight at the stop, so 8 refusals
+    // after it mean at least 4 writes were both sent and refused while down.
     let deadline = Instant::now() + Duration::from_secs(120);
-    while shared.tally.lock().unwrap().refused_in(usize::from(DOWN)) < 4 {
+    while shared.tally.lock().unwrap().refused_in(usize::from(DOWN)) < 2 * CLIENTS {
         assert!(
             Instant::now() < deadline,
             "writes were not refused while PostgreSQL was down"
@@ -258,9 +273,14 @@ async fn postgres_restarted_mid_load_baton_says_not_ready_then_recovers_and_lose
     // From here on an answer may come from the restarted server.
     shared.phase.store(AFTER, Ordering::SeqCst);
     cluster.start();
+    let started_at = Instant::now();
     let ready_after = readyz_until(&anon, 200, Duration::from_secs(60)).await;
     // Writes succeed again, in the same process.
     let acked_when_back = shared.acks_now();
+    shared
+        .wait_for_acks(acked_when_back + 1, Duration::from_secs(60))
+        .await;
+    let writing_after = started_at.elapsed();
     shared
         .wait_for_acks(acked_when_back + 30, Duration::from_secs(60))
         .await;
@@ -274,7 +294,7 @@ async fn postgres_restarted_mid_load_baton_says_not_ready_then_recovers_and_lose
     println!(
         "PostgreSQL restart: writes acknowledged before {} / while down {} / after {}; \
          refused while down {:?} (during the stop: {:?}); cut {:?}; \
-         /readyz not ready {:.1} s after the stop; down {:.1} s; ready {:.1} s after the start; \
+         /readyz not ready {:.1} s after the stop; down {:.1} s; ready {:.1} s and a write acknowledged {:.1} s after the start; \
          {checked} acknowledged writes checked ({at_setup} at set-up)",
         tally.acked[usize::from(BEFORE)],
         tally.acked[usize::from(DOWN)],
@@ -285,6 +305,7 @@ async fn postgres_restarted_mid_load_baton_says_not_ready_then_recovers_and_lose
         not_ready_after.as_secs_f64(),
         down_for.as_secs_f64(),
         ready_after.as_secs_f64(),
+        writing_after.as_secs_f64(),
     );
     // Between the stop and the start nothing can be stored: a 2xx answered
     // then would be an acknowledgement of a write that is lost.
