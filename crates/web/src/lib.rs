@@ -154,12 +154,21 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when the database answers.
+/// How long `/readyz` waits for the database. With the database down the
+/// pool keeps retrying a refused connection for its whole acquire timeout
+/// (10 s), longer than a probe waits; not answering in time is not ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Ready when the database answers (within [`READY_TIMEOUT`]).
 async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
-    match s.app.store().orgs().await {
-        Ok(_) => (StatusCode::OK, "ready").into_response(),
-        Err(e) => {
+    match tokio::time::timeout(READY_TIMEOUT, s.app.store().orgs()).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ready").into_response(),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the database did not answer in time");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }

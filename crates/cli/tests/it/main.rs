@@ -4,7 +4,9 @@
 #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
 
 mod backup;
+mod crash;
 mod http_bench;
+mod pg_restart;
 mod processes;
 
 use std::process::Command;
