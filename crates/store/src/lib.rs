@@ -78,6 +78,24 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database could not be reached (down, restarting, pool
+    /// exhausted) rather than refusing the statement: worth a retry later.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
+            ) => true,
+            // PostgreSQL's classes 08 (connection exception) and 57P
+            // (operator intervention: shutting down, cannot connect now).
+            Self::Database(sqlx::Error::Database(e)) => e
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            _ => false,
+        }
+    }
+}
+
+impl StoreError {
     pub(crate) fn corrupt(what: impl Into<String>, why: impl ToString) -> Self {
         Self::Corrupt {
             what: what.into(),

@@ -215,6 +215,15 @@ impl From<AppError> for ApiError {
                 p
             }
             AppError::Conflict(why) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", why),
+            AppError::Store(e) if e.is_unavailable() => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Database unavailable",
+                    "the database cannot be reached right now; retry shortly",
+                )
+            }
             AppError::Store(e) => {
                 tracing::error!(error = %e, "store failure");
                 Self::new(

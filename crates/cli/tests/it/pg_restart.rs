@@ -291,6 +291,12 @@ async fn postgres_restarted_mid_load_baton_says_not_ready_then_recovers_and_lose
     assert!(server.running(), "baton serve exited");
     let checked = check_ledger(&server.base, &who, &shared).await;
     let tally = shared.tally.lock().unwrap().clone();
+    // An unreachable database is a retryable 503, not an internal error.
+    assert!(
+        tally.refused[usize::from(DOWN)].keys().all(|s| *s == 503),
+        "writes while down: {:?}",
+        tally.refused[usize::from(DOWN)]
+    );
     println!(
         "PostgreSQL restart: writes acknowledged before {} / while down {} / after {}; \
          refused while down {:?} (during the stop: {:?}); cut {:?}; \
