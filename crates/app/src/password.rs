@@ -1,21 +1,54 @@
-//! Password hashing with Argon2id, off the async threads.
+//! Password hashing with Argon2id, off the async threads, and the password
+//! policy every new password meets (NIST SP 800-63B style: length and
+//! obvious guesses, no composition rules).
+
+use std::sync::OnceLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use baton_domain::Email;
 
 use crate::AppError;
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 10;
 
-/// Hashes a password (Argon2id, default parameters, random salt) into a PHC
-/// string.
-pub async fn hash(password: String) -> Result<String, AppError> {
-    if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(AppError::Invalid(format!(
-            "the password must have at least {MIN_PASSWORD_LEN} characters"
-        )));
+/// Longest password accepted: long passphrases fit, and no one makes the
+/// server hash a megabyte.
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+/// Fewest different characters: refuses `aaaaaaaaaa` and `1212121212`.
+const MIN_DISTINCT_CHARS: usize = 5;
+
+/// Whether `password` may be `email`'s password; the reason when not.
+pub fn check_policy(password: &str, email: &Email) -> Result<(), AppError> {
+    let refuse = |why: &str| Err(AppError::Invalid(format!("the password {why}")));
+    let len = password.chars().count();
+    if len < MIN_PASSWORD_LEN {
+        return refuse(&format!("must have at least {MIN_PASSWORD_LEN} characters"));
     }
+    if len > MAX_PASSWORD_LEN {
+        return refuse(&format!("must have at most {MAX_PASSWORD_LEN} characters"));
+    }
+    let distinct: std::collections::BTreeSet<char> = password.chars().collect();
+    if distinct.len() < MIN_DISTINCT_CHARS {
+        return refuse(&format!(
+            "must use at least {MIN_DISTINCT_CHARS} different characters"
+        ));
+    }
+    let lower = password.trim().to_lowercase();
+    let email = email.as_str().to_lowercase();
+    let local = email.split('@').next().unwrap_or_default();
+    if lower == email || lower == local {
+        return refuse("must not be the email address");
+    }
+    Ok(())
+}
+
+/// Hashes `email`'s new password (Argon2id, default parameters, random
+/// salt) into a PHC string, after checking it against the policy.
+pub async fn hash(password: String, email: &Email) -> Result<String, AppError> {
+    check_policy(&password, email)?;
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
@@ -24,6 +57,30 @@ pub async fn hash(password: String) -> Result<String, AppError> {
     })
     .await
     .map_err(|e| AppError::Invalid(format!("hashing failed: {e}")))?
+}
+
+/// Spends the time of one verification and fails: a sign-in with an
+/// unknown email then takes as long as one with a wrong password, so the
+/// answer's timing does not tell whether the email exists.
+pub async fn verify_nothing(password: String) -> bool {
+    static DUMMY: OnceLock<Option<String>> = OnceLock::new();
+    let stored = tokio::task::spawn_blocking(|| {
+        DUMMY
+            .get_or_init(|| {
+                Argon2::default()
+                    .hash_password(b"no one has this password")
+                    .ok()
+                    .map(|h| h.to_string())
+            })
+            .clone()
+    })
+    .await
+    .ok()
+    .flatten();
+    if let Some(stored) = stored {
+        verify(password, stored).await;
+    }
+    false
 }
 
 /// Whether `password` matches a stored PHC hash.
@@ -35,4 +92,31 @@ pub async fn verify(password: String, stored: String) -> bool {
     })
     .await
     .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(s: &str) -> Email {
+        Email::parse(s).unwrap_or_else(|_| unreachable!())
+    }
+
+    #[test]
+    fn the_policy_refuses_short_long_repetitive_and_own_email_passwords() {
+        let me = email("dana.ortiz@acme.test");
+        assert!(check_policy("correct horse battery", &me).is_ok());
+        for bad in [
+            "short",
+            "aaaaaaaaaaaa",
+            "1212121212121",
+            "dana.ortiz@acme.test",
+            "DANA.ORTIZ",
+        ] {
+            assert!(check_policy(bad, &me).is_err(), "{bad}");
+        }
+        let long = "correct horse ".repeat(20);
+        assert!(check_policy(&long, &me).is_err());
+        assert!(check_policy(&long[..MAX_PASSWORD_LEN], &me).is_ok());
+    }
 }
