@@ -119,6 +119,8 @@ impl App {
             return Err(fail());
         };
         let Some(org) = self.store.login_org(&email).await? else {
+            // As slow as a wrong password, so timing does not tell.
+            crate::password::verify_nothing(password.to_string()).await;
             return Err(fail());
         };
         if !self.check_password(&org, &email, password).await? {
@@ -250,7 +252,7 @@ impl App {
         if !dir.users.contains_key(email) {
             return Err(AppError::NotFound(format!("user '{email}'")));
         }
-        let hash = crate::password::hash(password.to_string()).await?;
+        let hash = crate::password::hash(password.to_string(), email).await?;
         let mut change = baton_store::Change::default();
         change.credentials.push((email.clone(), hash));
         self.store.commit(&caller.org, &change).await?;

@@ -84,7 +84,7 @@ impl App {
                 new.name.trim()
             )));
         }
-        let hash = password::hash(new.admin_password).await?;
+        let hash = password::hash(new.admin_password, &new.admin_email).await?;
         let at = self.now();
         let mut change = Change::default();
         let mut v = 0;
@@ -164,7 +164,7 @@ impl App {
             return Err(AppError::Invalid("the user's name is empty".into()));
         }
         let hash = match new.password {
-            Some(p) => Some(password::hash(p).await?),
+            Some(p) => Some(password::hash(p, &new.email).await?),
             None => None,
         };
         let at = self.now();
@@ -258,7 +258,7 @@ impl App {
         password: &str,
     ) -> Result<bool, AppError> {
         let Some(stored) = self.store.password_hash(org, email).await? else {
-            return Ok(false);
+            return Ok(password::verify_nothing(password.to_string()).await);
         };
         Ok(password::verify(password.to_string(), stored).await)
     }

@@ -18,7 +18,8 @@ pub struct InitArgs {
     /// The first admin's email; they manage teams, users and contracts.
     #[arg(long)]
     admin_email: String,
-    /// The first admin's password (at least 10 characters).
+    /// The first admin's password (10 to 256 characters, at least 5
+    /// different ones, not the email).
     #[arg(long, env = "BATON_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: String,
     /// The first admin's display name (default: from the email).

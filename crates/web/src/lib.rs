@@ -148,6 +148,8 @@ pub fn router(app: App, options: &Options) -> Router {
             axum::http::header::AUTHORIZATION,
             axum::http::header::COOKIE,
         ]))
+        // Outermost, so timeouts, panics and rejected bodies get them too.
+        .layer(axum::middleware::map_response(ui::security_headers))
 }
 
 async fn healthz() -> &'static str {

@@ -44,11 +44,13 @@ pub fn router() -> Router<AppState> {
         .merge(scorecard::routes())
         .merge(governance::routes())
         .merge(webhooks::routes())
-        .layer(axum::middleware::map_response(security_headers))
 }
 
-/// Pages may run only our own scripts and styles, and never in a frame.
-async fn security_headers(mut res: Response) -> Response {
+/// Every response (pages, the API, errors, probes) may run only our own
+/// scripts and styles, is never shown in a frame, is never sniffed into
+/// another type, and sends no referrer to other sites. Set once, around
+/// the whole router, so no route or error path can miss them.
+pub async fn security_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -227,7 +229,19 @@ impl FromRequest<AppState> for Posted {
         let req = Request::from_parts(parts, body);
         let Form(fields) = Form::<Vec<(String, String)>>::from_request(req, s)
             .await
-            .map_err(|e| UiError::Status(StatusCode::BAD_REQUEST, e.body_text()))?;
+            .map_err(|e| {
+                let status = e.status();
+                if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    UiError::Status(
+                        status,
+                        "The form is larger than this server accepts (1 MiB by default); \
+                         nothing was saved."
+                            .into(),
+                    )
+                } else {
+                    UiError::Status(status, e.body_text())
+                }
+            })?;
         let fields = Fields(fields);
         if fields.get(CSRF_FIELD) != Some(viewer.page.csrf.as_str()) {
             return Err(UiError::Status(

@@ -32,6 +32,35 @@ pub enum Scenario {
     /// Per iteration: create a complete handoff, submit it, accept it as
     /// the receiver.
     Write,
+    /// The soak's traffic: per iteration one of a gate check, the
+    /// scorecard, a handoff read, a write (create, submit, accept) or a
+    /// sign-in, in fixed proportions (see [`MixedKind::of`]).
+    Mixed,
+}
+
+/// What one iteration of `mixed` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MixedKind {
+    Gate,
+    Scorecard,
+    Read,
+    Write,
+    SignIn,
+}
+
+impl MixedKind {
+    /// The kind of iteration `turn`: out of every 40, 1 sign-in (a password
+    /// hash is ~100× the cost of a read), 6 writes, 12 gate checks, 6
+    /// scorecards and 15 handoff reads.
+    fn of(turn: usize) -> Self {
+        match turn % 40 {
+            0 => Self::SignIn,
+            1..=6 => Self::Write,
+            7..=18 => Self::Gate,
+            19..=24 => Self::Scorecard,
+            _ => Self::Read,
+        }
+    }
 }
 
 impl Scenario {
@@ -41,6 +70,7 @@ impl Scenario {
             Self::Gates => "gates",
             Self::Scorecard => "scorecard",
             Self::Write => "write",
+            Self::Mixed => "mixed",
         }
     }
 
@@ -48,6 +78,15 @@ impl Scenario {
     fn steps(self) -> &'static [&'static str] {
         match self {
             Self::Write => &["create", "submit", "accept"],
+            Self::Mixed => &[
+                "gate",
+                "scorecard",
+                "read",
+                "create",
+                "submit",
+                "accept",
+                "signin",
+            ],
             _ => &["get"],
         }
     }
@@ -427,15 +466,33 @@ enum Plan {
     /// GETs rotating over targets.
     Rotate { uris: Vec<Uri>, auth: HeaderValue },
     /// The write path.
-    Write {
-        /// One create body per account.
-        creates: Vec<Bytes>,
-        create_uri: Uri,
-        accept_body: Bytes,
-        sender: HeaderValue,
-        receiver: HeaderValue,
-        prefix: String,
-    },
+    Write(WritePlan),
+    /// Gate checks, scorecards, handoff reads, writes and sign-ins.
+    Mixed(Box<MixedPlan>),
+}
+
+/// Create, submit and accept a handoff.
+struct WritePlan {
+    /// One create body per account.
+    creates: Vec<Bytes>,
+    create_uri: Uri,
+    accept_body: Bytes,
+    sender: HeaderValue,
+    receiver: HeaderValue,
+    prefix: String,
+}
+
+/// What `mixed` asks for.
+struct MixedPlan {
+    /// The sender's token, for every read.
+    auth: HeaderValue,
+    gates: Vec<Uri>,
+    scorecard: Uri,
+    /// Existing handoffs, and a page of the inbox.
+    reads: Vec<Uri>,
+    write: WritePlan,
+    session_uri: Uri,
+    sign_in: Bytes,
 }
 
 /// What one task measured.
@@ -527,51 +584,92 @@ async fn iterate(conn: &mut Conn, plan: &Plan, turn: usize, tally: &mut Tally, w
                 .await
                 .is_some()
         }
-        Plan::Write {
-            creates,
-            create_uri,
-            accept_body,
-            sender,
-            receiver,
-            prefix,
-        } => {
-            let body = creates[turn % creates.len()].clone();
-            let create = (Method::POST, create_uri.clone(), Some(sender), Some(body));
-            let Some(made) = timed(conn, tally, window, 0, create).await else {
-                return;
+        Plan::Write(w) => write(conn, w, turn, tally, window, 0).await,
+        Plan::Mixed(m) => {
+            let get = |uri: &Uri, step| (step, (Method::GET, uri.clone(), Some(&m.auth), None));
+            let (step, req) = match MixedKind::of(turn) {
+                MixedKind::Write => {
+                    let done = write(conn, &m.write, turn, tally, window, 3).await;
+                    if done && window.holds(Instant::now()) {
+                        tally.iterations += 1;
+                    }
+                    return;
+                }
+                MixedKind::Gate => get(&m.gates[turn % m.gates.len()], 0),
+                MixedKind::Scorecard => get(&m.scorecard, 1),
+                MixedKind::Read => get(&m.reads[turn % m.reads.len()], 2),
+                MixedKind::SignIn => (
+                    6,
+                    (
+                        Method::POST,
+                        m.session_uri.clone(),
+                        None,
+                        Some(m.sign_in.clone()),
+                    ),
+                ),
             };
-            let id = serde_json::from_slice::<Value>(&made.body)
-                .ok()
-                .and_then(|v| v["id"].as_str().map(str::to_string));
-            let uris = id.as_ref().and_then(|id| {
-                let at = |action: &str| {
-                    Uri::try_from(format!("{prefix}/api/v1/handoffs/{id}/{action}")).ok()
-                };
-                at("submit").zip(at("accept"))
-            });
-            let Some((submit, accept)) = uris else {
-                tally.error(format!(
-                    "no usable id in the new handoff: {}",
-                    made.describe()
-                ));
-                return;
-            };
-            let submit = (Method::POST, submit, Some(sender), None);
-            if timed(conn, tally, window, 1, submit).await.is_none() {
-                return;
-            }
-            let accept = (
-                Method::POST,
-                accept,
-                Some(receiver),
-                Some(accept_body.clone()),
-            );
-            timed(conn, tally, window, 2, accept).await.is_some()
+            timed(conn, tally, window, step, req).await.is_some()
         }
     };
     if done && window.holds(Instant::now()) {
         tally.iterations += 1;
     }
+}
+
+/// One write (create, submit, accept), its latencies recorded as steps
+/// `first`, `first + 1` and `first + 2`; true when all three succeeded.
+async fn write(
+    conn: &mut Conn,
+    w: &WritePlan,
+    turn: usize,
+    tally: &mut Tally,
+    window: Window,
+    first: usize,
+) -> bool {
+    let WritePlan {
+        creates,
+        create_uri,
+        accept_body,
+        sender,
+        receiver,
+        prefix,
+    } = w;
+    let body = creates[turn % creates.len()].clone();
+    let create = (Method::POST, create_uri.clone(), Some(sender), Some(body));
+    let Some(made) = timed(conn, tally, window, first, create).await else {
+        return false;
+    };
+    let id = serde_json::from_slice::<Value>(&made.body)
+        .ok()
+        .and_then(|v| v["id"].as_str().map(str::to_string));
+    let uris = id.as_ref().and_then(|id| {
+        let at =
+            |action: &str| Uri::try_from(format!("{prefix}/api/v1/handoffs/{id}/{action}")).ok();
+        at("submit").zip(at("accept"))
+    });
+    let Some((submit, accept)) = uris else {
+        tally.error(format!(
+            "no usable id in the new handoff: {}",
+            made.describe()
+        ));
+        return false;
+    };
+    let submit = (Method::POST, submit, Some(sender), None);
+    if timed(conn, tally, window, first + 1, submit)
+        .await
+        .is_none()
+    {
+        return false;
+    }
+    let accept = (
+        Method::POST,
+        accept,
+        Some(receiver),
+        Some(accept_body.clone()),
+    );
+    timed(conn, tally, window, first + 2, accept)
+        .await
+        .is_some()
 }
 
 /// One closed-loop task: iterations back to back on its connection until
@@ -668,48 +766,102 @@ async fn plan(args: &HttpArgs, target: &Target, conn: &mut Conn) -> Result<Plan>
                 .collect::<Result<Vec<_>>>()?;
             Plan::Rotate { uris, auth }
         }
-        Scenario::Write => {
-            let sender = sender_token(conn, target, args).await?;
-            let receiver = token(
-                conn,
-                target,
-                args.receiver_token.clone(),
-                args.receiver_login.as_deref(),
-                password,
-                "receiver-",
-            )
-            .await?;
-            let accounts = accounts(conn, target, &sender, args).await?;
-            let contract = conn
-                .call_ok(
-                    Method::GET,
-                    target.uri(&format!("/api/v1/contracts/{}", args.contract))?,
-                    Some((&header::AUTHORIZATION, &sender)),
-                    None,
-                )
-                .await?;
-            let contract: Value = serde_json::from_slice(&contract.body)?;
-            let sent = values(&contract, "sender");
-            let creates = accounts
+        Scenario::Write => Plan::Write(write_plan(args, target, conn).await?),
+        Scenario::Mixed => {
+            let write = write_plan(args, target, conn).await?;
+            let auth = write.sender.clone();
+            let accounts = accounts(conn, target, &auth, args).await?;
+            let gates = accounts
                 .iter()
-                .map(|a| {
-                    Bytes::from(
-                        json!({"contract": args.contract, "account": a, "values": sent})
-                            .to_string(),
-                    )
-                })
-                .collect();
-            Plan::Write {
-                creates,
-                create_uri: target.uri("/api/v1/handoffs")?,
-                accept_body: json!({"values": values(&contract, "receiver")})
+                .map(|a| target.uri(&format!("/api/v1/gates/{}/{a}", args.contract)))
+                .collect::<Result<Vec<_>>>()?;
+            let mut reads = handoff_reads(conn, target, &auth).await?;
+            reads.push(target.uri("/api/v1/handoffs?state=submitted&limit=20")?);
+            let email = args
+                .login
+                .as_deref()
+                .context("mixed signs in: give --login (and --password)")?;
+            let password = password.context("mixed signs in: give --password")?;
+            Plan::Mixed(Box::new(MixedPlan {
+                auth,
+                gates,
+                scorecard: target.uri(&format!("/api/v1/scorecard?period={}", args.period))?,
+                reads,
+                write,
+                session_uri: target.uri("/api/v1/session")?,
+                sign_in: json!({"email": email, "password": password})
                     .to_string()
                     .into(),
-                sender,
-                receiver,
-                prefix: target.prefix.clone(),
-            }
+            }))
         }
+    })
+}
+
+/// Up to 200 of the org's handoffs, as `GET /api/v1/handoffs/{id}`.
+async fn handoff_reads(conn: &mut Conn, target: &Target, auth: &HeaderValue) -> Result<Vec<Uri>> {
+    let a = conn
+        .call_ok(
+            Method::GET,
+            target.uri("/api/v1/handoffs?limit=200")?,
+            Some((&header::AUTHORIZATION, auth)),
+            None,
+        )
+        .await?;
+    let page: Value = serde_json::from_slice(&a.body)?;
+    let uris = page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["id"].as_str())
+        .map(|id| target.uri(&format!("/api/v1/handoffs/{id}")))
+        .collect::<Result<Vec<_>>>()?;
+    if uris.is_empty() {
+        bail!("the org has no handoffs to read");
+    }
+    Ok(uris)
+}
+
+/// Tokens, accounts and bodies for the write path.
+async fn write_plan(args: &HttpArgs, target: &Target, conn: &mut Conn) -> Result<WritePlan> {
+    let password = args.password.as_deref();
+    let sender = sender_token(conn, target, args).await?;
+    let receiver = token(
+        conn,
+        target,
+        args.receiver_token.clone(),
+        args.receiver_login.as_deref(),
+        password,
+        "receiver-",
+    )
+    .await?;
+    let accounts = accounts(conn, target, &sender, args).await?;
+    let contract = conn
+        .call_ok(
+            Method::GET,
+            target.uri(&format!("/api/v1/contracts/{}", args.contract))?,
+            Some((&header::AUTHORIZATION, &sender)),
+            None,
+        )
+        .await?;
+    let contract: Value = serde_json::from_slice(&contract.body)?;
+    let sent = values(&contract, "sender");
+    let creates = accounts
+        .iter()
+        .map(|a| {
+            Bytes::from(
+                json!({"contract": args.contract, "account": a, "values": sent}).to_string(),
+            )
+        })
+        .collect();
+    Ok(WritePlan {
+        creates,
+        create_uri: target.uri("/api/v1/handoffs")?,
+        accept_body: json!({"values": values(&contract, "receiver")})
+            .to_string()
+            .into(),
+        sender,
+        receiver,
+        prefix: target.prefix.clone(),
     })
 }
 
@@ -722,10 +874,13 @@ async fn check(plan: &Plan, conn: &mut Conn) -> Result<()> {
         to: now + Duration::from_secs(3600),
     };
     let mut tally = Tally {
-        steps: vec![Vec::new(); 3],
+        steps: vec![Vec::new(); 7],
         ..Tally::default()
     };
-    iterate(conn, plan, 0, &mut tally, always).await;
+    // Turns 0 to 7 of `mixed` try a sign-in, a write and a gate check.
+    for turn in 0..8 {
+        iterate(conn, plan, turn, &mut tally, always).await;
+    }
     match tally.first_error {
         Some(e) => bail!("the first iteration failed: {e}"),
         None => Ok(()),
@@ -840,7 +995,7 @@ fn report(args: &HttpArgs, all: &Tally, cpu: Option<f64>) -> Result<()> {
             "first_error": all.first_error,
             "client_cpu_pct": cpu_pct,
         });
-        if args.scenario == Scenario::Write {
+        if matches!(args.scenario, Scenario::Write | Scenario::Mixed) {
             out["iterations"] = json!(all.iterations);
             out["iter_per_s"] = json!(round2(ips));
             for (name, s) in names.iter().zip(&by_step) {
@@ -855,7 +1010,7 @@ fn report(args: &HttpArgs, all: &Tally, cpu: Option<f64>) -> Result<()> {
         args.scenario.name(),
         args.connections
     );
-    if args.scenario == Scenario::Write {
+    if matches!(args.scenario, Scenario::Write | Scenario::Mixed) {
         line.push_str(&format!(" ({ips:.0} iterations/s)"));
     }
     line.push_str(&format!(
@@ -864,7 +1019,7 @@ fn report(args: &HttpArgs, all: &Tally, cpu: Option<f64>) -> Result<()> {
         percentile(&every, 0.99),
         percentile(&every, 1.0)
     ));
-    if args.scenario == Scenario::Write {
+    if matches!(args.scenario, Scenario::Write | Scenario::Mixed) {
         for (name, s) in names.iter().zip(&by_step) {
             line.push_str(&format!(
                 "; {name} p50 {:.2} / p99 {:.2} ms",
@@ -887,6 +1042,18 @@ fn report(args: &HttpArgs, all: &Tally, cpu: Option<f64>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mixed_turns_cycle_through_every_kind_in_fixed_proportions() {
+        let kinds: Vec<MixedKind> = (0..40).map(MixedKind::of).collect();
+        let count = |k| kinds.iter().filter(|x| **x == k).count();
+        assert_eq!(count(MixedKind::SignIn), 1);
+        assert_eq!(count(MixedKind::Write), 6);
+        assert_eq!(count(MixedKind::Gate), 12);
+        assert_eq!(count(MixedKind::Scorecard), 6);
+        assert_eq!(count(MixedKind::Read), 15);
+        assert_eq!(MixedKind::of(40), MixedKind::SignIn);
+    }
 
     #[test]
     fn percentiles_are_nearest_rank() {

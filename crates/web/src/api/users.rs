@@ -32,8 +32,8 @@ pub struct NewUserBody {
     pub email: String,
     /// Their name.
     pub name: String,
-    /// Their password (at least 10 characters); leave out for people who
-    /// never sign in.
+    /// Their password (10 to 256 characters, at least 5 different ones,
+    /// not the email); leave out for people who never sign in.
     #[serde(default)]
     pub password: Option<String>,
     /// Their teams and roles.
