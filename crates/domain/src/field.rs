@@ -615,7 +615,8 @@ mod tests {
 
     #[test]
     fn a_person_without_a_name_normalizes_to_the_same_value_twice() {
-        // Found by the field_value fuzz target: "(CFO)" and ": 0" have no name.
+        // The first found by the field_value fuzz target; none has a name or
+        // a hypothesis.
         for (kind, raw) in [
             (FieldType::People, "\u{c}\u{c}:0"),
             (FieldType::People, "(CFO): neutral"),
@@ -634,8 +635,8 @@ mod tests {
 
     #[test]
     fn a_negative_amount_is_refused_in_json_form_as_in_text_form() {
-        // Found by the field_value fuzz target: -1 was stored, then shown
-        // as "0.01 USD".
+        // -1 was stored, then shown as "0.01 USD", which the text form
+        // refuses to read back.
         let f = field(FieldType::Money);
         assert!(f.normalize(&json!("-0.01 USD")).is_err());
         assert!(
