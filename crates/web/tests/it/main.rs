@@ -15,6 +15,7 @@ mod bad_input;
 mod browser;
 mod contracts;
 mod crm;
+mod fuzz_corpus;
 mod handoffs;
 mod harness;
 mod metrics;
