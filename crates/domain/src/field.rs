@@ -226,9 +226,15 @@ impl FieldDef {
                     Value::String(s) => {
                         Money::parse_text(s).map_err(|e| self.invalid(e.to_string()))?
                     }
-                    _ => serde_json::from_value(raw.clone()).map_err(|e| {
-                        self.invalid(format!("expected {{\"minor\",\"currency\"}}: {e}"))
-                    })?,
+                    _ => {
+                        let m: Money = serde_json::from_value(raw.clone()).map_err(|e| {
+                            self.invalid(format!("expected {{\"minor\",\"currency\"}}: {e}"))
+                        })?;
+                        // The text form has no negative amounts; neither may
+                        // the JSON form, or a value could not be written back.
+                        Money::non_negative(m.minor, m.currency)
+                            .map_err(|e| self.invalid(e.to_string()))?
+                    }
                 };
                 json!({"minor": m.minor, "currency": m.currency.as_str()})
             }
@@ -531,8 +537,9 @@ fn person_from_text(text: &str, extra_key: &str) -> Value {
         }
         _ => (head, None),
     };
-    // Blank parts are left out, as in the object form, so that typing a
-    // person and importing its export store the same value.
+    // An empty name is left out, as the object form leaves out empty
+    // members: otherwise the stored value would change when sent back (or
+    // exported and imported).
     if !name.is_empty() {
         out.insert("name".into(), Value::String(name.to_string()));
     }
@@ -553,7 +560,13 @@ fn hypothesis_from_text(text: &str) -> Value {
         if let Ok(c) = inner.trim().parse::<u8>()
             && c <= 100
         {
-            return json!({"hypothesis": text[..l].trim(), "confidence": c});
+            // As in the object form, an empty hypothesis is left out.
+            let hypothesis = text[..l].trim();
+            return if hypothesis.is_empty() {
+                json!({ "confidence": c })
+            } else {
+                json!({"hypothesis": hypothesis, "confidence": c})
+            };
         }
     }
     json!({"hypothesis": text})
@@ -624,6 +637,39 @@ mod tests {
         }
         let named = p.normalize(&json!("Dana Ortiz <dana@x.test>")).unwrap();
         assert_eq!(p.assess(named.as_ref()), Ok(()));
+    }
+
+    #[test]
+    fn a_person_without_a_name_normalizes_to_the_same_value_twice() {
+        // The first found by the field_value fuzz target; none has a name or
+        // a hypothesis.
+        for (kind, raw) in [
+            (FieldType::People, "\u{c}\u{c}:0"),
+            (FieldType::People, "(CFO): neutral"),
+            (FieldType::Person, "(CFO) <dana@x.test>"),
+            (FieldType::Hypothesis, "(50%)"),
+        ] {
+            let f = field(kind);
+            let once = f.normalize(&json!(raw)).unwrap().unwrap();
+            assert_eq!(f.normalize(&once).unwrap(), Some(once.clone()), "{raw}");
+            assert!(
+                !once.to_string().contains("\"\""),
+                "an empty member in {once}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_negative_amount_is_refused_in_json_form_as_in_text_form() {
+        // -1 was stored, then shown as "0.01 USD", which the text form
+        // refuses to read back.
+        let f = field(FieldType::Money);
+        assert!(f.normalize(&json!("-0.01 USD")).is_err());
+        assert!(
+            f.normalize(&json!({"minor": -1, "currency": "USD"}))
+                .is_err()
+        );
+        assert!(f.normalize(&json!({"minor": 0, "currency": "USD"})).is_ok());
     }
 
     #[test]

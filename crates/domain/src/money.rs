@@ -103,13 +103,10 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}.{:02} {}",
-            self.minor / 100,
-            (self.minor % 100).abs(),
-            self.currency
-        )
+        // On the magnitude, so that -0.01 keeps its sign.
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let m = self.minor.unsigned_abs();
+        write!(f, "{sign}{}.{:02} {}", m / 100, m % 100, self.currency)
     }
 }
 
@@ -122,6 +119,21 @@ mod tests {
         assert!(Currency::parse("USD").is_ok());
         assert!(Currency::parse("usd").is_err());
         assert!(Currency::parse("US").is_err());
+    }
+
+    #[test]
+    fn a_negative_amount_shows_its_sign() {
+        let usd = Currency::parse("USD").unwrap();
+        let show = |minor| {
+            Money {
+                minor,
+                currency: usd,
+            }
+            .to_string()
+        };
+        assert_eq!(show(-1), "-0.01 USD");
+        assert_eq!(show(-150), "-1.50 USD");
+        assert_eq!(show(i64::MIN), "-92233720368547758.08 USD");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod browser;
 mod contracts;
 mod crm;
 mod cross_tenant;
+mod fuzz_corpus;
 mod handoffs;
 mod harness;
 mod metrics;

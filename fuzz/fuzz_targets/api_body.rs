@@ -1,0 +1,14 @@
+//! Fuzz target `api_body`: see `baton_fuzz::checks::api_body`.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use baton_fuzz::World;
+use libfuzzer_sys::fuzz_target;
+
+/// One seeded database per fuzzing process, shared by every input.
+static WORLD: OnceLock<World> = OnceLock::new();
+
+fuzz_target!(|data: &[u8]| {
+    baton_fuzz::api_body(WORLD.get_or_init(World::sqlite), data);
+});
