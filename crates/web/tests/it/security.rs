@@ -194,7 +194,7 @@ fn template_forms() -> (Vec<String>, Vec<String>) {
         let mut rest = a.as_str();
         while let Some((before, after)) = rest.split_once("{{") {
             out.push_str(before);
-            out.push_str("x");
+            out.push('x');
             rest = after.split_once("}}").map_or("", |(_, r)| r);
         }
         out.push_str(rest);
