@@ -80,20 +80,9 @@ if [[ -z "${BATON_BENCH_DB:-}" ]]; then
   head -n 1 "$work/demo.out"
 fi
 
-"$baton" --database-url "$url" serve --bind 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
-server=$!
-base=""
-for _ in $(seq 600); do
-  base="$(sed -n 's|^Baton is serving \(http://[^/]*\)/.*|\1|p' "$work/serve.out")"
-  [[ -n "$base" ]] && break
-  if ! kill -0 "$server" 2>/dev/null; then
-    echo "baton serve stopped:" >&2
-    cat "$work/serve.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-[[ -n "$base" ]] || { echo "baton serve did not start" >&2; exit 1; }
+# shellcheck source=bench/serve.sh
+source bench/serve.sh
+start_server
 
 # An imported org has no one who can sign in: an admin adds the two people
 # the load signs in as (BATON_BENCH_ADMIN and BATON_BENCH_ADMIN_PASSWORD).

@@ -58,20 +58,9 @@ url="sqlite://$work/soak.db"
 "$baton" --database-url "$url" demo >"$work/demo.out"
 head -n 1 "$work/demo.out"
 
-"$baton" --database-url "$url" serve --bind 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
-server=$!
-base=""
-for _ in $(seq 600); do
-  base="$(sed -n 's|^Baton is serving \(http://[^/]*\)/.*|\1|p' "$work/serve.out")"
-  [[ -n "$base" ]] && break
-  if ! kill -0 "$server" 2>/dev/null; then
-    echo "baton serve stopped:" >&2
-    cat "$work/serve.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-[[ -n "$base" ]] || { echo "baton serve did not start" >&2; exit 1; }
+# shellcheck source=bench/serve.sh
+source bench/serve.sh
+start_server
 
 # RSS every 10 s, as "seconds-since-start KiB", until stopped.
 rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$server/status"; }
