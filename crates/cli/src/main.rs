@@ -4,6 +4,7 @@
 mod backup;
 mod bench;
 mod demo;
+mod eval;
 mod history;
 mod report;
 mod serve;
@@ -101,6 +102,10 @@ enum Command {
     ///   baton webhooks redeliver ID DELIVERY
     #[command(verbatim_doc_comment)]
     Webhooks(webhooks::WebhooksArgs),
+    /// Measure Baton's detectors on labelled data (see `baton eval
+    /// rediscovery --help`); needs no database.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
     /// Show each org's contracts and handoffs at a glance.
     Status,
     /// Bring the database schema up to date (every command also does this).
@@ -178,6 +183,9 @@ async fn run() -> Result<()> {
     if let Command::Bench(bench::BenchCommand::Http(args)) = cli.command {
         return bench::http::run(*args).await;
     }
+    if let Command::Eval(cmd) = cli.command {
+        return eval::run(cmd);
+    }
     if let Command::Demo(args) = &cli.command
         && let Some(done) = demo::generate_only(args)
     {
@@ -205,7 +213,7 @@ async fn run() -> Result<()> {
         Command::Rebuild { org } => setup::rebuild(&app, org).await,
         Command::Backup { file } => backup::backup(app.store(), &file).await,
         // Handled above, before the store opened.
-        Command::Restore { .. } => Ok(()),
+        Command::Restore { .. } | Command::Eval(_) => Ok(()),
     }
 }
 

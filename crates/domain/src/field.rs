@@ -143,6 +143,11 @@ pub struct FieldDef {
     /// number): checked as a hint, or a gate when the contract says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expects: Option<Expect>,
+    /// How people ask for this field's answer ("who signs?"): re-discovery
+    /// detection matches questions in notes against these as well as the
+    /// label and help text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asked_as: Vec<String>,
 }
 
 impl FieldDef {
@@ -628,6 +633,7 @@ mod tests {
             carried_from: None,
             sensitive: false,
             expects: None,
+            asked_as: Vec::new(),
         }
     }
 

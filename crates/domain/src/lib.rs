@@ -19,6 +19,7 @@ pub mod money;
 pub mod org;
 pub mod period;
 pub mod projection;
+pub mod rediscovery;
 pub mod rollout;
 pub mod scorecard;
 pub mod sla;

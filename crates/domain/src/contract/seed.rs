@@ -33,9 +33,363 @@ fn build() -> Result<Vec<ContractDef>, DomainError> {
             .iter()
             .find(|(k, _)| *k == f.key.as_str())
             .map(|(_, e)| *e);
+        f.asked_as = ASKED_AS
+            .iter()
+            .find(|(k, _)| *k == f.key.as_str())
+            .map(|(_, phrases)| phrases.iter().map(|p| (*p).to_string()).collect())
+            .unwrap_or_default();
     }
     Ok(all)
 }
+
+/// How people ask for each seeded field's answer, in their own words: what
+/// re-discovery detection matches questions in notes against, beside the
+/// label and help text. Orgs extend these per contract version.
+const ASKED_AS: &[(&str, &[&str])] = &[
+    (
+        "source_campaign_journey",
+        &[
+            "how did you hear about us",
+            "where did you find us",
+            "which campaign or ad brought you in",
+            "what content did you download or read",
+        ],
+    ),
+    (
+        "behavioral_signal_narrative",
+        &[
+            "what have you been reading on our site",
+            "which pages or docs did you look at",
+            "how often did you visit or come back",
+        ],
+    ),
+    (
+        "icp_firmographic_match",
+        &[
+            "how big is the company",
+            "how many employees",
+            "which industry and region",
+            "are they a fit for our ideal customer profile",
+        ],
+    ),
+    (
+        "buying_trigger",
+        &[
+            "why now",
+            "what prompted you to look",
+            "what is driving this",
+            "what changed that made you start looking",
+            "why are you looking at this",
+        ],
+    ),
+    (
+        "assigned_motion",
+        &[
+            "which playbook or tier is this",
+            "which motion are we running",
+            "is this tier a or tier b",
+        ],
+    ),
+    (
+        "first_touch_sla",
+        &[
+            "how long do I have to reach out",
+            "how many hours until first touch",
+            "when must the first outreach happen",
+        ],
+    ),
+    (
+        "confirmed_pain",
+        &[
+            "what is the main problem",
+            "what is painful today",
+            "what is slowing you down",
+            "what is not working for you",
+            "what frustrates the team",
+        ],
+    ),
+    (
+        "stakeholders",
+        &[
+            "who else is involved",
+            "who are the people on your side",
+            "who have we met",
+            "who is skeptical",
+            "who might push back",
+        ],
+    ),
+    (
+        "current_stack",
+        &[
+            "what tools do you use today",
+            "which software or system are you on",
+            "what are you using now",
+            "how do you do this today",
+            "are you happy with your current tool",
+        ],
+    ),
+    (
+        "timeline_trigger",
+        &[
+            "when do you need this in place",
+            "what is the timeline",
+            "what date or event are you working towards",
+            "when does it have to be done",
+        ],
+    ),
+    (
+        "budget_signal",
+        &[
+            "is there budget",
+            "who holds the budget",
+            "how does purchasing work",
+            "how do you usually buy software",
+            "who needs to approve a purchase",
+            "what would it cost you",
+        ],
+    ),
+    (
+        "competitive_set",
+        &[
+            "who else are you evaluating",
+            "which other vendors are you talking to",
+            "what alternatives are you considering",
+            "did you get other quotes",
+        ],
+    ),
+    (
+        "commitments",
+        &[
+            "what did we promise",
+            "what was agreed in the contract",
+            "did sales commit to anything",
+            "what was said verbally",
+        ],
+    ),
+    (
+        "economic_buyer",
+        &[
+            "who signs",
+            "who approves the spend",
+            "who controls the budget",
+            "how much can they sign off",
+            "who has signing authority",
+        ],
+    ),
+    (
+        "champion_map",
+        &[
+            "who is our champion",
+            "who backs the project",
+            "who is the sponsor",
+            "who is against it",
+            "what are the internal politics",
+            "who is on board",
+        ],
+    ),
+    (
+        "success_criteria",
+        &[
+            "what does success look like",
+            "what outcome do you need",
+            "how will you measure this",
+            "what would make this a win",
+            "what target did they set for us",
+        ],
+    ),
+    (
+        "implementation_risks",
+        &[
+            "what could get in the way",
+            "are there any risks or blockers",
+            "any freezes or constraints we should plan around",
+            "what worries you about the rollout",
+        ],
+    ),
+    (
+        "competitive_displacement",
+        &[
+            "what are we replacing",
+            "what will people miss from the old tool",
+            "why did you switch",
+            "what do they like about the current vendor",
+        ],
+    ),
+    (
+        "go_live_deadlines",
+        &[
+            "when do you want to go live",
+            "what is the go-live date",
+            "is there a hard deadline",
+            "when must we be live",
+            "what event do we need to land before",
+        ],
+    ),
+    (
+        "expansion_hypothesis",
+        &[
+            "where could this grow",
+            "which teams or regions come next",
+            "how many more seats next year",
+            "what would expansion look like",
+        ],
+    ),
+    (
+        "year1_success_criteria",
+        &[
+            "what are you measuring us on this year",
+            "what does success look like in year one",
+            "what target did we agree for the first year",
+        ],
+    ),
+    (
+        "adoption_curve",
+        &[
+            "which features are people using",
+            "how is adoption going",
+            "who logs in each week",
+            "which parts of the product stuck",
+        ],
+    ),
+    (
+        "training_attendance",
+        &[
+            "who attended the training",
+            "did everyone finish the training",
+            "who skipped the sessions",
+            "has the team been trained",
+        ],
+    ),
+    (
+        "support_patterns",
+        &[
+            "what tickets have you raised",
+            "what support issues came up",
+            "what keeps breaking",
+            "what do people contact support about",
+        ],
+    ),
+    (
+        "sponsor_heat_map",
+        &[
+            "who has cooled on the project",
+            "who is still engaged",
+            "how warm is the sponsor",
+            "which leaders are still supportive",
+        ],
+    ),
+    (
+        "escalated_issues",
+        &[
+            "is the issue still open",
+            "was the escalation resolved",
+            "are you still seeing the problem",
+            "what problems were escalated",
+        ],
+    ),
+    (
+        "ack_eta",
+        &[
+            "when will it be fixed",
+            "what eta did we give",
+            "when can we expect a fix",
+            "did the team acknowledge it",
+        ],
+    ),
+    (
+        "originating_signal",
+        &[
+            "when did it start",
+            "how did you notice the problem",
+            "what first went wrong",
+            "when did this begin failing",
+        ],
+    ),
+    (
+        "impact_statement",
+        &[
+            "who is affected",
+            "how bad is it",
+            "what does it cost you",
+            "what is the impact on the business",
+            "how many users are hit",
+        ],
+    ),
+    (
+        "echo_cadence",
+        &[
+            "how often will we get updates",
+            "daily or weekly updates",
+            "what update cadence did we agree",
+        ],
+    ),
+    (
+        "communication_owner",
+        &[
+            "who talks to the customer about this",
+            "who owns customer communication",
+            "who should we go through for updates",
+        ],
+    ),
+    (
+        "close_loop_window",
+        &[
+            "how soon after the fix must the customer hear back",
+            "how long do we have to close the loop",
+            "when do we confirm the fix with the customer",
+        ],
+    ),
+    (
+        "reunification_trigger",
+        &[
+            "when does the account go back",
+            "who takes the account back after the deal",
+            "when does the original owner take over again",
+        ],
+    ),
+    (
+        "relationship_owner",
+        &[
+            "who is the main contact",
+            "who should the customer deal with",
+            "who owns the relationship during the deal",
+        ],
+    ),
+    (
+        "qualification_signal",
+        &[
+            "why are you interested in the other product",
+            "what made you think about this add-on",
+            "what need does the new product meet",
+        ],
+    ),
+    (
+        "communication_plan",
+        &[
+            "what will we tell the customer",
+            "who sends what and when",
+            "what is the plan for talking to them",
+            "shall we send pricing",
+        ],
+    ),
+    (
+        "motion_a_health",
+        &[
+            "how is the existing product going",
+            "any issues with what you already use from us",
+            "is the current account healthy",
+        ],
+    ),
+    (
+        "paperwork_routing",
+        &[
+            "which legal entity signs",
+            "where does the order go",
+            "who signs the new order",
+            "how is the paperwork routed",
+        ],
+    ),
+];
 
 /// Fields whose answer is vague without a date, a name or an amount: the
 /// specificity hints beside them in the form.
@@ -70,6 +424,7 @@ fn field(
         carried_from: None,
         sensitive: false,
         expects: None,
+        asked_as: Vec::new(),
     })
 }
 

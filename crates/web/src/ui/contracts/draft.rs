@@ -197,6 +197,7 @@ impl NewField {
             carried_from: existing.and_then(|e| e.carried_from.clone()),
             sensitive: existing.is_some_and(|e| e.sensitive),
             expects: existing.and_then(|e| e.expects),
+            asked_as: existing.map(|e| e.asked_as.clone()).unwrap_or_default(),
         }))
     }
 }

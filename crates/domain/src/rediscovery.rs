@@ -1,0 +1,251 @@
+//! Re-discovery detection: questions in a note written after a handoff are
+//! matched against what the account's accepted handoffs already answered.
+//! A match is only a suggestion, with its evidence (the question, the
+//! field, the answer on record); a person confirms or dismisses it.
+//!
+//! The matcher is lexical, with no model and no external service: BM25 over
+//! each answered field, where a field is its label and help text (what it
+//! asks) and its value (what was answered). A small thesaurus of the words
+//! revenue teams use for the same thing ("sign off", "approve", "budget
+//! holder") and the question word itself ("who" asks for a person, "when"
+//! for a date) close most of the gap between how a field is labelled and
+//! how people ask. Measured on a labelled set: `baton eval rediscovery`.
+
+pub mod eval;
+mod text;
+mod thesaurus;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::field::{Expect, FieldDef, FieldType};
+use crate::id::{ContractKey, FieldKey, HandoffId};
+
+pub use text::{Asked, questions, sentences, stem, terms};
+
+/// A field an accepted handoff of the account answered.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    /// The handoff.
+    pub handoff: HandoffId,
+    /// Its contract.
+    pub contract: ContractKey,
+    /// The field's definition (label, help, kind).
+    pub field: FieldDef,
+    /// The answer on record, as text.
+    pub answer: String,
+}
+
+/// A question that re-asks an answered field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// The question as written in the note.
+    pub question: String,
+    /// Which of the answered fields it re-asks (an index into the slice
+    /// given to [`detect`]).
+    pub answered: usize,
+    /// How strongly it matched: higher is surer; [`THRESHOLD`] and up is
+    /// suggested.
+    pub score: f64,
+}
+
+/// Lowest score suggested: chosen on the development set so precision
+/// stays at or above 0.8 (see docs/rediscovery.md).
+pub const THRESHOLD: f64 = 0.50;
+
+/// How far ahead of the runner-up the best field must be, as a fraction of
+/// its score: a question that fits two fields equally is not evidence for
+/// either.
+pub const MARGIN: f64 = 0.20;
+
+/// The weight an unknown question term takes in the ceiling.
+const UNKNOWN_IDF: f64 = 1.5;
+
+/// BM25's saturation and length normalisation.
+const K1: f64 = 1.2;
+const B: f64 = 0.5;
+
+/// Weight of a term found in what the field asks (label, help) and in what
+/// was answered (the value): a proper noun from the answer ("Transporeon")
+/// is strong evidence; a word from the label is how people ask.
+const ASKS_WEIGHT: f64 = 1.0;
+const ANSWER_WEIGHT: f64 = 1.3;
+
+/// One field as a bag of terms.
+struct Doc {
+    asks: BTreeMap<String, f64>,
+    answer: BTreeMap<String, f64>,
+    len: f64,
+}
+
+fn bag(terms: impl IntoIterator<Item = String>) -> BTreeMap<String, f64> {
+    let mut m = BTreeMap::new();
+    for t in terms {
+        *m.entry(t).or_insert(0.0) += 1.0;
+    }
+    m
+}
+
+/// Terms of a text with their thesaurus concepts added.
+fn expanded(text: &str) -> Vec<String> {
+    let mut out = terms(text);
+    out.extend(thesaurus::concepts(text));
+    out
+}
+
+/// The concept a field's type or expectation answers: who, when, how much.
+fn answers_kind(f: &FieldDef) -> Option<&'static str> {
+    match (&f.kind, f.expects) {
+        (FieldType::Person | FieldType::People, _) | (_, Some(Expect::Person)) => Some("@who"),
+        (FieldType::Date | FieldType::Datetime, _) | (_, Some(Expect::Date)) => Some("@when"),
+        (FieldType::Money, _) | (_, Some(Expect::Amount)) => Some("@howmuch"),
+        _ => None,
+    }
+}
+
+impl Doc {
+    fn new(a: &Answered) -> Self {
+        let mut asks = expanded(&format!(
+            "{} {} {}",
+            a.field.label,
+            a.field.help,
+            a.field.asked_as.join(" ")
+        ));
+        asks.extend(answers_kind(&a.field).map(str::to_string));
+        let answer = expanded(&a.answer);
+        let len = (asks.len() + answer.len()) as f64;
+        Self {
+            asks: bag(asks),
+            answer: bag(answer),
+            len,
+        }
+    }
+
+    fn tf(&self, term: &str) -> f64 {
+        ASKS_WEIGHT * self.asks.get(term).copied().unwrap_or(0.0)
+            + ANSWER_WEIGHT * self.answer.get(term).copied().unwrap_or(0.0)
+    }
+}
+
+/// An index over the answered fields of one account.
+pub struct Index {
+    docs: Vec<Doc>,
+    df: BTreeMap<String, f64>,
+    avg_len: f64,
+}
+
+impl Index {
+    /// Indexes the answered fields.
+    pub fn new(answered: &[Answered]) -> Self {
+        let docs: Vec<Doc> = answered.iter().map(Doc::new).collect();
+        let mut df = BTreeMap::new();
+        for d in &docs {
+            let seen: BTreeSet<&String> = d.asks.keys().chain(d.answer.keys()).collect();
+            for t in seen {
+                *df.entry(t.clone()).or_insert(0.0) += 1.0;
+            }
+        }
+        let avg_len = if docs.is_empty() {
+            1.0
+        } else {
+            docs.iter().map(|d| d.len).sum::<f64>() / docs.len() as f64
+        };
+        Self { docs, df, avg_len }
+    }
+
+    /// The inverse document frequency of a term among the answered fields,
+    /// floored so a term every field shares still counts a little.
+    fn idf(&self, term: &str) -> f64 {
+        let n = self.docs.len() as f64;
+        let df = self.df.get(term).copied().unwrap_or(0.0);
+        ((n - df + 0.5) / (df + 0.5) + 1.0).ln().max(0.1)
+    }
+
+    /// Each field's score for a question, normalised by the best score the
+    /// question could reach (every term matched), so one threshold fits
+    /// short and long questions. A field whose label, help and kind share
+    /// nothing with the question scores nothing: a question that only
+    /// mentions something the answer also mentions ("which carriers send
+    /// the most quotes?" beside a pain about carrier quotes) asks something
+    /// new about a known topic.
+    pub fn scores(&self, question: &str) -> Vec<f64> {
+        let mut q = expanded(question);
+        q.extend(thesaurus::question_kind(question).map(str::to_string));
+        let q: BTreeSet<String> = q.into_iter().collect();
+        let known: Vec<&String> = q.iter().filter(|t| self.df.contains_key(*t)).collect();
+        // Terms no field knows still dilute the question: "how many
+        // endpoints" asks about something nobody recorded.
+        let ceiling: f64 = q
+            .iter()
+            .map(|t| {
+                if self.df.contains_key(t) {
+                    self.idf(t)
+                } else {
+                    UNKNOWN_IDF
+                }
+            })
+            .sum::<f64>()
+            * (K1 + 1.0)
+            / 2.0;
+        self.docs
+            .iter()
+            .map(|d| {
+                if ceiling <= 0.0 {
+                    return 0.0;
+                }
+                let norm = K1 * (1.0 - B + B * d.len / self.avg_len);
+                let s: f64 = known
+                    .iter()
+                    .map(|t| {
+                        let tf = d.tf(t);
+                        self.idf(t) * tf * (K1 + 1.0) / (tf + norm)
+                    })
+                    .sum();
+                s / ceiling
+            })
+            .collect()
+    }
+
+    /// The field a question re-asks, if one stands out: `(index, score)`.
+    pub fn best(&self, question: &str) -> Option<(usize, f64)> {
+        self.best_with(question, THRESHOLD, MARGIN)
+    }
+
+    /// [`Index::best`] with another threshold and margin (for measuring).
+    pub fn best_with(&self, question: &str, threshold: f64, margin: f64) -> Option<(usize, f64)> {
+        let scores = self.scores(question);
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
+        let best = *order.first()?;
+        let runner_up = order.get(1).map_or(0.0, |i| scores[*i]);
+        let s = scores[best];
+        (s >= threshold && s - runner_up >= margin * s).then_some((best, s))
+    }
+}
+
+/// The questions of a note that re-ask an answered field, in note order.
+pub fn detect(note: &str, answered: &[Answered]) -> Vec<Suggestion> {
+    if answered.is_empty() {
+        return Vec::new();
+    }
+    let index = Index::new(answered);
+    questions(note)
+        .into_iter()
+        .filter_map(|q| {
+            index.best(&q.text).map(|(i, score)| Suggestion {
+                question: q.text,
+                answered: i,
+                score,
+            })
+        })
+        .collect()
+}
+
+/// The key of a suggestion's field, for callers that hold only the index.
+pub fn field_of(answered: &[Answered], s: &Suggestion) -> Option<(ContractKey, FieldKey)> {
+    answered
+        .get(s.answered)
+        .map(|a| (a.contract.clone(), a.field.key.clone()))
+}
+
+#[cfg(test)]
+mod tests;
