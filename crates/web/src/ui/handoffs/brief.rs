@@ -199,7 +199,9 @@ pub struct Candidate {
 /// `this`): the latest accepted one started before it, else the latest
 /// started before it that was not withdrawn. Index into `others`.
 pub fn previous(this: &str, created_at: Timestamp, others: &[Candidate]) -> Option<usize> {
-    let earlier = |c: &&Candidate| c.id != this && c.created_at < created_at;
+    // Ids break ties: handoffs started in the same instant (an import) still
+    // have an order, and new ids are time-ordered.
+    let earlier = |c: &&Candidate| (c.created_at, c.id.as_str()) < (created_at, this);
     let latest = |accepted_only: bool| {
         others
             .iter()
@@ -450,7 +452,11 @@ mod tests {
             ("champion_map", "stakeholders"),
             ("economic_buyer", "budget_signal"),
         ] {
-            let f = ae.fields.iter_mut().find(|f| f.key.as_str() == key).unwrap();
+            let f = ae
+                .fields
+                .iter_mut()
+                .find(|f| f.key.as_str() == key)
+                .unwrap();
             f.carried_from = Some(source(from));
         }
         let now = values(json!({
@@ -545,5 +551,16 @@ mod tests {
         assert_eq!(previous("me", me, &others), Some(0));
         assert_eq!(previous("a", at("2026-09-01T00:00:00Z"), &others), None);
         assert_eq!(previous("me", me, &[]), None);
+    }
+
+    #[test]
+    fn handoffs_started_in_the_same_instant_are_ordered_by_id() {
+        let same = "2026-09-01T00:00:00Z";
+        let others = [
+            candidate("a", same, HState::Accepted),
+            candidate("b", same, HState::Accepted),
+        ];
+        assert_eq!(previous("b", at(same), &others), Some(0));
+        assert_eq!(previous("a", at(same), &others), None);
     }
 }
