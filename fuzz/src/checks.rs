@@ -320,12 +320,14 @@ pub fn field_value(data: &[u8]) {
     let [kind, min_len, rest @ ..] = data else {
         return;
     };
+    let expects = ["date", "person", "amount", "number"][usize::from(*min_len % 4)];
     let field: FieldDef = serde_json::from_value(json!({
         "key": "fuzzed",
         "label": "Fuzzed field",
         "kind": serde_json::to_value(field_type(*kind)).expect("a field type serializes"),
         "min_len": (*min_len > 0).then_some(u32::from(*min_len % 40)),
         "owner": Owner::Sender,
+        "expects": expects,
     }))
     .expect("a valid field definition");
     let text = String::from_utf8_lossy(rest);
@@ -337,7 +339,11 @@ pub fn field_value(data: &[u8]) {
         let Ok(normalized) = field.normalize(raw) else {
             continue;
         };
-        let _ = field.assess(normalized.as_ref());
+        let _ = field.assess(
+            normalized.as_ref(),
+            &baton_domain::field::FillerRules::default(),
+        );
+        let _ = field.hint(normalized.as_ref());
         let Some(value) = normalized else { continue };
         let _ = FieldDef::text_of(&value);
         let again = field

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::Timestamp;
 use crate::error::DomainError;
 use crate::event::Event;
-use crate::field::{FieldDef, FieldType, Owner};
+use crate::field::{FieldDef, FieldType, FillerRules, Owner};
 use crate::id::{ContractKey, FieldKey, TeamKey};
 use crate::org::Actor;
 
@@ -128,6 +128,10 @@ pub struct ContractDef {
     /// flagged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attestation_questions: Vec<String>,
+    /// What counts as filler on top of the defaults (the receiving team
+    /// holds the pen).
+    #[serde(default, skip_serializing_if = "FillerRules::is_default")]
+    pub filler: FillerRules,
 }
 
 impl ContractDef {
@@ -175,6 +179,17 @@ impl ContractDef {
         if self.receiving_teams.contains(&self.sending_team) {
             return bad("the sending team cannot also receive".into());
         }
+        if let Some(p) = self
+            .filler
+            .placeholders
+            .iter()
+            .chain(&self.filler.allowed)
+            .find(|p| !p.chars().any(char::is_alphanumeric))
+        {
+            return bad(format!(
+                "the filler word '{p}' has no letters or digits; filler is compared ignoring punctuation"
+            ));
+        }
         let mut seen = BTreeSet::new();
         for f in &self.fields {
             if !seen.insert(f.key.as_str()) {
@@ -182,6 +197,21 @@ impl ContractDef {
             }
             if f.label.trim().is_empty() {
                 return bad(format!("field '{}' has no label", f.key));
+            }
+            if f.expects.is_some()
+                && matches!(
+                    f.kind,
+                    FieldType::Enum { .. }
+                        | FieldType::MultiEnum { .. }
+                        | FieldType::Bool
+                        | FieldType::Url
+                )
+            {
+                return bad(format!(
+                    "field '{}' is {} and cannot expect a date, person, amount or number",
+                    f.key,
+                    f.kind.name()
+                ));
             }
             if f.min_len.is_some() && !f.kind.is_textual() {
                 return bad(format!(

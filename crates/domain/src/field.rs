@@ -10,6 +10,13 @@ use crate::error::DomainError;
 use crate::id::{ContractKey, FieldKey};
 use crate::money::Money;
 
+mod filler;
+mod hint;
+
+pub use filler::{FillerRules, PLACEHOLDERS, Unfilled};
+use filler::{is_mash, squash};
+pub use hint::Expect;
+
 /// The type of a field's value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -132,57 +139,10 @@ pub struct FieldDef {
     /// Only the sending and receiving teams and admins may read it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
-}
-
-/// Why a value does not count as filled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-pub enum Unfilled {
-    /// No value at all.
-    Empty,
-    /// Text shorter than the field's minimum length.
-    TooShort {
-        /// Characters given.
-        len: usize,
-        /// Characters needed.
-        min: u32,
-    },
-    /// A placeholder such as "n/a" or "tbd".
-    Placeholder {
-        /// The placeholder, as typed.
-        text: String,
-    },
-    /// The field's own label typed back.
-    RepeatsLabel,
-}
-
-impl Unfilled {
-    /// A sentence for the person filling the form.
-    pub fn explain(&self) -> String {
-        match self {
-            Self::Empty => "no value".into(),
-            Self::TooShort { len, min } => {
-                format!("{len} characters; at least {min} are needed")
-            }
-            Self::Placeholder { text } => format!("'{text}' is a placeholder"),
-            Self::RepeatsLabel => "repeats the field's label".into(),
-        }
-    }
-}
-
-/// Placeholders that never satisfy a mandatory field, compared after
-/// lowercasing and dropping punctuation and spaces.
-const PLACEHOLDERS: &[&str] = &[
-    "", "na", "nan", "none", "null", "nil", "tbd", "tba", "tbc", "todo", "unknown", "unk", "idk",
-    "seenotes", "seeabove", "seebelow", "asabove", "same", "x", "xx", "xxx", "test", "pending",
-    "later", "notsure", "nothing", "nope", "no", "asdf", "qwerty",
-];
-
-fn squash(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    /// What a specific answer contains (a date, a person, an amount, a
+    /// number): checked as a hint, or a gate when the contract says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expects: Option<Expect>,
 }
 
 impl FieldDef {
@@ -453,8 +413,10 @@ impl FieldDef {
         }
     }
 
-    /// Whether a (normalized) value counts as filled, and if not, why.
-    pub fn assess(&self, value: Option<&Value>) -> Result<(), Unfilled> {
+    /// Whether a (normalized) value counts as filled on its own, and if not,
+    /// why. Repeats across fields need the whole handoff: see
+    /// [`crate::handoff::completeness`].
+    pub fn assess(&self, value: Option<&Value>, rules: &FillerRules) -> Result<(), Unfilled> {
         let Some(value) = value else {
             return Err(Unfilled::Empty);
         };
@@ -462,19 +424,23 @@ impl FieldDef {
             return Ok(());
         }
         let prose = Self::prose(value);
-        let squashed = squash(&prose);
-        if PLACEHOLDERS.contains(&squashed.as_str())
-            || squashed
-                .chars()
-                .all(|c| c == squashed.chars().next().unwrap_or('x'))
-                && squashed.len() < 6
-        {
+        // "Economic buyer: TBD" is the label and a placeholder.
+        let answer = strip_label(&prose, &self.label);
+        let squashed = squash(answer);
+        if rules.is_placeholder(&squashed) || is_mash(answer) {
             return Err(Unfilled::Placeholder {
                 text: prose.trim().to_string(),
             });
         }
-        if squashed == squash(&self.label) {
+        // "Success criteria" for "Success criteria + measurable outcomes"
+        // repeats the label as much as the whole of it does.
+        let label_parts = std::iter::once(self.label.as_str())
+            .chain(self.label.split(['+', '(', ')', '/', ',', '&']));
+        if label_parts.map(squash).any(|p| p == squashed) {
             return Err(Unfilled::RepeatsLabel);
+        }
+        if !self.help.is_empty() && squashed == squash(&self.help) {
+            return Err(Unfilled::RepeatsHelp);
         }
         if let Some(min) = self.min_len {
             let len = prose.trim().chars().count();
@@ -482,7 +448,81 @@ impl FieldDef {
                 return Err(Unfilled::TooShort { len, min });
             }
         }
+        if rules.hints_are_gates
+            && let Some(expects) = self.hint(Some(value))
+        {
+            return Err(Unfilled::Vague { expects });
+        }
         Ok(())
+    }
+
+    /// The text that stands for the value when comparing it with other
+    /// fields: prose of a kind people paste, or nothing.
+    pub(crate) fn repeatable(&self, value: &Value) -> Option<String> {
+        matches!(
+            self.kind,
+            FieldType::Text | FieldType::LongText | FieldType::Hypothesis
+        )
+        .then(|| squash(&Self::prose(value)))
+        .filter(|s| !s.is_empty())
+    }
+
+    /// What a present value lacks that the field expects (a date, a person,
+    /// an amount, a number), if anything.
+    pub fn hint(&self, value: Option<&Value>) -> Option<Expect> {
+        let expects = self.expects?;
+        let value = value?;
+        // A typed value is specific by construction.
+        let typed = match self.kind {
+            FieldType::Date | FieldType::Datetime => expects == Expect::Date,
+            FieldType::Money => matches!(expects, Expect::Amount | Expect::Number),
+            FieldType::Number | FieldType::Confidence => expects == Expect::Number,
+            _ => false,
+        };
+        if typed {
+            return None;
+        }
+        let person =
+            matches!(self.kind, FieldType::Person | FieldType::People) && expects == Expect::Person;
+        let found = if person {
+            // The name is what says who; a role alone does not. A parsed
+            // one-word name counts: the form put it in the name slot.
+            let names: Vec<String> = match value {
+                Value::Array(items) => items.iter().map(Self::prose).collect(),
+                other => vec![Self::prose(other)],
+            };
+            names
+                .iter()
+                .any(|n| expects.found_in(n) || one_word_name(n))
+        } else {
+            expects.found_in(&Self::text_of(value))
+        };
+        (!found).then_some(expects)
+    }
+
+    /// The hint for a value as a sentence, if any.
+    pub fn hint_text(&self, value: Option<&Value>) -> Option<&'static str> {
+        self.hint(value).map(Expect::missing)
+    }
+}
+
+/// "Dana": one capitalized word that is not an acronym or a role.
+fn one_word_name(name: &str) -> bool {
+    let name = name.trim();
+    !name.contains(char::is_whitespace) && hint::is_name_word(name)
+}
+
+/// The answer after a leading copy of (the start of) the label:
+/// "Success criteria: tbd" answers "tbd".
+fn strip_label<'a>(prose: &'a str, label: &str) -> &'a str {
+    let Some((head, rest)) = prose.split_once([':', '=']) else {
+        return prose;
+    };
+    let (head, label) = (squash(head), squash(label));
+    if !head.is_empty() && label.starts_with(&head) && !rest.trim().is_empty() {
+        rest
+    } else {
+        prose
     }
 }
 
@@ -587,6 +627,7 @@ mod tests {
             owner: Owner::Sender,
             carried_from: None,
             sensitive: false,
+            expects: None,
         }
     }
 
@@ -631,12 +672,12 @@ mod tests {
             let again = p.normalize(&stored).unwrap().unwrap();
             assert_eq!(again, stored);
             assert!(
-                p.assess(Some(&stored)).is_err(),
+                p.assess(Some(&stored), &FillerRules::default()).is_err(),
                 "{typed} counted as filled"
             );
         }
         let named = p.normalize(&json!("Dana Ortiz <dana@x.test>")).unwrap();
-        assert_eq!(p.assess(named.as_ref()), Ok(()));
+        assert_eq!(p.assess(named.as_ref(), &FillerRules::default()), Ok(()));
     }
 
     #[test]
@@ -720,25 +761,31 @@ mod tests {
             let v = f.normalize(&json!(filler)).unwrap();
             assert!(
                 matches!(
-                    f.assess(v.as_ref()),
+                    f.assess(v.as_ref(), &FillerRules::default()),
                     Err(Unfilled::Placeholder { .. }) | Err(Unfilled::Empty)
                 ),
                 "{filler}"
             );
         }
         assert_eq!(
-            f.assess(Some(&json!("Dana, CFO"))),
+            f.assess(Some(&json!("Dana, CFO")), &FillerRules::default()),
             Err(Unfilled::TooShort { len: 9, min: 10 })
         );
         assert_eq!(
-            f.assess(Some(&json!("economic buyer"))),
+            f.assess(Some(&json!("economic buyer")), &FillerRules::default()),
             Err(Unfilled::RepeatsLabel)
         );
         assert_eq!(
-            f.assess(Some(&json!("Dana Ortiz, CFO, signs up to 250k"))),
+            f.assess(
+                Some(&json!("Dana Ortiz, CFO, signs up to 250k")),
+                &FillerRules::default()
+            ),
             Ok(())
         );
-        assert_eq!(f.assess(None), Err(Unfilled::Empty));
+        assert_eq!(
+            f.assess(None, &FillerRules::default()),
+            Err(Unfilled::Empty)
+        );
         assert!(
             Unfilled::Placeholder { text: "TBD".into() }
                 .explain()

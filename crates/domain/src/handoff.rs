@@ -259,10 +259,29 @@ impl Completeness {
 pub fn completeness(def: &ContractDef, values: &BTreeMap<FieldKey, Value>) -> Completeness {
     let mut total = 0u32;
     let mut missing = Vec::new();
-    for f in def.scored_fields() {
-        total += 1;
-        if let Err(why) = f.assess(values.get(&f.key)) {
-            missing.push((f.key.clone(), why));
+    // Text already given by an earlier field, in contract order: pasting one
+    // answer into every box fills one of them.
+    let mut seen: Vec<(String, &FieldDef)> = Vec::new();
+    for f in &def.fields {
+        let value = values.get(&f.key);
+        let mut verdict = f.assess(value, &def.filler);
+        if let Some(text) = value.and_then(|v| f.repeatable(v)) {
+            match seen.iter().find(|(t, _)| *t == text) {
+                Some((_, earlier)) if verdict.is_ok() && !def.filler.allow_repeats => {
+                    verdict = Err(Unfilled::RepeatsField {
+                        field: earlier.key.clone(),
+                        label: earlier.label.clone(),
+                    });
+                }
+                Some(_) => {}
+                None => seen.push((text, f)),
+            }
+        }
+        if f.required && f.owner == Owner::Sender {
+            total += 1;
+            if let Err(why) = verdict {
+                missing.push((f.key.clone(), why));
+            }
         }
     }
     let filled = total - missing.len() as u32;
@@ -511,7 +530,7 @@ impl Handoff {
             let missing: Vec<String> = ctx
                 .def
                 .receiver_fields()
-                .filter(|f| f.assess(merged.get(&f.key)).is_err())
+                .filter(|f| f.assess(merged.get(&f.key), &ctx.def.filler).is_err())
                 .map(|f| f.key.to_string())
                 .collect();
             if !missing.is_empty() {

@@ -119,6 +119,9 @@ pub fn describe_field(f: &FieldDef) -> String {
     if f.sensitive {
         parts.push("sensitive".into());
     }
+    if let Some(e) = f.expects {
+        parts.push(format!("expects a {}", e.as_str()));
+    }
     format!("{} ({})", f.label, parts.join(", "))
 }
 
@@ -187,6 +190,11 @@ fn field_changes(out: &mut Out, old: &FieldDef, new: &FieldDef) {
         yes_no(old.sensitive),
         yes_no(new.sensitive),
     );
+    out.changed(s, k, "expects", expects(old), expects(new));
+}
+
+fn expects(f: &FieldDef) -> String {
+    f.expects.map_or("nothing", |e| e.as_str()).to_string()
 }
 
 /// Items of `old` missing from `new` as removals, then items of `new`
@@ -309,6 +317,37 @@ pub fn diff(old: &ContractDef, new: &ContractDef) -> Vec<Difference> {
         hours(ns.ack_hours),
     );
 
+    let (of, nf) = (&old.filler, &new.filler);
+    let f = Section::Contract;
+    out.changed(
+        f,
+        "filler",
+        "placeholders",
+        of.placeholders.join(", "),
+        nf.placeholders.join(", "),
+    );
+    out.changed(
+        f,
+        "filler",
+        "allowed",
+        of.allowed.join(", "),
+        nf.allowed.join(", "),
+    );
+    out.changed(
+        f,
+        "filler",
+        "repeats allowed",
+        yes_no(of.allow_repeats),
+        yes_no(nf.allow_repeats),
+    );
+    out.changed(
+        f,
+        "filler",
+        "hints are gates",
+        yes_no(of.hints_are_gates),
+        yes_no(nf.hints_are_gates),
+    );
+
     list_changes(
         &mut out,
         Section::ReasonCode,
@@ -390,6 +429,7 @@ mod tests {
         added.key = FieldKey::parse("procurement_path").unwrap();
         added.label = "Procurement path".into();
         added.min_len = None;
+        added.expects = None;
         added.kind = FieldType::Enum {
             options: vec!["direct".into(), "reseller".into()],
         };
@@ -406,6 +446,23 @@ mod tests {
                     .into()
             )
         );
+    }
+
+    #[test]
+    fn filler_rules_and_expectations_are_reviewed_like_fields() {
+        let old = onboarding();
+        let mut new = old.clone();
+        new.filler.placeholders.push("ask legal".into());
+        new.filler.hints_are_gates = true;
+        new.fields[0].expects = None;
+        let d: Vec<String> = diff(&old, &new)
+            .iter()
+            .map(|d| format!("{}: {:?}", d.subject, d.change))
+            .collect();
+        assert_eq!(d.len(), 3, "{d:?}");
+        assert!(d[0].contains("economic_buyer") && d[0].contains("person"), "{d:?}");
+        assert!(d[1].starts_with("filler") && d[1].contains("ask legal"), "{d:?}");
+        assert!(d[2].starts_with("filler") && d[2].contains("hints are gates"), "{d:?}");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use crate::contract::{ContractDef, DEFAULT_REASON_CODES, Gate, Guidance, Slas};
 use crate::error::DomainError;
-use crate::field::{FieldDef, FieldRef, FieldType, Owner};
+use crate::field::{Expect, FieldDef, FieldRef, FieldType, FillerRules, Owner};
 use crate::id::{ContractKey, FieldKey, TeamKey};
 
 /// The six contracts `baton init` creates, in lifecycle order.
@@ -20,15 +20,36 @@ pub fn seeded_contracts() -> Vec<ContractDef> {
 }
 
 fn build() -> Result<Vec<ContractDef>, DomainError> {
-    Ok(vec![
+    let mut all = vec![
         mql_to_sdr()?,
         sdr_to_ae()?,
         ae_to_onboarding()?,
         onboarding_to_cs()?,
         cs_to_support()?,
         cross_motion()?,
-    ])
+    ];
+    for f in all.iter_mut().flat_map(|c| c.fields.iter_mut()) {
+        f.expects = EXPECTS
+            .iter()
+            .find(|(k, _)| *k == f.key.as_str())
+            .map(|(_, e)| *e);
+    }
+    Ok(all)
 }
+
+/// Fields whose answer is vague without a date, a name or an amount: the
+/// specificity hints beside them in the form.
+const EXPECTS: &[(&str, Expect)] = &[
+    ("timeline_trigger", Expect::Date),
+    ("go_live_deadlines", Expect::Date),
+    ("budget_signal", Expect::Amount),
+    ("stakeholders", Expect::Person),
+    ("economic_buyer", Expect::Person),
+    ("champion_map", Expect::Person),
+    ("sponsor_heat_map", Expect::Person),
+    ("communication_owner", Expect::Person),
+    ("relationship_owner", Expect::Person),
+];
 
 /// A mandatory, sender-owned field; callers adjust the few exceptions.
 fn field(
@@ -48,6 +69,7 @@ fn field(
         owner: Owner::Sender,
         carried_from: None,
         sensitive: false,
+        expects: None,
     })
 }
 
@@ -100,6 +122,7 @@ fn contract(
         },
         follow_through: false,
         attestation_questions: Vec::new(),
+        filler: FillerRules::default(),
     })
 }
 
@@ -759,7 +782,11 @@ mod tests {
         for (key, text) in values {
             let f = def.field(key).unwrap();
             let v = f.normalize(&json!(text)).unwrap();
-            assert_eq!(f.assess(v.as_ref()), Ok(()), "{key}");
+            assert_eq!(
+                f.assess(v.as_ref(), &FillerRules::default()),
+                Ok(()),
+                "{key}"
+            );
         }
     }
 
@@ -769,7 +796,11 @@ mod tests {
         let f = def.field("reunification_trigger").unwrap();
         for text in ["Motion B closed-won", "2027-03-01", "90 days"] {
             let v = f.normalize(&json!(text)).unwrap();
-            assert_eq!(f.assess(v.as_ref()), Ok(()), "{text}");
+            assert_eq!(
+                f.assess(v.as_ref(), &FillerRules::default()),
+                Ok(()),
+                "{text}"
+            );
         }
     }
 }

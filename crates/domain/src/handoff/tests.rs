@@ -613,3 +613,129 @@ fn a_breach_is_recorded_on_the_handoff_and_keeps_its_deadline_row() {
     plain.breaches.clear();
     assert!(!serde_json::to_string(&plain).unwrap().contains("breaches"));
 }
+
+/// Completeness of the full values with one field replaced.
+fn with(key: &str, value: &str) -> (ContractDef, Completeness) {
+    let d = def("ae-to-onboarding");
+    let mut raw = full_values();
+    raw.insert(key.into(), json!(value));
+    let c = completeness(&d, &values(&d, &raw));
+    (d, c)
+}
+
+fn reason(c: &Completeness, key: &str) -> Option<String> {
+    c.missing
+        .iter()
+        .find(|(k, _)| k.as_str() == key)
+        .map(|(_, why)| why.explain())
+}
+
+#[test]
+fn real_answers_count_in_full() {
+    let d = def("ae-to-onboarding");
+    let c = completeness(&d, &values(&d, &full_values()));
+    assert_eq!((c.score, c.missing), (100, vec![]));
+}
+
+#[test]
+fn every_kind_of_filler_does_not_count_and_says_why() {
+    let cases = [
+        ("n/a", "'n/a' is a placeholder"),
+        ("TBD.", "'TBD.' is a placeholder"),
+        ("See notes", "'See notes' is a placeholder"),
+        ("- - -", "'- - -' is a placeholder"),
+        ("asdf jkl;", "'asdf jkl;' is a placeholder"),
+        ("sdfghjkl", "'sdfghjkl' is a placeholder"),
+        (
+            "Success criteria: tbd",
+            "'Success criteria: tbd' is a placeholder",
+        ),
+        ("Success criteria", "repeats the field's label"),
+        (
+            "Cut rep onboarding from 6 to 3 weeks by Q1",
+            "repeats 'Verbal vs contractual commitments' word for word",
+        ),
+        ("Go live soon", "12 characters; at least 15 are needed"),
+    ];
+    for (typed, why) in cases {
+        let mut raw = full_values();
+        raw.insert("success_criteria".into(), json!(typed));
+        // The repeat case copies the success criteria into commitments, an
+        // earlier field, so the later copy is the one that does not count.
+        if why.starts_with("repeats") {
+            raw.insert("commitments".into(), json!(typed));
+        }
+        let d = def("ae-to-onboarding");
+        let c = completeness(&d, &values(&d, &raw));
+        let got = reason(&c, "success_criteria").unwrap_or_default();
+        assert!(got.starts_with(why), "{typed}: {got}");
+        assert!(c.score < 100, "{typed} counted");
+    }
+    let help = def("ae-to-onboarding")
+        .field("success_criteria")
+        .unwrap()
+        .help
+        .clone();
+    let (_, c) = with("success_criteria", &help.to_uppercase());
+    assert_eq!(
+        reason(&c, "success_criteria").as_deref(),
+        Some("repeats the field's help text")
+    );
+}
+
+#[test]
+fn the_contract_sets_its_own_filler_rules() {
+    let mut d = def("ae-to-onboarding");
+    let mut raw = full_values();
+    raw.insert("implementation_risks".into(), json!("Ask the AE later"));
+    let before = completeness(&d, &values(&d, &raw));
+    assert!(before.missing.is_empty());
+    d.filler.placeholders.push("ask the AE later!".into());
+    let after = completeness(&d, &values(&d, &raw));
+    assert_eq!(
+        reason(&after, "implementation_risks").as_deref(),
+        Some("'Ask the AE later' is a placeholder")
+    );
+    // "none" is a placeholder by default, a real answer where allowed.
+    raw.insert("implementation_risks".into(), json!("None"));
+    d.fields.iter_mut().for_each(|f| f.min_len = None);
+    assert!(reason(&completeness(&d, &values(&d, &raw)), "implementation_risks").is_some());
+    d.filler.allowed.push("none".into());
+    assert!(reason(&completeness(&d, &values(&d, &raw)), "implementation_risks").is_none());
+    // Repeats may be allowed too.
+    raw.insert("implementation_risks".into(), raw["commitments"].clone());
+    d.filler.allow_repeats = true;
+    assert!(reason(&completeness(&d, &values(&d, &raw)), "implementation_risks").is_none());
+    d.filler.allow_repeats = false;
+    assert!(reason(&completeness(&d, &values(&d, &raw)), "implementation_risks").is_some());
+}
+
+#[test]
+fn specificity_is_a_hint_unless_the_contract_makes_it_a_gate() {
+    let (d, c) = with("go_live_deadlines", "As soon as their new team is hired");
+    assert_eq!(c.score, 100, "a hint does not change the score");
+    let f = d.field("go_live_deadlines").unwrap();
+    let v = values(&d, &full_values());
+    assert_eq!(f.hint(v.get(&f.key)), None);
+    let vague = json!("As soon as their new team is hired");
+    assert_eq!(
+        f.hint_text(Some(&vague)),
+        Some("no date: say when (a date, month or quarter)")
+    );
+    let mut gated = d.clone();
+    gated.filler.hints_are_gates = true;
+    let mut raw = full_values();
+    raw.insert("go_live_deadlines".into(), vague);
+    let c = completeness(&gated, &values(&gated, &raw));
+    assert_eq!(
+        reason(&c, "go_live_deadlines").as_deref(),
+        Some("no date: say when (a date, month or quarter)")
+    );
+    let (_, c) = with("economic_buyer", "The CFO signs everything over budget");
+    assert_eq!(c.score, 100);
+    let eb = d.field("economic_buyer").unwrap();
+    assert_eq!(
+        eb.hint(Some(&json!("The CFO signs everything over budget"))),
+        Some(crate::field::Expect::Person)
+    );
+}

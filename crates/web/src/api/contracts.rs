@@ -74,6 +74,11 @@ pub struct FieldBody {
     pub carried_from: Option<CarriedFrom>,
     /// Only the sending and receiving teams and admins may read it.
     pub sensitive: bool,
+    /// What a specific answer contains: `date`, `person`, `amount` or
+    /// `number` (a hint beside the field, or a gate when the contract's
+    /// `filler.hints_are_gates` is set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expects: Option<String>,
 }
 
 impl From<&FieldDef> for FieldBody {
@@ -100,6 +105,7 @@ impl From<&FieldDef> for FieldBody {
                 field: c.field.to_string(),
             }),
             sensitive: f.sensitive,
+            expects: f.expects.map(|e| e.as_str().to_string()),
         }
     }
 }

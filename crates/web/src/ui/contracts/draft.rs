@@ -196,6 +196,7 @@ impl NewField {
             owner,
             carried_from: existing.and_then(|e| e.carried_from.clone()),
             sensitive: existing.is_some_and(|e| e.sensitive),
+            expects: existing.and_then(|e| e.expects),
         }))
     }
 }
