@@ -460,9 +460,18 @@ mod tests {
             .map(|d| format!("{}: {:?}", d.subject, d.change))
             .collect();
         assert_eq!(d.len(), 3, "{d:?}");
-        assert!(d[0].contains("economic_buyer") && d[0].contains("person"), "{d:?}");
-        assert!(d[1].starts_with("filler") && d[1].contains("ask legal"), "{d:?}");
-        assert!(d[2].starts_with("filler") && d[2].contains("hints are gates"), "{d:?}");
+        assert!(
+            d[0].contains("economic_buyer") && d[0].contains("person"),
+            "{d:?}"
+        );
+        assert!(
+            d[1].starts_with("filler") && d[1].contains("ask legal"),
+            "{d:?}"
+        );
+        assert!(
+            d[2].starts_with("filler") && d[2].contains("hints are gates"),
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -346,9 +346,10 @@ pub(super) async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<St
                     .iter()
                     .find(|(k, _)| !hidden && *k == f.key)
                     .map(|(_, why)| why.explain()),
-                // hints go here: the domain's per-field specificity hint
-                // (e.g. "no date") once `FieldDef::hint` exists.
-                hint: None,
+                hint: (!hidden)
+                    .then(|| f.hint_text(h.values.get(&f.key)))
+                    .flatten()
+                    .map(str::to_string),
             }
         })
         .collect();

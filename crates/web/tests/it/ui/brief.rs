@@ -35,8 +35,9 @@ fn values(v: Value) -> BTreeMap<String, Value> {
 }
 
 /// An account with an accepted sdr-to-ae handoff, then a submitted
-/// ae-to-onboarding one that carries two of its values, changes a third and
-/// leaves a placeholder; returns the latter's id.
+/// ae-to-onboarding one that carries two of its values, changes a third,
+/// leaves a placeholder and names the champion by role only; returns the
+/// latter's id.
 async fn story(t: &TestApp) -> HandoffId {
     let admin = t.as_user("admin@acme.test");
     let account = AccountId::parse("A-7").unwrap();
@@ -111,7 +112,7 @@ async fn story(t: &TestApp) -> HandoffId {
                 to: None,
                 values: values(json!({
                     "economic_buyer": "Dana Ortiz, CFO; signs up to 250k alone",
-                    "champion_map": "Lee Park (VP Ops) strong champion; CFO neutral",
+                    "champion_map": "The VP Ops is a strong champion; the CFO is neutral",
                     "commitments": COMMITMENTS,
                     "success_criteria": "Cut rep ramp from 6 to 3 weeks by Q1 2027",
                     "implementation_risks": "Messy legacy CRM export; December change freeze",
@@ -239,6 +240,21 @@ async fn the_brief_shows_values_marks_attachments_and_changes_and_hides_what_the
         row("expansion_hypothesis")
     );
     assert!(!row("economic_buyer").contains("does not count"));
+    // The specificity hint, in its own cell: a role is not a name.
+    let hint = |key: &str| {
+        let r = row(key);
+        r[r.find("class=\"brief-hint\"").unwrap()..].to_string()
+    };
+    assert!(
+        hint("champion_map").contains("no name"),
+        "{}",
+        row("champion_map")
+    );
+    assert!(
+        !hint("economic_buyer").contains("no name"),
+        "Dana Ortiz is a name"
+    );
+    assert!(!hint("go_live_deadlines").contains("no date"));
 
     let attachments = section(&html, "brief-attachments");
     for want in ["recording", "Discovery call with Lee Park", RECORDING] {
@@ -328,6 +344,8 @@ async fn the_receiver_opens_the_brief_from_the_handoff_page_and_prints_it() {
         tbd.contains("does not count: 'TBD' is a placeholder"),
         "{tbd}"
     );
+    let champion = b.text("#brief-champion_map .brief-hint").await;
+    assert!(champion.contains("no name"), "{champion}");
     let changes = b.text("#brief-changes").await;
     assert!(
         changes.contains(&format!("changed (was: {TIMELINE})")),
