@@ -32,3 +32,11 @@ document.addEventListener("htmx:afterSwap", () => {
   submit.setAttribute("aria-disabled", String(blocked));
   submit.textContent = meter.dataset.label;
 });
+
+/* brief */
+// The brief's Print button (no inline handlers: the CSP forbids them).
+document.addEventListener("click", (e) => {
+  if (e.target instanceof Element && e.target.closest("[data-print]")) {
+    window.print();
+  }
+});

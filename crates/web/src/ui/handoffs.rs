@@ -7,6 +7,7 @@
 //! submission, from the form as it stands, without writing anything: what
 //! the sender sees while typing is exactly what the gate will say.
 
+mod brief;
 mod timeline;
 
 use std::collections::BTreeMap;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/handoffs", get(list))
         .route("/handoffs/new", get(new_form).post(create))
         .route("/handoffs/{id}", get(show))
+        .route("/handoffs/{id}/brief", get(brief::show))
         .route("/handoffs/{id}/edit", get(edit_form).post(save))
         .route("/handoffs/{id}/meter", post(meter))
         .route("/handoffs/{id}/{action}", post(act))
