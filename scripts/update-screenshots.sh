@@ -25,5 +25,6 @@ tests audits
 rollout rollout-full
 incentives tour-incentives
 webhooks webhooks
+handoff-brief handoff-brief
 MAP
 ls -la docs/screenshots
