@@ -49,6 +49,8 @@ pub struct ImportSummary {
     pub accounts: usize,
     /// Users created because a line named them.
     pub users_created: usize,
+    /// Re-discovery suggestions found in imported notes.
+    pub suggestions: usize,
 }
 
 /// One parsed line: the event and its stored envelope, if it carried one.
@@ -229,6 +231,12 @@ impl App {
             return Err(AppError::Import(errors));
         }
         bulk.commit().await?;
+        let suggestions = if im.suggestions.is_empty() {
+            self.suggest_from_notes(&org, std::mem::take(&mut im.notes))
+                .await?
+        } else {
+            0
+        };
         Ok(ImportSummary {
             org,
             lines,
@@ -236,7 +244,57 @@ impl App {
             handoffs: im.touched_handoffs.len(),
             accounts: im.touched_accounts.len(),
             users_created: im.users_created,
+            suggestions,
         })
+    }
+}
+
+impl App {
+    /// Looks for re-discovery in imported notes, now that the handoffs they
+    /// follow are in; returns how many suggestions were recorded.
+    async fn suggest_from_notes(&self, org: &OrgId, notes: Vec<Event>) -> Result<usize, AppError> {
+        let mut found = 0;
+        for note in notes {
+            let Event::Note {
+                account,
+                author,
+                team,
+                text,
+                at,
+            } = note
+            else {
+                continue;
+            };
+            let answered = self.answered_fields(org, &account, at).await?;
+            let events = crate::rediscovery::suggestion_events(
+                &account,
+                &answered,
+                &text,
+                author.as_ref(),
+                team.as_ref(),
+                at,
+                crate::rediscovery::new_suggestion_id,
+            );
+            if events.is_empty() {
+                continue;
+            }
+            found += events.len();
+            let mut state = self
+                .store
+                .account(org, &account)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("account '{account}'")))?;
+            let mut change = Change::default();
+            let now = self.now();
+            for e in events {
+                state = Account::apply(Some(state), &e)
+                    .ok_or_else(|| AppError::Invalid("the account change did not apply".into()))?;
+                change.push(e, state.stream_version, Via::System, now);
+            }
+            change.accounts.push(state);
+            self.store.commit(org, &change).await?;
+        }
+        Ok(found)
     }
 }
 
@@ -316,6 +374,11 @@ struct Importer<'a> {
     rollout: Option<baton_domain::rollout::Rollout>,
     /// Sampled audits per contract, loaded when a line first needs them.
     audits: BTreeMap<ContractKey, baton_domain::audit::Audits>,
+    /// Notes imported, to look for re-discovery in once the import is in.
+    notes: Vec<Event>,
+    /// Suggestions recorded by this import, and whether each is decided:
+    /// a file that carries suggestions (an export) is taken as it is.
+    suggestions: HashMap<String, bool>,
 }
 
 /// Which side of a handoff a line's actor acts for.
@@ -374,6 +437,8 @@ impl<'a> Importer<'a> {
             users_created: 0,
             rollout: None,
             audits: BTreeMap::new(),
+            notes: Vec::new(),
+            suggestions: HashMap::new(),
         })
     }
 
@@ -1100,6 +1165,97 @@ impl<'a> Importer<'a> {
                     None => Vec::new(),
                 };
                 self.record_user_events(new_users, line);
+                self.record_account(Some(state), e, line)?;
+            }
+            Event::Note {
+                ref account,
+                ref author,
+                ref team,
+                ref text,
+                at,
+            } => {
+                crate::rediscovery::check_note_text(text).map_err(|e| e.to_string())?;
+                let state = self
+                    .account(account)
+                    .await?
+                    .ok_or_else(|| format!("unknown account '{account}'"))?;
+                if let Some(t) = team
+                    && !self.dir.teams.contains_key(t)
+                {
+                    return Err(format!("unknown team '{t}'"));
+                }
+                let new_users = match author {
+                    Some(email) => self.actor(email, team.as_ref(), at).1,
+                    None => Vec::new(),
+                };
+                self.record_user_events(new_users, line);
+                self.notes.push(e.clone());
+                self.record_account(Some(state), e, line)?;
+            }
+            Event::RediscoverySuggested {
+                ref id,
+                ref account,
+                ref handoff,
+                ref contract,
+                ref field,
+                ..
+            } => {
+                let state = self
+                    .account(account)
+                    .await?
+                    .ok_or_else(|| format!("unknown account '{account}'"))?;
+                let h = self.existing_handoff(handoff).await?;
+                if h.account != *account || h.contract != *contract {
+                    return Err(format!(
+                        "handoff '{handoff}' is a {} handoff of account '{}', not a {contract} handoff of '{account}'",
+                        h.contract, h.account
+                    ));
+                }
+                self.def(&h.contract, h.version)?
+                    .known_field(field.as_str())
+                    .map_err(text)?;
+                let known = self
+                    .app
+                    .store
+                    .suggestion(&self.org, id)
+                    .await
+                    .map_err(text)?;
+                if known.is_some() || self.suggestions.contains_key(id) {
+                    return Err(format!("suggestion '{id}' is already recorded"));
+                }
+                self.suggestions.insert(id.clone(), false);
+                self.record_account(Some(state), e, line)?;
+            }
+            Event::SuggestionDecided {
+                ref id,
+                ref account,
+                ref by,
+                ..
+            } => {
+                self.require_user(&Some(by.clone()))?;
+                let state = self
+                    .account(account)
+                    .await?
+                    .ok_or_else(|| format!("unknown account '{account}'"))?;
+                let open = match self.suggestions.get(id) {
+                    Some(decided) => !decided,
+                    None => self
+                        .app
+                        .store
+                        .suggestion(&self.org, id)
+                        .await
+                        .map_err(text)?
+                        .is_some_and(|s| {
+                            s.status == baton_domain::rediscovery::SuggestionStatus::Open
+                                && s.account == *account
+                        }),
+                };
+                if !open {
+                    return Err(format!(
+                        "suggestion '{id}' of account '{account}' is unknown or already decided"
+                    ));
+                }
+                self.suggestions.insert(id.clone(), true);
                 self.record_account(Some(state), e, line)?;
             }
             Event::Nps {

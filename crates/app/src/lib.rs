@@ -24,6 +24,7 @@ pub mod org;
 pub mod outbox;
 mod password;
 pub mod rebuild;
+pub mod rediscovery;
 pub mod rollout;
 pub mod scorecard;
 pub mod signals;

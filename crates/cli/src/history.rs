@@ -139,6 +139,12 @@ pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
                 "Imported {} lines into '{}': {} events, {} handoffs, {} accounts, {} users created.",
                 s.lines, s.org, s.events, s.handoffs, s.accounts, s.users_created
             );
+            if s.suggestions > 0 {
+                println!(
+                    "{} possible re-discovery incidents found in the notes: review them at /suggestions or GET /api/v1/signals/suggestions.",
+                    s.suggestions
+                );
+            }
             println!(
                 "{:.2}s, {:.0} events/s.",
                 secs,

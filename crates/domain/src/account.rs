@@ -87,7 +87,14 @@ impl Account {
                 a.stream_version += 1;
                 Some(a)
             }
-            (Some(mut a), Event::Nps { .. } | Event::Rediscovery { .. }) => {
+            (
+                Some(mut a),
+                Event::Nps { .. }
+                | Event::Rediscovery { .. }
+                | Event::Note { .. }
+                | Event::RediscoverySuggested { .. }
+                | Event::SuggestionDecided { .. },
+            ) => {
                 a.stream_version += 1;
                 Some(a)
             }

@@ -373,6 +373,65 @@ pub enum Event {
         /// When.
         at: Timestamp,
     },
+    /// A conversation note about an account: a call summary, a transcript.
+    /// Baton looks in it for questions that re-ask what a handoff answered.
+    Note {
+        /// The account.
+        account: AccountId,
+        /// Who wrote it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        author: Option<Email>,
+        /// The author's team (the side that asked).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<TeamKey>,
+        /// The note.
+        text: String,
+        /// When the conversation happened.
+        at: Timestamp,
+    },
+    /// A question in a note re-asks a field an accepted handoff answered: a
+    /// suggested re-discovery incident, with its evidence, for a person to
+    /// confirm or dismiss.
+    RediscoverySuggested {
+        /// The suggestion's id.
+        id: String,
+        /// The account.
+        account: AccountId,
+        /// The handoff that answered it.
+        handoff: HandoffId,
+        /// That handoff's contract.
+        contract: ContractKey,
+        /// The field re-asked.
+        field: FieldKey,
+        /// The question, as written in the note.
+        question: String,
+        /// The answer on record.
+        answer: String,
+        /// How strongly it matched, in thousandths.
+        score: u16,
+        /// Who wrote the note.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        author: Option<Email>,
+        /// The note's team.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<TeamKey>,
+        /// When the question was asked (the note's time).
+        at: Timestamp,
+    },
+    /// A person confirmed (it counts as a re-discovery incident) or
+    /// dismissed a suggestion.
+    SuggestionDecided {
+        /// The suggestion.
+        id: String,
+        /// The account.
+        account: AccountId,
+        /// Confirmed (true) or dismissed.
+        confirmed: bool,
+        /// Who decided.
+        by: Email,
+        /// When.
+        at: Timestamp,
+    },
     /// An NPS response.
     Nps {
         /// The account.
@@ -420,6 +479,9 @@ pub const KINDS: &[&str] = &[
     "attested",
     "sla_breached",
     "rediscovery",
+    "note",
+    "rediscovery_suggested",
+    "suggestion_decided",
     "nps",
     "churn",
 ];
@@ -452,6 +514,9 @@ impl Event {
             Self::Attested { .. } => "attested",
             Self::SlaBreached { .. } => "sla_breached",
             Self::Rediscovery { .. } => "rediscovery",
+            Self::Note { .. } => "note",
+            Self::RediscoverySuggested { .. } => "rediscovery_suggested",
+            Self::SuggestionDecided { .. } => "suggestion_decided",
             Self::Nps { .. } => "nps",
             Self::Churn { .. } => "churn",
         }
@@ -484,6 +549,9 @@ impl Event {
             | Self::Attested { at, .. }
             | Self::SlaBreached { at, .. }
             | Self::Rediscovery { at, .. }
+            | Self::Note { at, .. }
+            | Self::RediscoverySuggested { at, .. }
+            | Self::SuggestionDecided { at, .. }
             | Self::Nps { at, .. }
             | Self::Churn { at, .. } => Some(*at),
         }
@@ -497,6 +565,8 @@ impl Event {
             | Self::ContractPublished { by, .. }
             | Self::ModeChanged { by, .. }
             | Self::Rediscovery { by, .. } => by.as_ref(),
+            Self::Note { author, .. } => author.as_ref(),
+            Self::SuggestionDecided { by, .. } => Some(by),
             Self::ContractProposed { by, .. }
             | Self::RolloutChanged { by, .. }
             | Self::AuditSampled { by, .. }
@@ -516,6 +586,7 @@ impl Event {
             | Self::TeamCreated { .. }
             | Self::Account { .. }
             | Self::SlaBreached { .. }
+            | Self::RediscoverySuggested { .. }
             | Self::Nps { .. }
             | Self::Churn { .. } => None,
         }
@@ -538,6 +609,9 @@ impl Event {
             }
             Self::Account { id: account, .. }
             | Self::Rediscovery { account, .. }
+            | Self::Note { account, .. }
+            | Self::RediscoverySuggested { account, .. }
+            | Self::SuggestionDecided { account, .. }
             | Self::Nps { account, .. }
             | Self::Churn { account, .. } => Stream::Account(account.clone()),
             Self::DraftCreated { handoff, .. }

@@ -17,8 +17,11 @@ mod thesaurus;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::Serialize;
+
+use crate::Timestamp;
 use crate::field::{Expect, FieldDef, FieldType};
-use crate::id::{ContractKey, FieldKey, HandoffId};
+use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, TeamKey};
 
 pub use text::{Asked, questions, sentences, stem, terms};
 
@@ -245,6 +248,69 @@ pub fn field_of(answered: &[Answered], s: &Suggestion) -> Option<(ContractKey, F
     answered
         .get(s.answered)
         .map(|a| (a.contract.clone(), a.field.key.clone()))
+}
+
+/// Where a suggestion stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionStatus {
+    /// Waiting for a person.
+    Open,
+    /// Confirmed: it counts as a re-discovery incident.
+    Confirmed,
+    /// Dismissed: the question asked something new.
+    Dismissed,
+}
+
+impl SuggestionStatus {
+    /// The status's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Confirmed => "confirmed",
+            Self::Dismissed => "dismissed",
+        }
+    }
+
+    /// Parses a status's name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Open, Self::Confirmed, Self::Dismissed]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+/// A suggested re-discovery incident with its evidence, as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuggestedIncident {
+    /// Its id.
+    pub id: String,
+    /// The account.
+    pub account: AccountId,
+    /// The handoff that answered the question.
+    pub handoff: HandoffId,
+    /// That handoff's contract.
+    pub contract: ContractKey,
+    /// The field re-asked.
+    pub field: FieldKey,
+    /// The question, as written in the note.
+    pub question: String,
+    /// The answer on record.
+    pub answer: String,
+    /// Match strength in thousandths.
+    pub score: u16,
+    /// Who wrote the note.
+    pub author: Option<Email>,
+    /// The note's team.
+    pub team: Option<TeamKey>,
+    /// When the question was asked.
+    pub at: Timestamp,
+    /// Open, confirmed or dismissed.
+    pub status: SuggestionStatus,
+    /// Who decided.
+    pub decided_by: Option<Email>,
+    /// When.
+    pub decided_at: Option<Timestamp>,
 }
 
 #[cfg(test)]

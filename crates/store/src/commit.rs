@@ -366,6 +366,9 @@ pub(crate) async fn project_events(
             Event::Rediscovery { .. } => incidents.push((seq, e)),
             Event::Nps { .. } => nps.push((seq, e)),
             Event::Churn { .. } => churns.push((seq, e)),
+            Event::RediscoverySuggested { .. } | Event::SuggestionDecided { .. } => {
+                crate::suggestions::project(tx, org, seq, e).await?;
+            }
             _ => project_event(tx, org, e).await?,
         }
     }

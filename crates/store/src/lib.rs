@@ -18,6 +18,7 @@ mod read;
 mod rebuild;
 mod scorecard;
 mod sla;
+mod suggestions;
 mod webhooks;
 
 use std::str::FromStr;

@@ -27,6 +27,7 @@ const PROJECTIONS: &[(&str, &str)] = &[
     ("arr_at_risk", "account_id, contract"),
     ("handoffs", "handoff_id"),
     ("incidents", "seq"),
+    ("suggestions", "id"),
     ("nps_responses", "seq"),
     ("churns", "seq"),
     ("accounts", "account_id"),

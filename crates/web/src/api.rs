@@ -15,6 +15,7 @@ pub mod rollout;
 pub mod scorecard;
 pub mod session;
 pub mod signals;
+pub mod suggestions;
 pub mod teams;
 pub mod tokens;
 pub mod users;
@@ -140,6 +141,10 @@ fn routes(options: &Options) -> OpenApiRouter<AppState> {
         .routes(routes!(signals::rediscovery))
         .routes(routes!(signals::nps))
         .routes(routes!(signals::churn))
+        .routes(routes!(suggestions::note))
+        .routes(routes!(suggestions::list))
+        .routes(routes!(suggestions::confirm))
+        .routes(routes!(suggestions::dismiss))
         .routes(routes!(import::events).layer(import_limit))
         .routes(routes!(gates::check))
         .routes(routes!(crm::inbound))

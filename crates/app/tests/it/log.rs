@@ -93,6 +93,22 @@ pub async fn live_activity(t: &TestApp) {
         .await
         .unwrap();
     t.app.record_churn(&ae, &account, None, None).await.unwrap();
+    // A note after an accepted handoff, one suggestion confirmed and, when
+    // there are more, one dismissed.
+    let accepted = crate::rediscovery::accepted_handoff(t, "L-2").await;
+    let found =
+        crate::rediscovery::note(t, &accepted.account, crate::rediscovery::KICKOFF, None).await;
+    assert!(!found.is_empty(), "the kickoff note re-asks something");
+    t.app
+        .decide_suggestion(&onb, &found[0].id, true)
+        .await
+        .unwrap();
+    if let Some(other) = found.get(1) {
+        t.app
+            .decide_suggestion(&onb, &other.id, false)
+            .await
+            .unwrap();
+    }
     let admin = t.as_user("admin@acme.test");
     t.app
         .create_team(
@@ -182,7 +198,8 @@ async fn rebuilding_from_the_log_reproduces_the_projections_exactly(t: TestApp) 
         .unwrap();
     live_activity(&t).await;
     let before = t.app.store().dump_projections(&t.org).await.unwrap();
-    assert!(before.contains("## handoffs (6 rows)"), "{before}");
+    assert!(before.contains("## handoffs (7 rows)"), "{before}");
+    assert!(before.contains("## suggestions (2 rows)"), "{before}");
     let report = t.app.rebuild(&t.org).await.unwrap();
     assert!(report.identical);
     assert_eq!(

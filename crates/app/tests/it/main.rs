@@ -12,6 +12,7 @@ mod handoffs;
 mod import;
 mod import_csv;
 mod log;
+mod rediscovery;
 mod rollout;
 mod scorecard;
 mod sla;

@@ -39,6 +39,9 @@ pub struct ImportBody {
     pub accounts: usize,
     /// Users created because a line named them.
     pub users_created: usize,
+    /// Re-discovery suggestions found in the imported notes (none when the
+    /// file carries its own suggestions, as an export does).
+    pub suggestions: usize,
 }
 
 impl From<ImportSummary> for ImportBody {
@@ -50,6 +53,7 @@ impl From<ImportSummary> for ImportBody {
             handoffs: s.handoffs,
             accounts: s.accounts,
             users_created: s.users_created,
+            suggestions: s.suggestions,
         }
     }
 }

@@ -1,0 +1,361 @@
+//! Re-discovery found, not only reported: conversation notes come in, the
+//! questions in them are matched against what the account's accepted
+//! handoffs already answered, and each match becomes a suggested incident
+//! for a person to confirm or dismiss. Only confirmed ones reach the
+//! scorecard (as ordinary re-discovery incidents).
+
+use baton_domain::account::Account;
+use baton_domain::event::Event;
+use baton_domain::handoff::State;
+use baton_domain::rediscovery::{self, Answered, SuggestedIncident, SuggestionStatus};
+use baton_domain::{AccountId, DomainError, Email, OrgId, TeamKey, Timestamp};
+use baton_store::{Change, HandoffFilter};
+
+use crate::{App, AppError, Caller};
+
+/// Longest note accepted, in characters: a long call transcript.
+pub const MAX_NOTE_LEN: usize = 200_000;
+
+/// Most suggestions one listing returns.
+pub const MAX_SUGGESTIONS: u32 = 500;
+
+/// A conversation note to record.
+#[derive(Debug, Clone)]
+pub struct NoteInput {
+    /// The account.
+    pub account: AccountId,
+    /// The note (call summary, transcript).
+    pub text: String,
+    /// Who wrote it (defaults to the caller).
+    pub author: Option<Email>,
+    /// The side that asked (defaults to the author's team when they have
+    /// exactly one).
+    pub team: Option<TeamKey>,
+    /// When the conversation happened (defaults to now).
+    pub at: Option<Timestamp>,
+}
+
+/// A recorded note and what Baton found in it.
+#[derive(Debug, Clone)]
+pub struct NoteOutcome {
+    /// The account as it now stands.
+    pub account: Account,
+    /// Questions that re-ask an answered field, as open suggestions.
+    pub suggestions: Vec<SuggestedIncident>,
+}
+
+/// Checks a note's text: not empty, not huge.
+pub fn check_note_text(text: &str) -> Result<(), DomainError> {
+    if text.trim().is_empty() {
+        return Err(DomainError::value("text", "the note is empty"));
+    }
+    let len = text.chars().count();
+    if len > MAX_NOTE_LEN {
+        return Err(DomainError::value(
+            "text",
+            format!("{len} characters; a note holds at most {MAX_NOTE_LEN}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The suggestion events for a note's matches.
+pub fn suggestion_events(
+    account: &AccountId,
+    answered: &[Answered],
+    note: &str,
+    author: Option<&Email>,
+    team: Option<&TeamKey>,
+    at: Timestamp,
+    mut new_id: impl FnMut() -> String,
+) -> Vec<Event> {
+    rediscovery::detect(note, answered)
+        .into_iter()
+        .filter_map(|s| {
+            let a = answered.get(s.answered)?;
+            Some(Event::RediscoverySuggested {
+                id: new_id(),
+                account: account.clone(),
+                handoff: a.handoff.clone(),
+                contract: a.contract.clone(),
+                field: a.field.key.clone(),
+                question: s.question,
+                answer: a.answer.clone(),
+                score: (s.score * 1000.0).round().clamp(0.0, 65_535.0) as u16,
+                author: author.cloned(),
+                team: team.cloned(),
+                at,
+            })
+        })
+        .collect()
+}
+
+/// A suggestion as its event describes it, before the store has it.
+fn as_open(e: &Event) -> Option<SuggestedIncident> {
+    match e {
+        Event::RediscoverySuggested {
+            id,
+            account,
+            handoff,
+            contract,
+            field,
+            question,
+            answer,
+            score,
+            author,
+            team,
+            at,
+        } => Some(SuggestedIncident {
+            id: id.clone(),
+            account: account.clone(),
+            handoff: handoff.clone(),
+            contract: contract.clone(),
+            field: field.clone(),
+            question: question.clone(),
+            answer: answer.clone(),
+            score: *score,
+            author: author.clone(),
+            team: team.clone(),
+            at: *at,
+            status: SuggestionStatus::Open,
+            decided_by: None,
+            decided_at: None,
+        }),
+        _ => None,
+    }
+}
+
+/// A fresh suggestion id.
+pub fn new_suggestion_id() -> String {
+    format!("sug-{}", uuid::Uuid::now_v7())
+}
+
+impl App {
+    /// The fields the account's handoffs accepted at or before `t` answered
+    /// with a value that counts (filler answers nothing), leaving out
+    /// sensitive fields: a suggestion shows its answer to whoever reviews it.
+    pub async fn answered_fields(
+        &self,
+        org: &OrgId,
+        account: &AccountId,
+        t: Timestamp,
+    ) -> Result<Vec<Answered>, AppError> {
+        let filter = HandoffFilter {
+            account: Some(account.clone()),
+            state: Some(State::Accepted),
+            ..HandoffFilter::default()
+        };
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .handoffs_page(org, &filter, after.as_ref(), 200)
+                .await?;
+            for h in &page {
+                if h.accepted_at.is_none_or(|a| a > t) {
+                    continue;
+                }
+                let Some(def) = self
+                    .store
+                    .contract_version(org, &h.contract, h.version)
+                    .await?
+                else {
+                    continue;
+                };
+                for f in def.fields.iter().filter(|f| !f.sensitive) {
+                    let value = h.values.get(&f.key);
+                    if let Some(v) = value
+                        && f.assess(value, &def.filler).is_ok()
+                    {
+                        out.push(Answered {
+                            handoff: h.id.clone(),
+                            contract: def.key.clone(),
+                            field: f.clone(),
+                            answer: baton_domain::FieldDef::text_of(v),
+                        });
+                    }
+                }
+            }
+            if page.len() < 200 {
+                break;
+            }
+            after = page.last().map(|h| h.id.clone());
+        }
+        Ok(out)
+    }
+
+    /// Records a note and the re-discovery it suggests, in one commit.
+    pub async fn record_note(
+        &self,
+        caller: &Caller,
+        input: NoteInput,
+    ) -> Result<NoteOutcome, AppError> {
+        let actor = self.actor(caller).await?;
+        check_note_text(&input.text)?;
+        let account = self
+            .store
+            .account(&caller.org, &input.account)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("account '{}'", input.account)))?;
+        let author = input.author.unwrap_or_else(|| caller.email.clone());
+        let author_user = self
+            .store
+            .user(&caller.org, &author)
+            .await?
+            .ok_or_else(|| {
+                DomainError::value("author", format!("'{author}' is not a user of this org"))
+            })?;
+        let team = match input.team {
+            Some(t) => {
+                if !author_user.teams.contains_key(&t) && !actor.admin {
+                    return Err(DomainError::value(
+                        "team",
+                        format!("'{author}' is not a member of team '{t}'"),
+                    )
+                    .into());
+                }
+                Some(t)
+            }
+            None if author_user.teams.len() == 1 => author_user.teams.keys().next().cloned(),
+            None => None,
+        };
+        let at = input.at.unwrap_or_else(|| self.now());
+        let answered = self
+            .answered_fields(&caller.org, &input.account, at)
+            .await?;
+        let mut events = vec![Event::Note {
+            account: input.account.clone(),
+            author: Some(author.clone()),
+            team: team.clone(),
+            text: input.text.clone(),
+            at,
+        }];
+        events.extend(suggestion_events(
+            &input.account,
+            &answered,
+            &input.text,
+            Some(&author),
+            team.as_ref(),
+            at,
+            new_suggestion_id,
+        ));
+        let suggestions = events.iter().filter_map(as_open).collect();
+        let account = self.commit_on_account(caller, account, events).await?;
+        Ok(NoteOutcome {
+            account,
+            suggestions,
+        })
+    }
+
+    /// Appends events to an account's stream in one commit.
+    async fn commit_on_account(
+        &self,
+        caller: &Caller,
+        mut account: Account,
+        events: Vec<Event>,
+    ) -> Result<Account, AppError> {
+        let mut change = Change::default();
+        let now = self.now();
+        for e in events {
+            account = Account::apply(Some(account), &e)
+                .ok_or_else(|| AppError::Invalid("the account change did not apply".into()))?;
+            change.push(e, account.stream_version, caller.via, now);
+        }
+        change.accounts.push(account.clone());
+        self.store.commit(&caller.org, &change).await?;
+        Ok(account)
+    }
+
+    /// Suggestions, newest first: open ones to review, or all.
+    pub async fn suggestions(
+        &self,
+        caller: &Caller,
+        status: Option<SuggestionStatus>,
+        account: Option<&AccountId>,
+        limit: u32,
+    ) -> Result<Vec<SuggestedIncident>, AppError> {
+        self.actor(caller).await?;
+        Ok(self
+            .store
+            .suggestions(
+                &caller.org,
+                status,
+                account,
+                limit.clamp(1, MAX_SUGGESTIONS),
+            )
+            .await?)
+    }
+
+    /// Confirms (it becomes a re-discovery incident that counts in the
+    /// scorecard) or dismisses a suggestion. The receiving team of the
+    /// handoff, the note's author and team, and admins decide.
+    pub async fn decide_suggestion(
+        &self,
+        caller: &Caller,
+        id: &str,
+        confirmed: bool,
+    ) -> Result<SuggestedIncident, AppError> {
+        let actor = self.actor(caller).await?;
+        let s = self
+            .store
+            .suggestion(&caller.org, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("suggestion '{id}'")))?;
+        if s.status != SuggestionStatus::Open {
+            return Err(AppError::Conflict(format!(
+                "suggestion '{id}' is already {} by {}",
+                s.status.as_str(),
+                s.decided_by.as_ref().map_or("someone", |e| e.as_str())
+            )));
+        }
+        let h = self.store.handoff(&caller.org, &s.handoff).await?;
+        let may = actor.admin
+            || s.author.as_ref() == Some(&caller.email)
+            || s.team.as_ref().is_some_and(|t| actor.in_team(t))
+            || h.as_ref().is_some_and(|h| actor.in_team(&h.to));
+        if !may {
+            return Err(DomainError::Forbidden(format!(
+                "only the receiving team of handoff '{}', the note's author or team, or an admin may decide on suggestion '{id}'",
+                s.handoff
+            ))
+            .into());
+        }
+        let account = self
+            .store
+            .account(&caller.org, &s.account)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("account '{}'", s.account)))?;
+        let now = self.now();
+        let mut events = vec![Event::SuggestionDecided {
+            id: s.id.clone(),
+            account: s.account.clone(),
+            confirmed,
+            by: caller.email.clone(),
+            at: now,
+        }];
+        if confirmed {
+            // Counted when the customer was asked again, not when a person
+            // got round to confirming it.
+            events.push(Event::Rediscovery {
+                account: s.account.clone(),
+                handoff: Some(s.handoff.clone()),
+                field: Some(s.field.clone()),
+                note: format!("asked again: {}", s.question),
+                by: Some(caller.email.clone()),
+                at: s.at,
+            });
+        }
+        self.commit_on_account(caller, account, events).await?;
+        Ok(SuggestedIncident {
+            status: if confirmed {
+                SuggestionStatus::Confirmed
+            } else {
+                SuggestionStatus::Dismissed
+            },
+            decided_by: Some(caller.email.clone()),
+            decided_at: Some(now),
+            ..s
+        })
+    }
+}

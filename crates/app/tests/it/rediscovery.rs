@@ -1,0 +1,279 @@
+//! Re-discovery found in notes: suggestions with evidence, decided by a
+//! person; only confirmed ones reach the scorecard. On both backends.
+
+use baton_app::AppError;
+use baton_app::rediscovery::NoteInput;
+use baton_domain::rediscovery::{SuggestedIncident, SuggestionStatus};
+use baton_domain::scorecard::Metric;
+use baton_domain::{AccountId, ContractKey, DomainError, Handoff, Timestamp};
+use baton_testkit::{TestApp, TestDb, on_both_backends};
+use serde_json::json;
+
+use crate::{draft, full_ae_values};
+
+on_both_backends!(
+    a_note_suggests_re_discovery_and_only_confirmed_ones_count,
+    filler_on_record_answers_nothing,
+    deciding_is_for_the_receiving_side_and_happens_once,
+    imported_notes_are_searched_and_an_export_is_taken_as_it_is,
+);
+
+/// A kickoff note that re-asks the economic buyer and the go-live date, and
+/// asks one new thing.
+pub const KICKOFF: &str = "Kickoff call with the customer. Who signs off on the budget for this? \
+    We asked whether there is a hard go-live date we must be live by. \
+    Which SSO provider do you use?";
+
+/// An accepted ae-to-onboarding handoff of a new account.
+pub async fn accepted_handoff(t: &TestApp, account: &str) -> Handoff {
+    let h = draft(
+        t,
+        "ae-to-onboarding",
+        account,
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    t.app
+        .submit(&t.as_user("ae1@acme.test"), &h.id)
+        .await
+        .unwrap();
+    t.app
+        .accept(
+            &t.as_user("onboarding1@acme.test"),
+            &h.id,
+            Default::default(),
+        )
+        .await
+        .unwrap()
+        .handoff
+}
+
+/// Records a note by onboarding1 and returns the suggestions.
+pub async fn note(
+    t: &TestApp,
+    account: &AccountId,
+    text: &str,
+    at: Option<Timestamp>,
+) -> Vec<SuggestedIncident> {
+    t.app
+        .record_note(
+            &t.as_user("onboarding1@acme.test"),
+            NoteInput {
+                account: account.clone(),
+                text: text.into(),
+                author: None,
+                team: None,
+                at,
+            },
+        )
+        .await
+        .unwrap()
+        .suggestions
+}
+
+fn incidents(m: &Metric) -> Option<u64> {
+    m.num
+}
+
+async fn rediscovery_num(t: &TestApp) -> Option<u64> {
+    let key = ContractKey::parse("ae-to-onboarding").unwrap();
+    let period = t
+        .app
+        .now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m")
+        .to_string();
+    let card = t
+        .app
+        .scorecard(
+            &t.as_user("admin@acme.test"),
+            Some(&key),
+            period.parse().unwrap(),
+            1,
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    incidents(&card.metrics.rediscovery_incidence)
+}
+
+async fn a_note_suggests_re_discovery_and_only_confirmed_ones_count(t: TestApp) {
+    let h = accepted_handoff(&t, "R-1").await;
+    let before = rediscovery_num(&t).await;
+    let found = note(&t, &h.account, KICKOFF, None).await;
+    let fields: Vec<&str> = found.iter().map(|s| s.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        vec!["economic_buyer", "go_live_deadlines"],
+        "{found:?}"
+    );
+    let eb = &found[0];
+    assert_eq!(eb.question, "Who signs off on the budget for this?");
+    assert_eq!(eb.answer, "Dana Ortiz, CFO; signs up to 250k alone");
+    assert_eq!(
+        (eb.handoff.clone(), eb.status),
+        (h.id.clone(), SuggestionStatus::Open)
+    );
+    assert_eq!(eb.team.as_ref().map(|t| t.as_str()), Some("onboarding"));
+    // Suggested, not yet counted.
+    assert_eq!(rediscovery_num(&t).await, before);
+    let onb = t.as_user("onboarding1@acme.test");
+    let confirmed = t.app.decide_suggestion(&onb, &eb.id, true).await.unwrap();
+    assert_eq!(confirmed.status, SuggestionStatus::Confirmed);
+    t.app
+        .decide_suggestion(&onb, &found[1].id, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        rediscovery_num(&t).await,
+        Some(before.unwrap_or(0) + 1),
+        "the confirmed one counts, the dismissed one does not"
+    );
+    let open = t
+        .app
+        .suggestions(&onb, Some(SuggestionStatus::Open), None, 100)
+        .await
+        .unwrap();
+    assert!(open.is_empty(), "{open:?}");
+    let all = t
+        .app
+        .suggestions(&onb, None, Some(&h.account), 100)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    // Before the handoff was accepted nothing was on record.
+    let earlier = t
+        .app
+        .now()
+        .checked_sub(jiff::SignedDuration::from_hours(24 * 30))
+        .unwrap();
+    assert_eq!(note(&t, &h.account, KICKOFF, Some(earlier)).await, vec![]);
+}
+
+async fn filler_on_record_answers_nothing(t: TestApp) {
+    let mut values = full_ae_values();
+    values.insert("economic_buyer".into(), json!("TBD"));
+    let h = draft(&t, "ae-to-onboarding", "R-2", "ae1@acme.test", values).await;
+    t.app
+        .submit(&t.as_user("ae1@acme.test"), &h.id)
+        .await
+        .unwrap();
+    t.app
+        .accept(
+            &t.as_user("onboarding1@acme.test"),
+            &h.id,
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    let found = note(
+        &t,
+        &h.account,
+        "Who signs off on the budget for this?",
+        None,
+    )
+    .await;
+    assert!(
+        found.iter().all(|s| s.field.as_str() != "economic_buyer"),
+        "'TBD' answered nothing: {found:?}"
+    );
+}
+
+async fn deciding_is_for_the_receiving_side_and_happens_once(t: TestApp) {
+    let h = accepted_handoff(&t, "R-3").await;
+    let found = note(&t, &h.account, KICKOFF, None).await;
+    let id = &found[0].id;
+    let err = t
+        .app
+        .decide_suggestion(&t.as_user("marketing1@acme.test"), id, true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Domain(DomainError::Forbidden(_))),
+        "{err:?}"
+    );
+    let onb = t.as_user("onboarding1@acme.test");
+    t.app.decide_suggestion(&onb, id, false).await.unwrap();
+    let err = t.app.decide_suggestion(&onb, id, true).await.unwrap_err();
+    assert!(
+        matches!(&err, AppError::Conflict(m) if m.contains("already dismissed by onboarding1@acme.test")),
+        "{err:?}"
+    );
+    let err = t
+        .app
+        .decide_suggestion(&onb, "sug-none", true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::NotFound(_)), "{err:?}");
+    // Empty notes are refused, naming the field.
+    let err = t
+        .app
+        .record_note(
+            &onb,
+            NoteInput {
+                account: h.account.clone(),
+                text: "  ".into(),
+                author: None,
+                team: None,
+                at: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("text"), "{err}");
+}
+
+const HISTORY: &str = r#"{"type":"account","id":"N-1","name":"Northwind","arr":{"minor":4800000,"currency":"USD"}}
+{"type":"submitted","handoff":"HN-1","contract":"ae-to-onboarding","account":"N-1","by":"ae1@acme.test","at":"2026-10-01T09:00:00Z","values":{"economic_buyer":"Kari Berg (CFO) signs up to 100000 EUR alone","go_live_deadlines":"Go-live 2027-02-15, before the spring tender round"}}
+{"type":"accepted","handoff":"HN-1","by":"onboarding1@acme.test","at":"2026-10-02T09:00:00Z"}
+{"type":"note","account":"N-1","author":"onboarding1@acme.test","team":"onboarding","at":"2026-10-20T09:00:00Z","text":"Kickoff. Who signs off on the budget for this? Which SSO provider do you use?"}
+"#;
+
+async fn imported_notes_are_searched_and_an_export_is_taken_as_it_is(t: TestApp) {
+    let s = t
+        .app
+        .import_events(Some(t.org.clone()), HISTORY.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(s.suggestions, 1);
+    let admin = t.as_user("admin@acme.test");
+    let found = t.app.suggestions(&admin, None, None, 100).await.unwrap();
+    assert_eq!(found[0].field.as_str(), "economic_buyer");
+    assert_eq!(found[0].at.to_string(), "2026-10-20T09:00:00Z");
+    t.app
+        .decide_suggestion(&t.as_user("onboarding1@acme.test"), &found[0].id, true)
+        .await
+        .unwrap();
+    let mut first = Vec::new();
+    t.app.export_events(&t.org, &mut first).await.unwrap();
+    let text = String::from_utf8(first.clone()).unwrap();
+    assert!(
+        text.contains("\"type\":\"rediscovery_suggested\""),
+        "{text}"
+    );
+    let empty = if t.db.url.starts_with("sqlite") {
+        TestDb::sqlite().await
+    } else {
+        TestDb::postgres().await.unwrap()
+    };
+    let (app, _clock, _db) = TestApp::empty(empty);
+    let s = app.import_events(None, first.as_slice()).await.unwrap();
+    assert_eq!(
+        s.suggestions, 0,
+        "an export's suggestions are not found twice"
+    );
+    let mut second = Vec::new();
+    app.export_events(&s.org, &mut second).await.unwrap();
+    assert!(first == second, "export → import → export differs");
+    // A decision on an unknown suggestion names its line.
+    let bad = r#"{"type":"suggestion_decided","id":"sug-x","account":"N-1","confirmed":true,"by":"admin@acme.test","at":"2026-10-21T09:00:00Z"}"#;
+    let err = app
+        .import_events(Some(s.org.clone()), bad.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("line 1: suggestion 'sug-x'"),
+        "{err}"
+    );
+}

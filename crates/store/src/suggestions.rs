@@ -1,0 +1,184 @@
+//! Suggested re-discovery incidents: projected from their events, read for
+//! the review queue.
+
+use baton_domain::event::Event;
+use baton_domain::rediscovery::{SuggestedIncident, SuggestionStatus};
+use baton_domain::{AccountId, ContractKey, Email, FieldKey, HandoffId, OrgId, TeamKey};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::{Store, StoreError, from_micros, micros};
+
+/// Records a suggestion or a decision on one.
+pub(crate) async fn project(
+    tx: &mut Transaction<'static, Any>,
+    org: &OrgId,
+    seq: u64,
+    event: &Event,
+) -> Result<(), StoreError> {
+    match event {
+        Event::RediscoverySuggested {
+            id,
+            account,
+            handoff,
+            contract,
+            field,
+            question,
+            answer,
+            score,
+            author,
+            team,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO suggestions (org_id, id, seq, account_id, handoff_id, contract, field,
+                 question, answer, score, author, team, at, status)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open')",
+            )
+            .bind(org.to_string())
+            .bind(id.clone())
+            .bind(seq as i64)
+            .bind(account.to_string())
+            .bind(handoff.to_string())
+            .bind(contract.to_string())
+            .bind(field.to_string())
+            .bind(question.clone())
+            .bind(answer.clone())
+            .bind(i64::from(*score))
+            .bind(author.as_ref().map(ToString::to_string))
+            .bind(team.as_ref().map(ToString::to_string))
+            .bind(micros(*at))
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| {
+                crate::conflict_on_unique(e, || format!("suggestion '{id}' is already recorded"))
+            })?;
+        }
+        Event::SuggestionDecided {
+            id,
+            confirmed,
+            by,
+            at,
+            ..
+        } => {
+            let status = if *confirmed {
+                SuggestionStatus::Confirmed
+            } else {
+                SuggestionStatus::Dismissed
+            };
+            let done = sqlx::query(
+                "UPDATE suggestions SET status = $1, decided_by = $2, decided_at = $3
+                 WHERE org_id = $4 AND id = $5 AND status = 'open'",
+            )
+            .bind(status.as_str())
+            .bind(by.to_string())
+            .bind(micros(*at))
+            .bind(org.to_string())
+            .bind(id.clone())
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "suggestion '{id}' is unknown or already decided"
+                )));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+const COLUMNS: &str = "id, account_id, handoff_id, contract, field, question, answer, score,
+    author, team, at, status, decided_by, decided_at";
+
+fn parse<T>(what: &str, r: Result<T, baton_domain::DomainError>) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::corrupt(what.to_string(), e))
+}
+
+fn from_row(r: &AnyRow) -> Result<SuggestedIncident, StoreError> {
+    let opt = |i: &str| r.try_get::<Option<String>, _>(i);
+    let status: String = r.try_get("status")?;
+    Ok(SuggestedIncident {
+        id: r.try_get("id")?,
+        account: parse(
+            "suggestion account",
+            AccountId::parse(r.try_get::<String, _>("account_id")?),
+        )?,
+        handoff: parse(
+            "suggestion handoff",
+            HandoffId::parse(r.try_get::<String, _>("handoff_id")?),
+        )?,
+        contract: parse(
+            "suggestion contract",
+            ContractKey::parse(r.try_get::<String, _>("contract")?),
+        )?,
+        field: parse(
+            "suggestion field",
+            FieldKey::parse(r.try_get::<String, _>("field")?),
+        )?,
+        question: r.try_get("question")?,
+        answer: r.try_get("answer")?,
+        score: u16::try_from(r.try_get::<i64, _>("score")?)
+            .map_err(|e| StoreError::corrupt("suggestion score", e))?,
+        author: opt("author")?
+            .map(Email::parse)
+            .transpose()
+            .map_err(|e| StoreError::corrupt("suggestion author", e))?,
+        team: opt("team")?
+            .map(TeamKey::parse)
+            .transpose()
+            .map_err(|e| StoreError::corrupt("suggestion team", e))?,
+        at: from_micros(r.try_get("at")?)?,
+        status: SuggestionStatus::parse(&status)
+            .ok_or_else(|| StoreError::corrupt("suggestion status", status.clone()))?,
+        decided_by: opt("decided_by")?
+            .map(Email::parse)
+            .transpose()
+            .map_err(|e| StoreError::corrupt("suggestion decider", e))?,
+        decided_at: r
+            .try_get::<Option<i64>, _>("decided_at")?
+            .map(from_micros)
+            .transpose()?,
+    })
+}
+
+impl Store {
+    /// One suggestion.
+    pub async fn suggestion(
+        &self,
+        org: &OrgId,
+        id: &str,
+    ) -> Result<Option<SuggestedIncident>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM suggestions WHERE org_id = $1 AND id = $2"
+        )))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Suggestions, newest question first, optionally of one status or one
+    /// account; at most `limit`.
+    pub async fn suggestions(
+        &self,
+        org: &OrgId,
+        status: Option<SuggestionStatus>,
+        account: Option<&AccountId>,
+        limit: u32,
+    ) -> Result<Vec<SuggestedIncident>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM suggestions WHERE org_id = $1
+             AND ($2 = '' OR status = $2) AND ($3 = '' OR account_id = $3)
+             ORDER BY at DESC, id LIMIT $4"
+        )))
+        .bind(org.to_string())
+        .bind(status.map_or("", SuggestionStatus::as_str).to_string())
+        .bind(account.map(ToString::to_string).unwrap_or_default())
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+}
