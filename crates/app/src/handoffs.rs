@@ -332,6 +332,12 @@ pub struct HandoffView {
     /// Sensitive fields whose values the reader may not see (removed from
     /// `handoff.values`).
     pub hidden: Vec<String>,
+    /// Why each missing field does not count ("'TBD' is a placeholder"),
+    /// as `(field, reason)`; a hidden value's reason does not quote it.
+    pub why: Vec<(String, String)>,
+    /// Specificity hints for present values (a date, a name, an amount
+    /// the field asks for and the value lacks), as `(field, hint)`.
+    pub hints: Vec<(String, String)>,
 }
 
 /// Most handoffs one listing page holds.
@@ -460,12 +466,36 @@ impl App {
 
 /// The handoff as `actor` may read it.
 fn view_as(actor: &Actor, def: &ContractDef, mut handoff: Handoff) -> HandoffView {
-    let missing = baton_domain::handoff::completeness(def, &handoff.values).missing_keys();
+    let c = baton_domain::handoff::completeness(def, &handoff.values);
     let visible = baton_domain::handoff::sees_sensitive(actor, def, &handoff);
+    let hints = def
+        .fields
+        .iter()
+        .filter(|f| visible || !f.sensitive)
+        .filter_map(|f| {
+            f.hint_text(handoff.values.get(&f.key))
+                .map(|h| (f.key.to_string(), h.to_string()))
+        })
+        .collect();
     let hidden = baton_domain::handoff::redact(def, &mut handoff.values, visible);
+    let why = c
+        .missing
+        .iter()
+        .map(|(k, w)| {
+            let secret = hidden.iter().any(|h| h == k.as_str());
+            let reason = if secret {
+                "does not count".to_string()
+            } else {
+                w.explain()
+            };
+            (k.to_string(), reason)
+        })
+        .collect();
     HandoffView {
+        missing: c.missing_keys(),
         handoff,
-        missing,
         hidden,
+        why,
+        hints,
     }
 }

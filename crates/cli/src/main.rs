@@ -3,6 +3,7 @@
 
 mod backup;
 mod bench;
+mod check;
 mod demo;
 mod eval;
 mod history;
@@ -102,6 +103,14 @@ enum Command {
     ///   baton webhooks redeliver ID DELIVERY
     #[command(verbatim_doc_comment)]
     Webhooks(webhooks::WebhooksArgs),
+    /// Score handoff values against a contract and say why each mandatory
+    /// field does or does not count ("'TBD' is a placeholder"), with the
+    /// specificity hints beside them.
+    ///
+    /// e.g. `echo '{"economic_buyer": "TBD"}' | baton check --contract
+    /// ae-to-onboarding`. Exits non-zero when the contract is gated and the
+    /// values would be refused.
+    Check(check::CheckArgs),
     /// Measure Baton's detectors on labelled data (see `baton eval
     /// rediscovery --help`); needs no database.
     #[command(subcommand)]
@@ -206,6 +215,7 @@ async fn run() -> Result<()> {
         Command::Bench(cmd) => bench::run(&app, cmd).await,
         Command::Webhooks(args) => webhooks::run(&app, args).await,
         Command::Status => setup::status(&app).await,
+        Command::Check(args) => check::run(&app, args).await,
         Command::Migrate => {
             println!("schema up to date ({})", redact(&cli.database_url));
             Ok(())

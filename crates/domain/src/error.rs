@@ -48,12 +48,15 @@ pub enum DomainError {
         state: &'static str,
     },
     /// A gated submission below 100.
-    #[error("the contract is gated and these mandatory fields are missing: {}", missing.join(", "))]
+    #[error("the contract is gated and these mandatory fields do not count: {}", missing.iter().zip(why).map(|(m, w)| format!("{m} ({w})")).collect::<Vec<_>>().join(", "))]
     Incomplete {
         /// Every missing sender field, in contract order.
         missing: Vec<String>,
         /// The submission's score.
         score: u8,
+        /// Why each does not count, in the same order ("'TBD' is a
+        /// placeholder").
+        why: Vec<String>,
     },
     /// Acceptance without the receiver-owned fields.
     #[error("acceptance needs these receiver fields: {}", missing.join(", "))]

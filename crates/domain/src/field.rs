@@ -484,7 +484,9 @@ impl FieldDef {
             FieldType::Number | FieldType::Confidence => expects == Expect::Number,
             _ => false,
         };
-        if typed {
+        // Filler already says why it does not count; a hint on it is noise.
+        let prose = Self::prose(value);
+        if typed || PLACEHOLDERS.contains(&squash(&prose).as_str()) || is_mash(&prose) {
             return None;
         }
         let person =

@@ -1004,6 +1004,7 @@ fn gate(ctx: Ctx<'_>, c: &Completeness) -> Result<(), DomainError> {
         return Err(DomainError::Incomplete {
             missing: c.missing_keys(),
             score: c.score,
+            why: c.missing.iter().map(|(_, w)| w.explain()).collect(),
         });
     }
     Ok(())

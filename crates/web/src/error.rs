@@ -148,13 +148,22 @@ fn domain(e: DomainError) -> ApiError {
             "Not allowed in this state",
             detail,
         ),
-        DomainError::Incomplete { missing, .. } => {
+        DomainError::Incomplete { missing, why, .. } => {
             let mut p = ApiError::new(
                 unprocessable,
                 "incomplete",
                 "Mandatory fields missing",
                 detail,
             );
+            p.errors = missing
+                .iter()
+                .zip(why)
+                .map(|(field, message)| Problem {
+                    field: Some(field.clone()),
+                    line: None,
+                    message,
+                })
+                .collect();
             p.missing = Some(missing);
             p
         }

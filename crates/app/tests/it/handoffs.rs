@@ -41,7 +41,7 @@ async fn a_gated_submission_missing_fields_is_refused_and_nothing_is_recorded(t:
         .await
         .unwrap_err();
     match err {
-        AppError::Domain(DomainError::Incomplete { missing, score }) => {
+        AppError::Domain(DomainError::Incomplete { missing, score, .. }) => {
             assert_eq!(missing, vec!["champion_map", "expansion_hypothesis"]);
             assert_eq!(score, 75);
         }

@@ -4,6 +4,7 @@
 #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
 
 mod backup;
+mod check;
 mod crash;
 mod http_bench;
 mod pg_restart;

@@ -133,12 +133,14 @@ fn a_gated_handoff_missing_fields_cannot_be_submitted() {
         err,
         DomainError::Incomplete {
             missing: vec!["champion_map".into(), "expansion_hypothesis".into()],
-            score: 75
+            score: 75,
+            why: vec!["no value".into(), "no value".into()],
         }
     );
     assert!(
         err.to_string()
-            .contains("champion_map, expansion_hypothesis")
+            .contains("champion_map (no value), expansion_hypothesis (no value)"),
+        "{err}"
     );
 }
 

@@ -149,6 +149,13 @@ pub struct HandoffBody {
     pub score: u8,
     /// Mandatory sender fields still missing.
     pub missing: Vec<String>,
+    /// Why each missing field does not count, by key: "no value", "'TBD' is
+    /// a placeholder", "repeats 'Commitments' word for word", …
+    pub why: BTreeMap<String, String>,
+    /// Specificity hints by key: a field that asks for a date, a person or
+    /// an amount whose value has none ("no date: say when …"). Warnings
+    /// only, unless the contract makes them gates.
+    pub hints: BTreeMap<String, String>,
     /// Who sends it.
     pub sender: String,
     /// The receiving team.
@@ -225,6 +232,8 @@ impl From<HandoffView> for HandoffBody {
             state: h.state.as_str().to_string(),
             score: h.score,
             missing: v.missing,
+            why: v.why.into_iter().collect(),
+            hints: v.hints.into_iter().collect(),
             sender: h.sender.to_string(),
             to_team: h.to.to_string(),
             values: h

@@ -56,7 +56,8 @@ pub struct SuggestionBody {
     pub question: String,
     /// The answer on record.
     pub answer: String,
-    /// Match strength, 0–1 (0.5 and up is suggested).
+    /// Match strength: 0.5 and up is suggested, higher is surer (not a
+    /// probability).
     pub score: f64,
     /// Who wrote the note.
     pub author: Option<String>,
@@ -112,6 +113,7 @@ pub struct SuggestionList {
 /// Which suggestions to list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestionQuery {
     /// `open` (the default), `confirmed`, `dismissed` or `all`.
     pub status: Option<String>,

@@ -275,6 +275,8 @@ pub struct Input {
     pub carried: Option<String>,
     /// Why it does not count yet, or is invalid (`None`: it counts).
     pub status: Option<String>,
+    /// What a specific answer would add ("no date: say when …").
+    pub hint: Option<String>,
     /// A hint on the expected form.
     pub placeholder: &'static str,
 }
@@ -336,6 +338,8 @@ pub struct Meter {
     pub invalid: Vec<(String, String)>,
     /// Field key → why it does not count (absent: it counts).
     pub status: BTreeMap<String, String>,
+    /// Field key → what a specific answer would add (absent: nothing).
+    pub hints: BTreeMap<String, String>,
     /// The contract is gated: a submission below 100 is refused.
     pub gated: bool,
 }
@@ -366,6 +370,14 @@ impl Meter {
             }
         }
         let c = baton_domain::handoff::completeness(def, &values);
+        let hints = def
+            .fields
+            .iter()
+            .filter_map(|f| {
+                f.hint_text(values.get(&f.key))
+                    .map(|h| (f.key.to_string(), h.to_string()))
+            })
+            .collect();
         let mut missing = Vec::new();
         for (key, why) in &c.missing {
             let label = def
@@ -381,6 +393,7 @@ impl Meter {
             missing,
             invalid,
             status,
+            hints,
             gated: mode == Mode::Gated,
         }
     }
@@ -414,8 +427,9 @@ impl Meter {
 #[template(path = "handoffs/meter.html")]
 struct MeterFragment {
     meter: Meter,
-    /// (key, verdict) for the out-of-band field badges; empty on the page.
-    oob: Vec<(String, Option<String>)>,
+    /// (key, verdict, hint) for the out-of-band field badges; empty on the
+    /// page.
+    oob: Vec<(String, Option<String>, Option<String>)>,
 }
 
 #[derive(Template)]
@@ -429,7 +443,7 @@ struct EditPage {
     kinds: &'static [&'static str],
     meter: Meter,
     /// Out-of-band badges: none on the full page.
-    oob: Vec<(String, Option<String>)>,
+    oob: Vec<(String, Option<String>, Option<String>)>,
     rejection: Option<LastRejection>,
     error: Option<String>,
 }
@@ -586,6 +600,7 @@ async fn edit_page(
                     .then(|| f.carried_from.as_ref().map(|c| c.contract.to_string()))
                     .flatten(),
                 status: meter.status.get(f.key.as_str()).cloned(),
+                hint: meter.hints.get(f.key.as_str()).cloned(),
                 placeholder,
                 value,
             }
@@ -636,6 +651,7 @@ async fn meter(
             (
                 fd.key.to_string(),
                 meter.status.get(fd.key.as_str()).cloned(),
+                meter.hints.get(fd.key.as_str()).cloned(),
             )
         })
         .collect();
@@ -709,6 +725,8 @@ pub struct Shown {
     pub hidden: bool,
     /// Why it does not count (mandatory sender fields only).
     pub why: Option<String>,
+    /// What a specific answer would add.
+    pub hint: Option<String>,
 }
 
 #[derive(Template)]
@@ -762,7 +780,6 @@ async fn show_page(
 ) -> UiResult {
     let (view, def, mode) = s.app.handoff_detail(&v.caller, id).await?;
     let h = &view.handoff;
-    let c = baton_domain::handoff::completeness(&def, &h.values);
     let values = def
         .fields
         .iter()
@@ -777,11 +794,16 @@ async fn show_page(
             required: f.required,
             carried: h.carried.contains(&f.key),
             hidden: view.hidden.iter().any(|k| k == f.key.as_str()),
-            why: c
-                .missing
+            why: view
+                .why
                 .iter()
-                .find(|(k, _)| *k == f.key)
-                .map(|(_, why)| why.explain()),
+                .find(|(k, _)| k == f.key.as_str())
+                .map(|(_, why)| why.clone()),
+            hint: view
+                .hints
+                .iter()
+                .find(|(k, _)| k == f.key.as_str())
+                .map(|(_, h)| h.clone()),
         })
         .collect();
     let is_sender = h.sender == v.caller.email;
@@ -806,6 +828,7 @@ async fn show_page(
                 required: f.required,
                 carried: None,
                 status: None,
+                hint: None,
                 placeholder,
             }
         })

@@ -61,6 +61,9 @@ enum Fixture {
     Webhook,
     /// … with a dead delivery (of an account event).
     DeadDelivery,
+    /// An accepted handoff and an open re-discovery suggestion against it
+    /// (from the admin's note).
+    Suggestion,
 }
 
 /// What a cell's fixture made.
@@ -508,6 +511,44 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             "POST",
+            "/signals/notes",
+            AE,
+            Fixture::Account,
+            |m| {
+                Some(
+                    json!({"account": m.account, "text": "Kickoff call. Who signs off on the budget for this?"}),
+                )
+            },
+            [401, 422, 201, 201, 201, 201],
+        ),
+        // Anyone in the org reads the review queue (sensitive fields are
+        // never evidence); the receiving side and admins decide.
+        row(
+            "GET",
+            "/signals/suggestions",
+            AE,
+            Fixture::Suggestion,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "POST",
+            "/signals/suggestions/{id}/confirm",
+            AE,
+            Fixture::Suggestion,
+            none,
+            [401, 404, 403, 200, 200, 200],
+        ),
+        row(
+            "POST",
+            "/signals/suggestions/{id}/dismiss",
+            AE,
+            Fixture::Suggestion,
+            none,
+            [401, 404, 403, 200, 200, 200],
+        ),
+        row(
+            "POST",
             "/signals/churn",
             AE,
             Fixture::Account,
@@ -766,7 +807,10 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
             .unwrap();
         return made(sample.id);
     }
-    if matches!(row.fixture, Fixture::Accepted | Fixture::Resolved) {
+    if matches!(
+        row.fixture,
+        Fixture::Accepted | Fixture::Resolved | Fixture::Suggestion
+    ) {
         let eta = BTreeMap::from([("ack_eta".to_string(), json!("2026-10-03T12:00:00Z"))]);
         let values = if row.contract == CS {
             eta
@@ -776,6 +820,20 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
         app.accept(&s.caller(side.receiver), &id, values)
             .await
             .unwrap();
+    }
+    if row.fixture == Fixture::Suggestion {
+        let note = baton_app::rediscovery::NoteInput {
+            account: baton_domain::AccountId::parse(&account).unwrap(),
+            text: "Kickoff call. Who signs off on the budget for this?".into(),
+            author: None,
+            team: None,
+            at: None,
+        };
+        let out = app
+            .record_note(&s.caller("admin@acme.test"), note)
+            .await
+            .unwrap();
+        return made(out.suggestions[0].id.clone());
     }
     if row.fixture == Fixture::Resolved {
         app.resolve(&s.caller(side.receiver), &id, "Fixed".into())

@@ -1,0 +1,100 @@
+//! `baton check` says why values do not count, and `baton eval
+//! rediscovery` prints the detector's figures.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn baton(args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn check_says_why_each_value_does_not_count() {
+    let dir = std::env::temp_dir().join(format!("baton-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("check.db").display());
+    let (ok, _, err) = baton(
+        &[
+            "--database-url",
+            &url,
+            "init",
+            "--org",
+            "Acme",
+            "--admin-email",
+            "admin@acme.test",
+            "--admin-password",
+            "correct horse battery",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let values = r#"{"economic_buyer": "TBD", "champion_map": "Lee Park (VP Ops) strong; CFO neutral",
+        "commitments": "Verbal: SSO by week 6; contract 99.9% uptime",
+        "success_criteria": "Verbal: SSO by week 6; contract 99.9% uptime",
+        "go_live_deadlines": "As soon as their new team is hired",
+        "expansion_hypothesis": "Expansion hypothesis"}"#;
+    let (ok, out, err) = baton(
+        &[
+            "--database-url",
+            &url,
+            "check",
+            "--contract",
+            "ae-to-onboarding",
+        ],
+        values,
+    );
+    assert!(ok, "{err}");
+    for expected in [
+        "ae-to-onboarding v1 (observe): 38 / 100",
+        "✗ economic_buyer               'TBD' is a placeholder",
+        "✓ champion_map                 counts",
+        "✗ success_criteria             repeats 'Verbal vs contractual commitments' word for word",
+        "✗ expansion_hypothesis         repeats the field's label",
+        "⚠ no date: say when (a date, month or quarter)",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+    let (ok, _, err) = baton(
+        &[
+            "--database-url",
+            &url,
+            "check",
+            "--contract",
+            "ae-to-onboarding",
+        ],
+        r#"{"nope": "x"}"#,
+    );
+    assert!(!ok && err.contains("unknown field 'nope'"), "{err}");
+}
+
+#[test]
+fn eval_prints_precision_and_recall_on_the_held_out_set() {
+    let (ok, out, err) = baton(&["eval", "rediscovery"], "");
+    assert!(ok, "{err}");
+    assert!(out.contains("set: test (held out)"), "{out}");
+    assert!(out.contains("questions: 216"), "{out}");
+    assert!(
+        out.contains("precision 0.") && out.contains("recall 0."),
+        "{out}"
+    );
+    let (ok, _, err) = baton(&["eval", "rediscovery", "--set", "nope"], "");
+    assert!(!ok && err.contains("--set 'nope'"), "{err}");
+}
