@@ -359,6 +359,22 @@ async fn an_outsider_a_post_without_the_token_and_another_org_are_refused_and_ch
     let id = &found[0].id;
     let before = incidents(&s.t).await;
 
+    // The page carries the same security headers as every other.
+    let res = client()
+        .get(format!("{}/suggestions", s.origin))
+        .header(COOKIE, format!("baton_session={outsider}"))
+        .send()
+        .await
+        .unwrap();
+    let h = res.headers();
+    assert!(
+        h.get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("default-src 'self'")),
+        "{h:?}"
+    );
+    assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
+
     // Marketing may look, but not decide.
     let (status, html) = page(&s, &outsider, "/suggestions").await;
     assert_eq!(status, 200);
@@ -481,4 +497,11 @@ async fn the_receiver_confirms_a_card_in_the_browser_and_it_leaves_the_open_list
     assert_eq!(b.count(&sel).await, 0, "gone from the open list");
     assert_eq!(b.count(".sug-card").await, 2);
     assert_eq!(b.path().await, format!("/suggestions?confirmed={id}"));
+
+    // Nothing dismissed yet: the empty state says how notes come in.
+    b.click("#sug-filter-dismissed").await;
+    let empty = b.wait_text("#sug-empty", |t| !t.is_empty()).await;
+    assert!(empty.contains("POST /api/v1/signals/notes"), "{empty}");
+    assert!(empty.contains("history import"), "{empty}");
+    b.screenshot("suggestions-empty").await;
 }
