@@ -26,5 +26,6 @@ rollout rollout-full
 incentives tour-incentives
 webhooks webhooks
 handoff-brief handoff-brief
+suggestions suggestions
 MAP
 ls -la docs/screenshots

@@ -16,6 +16,7 @@ pub mod handoffs;
 pub mod inbox;
 pub mod login;
 pub mod scorecard;
+pub mod suggestions;
 pub mod webhooks;
 
 use askama::Template;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(scorecard::routes())
         .merge(governance::routes())
         .merge(webhooks::routes())
+        .merge(suggestions::routes())
 }
 
 /// Every response (pages, the API, errors, probes) may run only our own

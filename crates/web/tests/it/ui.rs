@@ -10,6 +10,7 @@ mod handoffs;
 mod login;
 mod scorecard;
 mod security;
+mod suggestions;
 mod tour;
 mod webhooks;
 

@@ -1,0 +1,316 @@
+//! The review queue for re-discovery Baton found in conversation notes: each
+//! suggestion shows the question as asked next to the answer already on
+//! record, and a person confirms it (it counts in the scorecard) or
+//! dismisses it (the question asked something new).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use baton_app::AppError;
+use baton_domain::rediscovery::{SuggestedIncident, SuggestionStatus};
+use baton_domain::{AccountId, ContractDef, ContractKey, Timestamp};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::ui::{Page, Posted, UiError, UiResult, Viewer, percent_encode, render_status};
+
+/// Routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/suggestions", get(page))
+        .route("/suggestions/{id}/confirm", post(confirm))
+        .route("/suggestions/{id}/dismiss", post(dismiss))
+}
+
+/// Most suggestions one page shows.
+const SHOWN: u32 = 100;
+
+/// The filter choices, in the order the toggle shows them.
+const FILTERS: [&str; 4] = ["open", "confirmed", "dismissed", "all"];
+
+/// One suggestion as a card.
+#[derive(Debug, Clone)]
+pub struct Card {
+    /// The suggestion's id.
+    pub id: String,
+    /// The question, as written in the note.
+    pub question: String,
+    /// The account's name (its id when unknown).
+    pub account: String,
+    /// The account's id.
+    pub account_id: String,
+    /// Who wrote the note, by name.
+    pub author: String,
+    /// Their email, when known.
+    pub author_email: String,
+    /// The side that asked.
+    pub team: String,
+    /// When the question was asked.
+    pub at: String,
+    /// The field's label in the handoff's contract version (its key when
+    /// the version is gone).
+    pub field: String,
+    /// The field's key.
+    pub field_key: String,
+    /// The answer on record.
+    pub answer: String,
+    /// The handoff that answered it.
+    pub handoff: String,
+    /// That handoff's contract, by title.
+    pub contract: String,
+    /// Match strength, two decimals (0.50 and up is suggested).
+    pub score: String,
+    /// `open`, `confirmed` or `dismissed`.
+    pub status: &'static str,
+    /// Who decided and when, in words; empty while open.
+    pub decided: String,
+}
+
+#[derive(Template)]
+#[template(path = "suggestions.html")]
+struct SuggestionsPage {
+    page: Page,
+    status: &'static str,
+    filters: &'static [&'static str],
+    cards: Vec<Card>,
+    done: Option<String>,
+    error: Option<String>,
+}
+
+/// The page's query: the filter and what a decision that redirected here did.
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    confirmed: Option<String>,
+    dismissed: Option<String>,
+}
+
+fn when(t: &Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The scorecard period a confirmed suggestion counts in: the month the
+/// question was asked, not the month it was confirmed.
+fn month(t: &Timestamp) -> String {
+    t.strftime("%B %Y").to_string()
+}
+
+/// The filter named in a query, or `None` when it names none of them.
+fn filter(raw: Option<&str>) -> Option<&'static str> {
+    let raw = raw.map_or("open", str::trim);
+    let raw = if raw.is_empty() { "open" } else { raw };
+    FILTERS.iter().copied().find(|f| *f == raw)
+}
+
+/// Cards for `found`, with account names, authors and field labels looked
+/// up once each.
+async fn cards(s: &AppState, v: &Viewer, found: Vec<SuggestedIncident>) -> UiResult<Vec<Card>> {
+    let org = &v.caller.org;
+    let store = s.app.store();
+    let ids: Vec<AccountId> = found.iter().map(|x| x.account.clone()).collect();
+    let accounts: BTreeMap<AccountId, String> = store
+        .accounts_by_id(org, &ids)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let dir = store.directory(org).await.map_err(AppError::from)?;
+    let contracts = crate::ui::contracts_by_key(s, &v.caller).await?;
+    // The label a reviewer reads is the one the sender answered under: the
+    // version the handoff is bound to, which a later edit may have renamed.
+    let mut versions: BTreeMap<(ContractKey, u32), Option<ContractDef>> = BTreeMap::new();
+    let mut out = Vec::with_capacity(found.len());
+    for x in found {
+        let handoff = store
+            .handoff(org, &x.handoff)
+            .await
+            .map_err(AppError::from)?;
+        let def = match handoff {
+            Some(h) => {
+                let key = (h.contract.clone(), h.version);
+                if !versions.contains_key(&key) {
+                    let def = store
+                        .contract_version(org, &h.contract, h.version)
+                        .await
+                        .map_err(AppError::from)?;
+                    versions.insert(key.clone(), def);
+                }
+                versions.get(&key).cloned().flatten()
+            }
+            None => None,
+        };
+        let field = def
+            .as_ref()
+            .and_then(|d| d.fields.iter().find(|f| f.key == x.field))
+            .map_or_else(|| x.field.to_string(), |f| f.label.clone());
+        let contract = contracts
+            .get(&x.contract)
+            .map_or_else(|| x.contract.to_string(), |c| c.current.title.clone());
+        let (author, author_email) = match &x.author {
+            Some(e) => (
+                dir.users
+                    .get(e)
+                    .map_or_else(|| e.to_string(), |u| u.name.clone()),
+                e.to_string(),
+            ),
+            None => ("someone".to_string(), String::new()),
+        };
+        let decided = match (&x.decided_by, &x.decided_at) {
+            (Some(by), Some(at)) => format!("{} by {by} on {}", x.status.as_str(), when(at)),
+            (Some(by), None) => format!("{} by {by}", x.status.as_str()),
+            _ => String::new(),
+        };
+        out.push(Card {
+            account: accounts
+                .get(&x.account)
+                .cloned()
+                .unwrap_or_else(|| x.account.to_string()),
+            account_id: x.account.to_string(),
+            author,
+            author_email,
+            team: x.team.map(|t| t.to_string()).unwrap_or_default(),
+            at: when(&x.at),
+            field,
+            field_key: x.field.to_string(),
+            answer: x.answer,
+            handoff: x.handoff.to_string(),
+            contract,
+            score: format!("{:.2}", f64::from(x.score) / 1000.0),
+            status: x.status.as_str(),
+            decided,
+            question: x.question,
+            id: x.id,
+        });
+    }
+    Ok(out)
+}
+
+/// The page for filter `status`, with a notice or an error (and its status).
+async fn show(
+    s: &AppState,
+    v: &Viewer,
+    status: &'static str,
+    done: Option<String>,
+    error: Option<(StatusCode, String)>,
+) -> UiResult {
+    let wanted = SuggestionStatus::parse(status);
+    let found = s.app.suggestions(&v.caller, wanted, None, SHOWN).await?;
+    let cards = cards(s, v, found).await?;
+    let (code, error) = match error {
+        Some((code, message)) => (code, Some(message)),
+        None => (StatusCode::OK, None),
+    };
+    render_status(
+        code,
+        &SuggestionsPage {
+            page: v.page.at("suggestions"),
+            status,
+            filters: &FILTERS,
+            cards,
+            done,
+            error,
+        },
+    )
+}
+
+async fn page(State(s): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> UiResult {
+    let Some(status) = filter(q.status.as_deref()) else {
+        return Err(UiError::Status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "'{}' is not a filter here; choose one of: {}",
+                q.status.unwrap_or_default(),
+                FILTERS.join(", ")
+            ),
+        ));
+    };
+    // The notice is rebuilt from the stored suggestion, so a hand-made URL
+    // cannot make the page claim a decision that was not taken.
+    let mut done = None;
+    if let Some(id) = q.confirmed.as_deref() {
+        let x = s
+            .app
+            .store()
+            .suggestion(&v.caller.org, id)
+            .await
+            .map_err(AppError::from)?;
+        if let Some(x) = x.filter(|x| x.status == SuggestionStatus::Confirmed) {
+            done = Some(format!(
+                "Confirmed: counts as a re-discovery incident in {}",
+                month(&x.at)
+            ));
+        }
+    } else if let Some(id) = q.dismissed.as_deref() {
+        let x = s
+            .app
+            .store()
+            .suggestion(&v.caller.org, id)
+            .await
+            .map_err(AppError::from)?;
+        if x.is_some_and(|x| x.status == SuggestionStatus::Dismissed) {
+            done = Some("Dismissed".to_string());
+        }
+    }
+    show(&s, &v, status, done, None).await
+}
+
+async fn decide(s: &AppState, v: &Viewer, id: &str, confirmed: bool) -> UiResult {
+    match s.app.decide_suggestion(&v.caller, id, confirmed).await {
+        Ok(x) => {
+            let verb = if confirmed { "confirmed" } else { "dismissed" };
+            let to = format!("/suggestions?{verb}={}", percent_encode(&x.id));
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e) => match UiError::from(e) {
+            // Refused or already decided: the queue again, saying why, so
+            // the person sees where things stand now.
+            UiError::Status(code, message) if code != StatusCode::NOT_FOUND => {
+                show(s, v, "open", None, Some((code, message))).await
+            }
+            other => Err(other),
+        },
+    }
+}
+
+async fn confirm(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Posted(v, _): Posted,
+) -> UiResult {
+    decide(&s, &v, &id, true).await
+}
+
+async fn dismiss(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Posted(v, _): Posted,
+) -> UiResult {
+    decide(&s, &v, &id, false).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_defaults_to_open_and_refuses_what_it_does_not_know() {
+        assert_eq!(filter(None), Some("open"));
+        assert_eq!(filter(Some("")), Some("open"));
+        assert_eq!(filter(Some("all")), Some("all"));
+        assert_eq!(filter(Some("dismissed")), Some("dismissed"));
+        assert_eq!(filter(Some("closed")), None);
+    }
+
+    #[test]
+    fn a_confirmed_suggestion_counts_in_the_month_it_was_asked() {
+        let t: Timestamp = "2026-10-31T23:30:00Z".parse().unwrap();
+        assert_eq!(month(&t), "October 2026");
+        assert_eq!(when(&t), "2026-10-31 23:30 UTC");
+    }
+}
