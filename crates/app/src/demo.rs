@@ -165,6 +165,8 @@ struct Field {
     kind: FieldType,
     min_len: Option<u32>,
     label: String,
+    /// How people ask for it (what a re-asking note says).
+    asked_as: Vec<String>,
 }
 
 struct Contract {
@@ -204,6 +206,7 @@ fn field_of(f: &baton_domain::FieldDef) -> Field {
         kind: f.kind.clone(),
         min_len: f.min_len,
         label: f.label.clone(),
+        asked_as: f.asked_as.clone(),
     }
 }
 
@@ -1134,6 +1137,37 @@ impl Gen {
             if self.push(cat, a, tr, e) {
                 a.rediscoveries += 1;
             }
+        }
+        // A call summary after acceptance, which sometimes asks again what
+        // the handoff answered: what the re-discovery detector looks for.
+        if let Some(accepted) = out.accepted
+            && self.chance(0.15)
+        {
+            let later = accepted + self.between(DAY, 20 * DAY);
+            let tr = self.work_time(later);
+            let answered: Vec<usize> = (0..n)
+                .filter(|i| fill[*i] == Fill::Good && !c.fields[*i].asked_as.is_empty())
+                .collect();
+            let mut text = format!("Call with {} ({}).", a.champion.name, a.champion.title);
+            if !answered.is_empty() && self.chance(0.7) {
+                let f = &c.fields[*self.pick(&answered)];
+                let q = self.pick(&f.asked_as).clone();
+                let mut chars = q.chars();
+                let q: String = chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default();
+                text.push_str(&format!(" {q}?"));
+            }
+            text.push_str(" Walked through next steps; follow-up booked.");
+            let e = Event::Note {
+                account: a.id.clone(),
+                author: Some(receiver.clone()),
+                team: baton_domain::TeamKey::parse(TEAMS[c.to].0).ok(),
+                text,
+                at: ts(tr)?,
+            };
+            self.push(cat, a, tr, e);
         }
         // The customer's view a little later.
         if self.chance(0.85) {

@@ -114,6 +114,7 @@ fn every_line_is_an_event_in_time_order_and_none_is_after_the_end() {
         "loop_closed",
         "attested",
         "rediscovery",
+        "note",
         "nps",
         "churn",
     ] {

@@ -134,12 +134,12 @@ fn a_gated_handoff_missing_fields_cannot_be_submitted() {
         DomainError::Incomplete {
             missing: vec!["champion_map".into(), "expansion_hypothesis".into()],
             score: 75,
-            why: vec!["no value".into(), "no value".into()],
+            why: vec!["no value".into(), "'tbd' is a placeholder".into()],
         }
     );
     assert!(
         err.to_string()
-            .contains("champion_map (no value), expansion_hypothesis (no value)"),
+            .contains("champion_map (no value), expansion_hypothesis ('tbd' is a placeholder)"),
         "{err}"
     );
 }
