@@ -230,13 +230,21 @@ impl App {
             errors.truncate(MAX_REPORTED_ERRORS);
             return Err(AppError::Import(errors));
         }
-        bulk.commit().await?;
+        // In the import's own transaction: an import is all or nothing,
+        // suggestions included.
         let suggestions = if im.suggestions.is_empty() {
-            self.suggest_from_notes(&org, std::mem::take(&mut im.notes))
-                .await?
+            let found = im
+                .suggest_from_notes()
+                .await
+                .map_err(|why| AppError::Import(vec![(lines, why)]))?;
+            let change = im.take_change();
+            events += change.events.len() as u64;
+            bulk.write(&change).await?;
+            found
         } else {
             0
         };
+        bulk.commit().await?;
         Ok(ImportSummary {
             org,
             lines,
@@ -246,55 +254,6 @@ impl App {
             users_created: im.users_created,
             suggestions,
         })
-    }
-}
-
-impl App {
-    /// Looks for re-discovery in imported notes, now that the handoffs they
-    /// follow are in; returns how many suggestions were recorded.
-    async fn suggest_from_notes(&self, org: &OrgId, notes: Vec<Event>) -> Result<usize, AppError> {
-        let mut found = 0;
-        for note in notes {
-            let Event::Note {
-                account,
-                author,
-                team,
-                text,
-                at,
-            } = note
-            else {
-                continue;
-            };
-            let answered = self.answered_fields(org, &account, at).await?;
-            let events = crate::rediscovery::suggestion_events(
-                &account,
-                &answered,
-                &text,
-                author.as_ref(),
-                team.as_ref(),
-                at,
-                crate::rediscovery::new_suggestion_id,
-            );
-            if events.is_empty() {
-                continue;
-            }
-            found += events.len();
-            let mut state = self
-                .store
-                .account(org, &account)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("account '{account}'")))?;
-            let mut change = Change::default();
-            let now = self.now();
-            for e in events {
-                state = Account::apply(Some(state), &e)
-                    .ok_or_else(|| AppError::Invalid("the account change did not apply".into()))?;
-                change.push(e, state.stream_version, Via::System, now);
-            }
-            change.accounts.push(state);
-            self.store.commit(org, &change).await?;
-        }
-        Ok(found)
     }
 }
 
@@ -1286,6 +1245,89 @@ impl<'a> Importer<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Looks for re-discovery in the imported notes, against the handoffs as
+    /// the whole import leaves them (this import's, over those already in
+    /// the database); returns how many suggestions it recorded.
+    async fn suggest_from_notes(&mut self) -> Result<usize, String> {
+        let notes = std::mem::take(&mut self.notes);
+        if notes.is_empty() {
+            return Ok(0);
+        }
+        let mut by_account: HashMap<AccountId, Vec<Handoff>> = HashMap::new();
+        for h in self.handoffs.values().flatten() {
+            by_account
+                .entry(h.account.clone())
+                .or_default()
+                .push(h.clone());
+        }
+        let mut found = 0;
+        for note in notes {
+            let Event::Note {
+                account,
+                author,
+                team,
+                text: body,
+                at,
+            } = note
+            else {
+                continue;
+            };
+            let mut handoffs: BTreeMap<HandoffId, Handoff> = BTreeMap::new();
+            if !self.fresh {
+                let filter = baton_store::HandoffFilter {
+                    account: Some(account.clone()),
+                    state: Some(baton_domain::State::Accepted),
+                    ..Default::default()
+                };
+                let mut after = None;
+                loop {
+                    let page = self
+                        .app
+                        .store
+                        .handoffs_page(&self.org, &filter, after.as_ref(), 200)
+                        .await
+                        .map_err(text)?;
+                    after = page.last().map(|h| h.id.clone());
+                    let more = page.len() == 200;
+                    handoffs.extend(page.into_iter().map(|h| (h.id.clone(), h)));
+                    if !more {
+                        break;
+                    }
+                }
+            }
+            for h in by_account.get(&account).into_iter().flatten() {
+                handoffs.insert(h.id.clone(), h.clone());
+            }
+            let mut answered = Vec::new();
+            for h in handoffs
+                .values()
+                .filter(|h| crate::rediscovery::accepted_by(h, at))
+            {
+                let def = self.def(&h.contract, h.version)?;
+                crate::rediscovery::answered_in(h, &def, &mut answered);
+            }
+            let events = crate::rediscovery::suggestion_events(
+                &account,
+                &answered,
+                &body,
+                author.as_ref(),
+                team.as_ref(),
+                at,
+                crate::rediscovery::new_suggestion_id,
+            );
+            for e in events {
+                let state = self.account(&account).await?;
+                let a = Account::apply(state, &e).ok_or("the account change did not apply")?;
+                let v = a.stream_version;
+                self.accounts.insert(account.clone(), Some(a));
+                self.batch_accounts.insert(account.clone());
+                self.change.push(e, v, Via::System, self.now);
+                found += 1;
+            }
+        }
+        Ok(found)
     }
 
     /// Loads a contract's audits from the database once.

@@ -5,10 +5,11 @@
 //! scorecard (as ordinary re-discovery incidents).
 
 use baton_domain::account::Account;
+use baton_domain::contract::ContractDef;
 use baton_domain::event::Event;
 use baton_domain::handoff::State;
 use baton_domain::rediscovery::{self, Answered, SuggestedIncident, SuggestionStatus};
-use baton_domain::{AccountId, DomainError, Email, OrgId, TeamKey, Timestamp};
+use baton_domain::{AccountId, DomainError, Email, Handoff, OrgId, TeamKey, Timestamp};
 use baton_store::{Change, HandoffFilter};
 
 use crate::{App, AppError, Caller};
@@ -125,6 +126,30 @@ fn as_open(e: &Event) -> Option<SuggestedIncident> {
     }
 }
 
+/// Whether a handoff was accepted at or before `t`.
+pub fn accepted_by(h: &Handoff, t: Timestamp) -> bool {
+    h.state == State::Accepted && h.accepted_at.is_some_and(|a| a <= t)
+}
+
+/// The fields a handoff answered with a value that counts (filler answers
+/// nothing), leaving out sensitive fields: a suggestion shows its answer to
+/// whoever reviews it.
+pub fn answered_in(h: &Handoff, def: &ContractDef, out: &mut Vec<Answered>) {
+    for f in def.fields.iter().filter(|f| !f.sensitive) {
+        let value = h.values.get(&f.key);
+        if let Some(v) = value
+            && f.assess(value, &def.filler).is_ok()
+        {
+            out.push(Answered {
+                handoff: h.id.clone(),
+                contract: def.key.clone(),
+                field: f.clone(),
+                answer: baton_domain::FieldDef::text_of(v),
+            });
+        }
+    }
+}
+
 /// A fresh suggestion id.
 pub fn new_suggestion_id() -> String {
     format!("sug-{}", uuid::Uuid::now_v7())
@@ -132,8 +157,7 @@ pub fn new_suggestion_id() -> String {
 
 impl App {
     /// The fields the account's handoffs accepted at or before `t` answered
-    /// with a value that counts (filler answers nothing), leaving out
-    /// sensitive fields: a suggestion shows its answer to whoever reviews it.
+    /// (see [`answered_in`]).
     pub async fn answered_fields(
         &self,
         org: &OrgId,
@@ -152,29 +176,13 @@ impl App {
                 .store
                 .handoffs_page(org, &filter, after.as_ref(), 200)
                 .await?;
-            for h in &page {
-                if h.accepted_at.is_none_or(|a| a > t) {
-                    continue;
-                }
-                let Some(def) = self
+            for h in page.iter().filter(|h| accepted_by(h, t)) {
+                if let Some(def) = self
                     .store
                     .contract_version(org, &h.contract, h.version)
                     .await?
-                else {
-                    continue;
-                };
-                for f in def.fields.iter().filter(|f| !f.sensitive) {
-                    let value = h.values.get(&f.key);
-                    if let Some(v) = value
-                        && f.assess(value, &def.filler).is_ok()
-                    {
-                        out.push(Answered {
-                            handoff: h.id.clone(),
-                            contract: def.key.clone(),
-                            field: f.clone(),
-                            answer: baton_domain::FieldDef::text_of(v),
-                        });
-                    }
+                {
+                    answered_in(h, &def, &mut out);
                 }
             }
             if page.len() < 200 {

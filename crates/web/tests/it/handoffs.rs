@@ -333,8 +333,26 @@ async fn a_gated_handoff_missing_fields_cannot_be_submitted_and_nothing_is_recor
         ["champion_map", "go_live_deadlines", "expansion_hypothesis"],
         "{p}"
     );
+    // Each refused field says why.
+    assert_eq!(
+        p["errors"][2],
+        json!({"field": "expansion_hypothesis", "message": "'TBD' is a placeholder"}),
+        "{p}"
+    );
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("expansion_hypothesis ('TBD' is a placeholder)"),
+        "{p}"
+    );
     assert_eq!(s.events().await, before, "nothing recorded");
     let h = admin.get(&format!("/handoffs/{id}")).await;
+    assert_eq!(
+        h.body["why"]["expansion_hypothesis"],
+        "'TBD' is a placeholder"
+    );
+    assert_eq!(h.body["why"]["champion_map"], "no value");
     assert_eq!(h.expect(200)["state"], "draft");
     assert_eq!(h.body["submissions"], json!([]));
     let gate = admin.get("/gates/ae-to-onboarding/A-1").await;

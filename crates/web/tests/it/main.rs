@@ -20,6 +20,7 @@ mod fuzz_corpus;
 mod handoffs;
 mod harness;
 mod metrics;
+mod notes;
 mod openapi;
 mod scorecard;
 mod security;

@@ -108,12 +108,30 @@ async fn a_handoff_goes_from_draft_through_rejection_and_rework_to_acceptance() 
     }
     assert_eq!(b.text("#status-economic_buyer").await, "✓ counts");
 
+    // One answer pasted into another box does not count, and says so.
+    b.fill("#f-success_criteria", VALUES[2].1).await;
+    b.wait_text("#status-success_criteria", |t| {
+        t.contains("repeats") && t.contains(&label("commitments"))
+    })
+    .await;
+    b.fill("#f-success_criteria", VALUES[3].1).await;
+    b.wait_text("#status-success_criteria", |t| t == "✓ counts")
+        .await;
+    // A deadline without a date counts, with a hint beside the field.
+    b.fill("#f-go_live_deadlines", "As soon as their new team is hired")
+        .await;
+    b.wait_text("#hint-go_live_deadlines", |t| t.contains("no date"))
+        .await;
+    assert_eq!(b.text("#status-go_live_deadlines").await, "✓ counts");
+    b.fill("#f-go_live_deadlines", VALUES[6].1).await;
+    b.wait_text("#hint-go_live_deadlines", str::is_empty).await;
+    b.wait_text("#status-go_live_deadlines", |t| t == "✓ counts")
+        .await;
+
     // Gated: one field short, the button says exactly which.
     let last = label("expansion_hypothesis");
-    let button = b
-        .wait_text("#submit", |t| t.starts_with("Cannot submit yet"))
-        .await;
-    assert_eq!(button, format!("Cannot submit yet — missing: {last}"));
+    let want = format!("Cannot submit yet — missing: {last}");
+    b.wait_text("#submit", |t| t == want).await;
     b.screenshot_full("handoff-form").await;
 
     // Forcing the post anyway: the gate refuses, names the field, the draft
