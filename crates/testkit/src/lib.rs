@@ -257,6 +257,22 @@ impl TestApp {
     pub fn as_user(&self, who: &str) -> Caller {
         Caller::new(self.org.clone(), email(who), Via::Api)
     }
+
+    /// Accounts with a re-discovery incident in `contract`'s scorecard for
+    /// the clock's month (the metric's numerator).
+    pub async fn rediscovery_incidents(&self, contract: &str) -> u64 {
+        let key = baton_domain::ContractKey::parse(contract).expect("contract key");
+        let period = baton_domain::period::Period::month_of(self.app.now());
+        self.app
+            .scorecard(&self.as_user("admin@acme.test"), Some(&key), period, 1)
+            .await
+            .expect("scorecard")
+            .remove(0)
+            .metrics
+            .rediscovery_incidence
+            .num
+            .unwrap_or(0)
+    }
 }
 
 /// Parses an email in a test.

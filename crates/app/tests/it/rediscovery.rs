@@ -4,10 +4,11 @@
 use baton_app::AppError;
 use baton_app::rediscovery::NoteInput;
 use baton_domain::rediscovery::{SuggestedIncident, SuggestionStatus};
-use baton_domain::scorecard::Metric;
-use baton_domain::{AccountId, ContractKey, DomainError, Handoff, Timestamp};
+use baton_domain::{AccountId, DomainError, Handoff, Timestamp};
 use baton_testkit::{TestApp, TestDb, on_both_backends};
-use serde_json::json;
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
 
 use crate::{draft, full_ae_values};
 
@@ -26,14 +27,12 @@ pub const KICKOFF: &str = "Kickoff call with the customer. Who signs off on the 
 
 /// An accepted ae-to-onboarding handoff of a new account.
 pub async fn accepted_handoff(t: &TestApp, account: &str) -> Handoff {
-    let h = draft(
-        t,
-        "ae-to-onboarding",
-        account,
-        "ae1@acme.test",
-        full_ae_values(),
-    )
-    .await;
+    accepted_with(t, account, full_ae_values()).await
+}
+
+/// An accepted ae-to-onboarding handoff of a new account with `values`.
+async fn accepted_with(t: &TestApp, account: &str, values: BTreeMap<String, Value>) -> Handoff {
+    let h = draft(t, "ae-to-onboarding", account, "ae1@acme.test", values).await;
     t.app
         .submit(&t.as_user("ae1@acme.test"), &h.id)
         .await
@@ -72,35 +71,9 @@ pub async fn note(
         .suggestions
 }
 
-fn incidents(m: &Metric) -> Option<u64> {
-    m.num
-}
-
-async fn rediscovery_num(t: &TestApp) -> Option<u64> {
-    let key = ContractKey::parse("ae-to-onboarding").unwrap();
-    let period = t
-        .app
-        .now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .strftime("%Y-%m")
-        .to_string();
-    let card = t
-        .app
-        .scorecard(
-            &t.as_user("admin@acme.test"),
-            Some(&key),
-            period.parse().unwrap(),
-            1,
-        )
-        .await
-        .unwrap()
-        .remove(0);
-    incidents(&card.metrics.rediscovery_incidence)
-}
-
 async fn a_note_suggests_re_discovery_and_only_confirmed_ones_count(t: TestApp) {
     let h = accepted_handoff(&t, "R-1").await;
-    let before = rediscovery_num(&t).await;
+    let before = t.rediscovery_incidents("ae-to-onboarding").await;
     let found = note(&t, &h.account, KICKOFF, None).await;
     let fields: Vec<&str> = found.iter().map(|s| s.field.as_str()).collect();
     assert_eq!(
@@ -117,7 +90,7 @@ async fn a_note_suggests_re_discovery_and_only_confirmed_ones_count(t: TestApp) 
     );
     assert_eq!(eb.team.as_ref().map(|t| t.as_str()), Some("onboarding"));
     // Suggested, not yet counted.
-    assert_eq!(rediscovery_num(&t).await, before);
+    assert_eq!(t.rediscovery_incidents("ae-to-onboarding").await, before);
     let onb = t.as_user("onboarding1@acme.test");
     let confirmed = t.app.decide_suggestion(&onb, &eb.id, true).await.unwrap();
     assert_eq!(confirmed.status, SuggestionStatus::Confirmed);
@@ -126,8 +99,8 @@ async fn a_note_suggests_re_discovery_and_only_confirmed_ones_count(t: TestApp) 
         .await
         .unwrap();
     assert_eq!(
-        rediscovery_num(&t).await,
-        Some(before.unwrap_or(0) + 1),
+        t.rediscovery_incidents("ae-to-onboarding").await,
+        before + 1,
         "the confirmed one counts, the dismissed one does not"
     );
     let open = t
@@ -154,19 +127,7 @@ async fn a_note_suggests_re_discovery_and_only_confirmed_ones_count(t: TestApp) 
 async fn filler_on_record_answers_nothing(t: TestApp) {
     let mut values = full_ae_values();
     values.insert("economic_buyer".into(), json!("TBD"));
-    let h = draft(&t, "ae-to-onboarding", "R-2", "ae1@acme.test", values).await;
-    t.app
-        .submit(&t.as_user("ae1@acme.test"), &h.id)
-        .await
-        .unwrap();
-    t.app
-        .accept(
-            &t.as_user("onboarding1@acme.test"),
-            &h.id,
-            Default::default(),
-        )
-        .await
-        .unwrap();
+    let h = accepted_with(&t, "R-2", values).await;
     let found = note(
         &t,
         &h.account,

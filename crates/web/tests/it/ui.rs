@@ -67,3 +67,39 @@ pub async fn account(t: &TestApp, id: &str, name: &str) {
 pub async fn start(people: &[&str]) -> Option<(Server, Browser)> {
     Some(open(app().await?, people).await)
 }
+
+/// Status and HTML (entities undone) of a UI page fetched with a session
+/// cookie, redirects not followed: what a page says, without a browser.
+pub async fn page(s: &Server, secret: &str, path: &str) -> (u16, String) {
+    let res = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}{path}", s.origin))
+        .header(reqwest::header::COOKIE, format!("baton_session={secret}"))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), unescape(&res.text().await.unwrap()))
+}
+
+/// The text of HTML as a reader sees it: entities undone, tags kept.
+pub fn unescape(html: &str) -> String {
+    html.replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The part of `html` from element `id` to the end of its section.
+pub fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}

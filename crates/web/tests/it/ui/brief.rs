@@ -15,8 +15,8 @@ use baton_testkit::{TestApp, email};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
 
-use super::{PASSWORD, app, open};
-use crate::harness::{self, OTHER_ADMIN, Server};
+use super::{PASSWORD, app, open, page, section, unescape};
+use crate::harness::{self, OTHER_ADMIN};
 
 const SDR: &str = "sdr1@acme.test";
 const AE: &str = "ae1@acme.test";
@@ -154,41 +154,6 @@ async fn session(t: &TestApp, who: &str) -> String {
         .await
         .unwrap();
     t.app.login(who, PASSWORD).await.unwrap().secret
-}
-
-/// Status and HTML of a UI page, with a session cookie.
-async fn page(s: &Server, secret: &str, path: &str) -> (u16, String) {
-    let res = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .get(format!("{}{path}", s.origin))
-        .header(reqwest::header::COOKIE, format!("baton_session={secret}"))
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap())
-}
-
-/// The text of HTML as a reader sees it: entities undone, tags kept.
-fn unescape(html: &str) -> String {
-    html.replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-/// The part of `html` from element `id` to the end of its section.
-fn section<'a>(html: &'a str, id: &str) -> &'a str {
-    let start = html
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id}"));
-    let rest = &html[start..];
-    &rest[..rest.find("</section>").unwrap_or(rest.len())]
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use jiff::SignedDuration;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 use serde_json::{Value, json};
 
-use super::{PASSWORD, app, open};
+use super::{PASSWORD, app, open, page, section, unescape};
 use crate::harness::{self, OTHER_ADMIN, Server};
 
 const AE: &str = "ae1@acme.test";
@@ -122,17 +122,6 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-/// Status and HTML of a UI page.
-async fn page(s: &Server, secret: &str, path: &str) -> (u16, String) {
-    let res = client()
-        .get(format!("{}{path}", s.origin))
-        .header(COOKIE, format!("baton_session={secret}"))
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), unescape(&res.text().await.unwrap()))
-}
-
 /// Posts a form; status, where it redirects to, and the body.
 async fn post(s: &Server, secret: &str, path: &str, body: &str) -> (u16, String, String) {
     let res = client()
@@ -163,24 +152,9 @@ async fn csrf(s: &Server, secret: &str) -> String {
         .to_string()
 }
 
-/// The text of HTML as a reader sees it: entities undone, tags kept.
-fn unescape(html: &str) -> String {
-    html.replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
 /// The card of suggestion `id` in `html`.
 fn card<'a>(html: &'a str, id: &str) -> &'a str {
-    let start = html
-        .find(&format!("id=\"sug-{id}\""))
-        .unwrap_or_else(|| panic!("no card for {id}: {html}"));
-    let rest = &html[start..];
-    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+    section(html, &format!("sug-{id}"))
 }
 
 /// The status of suggestion `id` as the app has it.
@@ -191,29 +165,6 @@ async fn status_of(t: &TestApp, id: &str) -> SuggestionStatus {
         .await
         .unwrap();
     all.into_iter().find(|s| s.id == id).unwrap().status
-}
-
-/// Re-discovery incidents this month in the ae-to-onboarding scorecard.
-async fn incidents(t: &TestApp) -> u64 {
-    let key = ContractKey::parse("ae-to-onboarding").unwrap();
-    let period = t
-        .app
-        .now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .strftime("%Y-%m")
-        .to_string();
-    let card = t
-        .app
-        .scorecard(
-            &t.as_user("admin@acme.test"),
-            Some(&key),
-            period.parse().unwrap(),
-            1,
-        )
-        .await
-        .unwrap()
-        .remove(0);
-    card.metrics.rediscovery_incidence.num.unwrap_or(0)
 }
 
 /// The label of an ae-to-onboarding field.
@@ -267,7 +218,7 @@ async fn the_receiver_reviews_a_suggestion_with_its_evidence_and_confirming_coun
         html.find(&format!("id=\"sug-{buyer}\"")) < html.find(&format!("id=\"sug-{go_live}\""))
     );
 
-    let before = incidents(&s.t).await;
+    let before = s.t.rediscovery_incidents("ae-to-onboarding").await;
     let token = csrf(&s, &receiver).await;
     let (status, to, _) = post(
         &s,
@@ -280,7 +231,7 @@ async fn the_receiver_reviews_a_suggestion_with_its_evidence_and_confirming_coun
     assert_eq!(to, format!("/suggestions?confirmed={buyer}"));
     assert_eq!(status_of(&s.t, buyer).await, SuggestionStatus::Confirmed);
     assert_eq!(
-        incidents(&s.t).await,
+        s.t.rediscovery_incidents("ae-to-onboarding").await,
         before + 1,
         "the confirmed one counts"
     );
@@ -312,7 +263,10 @@ async fn the_receiver_reviews_a_suggestion_with_its_evidence_and_confirming_coun
         (303, &*format!("/suggestions?dismissed={go_live}"))
     );
     assert_eq!(status_of(&s.t, go_live).await, SuggestionStatus::Dismissed);
-    assert_eq!(incidents(&s.t).await, before + 1);
+    assert_eq!(
+        s.t.rediscovery_incidents("ae-to-onboarding").await,
+        before + 1
+    );
     let (_, html) = page(&s, &receiver, &to).await;
     assert!(html.contains("id=\"done\">Dismissed</p>"), "{html}");
     assert!(html.contains("id=\"sug-empty\""), "the open queue is empty");
@@ -357,7 +311,7 @@ async fn an_outsider_a_post_without_the_token_and_another_org_are_refused_and_ch
     let outsider = session(&t, OUTSIDER).await;
     let s = harness::start(t).await;
     let id = &found[0].id;
-    let before = incidents(&s.t).await;
+    let before = s.t.rediscovery_incidents("ae-to-onboarding").await;
 
     // The page carries the same security headers as every other.
     let res = client()
@@ -412,7 +366,7 @@ async fn an_outsider_a_post_without_the_token_and_another_org_are_refused_and_ch
     .await;
     assert_eq!(status, 404, "an unknown suggestion");
     assert_eq!(status_of(&s.t, id).await, SuggestionStatus::Open);
-    assert_eq!(incidents(&s.t).await, before);
+    assert_eq!(s.t.rediscovery_incidents("ae-to-onboarding").await, before);
 
     // Another org sees an empty queue and cannot reach Acme's suggestion.
     s.other_org().await;
