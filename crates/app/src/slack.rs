@@ -93,6 +93,23 @@ pub fn describe_with(payload: &Value, ctx: &Context) -> String {
             }
             t
         }
+        "rediscovery_suggested" => format!(
+            "Possible re-discovery on {subject}: \u{201c}{}\u{201d} asks again for {} — confirm or dismiss at /suggestions",
+            s("question"),
+            s("field")
+        ),
+        "note" => match s("author") {
+            "" => format!("A note on {subject}"),
+            author => format!("{author} added a note on {subject}"),
+        },
+        "suggestion_decided" => {
+            let verdict = if payload.get("confirmed").and_then(Value::as_bool) == Some(true) {
+                "confirmed"
+            } else {
+                "dismissed"
+            };
+            format!("{who} {verdict} a suggested re-discovery on {subject}")
+        }
         "nps" => format!(
             "NPS {} from {subject}",
             payload
@@ -202,5 +219,24 @@ mod tests {
             describe(&r),
             "onboarding1@acme.test rejected H-1 (missing_context): no champion — fields: champion_map"
         );
+    }
+
+    #[test]
+    fn a_suggested_re_discovery_quotes_the_question() {
+        let e = json!({"type": "rediscovery_suggested", "id": "sug-1", "account": "A-1",
+            "handoff": "H-1", "contract": "ae-to-onboarding", "field": "economic_buyer",
+            "question": "Who signs?", "answer": "Dana", "score": 800});
+        assert_eq!(
+            describe(&e),
+            "Possible re-discovery on H-1 (A-1): \u{201c}Who signs?\u{201d} asks again for economic_buyer — confirm or dismiss at /suggestions"
+        );
+        let d = json!({"type": "suggestion_decided", "id": "sug-1", "account": "A-1",
+            "confirmed": true, "by": "onboarding1@acme.test"});
+        assert_eq!(
+            describe(&d),
+            "onboarding1@acme.test confirmed a suggested re-discovery on A-1"
+        );
+        let n = json!({"type": "note", "account": "A-1", "author": "cs1@acme.test", "text": "…"});
+        assert_eq!(describe(&n), "cs1@acme.test added a note on A-1");
     }
 }
