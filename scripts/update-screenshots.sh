@@ -13,6 +13,7 @@ done <<'MAP'
 login login
 inbox inbox
 handoff-form handoff-form
+handoff-form-hints handoff-form-hints
 handoff-receiver handoff-receiver
 handoff-timeline handoff-page
 contracts tour-contracts

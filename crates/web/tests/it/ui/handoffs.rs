@@ -123,6 +123,15 @@ async fn a_handoff_goes_from_draft_through_rejection_and_rework_to_acceptance() 
     b.wait_text("#hint-go_live_deadlines", |t| t.contains("no date"))
         .await;
     assert_eq!(b.text("#status-go_live_deadlines").await, "✓ counts");
+    b.fill("#f-expansion_hypothesis", "TBD").await;
+    b.wait_text("#status-expansion_hypothesis", |t| {
+        t.contains("'TBD' is a placeholder")
+    })
+    .await;
+    b.screenshot_full("handoff-form-hints").await;
+    b.fill("#f-expansion_hypothesis", "").await;
+    b.wait_text("#status-expansion_hypothesis", |t| t.contains("no value"))
+        .await;
     b.fill("#f-go_live_deadlines", VALUES[6].1).await;
     b.wait_text("#hint-go_live_deadlines", str::is_empty).await;
     b.wait_text("#status-go_live_deadlines", |t| t == "✓ counts")
