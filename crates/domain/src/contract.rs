@@ -472,6 +472,26 @@ mod tests {
     use crate::id::Email;
     use crate::org::Role;
 
+    #[test]
+    fn filler_rules_and_expectations_are_checked_before_publishing() {
+        let mut def = contract().current;
+        def.filler.placeholders.push("--".into());
+        let err = def.validate().unwrap_err().to_string();
+        assert!(err.contains("'--' has no letters or digits"), "{err}");
+        let mut def = contract().current;
+        def.fields[0].kind = FieldType::Bool;
+        def.fields[0].min_len = None;
+        let err = def.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("is bool and cannot expect a date, person, amount or number"),
+            "{err}"
+        );
+        let mut def = contract().current;
+        def.filler.placeholders.push("ask the AE".into());
+        def.filler.hints_are_gates = true;
+        assert_eq!(def.validate(), Ok(()));
+    }
+
     fn contract() -> Contract {
         let def = seed::seeded_contracts()
             .into_iter()
