@@ -7,7 +7,7 @@
 //! published; this module only parses.
 
 use baton_domain::contract::ContractDef;
-use baton_domain::field::{FieldDef, FieldType, Owner};
+use baton_domain::field::{Expect, FieldDef, FieldType, Owner};
 use baton_domain::{DomainError, FieldKey};
 use serde_json::json;
 
@@ -73,7 +73,19 @@ pub struct DraftField {
     pub required: bool,
     /// Minimum length as typed (blank for none).
     pub min_len: String,
+    /// What a specific answer contains (`date`, `person`, `amount`,
+    /// `number`), blank for nothing.
+    pub expects: String,
 }
+
+/// What the expectation select offers: (value, what people read).
+pub const EXPECTS: &[(&str, &str)] = &[
+    ("", "—"),
+    ("date", "a date"),
+    ("person", "a name"),
+    ("amount", "an amount"),
+    ("number", "a number"),
+];
 
 /// A field to add (the editor) or to propose (the proposal form), as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -280,6 +292,14 @@ pub struct Draft {
     pub follow_through: bool,
     /// Attestation questions, one per line.
     pub questions: String,
+    /// More placeholders to refuse, one per line.
+    pub filler_placeholders: String,
+    /// Built-in placeholders that are real answers here, one per line.
+    pub filler_allowed: String,
+    /// The same text may stand in two fields.
+    pub allow_repeats: bool,
+    /// Specificity hints are gates.
+    pub hints_are_gates: bool,
 }
 
 fn owner_name(o: Owner) -> &'static str {
@@ -309,6 +329,10 @@ impl Draft {
                     help: f.help.clone(),
                     required: f.required,
                     min_len: f.min_len.map(|m| m.to_string()).unwrap_or_default(),
+                    expects: f
+                        .expects
+                        .map(|e| e.as_str().to_string())
+                        .unwrap_or_default(),
                 })
                 .collect(),
             new_field: NewField {
@@ -326,6 +350,10 @@ impl Draft {
                 .unwrap_or_default(),
             follow_through: def.follow_through,
             questions: def.attestation_questions.join("\n"),
+            filler_placeholders: def.filler.placeholders.join("\n"),
+            filler_allowed: def.filler.allowed.join("\n"),
+            allow_repeats: def.filler.allow_repeats,
+            hints_are_gates: def.filler.hints_are_gates,
         }
     }
 
@@ -356,6 +384,7 @@ impl Draft {
                         help: text(&input(k, "help")),
                         required: f.get(&input(k, "required")).is_some(),
                         min_len: text(&input(k, "min")),
+                        expects: text(&input(k, "expects")),
                     }
                 })
                 .collect(),
@@ -365,6 +394,10 @@ impl Draft {
             ack_hours: text("ack_hours"),
             follow_through: current.follow_through,
             questions: text("questions"),
+            filler_placeholders: text("filler_placeholders"),
+            filler_allowed: text("filler_allowed"),
+            allow_repeats: f.get("allow_repeats").is_some(),
+            hints_are_gates: f.get("hints_are_gates").is_some(),
         }
     }
 
@@ -386,6 +419,18 @@ impl Draft {
             if d.textual {
                 f.min_len = min_len(&d.min_len, &input(&d.key, "min"), &d.label)?;
             }
+            f.expects = match d.expects.trim() {
+                "" => None,
+                raw => Some(Expect::parse(raw).ok_or_else(|| {
+                    FormError::new(
+                        input(&d.key, "expects"),
+                        format!(
+                            "{}: '{raw}' is not one of date, person, amount, number",
+                            d.label
+                        ),
+                    )
+                })?),
+            };
         }
         if let Some(added) = self.new_field.parse(current, "new-", false)? {
             def.fields.push(added);
@@ -404,6 +449,10 @@ impl Draft {
             def.slas.ack_hours = hours(&self.ack_hours, "ack_hours", "Acknowledgment SLA")?;
         }
         def.attestation_questions = lines(&self.questions);
+        def.filler.placeholders = lines(&self.filler_placeholders);
+        def.filler.allowed = lines(&self.filler_allowed);
+        def.filler.allow_repeats = self.allow_repeats;
+        def.filler.hints_are_gates = self.hints_are_gates;
         Ok(def)
     }
 }
@@ -446,11 +495,22 @@ mod tests {
             ("acceptance_hours".into(), d.acceptance_hours.clone()),
             ("ack_hours".into(), d.ack_hours.clone()),
             ("questions".into(), d.questions.clone()),
+            ("filler_placeholders".into(), d.filler_placeholders.clone()),
+            ("filler_allowed".into(), d.filler_allowed.clone()),
         ];
+        for (name, on) in [
+            ("allow_repeats", d.allow_repeats),
+            ("hints_are_gates", d.hints_are_gates),
+        ] {
+            if on {
+                f.push((name.into(), "on".into()));
+            }
+        }
         for x in &d.fields {
             f.push((input(&x.key, "label"), x.label.clone()));
             f.push((input(&x.key, "help"), x.help.clone()));
             f.push((input(&x.key, "min"), x.min_len.clone()));
+            f.push((input(&x.key, "expects"), x.expects.clone()));
             if x.required {
                 f.push((input(&x.key, "required"), "on".into()));
             }
@@ -508,6 +568,36 @@ mod tests {
         assert_eq!(next.reason_codes, vec!["missing_context", "no_budget"]);
         assert_eq!(next.slas.acceptance_hours, 24);
         assert_eq!(next.slas.ack_hours, None);
+    }
+
+    #[test]
+    fn filler_rules_and_expectations_round_trip_through_the_form() {
+        let def = contract("ae-to-onboarding");
+        let mut d = Draft::of(&def, 1);
+        assert_eq!(
+            d.fields[0].expects, "person",
+            "economic_buyer expects a name"
+        );
+        d.filler_placeholders = "ask the AE\n\n in gong ".into();
+        d.filler_allowed = "none".into();
+        d.hints_are_gates = true;
+        d.fields[0].expects = String::new();
+        d.fields[3].expects = "number".into();
+        let next = Draft::from_form(&def, &posted(&d)).build(&def).unwrap();
+        assert_eq!(next.filler.placeholders, vec!["ask the AE", "in gong"]);
+        assert_eq!(next.filler.allowed, vec!["none"]);
+        assert!(next.filler.hints_are_gates && !next.filler.allow_repeats);
+        assert_eq!(next.fields[0].expects, None);
+        assert_eq!(next.fields[3].expects, Some(Expect::Number));
+        assert_eq!(next.validate(), Ok(()));
+        d.fields[3].expects = "soon".into();
+        let err = Draft::from_form(&def, &posted(&d)).build(&def).unwrap_err();
+        assert_eq!(err.input, input("success_criteria", "expects"));
+        assert!(
+            err.message.contains("'soon' is not one of"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

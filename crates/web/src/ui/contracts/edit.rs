@@ -14,7 +14,7 @@ use baton_domain::contract::diff::diff;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::ui::contracts::diff::{DiffRow, diff_rows};
-use crate::ui::contracts::draft::{Draft, FormError, TYPES, input};
+use crate::ui::contracts::draft::{Draft, EXPECTS, FormError, TYPES, input};
 use crate::ui::contracts::{ProposalRow, contract_key, proposal_rows, teams};
 use crate::ui::{Page, Posted, UiError, UiResult, Viewer, render, render_status};
 
@@ -32,6 +32,8 @@ struct EditPage {
     preview: Option<Vec<DiffRow>>,
     proposals: Vec<ProposalRow>,
     types: &'static [(&'static str, &'static str)],
+    /// The choices of each field's "answer names" select.
+    expects: &'static [(&'static str, &'static str)],
 }
 
 impl EditPage {
@@ -86,6 +88,7 @@ async fn edit_page(
         preview,
         proposals,
         types: TYPES,
+        expects: EXPECTS,
     })
 }
 
