@@ -91,41 +91,6 @@ pub fn suggestion_events(
         .collect()
 }
 
-/// A suggestion as its event describes it, before the store has it.
-fn as_open(e: &Event) -> Option<SuggestedIncident> {
-    match e {
-        Event::RediscoverySuggested {
-            id,
-            account,
-            handoff,
-            contract,
-            field,
-            question,
-            answer,
-            score,
-            author,
-            team,
-            at,
-        } => Some(SuggestedIncident {
-            id: id.clone(),
-            account: account.clone(),
-            handoff: handoff.clone(),
-            contract: contract.clone(),
-            field: field.clone(),
-            question: question.clone(),
-            answer: answer.clone(),
-            score: *score,
-            author: author.clone(),
-            team: team.clone(),
-            at: *at,
-            status: SuggestionStatus::Open,
-            decided_by: None,
-            decided_at: None,
-        }),
-        _ => None,
-    }
-}
-
 /// Whether a handoff was accepted at or before `t`.
 pub fn accepted_by(h: &Handoff, t: Timestamp) -> bool {
     h.state == State::Accepted && h.accepted_at.is_some_and(|a| a <= t)
@@ -248,7 +213,10 @@ impl App {
             at,
             new_suggestion_id,
         ));
-        let suggestions = events.iter().filter_map(as_open).collect();
+        let suggestions = events
+            .iter()
+            .filter_map(SuggestedIncident::suggested_by)
+            .collect();
         let account = self.commit_on_account(caller, account, events).await?;
         Ok(NoteOutcome {
             account,

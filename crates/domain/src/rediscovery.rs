@@ -313,5 +313,43 @@ pub struct SuggestedIncident {
     pub decided_at: Option<Timestamp>,
 }
 
+impl SuggestedIncident {
+    /// The open suggestion a `rediscovery_suggested` event records.
+    pub fn suggested_by(e: &crate::event::Event) -> Option<Self> {
+        let crate::event::Event::RediscoverySuggested {
+            id,
+            account,
+            handoff,
+            contract,
+            field,
+            question,
+            answer,
+            score,
+            author,
+            team,
+            at,
+        } = e
+        else {
+            return None;
+        };
+        Some(Self {
+            id: id.clone(),
+            account: account.clone(),
+            handoff: handoff.clone(),
+            contract: contract.clone(),
+            field: field.clone(),
+            question: question.clone(),
+            answer: answer.clone(),
+            score: *score,
+            author: author.clone(),
+            team: team.clone(),
+            at: *at,
+            status: SuggestionStatus::Open,
+            decided_by: None,
+            decided_at: None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests;

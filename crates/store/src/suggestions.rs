@@ -17,40 +17,32 @@ pub(crate) async fn project(
     event: &Event,
 ) -> Result<(), StoreError> {
     match event {
-        Event::RediscoverySuggested {
-            id,
-            account,
-            handoff,
-            contract,
-            field,
-            question,
-            answer,
-            score,
-            author,
-            team,
-            at,
-        } => {
+        Event::RediscoverySuggested { .. } => {
+            let Some(sug) = SuggestedIncident::suggested_by(event) else {
+                return Ok(());
+            };
             sqlx::query(
                 "INSERT INTO suggestions (org_id, id, seq, account_id, handoff_id, contract, field,
                  question, answer, score, author, team, at, status)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open')",
             )
             .bind(org.to_string())
-            .bind(id.clone())
+            .bind(sug.id.clone())
             .bind(seq as i64)
-            .bind(account.to_string())
-            .bind(handoff.to_string())
-            .bind(contract.to_string())
-            .bind(field.to_string())
-            .bind(question.clone())
-            .bind(answer.clone())
-            .bind(i64::from(*score))
-            .bind(author.as_ref().map(ToString::to_string))
-            .bind(team.as_ref().map(ToString::to_string))
-            .bind(micros(*at))
+            .bind(sug.account.to_string())
+            .bind(sug.handoff.to_string())
+            .bind(sug.contract.to_string())
+            .bind(sug.field.to_string())
+            .bind(sug.question)
+            .bind(sug.answer)
+            .bind(i64::from(sug.score))
+            .bind(sug.author.as_ref().map(ToString::to_string))
+            .bind(sug.team.as_ref().map(ToString::to_string))
+            .bind(micros(sug.at))
             .execute(&mut **tx)
             .await
             .map_err(|e| {
+                let id = &sug.id;
                 crate::conflict_on_unique(e, || format!("suggestion '{id}' is already recorded"))
             })?;
         }

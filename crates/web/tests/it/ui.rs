@@ -103,3 +103,14 @@ pub fn section<'a>(html: &'a str, id: &str) -> &'a str {
     let rest = &html[start..];
     &rest[..rest.find("</section>").unwrap_or(rest.len())]
 }
+
+/// A session secret for `who` of `t`'s org (password set first), for
+/// fetching pages without a browser.
+pub async fn session(t: &TestApp, who: &str) -> String {
+    let admin = t.as_user("admin@acme.test");
+    t.app
+        .set_password(&admin, &email(who), PASSWORD)
+        .await
+        .unwrap();
+    t.app.login(who, PASSWORD).await.unwrap().secret
+}

@@ -11,11 +11,11 @@ use baton_app::signals::AccountInput;
 use baton_domain::field::FieldRef;
 use baton_domain::handoff::Attachment;
 use baton_domain::{AccountId, ContractKey, Currency, FieldKey, HandoffId, Money};
-use baton_testkit::{TestApp, email};
+use baton_testkit::TestApp;
 use jiff::SignedDuration;
 use serde_json::{Value, json};
 
-use super::{PASSWORD, app, open, page, section, unescape};
+use super::{PASSWORD, app, open, page, section, session, unescape};
 use crate::harness::{self, OTHER_ADMIN};
 
 const SDR: &str = "sdr1@acme.test";
@@ -144,16 +144,6 @@ async fn story(t: &TestApp) -> HandoffId {
     t.clock.advance(SignedDuration::from_hours(2));
     t.app.submit(&ae, &h.id).await.unwrap();
     h.id
-}
-
-/// A session for `who` of `t`'s org (password set first).
-async fn session(t: &TestApp, who: &str) -> String {
-    let admin = t.as_user("admin@acme.test");
-    t.app
-        .set_password(&admin, &email(who), PASSWORD)
-        .await
-        .unwrap();
-    t.app.login(who, PASSWORD).await.unwrap().secret
 }
 
 #[tokio::test]

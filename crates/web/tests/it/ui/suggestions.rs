@@ -11,12 +11,12 @@ use baton_app::handoffs::NewHandoff;
 use baton_app::rediscovery::NoteInput;
 use baton_domain::rediscovery::{SuggestedIncident, SuggestionStatus};
 use baton_domain::{AccountId, ContractKey, HandoffId};
-use baton_testkit::{TestApp, email};
+use baton_testkit::TestApp;
 use jiff::SignedDuration;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 use serde_json::{Value, json};
 
-use super::{PASSWORD, app, open, page, section, unescape};
+use super::{PASSWORD, app, open, page, section, session, unescape};
 use crate::harness::{self, OTHER_ADMIN, Server};
 
 const AE: &str = "ae1@acme.test";
@@ -102,16 +102,6 @@ async fn story(t: &TestApp) -> (HandoffId, Vec<SuggestedIncident>) {
         "the set-up expects two suggestions: {found:?}"
     );
     (h, found)
-}
-
-/// A session for `who` of `t`'s org (password set first).
-async fn session(t: &TestApp, who: &str) -> String {
-    let admin = t.as_user("admin@acme.test");
-    t.app
-        .set_password(&admin, &email(who), PASSWORD)
-        .await
-        .unwrap();
-    t.app.login(who, PASSWORD).await.unwrap().secret
 }
 
 fn client() -> reqwest::Client {
