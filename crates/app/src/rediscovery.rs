@@ -10,7 +10,7 @@ use baton_domain::event::Event;
 use baton_domain::handoff::State;
 use baton_domain::rediscovery::{self, Answered, SuggestedIncident, SuggestionStatus};
 use baton_domain::{AccountId, DomainError, Email, Handoff, OrgId, TeamKey, Timestamp};
-use baton_store::{Change, HandoffFilter};
+use baton_store::HandoffFilter;
 
 use crate::{App, AppError, Caller};
 
@@ -217,30 +217,13 @@ impl App {
             .iter()
             .filter_map(SuggestedIncident::suggested_by)
             .collect();
-        let account = self.commit_on_account(caller, account, events).await?;
+        let account = self
+            .record_on_account(caller, Some(account), events)
+            .await?;
         Ok(NoteOutcome {
             account,
             suggestions,
         })
-    }
-
-    /// Appends events to an account's stream in one commit.
-    async fn commit_on_account(
-        &self,
-        caller: &Caller,
-        mut account: Account,
-        events: Vec<Event>,
-    ) -> Result<Account, AppError> {
-        let mut change = Change::default();
-        let now = self.now();
-        for e in events {
-            account = Account::apply(Some(account), &e)
-                .ok_or_else(|| AppError::Invalid("the account change did not apply".into()))?;
-            change.push(e, account.stream_version, caller.via, now);
-        }
-        change.accounts.push(account.clone());
-        self.store.commit(&caller.org, &change).await?;
-        Ok(account)
     }
 
     /// Suggestions, newest first: open ones to review, or all.
@@ -322,7 +305,8 @@ impl App {
                 at: s.at,
             });
         }
-        self.commit_on_account(caller, account, events).await?;
+        self.record_on_account(caller, Some(account), events)
+            .await?;
         Ok(SuggestedIncident {
             status: if confirmed {
                 SuggestionStatus::Confirmed

@@ -45,16 +45,24 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("account '{id}'")))
     }
 
-    async fn record_on_account(
+    /// Appends events to an account's stream (creating it with the first
+    /// when it is new) in one commit.
+    pub(crate) async fn record_on_account(
         &self,
         caller: &Caller,
-        account: Option<Account>,
-        event: Event,
+        mut account: Option<Account>,
+        events: Vec<Event>,
     ) -> Result<Account, AppError> {
-        let account = Account::apply(account, &event)
-            .ok_or_else(|| AppError::Invalid("the account change did not apply".into()))?;
         let mut change = Change::default();
-        change.push(event, account.stream_version, caller.via, self.now());
+        let now = self.now();
+        for e in events {
+            let next = Account::apply(account, &e)
+                .ok_or_else(|| AppError::Invalid("the account change did not apply".into()))?;
+            change.push(e, next.stream_version, caller.via, now);
+            account = Some(next);
+        }
+        let account =
+            account.ok_or_else(|| AppError::Invalid("no change to the account".into()))?;
         change.accounts.push(account.clone());
         self.store.commit(&caller.org, &change).await?;
         Ok(account)
@@ -81,7 +89,7 @@ impl App {
             segment: input.segment.filter(|s| !s.trim().is_empty()),
             at: Some(self.now()),
         };
-        self.record_on_account(caller, existing, event).await
+        self.record_on_account(caller, existing, vec![event]).await
     }
 
     /// Records a re-discovery incident.
@@ -122,7 +130,8 @@ impl App {
             by: Some(caller.email.clone()),
             at: i.at.unwrap_or_else(|| self.now()),
         };
-        self.record_on_account(caller, Some(account), event).await
+        self.record_on_account(caller, Some(account), vec![event])
+            .await
     }
 
     /// Records an NPS response (0–10).
@@ -145,7 +154,8 @@ impl App {
             score,
             at: at.unwrap_or_else(|| self.now()),
         };
-        self.record_on_account(caller, Some(existing), event).await
+        self.record_on_account(caller, Some(existing), vec![event])
+            .await
     }
 
     /// Records a churn; the ARR lost defaults to the account's ARR.
@@ -164,7 +174,8 @@ impl App {
             at: at.unwrap_or_else(|| self.now()),
             arr_lost,
         };
-        self.record_on_account(caller, Some(existing), event).await
+        self.record_on_account(caller, Some(existing), vec![event])
+            .await
     }
 }
 
