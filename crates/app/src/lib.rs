@@ -25,6 +25,7 @@ pub mod outbox;
 mod password;
 pub mod rebuild;
 pub mod rediscovery;
+mod retry;
 pub mod rollout;
 pub mod scorecard;
 pub mod signals;
@@ -67,6 +68,7 @@ pub struct App {
     logins: Arc<access::LoginLimiter>,
     webhook_policy: outbox::WebhookPolicy,
     http: Arc<std::sync::OnceLock<reqwest::Client>>,
+    turns: Arc<retry::Turns>,
 }
 
 impl std::fmt::Debug for App {
@@ -86,6 +88,7 @@ impl App {
             logins: Arc::default(),
             webhook_policy: outbox::WebhookPolicy::default(),
             http: Arc::default(),
+            turns: Arc::default(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! NPS responses and churn. Each may be recorded live or with a past time.
 
 use baton_domain::account::Account;
-use baton_domain::event::Event;
+use baton_domain::event::{Event, Stream};
 use baton_domain::{AccountId, DomainError, FieldKey, HandoffId, Money, Timestamp};
 use baton_store::{Change, HandoffFilter};
 
@@ -46,8 +46,43 @@ impl App {
     }
 
     /// Appends events to an account's stream (creating it with the first
-    /// when it is new) in one commit.
+    /// when it is new) in one commit. Beaten to the stream by another writer
+    /// (forty notes arriving at once), it reads the account again and
+    /// appends after the winner: what the events record was decided from
+    /// the request and the account's existence, which a race cannot undo
+    /// (accounts are never deleted), so deciding again gives the same events.
     pub(crate) async fn record_on_account(
+        &self,
+        caller: &Caller,
+        account: Option<Account>,
+        events: Vec<Event>,
+    ) -> Result<Account, AppError> {
+        let id = events.iter().find_map(|e| match e.stream() {
+            Stream::Account(id) => Some(id),
+            _ => None,
+        });
+        let mut first = Some(account);
+        let stream = id
+            .as_ref()
+            .map(|id| Stream::Account(id.clone()).to_string())
+            .unwrap_or_default();
+        self.retrying(&caller.org, &stream, || {
+            let loaded = first.take();
+            let events = events.clone();
+            let id = id.clone();
+            async move {
+                let account = match (loaded, &id) {
+                    (Some(a), _) => a,
+                    (None, Some(id)) => self.store.account(&caller.org, id).await?,
+                    (None, None) => None,
+                };
+                self.append_to_account(caller, account, events).await
+            }
+        })
+        .await
+    }
+
+    async fn append_to_account(
         &self,
         caller: &Caller,
         mut account: Option<Account>,

@@ -339,31 +339,6 @@ impl Contract {
         })
     }
 
-    /// Decides a switch between observe and gated.
-    pub fn set_mode(
-        &self,
-        actor: &Actor,
-        mode: Mode,
-        at: Timestamp,
-    ) -> Result<Option<Event>, DomainError> {
-        if !holds_pen(actor, &self.current) {
-            return Err(DomainError::Forbidden(format!(
-                "only a lead of the receiving team or an admin may change the mode of '{}'",
-                self.key
-            )));
-        }
-        // Setting the mode it already has changes nothing (PUT is idempotent).
-        if mode == self.mode {
-            return Ok(None);
-        }
-        Ok(Some(Event::ModeChanged {
-            contract: self.key.clone(),
-            mode,
-            by: Some(actor.email.clone()),
-            at,
-        }))
-    }
-
     /// Decides a proposal: a member of the sending team (or an admin) asks
     /// the receiving team to change the contract. It changes nothing by
     /// itself; the proposed fields must be well formed and must not repeat.

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use baton_app::AppError;
 use baton_app::handoffs::{NewHandoff, Rejection};
-use baton_domain::contract::Mode;
 use baton_domain::handoff::Attachment;
 use baton_domain::{ContractKey, DomainError, State};
 use baton_testkit::{TestApp, on_both_backends};
@@ -24,11 +23,7 @@ on_both_backends!(
 );
 
 async fn a_gated_submission_missing_fields_is_refused_and_nothing_is_recorded(t: TestApp) {
-    let key = ContractKey::parse("ae-to-onboarding").unwrap();
-    t.app
-        .set_mode(&t.as_user("onboarding-lead@acme.test"), &key, Mode::Gated)
-        .await
-        .unwrap();
+    t.gate("ae-to-onboarding").await;
     let mut values = full_ae_values();
     values.remove("champion_map");
     values.insert("expansion_hypothesis".into(), json!("TBD"));

@@ -142,15 +142,7 @@ async fn export_then_import_into_an_empty_database_then_export_is_byte_identical
 }
 
 async fn history_import_does_not_need_the_gate_but_says_so(t: TestApp) {
-    let key = baton_domain::ContractKey::parse("ae-to-onboarding").unwrap();
-    t.app
-        .set_mode(
-            &t.as_user("admin@acme.test"),
-            &key,
-            baton_domain::Mode::Gated,
-        )
-        .await
-        .unwrap();
+    t.gate("ae-to-onboarding").await;
     t.app
         .import_events(Some(t.org.clone()), SCORECARD_EXAMPLE.as_bytes())
         .await

@@ -6,6 +6,7 @@
 #![expect(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly")]
 
 mod audits;
+mod concurrency;
 mod contracts;
 mod demo;
 mod handoffs;
