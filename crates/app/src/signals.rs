@@ -1,9 +1,9 @@
 //! Accounts and the signals recorded against them: re-discovery incidents,
 //! NPS responses and churn. Each may be recorded live or with a past time.
 
-use baton_domain::account::Account;
+use baton_domain::account::{Account, IncidentReport};
 use baton_domain::event::Event;
-use baton_domain::{AccountId, DomainError, FieldKey, HandoffId, Money, Timestamp};
+use baton_domain::{AccountId, FieldKey, HandoffId, Money, Timestamp};
 use baton_store::{Change, HandoffFilter};
 
 use crate::handoffs::HandoffView;
@@ -68,27 +68,21 @@ impl App {
         Ok(account)
     }
 
-    /// Creates or updates an account.
+    /// Creates or updates an account (the domain decides what it accepts).
     pub async fn upsert_account(
         &self,
         caller: &Caller,
         input: AccountInput,
     ) -> Result<Account, AppError> {
         self.actor(caller).await?;
-        if input.name.trim().is_empty() {
-            return Err(DomainError::value("account name", "must not be empty").into());
-        }
-        if input.arr.minor < 0 {
-            return Err(DomainError::value("arr", "must not be negative").into());
-        }
         let existing = self.store.account(&caller.org, &input.id).await?;
-        let event = Event::Account {
-            id: input.id,
-            name: input.name.trim().to_string(),
-            arr: input.arr,
-            segment: input.segment.filter(|s| !s.trim().is_empty()),
-            at: Some(self.now()),
-        };
+        let event = Account::upsert(
+            input.id,
+            &input.name,
+            input.arr,
+            input.segment.as_deref(),
+            self.now(),
+        )?;
         self.record_on_account(caller, existing, vec![event]).await
     }
 
@@ -100,41 +94,35 @@ impl App {
     ) -> Result<Account, AppError> {
         self.actor(caller).await?;
         let account = self.account_or_404(caller, &i.account).await?;
-        if let Some(hid) = &i.handoff {
-            let h = self
-                .store
-                .handoff(&caller.org, hid)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("handoff '{hid}'")))?;
-            if h.account != i.account {
-                return Err(DomainError::Rule(format!(
-                    "handoff '{hid}' is about account '{}', not '{}'",
-                    h.account, i.account
-                ))
-                .into());
-            }
-            if let Some(f) = &i.field {
+        let about = match &i.handoff {
+            Some(hid) => {
+                let h = self
+                    .store
+                    .handoff(&caller.org, hid)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("handoff '{hid}'")))?;
                 let def = self
                     .store
                     .contract_version(&caller.org, &h.contract, h.version)
                     .await?
                     .ok_or_else(|| AppError::NotFound(format!("contract '{}'", h.contract)))?;
-                def.known_field(f.as_str())?;
+                Some((h, def))
             }
-        }
-        let event = Event::Rediscovery {
-            account: i.account,
-            handoff: i.handoff,
+            None => None,
+        };
+        let now = self.now();
+        let report = IncidentReport {
             field: i.field,
             note: i.note,
             by: Some(caller.email.clone()),
-            at: i.at.unwrap_or_else(|| self.now()),
+            at: i.at.unwrap_or(now),
         };
+        let event = account.record_incident(about.as_ref().map(|(h, d)| (h, d)), report, now)?;
         self.record_on_account(caller, Some(account), vec![event])
             .await
     }
 
-    /// Records an NPS response (0–10).
+    /// Records an NPS response (0–10), not dated in the future.
     pub async fn record_nps(
         &self,
         caller: &Caller,
@@ -143,17 +131,9 @@ impl App {
         at: Option<Timestamp>,
     ) -> Result<Account, AppError> {
         self.actor(caller).await?;
-        if score > 10 {
-            return Err(
-                DomainError::value("score", format!("{score} is not between 0 and 10")).into(),
-            );
-        }
         let existing = self.account_or_404(caller, account).await?;
-        let event = Event::Nps {
-            account: account.clone(),
-            score,
-            at: at.unwrap_or_else(|| self.now()),
-        };
+        let now = self.now();
+        let event = existing.record_nps(score, at.unwrap_or(now), now)?;
         self.record_on_account(caller, Some(existing), vec![event])
             .await
     }
@@ -168,12 +148,8 @@ impl App {
     ) -> Result<Account, AppError> {
         self.actor(caller).await?;
         let existing = self.account_or_404(caller, account).await?;
-        let arr_lost = arr_lost.unwrap_or(existing.arr);
-        let event = Event::Churn {
-            account: account.clone(),
-            at: at.unwrap_or_else(|| self.now()),
-            arr_lost,
-        };
+        let now = self.now();
+        let event = existing.record_churn(at.unwrap_or(now), arr_lost, now)?;
         self.record_on_account(caller, Some(existing), vec![event])
             .await
     }
