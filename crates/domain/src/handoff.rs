@@ -524,6 +524,15 @@ impl Handoff {
     ) -> Result<Event, DomainError> {
         self.require_state("accept", &[State::Submitted])?;
         self.require_receiver(ctx, actor, "accept")?;
+        // Time to acceptance is never negative, whatever history says.
+        if let Some(s) = self.submissions.last()
+            && ctx.at < s.at
+        {
+            return Err(DomainError::value(
+                "acceptance time",
+                format!("{} is before the submission it accepts ({})", ctx.at, s.at),
+            ));
+        }
         if !ctx.history {
             let mut merged = self.values.clone();
             merge(&mut merged, &values);
@@ -922,6 +931,28 @@ impl Handoff {
     /// When it was first submitted.
     pub fn first_submitted_at(&self) -> Option<Timestamp> {
         self.submissions.first().map(|s| s.at)
+    }
+
+    /// The latest time its state records (started, submitted, decided,
+    /// withdrawn, followed through, attested, breached): its events are in
+    /// time order, so nothing later may be dated before it.
+    pub fn last_at(&self) -> Timestamp {
+        let f = &self.follow;
+        [
+            self.accepted_at,
+            self.withdrawn_at,
+            f.acked_at,
+            f.last_echo_at,
+            f.resolved_at,
+            f.loop_closed_at,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.submissions.iter().map(|s| s.at))
+        .chain(self.decisions.iter().map(|d| d.at))
+        .chain(self.attestations.iter().map(|a| a.at))
+        .chain(self.breaches.iter().map(|b| b.at))
+        .fold(self.created_at, Timestamp::max)
     }
 
     /// The score of the latest submission at or before `t`.

@@ -255,6 +255,26 @@ impl TestApp {
         }
     }
 
+    /// Imports history as it happens in production: after the fact. The
+    /// clock first moves on to the latest time in `jsonl` (never back),
+    /// since a signal dated after the clock is refused as future-dated.
+    pub async fn import_history(&self, jsonl: &str) -> baton_app::import::ImportSummary {
+        let latest = jsonl
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v.get("at")?.as_str()?.parse::<Timestamp>().ok())
+            .max();
+        if let Some(latest) = latest
+            && latest > self.app.now()
+        {
+            self.clock.set(latest);
+        }
+        self.app
+            .import_events(Some(self.org.clone()), jsonl.as_bytes())
+            .await
+            .expect("the history imports")
+    }
+
     /// A caller in this org, acting through the API.
     pub fn as_user(&self, who: &str) -> Caller {
         Caller::new(self.org.clone(), email(who), Via::Api)

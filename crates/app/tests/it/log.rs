@@ -195,10 +195,7 @@ async fn a_stale_write_is_a_conflict_and_writes_nothing(t: TestApp) {
 }
 
 async fn rebuilding_from_the_log_reproduces_the_projections_exactly(t: TestApp) {
-    t.app
-        .import_events(Some(t.org.clone()), SCORECARD_EXAMPLE.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(SCORECARD_EXAMPLE).await;
     live_activity(&t).await;
     let before = t.app.store().dump_projections(&t.org).await.unwrap();
     assert!(before.contains("## handoffs (7 rows)"), "{before}");

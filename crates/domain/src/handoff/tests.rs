@@ -741,3 +741,21 @@ fn specificity_is_a_hint_unless_the_contract_makes_it_a_gate() {
         Some(crate::field::Expect::Person)
     );
 }
+
+#[test]
+fn an_acceptance_is_never_dated_before_its_submission() {
+    for history in [false, true] {
+        let w = world("ae-to-onboarding");
+        let mut h = draft(&w, &full_values());
+        let at = |hour| Ctx {
+            history,
+            ..ctx(&w.def, Mode::Observe, t(hour))
+        };
+        let submitted = h.submit(at(96), &w.ae, Values::new());
+        step(&mut h, &w.def, submitted);
+        let err = h.accept(at(0), &w.onb, Values::new()).unwrap_err();
+        assert!(err.to_string().contains("before the submission"), "{err}");
+        assert!(h.accept(at(96), &w.onb, Values::new()).is_ok());
+        assert!(h.last_at() == t(96));
+    }
+}

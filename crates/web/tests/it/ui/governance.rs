@@ -32,10 +32,7 @@ fn at(s: &str) -> baton_domain::Timestamp {
 }
 
 async fn import(t: &TestApp, jsonl: &str) {
-    t.app
-        .import_events(Some(t.org.clone()), jsonl.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(jsonl).await;
 }
 
 /// A session cookie for `who`, signed in through the API, for the UI's
