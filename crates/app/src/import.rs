@@ -890,6 +890,7 @@ impl<'a> Importer<'a> {
                     mode,
                     history: true,
                     at,
+                    roster: None,
                 };
                 let e = Handoff::start(
                     ctx,
@@ -938,6 +939,7 @@ impl<'a> Importer<'a> {
                         mode,
                         history: true,
                         at,
+                        roster: None,
                     };
                     let e = Handoff::submit_new(ctx, &actor, handoff, account, to, values)
                         .map_err(text)?;
@@ -1377,6 +1379,8 @@ impl<'a> Importer<'a> {
             mode,
             history: true,
             at,
+            // History records the past as it happened: no membership checks.
+            roster: None,
         })
     }
 

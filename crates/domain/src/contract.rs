@@ -198,7 +198,14 @@ impl ContractDef {
             if f.label.trim().is_empty() {
                 return bad(format!("field '{}' has no label", f.key));
             }
-            if f.expects.is_some()
+            if f.member_of.is_some() && f.kind != FieldType::Person {
+                return bad(format!(
+                    "field '{}' is {} and cannot name a team member: only a person can",
+                    f.key,
+                    f.kind.name()
+                ));
+            }
+            if (f.expects.is_some() || f.needs.is_some())
                 && matches!(
                     f.kind,
                     FieldType::Enum { .. }
