@@ -554,10 +554,10 @@ impl Handoff {
         })
     }
 
-    /// Why acceptance would be refused for want of sender values under
-    /// `mode`, if it would be: what a page shows the receiver instead of a
-    /// one-click accept.
-    pub fn acceptance_gap(&self, def: &ContractDef, mode: Mode) -> Option<DomainError> {
+    /// What the values lack when acceptance would be refused for want of
+    /// them under `mode` (the same gate as [`Handoff::accept`]): what a
+    /// page shows the receiver instead of a one-click accept.
+    pub fn acceptance_gap(&self, def: &ContractDef, mode: Mode) -> Option<Completeness> {
         let live = Ctx {
             def,
             version: self.version,
@@ -566,7 +566,8 @@ impl Handoff {
             at: self.created_at,
             roster: None,
         };
-        gate(live, &completeness(def, &self.values)).err()
+        let c = completeness(def, &self.values);
+        gate(live, &c).is_err().then_some(c)
     }
 
     /// Decides a rejection: a reason code from the contract's list and a text
