@@ -562,6 +562,23 @@ mod tests {
     }
 
     #[test]
+    fn only_a_person_field_names_a_team_member_and_choices_need_nothing() {
+        let mut def = contract().current;
+        def.fields[0].member_of = Some(crate::field::Side::SendingTeam);
+        let err = def.validate().unwrap_err().to_string();
+        assert!(err.contains("cannot name a team member"), "{err}");
+        let mut def = contract().current;
+        let f = &mut def.fields[0];
+        f.kind = FieldType::Enum {
+            options: vec!["strong".into(), "weak".into()],
+        };
+        (f.min_len, f.expects) = (None, None);
+        f.needs = Some(crate::field::Expect::Strength);
+        let err = def.validate().unwrap_err().to_string();
+        assert!(err.contains("cannot expect"), "{err}");
+    }
+
+    #[test]
     fn a_proposal_needs_a_summary() {
         let e = contract().propose(&member_of("ae"), " ", vec![], Timestamp::UNIX_EPOCH);
         assert!(matches!(e, Err(DomainError::InvalidValue { .. })));

@@ -497,6 +497,25 @@ mod tests {
     }
 
     #[test]
+    fn what_a_field_needs_and_whose_member_it_names_are_reviewed() {
+        let old = onboarding();
+        let mut new = old.clone();
+        new.fields[0].needs = Some(crate::field::Expect::Strength);
+        new.fields[0].member_of = Some(Side::SendingTeam);
+        let d: Vec<String> = diff(&old, &new)
+            .iter()
+            .map(|d| format!("{}: {:?}", d.subject, d.change))
+            .collect();
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].contains("needs") && d[0].contains("strength"), "{d:?}");
+        assert!(
+            d[1].contains("member of") && d[1].contains("sending team"),
+            "{d:?}"
+        );
+        assert!(describe_field(&new.fields[0]).contains("names a member of the sending team"));
+    }
+
+    #[test]
     fn guidance_slas_reason_codes_and_questions_are_compared() {
         let old = onboarding();
         let mut new = old.clone();

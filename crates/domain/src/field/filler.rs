@@ -474,6 +474,42 @@ mod tests {
     }
 
     #[test]
+    fn keyboard_runs_and_repeated_units_are_filler_and_names_are_not() {
+        let rules = FillerRules::default();
+        for filler in [
+            "asdfasdfasdfasdf",
+            "qwertyasdf",
+            "poiuytrewq",
+            "abcabcabc",
+            "test test test",
+            "ha ha ha",
+            "blahblah",
+            "Unknown at this time",
+            "n/a - for now",
+        ] {
+            assert!(rules.is_filler(filler), "{filler}");
+        }
+        for real in [
+            "were",
+            "Will",
+            "Walla Walla",
+            "Dana Ortiz",
+            "Pending legal review",
+            "None of them",
+            "SSO by week 6",
+        ] {
+            assert!(!rules.is_filler(real), "{real}");
+        }
+        let allowed = FillerRules {
+            allowed: vec!["none".into()],
+            ..FillerRules::default()
+        };
+        assert!(rules.is_filler("None at this time"));
+        assert!(!allowed.is_filler("None at this time"));
+        assert!(!allowed.is_filler("None"));
+    }
+
+    #[test]
     fn a_contract_adds_and_allows_placeholders() {
         let rules = FillerRules {
             placeholders: vec!["Ask Jim".into()],
