@@ -10,7 +10,8 @@ use baton_domain::event::{Event, Values};
 use baton_domain::field::Owner;
 use baton_domain::handoff::{Attachment, Ctx, parse_values};
 use baton_domain::{
-    AccountId, Actor, ContractDef, ContractKey, DomainError, Handoff, HandoffId, TeamKey, Timestamp,
+    AccountId, Actor, ContractDef, ContractKey, DomainError, Handoff, HandoffId, Member, Roster,
+    TeamKey, Timestamp,
 };
 use baton_store::Change;
 use serde_json::Value;
@@ -106,12 +107,14 @@ impl App {
                 actor,
             } = self.load(caller, id).await?;
             let at = self.now();
+            let roster = self.roster_for(&caller.org, &def).await?;
             let ctx = Ctx {
                 def: &def,
                 version: handoff.version,
                 mode,
                 history: false,
                 at,
+                roster: roster.as_ref(),
             };
             let event = decide(&handoff, ctx, &actor)?;
             handoff.apply(&event, &def);
@@ -122,6 +125,27 @@ impl App {
             Ok(view_as(&actor, &def, handoff))
         })
         .await
+    }
+
+    /// The org's people, when the contract has a field whose person must be
+    /// on a team (cs-to-support's communication owner); otherwise nothing
+    /// is read.
+    async fn roster_for(
+        &self,
+        org: &baton_domain::OrgId,
+        def: &ContractDef,
+    ) -> Result<Option<Roster>, AppError> {
+        if def.fields.iter().all(|f| f.member_of.is_none()) {
+            return Ok(None);
+        }
+        let dir = self.store.directory(org).await?;
+        Ok(Some(Roster::new(dir.users.into_iter().map(
+            |(email, u)| Member {
+                email,
+                name: u.name,
+                teams: u.teams.into_keys().collect(),
+            },
+        ))))
     }
 
     /// Values found on the account's earlier accepted handoffs for the
@@ -190,6 +214,8 @@ impl App {
             mode: contract.mode,
             history: false,
             at,
+            // A draft names anyone; membership is checked at submission.
+            roster: None,
         };
         let event = Handoff::start(
             ctx,

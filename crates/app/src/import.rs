@@ -978,6 +978,7 @@ impl<'a> Importer<'a> {
                     mode,
                     history: true,
                     at,
+                    roster: None,
                 };
                 let e = Handoff::start(
                     ctx,
@@ -1026,6 +1027,7 @@ impl<'a> Importer<'a> {
                         mode,
                         history: true,
                         at,
+                        roster: None,
                     };
                     let e = Handoff::submit_new(ctx, &actor, handoff, account, to, values)
                         .map_err(text)?;
@@ -1463,6 +1465,8 @@ impl<'a> Importer<'a> {
             mode,
             history: true,
             at,
+            // History records the past as it happened: no membership checks.
+            roster: None,
         })
     }
 
