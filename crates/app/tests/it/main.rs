@@ -8,6 +8,7 @@
 mod audits;
 mod contracts;
 mod demo;
+mod fx;
 mod handoffs;
 mod import;
 mod import_csv;
