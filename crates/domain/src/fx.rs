@@ -319,6 +319,19 @@ pub struct Total {
     pub unconverted: Vec<Money>,
 }
 
+impl std::fmt::Display for Total {
+    /// `1309600.00 EUR`, or with amounts that have no rate beside it, never
+    /// added: `1000000.00 EUR + 5000.00 USD (no rate)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.reporting)?;
+        if !self.unconverted.is_empty() {
+            let list: Vec<String> = self.unconverted.iter().map(ToString::to_string).collect();
+            write!(f, " + {} (no rate)", list.join(" + "))?;
+        }
+        Ok(())
+    }
+}
+
 impl Total {
     /// Whether there is no money at all in it, converted or not.
     pub fn is_zero(&self) -> bool {
@@ -398,6 +411,10 @@ mod tests {
             vec![m(5_000_000_000, "JPY"), m(500_000, "USD")]
         );
         assert!(t.rates_used.is_empty());
+        assert_eq!(
+            t.to_string(),
+            "1000000.00 EUR + 50000000.00 JPY + 5000.00 USD (no rate)"
+        );
     }
 
     #[test]
