@@ -16,6 +16,7 @@ on_both_backends!(
     leaked_arr_converts_at_the_rate_in_force_on_its_churn_date,
     only_admins_set_the_reporting_currency_and_rates,
     history_import_decides_currency_lines_as_the_live_path_does,
+    a_database_from_before_leaks_were_kept_per_churn_finds_them_on_the_next_start,
 );
 
 fn c(code: &str) -> Currency {
@@ -310,4 +311,34 @@ async fn history_import_decides_currency_lines_as_the_live_path_does(t: TestApp)
     .unwrap();
     assert_eq!(v["reporting"]["currency"], "EUR");
     assert_eq!(v["rates"][0]["rate"], "0.92");
+}
+
+async fn a_database_from_before_leaks_were_kept_per_churn_finds_them_on_the_next_start(t: TestApp) {
+    imported(
+        &t,
+        r#"{"type":"churn","account":"A-USD","at":"2026-09-15T00:00:00Z","arr_lost":{"minor":500000,"currency":"USD"}}"#,
+    )
+    .await;
+    let (before, _) = leak_audit_json(&t).await;
+    let dump = t.app.store().dump_projections(&t.org).await.unwrap();
+    assert!(
+        dump.contains("## scorecard_leaks (2 rows)"),
+        "month and week: {dump}"
+    );
+    // As migration 0015 leaves an older database: no per-churn rows yet,
+    // its org listed for the next start.
+    t.app
+        .store()
+        .raw_execute("DELETE FROM scorecard_leaks")
+        .await
+        .unwrap();
+    t.app
+        .store()
+        .raw_execute("INSERT INTO scorecard_leaks_backfill (org_id) SELECT org_id FROM orgs")
+        .await
+        .unwrap();
+    let store = baton_store::Store::open(&t.db.url).await.unwrap();
+    assert_eq!(store.dump_projections(&t.org).await.unwrap(), dump);
+    let (after, _) = leak_audit_json(&t).await;
+    assert_eq!(after, before);
 }
