@@ -342,19 +342,17 @@ impl App {
                 contract: k,
             });
         }
-        // Ranked by what converted; what did not is listed beside it.
-        lines.sort_by(|a, b| {
+        // Ranked by what converted; a contract whose money has no rate still
+        // comes before one without money (its amounts cannot be compared
+        // across currencies, but it does leak).
+        let key = |l: &LeakLine| {
             (
-                b.arr_leaked.reporting.minor,
-                b.arr_at_risk.reporting.minor,
-                &a.contract,
+                l.arr_leaked.reporting.minor,
+                l.arr_at_risk.reporting.minor,
+                !l.arr_leaked.is_zero() || !l.arr_at_risk.is_zero(),
             )
-                .cmp(&(
-                    a.arr_leaked.reporting.minor,
-                    a.arr_at_risk.reporting.minor,
-                    &b.contract,
-                ))
-        });
+        };
+        lines.sort_by(|a, b| (key(b), &a.contract).cmp(&(key(a), &b.contract)));
         let fix_first = lines
             .first()
             .filter(|l| !l.arr_leaked.is_zero() || !l.arr_at_risk.is_zero())

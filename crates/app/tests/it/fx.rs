@@ -17,6 +17,7 @@ on_both_backends!(
     only_admins_set_the_reporting_currency_and_rates,
     history_import_decides_currency_lines_as_the_live_path_does,
     a_database_from_before_leaks_were_kept_per_churn_finds_them_on_the_next_start,
+    a_contract_whose_money_has_no_rate_still_ranks_above_one_without_money,
 );
 
 fn c(code: &str) -> Currency {
@@ -341,4 +342,23 @@ async fn a_database_from_before_leaks_were_kept_per_churn_finds_them_on_the_next
     assert_eq!(store.dump_projections(&t.org).await.unwrap(), dump);
     let (after, _) = leak_audit_json(&t).await;
     assert_eq!(after, before);
+}
+
+async fn a_contract_whose_money_has_no_rate_still_ranks_above_one_without_money(t: TestApp) {
+    let lines = r#"{"type":"account","id":"A-YEN","name":"Yen KK","arr":{"minor":5000000000,"currency":"JPY"}}
+{"type":"submitted","handoff":"H-YEN","contract":"sdr-to-ae","account":"A-YEN","by":"sdr1@acme.test","at":"2026-09-01T09:00:00Z"}"#;
+    t.app
+        .import_events(Some(t.org.clone()), lines.as_bytes())
+        .await
+        .unwrap();
+    t.app
+        .set_reporting_currency(&t.as_user("admin@acme.test"), c("EUR"))
+        .await
+        .unwrap();
+    let (audit, _) = leak_audit_json(&t).await;
+    assert_eq!(audit["contracts"][0]["contract"], "sdr-to-ae", "{audit}");
+    assert_eq!(
+        audit["fix_first"], "sdr-to-ae",
+        "its yen are at risk even without a rate to add them up"
+    );
 }
