@@ -4,6 +4,7 @@
 
 mod brief;
 mod contracts;
+mod currency;
 mod follow;
 mod governance;
 mod handoffs;
