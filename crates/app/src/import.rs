@@ -331,6 +331,8 @@ struct Importer<'a> {
     users_created: usize,
     /// The rollout plan, loaded when a line first needs it.
     rollout: Option<baton_domain::rollout::Rollout>,
+    /// The org's currency settings, loaded when a line first needs them.
+    fx: Option<baton_domain::fx::FxBook>,
     /// Sampled audits per contract, loaded when a line first needs them.
     audits: BTreeMap<ContractKey, baton_domain::audit::Audits>,
     /// Notes imported, to look for re-discovery in once the import is in.
@@ -402,6 +404,7 @@ impl<'a> Importer<'a> {
             batch_contracts: BTreeSet::new(),
             users_created: 0,
             rollout: None,
+            fx: None,
             audits: BTreeMap::new(),
             notes: Vec::new(),
             suggestions: HashMap::new(),
@@ -788,6 +791,48 @@ impl<'a> Importer<'a> {
                 if !self.dir.teams.contains_key(team) {
                     return Err(format!("unknown team '{team}'"));
                 }
+                self.record_org_event(e, line);
+            }
+            Event::ReportingCurrencySet {
+                currency,
+                ref by,
+                at,
+            } => {
+                // The same decision as the live path: an admin, and a change.
+                self.require_org()?;
+                let actor = self.org_actor(by)?;
+                let book = self.fx_book().await?;
+                if book
+                    .decide_reporting_currency(&actor, currency, at)
+                    .map_err(text)?
+                    .is_none()
+                {
+                    return Err(format!("the reporting currency is already {currency}"));
+                }
+                book.apply(&e);
+                self.record_org_event(e, line);
+            }
+            Event::FxRateSet {
+                currency,
+                to,
+                rate,
+                effective,
+                ref by,
+                at,
+            } => {
+                self.require_org()?;
+                let actor = self.org_actor(by)?;
+                let book = self.fx_book().await?;
+                let decided = book
+                    .decide_rate(&actor, currency, rate, effective, at)
+                    .map_err(text)?;
+                if decided != e {
+                    return Err(format!(
+                        "the rate converts into {to}, but the reporting currency is {}",
+                        book.reporting.map_or("not set".into(), |c| c.to_string())
+                    ));
+                }
+                book.apply(&e);
                 self.record_org_event(e, line);
             }
             Event::ContractPublished {
@@ -1447,6 +1492,36 @@ impl<'a> Importer<'a> {
             }
             None => Err("the audits did not load".into()),
         }
+    }
+
+    /// The user a line names, as the actor the domain judges (with the
+    /// admin flag and teams the directory holds at that line).
+    fn org_actor(&self, email: &Email) -> Result<Actor, String> {
+        let u = self
+            .dir
+            .users
+            .get(email)
+            .ok_or_else(|| format!("unknown user '{email}'"))?;
+        Ok(Actor {
+            email: email.clone(),
+            admin: u.admin,
+            teams: u.teams.clone(),
+        })
+    }
+
+    /// The org's currency settings as of this line.
+    async fn fx_book(&mut self) -> Result<&mut baton_domain::fx::FxBook, String> {
+        if self.fx.is_none() {
+            let book = if self.fresh {
+                baton_domain::fx::FxBook::default()
+            } else {
+                self.app.store.fx_book(&self.org).await.map_err(text)?.0
+            };
+            self.fx = Some(book);
+        }
+        self.fx
+            .as_mut()
+            .ok_or_else(|| "the currency settings did not load".to_string())
     }
 
     fn require_org(&self) -> Result<(), String> {

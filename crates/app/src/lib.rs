@@ -15,6 +15,7 @@ pub mod contracts;
 pub mod crm;
 pub mod demo;
 mod error;
+pub mod fx;
 pub mod gates;
 pub mod handoffs;
 pub mod import;

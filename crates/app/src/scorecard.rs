@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use baton_domain::fx::{self, RateEntry, Reporting, Total};
 use baton_domain::period::Period;
 use baton_domain::scorecard::{Cell, Metric, Metrics};
-use baton_domain::{ContractKey, Currency, Money, OrgId};
+use baton_domain::{ContractKey, Currency, OrgId};
 use serde::Serialize;
 
 use crate::{App, AppError, Caller};
@@ -105,20 +106,42 @@ pub struct LeakLine {
     pub receiver_acceptance: Metric,
     /// Re-Discovery Incidence over the range.
     pub rediscovery_incidence: Metric,
-    /// ARR of churns in the range whose handoff scored below 70.
-    pub arr_leaked: Money,
+    /// ARR of churns in the range whose handoff scored below 70, in the
+    /// reporting currency (each churn at the rate of its date), with the
+    /// rates used and what could not be converted.
+    pub arr_leaked: Total,
     /// ARR of active accounts whose latest handoff scored below 70, was
-    /// rejected, or has an incident against it.
-    pub arr_at_risk: Money,
+    /// rejected, or has an incident against it, in the reporting currency
+    /// (at the rates of the audit's day), with the rates used and what could
+    /// not be converted.
+    pub arr_at_risk: Total,
 }
 
-/// The leak audit: contracts ranked by ARR leaked, then ARR at risk.
+/// The leak audit: contracts ranked by ARR leaked, then ARR at risk, in
+/// the reporting currency. Amounts of different currencies are never added:
+/// what has no rate is listed per currency and the audit says it is not
+/// complete.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LeakAudit {
     /// First period of the range.
     pub from: Period,
     /// Last period of the range.
     pub to: Period,
+    /// The reporting currency every figure is in.
+    pub currency: Currency,
+    /// Why that currency (`set`, `most_common_account_currency`, `fallback`).
+    pub currency_source: fx::ReportingSource,
+    /// The day ARR at risk was converted at (the audit's day, UTC).
+    pub as_of: jiff::civil::Date,
+    /// Every rate used, by currency and effective date (each line's totals
+    /// say how much they converted at which).
+    pub rates_used: Vec<RateEntry>,
+    /// Currencies with amounts that could not be converted (no rate into
+    /// the reporting currency on their date).
+    pub missing_rates: Vec<Currency>,
+    /// Whether every amount was converted (else the figures are the
+    /// converted part plus each line's `unconverted` amounts).
+    pub complete: bool,
     /// Ranked, worst first.
     pub contracts: Vec<LeakLine>,
     /// The contract to fix first: the top of the ranking, if it leaks at all.
@@ -290,49 +313,79 @@ impl App {
             months.push(last.prev()?);
         }
         let sums = self.sums(org, &months).await?;
+        let (book, _) = self.store.fx_book(org).await?;
+        let Reporting {
+            currency,
+            source: currency_source,
+        } = book.reporting(&self.store.account_currencies(org).await?);
+        let as_of = fx::date_of(self.now());
         let risk = self.store.arr_at_risk(org).await?;
-        let currency = match risk.values().next() {
-            Some(m) => m.currency,
-            None => Currency::parse("USD")?,
+        let mut leaked: BTreeMap<ContractKey, Vec<_>> = BTreeMap::new();
+        for (k, at, m) in self.store.arr_leaked(org, &months).await? {
+            leaked.entry(k).or_default().push((m, fx::date_of(at)));
+        }
+        let mut lines = Vec::with_capacity(contracts.len());
+        for k in contracts {
+            let mut total = Cell::default();
+            for ((_, _), (c, _)) in sums.range((k.clone(), from)..=(k.clone(), to)) {
+                total.merge(c);
+            }
+            let m = Metrics::from_cell(&total);
+            let arr_leaked = book.total(currency, leaked.remove(&k).unwrap_or_default())?;
+            let at_risk = risk.get(&k).into_iter().flatten().map(|m| (*m, as_of));
+            lines.push(LeakLine {
+                completion_rate: m.completion_rate,
+                receiver_acceptance: m.receiver_acceptance,
+                rediscovery_incidence: m.rediscovery_incidence,
+                arr_leaked,
+                arr_at_risk: book.total(currency, at_risk)?,
+                contract: k,
+            });
+        }
+        // Ranked by what converted; a contract whose money has no rate still
+        // comes before one without money (its amounts cannot be compared
+        // across currencies, but it does leak).
+        let key = |l: &LeakLine| {
+            (
+                l.arr_leaked.reporting.minor,
+                l.arr_at_risk.reporting.minor,
+                !l.arr_leaked.is_zero() || !l.arr_at_risk.is_zero(),
+            )
         };
-        let mut lines: Vec<LeakLine> = contracts
-            .into_iter()
-            .map(|k| {
-                let mut total = Cell::default();
-                for ((_, _), (c, _)) in sums.range((k.clone(), from)..=(k.clone(), to)) {
-                    total.merge(c);
-                }
-                let m = Metrics::from_cell(&total);
-                LeakLine {
-                    completion_rate: m.completion_rate,
-                    receiver_acceptance: m.receiver_acceptance,
-                    rediscovery_incidence: m.rediscovery_incidence,
-                    arr_leaked: Money {
-                        minor: total.arr_leaked_minor,
-                        currency,
-                    },
-                    arr_at_risk: risk
-                        .get(&k)
-                        .cloned()
-                        .unwrap_or(Money { minor: 0, currency }),
-                    contract: k,
-                }
-            })
-            .collect();
-        lines.sort_by(|a, b| {
-            (b.arr_leaked.minor, b.arr_at_risk.minor, &a.contract).cmp(&(
-                a.arr_leaked.minor,
-                a.arr_at_risk.minor,
-                &b.contract,
-            ))
-        });
+        lines.sort_by(|a, b| (key(b), &a.contract).cmp(&(key(a), &b.contract)));
         let fix_first = lines
             .first()
-            .filter(|l| l.arr_leaked.minor > 0 || l.arr_at_risk.minor > 0)
+            .filter(|l| !l.arr_leaked.is_zero() || !l.arr_at_risk.is_zero())
             .map(|l| l.contract.clone());
+        let totals = lines.iter().flat_map(|l| [&l.arr_leaked, &l.arr_at_risk]);
+        let mut rates_used: BTreeMap<(Currency, jiff::civil::Date), RateEntry> = BTreeMap::new();
+        let mut missing_rates: Vec<Currency> = Vec::new();
+        for t in totals {
+            for r in &t.rates_used {
+                rates_used.insert(
+                    (r.currency, r.effective),
+                    RateEntry {
+                        currency: r.currency,
+                        to: currency,
+                        effective: r.effective,
+                        rate: r.rate,
+                    },
+                );
+            }
+            missing_rates.extend(t.unconverted.iter().map(|m| m.currency));
+        }
+        let rates_used: Vec<RateEntry> = rates_used.into_values().collect();
+        missing_rates.sort_unstable();
+        missing_rates.dedup();
         Ok(LeakAudit {
             from,
             to,
+            currency,
+            currency_source,
+            as_of,
+            complete: missing_rates.is_empty(),
+            rates_used,
+            missing_rates,
             contracts: lines,
             fix_first,
         })

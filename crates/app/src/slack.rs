@@ -119,6 +119,16 @@ pub fn describe_with(payload: &Value, ctx: &Context) -> String {
         "churn" => format!("{subject} churned"),
         "account" => format!("Account {} ({}) recorded", s("id"), s("name")),
         "mode_changed" => format!("{who} set {} to {}", s("contract"), s("mode")),
+        "reporting_currency_set" => {
+            format!("{who} set the reporting currency to {}", s("currency"))
+        }
+        "fx_rate_set" => format!(
+            "{who} set 1 {} = {} {} from {}",
+            s("currency"),
+            s("rate"),
+            s("to"),
+            s("effective")
+        ),
         "contract_published" => format!(
             "{who} published {} v{}",
             s("contract"),

@@ -4,6 +4,7 @@
 mod backup;
 mod bench;
 mod check;
+mod currency;
 mod demo;
 mod eval;
 mod history;
@@ -103,6 +104,14 @@ enum Command {
     ///   baton webhooks redeliver ID DELIVERY
     #[command(verbatim_doc_comment)]
     Webhooks(webhooks::WebhooksArgs),
+    /// The reporting currency and exchange rates the leak audit converts with.
+    ///
+    /// e.g.
+    ///   baton currency set EUR
+    ///   baton currency rate USD 0.92 --from 2026-01-01
+    ///   baton currency show
+    #[command(verbatim_doc_comment)]
+    Currency(currency::CurrencyArgs),
     /// Score handoff values against a contract and say why each mandatory
     /// field does or does not count ("'TBD' is a placeholder"), with the
     /// specificity hints beside them.
@@ -214,6 +223,7 @@ async fn run() -> Result<()> {
         Command::Audit(cmd) => report::audit(&app, cmd).await,
         Command::Bench(cmd) => bench::run(&app, cmd).await,
         Command::Webhooks(args) => webhooks::run(&app, args).await,
+        Command::Currency(args) => currency::run(&app, args).await,
         Command::Status => setup::status(&app).await,
         Command::Check(args) => check::run(&app, args).await,
         Command::Migrate => {

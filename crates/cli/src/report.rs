@@ -350,6 +350,33 @@ pub async fn audit(app: &App, cmd: AuditCommand) -> Result<()> {
                 ]);
             }
             print!("{}", table(&rows));
+            println!(
+                "Money in {} ({}); leaked ARR at the rate of each churn's date, ARR at risk at {}.",
+                audit.currency,
+                serde_json::to_value(audit.currency_source)?
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace('_', " "),
+                audit.as_of
+            );
+            for r in &audit.rates_used {
+                println!(
+                    "Rate used: 1 {} = {} {} from {}.",
+                    r.currency, r.rate, r.to, r.effective
+                );
+            }
+            if !audit.complete {
+                let missing: Vec<String> = audit
+                    .missing_rates
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                println!(
+                    "Incomplete: no rate into {} for {}; those amounts are listed, not added.",
+                    audit.currency,
+                    missing.join(", ")
+                );
+            }
             match &audit.fix_first {
                 Some(k) => println!("Fix first: {k}."),
                 None => println!("Nothing leaks in this range."),

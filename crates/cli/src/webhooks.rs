@@ -214,7 +214,8 @@ pub async fn run(app: &App, args: WebhooksArgs) -> Result<()> {
     Ok(())
 }
 
-async fn admin(app: &App, who: Who) -> Result<Caller> {
+/// The caller a command acts as: `--as`, or the org's first admin.
+pub(crate) async fn admin(app: &App, who: Who) -> Result<Caller> {
     let org = crate::pick_org(app, who.org).await?;
     let email = match who.as_ {
         Some(e) => Email::parse(&e).with_context(|| format!("--as '{e}' is not an email"))?,

@@ -13,7 +13,7 @@ use crate::contract::{ContractDef, Mode};
 use crate::field::FieldDef;
 use crate::handoff::Attachment;
 use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, OrgId, TeamKey};
-use crate::money::Money;
+use crate::money::{Currency, Money, Rate};
 use crate::org::Role;
 
 /// Field values keyed by field key; sorted, so serialization is canonical.
@@ -67,6 +67,33 @@ pub enum Event {
         /// Who added them.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<Email>,
+        /// When.
+        at: Timestamp,
+    },
+    /// An admin set the currency the org's money is reported in (the leak
+    /// audit converts every amount into it; see `fx`).
+    ReportingCurrencySet {
+        /// The reporting currency from now on.
+        currency: Currency,
+        /// The admin.
+        by: Email,
+        /// When.
+        at: Timestamp,
+    },
+    /// An admin set an exchange rate: from `effective` on (UTC dates), one
+    /// unit of `currency` is worth `rate` units of `to`, the reporting
+    /// currency at the time. A later rate for the same date replaces it.
+    FxRateSet {
+        /// The currency converted.
+        currency: Currency,
+        /// The currency it converts into (the reporting currency).
+        to: Currency,
+        /// Units of `to` per unit of `currency`, an exact decimal.
+        rate: Rate,
+        /// The first day it applies to.
+        effective: jiff::civil::Date,
+        /// The admin.
+        by: Email,
         /// When.
         at: Timestamp,
     },
@@ -459,6 +486,8 @@ pub const KINDS: &[&str] = &[
     "team_created",
     "user_created",
     "member_added",
+    "reporting_currency_set",
+    "fx_rate_set",
     "contract_published",
     "mode_changed",
     "contract_proposed",
@@ -494,6 +523,8 @@ impl Event {
             Self::TeamCreated { .. } => "team_created",
             Self::UserCreated { .. } => "user_created",
             Self::MemberAdded { .. } => "member_added",
+            Self::ReportingCurrencySet { .. } => "reporting_currency_set",
+            Self::FxRateSet { .. } => "fx_rate_set",
             Self::ContractPublished { .. } => "contract_published",
             Self::ModeChanged { .. } => "mode_changed",
             Self::ContractProposed { .. } => "contract_proposed",
@@ -530,6 +561,8 @@ impl Event {
             | Self::TeamCreated { at, .. }
             | Self::UserCreated { at, .. }
             | Self::MemberAdded { at, .. }
+            | Self::ReportingCurrencySet { at, .. }
+            | Self::FxRateSet { at, .. }
             | Self::ContractPublished { at, .. }
             | Self::ModeChanged { at, .. }
             | Self::ContractProposed { at, .. }
@@ -566,7 +599,9 @@ impl Event {
             | Self::ModeChanged { by, .. }
             | Self::Rediscovery { by, .. } => by.as_ref(),
             Self::Note { author, .. } => author.as_ref(),
-            Self::SuggestionDecided { by, .. } => Some(by),
+            Self::SuggestionDecided { by, .. }
+            | Self::ReportingCurrencySet { by, .. }
+            | Self::FxRateSet { by, .. } => Some(by),
             Self::ContractProposed { by, .. }
             | Self::RolloutChanged { by, .. }
             | Self::AuditSampled { by, .. }
@@ -599,7 +634,9 @@ impl Event {
             Self::OrgCreated { .. }
             | Self::TeamCreated { .. }
             | Self::UserCreated { .. }
-            | Self::MemberAdded { .. } => Stream::Org,
+            | Self::MemberAdded { .. }
+            | Self::ReportingCurrencySet { .. }
+            | Self::FxRateSet { .. } => Stream::Org,
             Self::ContractPublished { contract, .. }
             | Self::ModeChanged { contract, .. }
             | Self::ContractProposed { contract, .. } => Stream::Contract(contract.clone()),
@@ -633,7 +670,8 @@ impl Event {
 /// The aggregate an event belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Stream {
-    /// The org itself: teams, users, memberships.
+    /// The org itself: teams, users, memberships, its reporting currency
+    /// and exchange rates.
     Org,
     /// One contract.
     Contract(ContractKey),
@@ -750,6 +788,24 @@ mod tests {
         kinds.sort_unstable();
         kinds.dedup();
         assert_eq!(kinds.len(), KINDS.len(), "each kind once");
+    }
+
+    #[test]
+    fn currency_settings_round_trip_on_the_org_stream() {
+        for line in [
+            r#"{"type":"reporting_currency_set","currency":"EUR","by":"admin@acme.test","at":"2026-10-01T09:00:00Z"}"#,
+            r#"{"type":"fx_rate_set","currency":"JPY","to":"EUR","rate":"0.0061","effective":"2026-01-01","by":"admin@acme.test","at":"2026-10-01T09:00:00Z"}"#,
+        ] {
+            let e: Event = serde_json::from_str(line).unwrap();
+            assert_eq!(serde_json::to_string(&e).unwrap(), line);
+            assert_eq!(e.stream(), Stream::Org);
+            assert!(KINDS.contains(&e.kind()));
+        }
+        let zero = r#"{"type":"fx_rate_set","currency":"JPY","to":"EUR","rate":"0","effective":"2026-01-01","by":"admin@acme.test","at":"2026-10-01T09:00:00Z"}"#;
+        assert!(
+            serde_json::from_str::<Event>(zero).is_err(),
+            "a rate is above 0"
+        );
     }
 
     #[test]

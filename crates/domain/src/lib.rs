@@ -12,6 +12,7 @@ pub mod contract;
 pub mod error;
 pub mod event;
 pub mod field;
+pub mod fx;
 pub mod handoff;
 pub mod id;
 pub mod incentive;
@@ -31,7 +32,7 @@ pub use event::Event;
 pub use field::{FieldDef, FieldType, Owner};
 pub use handoff::{Handoff, State};
 pub use id::{AccountId, ContractKey, Email, FieldKey, HandoffId, OrgId, TeamKey};
-pub use money::{Currency, Money};
+pub use money::{Currency, Money, Rate};
 pub use org::{Actor, Member, Role, Roster};
 
 /// A point in time (UTC), the only time type the domain speaks.

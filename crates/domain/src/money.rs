@@ -12,6 +12,9 @@ use crate::error::DomainError;
 pub struct Currency([u8; 3]);
 
 impl Currency {
+    /// US dollars.
+    pub const USD: Self = Self(*b"USD");
+
     /// Parses a three-letter uppercase code.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         match raw.as_bytes() {
@@ -110,6 +113,88 @@ impl fmt::Display for Money {
     }
 }
 
+/// An exchange rate as an exact decimal: `units / 10^scale`, always above
+/// zero, never a float (a float cannot hold 0.92 exactly, and money must add
+/// up to the cent). Its text form is the decimal without trailing zeros
+/// (`1.085`), which is also its JSON form, so a rate round-trips unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Rate {
+    units: u64,
+    scale: u32,
+}
+
+impl Rate {
+    /// Most digits after the decimal point.
+    pub const MAX_DECIMALS: u32 = 12;
+
+    /// Parses a decimal such as `0.92` or `161.5`: digits, at most one
+    /// point, at most [`Rate::MAX_DECIMALS`] significant decimals, above 0.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let bad = |why: &str| DomainError::value("rate", format!("'{raw}' {why}"));
+        let (whole, frac) = raw.split_once('.').unwrap_or((raw, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(frac) || raw.ends_with('.') {
+            return Err(bad("is not a decimal number such as 0.92"));
+        }
+        let frac = frac.trim_end_matches('0');
+        let scale = u32::try_from(frac.len()).unwrap_or(u32::MAX);
+        if scale > Self::MAX_DECIMALS {
+            return Err(bad(&format!(
+                "has more than {} decimals",
+                Self::MAX_DECIMALS
+            )));
+        }
+        let all = format!("{whole}{frac}");
+        let significant = all.trim_start_matches('0');
+        let units: u64 = if significant.is_empty() {
+            0
+        } else {
+            significant.parse().map_err(|_| bad("is too large"))?
+        };
+        if units == 0 {
+            return Err(bad("is not above 0"));
+        }
+        Ok(Self { units, scale })
+    }
+
+    /// `minor × rate`, rounded to the nearest minor unit (halves away from
+    /// zero); `None` when the result does not fit.
+    pub fn apply(self, minor: i64) -> Option<i64> {
+        let p = i128::from(minor).checked_mul(i128::from(self.units))?;
+        let d = 10_i128.checked_pow(self.scale)?;
+        let (q, r) = (p / d, p % d);
+        let q = if 2 * r.abs() >= d { q + p.signum() } else { q };
+        i64::try_from(q).ok()
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.units.to_string();
+        let scale = self.scale as usize;
+        if scale == 0 {
+            return f.write_str(&digits);
+        }
+        let padded = format!("{digits:0>width$}", width = scale + 1);
+        let (whole, frac) = padded.split_at(padded.len() - scale);
+        write!(f, "{whole}.{frac}")
+    }
+}
+
+impl TryFrom<String> for Rate {
+    type Error = DomainError;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<Rate> for String {
+    fn from(r: Rate) -> String {
+        r.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +219,50 @@ mod tests {
         assert_eq!(show(-1), "-0.01 USD");
         assert_eq!(show(-150), "-1.50 USD");
         assert_eq!(show(i64::MIN), "-92233720368547758.08 USD");
+    }
+
+    #[test]
+    fn rates_are_exact_decimals_in_one_canonical_form() {
+        for (raw, canonical) in [
+            ("0.92", "0.92"),
+            ("1.0850", "1.085"),
+            ("161.5", "161.5"),
+            ("1", "1"),
+            ("1.000", "1"),
+            ("007", "7"),
+            ("0.000000000001", "0.000000000001"),
+        ] {
+            assert_eq!(Rate::parse(raw).unwrap().to_string(), canonical, "{raw}");
+        }
+        for bad in [
+            "0",
+            "0.000",
+            "-1",
+            "1.",
+            ".5",
+            "1e3",
+            "abc",
+            "",
+            "0.0000000000001",
+            "1,5",
+        ] {
+            assert!(Rate::parse(bad).is_err(), "{bad} is refused");
+        }
+    }
+
+    #[test]
+    fn a_rate_converts_minor_units_rounding_halves_away_from_zero() {
+        let r = |s| Rate::parse(s).unwrap();
+        assert_eq!(r("0.92").apply(500_000), Some(460_000));
+        assert_eq!(r("0.0061").apply(5_000_000_000), Some(30_500_000));
+        assert_eq!(r("0.5").apply(1), Some(1), "half a cent rounds up");
+        assert_eq!(r("0.5").apply(-1), Some(-1), "and away from zero below it");
+        assert_eq!(r("0.4").apply(1), Some(0));
+        assert_eq!(
+            r("1000").apply(i64::MAX),
+            None,
+            "too large is refused, not wrapped"
+        );
     }
 
     #[test]

@@ -128,8 +128,20 @@ pub struct Cell {
     pub leak_num: u64,
     /// Churned accounts that had a handoff of the contract before the churn.
     pub leak_den: u64,
-    /// ARR lost by the churns in `leak_num`, minor units.
-    pub arr_leaked_minor: i64,
+    /// The churns in `leak_num`, each with its date and ARR lost in its own
+    /// currency: never summed here, since they may be in several currencies
+    /// (the leak audit converts them, see `fx`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arr_leaked: Vec<LeakedArr>,
+}
+
+/// ARR lost by a churn counted as a leak.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeakedArr {
+    /// When the account churned (the date its amount converts at).
+    pub at: Timestamp,
+    /// ARR lost, in the account's currency.
+    pub arr_lost: Money,
 }
 
 impl Cell {
@@ -146,7 +158,7 @@ impl Cell {
         self.nps_after.merge(&o.nps_after);
         self.leak_num += o.leak_num;
         self.leak_den += o.leak_den;
-        self.arr_leaked_minor += o.arr_leaked_minor;
+        self.arr_leaked.extend_from_slice(&o.arr_leaked);
     }
 
     /// Whether nothing at all was counted.
@@ -268,7 +280,10 @@ pub fn account_cells(data: &AccountData) -> Cells {
                 c.leak_den += 1;
                 if leaked {
                     c.leak_num += 1;
-                    c.arr_leaked_minor += churn.arr_lost.minor;
+                    c.arr_leaked.push(LeakedArr {
+                        at: churn.at,
+                        arr_lost: churn.arr_lost,
+                    });
                 }
             }
         }

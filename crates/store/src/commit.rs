@@ -370,6 +370,9 @@ pub(crate) async fn project_events(
             Event::RediscoverySuggested { .. } | Event::SuggestionDecided { .. } => {
                 crate::suggestions::project(tx, org, seq, e).await?;
             }
+            Event::ReportingCurrencySet { .. } | Event::FxRateSet { .. } => {
+                crate::fx::project(tx, org, e).await?;
+            }
             _ => project_event(tx, org, e).await?,
         }
     }

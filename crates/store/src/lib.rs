@@ -14,6 +14,7 @@ mod bench;
 mod commit;
 mod crm;
 mod facts;
+mod fx;
 mod read;
 mod rebuild;
 mod scorecard;
@@ -211,6 +212,7 @@ impl Store {
         store.migrate().await?;
         store.backfill_scorecard().await?;
         store.backfill_deadlines().await?;
+        store.backfill_leaks().await?;
         Ok(store)
     }
 

@@ -9,19 +9,19 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use baton_domain::period::Period;
 use baton_domain::scorecard::{Cell, NpsPool, account_cells, at_risk};
-use baton_domain::{AccountId, ContractKey, Currency, Money, OrgId};
+use baton_domain::{AccountId, ContractKey, Currency, Money, OrgId, Timestamp};
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Row, Transaction};
 
 use crate::facts::load_account_data;
-use crate::{Backend, Store, StoreError, placeholders};
+use crate::{Backend, Store, StoreError, from_micros, micros, placeholders};
 
 /// Accounts per statement.
 const CHUNK: usize = 500;
 
 /// The signed difference `new - old` of the additive columns, in the order
 /// of [`SUM_COLUMNS`].
-fn delta(new: &Cell, old: &Cell) -> [i64; 17] {
-    let v = |c: &Cell| -> [i64; 17] {
+fn delta(new: &Cell, old: &Cell) -> [i64; 16] {
+    let v = |c: &Cell| -> [i64; 16] {
         [
             c.completion_num as i64,
             c.completion_den as i64,
@@ -38,19 +38,18 @@ fn delta(new: &Cell, old: &Cell) -> [i64; 17] {
             c.nps_after.responses as i64,
             c.leak_num as i64,
             c.leak_den as i64,
-            c.arr_leaked_minor,
             0,
         ]
     };
     let (n, o) = (v(new), v(old));
-    let mut d = [0; 17];
-    for i in 0..17 {
+    let mut d = [0; 16];
+    for i in 0..16 {
         d[i] = n[i] - o[i];
     }
     d
 }
 
-const SUM_COLUMNS: [&str; 16] = [
+const SUM_COLUMNS: [&str; 15] = [
     "completion_num",
     "completion_den",
     "acceptance_num",
@@ -66,7 +65,6 @@ const SUM_COLUMNS: [&str; 16] = [
     "after_responses",
     "leak_num",
     "leak_den",
-    "arr_leaked_minor",
 ];
 
 fn list(backend: Backend, first: usize, ids: &[String]) -> String {
@@ -100,7 +98,7 @@ pub(crate) async fn refresh(
         for id in &ids {
             q = q.bind(id.clone());
         }
-        let mut deltas: BTreeMap<(String, String), [i64; 17]> = BTreeMap::new();
+        let mut deltas: BTreeMap<(String, String), [i64; 16]> = BTreeMap::new();
         let mut buckets: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
         for row in q.fetch_all(&mut **tx).await? {
             let (contract, period, cell): (String, String, String) =
@@ -113,17 +111,18 @@ pub(crate) async fn refresh(
                     .or_default() -= 1;
             }
             let d = delta(&Cell::default(), &old);
-            add(deltas.entry((contract, period)).or_insert([0; 17]), &d);
+            add(deltas.entry((contract, period)).or_insert([0; 16]), &d);
         }
         // New contributions.
         let mut parts: Vec<(String, String, String, String)> = Vec::new();
         let mut durations: Vec<(String, String, i64, String)> = Vec::new();
         let mut risks: Vec<(String, String, i64, String)> = Vec::new();
+        let mut leaks: Vec<(String, String, String, i64, i64, String)> = Vec::new();
         for (account, d) in &data {
             for ((contract, period), cell) in account_cells(d) {
                 let (k, p) = (contract.to_string(), period.to_string());
                 add(
-                    deltas.entry((k.clone(), p.clone())).or_insert([0; 17]),
+                    deltas.entry((k.clone(), p.clone())).or_insert([0; 16]),
                     &delta(&cell, &Cell::default()),
                 );
                 for s in &cell.durations {
@@ -131,6 +130,16 @@ pub(crate) async fn refresh(
                     *buckets
                         .entry((k.clone(), p.clone(), bucket(*s)))
                         .or_default() += 1;
+                }
+                for l in &cell.arr_leaked {
+                    leaks.push((
+                        account.to_string(),
+                        k.clone(),
+                        p.clone(),
+                        micros(l.at),
+                        l.arr_lost.minor,
+                        l.arr_lost.currency.to_string(),
+                    ));
                 }
                 let json = serde_json::to_string(&cell)
                     .map_err(|e| StoreError::corrupt("scorecard part", e))?;
@@ -147,7 +156,12 @@ pub(crate) async fn refresh(
                 }
             }
         }
-        for table in ["scorecard_parts", "scorecard_durations", "arr_at_risk"] {
+        for table in [
+            "scorecard_parts",
+            "scorecard_durations",
+            "arr_at_risk",
+            "scorecard_leaks",
+        ] {
             let sql = format!(
                 "DELETE FROM {table} WHERE org_id = {} AND account_id IN ({})",
                 placeholders(backend, 1, 1),
@@ -193,8 +207,24 @@ pub(crate) async fn refresh(
             |q, _, (a, k, m, c)| Ok(q.bind(o.clone()).bind(a.clone()).bind(k.clone()).bind(*m).bind(c.clone())),
         )
         .await?;
+        crate::commit::insert_many(
+            tx,
+            backend,
+            ("INSERT INTO scorecard_leaks (org_id, account_id, contract, period, at, arr_minor, currency) VALUES", 7, ""),
+            &leaks,
+            |q, _, (a, k, p, at, minor, c)| {
+                Ok(q.bind(o.clone())
+                    .bind(a.clone())
+                    .bind(k.clone())
+                    .bind(p.clone())
+                    .bind(*at)
+                    .bind(*minor)
+                    .bind(c.clone()))
+            },
+        )
+        .await?;
         add_buckets(tx, backend, org, buckets).await?;
-        let changed: Vec<((String, String), [i64; 17])> = deltas
+        let changed: Vec<((String, String), [i64; 16])> = deltas
             .into_iter()
             .filter(|(_, d)| d.iter().any(|x| *x != 0))
             .collect();
@@ -330,7 +360,7 @@ pub(crate) async fn prune(
     Ok(())
 }
 
-fn add(into: &mut [i64; 17], d: &[i64; 17]) {
+fn add(into: &mut [i64; 16], d: &[i64; 16]) {
     for (a, b) in into.iter_mut().zip(d) {
         *a += b;
     }
@@ -362,7 +392,7 @@ fn cell_from_row(row: &sqlx::any::AnyRow, first: usize) -> Result<(Cell, u64), S
         },
         leak_num: g(13)?,
         leak_den: g(14)?,
-        arr_leaked_minor: row.try_get(first + 15)?,
+        arr_leaked: Vec::new(),
     };
     Ok((cell, g(4)?))
 }
@@ -598,29 +628,89 @@ impl Store {
         Ok(out)
     }
 
-    /// ARR at risk per contract, summed over active accounts.
+    /// ARR at risk per contract and currency, summed over active accounts
+    /// (never across currencies).
     pub async fn arr_at_risk(
         &self,
         org: &OrgId,
-    ) -> Result<BTreeMap<ContractKey, Money>, StoreError> {
-        let rows: Vec<(String, i64, String)> = sqlx::query_as(
-            "SELECT contract, CAST(SUM(arr_minor) AS BIGINT), MIN(currency) FROM arr_at_risk WHERE org_id = $1 GROUP BY contract",
+    ) -> Result<BTreeMap<ContractKey, Vec<Money>>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT contract, currency, CAST(SUM(arr_minor) AS BIGINT) FROM arr_at_risk WHERE org_id = $1
+             GROUP BY contract, currency ORDER BY contract, currency",
         )
         .bind(org.to_string())
         .fetch_all(&self.read)
         .await?;
-        rows.into_iter()
-            .map(|(k, minor, currency)| {
+        let mut out: BTreeMap<ContractKey, Vec<Money>> = BTreeMap::new();
+        for (k, currency, minor) in rows {
+            let k = ContractKey::parse(k).map_err(|e| StoreError::corrupt("arr at risk", e))?;
+            let currency =
+                Currency::parse(&currency).map_err(|e| StoreError::corrupt("arr at risk", e))?;
+            out.entry(k).or_default().push(Money { minor, currency });
+        }
+        Ok(out)
+    }
+
+    /// The churns counted as leaks in `periods`, per contract, each with its
+    /// time and ARR lost in its own currency.
+    pub async fn arr_leaked(
+        &self,
+        org: &OrgId,
+        periods: &[Period],
+    ) -> Result<Vec<(ContractKey, Timestamp, Money)>, StoreError> {
+        let names: Vec<String> = periods.iter().map(ToString::to_string).collect();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT contract, at, arr_minor, currency FROM scorecard_leaks WHERE org_id = {} AND period IN ({})
+             ORDER BY contract, at, account_id",
+            placeholders(self.backend, 1, 1),
+            list(self.backend, 2, &names)
+        );
+        let mut q = sqlx::query_as::<_, (String, i64, i64, String)>(AssertSqlSafe(sql))
+            .bind(org.to_string());
+        for n in &names {
+            q = q.bind(n.clone());
+        }
+        q.fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(|(k, at, minor, currency)| {
                 Ok((
-                    ContractKey::parse(k).map_err(|e| StoreError::corrupt("arr at risk", e))?,
+                    ContractKey::parse(k).map_err(|e| StoreError::corrupt("arr leaked", e))?,
+                    from_micros(at)?,
                     Money {
                         minor,
                         currency: Currency::parse(&currency)
-                            .map_err(|e| StoreError::corrupt("arr at risk", e))?,
+                            .map_err(|e| StoreError::corrupt("arr leaked", e))?,
                     },
                 ))
             })
             .collect()
+    }
+
+    /// Recomputes the scorecard contributions of orgs whose churns predate
+    /// `scorecard_leaks` (listed by migration 0015), once each, so the leak
+    /// audit finds their leaked ARR after an upgrade.
+    pub(crate) async fn backfill_leaks(&self) -> Result<(), StoreError> {
+        let orgs: Vec<String> =
+            sqlx::query_scalar("SELECT org_id FROM scorecard_leaks_backfill ORDER BY org_id")
+                .fetch_all(&self.write)
+                .await?;
+        for org in orgs {
+            let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
+            let accounts = self.account_ids(&org).await?.into_iter().collect();
+            let mut tx = self.write.begin().await?;
+            refresh(&mut tx, self.backend, &org, &accounts).await?;
+            sqlx::query("DELETE FROM scorecard_leaks_backfill WHERE org_id = $1")
+                .bind(org.to_string())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(org = %org, "kept leaked ARR per churn and currency");
+        }
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audits;
 pub mod contracts;
 pub mod crm;
+pub mod fx;
 pub mod gates;
 pub mod handoffs;
 pub mod import;
@@ -155,6 +156,8 @@ fn routes(options: &Options) -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(scorecard::scorecard))
         .routes(routes!(scorecard::leak_audit))
+        .routes(routes!(fx::list, fx::add))
+        .routes(routes!(fx::set_currency))
         .routes(routes!(rollout::get, rollout::put))
         .routes(routes!(incentives::get))
         .routes(routes!(audits::list))

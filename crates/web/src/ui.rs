@@ -11,6 +11,7 @@
 pub mod assets;
 pub mod chart;
 pub mod contracts;
+pub mod currency;
 pub mod governance;
 pub mod handoffs;
 pub mod inbox;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(scorecard::routes())
         .merge(governance::routes())
         .merge(webhooks::routes())
+        .merge(currency::routes())
         .merge(suggestions::routes())
 }
 
@@ -420,6 +422,18 @@ pub fn human_duration(seconds: i64) -> String {
     } else {
         text
     }
+}
+
+/// A total for people: the converted part in the reporting currency, then
+/// each amount without a rate in its own currency, never added to it
+/// (`1,000,000 EUR + 5,000 USD (no rate)`).
+pub fn total(t: &baton_domain::fx::Total) -> String {
+    let mut out = money(&t.reporting);
+    let missing: Vec<String> = t.unconverted.iter().map(money).collect();
+    if !missing.is_empty() {
+        out.push_str(&format!(" + {} (no rate)", missing.join(" + ")));
+    }
+    out
 }
 
 /// Money for people: `$48,000` style grouping, no cents.

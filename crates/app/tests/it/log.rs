@@ -148,6 +148,25 @@ pub async fn live_activity(t: &TestApp) {
         )
         .await
         .unwrap();
+    // The reporting currency and two rates, one corrected on the same date.
+    let c = |code: &str| baton_domain::Currency::parse(code).unwrap();
+    t.app
+        .set_reporting_currency(&admin, c("EUR"))
+        .await
+        .unwrap();
+    for (code, rate) in [("USD", "0.9"), ("USD", "0.92"), ("JPY", "0.0061")] {
+        t.app
+            .set_fx_rate(
+                &admin,
+                baton_app::fx::NewRate {
+                    currency: c(code),
+                    rate: baton_domain::Rate::parse(rate).unwrap(),
+                    effective: "2026-01-01".parse().unwrap(),
+                },
+            )
+            .await
+            .unwrap();
+    }
     // A sampled concrete test and its verdict.
     let sample = t.app.sample_audit(&admin, &key).await.unwrap();
     t.app

@@ -10,6 +10,7 @@ mod audits;
 mod concurrency;
 mod contracts;
 mod demo;
+mod fx;
 mod handoffs;
 mod import;
 mod import_csv;

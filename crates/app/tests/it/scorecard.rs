@@ -140,9 +140,12 @@ async fn the_leak_audit_names_the_hand_computed_arr(t: TestApp) {
         .unwrap();
     let top = &audit.contracts[0];
     assert_eq!(top.contract.as_str(), "ae-to-onboarding");
-    assert_eq!(top.arr_leaked.minor, 3_000_000, "30,000.00 USD: A-3");
     assert_eq!(
-        top.arr_at_risk.minor, 24_300_000,
+        top.arr_leaked.reporting.minor, 3_000_000,
+        "30,000.00 USD: A-3"
+    );
+    assert_eq!(
+        top.arr_at_risk.reporting.minor, 24_300_000,
         "243,000.00 USD: A-1, A-2, A-4"
     );
     assert_eq!(
@@ -152,7 +155,7 @@ async fn the_leak_audit_names_the_hand_computed_arr(t: TestApp) {
     assert!(
         audit.contracts[1..]
             .iter()
-            .all(|l| l.arr_leaked.minor == 0 && l.arr_at_risk.minor == 0),
+            .all(|l| l.arr_leaked.reporting.minor == 0 && l.arr_at_risk.reporting.minor == 0),
         "no other contract has data"
     );
 }
@@ -273,7 +276,13 @@ async fn the_edge_cases_give_the_hand_computed_numbers(t: TestApp) {
     let ranked: Vec<(&str, i64, i64)> = audit
         .contracts
         .iter()
-        .map(|l| (l.contract.as_str(), l.arr_leaked.minor, l.arr_at_risk.minor))
+        .map(|l| {
+            (
+                l.contract.as_str(),
+                l.arr_leaked.reporting.minor,
+                l.arr_at_risk.reporting.minor,
+            )
+        })
         .collect();
     assert_eq!(
         ranked[..3],
@@ -435,8 +444,8 @@ async fn the_support_dataset_gives_the_hand_computed_numbers(t: TestApp) {
     assert_eq!(
         (
             top.contract.as_str(),
-            top.arr_leaked.minor,
-            top.arr_at_risk.minor
+            top.arr_leaked.reporting.minor,
+            top.arr_at_risk.reporting.minor
         ),
         ("cs-to-support", 3_000_000, 1_000_000)
     );

@@ -110,6 +110,38 @@ async fn the_scorecard_command_gives_the_hand_computed_numbers(db: TestDb) {
         &["audit", "leak", "--from", "2026-10", "--to", "2026-10"],
     );
     assert!(leak.contains("Fix first: ae-to-onboarding."), "{leak}");
+    assert!(
+        leak.contains("Money in USD (most common account currency)"),
+        "{leak}"
+    );
+    // Reported in euros, the dollars convert and the rate used is named.
+    let refused = baton_fails(
+        &db.url,
+        &["currency", "rate", "USD", "0.92", "--from", "2026-01-01"],
+    );
+    assert!(refused.contains("reporting currency before"), "{refused}");
+    baton(&db.url, &["currency", "set", "EUR"]);
+    let shown = baton(
+        &db.url,
+        &["currency", "rate", "USD", "0.92", "--from", "2026-01-01"],
+    );
+    assert!(
+        shown.contains("1 USD = 0.92 EUR from 2026-01-01"),
+        "{shown}"
+    );
+    let leak = baton(
+        &db.url,
+        &["audit", "leak", "--from", "2026-10", "--to", "2026-10"],
+    );
+    assert!(
+        leak.contains("Rate used: 1 USD = 0.92 EUR from 2026-01-01."),
+        "{leak}"
+    );
+    assert!(
+        leak.contains("27600.00 EUR"),
+        "30,000 USD leaked at 0.92: {leak}"
+    );
+    assert!(!leak.contains("Incomplete"), "{leak}");
     let _ = std::fs::remove_file(&file);
 }
 

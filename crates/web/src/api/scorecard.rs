@@ -70,7 +70,13 @@ pub async fn scorecard(
 
 /// Every contract with completion, acceptance, re-discovery, ARR leaked and
 /// ARR at risk over a range of months, ranked by ARR leaked then at risk;
-/// `fix_first` names the top one.
+/// `fix_first` names the top one. Money is in the org's reporting
+/// `currency` and never added across currencies: each `arr_leaked` /
+/// `arr_at_risk` has `minor` and `currency` (what converted), `rates_used`
+/// (currency, rate, effective date, amount, converted), `unconverted` (per
+/// currency, no rate) and `complete`; the audit lists `rates_used`,
+/// `missing_rates`, `complete` and `as_of` (the day ARR at risk converts at;
+/// leaked ARR converts at its churn's date).
 #[utoipa::path(get, path = "/leak-audit", tag = "scorecard", params(RangeQuery),
     responses((status = 200, description = "The ranked audit", body = Object)))]
 pub async fn leak_audit(

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::api::period_param;
 use crate::ui::chart::{self, LineChart, Series, Target, Unit};
-use crate::ui::{Page, UiError, UiResult, Viewer, money, render};
+use crate::ui::{Page, UiError, UiResult, Viewer, render, total};
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -566,6 +566,11 @@ struct LeakAuditPage {
     columns: Vec<Column>,
     rows: Vec<AuditRow>,
     fix_first: Option<FixFirst>,
+    currency: String,
+    currency_source: &'static str,
+    as_of: String,
+    rates_used: Vec<String>,
+    missing_rates: Vec<String>,
 }
 
 async fn leak_audit(State(s): State<AppState>, v: Viewer, Query(q): Query<RangeQuery>) -> UiResult {
@@ -603,17 +608,17 @@ async fn leak_audit(State(s): State<AppState>, v: Viewer, Query(q): Query<RangeQ
                 CellView::new(shown[1], &l.receiver_acceptance, &span),
                 CellView::new(shown[2], &l.rediscovery_incidence, &span),
             ],
-            leaked: money(&l.arr_leaked),
-            at_risk: money(&l.arr_at_risk),
+            leaked: total(&l.arr_leaked),
+            at_risk: total(&l.arr_at_risk),
             fix_first: audit.fix_first.as_ref() == Some(&l.contract),
         })
         .collect();
     let fix_first = audit.fix_first.as_ref().and_then(|k| {
         let line = audit.contracts.iter().find(|l| &l.contract == k)?;
         let next = audit.contracts.iter().find(|l| &l.contract != k);
-        let leaked = money(&line.arr_leaked);
-        let risk = money(&line.arr_at_risk);
-        let why = if line.arr_leaked.minor > 0 {
+        let leaked = total(&line.arr_leaked);
+        let risk = total(&line.arr_at_risk);
+        let why = if !line.arr_leaked.is_zero() {
             let mut w = format!(
                 "It leaked {leaked} of churned ARR {range_phrase}: churned accounts whose \
                  handoff scored below 70, the most of any contract"
@@ -622,7 +627,7 @@ async fn leak_audit(State(s): State<AppState>, v: Viewer, Query(q): Query<RangeQ
                 w.push_str(&format!(
                     " (next: {}, {})",
                     name_of(&contracts, &n.contract).title,
-                    money(&n.arr_leaked)
+                    total(&n.arr_leaked)
                 ));
             }
             w.push_str(&format!(". It also has {risk} of active ARR at risk."));
@@ -662,6 +667,30 @@ async fn leak_audit(State(s): State<AppState>, v: Viewer, Query(q): Query<RangeQ
         columns,
         rows,
         fix_first,
+        currency: audit.currency.to_string(),
+        currency_source: match audit.currency_source {
+            baton_domain::fx::ReportingSource::Set => "the org's reporting currency",
+            baton_domain::fx::ReportingSource::MostCommonAccountCurrency => {
+                "no reporting currency is set: the most common account currency"
+            }
+            baton_domain::fx::ReportingSource::Fallback => "no reporting currency is set",
+        },
+        as_of: audit.as_of.to_string(),
+        rates_used: audit
+            .rates_used
+            .iter()
+            .map(|r| {
+                format!(
+                    "1 {} = {} {} from {}",
+                    r.currency, r.rate, r.to, r.effective
+                )
+            })
+            .collect(),
+        missing_rates: audit
+            .missing_rates
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
     })
 }
 

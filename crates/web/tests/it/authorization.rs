@@ -370,6 +370,33 @@ fn matrix() -> Vec<Row> {
             |m| Some(json!({"key": format!("squad-{}", m.n), "name": "Squad"})),
             [401, 201, 403, 403, 403, 201],
         ),
+        // The reporting currency and exchange rates: everyone reads; admins
+        // set them (another org's admin, in their own org). The currency
+        // row comes first: a rate needs a reporting currency.
+        row(
+            "GET",
+            "/fx-rates",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "PUT",
+            "/org/currency",
+            AE,
+            Fixture::Account,
+            |_| Some(json!({"currency": "EUR"})),
+            [401, 200, 403, 403, 403, 200],
+        ),
+        row(
+            "POST",
+            "/fx-rates",
+            AE,
+            Fixture::Account,
+            |_| Some(json!({"currency": "USD", "rate": "0.92", "effective": "2026-01-01"})),
+            [401, 201, 403, 403, 403, 201],
+        ),
         row(
             "GET",
             "/users",

@@ -17,6 +17,7 @@ mod contracts;
 mod crm;
 mod cross_tenant;
 mod fuzz_corpus;
+mod fx;
 mod handoffs;
 mod harness;
 mod metrics;

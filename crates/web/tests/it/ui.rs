@@ -5,6 +5,7 @@
 mod acceptance;
 mod brief;
 mod contracts;
+mod currency;
 mod follow;
 mod governance;
 mod handoffs;
