@@ -497,9 +497,9 @@ impl FieldDef {
     }
 
     /// What the type itself asks for beyond text: every person in a people
-    /// list has a name, a role and a reaction (SPEC: "people list with role
-    /// + reaction/strength"); a hypothesis carries its confidence.
-    /// A part that is filler ("Dana (CFO): TBD") is no part.
+    /// list has a name, a role and a reaction (SPEC: a "people list with
+    /// role and reaction/strength"); a hypothesis carries its confidence. A
+    /// part that is filler ("Dana (CFO): TBD") is no part.
     fn has_its_parts(&self, value: &Value, rules: &FillerRules) -> Result<(), Unfilled> {
         match (&self.kind, value) {
             (FieldType::People, Value::Array(people)) => {
