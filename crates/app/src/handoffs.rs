@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use baton_domain::contract::Mode;
-use baton_domain::event::{Event, Values};
+use baton_domain::event::{Event, Values, Via};
 use baton_domain::field::Owner;
 use baton_domain::handoff::{Attachment, Ctx, parse_values};
 use baton_domain::{
@@ -97,7 +97,7 @@ impl App {
         decide: impl FnOnce(&Handoff, Ctx<'_>, &Actor) -> Result<Event, DomainError>,
     ) -> Result<HandoffView, AppError> {
         let Loaded {
-            mut handoff,
+            handoff,
             def,
             mode,
             actor,
@@ -110,10 +110,16 @@ impl App {
             history: false,
             at,
         };
-        let event = decide(&handoff, ctx, &actor)?;
-        handoff.apply(&event, &def);
+        // Deadlines that passed before now are recorded first, in this
+        // same change: a late fulfilment never loses its breach.
+        let (events, handoff) = handoff.decide_at(ctx, |h, ctx| decide(h, ctx, &actor))?;
         let mut change = Change::default();
-        change.push(event, handoff.stream_version, caller.via, at);
+        let first = handoff.stream_version + 1 - events.len() as u64;
+        let last = events.len() - 1;
+        for (i, event) in events.into_iter().enumerate() {
+            let via = if i == last { caller.via } else { Via::System };
+            change.push(event, first + i as u64, via, at);
+        }
         change.handoffs.push(handoff.clone());
         self.store.commit(&caller.org, &change).await?;
         Ok(view_as(&actor, &def, handoff))

@@ -88,7 +88,9 @@ pub struct Breach {
     pub kind: SlaKind,
     /// When it fell due.
     pub due: Timestamp,
-    /// When Baton recorded the breach.
+    /// When the breach happened: its due time (business time), whenever
+    /// Baton noticed. History written before this rule may carry the time
+    /// the job noticed instead.
     pub at: Timestamp,
 }
 
@@ -136,9 +138,34 @@ pub fn deadline_rows(h: &Handoff, def: &ContractDef) -> Vec<DeadlineRow> {
     out
 }
 
+/// The deadlines of the handoff that fell due strictly before `at` unmet
+/// and whose breach is not recorded yet, soonest first. Whatever happens to
+/// the handoff at `at` (a late acceptance, a rejection, a withdrawal, an
+/// echo, closing the loop) comes after them, so they are recorded first, at
+/// their due time: a deadline that passed is a breach however the handoff
+/// goes on, and its record keeps the handoff's stream in time order.
+pub fn passed_unrecorded(
+    h: &Handoff,
+    def: &ContractDef,
+    at: Timestamp,
+) -> Vec<(SlaKind, Timestamp)> {
+    let mut out: Vec<(SlaKind, Timestamp)> = deadlines(h, def)
+        .into_iter()
+        .filter(|d| d.status(at) == SlaStatus::Breached)
+        .filter(|d| {
+            !h.breaches
+                .iter()
+                .any(|b| b.kind == d.kind && b.due == d.due)
+        })
+        .map(|d| (d.kind, d.due))
+        .collect();
+    out.sort_by_key(|&(kind, due)| (due, kind));
+    out
+}
+
 /// Whether the deadline `(kind, due)` of the handoff is breached at `now`
 /// and not yet recorded as such: what the breach job re-checks before it
-/// records one, so a deadline met meanwhile never fires.
+/// records one, so a deadline met (or recorded) meanwhile never fires.
 pub fn is_unrecorded_breach(
     h: &Handoff,
     def: &ContractDef,
@@ -146,10 +173,7 @@ pub fn is_unrecorded_breach(
     due: Timestamp,
     now: Timestamp,
 ) -> bool {
-    !h.breaches.iter().any(|b| b.kind == kind && b.due == due)
-        && deadlines(h, def)
-            .iter()
-            .any(|d| d.kind == kind && d.due == due && d.status(now) == SlaStatus::Breached)
+    passed_unrecorded(h, def, now).contains(&(kind, due))
 }
 
 /// Whether a submitted handoff waits for the receiver's decision past its

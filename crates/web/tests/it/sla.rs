@@ -49,7 +49,7 @@ async fn a_breach_shows_in_the_api_and_on_the_handoff_page(t: TestApp) {
         json!([{
             "kind": "acceptance",
             "due": "2026-10-03T00:00:00Z",
-            "at": "2026-10-03T02:00:00Z",
+            "at": "2026-10-03T00:00:00Z",
         }])
     );
     let events = api.get(&format!("{path}/events")).await;
