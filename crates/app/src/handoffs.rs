@@ -1,5 +1,5 @@
-//! Handoff use cases: start, edit, submit, accept, reject, withdraw, and the
-//! follow-through and attestation actions. Each loads the handoff and the
+//! Handoff use cases: start, edit, submit, accept, reject, withdraw, first
+//! touch, and the follow-through and attestation actions. Each loads the handoff and the
 //! contract version it is bound to, lets the domain decide, and writes the
 //! event with the new state in one transaction.
 
@@ -277,6 +277,22 @@ impl App {
     ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| h.acknowledge(ctx, actor, eta))
             .await
+    }
+
+    /// Records the receiver's first touch of the lead (mql-to-sdr's
+    /// first-touch SLA): `channel` one of
+    /// [`baton_domain::handoff::FIRST_TOUCH_CHANNELS`], `note` what happened.
+    pub async fn first_touch(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        channel: Option<String>,
+        note: Option<String>,
+    ) -> Result<HandoffView, AppError> {
+        self.act(caller, id, |h, ctx, actor| {
+            h.first_touch(ctx, actor, channel, note)
+        })
+        .await
     }
 
     /// Records a status echo.

@@ -1045,6 +1045,18 @@ impl<'a> Importer<'a> {
                 })
                 .await?;
             }
+            Event::FirstTouch {
+                handoff,
+                by,
+                at,
+                channel,
+                note,
+            } => {
+                self.handoff_action(&handoff, &by, at, Side::Receiver, line, |h, ctx, actor| {
+                    h.first_touch(ctx, actor, channel, note)
+                })
+                .await?;
+            }
             Event::Withdrawn { handoff, by, at } => {
                 self.handoff_action(&handoff, &by, at, Side::Sender, line, |h, ctx, actor| {
                     h.withdraw(ctx, actor)

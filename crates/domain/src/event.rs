@@ -318,6 +318,22 @@ pub enum Event {
         /// The resolution.
         note: String,
     },
+    /// The receiver's first personal touch of the lead after acceptance (a
+    /// call, an email): what a first-touch SLA measures.
+    FirstTouch {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Who reached out.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// How: one of [`crate::handoff::FIRST_TOUCH_CHANNELS`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<String>,
+        /// What happened, in words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// The communication owner closed the loop with the customer.
     LoopClosed {
         /// The handoff.
@@ -471,6 +487,7 @@ pub const KINDS: &[&str] = &[
     "submitted",
     "rejected",
     "accepted",
+    "first_touch",
     "withdrawn",
     "acknowledged",
     "echo",
@@ -506,6 +523,7 @@ impl Event {
             Self::Submitted { .. } => "submitted",
             Self::Rejected { .. } => "rejected",
             Self::Accepted { .. } => "accepted",
+            Self::FirstTouch { .. } => "first_touch",
             Self::Withdrawn { .. } => "withdrawn",
             Self::Acknowledged { .. } => "acknowledged",
             Self::Echo { .. } => "echo",
@@ -541,6 +559,7 @@ impl Event {
             | Self::Submitted { at, .. }
             | Self::Rejected { at, .. }
             | Self::Accepted { at, .. }
+            | Self::FirstTouch { at, .. }
             | Self::Withdrawn { at, .. }
             | Self::Acknowledged { at, .. }
             | Self::Echo { at, .. }
@@ -576,6 +595,7 @@ impl Event {
             | Self::Submitted { by, .. }
             | Self::Rejected { by, .. }
             | Self::Accepted { by, .. }
+            | Self::FirstTouch { by, .. }
             | Self::Withdrawn { by, .. }
             | Self::Acknowledged { by, .. }
             | Self::Echo { by, .. }
@@ -619,6 +639,7 @@ impl Event {
             | Self::Submitted { handoff, .. }
             | Self::Rejected { handoff, .. }
             | Self::Accepted { handoff, .. }
+            | Self::FirstTouch { handoff, .. }
             | Self::Withdrawn { handoff, .. }
             | Self::Acknowledged { handoff, .. }
             | Self::Echo { handoff, .. }

@@ -152,6 +152,22 @@ pub struct FollowThrough {
     pub loop_closed_by: Option<Email>,
 }
 
+/// How a first touch reached the lead.
+pub const FIRST_TOUCH_CHANNELS: &[&str] =
+    &["call", "email", "meeting", "message", "social", "other"];
+
+/// The receiver's first personal touch of the lead after acceptance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstTouch {
+    /// When.
+    pub at: Timestamp,
+    /// Who reached out.
+    pub by: Email,
+    /// How, one of [`FIRST_TOUCH_CHANNELS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}
+
 /// One person's answer to an attestation question.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attestation {
@@ -209,6 +225,10 @@ pub struct Handoff {
     pub accepted_at: Option<Timestamp>,
     /// When it was withdrawn.
     pub withdrawn_at: Option<Timestamp>,
+    /// The receiver's first touch of the lead, where the contract has a
+    /// first-touch SLA. Absent from the stored form until recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_touch: Option<FirstTouch>,
     /// The return path.
     pub follow: FollowThrough,
     /// Attestation answers, latest per person and question.
@@ -607,6 +627,51 @@ impl Handoff {
         })
     }
 
+    /// Decides the receiver's first touch of the lead (a call, an email):
+    /// only on a contract with a first-touch SLA, once, after acceptance,
+    /// by a member of the receiving team.
+    pub fn first_touch(
+        &self,
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        channel: Option<String>,
+        note: Option<String>,
+    ) -> Result<Event, DomainError> {
+        if ctx.def.first_touch_field().is_none() {
+            return Err(DomainError::Rule(format!(
+                "contract '{}' has no first-touch SLA to record a first touch for",
+                self.contract
+            )));
+        }
+        self.require_state("record a first touch on", &[State::Accepted])?;
+        self.require_receiver(ctx, actor, "record a first touch on")?;
+        if let Some(done) = &self.first_touch {
+            return Err(DomainError::Rule(format!(
+                "the first touch is already recorded ({} at {})",
+                done.by, done.at
+            )));
+        }
+        let channel = channel
+            .map(|c| c.trim().to_ascii_lowercase())
+            .filter(|c| !c.is_empty());
+        if let Some(c) = &channel
+            && !FIRST_TOUCH_CHANNELS.contains(&c.as_str())
+        {
+            return Err(DomainError::value(
+                "channel",
+                format!("'{c}' is not one of: {}", FIRST_TOUCH_CHANNELS.join(", ")),
+            ));
+        }
+        let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        Ok(Event::FirstTouch {
+            handoff: self.id.clone(),
+            by: actor.email.clone(),
+            at: ctx.at,
+            channel,
+            note,
+        })
+    }
+
     fn require_follow_through(
         &self,
         ctx: Ctx<'_>,
@@ -829,6 +894,7 @@ impl Handoff {
             decisions: Vec::new(),
             accepted_at: None,
             withdrawn_at: None,
+            first_touch: None,
             follow: FollowThrough::default(),
             attestations: Vec::new(),
             breaches: Vec::new(),
@@ -903,6 +969,15 @@ impl Handoff {
                     self.follow.acked_at = Some(*at);
                     self.follow.eta = Some(eta);
                 }
+            }
+            Event::FirstTouch {
+                at, by, channel, ..
+            } => {
+                self.first_touch.get_or_insert(FirstTouch {
+                    at: *at,
+                    by: by.clone(),
+                    channel: channel.clone(),
+                });
             }
             Event::Withdrawn { at, .. } => {
                 self.withdrawn_at = Some(*at);

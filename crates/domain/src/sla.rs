@@ -9,9 +9,10 @@ use crate::Timestamp;
 use crate::contract::ContractDef;
 use crate::handoff::{Handoff, State};
 
-/// The seed's field keys that carry SLA terms. They are fields, not contract
-/// settings, because the sender agrees them per handoff.
-const FIRST_TOUCH_FIELD: &str = "first_touch_sla";
+/// The seed's field keys that carry follow-through SLA terms. They are
+/// fields, not contract settings, because the sender agrees them per
+/// handoff. (The first-touch hours field is named by the contract,
+/// `slas.first_touch_field`.)
 const ECHO_CADENCE_FIELD: &str = "echo_cadence";
 const CLOSE_LOOP_FIELD: &str = "close_loop_window";
 const REUNIFICATION_FIELD: &str = "reunification_trigger";
@@ -22,7 +23,8 @@ const REUNIFICATION_FIELD: &str = "reunification_trigger";
 pub enum SlaKind {
     /// First submission → acceptance.
     Acceptance,
-    /// Acceptance → the receiver's first touch (mql-to-sdr).
+    /// Acceptance → the receiver's first touch (mql-to-sdr): met by the
+    /// first-touch action (UI, API, or a CRM activity).
     FirstTouch,
     /// Acceptance → acknowledgment with ETA (follow-through).
     Ack,
@@ -244,11 +246,17 @@ pub fn deadlines(h: &Handoff, def: &ContractDef) -> Vec<Deadline> {
         });
     }
     let Some(a) = h.accepted_at else { return out };
-    let first_activity = [h.follow.acked_at, h.follow.last_echo_at]
-        .into_iter()
-        .flatten()
-        .min();
-    if let Some(n) = number(h, FIRST_TOUCH_FIELD) {
+    // The first touch itself, or on a contract with follow-through the
+    // receiver's first acknowledgment or echo, whichever came first.
+    let first_activity = [
+        h.first_touch.as_ref().map(|t| t.at),
+        h.follow.acked_at,
+        h.follow.last_echo_at,
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    if let Some(n) = def.first_touch_field().and_then(|k| number(h, k.as_str())) {
         out.push(Deadline {
             kind: SlaKind::FirstTouch,
             due: a + hours(n),

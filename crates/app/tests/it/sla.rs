@@ -34,6 +34,10 @@ on_both_backends!(
     a_passed_deadline_is_recorded_however_the_handoff_ends,
     the_job_records_a_breach_at_its_due_not_when_it_noticed,
     imported_history_with_a_late_acceptance_shows_the_breach_and_round_trips,
+    a_first_touch_within_the_window_meets_the_mql_to_sdr_sla,
+    a_first_touch_after_the_deadline_records_the_breach,
+    only_the_receiving_sdr_records_first_touch_and_only_where_the_contract_has_one,
+    a_crm_activity_records_first_touch_on_the_matching_handoff,
 );
 
 fn hours(h: i64) -> SignedDuration {
@@ -840,4 +844,196 @@ async fn imported_history_with_a_late_acceptance_shows_the_breach_and_round_trip
     app.export_events(&s.org, &mut second).await.unwrap();
     assert!(first == second, "export → import → export differs");
     assert_eq!(app.fire_sla_breaches().await.unwrap().fired, vec![]);
+}
+
+/// An mql-to-sdr handoff with a 4-hour first-touch SLA, accepted by sdr1 at
+/// `accepted` after the start.
+async fn accepted_mql(t: &TestApp, account: &str, accepted: SignedDuration) -> Handoff {
+    let values = BTreeMap::from([("first_touch_sla".to_string(), json!(4))]);
+    let h = submitted(t, "mql-to-sdr", account, "marketing1@acme.test", values).await;
+    at(t, accepted);
+    t.app
+        .accept(&t.as_user("sdr1@acme.test"), &h.id, BTreeMap::new())
+        .await
+        .unwrap();
+    h
+}
+
+async fn a_first_touch_within_the_window_meets_the_mql_to_sdr_sla(t: TestApp) {
+    let h = accepted_mql(&t, "A-1", hours(2)).await;
+    // Due at 6 h; touched at exactly 6 h is on time.
+    at(&t, hours(6));
+    let sdr = t.as_user("sdr1@acme.test");
+    let v = t
+        .app
+        .first_touch(
+            &sdr,
+            &h.id,
+            Some("call".into()),
+            Some("Booked a demo".into()),
+        )
+        .await
+        .unwrap();
+    let touch = v.handoff.first_touch.clone().unwrap();
+    assert_eq!(touch.at, start_time() + hours(6));
+    assert_eq!(touch.by.as_str(), "sdr1@acme.test");
+    assert_eq!(touch.channel.as_deref(), Some("call"));
+    let d = baton_domain::sla::deadlines(
+        &v.handoff,
+        &t.app
+            .store()
+            .contract_version(&t.org, &h.contract, h.version)
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let ft = d.iter().find(|d| d.kind == SlaKind::FirstTouch).unwrap();
+    assert_eq!(
+        ft.status(start_time() + hours(100)),
+        baton_domain::sla::SlaStatus::Met
+    );
+    at(&t, hours(24 * 10));
+    assert_eq!(run(&t.app).await, BreachRound::default());
+    assert!(breach_events(&t.app, &t, &h.id).await.is_empty());
+    // Once: a second first touch is refused.
+    let err = t
+        .app
+        .first_touch(&sdr, &h.id, Some("email".into()), None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already recorded"), "{err}");
+    assert!(t.app.rebuild(&t.org).await.unwrap().identical);
+}
+
+async fn a_first_touch_after_the_deadline_records_the_breach(t: TestApp) {
+    let h = accepted_mql(&t, "A-1", hours(2)).await;
+    let due = start_time() + hours(6);
+    at(&t, hours(9));
+    t.app
+        .first_touch(
+            &t.as_user("sdr1@acme.test"),
+            &h.id,
+            Some("email".into()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        breach_times(&t.app, &t, &h.id).await,
+        vec![(SlaKind::FirstTouch, due, due)]
+    );
+    assert_eq!(
+        stream_kinds(&t.app, &t, &h.id).await,
+        vec![
+            "draft_created",
+            "submitted",
+            "accepted",
+            "sla_breached",
+            "first_touch"
+        ]
+    );
+    at(&t, hours(24 * 10));
+    assert_eq!(run(&t.app).await, BreachRound::default());
+    assert_eq!(breach_events(&t.app, &t, &h.id).await.len(), 1);
+}
+
+async fn only_the_receiving_sdr_records_first_touch_and_only_where_the_contract_has_one(
+    t: TestApp,
+) {
+    let h = accepted_mql(&t, "A-1", hours(1)).await;
+    for who in ["marketing1@acme.test", "ae1@acme.test", "admin@acme.test"] {
+        let err = t
+            .app
+            .first_touch(&t.as_user(who), &h.id, None, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                baton_app::AppError::Domain(baton_domain::DomainError::Forbidden(_))
+            ),
+            "{who}: {err:?}"
+        );
+    }
+    let err = t
+        .app
+        .first_touch(
+            &t.as_user("sdr1@acme.test"),
+            &h.id,
+            Some("pigeon".into()),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("pigeon"), "{err}");
+    // Before acceptance there is nothing to touch yet.
+    let values = BTreeMap::from([("first_touch_sla".to_string(), json!(4))]);
+    let waiting = submitted(&t, "mql-to-sdr", "A-2", "marketing1@acme.test", values).await;
+    let err = t
+        .app
+        .first_touch(&t.as_user("sdr1@acme.test"), &waiting.id, None, None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("submitted"), "{err}");
+    // A contract without a first-touch SLA has no first touch.
+    let ae = submitted(
+        &t,
+        "ae-to-onboarding",
+        "A-3",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    let onb = t.as_user("onboarding1@acme.test");
+    t.app.accept(&onb, &ae.id, BTreeMap::new()).await.unwrap();
+    let err = t
+        .app
+        .first_touch(&onb, &ae.id, None, None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no first-touch SLA"), "{err}");
+}
+
+async fn a_crm_activity_records_first_touch_on_the_matching_handoff(t: TestApp) {
+    let h = accepted_mql(&t, "A-1", hours(1)).await;
+    let admin = t.as_user("admin@acme.test");
+    let activity = |account: &str| baton_app::crm::CrmActivity {
+        account: baton_domain::AccountId::parse(account).unwrap(),
+        kind: "call".into(),
+        owner: "sdr1@acme.test".into(),
+        subject: Some("Intro call".into()),
+    };
+    at(&t, hours(3));
+    let out = t.app.crm_activity(&admin, activity("A-1")).await.unwrap();
+    let baton_app::crm::ActivityOutcome::Recorded(v) = out else {
+        panic!("not recorded: {out:?}");
+    };
+    assert_eq!(v.handoff.id, h.id);
+    let touch = v.handoff.first_touch.clone().unwrap();
+    assert_eq!(touch.at, start_time() + hours(3));
+    assert_eq!(touch.by.as_str(), "sdr1@acme.test");
+    assert_eq!(touch.channel.as_deref(), Some("call"));
+    let events = t
+        .app
+        .store()
+        .stream_events(&t.org, &Stream::Handoff(h.id.clone()).to_string())
+        .await
+        .unwrap();
+    assert_eq!(events.last().unwrap().via, Via::Crm);
+    // Delivered again (CRMs retry): nothing more.
+    let again = t.app.crm_activity(&admin, activity("A-1")).await.unwrap();
+    assert!(
+        matches!(again, baton_app::crm::ActivityOutcome::Ignored(_)),
+        "{again:?}"
+    );
+    // An account with no handoff waiting for first touch: ignored.
+    crate::account(&t, "A-9").await;
+    let none = t.app.crm_activity(&admin, activity("A-9")).await.unwrap();
+    assert!(
+        matches!(none, baton_app::crm::ActivityOutcome::Ignored(_)),
+        "{none:?}"
+    );
+    at(&t, hours(24 * 10));
+    assert_eq!(run(&t.app).await, BreachRound::default());
+    assert!(breach_events(&t.app, &t, &h.id).await.is_empty());
 }
