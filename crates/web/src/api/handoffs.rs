@@ -113,6 +113,31 @@ pub struct AckBody {
     pub eta: String,
 }
 
+/// The receiver's first touch of the lead (contracts with a first-touch
+/// SLA, such as mql-to-sdr).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FirstTouchBody {
+    /// How: `call`, `email`, `meeting`, `message`, `social` or `other`.
+    #[serde(default)]
+    #[schema(example = "call")]
+    pub channel: Option<String>,
+    /// What happened, in words.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A recorded first touch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FirstTouchRecord {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who reached out.
+    pub by: String,
+    /// How, when given.
+    pub channel: Option<String>,
+}
+
 /// A note (echo, resolution, loop closed).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -185,6 +210,9 @@ pub struct HandoffBody {
     /// Every receiver decision: `accepted`, `at`, `by`, `code`.
     #[schema(value_type = Vec<Object>)]
     pub decisions: Value,
+    /// The receiver's first touch of the lead, once recorded (contracts
+    /// with a first-touch SLA).
+    pub first_touch: Option<FirstTouchRecord>,
     /// Follow-through after acceptance: ack, ETA, echoes, resolution, loop.
     #[schema(value_type = Object)]
     pub follow: Value,
@@ -206,7 +234,8 @@ pub struct BreachBody {
     pub kind: String,
     /// When it fell due.
     pub due: String,
-    /// When Baton recorded the breach.
+    /// When the breach happened: its due time (business time), whenever
+    /// Baton noticed.
     pub at: String,
 }
 
@@ -258,6 +287,11 @@ impl From<HandoffView> for HandoffBody {
             rejections: h.rejections(),
             submissions: json(serde_json::to_value(&h.submissions)),
             decisions: json(serde_json::to_value(&h.decisions)),
+            first_touch: h.first_touch.as_ref().map(|t| FirstTouchRecord {
+                at: t.at.to_string(),
+                by: t.by.to_string(),
+                channel: t.channel.clone(),
+            }),
             follow: json(serde_json::to_value(&h.follow)),
             attestations: json(serde_json::to_value(&h.attestations)),
             disagreements: Value::Array(disagreements),
@@ -545,6 +579,25 @@ pub async fn ack(
         ApiError::invalid_field("eta", format!("'{}' is not an RFC 3339 time: {e}", b.eta))
     })?;
     let h = s.app.acknowledge(&caller, &handoff_id(&id)?, eta).await;
+    answer(h)
+}
+
+/// Record the first touch of the lead (a member of the receiving team, once,
+/// after acceptance; contracts with a first-touch SLA). The SLA is met when
+/// it comes within the window; a later one records the breach first.
+#[utoipa::path(post, path = "/handoffs/{id}/first-touch", tag = "handoffs", request_body(content = FirstTouchBody, description = "Optional"),
+    params(("id" = String, Path, description = "The handoff's id")),
+    responses((status = 200, description = "First touch recorded", body = HandoffBody)))]
+pub async fn first_touch(
+    State(s): State<AppState>,
+    Authed(caller): Authed,
+    Path(id): Path<String>,
+    OptionalBody(b): OptionalBody<FirstTouchBody>,
+) -> ApiResult<Json<HandoffBody>> {
+    let h = s
+        .app
+        .first_touch(&caller, &handoff_id(&id)?, b.channel, b.note)
+        .await;
     answer(h)
 }
 
