@@ -59,10 +59,7 @@ pub const THREE_CURRENCIES: &str = r#"{"type":"account","id":"A-EUR","name":"Eur
 
 pub async fn imported(t: &TestApp, extra: &str) {
     let text = format!("{THREE_CURRENCIES}\n{extra}");
-    t.app
-        .import_events(Some(t.org.clone()), text.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(&text).await;
 }
 
 /// The leak audit of September and October 2026 as its JSON form, and the

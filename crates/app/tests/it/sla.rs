@@ -565,9 +565,12 @@ async fn breaches_survive_export_import_and_rebuild_unchanged(t: TestApp) {
         .import_events(Some(s.org.clone()), line.as_bytes())
         .await
         .unwrap_err();
+    // (Refused as a second breach, or as dated before what the handoff
+    // already records: either way, never counted twice.)
+    let why = err.to_string();
     assert!(
-        err.to_string().contains("already recorded as breached"),
-        "{err}"
+        why.contains("already recorded as breached") || why.contains("time order"),
+        "{why}"
     );
 }
 
