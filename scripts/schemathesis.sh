@@ -56,7 +56,7 @@ trap cleanup EXIT INT TERM
 # The demo org on an empty database, served on a port the kernel picks;
 # the address is read from the server's first line, never guessed. Jobs
 # (webhook deliveries to URLs schemathesis invents, SLA rounds) are off.
-BATON_DATABASE_URL="sqlite://$work/baton.db" \
+BATON_DATABASE_URL="sqlite://$work/baton.db" RUST_LOG="${RUST_LOG:-warn}" \
   "$bin" serve --demo --bind 127.0.0.1:0 --no-jobs >"$work/server.log" 2>&1 &
 server_pid=$!
 
@@ -91,12 +91,16 @@ admin_token="$(token_for admin@demo.test)"
 member_token="$(token_for ae1@demo.test)"
 
 # Checks: all of them. See scripts/schemathesis.toml for the statuses the
-# data checks accept, and why.
+# data checks accept, and why. One operation is left out: DELETE
+# /tokens/{id} would revoke the very token the run authenticates with (its
+# ids are listed by GET /tokens), and every later answer would be a 401;
+# the tests in crates/web/tests/it cover revoking.
 run() {
   local who="$1" token="$2" started=$SECONDS
   echo "schemathesis: as $who (at most $max_examples examples per operation, ${max_time}s)"
   "$st" --config-file scripts/schemathesis.toml run "$origin/api/v1/openapi.json" \
     --checks all \
+    --exclude-operation-id tokens_revoke \
     --header "Authorization: Bearer $token" \
     --max-examples "$max_examples" \
     --max-time "$max_time" \

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::api::page_limit;
 use crate::auth::Authed;
 use crate::body::{Body, Params};
 use crate::error::{ApiError, ApiResult};
@@ -178,10 +179,7 @@ pub async fn list(
         .cursor
         .map(|c| AccountId::parse(c).map_err(|e| ApiError::invalid_field("cursor", e.to_string())))
         .transpose()?;
-    let (page, next) = s
-        .app
-        .accounts(&caller, after, q.limit.unwrap_or(50))
-        .await?;
+    let (page, next) = s.app.accounts(&caller, after, page_limit(q.limit)?).await?;
     Ok(Json(AccountPage {
         items: page.into_iter().map(Into::into).collect(),
         next_cursor: next.map(|id| id.to_string()),
