@@ -133,3 +133,83 @@ where
         }
     }
 }
+
+/// Integers as JSON Schema counts them: a number with no fractional part is
+/// an integer, so `3.0` is read as `3` (serde alone refuses it), within the
+/// range of the target type. Query-string text is read the same way. Use
+/// with `#[serde(deserialize_with = "integral::exact")]` or, on an optional
+/// field, `#[serde(default, deserialize_with = "integral::option")]`.
+pub mod integral {
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::de::{Deserialize, Deserializer, Error, Visitor};
+
+    struct Integral<T>(T);
+
+    struct Seen<T>(PhantomData<T>);
+
+    impl<T: TryFrom<i128>> Seen<T> {
+        fn fit<E: Error>(n: i128) -> Result<Integral<T>, E> {
+            T::try_from(n)
+                .map(Integral)
+                .map_err(|_| E::custom(format!("{n} is out of range")))
+        }
+
+        fn float<E: Error>(f: f64) -> Result<Integral<T>, E> {
+            // Beyond ±2^63 the cast saturates and the range check refuses it.
+            if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e19 {
+                // A finite whole number below 1e19 fits an i128 exactly.
+                Self::fit(f as i128)
+            } else {
+                Err(E::custom(format!("{f} is not an integer")))
+            }
+        }
+    }
+
+    impl<T: TryFrom<i128>> Visitor<'_> for Seen<T> {
+        type Value = Integral<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer")
+        }
+
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Self::Value, E> {
+            Self::fit(i128::from(v))
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Self::Value, E> {
+            Self::fit(i128::from(v))
+        }
+
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Self::Value, E> {
+            Self::float(v)
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
+            match (v.parse::<i128>(), v.parse::<f64>()) {
+                (Ok(n), _) => Self::fit(n),
+                (_, Ok(f)) => Self::float(f),
+                _ => Err(E::custom(format!("'{v}' is not an integer"))),
+            }
+        }
+    }
+
+    impl<'de, T: TryFrom<i128>> Deserialize<'de> for Integral<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(Seen(PhantomData))
+        }
+    }
+
+    /// A required integer.
+    pub fn exact<'de, D: Deserializer<'de>, T: TryFrom<i128>>(d: D) -> Result<T, D::Error> {
+        Integral::<T>::deserialize(d).map(|i| i.0)
+    }
+
+    /// An optional integer.
+    pub fn option<'de, D: Deserializer<'de>, T: TryFrom<i128>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        Option::<Integral<T>>::deserialize(d).map(|o| o.map(|i| i.0))
+    }
+}

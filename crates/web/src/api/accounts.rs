@@ -21,6 +21,7 @@ use crate::error::{ApiError, ApiResult};
 #[serde(deny_unknown_fields)]
 pub struct MoneyBody {
     /// Minor units, e.g. cents: `4800000` is 48,000.00.
+    #[serde(deserialize_with = "crate::body::integral::exact")]
     pub minor: i64,
     /// ISO 4217 code, e.g. `USD`.
     pub currency: String,
@@ -159,6 +160,7 @@ pub struct PageQuery {
     /// From the page after this cursor.
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[serde(default, deserialize_with = "crate::body::integral::option")]
     pub limit: Option<u32>,
 }
 

@@ -213,6 +213,53 @@ fn outside_id() -> Value {
     })
 }
 
+/// Text with something in it besides spaces.
+fn words() -> Value {
+    json!({"minLength": 1, "pattern": "\\S"})
+}
+
+/// A month (`2026-10`) or an ISO week (`2026-W44`).
+fn period() -> Value {
+    json!({"pattern": "^[0-9]{4}-(0[1-9]|1[0-2]|W(0[1-9]|[1-4][0-9]|5[0-2]))$"})
+}
+
+/// A map of field values: its keys are field keys.
+fn values_by_field() -> Value {
+    json!({"propertyNames": key()})
+}
+
+/// Request bodies refuse properties they do not define
+/// (`deny_unknown_fields`); utoipa does not say so.
+const CLOSED: &[&str] = &[
+    "AttachmentBody",
+    "NewHandoffBody",
+    "EditBody",
+    "AcceptBody",
+    "RejectBody",
+    "AckBody",
+    "FollowUpNoteBody",
+    "AttestBody",
+    "MoneyBody",
+    "AccountInputBody",
+    "RediscoveryBody",
+    "NpsBody",
+    "ChurnBody",
+    "ConversationNoteBody",
+    "ModeBody",
+    "ProposalInput",
+    "ResultBody",
+    "CrmChangeBody",
+    "CrmRuleBody",
+    "CrmRulesBody",
+    "MoveBody",
+    "NewTeam",
+    "NewToken",
+    "Membership",
+    "NewUserBody",
+    "NewWebhookBody",
+    "Login",
+];
+
 fn one_of(values: &[&str]) -> Value {
     json!({ "enum": values })
 }
@@ -256,6 +303,38 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("NewHandoffBody", "account", outside_id()),
         ("NewHandoffBody", "id", outside_id()),
         ("NewHandoffBody", "to", key()),
+        ("NewHandoffBody", "values", values_by_field()),
+        ("EditBody", "values", values_by_field()),
+        ("AcceptBody", "values", values_by_field()),
+        ("CrmChangeBody", "values", values_by_field()),
+        ("CrmChangeBody", "id", outside_id()),
+        ("CrmChangeBody", "owner", email()),
+        (
+            "CrmRuleBody",
+            "sender",
+            json!({"pattern": "^(owner|[^@\\sA-Z]+@[^@\\sA-Z]+)$"}),
+        ),
+        ("AccountInputBody", "name", words()),
+        ("ProposalInput", "summary", words()),
+        ("ConversationNoteBody", "text", words()),
+        ("NewTeam", "name", merged(words(), json!({"maxLength": 100}))),
+        ("NewToken", "name", merged(words(), json!({"maxLength": 100}))),
+        ("NewUserBody", "name", words()),
+        (
+            "NewUserBody",
+            "password",
+            json!({"minLength": 10, "maxLength": 256}),
+        ),
+        (
+            "NewWebhookBody",
+            "secret",
+            json!({"minLength": 1, "maxLength": baton_app::webhooks::MAX_SECRET_LEN}),
+        ),
+        (
+            "NewWebhookBody",
+            "events",
+            json!({"minItems": 1, "items": {"type": "string", "enum": event_kinds()}}),
+        ),
         ("HandoffBody", "state", one_of(STATES)),
         (
             "HandoffBody",
@@ -381,6 +460,10 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
             json!({"pattern": "^[0-9]{1,19}$"}),
         ),
         ("/scorecard", "contract", key()),
+        ("/scorecard", "period", period()),
+        ("/incentives", "period", period()),
+        ("/leak-audit", "from", period()),
+        ("/leak-audit", "to", period()),
         (
             "/scorecard",
             "periods",
@@ -392,6 +475,19 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
             json!({"minimum": 0, "maximum": 0.1}),
         ),
     ]
+}
+
+/// `a` with `b`'s keys over it.
+fn merged(mut a: Value, b: Value) -> Value {
+    merge(&mut a, &b);
+    a
+}
+
+/// The event kinds a webhook may ask for, and `*` for all.
+fn event_kinds() -> Vec<&'static str> {
+    let mut kinds = baton_domain::event::KINDS.to_vec();
+    kinds.push("*");
+    kinds
 }
 
 /// Merges `patch` into `target`: an `enum` of a nullable value keeps
@@ -418,6 +514,12 @@ fn merge(target: &mut Value, patch: &Value) {
 }
 
 fn exact_schemas(doc: &mut Value) {
+    for schema in CLOSED {
+        let target = &mut doc["components"]["schemas"][*schema];
+        if target.is_object() {
+            target["additionalProperties"] = json!(false);
+        }
+    }
     for (schema, property, patch) in schema_rules() {
         let target = &mut doc["components"]["schemas"][schema]["properties"][property];
         if target.is_object() {

@@ -303,6 +303,7 @@ pub struct ListQuery {
     /// From the page after this cursor.
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[serde(default, deserialize_with = "crate::body::integral::option")]
     pub limit: Option<u32>,
 }
 

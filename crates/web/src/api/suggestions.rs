@@ -121,6 +121,7 @@ pub struct SuggestionQuery {
     /// One account.
     pub account: Option<String>,
     /// At most this many, 1–200 (default 50).
+    #[serde(default, deserialize_with = "crate::body::integral::option")]
     pub limit: Option<u32>,
 }
 

@@ -198,6 +198,7 @@ pub struct DeliveryQuery {
     /// From the page after this cursor (older deliveries).
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[serde(default, deserialize_with = "crate::body::integral::option")]
     pub limit: Option<u32>,
 }
 
