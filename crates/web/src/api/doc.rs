@@ -6,7 +6,7 @@
 //!   types named (from [`crate::error::PROBLEM_TYPES`], the one list), a
 //!   401 with its `WWW-Authenticate` header and a 429 with `Retry-After`;
 //! - the values the server enforces: enums (states, modes, phases, roles…),
-//!   formats (date-time, uri, email), id patterns and ranges.
+//!   formats (date-time, uri), id and email patterns, ranges.
 //!
 //! It works on the document's JSON: the statuses that follow from how an
 //! operation is built (it is signed in, it reads a body, it has a path
@@ -218,6 +218,11 @@ fn words() -> Value {
     json!({"minLength": 1, "pattern": "\\S"})
 }
 
+/// A month (`2026-10`).
+fn month() -> Value {
+    json!({"pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"})
+}
+
 /// A month (`2026-10`) or an ISO week (`2026-W44`).
 fn period() -> Value {
     json!({"pattern": "^[0-9]{4}-(0[1-9]|1[0-2]|W(0[1-9]|[1-4][0-9]|5[0-2]))$"})
@@ -268,8 +273,11 @@ fn date_time() -> Value {
     json!({"format": "date-time"})
 }
 
+/// An email as Baton takes it: lowercase, one `@` between two non-empty
+/// parts, no spaces. (Not `format: email`: the server does not hold
+/// addresses to RFC 5321, and the document must not promise it does.)
 fn email() -> Value {
-    json!({"format": "email", "pattern": "^[^@\\sA-Z]+@[^@\\sA-Z]+$"})
+    json!({"pattern": "^[^@\\sA-Z]+@[^@\\sA-Z]+$"})
 }
 
 const STATES: &[&str] = &["draft", "submitted", "rejected", "accepted", "withdrawn"];
@@ -317,8 +325,16 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("AccountInputBody", "name", words()),
         ("ProposalInput", "summary", words()),
         ("ConversationNoteBody", "text", words()),
-        ("NewTeam", "name", merged(words(), json!({"maxLength": 100}))),
-        ("NewToken", "name", merged(words(), json!({"maxLength": 100}))),
+        (
+            "NewTeam",
+            "name",
+            merged(words(), json!({"maxLength": 100})),
+        ),
+        (
+            "NewToken",
+            "name",
+            merged(words(), json!({"maxLength": 100})),
+        ),
         ("NewUserBody", "name", words()),
         (
             "NewUserBody",
@@ -462,8 +478,8 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("/scorecard", "contract", key()),
         ("/scorecard", "period", period()),
         ("/incentives", "period", period()),
-        ("/leak-audit", "from", period()),
-        ("/leak-audit", "to", period()),
+        ("/leak-audit", "from", month()),
+        ("/leak-audit", "to", month()),
         (
             "/scorecard",
             "periods",
