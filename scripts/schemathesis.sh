@@ -90,6 +90,10 @@ token_for() {
 admin_token="$(token_for admin@demo.test)"
 member_token="$(token_for ae1@demo.test)"
 
+# One worker: CPython 3.11's ast module keeps its recursion depth in state
+# shared by threads, so two workers describing Hypothesis strategies at the
+# same moment can fail with "AST constructor recursion depth mismatch" (a
+# tool error, not a finding); it did once here with two.
 # Checks: all of them. See scripts/schemathesis.toml for the statuses the
 # data checks accept, and why. One operation is left out: DELETE
 # /tokens/{id} would revoke the very token the run authenticates with (its
@@ -105,7 +109,7 @@ run() {
     --max-examples "$max_examples" \
     --max-time "$max_time" \
     --seed "$seed" \
-    --workers 2 \
+    --workers 1 \
     --request-timeout 30 \
     --no-color \
     --report junit --report-dir "$work/report-$who" \
