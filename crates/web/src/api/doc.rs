@@ -110,7 +110,9 @@ fn problem_responses(doc: &mut Value) {
             if secured {
                 implied.extend([401, 403]);
                 if method != "get" {
-                    implied.push(409);
+                    // Any write may be refused by a rule of the domain
+                    // (422) or meet a concurrent one (409).
+                    implied.extend([409, 422]);
                 }
             }
             if json_body {
