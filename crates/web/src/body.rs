@@ -157,12 +157,18 @@ pub mod integral {
         }
 
         fn float<E: Error>(f: f64) -> Result<Integral<T>, E> {
-            // Beyond ±2^63 the cast saturates and the range check refuses it.
-            if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e19 {
-                // A finite whole number below 1e19 fits an i128 exactly.
-                Self::fit(f as i128)
-            } else {
+            // JSON numbers reach here as floats when written with a fraction
+            // or beyond 64 bits. Past 2^53 a float no longer holds every
+            // integer, so the number written may not be the one read (e.g.
+            // -2^63 - 1 reads as i64::MIN): refuse it rather than round it.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if !f.is_finite() || f.fract() != 0.0 {
                 Err(E::custom(format!("{f} is not an integer")))
+            } else if f.abs() >= EXACT {
+                Err(E::custom(format!("{f} is out of range")))
+            } else {
+                // A whole number below 2^53 converts exactly.
+                Self::fit(f as i128)
             }
         }
     }
@@ -211,5 +217,38 @@ pub mod integral {
         d: D,
     ) -> Result<Option<T>, D::Error> {
         Option::<Integral<T>>::deserialize(d).map(|o| o.map(|i| i.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    struct Amount {
+        #[serde(deserialize_with = "super::integral::exact")]
+        minor: i64,
+        #[serde(default, deserialize_with = "super::integral::option")]
+        score: Option<u8>,
+    }
+
+    fn read(json: &str) -> Result<Amount, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        let a = read(r#"{"minor": -103600.0, "score": 3.0}"#).ok();
+        assert_eq!(a.map(|a| (a.minor, a.score)), Some((-103_600, Some(3))));
+    }
+
+    #[test]
+    fn an_integer_beyond_its_type_is_refused_never_rounded_into_it() {
+        // JSON reads -2^63 - 1 as a float that rounds to i64::MIN.
+        assert!(read(r#"{"minor": -9223372036854775809}"#).is_err());
+        assert!(read(r#"{"minor": 9223372036854775808}"#).is_err());
+        assert!(read(r#"{"minor": 1, "score": 256}"#).is_err());
+        assert!(read(r#"{"minor": 1.5}"#).is_err());
+        assert!(read(r#"{"minor": 1e400}"#).is_err());
     }
 }
