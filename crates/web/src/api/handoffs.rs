@@ -17,6 +17,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::api::page_limit;
 use crate::auth::Authed;
 use crate::body::{Body, OptionalBody, Params};
 use crate::error::{ApiError, ApiResult};
@@ -138,10 +139,11 @@ pub struct FirstTouchRecord {
     pub channel: Option<String>,
 }
 
-/// A note (echo, resolution, loop closed).
+/// A follow-through note: an echo, a resolution, the loop closed. (Not a
+/// conversation note: that is `ConversationNoteBody`, POST /signals/notes.)
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NoteBody {
+pub struct FollowUpNoteBody {
     /// What was said.
     #[serde(default)]
     pub note: String,
@@ -335,6 +337,7 @@ pub struct ListQuery {
     /// From the page after this cursor.
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[serde(default, deserialize_with = "crate::body::integral::option")]
     pub limit: Option<u32>,
 }
 
@@ -438,7 +441,7 @@ pub async fn list(
     let after = query_field("cursor", q.cursor, |r| HandoffId::parse(r))?;
     let (page, next) = s
         .app
-        .list_handoffs(&caller, filter, from_team, after, q.limit.unwrap_or(50))
+        .list_handoffs(&caller, filter, from_team, after, page_limit(q.limit)?)
         .await?;
     Ok(Json(HandoffPage {
         items: page.into_iter().map(Into::into).collect(),
@@ -602,42 +605,42 @@ pub async fn first_touch(
 }
 
 /// Echo a status update to the sender.
-#[utoipa::path(post, path = "/handoffs/{id}/echo", tag = "follow-through", request_body = NoteBody,
+#[utoipa::path(post, path = "/handoffs/{id}/echo", tag = "follow-through", request_body = FollowUpNoteBody,
     params(("id" = String, Path, description = "The handoff's id")),
     responses((status = 200, description = "Echoed", body = HandoffBody)))]
 pub async fn echo(
     State(s): State<AppState>,
     Authed(caller): Authed,
     Path(id): Path<String>,
-    Body(b): Body<NoteBody>,
+    Body(b): Body<FollowUpNoteBody>,
 ) -> ApiResult<Json<HandoffBody>> {
     let h = s.app.echo(&caller, &handoff_id(&id)?, b.note).await;
     answer(h)
 }
 
 /// Mark resolved (receiving team).
-#[utoipa::path(post, path = "/handoffs/{id}/resolve", tag = "follow-through", request_body = NoteBody,
+#[utoipa::path(post, path = "/handoffs/{id}/resolve", tag = "follow-through", request_body = FollowUpNoteBody,
     params(("id" = String, Path, description = "The handoff's id")),
     responses((status = 200, description = "Resolved", body = HandoffBody)))]
 pub async fn resolve(
     State(s): State<AppState>,
     Authed(caller): Authed,
     Path(id): Path<String>,
-    Body(b): Body<NoteBody>,
+    Body(b): Body<FollowUpNoteBody>,
 ) -> ApiResult<Json<HandoffBody>> {
     let h = s.app.resolve(&caller, &handoff_id(&id)?, b.note).await;
     answer(h)
 }
 
 /// Close the loop with the customer (the communication owner).
-#[utoipa::path(post, path = "/handoffs/{id}/close-loop", tag = "follow-through", request_body = NoteBody,
+#[utoipa::path(post, path = "/handoffs/{id}/close-loop", tag = "follow-through", request_body = FollowUpNoteBody,
     params(("id" = String, Path, description = "The handoff's id")),
     responses((status = 200, description = "Loop closed", body = HandoffBody)))]
 pub async fn close_loop(
     State(s): State<AppState>,
     Authed(caller): Authed,
     Path(id): Path<String>,
-    Body(b): Body<NoteBody>,
+    Body(b): Body<FollowUpNoteBody>,
 ) -> ApiResult<Json<HandoffBody>> {
     let h = s.app.close_loop(&caller, &handoff_id(&id)?, b.note).await;
     answer(h)
