@@ -12,6 +12,7 @@ mod handoffs;
 mod import;
 mod import_csv;
 mod log;
+mod org;
 mod rediscovery;
 mod rollout;
 mod scorecard;
