@@ -14,6 +14,7 @@ mod bench;
 mod commit;
 mod crm;
 mod facts;
+mod lock_file;
 mod read;
 mod rebuild;
 mod scorecard;
@@ -22,6 +23,7 @@ mod suggestions;
 mod webhooks;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use baton_domain::Timestamp;
@@ -34,6 +36,7 @@ pub use backup::BackupInfo;
 pub use bench::RawEventRow;
 pub use commit::{BulkWrite, Change, NewEvent};
 pub use crm::CrmRuleRecord;
+pub use lock_file::{SoleUse, sqlite_file};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
 pub use sla::DueDeadline;
@@ -123,6 +126,9 @@ pub struct Store {
     /// Readers.
     read: AnyPool,
     backend: Backend,
+    /// On a SQLite file, the shared lock that tells `baton restore` the
+    /// file is in use (released when the last clone is dropped).
+    _in_use: Option<Arc<std::fs::File>>,
 }
 
 /// The default database: a SQLite file in the working directory.
@@ -181,6 +187,15 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)
             .map_err(|_| StoreError::BadUrl(url.clone()))?
             .disable_statement_logging();
+        // Taken before the first connection, so a restore under way is
+        // never raced by a process opening the file it is replacing.
+        let in_use = match backend {
+            Backend::Sqlite => lock_file::sqlite_file(&url)
+                .map(|db| lock_file::share(&db))
+                .transpose()?
+                .map(Arc::new),
+            Backend::Postgres => None,
+        };
         let store = match backend {
             Backend::Sqlite => {
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
@@ -189,6 +204,7 @@ impl Store {
                     write,
                     read,
                     backend,
+                    _in_use: in_use,
                 }
             }
             Backend::Postgres => {
@@ -201,6 +217,7 @@ impl Store {
                     write: pool.clone(),
                     read: pool,
                     backend,
+                    _in_use: None,
                 }
             }
         };
