@@ -18,6 +18,9 @@ use crate::field::{FieldDef, Owner, Unfilled};
 use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, TeamKey};
 use crate::org::Actor;
 
+mod actions;
+pub use actions::Action;
+
 /// Where a handoff is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -470,8 +473,7 @@ impl Handoff {
         values: Values,
         attachments: Vec<Attachment>,
     ) -> Result<Event, DomainError> {
-        self.require_state("edit", &[State::Draft, State::Rejected])?;
-        self.require_sender(ctx, actor, "edit")?;
+        self.may(Action::Edit, ctx, actor)?;
         validate_attachments(&attachments)?;
         if values.is_empty() && attachments.is_empty() {
             return Err(DomainError::Rule(
@@ -495,8 +497,7 @@ impl Handoff {
         actor: &Actor,
         values: Values,
     ) -> Result<Event, DomainError> {
-        self.require_state("submit", &[State::Draft, State::Rejected])?;
-        self.require_sender(ctx, actor, "submit")?;
+        self.may(Action::Submit, ctx, actor)?;
         let mut merged = self.values.clone();
         merge(&mut merged, &values);
         let c = completeness(ctx.def, &merged);
@@ -522,8 +523,7 @@ impl Handoff {
         actor: &Actor,
         values: Values,
     ) -> Result<Event, DomainError> {
-        self.require_state("accept", &[State::Submitted])?;
-        self.require_receiver(ctx, actor, "accept")?;
+        self.may(Action::Accept, ctx, actor)?;
         if !ctx.history {
             let mut merged = self.values.clone();
             merge(&mut merged, &values);
@@ -555,8 +555,7 @@ impl Handoff {
         reason: String,
         fields: Vec<String>,
     ) -> Result<Event, DomainError> {
-        self.require_state("reject", &[State::Submitted])?;
-        self.require_receiver(ctx, actor, "reject")?;
+        self.may(Action::Reject, ctx, actor)?;
         let code = match code {
             Some(c) if ctx.def.reason_codes.contains(&c) => c,
             Some(c) => {
@@ -595,11 +594,7 @@ impl Handoff {
 
     /// Decides a withdrawal by the sender.
     pub fn withdraw(&self, ctx: Ctx<'_>, actor: &Actor) -> Result<Event, DomainError> {
-        self.require_state(
-            "withdraw",
-            &[State::Draft, State::Submitted, State::Rejected],
-        )?;
-        self.require_sender(ctx, actor, "withdraw")?;
+        self.may(Action::Withdraw, ctx, actor)?;
         Ok(Event::Withdrawn {
             handoff: self.id.clone(),
             by: actor.email.clone(),
@@ -632,8 +627,7 @@ impl Handoff {
         actor: &Actor,
         eta: Timestamp,
     ) -> Result<Event, DomainError> {
-        self.require_follow_through(ctx, "acknowledge")?;
-        self.require_receiver(ctx, actor, "acknowledge")?;
+        self.may(Action::Ack, ctx, actor)?;
         if eta < ctx.at && !ctx.history {
             return Err(DomainError::value("eta", "lies in the past"));
         }
@@ -647,8 +641,7 @@ impl Handoff {
 
     /// Decides a status echo by the receiver.
     pub fn echo(&self, ctx: Ctx<'_>, actor: &Actor, note: String) -> Result<Event, DomainError> {
-        self.require_follow_through(ctx, "echo")?;
-        self.require_receiver(ctx, actor, "echo on")?;
+        self.may(Action::Echo, ctx, actor)?;
         needs_text("echo note", &note)?;
         Ok(Event::Echo {
             handoff: self.id.clone(),
@@ -660,8 +653,7 @@ impl Handoff {
 
     /// Decides the resolution by the receiver.
     pub fn resolve(&self, ctx: Ctx<'_>, actor: &Actor, note: String) -> Result<Event, DomainError> {
-        self.require_follow_through(ctx, "resolve")?;
-        self.require_receiver(ctx, actor, "resolve")?;
+        self.may(Action::Resolve, ctx, actor)?;
         needs_text("resolution note", &note)?;
         Ok(Event::Resolved {
             handoff: self.id.clone(),
@@ -679,31 +671,7 @@ impl Handoff {
         actor: &Actor,
         note: String,
     ) -> Result<Event, DomainError> {
-        self.require_follow_through(ctx, "close the loop on")?;
-        if self.follow.resolved_at.is_none() {
-            return Err(DomainError::Rule(
-                "the loop closes after the issue is resolved".into(),
-            ));
-        }
-        if self.follow.loop_closed_at.is_some() {
-            return Err(DomainError::Rule("the loop is already closed".into()));
-        }
-        let owner_email = self
-            .values
-            .get("communication_owner")
-            .and_then(|v| v.get("email"))
-            .and_then(Value::as_str);
-        let is_owner = match owner_email {
-            Some(e) => e.eq_ignore_ascii_case(actor.email.as_str()),
-            None => {
-                actor.email == self.sender || (!ctx.history && actor.in_team(&ctx.def.sending_team))
-            }
-        };
-        if !is_owner {
-            return Err(DomainError::Forbidden(
-                "only the customer communication owner closes the loop with the customer".into(),
-            ));
-        }
+        self.may(Action::CloseLoop, ctx, actor)?;
         needs_text("close-the-loop note", &note)?;
         Ok(Event::LoopClosed {
             handoff: self.id.clone(),
@@ -721,21 +689,11 @@ impl Handoff {
         question: String,
         answer: String,
     ) -> Result<Event, DomainError> {
-        if self.state == State::Withdrawn {
-            return Err(DomainError::InvalidTransition {
-                action: "attest on",
-                state: self.state.as_str(),
-            });
-        }
+        self.may(Action::Attest, ctx, actor)?;
         if !ctx.def.attestation_questions.contains(&question) {
             return Err(DomainError::value(
                 "attestation question",
                 format!("'{question}' is not one of the contract's questions"),
-            ));
-        }
-        if !(ctx.history || actor.in_team(&ctx.def.sending_team) || actor.in_team(&self.to)) {
-            return Err(DomainError::Forbidden(
-                "only the sending and receiving teams attest".into(),
             ));
         }
         needs_text("answer", &answer)?;

@@ -1,0 +1,179 @@
+//! What an actor may do with a handoff now: one check per action (state,
+//! contract capabilities, who), which the command of that action runs first
+//! and which [`Handoff::allowed_actions`] runs for every action, so a page
+//! that offers what is allowed can never offer what the command refuses.
+//! Input checks (a reason code, a note, the receiver's fields, the gate's
+//! completeness) stay in the commands: they are about what is typed, not
+//! whether the action is open to this person.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Ctx, Handoff, State};
+use crate::error::DomainError;
+use crate::org::Actor;
+
+/// An action on a handoff, as the UI and API name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Change values or attachments (draft or rejected).
+    Edit,
+    /// Submit (or resubmit after rework).
+    Submit,
+    /// Withdraw.
+    Withdraw,
+    /// Accept, opening the gate.
+    Accept,
+    /// Reject for rework.
+    Reject,
+    /// Acknowledge with an ETA (follow-through).
+    Ack,
+    /// Send a status echo (follow-through).
+    Echo,
+    /// Record the resolution (follow-through).
+    Resolve,
+    /// Close the loop with the customer (follow-through).
+    CloseLoop,
+    /// Answer an attestation question.
+    Attest,
+}
+
+impl Action {
+    /// Every action, in the order a page lists them.
+    pub const ALL: [Action; 10] = [
+        Action::Edit,
+        Action::Submit,
+        Action::Withdraw,
+        Action::Accept,
+        Action::Reject,
+        Action::Ack,
+        Action::Echo,
+        Action::Resolve,
+        Action::CloseLoop,
+        Action::Attest,
+    ];
+
+    /// Its name in URLs and JSON (`close-loop`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Edit => "edit",
+            Action::Submit => "submit",
+            Action::Withdraw => "withdraw",
+            Action::Accept => "accept",
+            Action::Reject => "reject",
+            Action::Ack => "ack",
+            Action::Echo => "echo",
+            Action::Resolve => "resolve",
+            Action::CloseLoop => "close-loop",
+            Action::Attest => "attest",
+        }
+    }
+}
+
+impl Handoff {
+    /// Whether `actor` may take `action` on this handoff now. The command of
+    /// the action calls this first; the error says why not.
+    pub fn may(&self, action: Action, ctx: Ctx<'_>, actor: &Actor) -> Result<(), DomainError> {
+        match action {
+            Action::Edit => {
+                self.require_state("edit", &[State::Draft, State::Rejected])?;
+                self.require_sender(ctx, actor, "edit")
+            }
+            Action::Submit => {
+                self.require_state("submit", &[State::Draft, State::Rejected])?;
+                self.require_sender(ctx, actor, "submit")
+            }
+            Action::Withdraw => {
+                self.require_state(
+                    "withdraw",
+                    &[State::Draft, State::Submitted, State::Rejected],
+                )?;
+                self.require_sender(ctx, actor, "withdraw")
+            }
+            Action::Accept => {
+                self.require_state("accept", &[State::Submitted])?;
+                self.require_receiver(ctx, actor, "accept")
+            }
+            Action::Reject => {
+                self.require_state("reject", &[State::Submitted])?;
+                self.require_receiver(ctx, actor, "reject")
+            }
+            Action::Ack => {
+                self.require_follow_through(ctx, "acknowledge")?;
+                self.require_receiver(ctx, actor, "acknowledge")
+            }
+            Action::Echo => {
+                self.require_follow_through(ctx, "echo")?;
+                self.require_receiver(ctx, actor, "echo on")
+            }
+            Action::Resolve => {
+                self.require_follow_through(ctx, "resolve")?;
+                self.require_receiver(ctx, actor, "resolve")
+            }
+            Action::CloseLoop => self.may_close_loop(ctx, actor),
+            Action::Attest => {
+                if self.state == State::Withdrawn {
+                    return Err(DomainError::InvalidTransition {
+                        action: "attest on",
+                        state: self.state.as_str(),
+                    });
+                }
+                if ctx.def.attestation_questions.is_empty() {
+                    return Err(DomainError::Rule(format!(
+                        "contract '{}' asks no attestation questions",
+                        self.contract
+                    )));
+                }
+                if !(ctx.history || actor.in_team(&ctx.def.sending_team) || actor.in_team(&self.to))
+                {
+                    return Err(DomainError::Forbidden(
+                        "only the sending and receiving teams attest".into(),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Every action `actor` may take now (what a page offers).
+    pub fn allowed_actions(&self, ctx: Ctx<'_>, actor: &Actor) -> BTreeSet<Action> {
+        Action::ALL
+            .into_iter()
+            .filter(|a| self.may(*a, ctx, actor).is_ok())
+            .collect()
+    }
+
+    /// Close-the-loop: after the resolution, once, by the communication
+    /// owner (the sending side, never the receiving team).
+    fn may_close_loop(&self, ctx: Ctx<'_>, actor: &Actor) -> Result<(), DomainError> {
+        self.require_follow_through(ctx, "close the loop on")?;
+        if self.follow.resolved_at.is_none() {
+            return Err(DomainError::Rule(
+                "the loop closes after the issue is resolved".into(),
+            ));
+        }
+        if self.follow.loop_closed_at.is_some() {
+            return Err(DomainError::Rule("the loop is already closed".into()));
+        }
+        let owner_email = self
+            .values
+            .get("communication_owner")
+            .and_then(|v| v.get("email"))
+            .and_then(Value::as_str);
+        let is_owner = match owner_email {
+            Some(e) => e.eq_ignore_ascii_case(actor.email.as_str()),
+            None => {
+                actor.email == self.sender || (!ctx.history && actor.in_team(&ctx.def.sending_team))
+            }
+        };
+        if !is_owner {
+            return Err(DomainError::Forbidden(
+                "only the customer communication owner closes the loop with the customer".into(),
+            ));
+        }
+        Ok(())
+    }
+}
