@@ -483,6 +483,17 @@ impl App {
             {
                 baton_domain::handoff::redact(&def, values, visible);
             }
+            // Blind attestation: the timeline says someone answered, not what.
+            if let Event::Attested {
+                by,
+                question,
+                answer,
+                ..
+            } = &mut e.event
+                && !h.sees_answer(&def, &actor, question, by)
+            {
+                *answer = baton_domain::handoff::SEALED_ANSWER.to_string();
+            }
         }
         Ok(events)
     }
@@ -506,6 +517,7 @@ fn view_as(
         },
         actor,
     );
+    handoff.seal_attestations(def, actor);
     let c = baton_domain::handoff::completeness(def, &handoff.values);
     let visible = baton_domain::handoff::sees_sensitive(actor, def, &handoff);
     let hints = def

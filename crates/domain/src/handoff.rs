@@ -19,7 +19,7 @@ use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, TeamKey};
 use crate::org::Actor;
 
 mod actions;
-pub use actions::Action;
+pub use actions::{Action, SEALED_ANSWER};
 
 /// Where a handoff is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

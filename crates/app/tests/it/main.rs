@@ -5,6 +5,7 @@
 // allow-*-in-tests settings do not see as tests.
 #![expect(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly")]
 
+mod attestations;
 mod audits;
 mod contracts;
 mod demo;

@@ -177,3 +177,44 @@ impl Handoff {
         Ok(())
     }
 }
+
+/// What a sealed attestation answer reads as, to someone who must answer
+/// the question before they may see it.
+pub const SEALED_ANSWER: &str = "(sealed until you answer this question)";
+
+impl Handoff {
+    /// Blind attestation: whether `viewer` may see `by`'s answer to
+    /// `question`. Their own answer, always; someone else's only once they
+    /// have answered that question themselves, so the second party answers
+    /// without seeing the first. Someone who may not answer at all (on
+    /// neither team, e.g. an admin or an auditor) cannot be swayed, and
+    /// reads every answer.
+    pub fn sees_answer(
+        &self,
+        def: &crate::contract::ContractDef,
+        viewer: &Actor,
+        question: &str,
+        by: &crate::id::Email,
+    ) -> bool {
+        let party = viewer.in_team(&def.sending_team) || viewer.in_team(&self.to);
+        *by == viewer.email
+            || !party
+            || self
+                .attestations
+                .iter()
+                .any(|a| a.by == viewer.email && a.question == question)
+    }
+
+    /// Removes the answers `viewer` may not see yet (see
+    /// [`Handoff::sees_answer`]); disagreements computed afterwards are
+    /// therefore only among answers the viewer may read.
+    pub fn seal_attestations(&mut self, def: &crate::contract::ContractDef, viewer: &Actor) {
+        let visible: Vec<bool> = self
+            .attestations
+            .iter()
+            .map(|a| self.sees_answer(def, viewer, &a.question, &a.by))
+            .collect();
+        let mut keep = visible.into_iter();
+        self.attestations.retain(|_| keep.next().unwrap_or(false));
+    }
+}
