@@ -1,19 +1,15 @@
 //! Concrete tests (SPEC §6): the automated ones computed from the data, the
-//! sampled ones drawn at random from last week's handoffs and answered by an
+//! sampled ones drawn at random from a contract's sample window and answered by an
 //! auditor, every draw and answer recorded as an event.
 
-use baton_domain::audit::{Audits, Automated, Sample, automated};
+use baton_domain::audit::{Audits, Automated, Sample, SamplePool, automated, sample_window};
 use baton_domain::contract::Contract;
 use baton_domain::event::{Event, Stream};
 use baton_domain::{Actor, ContractKey, DomainError};
 use baton_store::Change;
-use jiff::SignedDuration;
 use serde::Serialize;
 
 use crate::{App, AppError, Caller};
-
-/// How far back a sample is drawn from.
-pub const SAMPLE_WINDOW: SignedDuration = SignedDuration::from_hours(7 * 24);
 
 /// A contract's concrete tests.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -99,8 +95,10 @@ impl App {
         Ok(audits_as(&contract, auto, audits))
     }
 
-    /// Draws a random handoff of the contract first submitted in the last
-    /// week and records the draw with the audit question.
+    /// Draws a random handoff from the contract's sample window (the domain's
+    /// `sample_window`: submitted in the last week, or for onboarding-to-cs
+    /// accepted about 30 days ago) and records the draw with the audit
+    /// question.
     pub async fn sample_audit(
         &self,
         caller: &Caller,
@@ -110,16 +108,23 @@ impl App {
         let (contract, audits) = self.audit_state(caller, key).await?;
         may_audit(&actor, &contract)?;
         let at = self.now();
-        let since = at
-            .checked_sub(SAMPLE_WINDOW)
-            .map_err(|e| AppError::Invalid(e.to_string()))?;
-        let candidates = self
-            .store
-            .submitted_between(&caller.org, key, since, at)
-            .await?;
+        let window = sample_window(&contract.current, at)?;
+        let candidates = match window.pool {
+            SamplePool::Submitted => {
+                self.store
+                    .submitted_between(&caller.org, key, window.from, window.to)
+                    .await?
+            }
+            SamplePool::Accepted => {
+                self.store
+                    .accepted_between(&caller.org, key, window.from, window.to)
+                    .await?
+            }
+        };
         if candidates.is_empty() {
             return Err(DomainError::Rule(format!(
-                "no handoff of '{key}' was submitted in the last seven days to sample"
+                "no handoff of '{key}' was {} to sample",
+                window.describe
             ))
             .into());
         }

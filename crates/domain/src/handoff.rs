@@ -14,9 +14,12 @@ use crate::Timestamp;
 use crate::contract::{ContractDef, Mode};
 use crate::error::DomainError;
 use crate::event::{Event, Values};
-use crate::field::{FieldDef, FieldType, Owner, Side, Unfilled};
+use crate::field::{FieldDef, Owner, Side, Unfilled};
 use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, TeamKey};
 use crate::org::{Actor, Roster};
+
+mod actions;
+pub use actions::{Action, SEALED_ANSWER};
 
 /// Where a handoff is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -493,8 +496,7 @@ impl Handoff {
         values: Values,
         attachments: Vec<Attachment>,
     ) -> Result<Event, DomainError> {
-        self.require_state("edit", &[State::Draft, State::Rejected])?;
-        self.require_sender(ctx, actor, "edit")?;
+        self.may(Action::Edit, ctx, actor)?;
         validate_attachments(&attachments)?;
         if values.is_empty() && attachments.is_empty() {
             return Err(DomainError::Rule(
@@ -518,8 +520,7 @@ impl Handoff {
         actor: &Actor,
         values: Values,
     ) -> Result<Event, DomainError> {
-        self.require_state("submit", &[State::Draft, State::Rejected])?;
-        self.require_sender(ctx, actor, "submit")?;
+        self.may(Action::Submit, ctx, actor)?;
         let mut merged = self.values.clone();
         merge(&mut merged, &values);
         members_on_their_teams(ctx, &merged)?;
@@ -549,8 +550,7 @@ impl Handoff {
         actor: &Actor,
         values: Values,
     ) -> Result<Event, DomainError> {
-        self.require_state("accept", &[State::Submitted])?;
-        self.require_receiver(ctx, actor, "accept")?;
+        self.may(Action::Accept, ctx, actor)?;
         // Time to acceptance is never negative, whatever history says.
         if let Some(s) = self.submissions.last()
             && ctx.at < s.at
@@ -609,8 +609,7 @@ impl Handoff {
         reason: String,
         fields: Vec<String>,
     ) -> Result<Event, DomainError> {
-        self.require_state("reject", &[State::Submitted])?;
-        self.require_receiver(ctx, actor, "reject")?;
+        self.may(Action::Reject, ctx, actor)?;
         let code = match code {
             Some(c) if ctx.def.reason_codes.contains(&c) => c,
             Some(c) => {
@@ -649,11 +648,7 @@ impl Handoff {
 
     /// Decides a withdrawal by the sender.
     pub fn withdraw(&self, ctx: Ctx<'_>, actor: &Actor) -> Result<Event, DomainError> {
-        self.require_state(
-            "withdraw",
-            &[State::Draft, State::Submitted, State::Rejected],
-        )?;
-        self.require_sender(ctx, actor, "withdraw")?;
+        self.may(Action::Withdraw, ctx, actor)?;
         Ok(Event::Withdrawn {
             handoff: self.id.clone(),
             by: actor.email.clone(),
@@ -671,20 +666,7 @@ impl Handoff {
         channel: Option<String>,
         note: Option<String>,
     ) -> Result<Event, DomainError> {
-        if ctx.def.first_touch_field().is_none() {
-            return Err(DomainError::Rule(format!(
-                "contract '{}' has no first-touch SLA to record a first touch for",
-                self.contract
-            )));
-        }
-        self.require_state("record a first touch on", &[State::Accepted])?;
-        self.require_receiver(ctx, actor, "record a first touch on")?;
-        if let Some(done) = &self.first_touch {
-            return Err(DomainError::Rule(format!(
-                "the first touch is already recorded ({} at {})",
-                done.by, done.at
-            )));
-        }
+        self.may(Action::FirstTouch, ctx, actor)?;
         let channel = channel
             .map(|c| c.trim().to_ascii_lowercase())
             .filter(|c| !c.is_empty());
@@ -731,8 +713,7 @@ impl Handoff {
         actor: &Actor,
         eta: Timestamp,
     ) -> Result<Event, DomainError> {
-        self.require_follow_through(ctx, "acknowledge")?;
-        self.require_receiver(ctx, actor, "acknowledge")?;
+        self.may(Action::Ack, ctx, actor)?;
         if eta < ctx.at && !ctx.history {
             return Err(DomainError::value("eta", "lies in the past"));
         }
@@ -746,8 +727,7 @@ impl Handoff {
 
     /// Decides a status echo by the receiver.
     pub fn echo(&self, ctx: Ctx<'_>, actor: &Actor, note: String) -> Result<Event, DomainError> {
-        self.require_follow_through(ctx, "echo")?;
-        self.require_receiver(ctx, actor, "echo on")?;
+        self.may(Action::Echo, ctx, actor)?;
         needs_text("echo note", &note)?;
         Ok(Event::Echo {
             handoff: self.id.clone(),
@@ -759,8 +739,7 @@ impl Handoff {
 
     /// Decides the resolution by the receiver.
     pub fn resolve(&self, ctx: Ctx<'_>, actor: &Actor, note: String) -> Result<Event, DomainError> {
-        self.require_follow_through(ctx, "resolve")?;
-        self.require_receiver(ctx, actor, "resolve")?;
+        self.may(Action::Resolve, ctx, actor)?;
         needs_text("resolution note", &note)?;
         Ok(Event::Resolved {
             handoff: self.id.clone(),
@@ -778,46 +757,7 @@ impl Handoff {
         actor: &Actor,
         note: String,
     ) -> Result<Event, DomainError> {
-        self.require_follow_through(ctx, "close the loop on")?;
-        if self.follow.resolved_at.is_none() {
-            return Err(DomainError::Rule(
-                "the loop closes after the issue is resolved".into(),
-            ));
-        }
-        if self.follow.loop_closed_at.is_some() {
-            return Err(DomainError::Rule("the loop is already closed".into()));
-        }
-        // The owner is the person the contract says must be on a team of
-        // the handoff (cs-to-support: a CSM), read from the definition.
-        let owner_field = ctx
-            .def
-            .fields
-            .iter()
-            .find(|f| f.kind == FieldType::Person && f.member_of.is_some());
-        let team = match owner_field.and_then(|f| f.member_of) {
-            Some(Side::SendingTeam) | None => &ctx.def.sending_team,
-        };
-        if !ctx.history && !actor.in_team(team) {
-            return Err(DomainError::Forbidden(format!(
-                "only the customer communication owner, a member of team '{team}', closes the loop with the customer"
-            )));
-        }
-        let owner = owner_field.and_then(|f| self.values.get(&f.key));
-        let part = |k: &str| owner.and_then(|v| v.get(k)).and_then(Value::as_str);
-        let by_name = match (part("email"), part("name"), ctx.roster) {
-            (None, Some(name), Some(roster)) => roster.named(None, Some(name)),
-            _ => Vec::new(),
-        };
-        let is_owner = match part("email") {
-            Some(e) => e.eq_ignore_ascii_case(actor.email.as_str()),
-            None if !by_name.is_empty() => by_name.iter().any(|m| m.email == actor.email),
-            None => actor.email == self.sender || (!ctx.history && actor.in_team(team)),
-        };
-        if !is_owner {
-            return Err(DomainError::Forbidden(
-                "only the customer communication owner closes the loop with the customer".into(),
-            ));
-        }
+        self.may(Action::CloseLoop, ctx, actor)?;
         needs_text("close-the-loop note", &note)?;
         Ok(Event::LoopClosed {
             handoff: self.id.clone(),
@@ -835,21 +775,11 @@ impl Handoff {
         question: String,
         answer: String,
     ) -> Result<Event, DomainError> {
-        if self.state == State::Withdrawn {
-            return Err(DomainError::InvalidTransition {
-                action: "attest on",
-                state: self.state.as_str(),
-            });
-        }
+        self.may(Action::Attest, ctx, actor)?;
         if !ctx.def.attestation_questions.contains(&question) {
             return Err(DomainError::value(
                 "attestation question",
                 format!("'{question}' is not one of the contract's questions"),
-            ));
-        }
-        if !(ctx.history || actor.in_team(&ctx.def.sending_team) || actor.in_team(&self.to)) {
-            return Err(DomainError::Forbidden(
-                "only the sending and receiving teams attest".into(),
             ));
         }
         needs_text("answer", &answer)?;

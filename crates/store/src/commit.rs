@@ -271,20 +271,9 @@ pub(crate) async fn write_change(
         .bind(hash.clone())
         .execute(&mut **tx)
         .await?;
-        // An email signs in to one org: claim it, or find it claimed.
-        let claimed = sqlx::query(
-            "INSERT INTO logins (email, org_id) VALUES ($1, $2)
-             ON CONFLICT (email) DO UPDATE SET org_id = excluded.org_id WHERE logins.org_id = excluded.org_id",
-        )
-        .bind(email.to_string())
-        .bind(org.to_string())
-        .execute(&mut **tx)
-        .await?;
-        if claimed.rows_affected() == 0 {
-            return Err(StoreError::Conflict(format!(
-                "'{email}' already signs in to another org"
-            )));
-        }
+        // Users are claimed when created; this covers users made before
+        // that rule whose email no other org has claimed since.
+        claim_login(tx, org, email).await?;
     }
     if let Some(v) = change.org_version {
         sqlx::query("UPDATE orgs SET stream_version = $1 WHERE org_id = $2")
@@ -455,6 +444,29 @@ pub(crate) async fn project_events(
     Ok(())
 }
 
+/// Claims `email` for `org`: an email signs in to one org, so a claim by
+/// another org is a conflict naming the email.
+async fn claim_login(
+    tx: &mut Transaction<'static, Any>,
+    org: &OrgId,
+    email: &Email,
+) -> Result<(), StoreError> {
+    let claimed = sqlx::query(
+        "INSERT INTO logins (email, org_id) VALUES ($1, $2)
+         ON CONFLICT (email) DO UPDATE SET org_id = excluded.org_id WHERE logins.org_id = excluded.org_id",
+    )
+    .bind(email.to_string())
+    .bind(org.to_string())
+    .execute(&mut **tx)
+    .await?;
+    if claimed.rows_affected() == 0 {
+        return Err(StoreError::Conflict(format!(
+            "'{email}' belongs to another org: an email is a user of one org only"
+        )));
+    }
+    Ok(())
+}
+
 /// The rows an org-level event adds.
 async fn project_event(
     tx: &mut Transaction<'static, Any>,
@@ -488,6 +500,9 @@ async fn project_event(
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| conflict_on_unique(e, || format!("user '{email}' already exists")))?;
+            // The email is this org's from now on, password or not, so no
+            // other org can add it and have it sign in there.
+            claim_login(tx, org, email).await?;
         }
         Event::MemberAdded {
             email, team, role, ..

@@ -228,6 +228,29 @@ impl Store {
             .collect()
     }
 
+    /// Ids of the contract's handoffs accepted in `[start, end]`.
+    pub async fn accepted_between(
+        &self,
+        org: &OrgId,
+        contract: &baton_domain::ContractKey,
+        start: baton_domain::Timestamp,
+        end: baton_domain::Timestamp,
+    ) -> Result<Vec<HandoffId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT handoff_id FROM handoffs WHERE org_id = $1 AND contract = $2
+             AND accepted_at >= $3 AND accepted_at <= $4 ORDER BY handoff_id",
+        )
+        .bind(org.to_string())
+        .bind(contract.to_string())
+        .bind(crate::micros(start))
+        .bind(crate::micros(end))
+        .fetch_all(&self.read)
+        .await?;
+        ids.into_iter()
+            .map(|i| HandoffId::parse(i).map_err(|e| StoreError::corrupt("handoff id", e)))
+            .collect()
+    }
+
     /// Ids of the contract's handoffs first submitted in `[start, end]`.
     pub async fn submitted_between(
         &self,

@@ -15,6 +15,7 @@ mod commit;
 mod crm;
 mod facts;
 mod fx;
+mod lock_file;
 mod read;
 mod rebuild;
 mod scorecard;
@@ -23,6 +24,7 @@ mod suggestions;
 mod webhooks;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use baton_domain::Timestamp;
@@ -35,6 +37,7 @@ pub use backup::BackupInfo;
 pub use bench::RawEventRow;
 pub use commit::{BulkWrite, Change, NewEvent};
 pub use crm::CrmRuleRecord;
+pub use lock_file::{SoleUse, sqlite_file};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
 pub use sla::DueDeadline;
@@ -128,6 +131,9 @@ pub struct Store {
     /// Readers.
     read: AnyPool,
     backend: Backend,
+    /// On a SQLite file, the shared lock that tells `baton restore` the
+    /// file is in use (released when the last clone is dropped).
+    _in_use: Option<Arc<std::fs::File>>,
 }
 
 /// The default database: a SQLite file in the working directory.
@@ -186,6 +192,15 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)
             .map_err(|_| StoreError::BadUrl(url.clone()))?
             .disable_statement_logging();
+        // Taken before the first connection, so a restore under way is
+        // never raced by a process opening the file it is replacing.
+        let in_use = match backend {
+            Backend::Sqlite => lock_file::sqlite_file(&url)
+                .map(|db| lock_file::share(&db))
+                .transpose()?
+                .map(Arc::new),
+            Backend::Postgres => None,
+        };
         let store = match backend {
             Backend::Sqlite => {
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
@@ -194,6 +209,7 @@ impl Store {
                     write,
                     read,
                     backend,
+                    _in_use: in_use,
                 }
             }
             Backend::Postgres => {
@@ -206,6 +222,7 @@ impl Store {
                     write: pool.clone(),
                     read: pool,
                     backend,
+                    _in_use: None,
                 }
             }
         };

@@ -6,6 +6,7 @@
 #![expect(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly")]
 
 mod accounts;
+mod attestations;
 mod audits;
 mod concurrency;
 mod contracts;
@@ -15,6 +16,7 @@ mod handoffs;
 mod import;
 mod import_csv;
 mod log;
+mod org;
 mod rediscovery;
 mod rollout;
 mod scorecard;

@@ -457,8 +457,14 @@ async fn the_support_dataset_gives_the_hand_computed_numbers(t: TestApp) {
     let auto = t.app.audits(&admin, &key).await.unwrap().automated.unwrap();
     assert_eq!(
         (auto.value, auto.passed),
-        (None, None),
-        "nothing resolved yet: no data, not a failure"
+        (Some(0.0), Some(false)),
+        "four escalations accepted, none resolved: the seed's failure mode, a failure"
+    );
+    assert_eq!(auto.evidence.len(), 4);
+    assert!(
+        auto.evidence
+            .iter()
+            .all(|e| !e.ok && e.detail.contains("never resolved"))
     );
     // Support resolves T-1 and T-2; the CSM closes T-1's loop only.
     let h = |id: &str| baton_domain::HandoffId::parse(id).unwrap();
@@ -474,12 +480,20 @@ async fn the_support_dataset_gives_the_hand_computed_numbers(t: TestApp) {
         .await
         .unwrap();
     let auto = t.app.audits(&admin, &key).await.unwrap().automated.unwrap();
-    assert_eq!((auto.value, auto.passed), (Some(0.5), Some(false)));
+    assert_eq!((auto.value, auto.passed), (Some(0.25), Some(false)));
     let evidence: Vec<(&str, bool)> = auto
         .evidence
         .iter()
         .map(|e| (e.handoff.as_str(), e.ok))
         .collect();
-    assert_eq!(evidence.len(), 2);
-    assert!(evidence.contains(&("T-1", true)) && evidence.contains(&("T-2", false)));
+    assert_eq!(
+        evidence,
+        [
+            ("T-4", false),
+            ("T-3", false),
+            ("T-2", false),
+            ("T-1", true)
+        ],
+        "latest accepted first"
+    );
 }

@@ -185,3 +185,29 @@ async fn postgres_is_pointed_to_pg_dump() {
     let no = refused(&t.db.url, &["restore", file.to_str().unwrap()]);
     assert!(no.contains("pg_restore"), "{no}");
 }
+
+#[tokio::test]
+async fn restore_refuses_while_a_server_uses_the_database() {
+    let t = TestApp::sqlite().await;
+    write_account(&t, 1).await;
+    let dir = scratch(&t);
+    let live = dir.join("live.db");
+    ok(&t.db.url, &["backup", live.to_str().unwrap()]);
+    let older = dir.join("older.db");
+    ok(&t.db.url, &["backup", older.to_str().unwrap()]);
+    let live_url = url(&live);
+    // A real server on the live file; it is ready once it says it serves.
+    let server = crate::processes::serve(&live_url);
+    let before = export(&live_url);
+    let no = refused(&live_url, &["restore", older.to_str().unwrap(), "--force"]);
+    assert!(
+        no.contains("in use") && no.contains("stop `baton serve`"),
+        "{no}"
+    );
+    assert_eq!(export(&live_url), before, "the live database is untouched");
+    // Once the server stops, the same restore goes through.
+    drop(server);
+    let said = ok(&live_url, &["restore", older.to_str().unwrap(), "--force"]);
+    assert!(said.contains("Restored"), "{said}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -142,7 +142,34 @@ async fn the_scorecard_command_gives_the_hand_computed_numbers(db: TestDb) {
         "30,000 USD leaked at 0.92: {leak}"
     );
     assert!(!leak.contains("Incomplete"), "{leak}");
+    the_leak_audit_as_csv_is_a_sheet(&db.url);
     let _ = std::fs::remove_file(&file);
+}
+
+/// `baton audit leak --format csv`: a header and one row per contract,
+/// ranked, with the same columns on every row; no table, no prose.
+fn the_leak_audit_as_csv_is_a_sheet(url: &str) {
+    let csv = baton(
+        url,
+        &[
+            "audit", "leak", "--from", "2026-10", "--to", "2026-10", "--format", "csv",
+        ],
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "rank,contract,completion_rate,receiver_acceptance,rediscovery_incidence,\
+         arr_leaked,arr_leaked_currency,arr_leaked_unconverted,\
+         arr_at_risk,arr_at_risk_currency,arr_at_risk_unconverted",
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 1 + 6, "a row per seeded contract: {csv}");
+    assert!(
+        lines.iter().all(|l| l.matches(',').count() == 10),
+        "every row has the header's columns: {csv}"
+    );
+    assert!(lines[1].starts_with("1,ae-to-onboarding,0.75,"), "{csv}");
+    assert!(!csv.contains("Fix first") && !csv.contains("---"), "{csv}");
 }
 
 #[tokio::test]

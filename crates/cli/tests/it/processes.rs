@@ -16,7 +16,7 @@ use crate::baton;
 use serde_json::Value;
 
 /// A `baton serve` child, stopped (SIGTERM, then waited for) on drop.
-struct Serve(Child);
+pub(crate) struct Serve(Child);
 
 impl Drop for Serve {
     fn drop(&mut self) {
@@ -32,7 +32,7 @@ fn stop(child: &mut Child) {
 }
 
 /// Starts `baton serve` on a free port; returns it once it listens.
-fn serve(url: &str) -> Serve {
+pub(crate) fn serve(url: &str) -> Serve {
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
         .args(["--jobs-interval", "1"])

@@ -1,7 +1,7 @@
 //! The lifecycle, as the spec states it, plus a property test over random
 //! command sequences.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -1150,4 +1150,180 @@ fn only_the_communication_owner_on_the_sending_team_closes_the_loop() {
         h.close_loop(live(t(4)), &w.ae, "Called the CFO".into())
             .is_ok()
     );
+}
+
+/// A valid command of `action` by `who`: what a person would send.
+fn run(
+    h: &Handoff,
+    def: &ContractDef,
+    action: Action,
+    who: &Actor,
+    at: Timestamp,
+) -> Result<Event, DomainError> {
+    let c = ctx(def, Mode::Observe, at);
+    let note = || "told them everything".to_string();
+    match action {
+        Action::Edit => h.edit(
+            c,
+            who,
+            Values::new(),
+            vec![Attachment {
+                kind: "note".into(),
+                title: "Call notes".into(),
+                url: None,
+            }],
+        ),
+        Action::Submit => h.submit(c, who, Values::new()),
+        Action::Withdraw => h.withdraw(c, who),
+        Action::Accept => {
+            let raw: BTreeMap<String, Value> = def
+                .receiver_fields()
+                .map(|f| (f.key.to_string(), json!(t(300).to_string())))
+                .collect();
+            h.accept(c, who, parse_values(def, &raw, Owner::Receiver).unwrap())
+        }
+        Action::Reject => h.reject(
+            c,
+            who,
+            Some(def.reason_codes[0].clone()),
+            "the impact is vague".into(),
+            vec![],
+        ),
+        Action::Ack => h.acknowledge(c, who, t(200)),
+        Action::Echo => h.echo(c, who, note()),
+        Action::Resolve => h.resolve(c, who, note()),
+        Action::CloseLoop => h.close_loop(c, who, note()),
+        Action::FirstTouch => h.first_touch(c, who, Some("call".into()), None),
+        Action::Attest => h.attest(
+            c,
+            who,
+            def.attestation_questions
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "any question".into()),
+            "yes, indeed".into(),
+        ),
+    }
+}
+
+/// Handoffs of `key` in each state a page can show, each reached by the
+/// people allowed to get it there.
+fn every_state(w: &World, raw: &BTreeMap<String, Value>) -> Vec<(&'static str, Handoff)> {
+    let mut out = Vec::new();
+    let mut h = draft(w, raw);
+    out.push(("draft", h.clone()));
+    let mut withdrawn = h.clone();
+    step(
+        &mut withdrawn,
+        &w.def,
+        run(&h, &w.def, Action::Withdraw, &w.ae, t(1)),
+    );
+    out.push(("withdrawn", withdrawn));
+    let e = run(&h, &w.def, Action::Submit, &w.ae, t(1));
+    step(&mut h, &w.def, e);
+    out.push(("submitted", h.clone()));
+    let mut rejected = h.clone();
+    step(
+        &mut rejected,
+        &w.def,
+        run(&h, &w.def, Action::Reject, &w.onb, t(2)),
+    );
+    out.push(("rejected", rejected));
+    let e = run(&h, &w.def, Action::Accept, &w.onb, t(2));
+    step(&mut h, &w.def, e);
+    out.push(("accepted", h.clone()));
+    if w.def.follow_through {
+        let e = run(&h, &w.def, Action::Resolve, &w.onb, t(3));
+        step(&mut h, &w.def, e);
+        out.push(("resolved", h.clone()));
+        let e = run(&h, &w.def, Action::CloseLoop, &w.ae, t(4));
+        step(&mut h, &w.def, e);
+        out.push(("loop closed", h.clone()));
+    }
+    out
+}
+
+#[test]
+fn every_offered_action_succeeds_and_every_other_is_refused() {
+    let cs_values: BTreeMap<String, Value> = [
+        (
+            "originating_signal",
+            json!("P1 ticket: exports failing for all users"),
+        ),
+        (
+            "impact_statement",
+            json!("Finance cannot close the month without exports"),
+        ),
+        ("echo_cadence", json!("daily")),
+        (
+            "communication_owner",
+            json!("Casey CSM (CSM) <sender@acme.test>"),
+        ),
+        ("close_loop_window", json!(24)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (key, raw) in [
+        ("cs-to-support", cs_values),
+        ("ae-to-onboarding", full_values()),
+        ("cross-motion", BTreeMap::new()),
+    ] {
+        let w = world(key);
+        let send = w.def.sending_team.to_string();
+        let recv = w.def.receiving_teams[0].to_string();
+        let mut admin = actor("admin@acme.test", &[]);
+        admin.admin = true;
+        let mut admin_sender_side = actor("boss@acme.test", &[(send.as_str(), Role::Lead)]);
+        admin_sender_side.admin = true;
+        let people = [
+            ("sender", w.ae.clone()),
+            (
+                "sender's teammate",
+                actor("mate@acme.test", &[(send.as_str(), Role::Member)]),
+            ),
+            ("receiver", w.onb.clone()),
+            (
+                "receiving lead",
+                actor("lead@acme.test", &[(recv.as_str(), Role::Lead)]),
+            ),
+            ("outsider", w.outsider.clone()),
+            ("admin outside both teams", admin),
+            ("admin on the sending side", admin_sender_side),
+        ];
+        let mut offered_somewhere = BTreeSet::new();
+        for (state, h) in every_state(&w, &raw) {
+            for (who, person) in &people {
+                let allowed = h.allowed_actions(ctx(&w.def, Mode::Observe, t(10)), person);
+                for a in Action::ALL {
+                    let done = run(&h, &w.def, a, person, t(10));
+                    assert_eq!(
+                        allowed.contains(&a),
+                        done.is_ok(),
+                        "{key}, {state}, {who}, {a:?}: offered {allowed:?}, command said {done:?}"
+                    );
+                }
+                if *who == "admin outside both teams" {
+                    for a in [
+                        Action::Accept,
+                        Action::Reject,
+                        Action::Ack,
+                        Action::Echo,
+                        Action::Resolve,
+                    ] {
+                        assert!(!allowed.contains(&a), "{key}, {state}: admin offered {a:?}");
+                    }
+                }
+                offered_somewhere.extend(allowed);
+            }
+        }
+        // The combinations cover more than refusals.
+        assert!(offered_somewhere.contains(&Action::Accept), "{key}");
+        if w.def.follow_through {
+            assert!(offered_somewhere.contains(&Action::CloseLoop), "{key}");
+        }
+        if !w.def.attestation_questions.is_empty() {
+            assert!(offered_somewhere.contains(&Action::Attest), "{key}");
+        }
+    }
 }

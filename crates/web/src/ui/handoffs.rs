@@ -22,7 +22,7 @@ use baton_app::handoffs::{HandoffView, NewHandoff, Rejection};
 use baton_app::signals::Incident;
 use baton_domain::contract::{ContractDef, Mode};
 use baton_domain::field::{FieldDef, FieldType, Owner};
-use baton_domain::handoff::{ATTACHMENT_KINDS, Attachment, State as HState};
+use baton_domain::handoff::{ATTACHMENT_KINDS, Action, Attachment, State as HState};
 use baton_domain::{AccountId, ContractKey, FieldKey, HandoffId, TeamKey, Timestamp};
 use baton_store::HandoffFilter;
 use serde::Deserialize;
@@ -744,9 +744,8 @@ struct ShowPage {
     /// Why the domain would refuse acceptance now (a gated contract and
     /// values that do not count): shown instead of the accept button.
     accept_blocked: Option<String>,
-    can_decide: bool,
-    can_rework: bool,
-    can_withdraw: bool,
+    /// What the viewer may do, as the app says (never decided here).
+    offers: Offers,
     follow: Option<Follow>,
     first_touch: Option<FirstTouchPanel>,
     attestations: Vec<(String, String, String)>,
@@ -766,10 +765,41 @@ pub struct Follow {
     pub resolved: Option<String>,
     /// Loop closed at, by.
     pub closed: Option<String>,
-    /// The receiving team may still acknowledge, echo and resolve.
-    pub receiver_open: bool,
-    /// The sending side may close the loop now.
-    pub can_close: bool,
+}
+
+/// The actions the app allows the viewer, one flag per form on the page.
+#[derive(Debug, Clone, Copy, Default)]
+struct Offers {
+    edit: bool,
+    withdraw: bool,
+    accept: bool,
+    reject: bool,
+    ack: bool,
+    echo: bool,
+    resolve: bool,
+    close_loop: bool,
+    attest: bool,
+}
+
+impl Offers {
+    fn of(actions: &std::collections::BTreeSet<Action>) -> Self {
+        Self {
+            edit: actions.contains(&Action::Edit),
+            withdraw: actions.contains(&Action::Withdraw),
+            accept: actions.contains(&Action::Accept),
+            reject: actions.contains(&Action::Reject),
+            ack: actions.contains(&Action::Ack),
+            echo: actions.contains(&Action::Echo),
+            resolve: actions.contains(&Action::Resolve),
+            close_loop: actions.contains(&Action::CloseLoop),
+            attest: actions.contains(&Action::Attest),
+        }
+    }
+
+    /// Any follow-through form at all.
+    fn follow_through(&self) -> bool {
+        self.ack || self.echo || self.resolve || self.close_loop
+    }
 }
 
 /// First touch of the lead, on a contract with a first-touch SLA.
@@ -824,8 +854,6 @@ async fn show_page(
                 .map(|(_, h)| h.clone()),
         })
         .collect();
-    let is_sender = h.sender == v.caller.email;
-    let in_to = v.actor.in_team(&h.to);
     let entries = timeline::entries(s, v, &view, &def).await?;
     let receiver_inputs = def
         .fields
@@ -851,13 +879,7 @@ async fn show_page(
             }
         })
         .collect();
-    let resolved = h.follow.resolved_at.is_some();
-    let closed = h.follow.loop_closed_at.is_some();
     let follow = (def.follow_through && h.state == HState::Accepted).then(|| Follow {
-        receiver_open: !resolved && (in_to || v.actor.admin),
-        can_close: resolved
-            && !closed
-            && (v.actor.admin || v.actor.in_team(&def.sending_team) || is_sender),
         acked: h.follow.acked_at.map(|at| {
             format!(
                 "{} (ETA {})",
@@ -892,7 +914,7 @@ async fn show_page(
                     .iter()
                     .find(|d| d.kind == baton_domain::sla::SlaKind::FirstTouch)
                     .map(|d| when(d.due)),
-                can_record: h.first_touch.is_none() && in_to && !is_sender,
+                can_record: view.actions.contains(&Action::FirstTouch),
                 channels: baton_domain::handoff::FIRST_TOUCH_CHANNELS,
             }
         });
@@ -932,13 +954,7 @@ async fn show_page(
                 c.score
             )
         }),
-        can_decide: h.state == HState::Submitted && !is_sender && (in_to || v.actor.admin),
-        can_rework: matches!(h.state, HState::Draft | HState::Rejected)
-            && (is_sender || v.actor.admin),
-        can_withdraw: matches!(
-            h.state,
-            HState::Draft | HState::Submitted | HState::Rejected
-        ) && (is_sender || v.actor.admin),
+        offers: Offers::of(&view.actions),
         follow,
         first_touch,
         attestations: h

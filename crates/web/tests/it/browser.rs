@@ -263,19 +263,46 @@ impl Browser {
         usize::try_from(n.as_u64().unwrap()).unwrap()
     }
 
+    /// Runs a command on the element `css` names now: `path` follows
+    /// `/element/{id}`. An element htmx replaced between finding and using
+    /// it ("stale element reference") is found again by its selector and the
+    /// command retried, until [`PATIENCE`] runs out; so no test holds an
+    /// element across a swap.
+    async fn on(&self, css: &str, method: &str, path: &str, body: Value) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let el = self.find(css).await;
+            match self
+                .try_cmd(method, &format!("/element/{}{path}", el.0), body.clone())
+                .await
+            {
+                Ok(v) => return v,
+                Err(e) if e.starts_with("stale element reference") => {
+                    assert!(Instant::now() < deadline, "{css} kept being replaced: {e}");
+                }
+                Err(e) => panic!("WebDriver {method} {css}{path}: {e}"),
+            }
+        }
+    }
+
     /// Clicks `css`.
     pub async fn click(&self, css: &str) {
-        let el = self.find(css).await;
-        self.cmd("POST", &format!("/element/{}/click", el.0), json!({}))
+        self.on(css, "POST", "/click", json!({})).await;
+    }
+
+    /// Types `text` into `css` after clearing it (both on the element as
+    /// found then, found again if htmx replaced it in between).
+    pub async fn fill(&self, css: &str, text: &str) {
+        self.on(css, "POST", "/clear", json!({})).await;
+        self.on(css, "POST", "/value", json!({ "text": text }))
             .await;
     }
 
-    /// Types `text` into `css` after clearing it.
-    pub async fn fill(&self, css: &str, text: &str) {
-        let el = self.find(css).await;
-        self.cmd("POST", &format!("/element/{}/clear", el.0), json!({}))
+    /// Types `text` at the end of what `css` holds (keystroke by keystroke),
+    /// found again if htmx replaced it.
+    pub async fn type_more(&self, css: &str, text: &str) {
+        self.on(css, "POST", "/value", json!({ "text": text }))
             .await;
-        self.type_into(&el, text).await;
     }
 
     /// Types `text` into an element (keystroke by keystroke, as a person).
@@ -290,8 +317,11 @@ impl Browser {
 
     /// The visible text of `css`.
     pub async fn text(&self, css: &str) -> String {
-        let el = self.find(css).await;
-        self.text_of(&el).await
+        self.on(css, "GET", "/text", Value::Null)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// The visible text of an element.
@@ -305,26 +335,16 @@ impl Browser {
 
     /// A DOM property of `css` (e.g. `value`, `disabled`).
     pub async fn property(&self, css: &str, name: &str) -> Value {
-        let el = self.find(css).await;
-        self.cmd(
-            "GET",
-            &format!("/element/{}/property/{name}", el.0),
-            Value::Null,
-        )
-        .await
+        self.on(css, "GET", &format!("/property/{name}"), Value::Null)
+            .await
     }
 
     /// An attribute of `css`.
     pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
-        let el = self.find(css).await;
-        self.cmd(
-            "GET",
-            &format!("/element/{}/attribute/{name}", el.0),
-            Value::Null,
-        )
-        .await
-        .as_str()
-        .map(str::to_string)
+        self.on(css, "GET", &format!("/attribute/{name}"), Value::Null)
+            .await
+            .as_str()
+            .map(str::to_string)
     }
 
     /// The whole page's text.

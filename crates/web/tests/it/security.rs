@@ -499,13 +499,32 @@ async fn an_oversized_form_is_refused_with_413_and_changes_nothing(t: TestApp) {
     assert_eq!(s.events().await, before, "nothing was recorded");
 }
 
-/// A `MakeWriter` that appends every log line to one buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+/// A `MakeWriter` that keeps the log lines of one test: those written on
+/// the thread that made it. A `#[tokio::test]` runs its runtime, and so its
+/// server and every task the server spawns, on its own thread, and libtest
+/// gives every test a thread of its own; so no other test's line can enter,
+/// whatever else in the process logs (a scoped default subscriber alone
+/// does not say so, and a global one would take every test's lines).
+#[derive(Clone)]
+struct Captured {
+    lines: Arc<Mutex<Vec<u8>>>,
+    owner: std::thread::ThreadId,
+}
+
+impl Captured {
+    fn for_this_test() -> Self {
+        Self {
+            lines: Arc::default(),
+            owner: std::thread::current().id(),
+        }
+    }
+}
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        if std::thread::current().id() == self.owner {
+            self.lines.lock().unwrap().extend_from_slice(buf);
+        }
         Ok(buf.len())
     }
 
@@ -517,7 +536,7 @@ impl Write for Captured {
 async fn no_password_token_session_or_webhook_secret_reaches_the_logs(t: TestApp) {
     // Every event at every level, from the server's tasks, which run on
     // this test's single-threaded runtime.
-    let logs = Captured::default();
+    let logs = Captured::for_this_test();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -567,7 +586,7 @@ async fn no_password_token_session_or_webhook_secret_reaches_the_logs(t: TestApp
     s.t.app.deliver_webhooks().await.unwrap();
     browser.delete("/session").await.expect(204);
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = String::from_utf8(logs.lines.lock().unwrap().clone()).unwrap();
     assert!(
         text.contains("/api/v1/session") && text.contains("/api/v1/tokens"),
         "the requests were logged: {text}"

@@ -3,6 +3,7 @@
 //! would. Screenshots land in `target/screenshots/`.
 
 mod acceptance;
+mod actions;
 mod brief;
 mod contracts;
 mod currency;

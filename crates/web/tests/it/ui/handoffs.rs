@@ -198,8 +198,7 @@ async fn a_handoff_goes_from_draft_through_rejection_and_rework_to_acceptance() 
     assert!(why.contains(&label("commitments")), "{why}");
     b.click("#rework-link").await;
     score(&b, "100").await;
-    let commitments = b.find("#f-commitments").await;
-    b.type_into(&commitments, " Okta SSO live by 2026-11-15.")
+    b.type_more("#f-commitments", " Okta SSO live by 2026-11-15.")
         .await;
     b.click("#submit").await;
     b.wait_text("#state", |t| t == "submitted").await;

@@ -1,0 +1,114 @@
+//! The org's people across orgs: an email belongs to one org from the moment
+//! its user is created, password or not.
+
+use baton_app::org::{NewOrg, NewUser};
+use baton_app::{AppError, Caller};
+use baton_domain::event::Via;
+use baton_domain::org::Role;
+use baton_domain::{OrgId, TeamKey};
+use baton_testkit::{TestApp, email, on_both_backends};
+
+on_both_backends!(
+    a_rival_org_cannot_add_a_user_of_another_org_who_has_no_password_yet,
+    a_rival_org_cannot_claim_an_email_its_owner_org_added_with_a_password,
+);
+
+async fn rival(t: &TestApp) -> (OrgId, Caller) {
+    let org = t
+        .app
+        .init_org(
+            NewOrg {
+                name: "Globex".into(),
+                admin_email: email("admin@globex.test"),
+                admin_name: "Gil Globex".into(),
+                admin_password: "another horse battery".into(),
+            },
+            Via::Cli,
+        )
+        .await
+        .unwrap();
+    let admin = Caller::new(org.clone(), email("admin@globex.test"), Via::Api);
+    (org, admin)
+}
+
+fn user(who: &str, password: Option<&str>) -> NewUser {
+    NewUser {
+        email: email(who),
+        name: "Taken Over".into(),
+        password: password.map(str::to_string),
+        teams: vec![(TeamKey::parse("ae").unwrap(), Role::Member)],
+        admin: false,
+    }
+}
+
+async fn a_rival_org_cannot_add_a_user_of_another_org_who_has_no_password_yet(t: TestApp) {
+    // ae1@acme.test is Acme's, created without a password.
+    let (globex, admin) = rival(&t).await;
+    let err = t
+        .app
+        .add_user(&admin, user("ae1@acme.test", Some("a password of globex")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
+    assert!(err.to_string().contains("ae1@acme.test"), "{err}");
+    // Without a password too: the email is simply not Globex's to add.
+    let err = t
+        .app
+        .add_user(&admin, user("ae1@acme.test", None))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
+    // Nothing of it reached Globex, and the email still signs in to Acme
+    // only (once Acme gives it a password).
+    let dir = t.app.directory(&admin).await.unwrap();
+    assert!(!dir.users.contains_key(&email("ae1@acme.test")));
+    assert!(
+        t.app
+            .login("ae1@acme.test", "a password of globex")
+            .await
+            .is_err()
+    );
+    let acme_admin = t.as_user("admin@acme.test");
+    t.app
+        .set_password(&acme_admin, &email("ae1@acme.test"), "acme's own password")
+        .await
+        .unwrap();
+    let session = t
+        .app
+        .login("ae1@acme.test", "acme's own password")
+        .await
+        .unwrap();
+    assert_eq!(session.caller.org, t.org);
+    assert_ne!(session.caller.org, globex);
+}
+
+async fn a_rival_org_cannot_claim_an_email_its_owner_org_added_with_a_password(t: TestApp) {
+    let (_, admin) = rival(&t).await;
+    // Globex adds its own person without a password first: Globex's now.
+    t.app
+        .add_user(&admin, user("new@globex.test", None))
+        .await
+        .unwrap();
+    let acme_admin = t.as_user("admin@acme.test");
+    let err = t
+        .app
+        .add_user(
+            &acme_admin,
+            user("new@globex.test", Some("acme wants it too")),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
+    assert!(err.to_string().contains("new@globex.test"), "{err}");
+    // Globex's admin sets the password; the login goes to Globex.
+    t.app
+        .set_password(&admin, &email("new@globex.test"), "globex gives a password")
+        .await
+        .unwrap();
+    let session = t
+        .app
+        .login("new@globex.test", "globex gives a password")
+        .await
+        .unwrap();
+    assert_eq!(session.caller.org.as_str(), "globex");
+}
