@@ -27,9 +27,15 @@ pub enum AppError {
     /// An import with bad lines: each with its line number and reason.
     #[error("{} bad line(s); nothing was imported. First: line {}: {}", .0.len(), .0.first().map_or(0, |e| e.0), .0.first().map_or("", |e| e.1.as_str()))]
     Import(Vec<(u64, String)>),
-    /// Someone else changed the record meanwhile, or it exists already.
+    /// Someone else changed the record meanwhile (and deciding again did
+    /// not help), or it exists already.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Another writer appended to the same stream first: the read this
+    /// decision rests on is stale. Use cases re-read and decide again;
+    /// callers only see it as a [`AppError::Conflict`] once retries run out.
+    #[error("conflict: {0}")]
+    Stale(String),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -39,6 +45,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(what) => Self::Conflict(what),
+            StoreError::Stale(what) => Self::Stale(what),
             other => Self::Store(other),
         }
     }

@@ -10,7 +10,8 @@ use baton_domain::event::{Event, Values};
 use baton_domain::field::Owner;
 use baton_domain::handoff::{Attachment, Ctx, parse_values};
 use baton_domain::{
-    AccountId, Actor, ContractDef, ContractKey, DomainError, Handoff, HandoffId, TeamKey, Timestamp,
+    AccountId, Actor, ContractDef, ContractKey, DomainError, Handoff, HandoffId, Member, Roster,
+    TeamKey, Timestamp,
 };
 use baton_store::Change;
 use serde_json::Value;
@@ -89,34 +90,62 @@ impl App {
 
     /// Loads, decides with `decide`, applies and writes; returns the new
     /// state as the caller may read it (from what was already loaded, so an
-    /// action costs no second read).
+    /// action costs no second read). Beaten to the handoff by another
+    /// writer, it reads and decides again (see [`crate::retry`]).
     async fn act(
         &self,
         caller: &Caller,
         id: &HandoffId,
-        decide: impl FnOnce(&Handoff, Ctx<'_>, &Actor) -> Result<Event, DomainError>,
+        decide: impl Fn(&Handoff, Ctx<'_>, &Actor) -> Result<Event, DomainError>,
     ) -> Result<HandoffView, AppError> {
-        let Loaded {
-            mut handoff,
-            def,
-            mode,
-            actor,
-        } = self.load(caller, id).await?;
-        let at = self.now();
-        let ctx = Ctx {
-            def: &def,
-            version: handoff.version,
-            mode,
-            history: false,
-            at,
-        };
-        let event = decide(&handoff, ctx, &actor)?;
-        handoff.apply(&event, &def);
-        let mut change = Change::default();
-        change.push(event, handoff.stream_version, caller.via, at);
-        change.handoffs.push(handoff.clone());
-        self.store.commit(&caller.org, &change).await?;
-        Ok(view_as(&actor, &def, handoff))
+        let stream = baton_domain::event::Stream::Handoff(id.clone()).to_string();
+        self.retrying(&caller.org, &stream, || async {
+            let Loaded {
+                mut handoff,
+                def,
+                mode,
+                actor,
+            } = self.load(caller, id).await?;
+            let at = self.now();
+            let roster = self.roster_for(&caller.org, &def).await?;
+            let ctx = Ctx {
+                def: &def,
+                version: handoff.version,
+                mode,
+                history: false,
+                at,
+                roster: roster.as_ref(),
+            };
+            let event = decide(&handoff, ctx, &actor)?;
+            handoff.apply(&event, &def);
+            let mut change = Change::default();
+            change.push(event, handoff.stream_version, caller.via, at);
+            change.handoffs.push(handoff.clone());
+            self.store.commit(&caller.org, &change).await?;
+            Ok(view_as(&actor, &def, handoff))
+        })
+        .await
+    }
+
+    /// The org's people, when the contract has a field whose person must be
+    /// on a team (cs-to-support's communication owner); otherwise nothing
+    /// is read.
+    async fn roster_for(
+        &self,
+        org: &baton_domain::OrgId,
+        def: &ContractDef,
+    ) -> Result<Option<Roster>, AppError> {
+        if def.fields.iter().all(|f| f.member_of.is_none()) {
+            return Ok(None);
+        }
+        let dir = self.store.directory(org).await?;
+        Ok(Some(Roster::new(dir.users.into_iter().map(
+            |(email, u)| Member {
+                email,
+                name: u.name,
+                teams: u.teams.into_keys().collect(),
+            },
+        ))))
     }
 
     /// Values found on the account's earlier accepted handoffs for the
@@ -185,6 +214,8 @@ impl App {
             mode: contract.mode,
             history: false,
             at,
+            // A draft names anyone; membership is checked at submission.
+            roster: None,
         };
         let event = Handoff::start(
             ctx,
@@ -215,7 +246,7 @@ impl App {
     ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| {
             let values = parse_values(ctx.def, &values, Owner::Sender)?;
-            h.edit(ctx, actor, values, attachments)
+            h.edit(ctx, actor, values, attachments.clone())
         })
         .await
     }
@@ -251,7 +282,13 @@ impl App {
         r: Rejection,
     ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| {
-            h.reject(ctx, actor, r.code, r.reason, r.fields)
+            h.reject(
+                ctx,
+                actor,
+                r.code.clone(),
+                r.reason.clone(),
+                r.fields.clone(),
+            )
         })
         .await
     }
@@ -280,7 +317,7 @@ impl App {
         id: &HandoffId,
         note: String,
     ) -> Result<HandoffView, AppError> {
-        self.act(caller, id, |h, ctx, actor| h.echo(ctx, actor, note))
+        self.act(caller, id, |h, ctx, actor| h.echo(ctx, actor, note.clone()))
             .await
     }
 
@@ -291,8 +328,10 @@ impl App {
         id: &HandoffId,
         note: String,
     ) -> Result<HandoffView, AppError> {
-        self.act(caller, id, |h, ctx, actor| h.resolve(ctx, actor, note))
-            .await
+        self.act(caller, id, |h, ctx, actor| {
+            h.resolve(ctx, actor, note.clone())
+        })
+        .await
     }
 
     /// Records that the communication owner closed the loop with the customer.
@@ -302,8 +341,10 @@ impl App {
         id: &HandoffId,
         note: String,
     ) -> Result<HandoffView, AppError> {
-        self.act(caller, id, |h, ctx, actor| h.close_loop(ctx, actor, note))
-            .await
+        self.act(caller, id, |h, ctx, actor| {
+            h.close_loop(ctx, actor, note.clone())
+        })
+        .await
     }
 
     /// Records an attestation answer.
@@ -315,7 +356,7 @@ impl App {
         answer: String,
     ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| {
-            h.attest(ctx, actor, question, answer)
+            h.attest(ctx, actor, question.clone(), answer.clone())
         })
         .await
     }

@@ -206,7 +206,7 @@ impl App {
                 im.preload(&batch).await?;
             }
             for line in &batch {
-                if let Err(why) = im.line(line).await {
+                if let Err(why) = im.ordered_line(line).await {
                     errors.push((line.no, why));
                 }
             }
@@ -340,7 +340,14 @@ struct Importer<'a> {
     /// Suggestions recorded by this import, and whether each is decided:
     /// a file that carries suggestions (an export) is taken as it is.
     suggestions: HashMap<String, bool>,
+    /// Per time-ordered stream, the latest time so far and the line that
+    /// set it (none: what the database held).
+    timeline: HashMap<String, Latest>,
 }
+
+/// A time-ordered stream's latest time so far, and the line (its number and
+/// kind) that set it; no line: what the database held.
+type Latest = (Timestamp, Option<(u64, &'static str)>);
 
 /// Which side of a handoff a line's actor acts for.
 #[derive(Clone, Copy)]
@@ -401,6 +408,7 @@ impl<'a> Importer<'a> {
             audits: BTreeMap::new(),
             notes: Vec::new(),
             suggestions: HashMap::new(),
+            timeline: HashMap::new(),
         })
     }
 
@@ -655,6 +663,91 @@ impl<'a> Importer<'a> {
         }
     }
 
+    /// Which time-ordered stream a line belongs to (a handoff, a contract,
+    /// or an account's own record, since signals may be reported late: the
+    /// SPEC's example has an NPS response after a later incident), how to
+    /// name it, and the line's time.
+    fn ordered_stream(&self, e: &Event) -> Option<(String, String, &'static str, Timestamp)> {
+        let at = match e {
+            Event::Account { at, .. } => at.unwrap_or(self.now),
+            other => other.at()?,
+        };
+        match e.stream() {
+            Stream::Handoff(id) => Some((
+                format!("handoff/{id}"),
+                format!("handoff '{id}'"),
+                "the events of a handoff",
+                at,
+            )),
+            Stream::Contract(k) => Some((
+                format!("contract/{k}"),
+                format!("contract '{k}'"),
+                "the events of a contract",
+                at,
+            )),
+            Stream::Account(id) if matches!(e, Event::Account { .. }) => Some((
+                format!("account/{id}#record"),
+                format!("account '{id}'"),
+                "the records of an account",
+                at,
+            )),
+            _ => None,
+        }
+    }
+
+    /// The latest time the database holds for a stream this import has not
+    /// touched yet.
+    async fn recorded_time(&mut self, e: &Event) -> Result<Option<Timestamp>, String> {
+        if self.fresh {
+            return Ok(None);
+        }
+        match e.stream() {
+            Stream::Handoff(id) => Ok(self.handoff(&id).await?.map(|h| h.last_at())),
+            Stream::Contract(k) => Ok(self
+                .app
+                .store
+                .stream_events(&self.org, &Stream::Contract(k).to_string())
+                .await
+                .map_err(text)?
+                .iter()
+                .filter_map(|e| e.event.at())
+                .max()),
+            // An account's earlier records are not looked up: the check
+            // covers the records of one file.
+            _ => Ok(None),
+        }
+    }
+
+    /// Decides one line after checking it is not dated before the previous
+    /// event of its stream (by line number, or what the database holds).
+    async fn ordered_line(&mut self, line: &Line) -> Result<(), String> {
+        let ordered = self.ordered_stream(&line.event);
+        if let Some((key, name, what, at)) = &ordered {
+            let previous = match self.timeline.get(key) {
+                Some(p) => Some(*p),
+                None => self.recorded_time(&line.event).await?.map(|t| (t, None)),
+            };
+            if let Some((before, from)) = previous
+                && *at < before
+            {
+                let earlier = match from {
+                    Some((no, kind)) => format!("line {no} ('{kind}' at {before})"),
+                    None => format!("what is already recorded for it ({before})"),
+                };
+                return Err(format!(
+                    "'{}' of {name} is dated {at}, earlier than {earlier}: {what} are recorded in time order",
+                    line.event.kind(),
+                ));
+            }
+        }
+        self.line(line).await?;
+        if let Some((key, _, _, at)) = ordered {
+            self.timeline
+                .insert(key, (at, Some((line.no, line.event.kind()))));
+        }
+        Ok(())
+    }
+
     /// Decides one line; on error nothing of it is kept.
     async fn line(&mut self, line: &Line) -> Result<(), String> {
         let e = line.event.clone();
@@ -885,20 +978,15 @@ impl<'a> Importer<'a> {
                 at,
             } => {
                 self.require_org()?;
-                if name.trim().is_empty() {
-                    return Err("the account name is empty".into());
-                }
-                if arr.minor < 0 {
-                    return Err("the ARR is negative".into());
-                }
                 let state = self.account(id).await?;
-                let e = Event::Account {
-                    id: id.clone(),
-                    name: name.clone(),
+                let e = Account::upsert(
+                    id.clone(),
+                    name,
                     arr,
-                    segment: segment.clone(),
-                    at: Some(at.unwrap_or(self.now)),
-                };
+                    segment.as_deref(),
+                    at.unwrap_or(self.now),
+                )
+                .map_err(text)?;
                 self.record_account(state, e, line)?;
             }
             Event::DraftCreated {
@@ -935,6 +1023,7 @@ impl<'a> Importer<'a> {
                     mode,
                     history: true,
                     at,
+                    roster: None,
                 };
                 let e = Handoff::start(
                     ctx,
@@ -983,6 +1072,7 @@ impl<'a> Importer<'a> {
                         mode,
                         history: true,
                         at,
+                        roster: None,
                     };
                     let e = Handoff::submit_new(ctx, &actor, handoff, account, to, values)
                         .map_err(text)?;
@@ -1137,34 +1227,36 @@ impl<'a> Importer<'a> {
                 self.record_handoff(h, &def, e, line);
             }
             Event::Rediscovery {
-                ref account,
-                ref handoff,
-                ref field,
-                ref by,
+                account,
+                handoff,
+                field,
+                note,
+                by,
                 at,
-                ..
             } => {
                 let state = self
-                    .account(account)
+                    .account(&account)
                     .await?
                     .ok_or_else(|| format!("unknown account '{account}'"))?;
-                let mut team = None;
-                if let Some(hid) = handoff {
-                    let h = self.existing_handoff(hid).await?;
-                    if h.account != *account {
-                        return Err(format!(
-                            "handoff '{hid}' is about account '{}', not '{account}'",
-                            h.account
-                        ));
+                let about = match &handoff {
+                    Some(hid) => {
+                        let h = self.existing_handoff(hid).await?;
+                        let def = self.def(&h.contract, h.version)?;
+                        Some((h, def))
                     }
-                    if let Some(f) = field {
-                        self.def(&h.contract, h.version)?
-                            .known_field(f.as_str())
-                            .map_err(text)?;
-                    }
-                    team = Some(h.to.clone());
-                }
-                let new_users = match by {
+                    None => None,
+                };
+                let team = about.as_ref().map(|(h, _)| h.to.clone());
+                let report = baton_domain::account::IncidentReport {
+                    field,
+                    note,
+                    by: by.clone(),
+                    at,
+                };
+                let e = state
+                    .record_incident(about.as_ref().map(|(h, d)| (h, d)), report, self.now)
+                    .map_err(text)?;
+                let new_users = match &by {
                     Some(email) => self.actor(email, team.as_ref(), at).1,
                     None => Vec::new(),
                 };
@@ -1262,30 +1354,26 @@ impl<'a> Importer<'a> {
                 self.suggestions.insert(id.clone(), true);
                 self.record_account(Some(state), e, line)?;
             }
-            Event::Nps {
-                ref account, score, ..
-            } => {
-                if score > 10 {
-                    return Err(format!("NPS score {score} is not between 0 and 10"));
-                }
+            Event::Nps { account, score, at } => {
                 let state = self
-                    .account(account)
+                    .account(&account)
                     .await?
                     .ok_or_else(|| format!("unknown account '{account}'"))?;
+                let e = state.record_nps(score, at, self.now).map_err(text)?;
                 self.record_account(Some(state), e, line)?;
             }
             Event::Churn {
-                ref account,
+                account,
+                at,
                 arr_lost,
-                ..
             } => {
-                if arr_lost.minor < 0 {
-                    return Err("arr_lost is negative".into());
-                }
                 let state = self
-                    .account(account)
+                    .account(&account)
                     .await?
                     .ok_or_else(|| format!("unknown account '{account}'"))?;
+                let e = state
+                    .record_churn(at, Some(arr_lost), self.now)
+                    .map_err(text)?;
                 self.record_account(Some(state), e, line)?;
             }
         }
@@ -1452,6 +1540,8 @@ impl<'a> Importer<'a> {
             mode,
             history: true,
             at,
+            // History records the past as it happened: no membership checks.
+            roster: None,
         })
     }
 

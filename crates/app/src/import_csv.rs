@@ -2,7 +2,9 @@
 //! turned into SPEC §9 events and imported by the same all-or-nothing path
 //! as JSON Lines. Errors name the CSV row (the header is row 1).
 //!
-//! Columns (by header name, any order): `handoff_id`, `account_id`,
+//! Columns (by header name, any order, each header once: headers compare
+//! without case, and a duplicated one is refused, naming its columns):
+//! `handoff_id`, `account_id`,
 //! `sender` and `submitted_at` are required; `account_name`, `account_arr`
 //! (`48000.00 USD`), `receiver`, `accepted_at`, `rejected_at` and
 //! `rejection_reason` are optional; every other column is a field key of the
@@ -47,6 +49,29 @@ fn time(raw: &str) -> Result<Timestamp, String> {
         })
 }
 
+/// Every header that names more than one column (headers compare without
+/// case), as `'name' (columns 2 and 5)`, counting columns from 1.
+fn duplicated_headers(headers: &[String]) -> Vec<String> {
+    let mut columns: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        columns.entry(h.as_str()).or_default().push(i + 1);
+    }
+    let mut duplicated: Vec<(usize, String)> = columns
+        .into_iter()
+        .filter_map(|(name, at)| {
+            let (last, rest) = at.split_last()?;
+            let first = *rest.first()?;
+            let rest: Vec<String> = rest.iter().map(ToString::to_string).collect();
+            Some((
+                first,
+                format!("'{name}' (columns {} and {last})", rest.join(", ")),
+            ))
+        })
+        .collect();
+    duplicated.sort();
+    duplicated.into_iter().map(|(_, text)| text).collect()
+}
+
 /// One event to import: when, the row it came from, its order in the row.
 type Planned = (Timestamp, u64, u8, Value);
 
@@ -65,6 +90,17 @@ pub fn csv_to_lines(
         Ok(h) => h.iter().map(|s| s.to_ascii_lowercase()).collect(),
         Err(e) => return Err(vec![(1, format!("cannot read the header: {e}"))]),
     };
+    // A header given twice would leave one of its columns unread.
+    let duplicated = duplicated_headers(&headers);
+    if !duplicated.is_empty() {
+        return Err(vec![(
+            1,
+            format!(
+                "duplicated column header(s): {}; each column needs its own header",
+                duplicated.join(", ")
+            ),
+        )]);
+    }
     let missing: Vec<&str> = ["handoff_id", "account_id", "sender", "submitted_at"]
         .into_iter()
         .filter(|c| !headers.iter().any(|h| h == c))

@@ -26,6 +26,7 @@ pub mod outbox;
 mod password;
 pub mod rebuild;
 pub mod rediscovery;
+mod retry;
 pub mod rollout;
 pub mod scorecard;
 pub mod signals;
@@ -68,6 +69,7 @@ pub struct App {
     logins: Arc<access::LoginLimiter>,
     webhook_policy: outbox::WebhookPolicy,
     http: Arc<std::sync::OnceLock<reqwest::Client>>,
+    turns: Arc<retry::Turns>,
 }
 
 impl std::fmt::Debug for App {
@@ -87,6 +89,7 @@ impl App {
             logins: Arc::default(),
             webhook_policy: outbox::WebhookPolicy::default(),
             http: Arc::default(),
+            turns: Arc::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! switching modes.
 
 use baton_domain::contract::seed::seeded_contracts;
-use baton_domain::contract::{Contract, ContractDef, Mode};
+use baton_domain::contract::{Contract, ContractDef};
 use baton_domain::event::{Event, Via};
 use baton_domain::org::{DEFAULT_TEAMS, Role};
 use baton_domain::{Actor, ContractKey, DomainError, Email, OrgId, TeamKey};
@@ -263,7 +263,11 @@ impl App {
         Ok(password::verify(password.to_string(), stored).await)
     }
 
-    async fn load_contract(&self, org: &OrgId, key: &ContractKey) -> Result<Contract, AppError> {
+    pub(crate) async fn load_contract(
+        &self,
+        org: &OrgId,
+        key: &ContractKey,
+    ) -> Result<Contract, AppError> {
         self.store
             .contract(org, key)
             .await?
@@ -317,29 +321,6 @@ impl App {
             }
         }
         Ok(())
-    }
-
-    /// Switches a contract between observe and gated.
-    #[tracing::instrument(skip_all, fields(contract = %key))]
-    pub async fn set_mode(
-        &self,
-        caller: &Caller,
-        key: &ContractKey,
-        mode: Mode,
-    ) -> Result<Contract, AppError> {
-        let actor = self.actor(caller).await?;
-        let current = self.load_contract(&caller.org, key).await?;
-        let at = self.now();
-        let Some(e) = current.set_mode(&actor, mode, at)? else {
-            return Ok(current);
-        };
-        let next = Contract::apply(Some(current), &e)
-            .ok_or_else(|| AppError::Invalid("the mode did not apply".into()))?;
-        let mut change = Change::default();
-        change.push(e, next.stream_version, caller.via, at);
-        change.contracts.push(next.clone());
-        self.store.commit(&caller.org, &change).await?;
-        Ok(next)
     }
 }
 

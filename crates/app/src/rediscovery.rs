@@ -166,8 +166,8 @@ impl App {
     ) -> Result<NoteOutcome, AppError> {
         let actor = self.actor(caller).await?;
         check_note_text(&input.text)?;
-        let account = self
-            .store
+        // Refuse an unknown account before searching the note.
+        self.store
             .account(&caller.org, &input.account)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("account '{}'", input.account)))?;
@@ -218,7 +218,10 @@ impl App {
             .filter_map(SuggestedIncident::suggested_by)
             .collect();
         let account = self
-            .record_on_account(caller, Some(account), events)
+            .record_on_account(caller, &input.account, |a| {
+                crate::signals::existing(a, &input.account)?;
+                Ok(events.clone())
+            })
             .await?;
         Ok(NoteOutcome {
             account,
@@ -280,11 +283,6 @@ impl App {
             ))
             .into());
         }
-        let account = self
-            .store
-            .account(&caller.org, &s.account)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("account '{}'", s.account)))?;
         let now = self.now();
         let mut events = vec![Event::SuggestionDecided {
             id: s.id.clone(),
@@ -305,8 +303,11 @@ impl App {
                 at: s.at,
             });
         }
-        self.record_on_account(caller, Some(account), events)
-            .await?;
+        self.record_on_account(caller, &s.account, |a| {
+            crate::signals::existing(a, &s.account)?;
+            Ok(events.clone())
+        })
+        .await?;
         Ok(SuggestedIncident {
             status: if confirmed {
                 SuggestionStatus::Confirmed

@@ -2,10 +2,10 @@
 //! the leak audit, and moves that respect "don't launch in parallel".
 
 use baton_domain::contract::Contract;
-use baton_domain::event::Stream;
+use baton_domain::event::{Event, Stream};
 use baton_domain::period::Period;
 use baton_domain::rollout::{Rollout, Stage};
-use baton_domain::{Actor, ContractKey};
+use baton_domain::{Actor, ContractKey, Timestamp};
 use baton_store::Change;
 use serde::Serialize;
 
@@ -34,22 +34,21 @@ pub struct PlanLine {
     pub gating_blockers: Vec<String>,
 }
 
+/// A switch between observe and gated.
+pub use baton_domain::rollout::ModeSwitch;
 /// A move in the plan.
 pub use baton_domain::rollout::Move as RolloutMove;
 
 /// Who plans a contract's rollout: an admin or a lead of its receiving
 /// team (the UI asks too, to offer the moves only to them).
 pub fn may_plan(actor: &Actor, contract: &Contract) -> bool {
-    actor.admin
-        || contract
-            .current
-            .receiving_teams
-            .iter()
-            .any(|t| actor.leads(t))
+    contract.holds_pen(actor)
 }
 
-const RULE: &str = "A contract may not enter gating while another is in gating or has been \
-                    scorecard-live for less than two weeks, unless an admin overrides with a reason.";
+const RULE: &str = "Phases go in order, and a contract is gated exactly while it is in gating or \
+                    later. A contract may not enter gating while another is in gating or has been \
+                    scorecard-live for less than two weeks. An admin may override either rule with \
+                    a reason, which is recorded.";
 
 impl App {
     async fn load_rollout(&self, caller: &Caller) -> Result<Rollout, AppError> {
@@ -87,26 +86,89 @@ impl App {
     }
 
     /// Moves a contract in the plan (an admin or a lead of its receiving
-    /// team); the sequencing rule holds unless an admin gives a reason.
+    /// team); the rules hold unless an admin gives a reason. A move across
+    /// the gating line switches the contract's mode in the same commit.
     #[tracing::instrument(skip_all, fields(contract = %m.contract))]
     pub async fn move_rollout(
         &self,
         caller: &Caller,
         m: RolloutMove,
     ) -> Result<RolloutPlan, AppError> {
-        let actor = self.actor(caller).await?;
-        let contract = self
-            .store
-            .contract(&caller.org, &m.contract)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("contract '{}'", m.contract)))?;
-        let holds_pen = may_plan(&actor, &contract);
-        let plan = self.load_rollout(caller).await?;
-        let at = self.now();
-        let e = plan.decide(&actor, holds_pen, m, at)?;
-        let mut change = Change::default();
-        change.push(e, plan.version + 1, caller.via, at);
-        self.store.commit(&caller.org, &change).await?;
+        self.retrying(&caller.org, "rollout", || async {
+            let actor = self.actor(caller).await?;
+            let contract = self.load_contract(&caller.org, &m.contract).await?;
+            let plan = self.load_rollout(caller).await?;
+            let at = self.now();
+            let events = plan.decide(
+                &actor,
+                contract.holds_pen(&actor),
+                m.clone(),
+                contract.mode,
+                at,
+            )?;
+            self.commit_plan(caller, plan, contract, events, at).await
+        })
+        .await?;
         self.rollout(caller).await
+    }
+
+    /// Switches a contract between observe and gated, as the rollout move
+    /// it implies (gated enters gating, observe goes back to the field
+    /// spec), under the same rules as a move on the board.
+    #[tracing::instrument(skip_all, fields(contract = %switch.contract))]
+    pub async fn set_mode(
+        &self,
+        caller: &Caller,
+        switch: ModeSwitch,
+    ) -> Result<Contract, AppError> {
+        self.retrying(&caller.org, "rollout", || async {
+            let actor = self.actor(caller).await?;
+            let contract = self.load_contract(&caller.org, &switch.contract).await?;
+            let plan = self.load_rollout(caller).await?;
+            let at = self.now();
+            let events = plan.decide_mode(
+                &actor,
+                contract.holds_pen(&actor),
+                switch.clone(),
+                contract.mode,
+                at,
+            )?;
+            self.commit_plan(caller, plan, contract, events, at).await
+        })
+        .await
+    }
+
+    /// Writes a plan decision: the rollout event and the contract's mode
+    /// change, each at its stream's next version, in one commit. Returns
+    /// the contract as it now is.
+    async fn commit_plan(
+        &self,
+        caller: &Caller,
+        mut plan: Rollout,
+        mut contract: Contract,
+        events: Vec<Event>,
+        at: Timestamp,
+    ) -> Result<Contract, AppError> {
+        if events.is_empty() {
+            return Ok(contract);
+        }
+        let mut change = Change::default();
+        let mut mode_changed = false;
+        for e in events {
+            if matches!(e, Event::ModeChanged { .. }) {
+                contract = Contract::apply(Some(contract), &e)
+                    .ok_or_else(|| AppError::Invalid("the mode change did not apply".into()))?;
+                change.push(e, contract.stream_version, caller.via, at);
+                mode_changed = true;
+            } else {
+                plan.apply(&e);
+                change.push(e, plan.version, caller.via, at);
+            }
+        }
+        if mode_changed {
+            change.contracts.push(contract.clone());
+        }
+        self.store.commit(&caller.org, &change).await?;
+        Ok(contract)
     }
 }

@@ -1,9 +1,9 @@
 //! Accounts and the signals recorded against them: re-discovery incidents,
 //! NPS responses and churn. Each may be recorded live or with a past time.
 
-use baton_domain::account::Account;
-use baton_domain::event::Event;
-use baton_domain::{AccountId, DomainError, FieldKey, HandoffId, Money, Timestamp};
+use baton_domain::account::{Account, IncidentReport};
+use baton_domain::event::{Event, Stream};
+use baton_domain::{AccountId, FieldKey, HandoffId, Money, Timestamp};
 use baton_store::{Change, HandoffFilter};
 
 use crate::handoffs::HandoffView;
@@ -45,9 +45,26 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("account '{id}'")))
     }
 
-    /// Appends events to an account's stream (creating it with the first
-    /// when it is new) in one commit.
+    /// Decides with `decide` on the account as it is (`None`: new) and
+    /// appends the events to its stream in one commit. Beaten to the stream
+    /// by another writer (forty notes arriving at once), it reads the
+    /// account again and decides again (see [`crate::retry`]).
     pub(crate) async fn record_on_account(
+        &self,
+        caller: &Caller,
+        id: &AccountId,
+        decide: impl Fn(Option<&Account>) -> Result<Vec<Event>, AppError>,
+    ) -> Result<Account, AppError> {
+        let stream = Stream::Account(id.clone()).to_string();
+        self.retrying(&caller.org, &stream, || async {
+            let account = self.store.account(&caller.org, id).await?;
+            let events = decide(account.as_ref())?;
+            self.append_to_account(caller, account, events).await
+        })
+        .await
+    }
+
+    async fn append_to_account(
         &self,
         caller: &Caller,
         mut account: Option<Account>,
@@ -68,28 +85,25 @@ impl App {
         Ok(account)
     }
 
-    /// Creates or updates an account.
+    /// Creates or updates an account (the domain decides what it accepts).
     pub async fn upsert_account(
         &self,
         caller: &Caller,
         input: AccountInput,
     ) -> Result<Account, AppError> {
         self.actor(caller).await?;
-        if input.name.trim().is_empty() {
-            return Err(DomainError::value("account name", "must not be empty").into());
-        }
-        if input.arr.minor < 0 {
-            return Err(DomainError::value("arr", "must not be negative").into());
-        }
-        let existing = self.store.account(&caller.org, &input.id).await?;
-        let event = Event::Account {
-            id: input.id,
-            name: input.name.trim().to_string(),
-            arr: input.arr,
-            segment: input.segment.filter(|s| !s.trim().is_empty()),
-            at: Some(self.now()),
-        };
-        self.record_on_account(caller, existing, vec![event]).await
+        let now = self.now();
+        self.record_on_account(caller, &input.id, |_| {
+            let event = Account::upsert(
+                input.id.clone(),
+                &input.name,
+                input.arr,
+                input.segment.as_deref(),
+                now,
+            )?;
+            Ok(vec![event])
+        })
+        .await
     }
 
     /// Records a re-discovery incident.
@@ -99,42 +113,38 @@ impl App {
         i: Incident,
     ) -> Result<Account, AppError> {
         self.actor(caller).await?;
-        let account = self.account_or_404(caller, &i.account).await?;
-        if let Some(hid) = &i.handoff {
-            let h = self
-                .store
-                .handoff(&caller.org, hid)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("handoff '{hid}'")))?;
-            if h.account != i.account {
-                return Err(DomainError::Rule(format!(
-                    "handoff '{hid}' is about account '{}', not '{}'",
-                    h.account, i.account
-                ))
-                .into());
-            }
-            if let Some(f) = &i.field {
+        let about = match &i.handoff {
+            Some(hid) => {
+                let h = self
+                    .store
+                    .handoff(&caller.org, hid)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("handoff '{hid}'")))?;
                 let def = self
                     .store
                     .contract_version(&caller.org, &h.contract, h.version)
                     .await?
                     .ok_or_else(|| AppError::NotFound(format!("contract '{}'", h.contract)))?;
-                def.known_field(f.as_str())?;
+                Some((h, def))
             }
-        }
-        let event = Event::Rediscovery {
-            account: i.account,
-            handoff: i.handoff,
+            None => None,
+        };
+        let now = self.now();
+        let report = IncidentReport {
             field: i.field,
             note: i.note,
             by: Some(caller.email.clone()),
-            at: i.at.unwrap_or_else(|| self.now()),
+            at: i.at.unwrap_or(now),
         };
-        self.record_on_account(caller, Some(account), vec![event])
-            .await
+        self.record_on_account(caller, &i.account, |account| {
+            let account = existing(account, &i.account)?;
+            let about = about.as_ref().map(|(h, d)| (h, d));
+            Ok(vec![account.record_incident(about, report.clone(), now)?])
+        })
+        .await
     }
 
-    /// Records an NPS response (0–10).
+    /// Records an NPS response (0–10), not dated in the future.
     pub async fn record_nps(
         &self,
         caller: &Caller,
@@ -143,19 +153,15 @@ impl App {
         at: Option<Timestamp>,
     ) -> Result<Account, AppError> {
         self.actor(caller).await?;
-        if score > 10 {
-            return Err(
-                DomainError::value("score", format!("{score} is not between 0 and 10")).into(),
-            );
-        }
-        let existing = self.account_or_404(caller, account).await?;
-        let event = Event::Nps {
-            account: account.clone(),
-            score,
-            at: at.unwrap_or_else(|| self.now()),
-        };
-        self.record_on_account(caller, Some(existing), vec![event])
-            .await
+        let now = self.now();
+        self.record_on_account(caller, account, |a| {
+            Ok(vec![existing(a, account)?.record_nps(
+                score,
+                at.unwrap_or(now),
+                now,
+            )?])
+        })
+        .await
     }
 
     /// Records a churn; the ARR lost defaults to the account's ARR.
@@ -167,16 +173,24 @@ impl App {
         arr_lost: Option<Money>,
     ) -> Result<Account, AppError> {
         self.actor(caller).await?;
-        let existing = self.account_or_404(caller, account).await?;
-        let arr_lost = arr_lost.unwrap_or(existing.arr);
-        let event = Event::Churn {
-            account: account.clone(),
-            at: at.unwrap_or_else(|| self.now()),
-            arr_lost,
-        };
-        self.record_on_account(caller, Some(existing), vec![event])
-            .await
+        let now = self.now();
+        self.record_on_account(caller, account, |a| {
+            Ok(vec![existing(a, account)?.record_churn(
+                at.unwrap_or(now),
+                arr_lost,
+                now,
+            )?])
+        })
+        .await
     }
+}
+
+/// The account a signal is recorded against, which must exist.
+pub(crate) fn existing<'a>(
+    a: Option<&'a Account>,
+    id: &AccountId,
+) -> Result<&'a Account, AppError> {
+    a.ok_or_else(|| AppError::NotFound(format!("account '{id}'")))
 }
 
 /// Most accounts one listing page holds.

@@ -135,7 +135,9 @@ impl App {
                 Ok(_) => return Ok(fired),
                 // Another process recorded it, or someone acted on the
                 // handoff meanwhile: look again at the handoff as it is now.
-                Err(baton_store::StoreError::Conflict(why)) => {
+                Err(
+                    baton_store::StoreError::Conflict(why) | baton_store::StoreError::Stale(why),
+                ) => {
                     tracing::debug!(%org, handoff = %id, attempt, %why, "breach write collided");
                 }
                 Err(e) => return Err(e.into()),

@@ -198,7 +198,14 @@ impl ContractDef {
             if f.label.trim().is_empty() {
                 return bad(format!("field '{}' has no label", f.key));
             }
-            if f.expects.is_some()
+            if f.member_of.is_some() && f.kind != FieldType::Person {
+                return bad(format!(
+                    "field '{}' is {} and cannot name a team member: only a person can",
+                    f.key,
+                    f.kind.name()
+                ));
+            }
+            if (f.expects.is_some() || f.needs.is_some())
                 && matches!(
                     f.kind,
                     FieldType::Enum { .. }
@@ -337,31 +344,6 @@ impl Contract {
             by: Some(actor.email.clone()),
             at,
         })
-    }
-
-    /// Decides a switch between observe and gated.
-    pub fn set_mode(
-        &self,
-        actor: &Actor,
-        mode: Mode,
-        at: Timestamp,
-    ) -> Result<Option<Event>, DomainError> {
-        if !holds_pen(actor, &self.current) {
-            return Err(DomainError::Forbidden(format!(
-                "only a lead of the receiving team or an admin may change the mode of '{}'",
-                self.key
-            )));
-        }
-        // Setting the mode it already has changes nothing (PUT is idempotent).
-        if mode == self.mode {
-            return Ok(None);
-        }
-        Ok(Some(Event::ModeChanged {
-            contract: self.key.clone(),
-            mode,
-            by: Some(actor.email.clone()),
-            at,
-        }))
     }
 
     /// Decides a proposal: a member of the sending team (or an admin) asks
@@ -552,6 +534,23 @@ mod tests {
             ..ae
         };
         assert!(c.holds_pen(&admin) && c.may_propose(&admin));
+    }
+
+    #[test]
+    fn only_a_person_field_names_a_team_member_and_choices_need_nothing() {
+        let mut def = contract().current;
+        def.fields[0].member_of = Some(crate::field::Side::SendingTeam);
+        let err = def.validate().unwrap_err().to_string();
+        assert!(err.contains("cannot name a team member"), "{err}");
+        let mut def = contract().current;
+        let f = &mut def.fields[0];
+        f.kind = FieldType::Enum {
+            options: vec!["strong".into(), "weak".into()],
+        };
+        (f.min_len, f.expects) = (None, None);
+        f.needs = Some(crate::field::Expect::Strength);
+        let err = def.validate().unwrap_err().to_string();
+        assert!(err.contains("cannot expect"), "{err}");
     }
 
     #[test]

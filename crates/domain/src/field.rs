@@ -13,8 +13,8 @@ use crate::money::Money;
 mod filler;
 mod hint;
 
+use filler::squash;
 pub use filler::{FillerRules, PLACEHOLDERS, Unfilled};
-use filler::{is_mash, squash};
 pub use hint::Expect;
 
 /// The type of a field's value.
@@ -100,6 +100,25 @@ pub enum Owner {
     Receiver,
 }
 
+/// A team a field's person must belong to, named by its place in the
+/// contract (the team itself changes with the contract's version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The contract's sending team (cs-to-support's communication owner:
+    /// always the CSM, never someone on the receiving team).
+    SendingTeam,
+}
+
+impl Side {
+    /// The name used in contract definitions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SendingTeam => "sending_team",
+        }
+    }
+}
+
 /// Where a field's value is carried from: the same account's latest accepted
 /// handoff of another contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +162,16 @@ pub struct FieldDef {
     /// number): checked as a hint, or a gate when the contract says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expects: Option<Expect>,
+    /// What the answer must contain to count at all (a champion map says how
+    /// strongly each person backs the deal): unlike `expects`, never only a
+    /// hint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<Expect>,
+    /// The person named must be a member of this team of the contract, by
+    /// email or by name (checked when the handoff is submitted and
+    /// accepted, since membership lives outside the value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_of: Option<Side>,
     /// How people ask for this field's answer ("who signs?"): re-discovery
     /// detection matches questions in notes against these as well as the
     /// label and help text.
@@ -432,7 +461,7 @@ impl FieldDef {
         // "Economic buyer: TBD" is the label and a placeholder.
         let answer = strip_label(&prose, &self.label);
         let squashed = squash(answer);
-        if rules.is_placeholder(&squashed) || is_mash(answer) {
+        if rules.is_filler(answer) {
             return Err(Unfilled::Placeholder {
                 text: prose.trim().to_string(),
             });
@@ -447,11 +476,17 @@ impl FieldDef {
         if !self.help.is_empty() && squashed == squash(&self.help) {
             return Err(Unfilled::RepeatsHelp);
         }
+        self.has_its_parts(value)?;
         if let Some(min) = self.min_len {
             let len = prose.trim().chars().count();
             if len < min as usize {
                 return Err(Unfilled::TooShort { len, min });
             }
+        }
+        if let Some(needs) = self.needs
+            && !needs.found_in(&Self::text_of(value))
+        {
+            return Err(Unfilled::Vague { expects: needs });
         }
         if rules.hints_are_gates
             && let Some(expects) = self.hint(Some(value))
@@ -459,6 +494,34 @@ impl FieldDef {
             return Err(Unfilled::Vague { expects });
         }
         Ok(())
+    }
+
+    /// What the type itself asks for beyond text: every person in a people
+    /// list has a name, a role and a reaction (SPEC: "people list with role
+    /// + reaction/strength"); a hypothesis carries its confidence.
+    fn has_its_parts(&self, value: &Value) -> Result<(), Unfilled> {
+        match (&self.kind, value) {
+            (FieldType::People, Value::Array(people)) => {
+                for p in people {
+                    let part = ["name", "role", "reaction"]
+                        .into_iter()
+                        .find(|k| p.get(k).and_then(Value::as_str).is_none_or(str::is_empty));
+                    if let Some(part) = part {
+                        return Err(Unfilled::PersonLacks {
+                            person: Self::text_of(p),
+                            part,
+                        });
+                    }
+                }
+                Ok(())
+            }
+            (FieldType::Hypothesis, Value::Object(o)) if !o.contains_key("confidence") => {
+                Err(Unfilled::NoConfidence {
+                    hypothesis: o.get("hypothesis").map(Self::text_of).unwrap_or_default(),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The text that stands for the value when comparing it with other
@@ -486,7 +549,7 @@ impl FieldDef {
         };
         // Filler already says why it does not count; a hint on it is noise.
         let prose = Self::prose(value);
-        if typed || PLACEHOLDERS.contains(&squash(&prose).as_str()) || is_mash(&prose) {
+        if typed || FillerRules::default().is_filler(&prose) {
             return None;
         }
         let person =
@@ -635,6 +698,8 @@ mod tests {
             carried_from: None,
             sensitive: false,
             expects: None,
+            needs: None,
+            member_of: None,
             asked_as: Vec::new(),
         }
     }

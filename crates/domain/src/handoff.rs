@@ -14,9 +14,9 @@ use crate::Timestamp;
 use crate::contract::{ContractDef, Mode};
 use crate::error::DomainError;
 use crate::event::{Event, Values};
-use crate::field::{FieldDef, Owner, Unfilled};
+use crate::field::{FieldDef, FieldType, Owner, Side, Unfilled};
 use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, TeamKey};
-use crate::org::Actor;
+use crate::org::{Actor, Roster};
 
 /// Where a handoff is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +237,9 @@ pub struct Ctx<'a> {
     pub history: bool,
     /// When the command happens.
     pub at: Timestamp,
+    /// The org's people, when the contract has a field whose person must be
+    /// on a team (live decisions need it then; history does not check).
+    pub roster: Option<&'a Roster>,
 }
 
 /// Score and what is missing, with why, for a set of values.
@@ -499,6 +502,7 @@ impl Handoff {
         self.require_sender(ctx, actor, "submit")?;
         let mut merged = self.values.clone();
         merge(&mut merged, &values);
+        members_on_their_teams(ctx, &merged)?;
         let c = completeness(ctx.def, &merged);
         gate(ctx, &c)?;
         Ok(Event::Submitted {
@@ -515,7 +519,10 @@ impl Handoff {
     }
 
     /// Decides an acceptance. The receiver fills receiver-owned fields here,
-    /// and acceptance is refused without the mandatory ones.
+    /// and acceptance is refused without the mandatory ones. On a gated
+    /// contract, acceptance needs the same completeness as submission: a
+    /// handoff submitted with filler while the contract observed cannot be
+    /// waved through once it is gated (the receiver rejects it for rework).
     pub fn accept(
         &self,
         ctx: Ctx<'_>,
@@ -524,9 +531,20 @@ impl Handoff {
     ) -> Result<Event, DomainError> {
         self.require_state("accept", &[State::Submitted])?;
         self.require_receiver(ctx, actor, "accept")?;
+        // Time to acceptance is never negative, whatever history says.
+        if let Some(s) = self.submissions.last()
+            && ctx.at < s.at
+        {
+            return Err(DomainError::value(
+                "acceptance time",
+                format!("{} is before the submission it accepts ({})", ctx.at, s.at),
+            ));
+        }
         if !ctx.history {
             let mut merged = self.values.clone();
             merge(&mut merged, &values);
+            gate(ctx, &completeness(ctx.def, &merged))?;
+            members_on_their_teams(ctx, &merged)?;
             let missing: Vec<String> = ctx
                 .def
                 .receiver_fields()
@@ -543,6 +561,22 @@ impl Handoff {
             at: ctx.at,
             values,
         })
+    }
+
+    /// What the values lack when acceptance would be refused for want of
+    /// them under `mode` (the same gate as [`Handoff::accept`]): what a
+    /// page shows the receiver instead of a one-click accept.
+    pub fn acceptance_gap(&self, def: &ContractDef, mode: Mode) -> Option<Completeness> {
+        let live = Ctx {
+            def,
+            version: self.version,
+            mode,
+            history: false,
+            at: self.created_at,
+            roster: None,
+        };
+        let c = completeness(def, &self.values);
+        gate(live, &c).is_err().then_some(c)
     }
 
     /// Decides a rejection: a reason code from the contract's list and a text
@@ -688,16 +722,31 @@ impl Handoff {
         if self.follow.loop_closed_at.is_some() {
             return Err(DomainError::Rule("the loop is already closed".into()));
         }
-        let owner_email = self
-            .values
-            .get("communication_owner")
-            .and_then(|v| v.get("email"))
-            .and_then(Value::as_str);
-        let is_owner = match owner_email {
+        // The owner is the person the contract says must be on a team of
+        // the handoff (cs-to-support: a CSM), read from the definition.
+        let owner_field = ctx
+            .def
+            .fields
+            .iter()
+            .find(|f| f.kind == FieldType::Person && f.member_of.is_some());
+        let team = match owner_field.and_then(|f| f.member_of) {
+            Some(Side::SendingTeam) | None => &ctx.def.sending_team,
+        };
+        if !ctx.history && !actor.in_team(team) {
+            return Err(DomainError::Forbidden(format!(
+                "only the customer communication owner, a member of team '{team}', closes the loop with the customer"
+            )));
+        }
+        let owner = owner_field.and_then(|f| self.values.get(&f.key));
+        let part = |k: &str| owner.and_then(|v| v.get(k)).and_then(Value::as_str);
+        let by_name = match (part("email"), part("name"), ctx.roster) {
+            (None, Some(name), Some(roster)) => roster.named(None, Some(name)),
+            _ => Vec::new(),
+        };
+        let is_owner = match part("email") {
             Some(e) => e.eq_ignore_ascii_case(actor.email.as_str()),
-            None => {
-                actor.email == self.sender || (!ctx.history && actor.in_team(&ctx.def.sending_team))
-            }
+            None if !by_name.is_empty() => by_name.iter().any(|m| m.email == actor.email),
+            None => actor.email == self.sender || (!ctx.history && actor.in_team(team)),
         };
         if !is_owner {
             return Err(DomainError::Forbidden(
@@ -924,6 +973,28 @@ impl Handoff {
         self.submissions.first().map(|s| s.at)
     }
 
+    /// The latest time its state records (started, submitted, decided,
+    /// withdrawn, followed through, attested, breached): its events are in
+    /// time order, so nothing later may be dated before it.
+    pub fn last_at(&self) -> Timestamp {
+        let f = &self.follow;
+        [
+            self.accepted_at,
+            self.withdrawn_at,
+            f.acked_at,
+            f.last_echo_at,
+            f.resolved_at,
+            f.loop_closed_at,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.submissions.iter().map(|s| s.at))
+        .chain(self.decisions.iter().map(|d| d.at))
+        .chain(self.attestations.iter().map(|a| a.at))
+        .chain(self.breaches.iter().map(|b| b.at))
+        .fold(self.created_at, Timestamp::max)
+    }
+
     /// The score of the latest submission at or before `t`.
     pub fn score_at(&self, t: Timestamp) -> Option<u8> {
         self.submissions
@@ -997,6 +1068,64 @@ fn pick_receiver(def: &ContractDef, to: Option<TeamKey>) -> Result<TeamKey, Doma
             DomainError::Rule(format!("contract '{}' has no receiving team", def.key))
         }),
     }
+}
+
+/// Refuses a value naming someone who is not on the team its field says
+/// (cs-to-support's communication owner must be a CSM), in any mode: the
+/// value is wrong, not merely incomplete. A value that does not count yet
+/// (no name, a placeholder) is left to the score. Live only: history
+/// records the past as it happened.
+fn members_on_their_teams(
+    ctx: Ctx<'_>,
+    values: &BTreeMap<FieldKey, Value>,
+) -> Result<(), DomainError> {
+    if ctx.history {
+        return Ok(());
+    }
+    for f in &ctx.def.fields {
+        let (Some(side), Some(v)) = (f.member_of, values.get(&f.key)) else {
+            continue;
+        };
+        if f.assess(Some(v), &ctx.def.filler).is_err() {
+            continue;
+        }
+        let team = match side {
+            Side::SendingTeam => &ctx.def.sending_team,
+        };
+        let Some(roster) = ctx.roster else {
+            // A live decision without the org's people is a caller's bug;
+            // refusing is the safe side of it.
+            return Err(DomainError::Rule(format!(
+                "cannot check that field '{}' names a member of team '{team}'",
+                f.key
+            )));
+        };
+        let part = |k: &str| v.get(k).and_then(Value::as_str);
+        let named = roster.named(part("email"), part("name"));
+        if named.iter().any(|m| m.teams.contains(team)) {
+            continue;
+        }
+        let who = FieldDef::text_of(v);
+        let why = match named.first() {
+            None => format!(
+                "'{who}' is nobody in this org: name a member of team '{team}' by name or email"
+            ),
+            Some(m) => {
+                let teams: Vec<&str> = m.teams.iter().map(TeamKey::as_str).collect();
+                let on = if teams.is_empty() {
+                    "on no team".to_string()
+                } else {
+                    format!("on team {}", teams.join(", "))
+                };
+                format!("'{who}' is {on}, not on team '{team}': name a member of team '{team}'")
+            }
+        };
+        return Err(DomainError::InvalidField {
+            field: f.key.to_string(),
+            why,
+        });
+    }
+    Ok(())
 }
 
 fn gate(ctx: Ctx<'_>, c: &Completeness) -> Result<(), DomainError> {

@@ -33,7 +33,7 @@ pub use field::{FieldDef, FieldType, Owner};
 pub use handoff::{Handoff, State};
 pub use id::{AccountId, ContractKey, Email, FieldKey, HandoffId, OrgId, TeamKey};
 pub use money::{Currency, Money, Rate};
-pub use org::{Actor, Role};
+pub use org::{Actor, Member, Role, Roster};
 
 /// A point in time (UTC), the only time type the domain speaks.
 pub type Timestamp = jiff::Timestamp;

@@ -1,6 +1,6 @@
 //! Orgs, teams, users and roles: who is acting, and in which teams.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +77,60 @@ impl Actor {
             Ok(())
         } else {
             Err(DomainError::Forbidden(format!("only org admins {action}")))
+        }
+    }
+}
+
+/// One person of the org as a [`Roster`] knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Their email.
+    pub email: Email,
+    /// Their name as the org knows it.
+    pub name: String,
+    /// The teams they belong to.
+    pub teams: BTreeSet<TeamKey>,
+}
+
+/// The org's people and their teams, for decisions about people *named in
+/// values* (a communication owner must be on the CS team). The app fills it
+/// from the org's directory; the domain only reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roster {
+    people: Vec<Member>,
+}
+
+impl Roster {
+    /// A roster of these people.
+    pub fn new(people: impl IntoIterator<Item = Member>) -> Self {
+        Self {
+            people: people.into_iter().collect(),
+        }
+    }
+
+    /// The people a person value names: the one with its email when it has
+    /// one, otherwise everyone of its name (ignoring case and spacing).
+    pub fn named(&self, email: Option<&str>, name: Option<&str>) -> Vec<&Member> {
+        let squash = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        match (email, name) {
+            (Some(e), _) => self
+                .people
+                .iter()
+                .filter(|m| m.email.as_str().eq_ignore_ascii_case(e.trim()))
+                .collect(),
+            (None, Some(n)) if !n.trim().is_empty() => {
+                let n = squash(n);
+                self.people
+                    .iter()
+                    .filter(|m| squash(&m.name) == n)
+                    .collect()
+            }
+            (None, _) => Vec::new(),
         }
     }
 }

@@ -240,7 +240,12 @@ pub fn account_cells(data: &AccountData) -> Cells {
             let c = cells.entry((h.contract.clone(), p)).or_default();
             c.completion_den += 1;
             c.completion_num += u64::from(full);
-            c.durations.push(a.duration_since(s).as_secs());
+            // An acceptance dated before the submission is not a time to
+            // acceptance (the lifecycle refuses one; old data may hold it):
+            // never a negative duration that would pass as "met".
+            if a >= s {
+                c.durations.push(a.duration_since(s).as_secs());
+            }
             c.nps_before.merge(&before);
             c.nps_after.merge(&after);
             let any = handed.entry((h.contract.clone(), p)).or_default();
@@ -456,7 +461,7 @@ impl Metrics {
             before: None,
             after: None,
             target: "< 48",
-            status: status(hours, |h| h < 48.0),
+            status: status(hours, |h| (0.0..48.0).contains(&h)),
             aspirational: false,
         };
         let (before, after) = (c.nps_before.nps(), c.nps_after.nps());
@@ -507,5 +512,62 @@ impl Scorecard {
             period,
             metrics: Metrics::from_cell(cell),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::seed::seeded_contracts;
+    use crate::event::{Event, Values};
+    use crate::id::Email;
+
+    #[test]
+    fn an_acceptance_dated_before_its_submission_is_never_a_met_time_to_acceptance() {
+        let def = seeded_contracts()
+            .into_iter()
+            .find(|c| c.key.as_str() == "ae-to-onboarding")
+            .unwrap();
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let submitted = Event::Submitted {
+            handoff: HandoffId::parse("H-1").unwrap(),
+            contract: Some(def.key.clone()),
+            account: Some(AccountId::parse("A-1").unwrap()),
+            version: Some(1),
+            to: None,
+            by: Email::parse("ae1@acme.test").unwrap(),
+            at: t("2026-10-05T09:00:00Z"),
+            values: Values::new(),
+            score: Some(0),
+        };
+        let mut h = Handoff::from_event(&submitted, &def).unwrap();
+        // Stored before the lifecycle refused it: accepted 96 hours earlier.
+        h.apply(
+            &Event::Accepted {
+                handoff: h.id.clone(),
+                by: Email::parse("onb1@acme.test").unwrap(),
+                at: t("2026-10-01T09:00:00Z"),
+                values: Values::new(),
+            },
+            &def,
+        );
+        let data = AccountData {
+            handoffs: vec![h],
+            ..AccountData::default()
+        };
+        for cell in account_cells(&data).values() {
+            assert!(cell.durations.iter().all(|d| *d >= 0), "{cell:?}");
+            let m = Metrics::from_cell(cell);
+            assert_ne!(m.time_to_acceptance.status, Status::Met);
+        }
+        // And a negative median is never met.
+        let cell = Cell {
+            durations: vec![-96 * 3600],
+            ..Cell::default()
+        };
+        assert_eq!(
+            Metrics::from_cell(&cell).time_to_acceptance.status,
+            Status::Missed
+        );
     }
 }

@@ -343,10 +343,11 @@ async fn append_events(
         },
     )
     .await
-    .map_err(|err| {
-        conflict_on_unique(err, || {
-            "the record was changed by someone else meanwhile; reload and try again".into()
-        })
+    .map_err(|err| match conflict_on_unique(err, String::new) {
+        StoreError::Conflict(_) => StoreError::Stale(
+            "the record was changed by someone else meanwhile; reload and try again".into(),
+        ),
+        other => other,
     })?;
     Ok(first)
 }

@@ -57,9 +57,13 @@ pub enum StoreError {
     /// The database URL is not one Baton can use.
     #[error("unsupported database URL '{0}': use sqlite://FILE or postgres://…")]
     BadUrl(String),
-    /// Someone else changed the same record first, or the record exists.
+    /// The record exists, or a rule of the database refused the write.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Another writer appended to the same stream first: what the change
+    /// was decided on is stale (optimistic concurrency). Worth deciding again.
+    #[error("conflict: {0}")]
+    Stale(String),
     /// Stored data could not be read back (a bug or a hand-edited database).
     #[error("corrupt data in {what}: {why}")]
     Corrupt {

@@ -10,6 +10,8 @@
     reason = "test support: a failed set-up must stop the test loudly"
 )]
 
+use baton_app::rollout::{ModeSwitch, RolloutMove};
+use baton_domain::rollout::Phase;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -253,9 +255,74 @@ impl TestApp {
         }
     }
 
+    /// Imports history as it happens in production: after the fact. The
+    /// clock first moves on to the latest time in `jsonl` (never back),
+    /// since a signal dated after the clock is refused as future-dated.
+    pub async fn import_history(&self, jsonl: &str) -> baton_app::import::ImportSummary {
+        let latest = jsonl
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v.get("at")?.as_str()?.parse::<Timestamp>().ok())
+            .max();
+        if let Some(latest) = latest
+            && latest > self.app.now()
+        {
+            self.clock.set(latest);
+        }
+        self.app
+            .import_events(Some(self.org.clone()), jsonl.as_bytes())
+            .await
+            .expect("the history imports")
+    }
+
     /// A caller in this org, acting through the API.
     pub fn as_user(&self, who: &str) -> Caller {
         Caller::new(self.org.clone(), email(who), Via::Api)
+    }
+
+    /// Walks `contract` on through leak audit and field spec (as the
+    /// admin), so that gating is its next phase (or it is gated already).
+    pub async fn ready_to_gate(&self, contract: &str) {
+        let key = baton_domain::ContractKey::parse(contract).expect("contract key");
+        let admin = self.as_user("admin@acme.test");
+        let plan = self.app.rollout(&admin).await.expect("rollout");
+        let now = plan
+            .contracts
+            .iter()
+            .find(|l| l.contract == key)
+            .and_then(|l| l.stage.as_ref().map(|s| s.phase));
+        let steps: &[Phase] = match now {
+            None => &[Phase::LeakAudit, Phase::FieldSpec],
+            Some(Phase::LeakAudit) => &[Phase::FieldSpec],
+            Some(_) => &[],
+        };
+        for &phase in steps {
+            let m = RolloutMove {
+                contract: key.clone(),
+                phase,
+                planned: Default::default(),
+                override_reason: None,
+            };
+            self.app
+                .move_rollout(&admin, m)
+                .await
+                .expect("rollout move");
+        }
+    }
+
+    /// Gates `contract` the way the rollout allows: walked to the field
+    /// spec, then switched to gated (which enters gating).
+    pub async fn gate(&self, contract: &str) {
+        self.ready_to_gate(contract).await;
+        let switch = ModeSwitch {
+            contract: baton_domain::ContractKey::parse(contract).expect("contract key"),
+            mode: baton_domain::Mode::Gated,
+            reason: None,
+        };
+        self.app
+            .set_mode(&self.as_user("admin@acme.test"), switch)
+            .await
+            .expect("gate");
     }
 
     /// Accounts with a re-discovery incident in `contract`'s scorecard for

@@ -223,7 +223,9 @@ impl From<AppError> for ApiError {
                     .collect();
                 p
             }
-            AppError::Conflict(why) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", why),
+            AppError::Conflict(why) | AppError::Stale(why) => {
+                Self::new(StatusCode::CONFLICT, "conflict", "Conflict", why)
+            }
             AppError::Store(e) if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::new(

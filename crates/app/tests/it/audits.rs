@@ -13,10 +13,7 @@ on_both_backends!(
 );
 
 async fn the_last_three_accepted_ae_handoffs_are_checked_with_evidence(t: TestApp) {
-    t.app
-        .import_events(Some(t.org.clone()), SCORECARD_EXAMPLE.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(SCORECARD_EXAMPLE).await;
     let key = ContractKey::parse("ae-to-onboarding").unwrap();
     let a = t
         .app

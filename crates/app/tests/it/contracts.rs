@@ -126,14 +126,7 @@ async fn a_handoff_keeps_its_version_after_a_new_one_is_published(t: TestApp) {
         .publish_contract(&t.as_user("onboarding-lead@acme.test"), def)
         .await
         .unwrap();
-    t.app
-        .set_mode(
-            &t.as_user("onboarding-lead@acme.test"),
-            &key,
-            baton_domain::Mode::Gated,
-        )
-        .await
-        .unwrap();
+    t.gate("ae-to-onboarding").await;
     let h = t
         .app
         .submit(&t.as_user("ae1@acme.test"), &h.id)

@@ -156,6 +156,8 @@ async fn with_rates_the_leak_audit_converts_and_says_which_rates_it_used(t: Test
 }
 
 async fn leaked_arr_converts_at_the_rate_in_force_on_its_churn_date(t: TestApp) {
+    // The churns of October lie in the past.
+    t.clock.advance(jiff::SignedDuration::from_hours(30 * 24));
     imported(
         &t,
         r#"{"type":"churn","account":"A-USD","at":"2026-09-15T00:00:00Z","arr_lost":{"minor":500000,"currency":"USD"}}

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use baton_app::AppError;
 use baton_app::handoffs::{NewHandoff, Rejection};
-use baton_domain::contract::Mode;
 use baton_domain::handoff::Attachment;
 use baton_domain::{ContractKey, DomainError, State};
 use baton_testkit::{TestApp, on_both_backends};
@@ -21,14 +20,12 @@ on_both_backends!(
     cs_to_support_cannot_be_accepted_without_ack_eta,
     year1_success_criteria_is_carried_from_the_accepted_ae_handoff,
     drafts_carry_attachments_and_refuse_unknown_fields,
+    a_gated_handoff_missing_fields_cannot_be_accepted,
+    a_support_engineer_is_never_the_communication_owner_nor_closes_the_loop,
 );
 
 async fn a_gated_submission_missing_fields_is_refused_and_nothing_is_recorded(t: TestApp) {
-    let key = ContractKey::parse("ae-to-onboarding").unwrap();
-    t.app
-        .set_mode(&t.as_user("onboarding-lead@acme.test"), &key, Mode::Gated)
-        .await
-        .unwrap();
+    t.gate("ae-to-onboarding").await;
     let mut values = full_ae_values();
     values.remove("champion_map");
     values.insert("expansion_hypothesis".into(), json!("TBD"));
@@ -355,4 +352,147 @@ async fn drafts_carry_attachments_and_refuse_unknown_fields(t: TestApp) {
             .await
             .is_err()
     );
+}
+
+async fn a_gated_handoff_missing_fields_cannot_be_accepted(t: TestApp) {
+    // Submitted with filler while the contract observed: recorded at 25.
+    let mut values = full_ae_values();
+    for k in [
+        "champion_map",
+        "commitments",
+        "success_criteria",
+        "implementation_risks",
+        "competitive_displacement",
+        "go_live_deadlines",
+    ] {
+        values.insert(k.into(), json!("TBD"));
+    }
+    let h = draft(&t, "ae-to-onboarding", "A-1", "ae1@acme.test", values).await;
+    let h = t
+        .app
+        .submit(&t.as_user("ae1@acme.test"), &h.id)
+        .await
+        .unwrap()
+        .handoff;
+    assert_eq!(h.submitted_score(), Some(25));
+    // Then the contract is gated: one click must not open the gate.
+    t.gate("ae-to-onboarding").await;
+    let onb = t.as_user("onboarding1@acme.test");
+    let events_before = t.app.store().event_count(&t.org).await.unwrap();
+    let err = t
+        .app
+        .accept(&onb, &h.id, BTreeMap::new())
+        .await
+        .unwrap_err();
+    match err {
+        AppError::Domain(DomainError::Incomplete {
+            missing,
+            score,
+            why,
+        }) => {
+            assert_eq!(
+                missing,
+                vec![
+                    "champion_map",
+                    "commitments",
+                    "success_criteria",
+                    "implementation_risks",
+                    "competitive_displacement",
+                    "go_live_deadlines",
+                ]
+            );
+            assert_eq!(score, 25);
+            assert!(why.iter().all(|w| w == "'TBD' is a placeholder"), "{why:?}");
+        }
+        other => panic!("expected Incomplete, got {other:?}"),
+    }
+    assert_eq!(
+        t.app.store().event_count(&t.org).await.unwrap(),
+        events_before,
+        "nothing recorded"
+    );
+    // The receiver sends it back for rework instead.
+    let r = Rejection {
+        code: Some("missing_context".into()),
+        reason: "Six fields are placeholders".into(),
+        fields: vec!["champion_map".into()],
+    };
+    let h = t.app.reject(&onb, &h.id, r).await.unwrap().handoff;
+    assert_eq!(h.state, State::Rejected);
+}
+
+async fn a_support_engineer_is_never_the_communication_owner_nor_closes_the_loop(t: TestApp) {
+    let values = |owner: &str| {
+        BTreeMap::from([
+            (
+                "originating_signal".to_string(),
+                json!("P1 ticket: exports failing for every user"),
+            ),
+            (
+                "impact_statement".to_string(),
+                json!("Finance cannot close the month without exports"),
+            ),
+            ("echo_cadence".to_string(), json!("daily")),
+            ("communication_owner".to_string(), json!(owner)),
+            ("close_loop_window".to_string(), json!("24")),
+        ])
+    };
+    let cs1 = t.as_user("cs1@acme.test");
+    let sup = t.as_user("support1@acme.test");
+    // Live: naming a support engineer (by email or by name) is refused at
+    // submission, observe mode or not.
+    for (n, owner) in [
+        "Sam (Support engineer) <support1@acme.test>",
+        "support1 (Support engineer)",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let h = draft(
+            &t,
+            "cs-to-support",
+            &format!("A-{n}"),
+            "cs1@acme.test",
+            values(owner),
+        )
+        .await;
+        let err = t.app.submit(&cs1, &h.id).await.unwrap_err();
+        assert!(
+            matches!(&err, AppError::Domain(DomainError::InvalidField { field, why })
+                if field == "communication_owner" && why.contains("not on team 'cs'")),
+            "{owner}: {err:?}"
+        );
+    }
+    // History recorded one as it happened; live, the support engineer
+    // named in it still cannot close the loop: only a CSM does.
+    account(&t, "A-9").await;
+    let owner = "Sam (Support engineer) <support1@acme.test>";
+    let history = [
+        json!({"type": "submitted", "handoff": "H-9", "contract": "cs-to-support",
+            "account": "A-9", "by": "cs1@acme.test", "at": "2026-09-20T09:00:00Z",
+            "values": values(owner)}),
+        json!({"type": "accepted", "handoff": "H-9", "by": "support1@acme.test",
+            "at": "2026-09-20T10:00:00Z", "values": {"ack_eta": "2026-09-22T10:00:00Z"}}),
+        json!({"type": "resolved", "handoff": "H-9", "by": "support1@acme.test",
+            "at": "2026-09-21T10:00:00Z", "note": "Patched the export job"}),
+    ]
+    .iter()
+    .map(|l| format!("{l}\n"))
+    .collect::<String>();
+    t.app
+        .import_events(Some(t.org.clone()), history.as_bytes())
+        .await
+        .unwrap();
+    let id = baton_domain::HandoffId::parse("H-9").unwrap();
+    let err = t
+        .app
+        .close_loop(&sup, &id, "Told them it is fixed".into())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Domain(DomainError::Forbidden(why)) if why.contains("team 'cs'")),
+        "{err:?}"
+    );
+    let stored = t.app.store().handoff(&t.org, &id).await.unwrap().unwrap();
+    assert!(stored.follow.loop_closed_at.is_none());
 }

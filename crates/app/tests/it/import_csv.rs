@@ -7,6 +7,7 @@ use baton_testkit::{TestApp, on_both_backends};
 on_both_backends!(
     a_crm_report_becomes_handoffs_with_their_decisions,
     bad_rows_are_named_by_row_and_nothing_is_applied,
+    a_duplicated_column_header_is_refused_naming_it_and_its_columns,
 );
 
 const HEADER: &str = "handoff_id,account_id,account_name,account_arr,sender,receiver,submitted_at,accepted_at,rejected_at,rejection_reason,economic_buyer,success_criteria,go_live_deadlines";
@@ -87,5 +88,32 @@ async fn bad_rows_are_named_by_row_and_nothing_is_applied(t: TestApp) {
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].0, 2);
     assert!(errors[0].1.contains("budget"), "{}", errors[0].1);
+    assert_eq!(t.app.store().event_count(&t.org).await.unwrap(), before);
+}
+
+async fn a_duplicated_column_header_is_refused_naming_it_and_its_columns(t: TestApp) {
+    let before = t.app.store().event_count(&t.org).await.unwrap();
+    let key = ContractKey::parse("ae-to-onboarding").unwrap();
+    // Columns 5 and 14 are both `sender` (headers are case-insensitive),
+    // 11 and 15 both `economic_buyer`: one of each would be dropped.
+    let csv = format!(
+        "{HEADER},Sender,economic_buyer\n{}\n",
+        "C-1,A-1,Northwind,48000.00 USD,ae1@acme.test,onboarding1@acme.test,2026-10-01T09:00:00Z,,,,Dana Ortiz (CFO),Cut onboarding,Go-live 2026-12-01,ae2@acme.test,Sam Lee (CEO)"
+    );
+    let Err(AppError::Import(errors)) = t
+        .app
+        .import_handoffs_csv(t.org.clone(), &key, csv.as_bytes())
+        .await
+    else {
+        panic!("a duplicated header is refused");
+    };
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (row, why) = &errors[0];
+    assert_eq!(*row, 1, "the header row");
+    assert!(
+        why.contains("'sender' (columns 5 and 14)")
+            && why.contains("'economic_buyer' (columns 11 and 15)"),
+        "{why}"
+    );
     assert_eq!(t.app.store().event_count(&t.org).await.unwrap(), before);
 }

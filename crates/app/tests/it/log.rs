@@ -135,7 +135,10 @@ pub async fn live_activity(t: &TestApp) {
         override_reason: reason.map(str::to_string),
     };
     t.app
-        .move_rollout(&admin, gating("ae-to-onboarding", None))
+        .move_rollout(
+            &admin,
+            gating("ae-to-onboarding", Some("gated from day one")),
+        )
         .await
         .unwrap();
     t.app
@@ -206,15 +209,12 @@ async fn a_stale_write_is_a_conflict_and_writes_nothing(t: TestApp) {
     change.push(e.clone(), 2, Via::Api, t.app.now());
     t.app.store().commit(&t.org, &change).await.unwrap();
     let err = t.app.store().commit(&t.org, &change).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(matches!(err, StoreError::Stale(_)), "{err:?}");
     assert_eq!(t.app.store().event_count(&t.org).await.unwrap(), before + 1);
 }
 
 async fn rebuilding_from_the_log_reproduces_the_projections_exactly(t: TestApp) {
-    t.app
-        .import_events(Some(t.org.clone()), SCORECARD_EXAMPLE.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(SCORECARD_EXAMPLE).await;
     live_activity(&t).await;
     let before = t.app.store().dump_projections(&t.org).await.unwrap();
     assert!(before.contains("## handoffs (7 rows)"), "{before}");
@@ -301,8 +301,13 @@ async fn random_command_sequences_replay_to_the_same_projections(t: TestApp) {
                     baton_domain::Mode::Observe
                 };
                 let key = baton_domain::ContractKey::parse("ae-to-onboarding").unwrap();
+                let switch = baton_app::rollout::ModeSwitch {
+                    contract: key,
+                    mode,
+                    reason: None,
+                };
                 t.app
-                    .set_mode(&t.as_user("admin@acme.test"), &key, mode)
+                    .set_mode(&t.as_user("admin@acme.test"), switch)
                     .await
                     .map(|_| ())
             }

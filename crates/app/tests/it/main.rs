@@ -5,7 +5,9 @@
 // allow-*-in-tests settings do not see as tests.
 #![expect(clippy::unwrap_used, clippy::panic, reason = "a test fails loudly")]
 
+mod accounts;
 mod audits;
+mod concurrency;
 mod contracts;
 mod demo;
 mod fx;

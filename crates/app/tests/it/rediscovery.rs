@@ -192,11 +192,7 @@ const HISTORY: &str = r#"{"type":"account","id":"N-1","name":"Northwind","arr":{
 "#;
 
 async fn imported_notes_are_searched_and_an_export_is_taken_as_it_is(t: TestApp) {
-    let s = t
-        .app
-        .import_events(Some(t.org.clone()), HISTORY.as_bytes())
-        .await
-        .unwrap();
+    let s = t.import_history(HISTORY).await;
     assert_eq!(s.suggestions, 1);
     let admin = t.as_user("admin@acme.test");
     let found = t.app.suggestions(&admin, None, None, 100).await.unwrap();
@@ -218,7 +214,9 @@ async fn imported_notes_are_searched_and_an_export_is_taken_as_it_is(t: TestApp)
     } else {
         TestDb::postgres().await.unwrap()
     };
-    let (app, _clock, _db) = TestApp::empty(empty);
+    let (app, clock, _db) = TestApp::empty(empty);
+    // Imported after the fact, like the original.
+    clock.set(t.app.now());
     let s = app.import_events(None, first.as_slice()).await.unwrap();
     assert_eq!(
         s.suggestions, 0,

@@ -22,6 +22,8 @@ fn to(contract: &str, phase: Phase, reason: Option<&str>) -> RolloutMove {
 
 async fn an_override_without_a_reason_is_refused_and_with_one_it_is_recorded(t: TestApp) {
     let admin = t.as_user("admin@acme.test");
+    t.ready_to_gate("ae-to-onboarding").await;
+    t.ready_to_gate("sdr-to-ae").await;
     t.app
         .move_rollout(&admin, to("ae-to-onboarding", Phase::Gating, None))
         .await
@@ -67,8 +69,15 @@ async fn an_override_without_a_reason_is_refused_and_with_one_it_is_recorded(t: 
         Some("Q4 pipeline review needs both")
     );
     let log = t.app.log(&t.org).await.unwrap();
-    let last = &log.last().unwrap().event;
-    assert_eq!(last.kind(), "rollout_changed");
+    let kinds: Vec<&str> = log[log.len() - 2..]
+        .iter()
+        .map(|e| e.event.kind())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["rollout_changed", "mode_changed"],
+        "entering gating gates the contract in the same change"
+    );
     assert_eq!(plan.suggested_order.len(), 6, "every contract is ranked");
 }
 
@@ -84,6 +93,10 @@ async fn only_an_admin_or_a_receiving_lead_moves_a_contract(t: TestApp) {
         "{err}"
     );
     let lead = t.as_user("onboarding-lead@acme.test");
+    t.app
+        .move_rollout(&lead, to("ae-to-onboarding", Phase::LeakAudit, None))
+        .await
+        .unwrap();
     let plan = t
         .app
         .move_rollout(&lead, to("ae-to-onboarding", Phase::FieldSpec, None))

@@ -21,10 +21,7 @@ on_both_backends!(
 );
 
 async fn imported(t: &TestApp) {
-    t.app
-        .import_events(Some(t.org.clone()), SCORECARD_EXAMPLE.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(SCORECARD_EXAMPLE).await;
 }
 
 async fn card(t: &TestApp, period: &str) -> ContractScorecard {
@@ -164,10 +161,7 @@ async fn the_leak_audit_names_the_hand_computed_arr(t: TestApp) {
 }
 
 async fn the_edge_cases_give_the_hand_computed_numbers(t: TestApp) {
-    t.app
-        .import_events(Some(t.org.clone()), SCORECARD_EDGES.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(SCORECARD_EDGES).await;
     let m = card_of(&t, "sdr-to-ae", "2026-10").await.metrics;
     assert_eq!(
         ratio(&m.completion_rate),
@@ -371,10 +365,7 @@ async fn incentives_follow_score_and_first_pass_acceptance(t: TestApp) {
 }
 
 async fn the_support_dataset_gives_the_hand_computed_numbers(t: TestApp) {
-    t.app
-        .import_events(Some(t.org.clone()), SCORECARD_SUPPORT.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(SCORECARD_SUPPORT).await;
     let nov = card_of(&t, "cs-to-support", "2026-11").await.metrics;
     assert_eq!(
         (nov.completion_rate.num, nov.completion_rate.den),

@@ -8,10 +8,9 @@ use std::sync::Arc;
 
 use baton_app::sla::BreachRound;
 use baton_app::{App, FixedClock};
-use baton_domain::contract::Mode;
 use baton_domain::event::{Event, Stream, Via};
 use baton_domain::sla::SlaKind;
-use baton_domain::{ContractKey, Handoff, HandoffId, Timestamp};
+use baton_domain::{Handoff, HandoffId, Timestamp};
 use baton_store::Store;
 use baton_testkit::{TestApp, TestDb, on_both_backends, start_time};
 use jiff::SignedDuration;
@@ -117,11 +116,7 @@ async fn an_acceptance_breach_fires_once_at_its_due_and_not_again_after_a_restar
     .await;
     // Gated: the same promise holds once the gate let it through.
     at(&t, hours(1));
-    let key = ContractKey::parse("ae-to-onboarding").unwrap();
-    t.app
-        .set_mode(&t.as_user("onboarding-lead@acme.test"), &key, Mode::Gated)
-        .await
-        .unwrap();
+    t.gate("ae-to-onboarding").await;
     let gated = submitted(
         &t,
         "ae-to-onboarding",

@@ -11,8 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use baton_app::outbox::WebhookPolicy;
 use baton_app::webhooks::NewWebhook;
 use baton_app::{App, AppError, FixedClock};
-use baton_domain::contract::Mode;
-use baton_domain::{ContractKey, DomainError};
+use baton_domain::DomainError;
 use baton_store::{DeliveryRecord, DeliveryStatus, Store};
 use baton_testkit::{TestApp, on_both_backends};
 use hmac::{Hmac, KeyInit, Mac};
@@ -354,11 +353,7 @@ async fn a_delivery_is_dead_after_n_attempts_and_redelivered_by_hand(t: TestApp)
 
 async fn a_refused_command_leaves_no_outbox_row(t: TestApp) {
     let rx = Receiver::start(0).await;
-    let key = ContractKey::parse("ae-to-onboarding").unwrap();
-    t.app
-        .set_mode(&t.as_user("onboarding-lead@acme.test"), &key, Mode::Gated)
-        .await
-        .unwrap();
+    t.gate("ae-to-onboarding").await;
     let hook = subscribe(&t, &rx.url, &["*"], None).await;
     let mut values = full_ae_values();
     values.remove("champion_map");

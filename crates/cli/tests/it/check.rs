@@ -86,6 +86,81 @@ fn check_says_why_each_value_does_not_count() {
 }
 
 #[test]
+fn check_does_not_count_dressed_up_filler_nor_people_without_what_the_seed_asks() {
+    let dir = std::env::temp_dir().join(format!("baton-check-filler-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("check.db").display());
+    let (ok, _, err) = baton(
+        &[
+            "--database-url",
+            &url,
+            "init",
+            "--org",
+            "Acme",
+            "--admin-email",
+            "admin@acme.test",
+            "--admin-password",
+            "correct horse battery",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let check = |contract: &str, values: serde_json::Value| {
+        let (ok, out, err) = baton(
+            &["--database-url", &url, "check", "--contract", contract],
+            &values.to_string(),
+        );
+        assert!(ok, "{err}");
+        out
+    };
+    let filler = [
+        ("economic_buyer", "tbd tbd tbd tbd tbd"),
+        ("champion_map", "N/A N/A N/A N/A"),
+        ("commitments", "TBD - will update later"),
+        ("success_criteria", "will fill in later"),
+        ("implementation_risks", "Unknown at this time"),
+        ("competitive_displacement", "asdfasdfasdfasdf"),
+        ("go_live_deadlines", "lorem ipsum dolor sit amet"),
+    ];
+    let mut values: serde_json::Map<String, serde_json::Value> = filler
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), serde_json::json!(v)))
+        .collect();
+    values.insert(
+        "expansion_hypothesis".into(),
+        serde_json::json!("Year 2: EMEA team, 40 more seats"),
+    );
+    let out = check("ae-to-onboarding", values.into());
+    assert!(
+        out.contains("ae-to-onboarding v1 (observe): 13 / 100"),
+        "{out}"
+    );
+    for (k, v) in filler {
+        let line = format!("✗ {k:<28} '{v}' is a placeholder");
+        assert!(out.contains(&line), "{line}\n{out}");
+    }
+    let out = check(
+        "sdr-to-ae",
+        serde_json::json!({"stakeholders": "Dana Ortiz (CFO)"}),
+    );
+    let line = format!(
+        "✗ {:<28} 'Dana Ortiz (CFO)' has no reaction: write 'Name (role): reaction'",
+        "stakeholders"
+    );
+    assert!(out.contains(&line), "{line}\n{out}");
+    let out = check(
+        "mql-to-sdr",
+        serde_json::json!({"buying_trigger": "New VP of Sales hired last month"}),
+    );
+    assert!(
+        out.contains(
+            "no confidence: say how sure you are, e.g. 'New VP of Sales hired last month (70%)'"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
 fn eval_prints_precision_and_recall_on_the_held_out_set() {
     let (ok, out, err) = baton(&["eval", "rediscovery"], "");
     assert!(ok, "{err}");

@@ -4,7 +4,7 @@
 //! questions. Pure: two definitions in, a list of differences out.
 
 use crate::contract::{ContractDef, Gate};
-use crate::field::{FieldDef, FieldType, Owner};
+use crate::field::{FieldDef, FieldType, Owner, Side};
 
 /// The part of a contract a difference is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +122,12 @@ pub fn describe_field(f: &FieldDef) -> String {
     if let Some(e) = f.expects {
         parts.push(format!("expects a {}", e.as_str()));
     }
+    if let Some(e) = f.needs {
+        parts.push(format!("needs a {}", e.as_str()));
+    }
+    if let Some(side) = f.member_of {
+        parts.push(format!("names a member of the {}", side_name(side)));
+    }
     format!("{} ({})", f.label, parts.join(", "))
 }
 
@@ -191,10 +197,26 @@ fn field_changes(out: &mut Out, old: &FieldDef, new: &FieldDef) {
         yes_no(new.sensitive),
     );
     out.changed(s, k, "expects", expects(old), expects(new));
+    out.changed(s, k, "needs", needs(old), needs(new));
+    out.changed(s, k, "member of", member_of(old), member_of(new));
 }
 
 fn expects(f: &FieldDef) -> String {
     f.expects.map_or("nothing", |e| e.as_str()).to_string()
+}
+
+fn needs(f: &FieldDef) -> String {
+    f.needs.map_or("nothing", |e| e.as_str()).to_string()
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::SendingTeam => "sending team",
+    }
+}
+
+fn member_of(f: &FieldDef) -> String {
+    f.member_of.map_or("anyone", side_name).to_string()
 }
 
 /// Items of `old` missing from `new` as removals, then items of `new`
@@ -472,6 +494,25 @@ mod tests {
             d[2].starts_with("filler") && d[2].contains("hints are gates"),
             "{d:?}"
         );
+    }
+
+    #[test]
+    fn what_a_field_needs_and_whose_member_it_names_are_reviewed() {
+        let old = onboarding();
+        let mut new = old.clone();
+        new.fields[0].needs = Some(crate::field::Expect::Strength);
+        new.fields[0].member_of = Some(Side::SendingTeam);
+        let d: Vec<String> = diff(&old, &new)
+            .iter()
+            .map(|d| format!("{}: {:?}", d.subject, d.change))
+            .collect();
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].contains("needs") && d[0].contains("strength"), "{d:?}");
+        assert!(
+            d[1].contains("member of") && d[1].contains("sending team"),
+            "{d:?}"
+        );
+        assert!(describe_field(&new.fields[0]).contains("names a member of the sending team"));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use crate::contract::{ContractDef, DEFAULT_REASON_CODES, Gate, Guidance, Slas};
 use crate::error::DomainError;
-use crate::field::{Expect, FieldDef, FieldRef, FieldType, FillerRules, Owner};
+use crate::field::{Expect, FieldDef, FieldRef, FieldType, FillerRules, Owner, Side};
 use crate::id::{ContractKey, FieldKey, TeamKey};
 
 /// The six contracts `baton init` creates, in lifecycle order.
@@ -30,6 +30,10 @@ fn build() -> Result<Vec<ContractDef>, DomainError> {
     ];
     for f in all.iter_mut().flat_map(|c| c.fields.iter_mut()) {
         f.expects = EXPECTS
+            .iter()
+            .find(|(k, _)| *k == f.key.as_str())
+            .map(|(_, e)| *e);
+        f.needs = NEEDS
             .iter()
             .find(|(k, _)| *k == f.key.as_str())
             .map(|(_, e)| *e);
@@ -405,6 +409,14 @@ const EXPECTS: &[(&str, Expect)] = &[
     ("relationship_owner", Expect::Person),
 ];
 
+/// Fields that do not count without something beyond their text: a
+/// champion map says how strongly each person backs the deal, a sponsor map
+/// how warm each sponsor is (the seed: "strength", "relationship heat").
+const NEEDS: &[(&str, Expect)] = &[
+    ("champion_map", Expect::Strength),
+    ("sponsor_heat_map", Expect::Strength),
+];
+
 /// A mandatory, sender-owned field; callers adjust the few exceptions.
 fn field(
     key: &'static str,
@@ -424,6 +436,8 @@ fn field(
         carried_from: None,
         sensitive: false,
         expects: None,
+        needs: None,
+        member_of: None,
         asked_as: Vec::new(),
     })
 }
@@ -751,6 +765,17 @@ fn cs_to_support() -> Result<ContractDef, DomainError> {
     )?;
     // Acceptance is the acknowledgment, so the receiver fills this, not the CSM.
     ack_eta.owner = Owner::Receiver;
+    let mut owner = field(
+        "communication_owner",
+        "Customer communication owner",
+        "The CSM who keeps talking to the customer about this issue, as 'Name (role) <email>': \
+         a member of the CS team, never someone on the receiving team.",
+        FieldType::Person,
+        None,
+    )?;
+    // The customer hears about the fix from the CSM: a support engineer
+    // named here would close the loop on their own work.
+    owner.member_of = Some(Side::SendingTeam);
     let mut def = contract(
         "cs-to-support",
         "CS → Support/Product",
@@ -789,14 +814,7 @@ fn cs_to_support() -> Result<ContractDef, DomainError> {
                 one_of(&["daily", "weekly"]),
                 None,
             )?,
-            field(
-                "communication_owner",
-                "Customer communication owner",
-                "The CSM who keeps talking to the customer about this issue, as 'Name (role)'; \
-                 never someone on the receiving team.",
-                FieldType::Person,
-                None,
-            )?,
+            owner,
             field(
                 "close_loop_window",
                 "Resolution-to-customer close-the-loop window (hours)",

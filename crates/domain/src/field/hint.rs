@@ -18,6 +18,9 @@ pub enum Expect {
     Amount,
     /// Any number.
     Number,
+    /// How strongly a person backs the deal or how warm they are: `strong`,
+    /// `neutral`, `cooling`, `skeptical`.
+    Strength,
 }
 
 impl Expect {
@@ -28,14 +31,21 @@ impl Expect {
             Self::Person => "person",
             Self::Amount => "amount",
             Self::Number => "number",
+            Self::Strength => "strength",
         }
     }
 
     /// Parses a name used in contract definitions.
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Date, Self::Person, Self::Amount, Self::Number]
-            .into_iter()
-            .find(|e| e.as_str() == raw)
+        [
+            Self::Date,
+            Self::Person,
+            Self::Amount,
+            Self::Number,
+            Self::Strength,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == raw)
     }
 
     /// The hint shown when the value lacks what is expected.
@@ -45,6 +55,9 @@ impl Expect {
             Self::Person => "no name: say who, not only the role",
             Self::Amount => "no amount: give a figure (e.g. $50k)",
             Self::Number => "no number: give a figure",
+            Self::Strength => {
+                "no strength: say how strongly each backs it (strong, neutral, cooling…)"
+            }
         }
     }
 
@@ -55,6 +68,7 @@ impl Expect {
             Self::Person => has_person(text),
             Self::Amount => has_amount(text),
             Self::Number => has_number(text),
+            Self::Strength => has_strength(text),
         }
     }
 }
@@ -329,6 +343,75 @@ fn has_number(text: &str) -> bool {
         || words(&text.to_lowercase())
             .iter()
             .any(|w| NUMBER_WORDS.contains(&w.as_str()))
+}
+
+/// Words that say how strongly someone backs a deal, or how warm they are.
+const STRENGTHS: &[&str] = &[
+    "strong",
+    "strongly",
+    "stronger",
+    "weak",
+    "weakly",
+    "weaker",
+    "neutral",
+    "lukewarm",
+    "warm",
+    "warmer",
+    "warming",
+    "warmed",
+    "cool",
+    "cooler",
+    "cooling",
+    "cooled",
+    "cold",
+    "colder",
+    "hot",
+    "engaged",
+    "disengaged",
+    "disengaging",
+    "supportive",
+    "unsupportive",
+    "supports",
+    "skeptic",
+    "skeptical",
+    "sceptical",
+    "skeptics",
+    "hostile",
+    "opposed",
+    "opposes",
+    "against",
+    "resistant",
+    "resists",
+    "blocker",
+    "blocking",
+    "blocks",
+    "advocate",
+    "advocates",
+    "enthusiastic",
+    "keen",
+    "committed",
+    "invested",
+    "firm",
+    "solid",
+    "steady",
+    "wavering",
+    "undecided",
+    "detractor",
+    "passive",
+    "active",
+    "ally",
+    "backs",
+    "backing",
+    "high",
+    "medium",
+    "low",
+    "fading",
+    "fan",
+];
+
+fn has_strength(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|w| STRENGTHS.contains(&w.to_lowercase().as_str()))
 }
 
 #[cfg(test)]

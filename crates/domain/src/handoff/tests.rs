@@ -39,6 +39,7 @@ fn ctx(def: &ContractDef, mode: Mode, at: Timestamp) -> Ctx<'_> {
         mode,
         history: false,
         at,
+        roster: None,
     }
 }
 
@@ -324,9 +325,16 @@ fn cs_to_support_needs_ack_eta_at_acceptance_and_follows_through() {
     .collect();
     let mut h = draft(&w, &raw);
     assert_eq!(h.score, 100, "ack_eta is the receiver's and does not count");
-    let e = h.submit(ctx(&w.def, Mode::Gated, t(1)), &w.ae, Values::new());
+    // The communication owner must be a CSM: the decision knows the org's
+    // people.
+    let roster = cs_roster();
+    let with_people = |at| Ctx {
+        roster: Some(&roster),
+        ..ctx(&w.def, Mode::Gated, at)
+    };
+    let e = h.submit(with_people(t(1)), &w.ae, Values::new());
     step(&mut h, &w.def, e);
-    let c = ctx(&w.def, Mode::Gated, t(2));
+    let c = with_people(t(2));
     assert_eq!(
         h.accept(c, &w.onb, Values::new()).unwrap_err(),
         DomainError::MissingReceiverFields {
@@ -444,6 +452,7 @@ fn history_records_the_past_without_the_gate() {
         mode: Mode::Gated,
         history: true,
         at: t(1),
+        roster: None,
     };
     let e = Handoff::submit_new(
         c,
@@ -739,5 +748,397 @@ fn specificity_is_a_hint_unless_the_contract_makes_it_a_gate() {
     assert_eq!(
         eb.hint(Some(&json!("The CFO signs everything over budget"))),
         Some(crate::field::Expect::Person)
+    );
+}
+
+#[test]
+fn an_acceptance_is_never_dated_before_its_submission() {
+    for history in [false, true] {
+        let w = world("ae-to-onboarding");
+        let mut h = draft(&w, &full_values());
+        let at = |hour| Ctx {
+            history,
+            ..ctx(&w.def, Mode::Observe, t(hour))
+        };
+        let submitted = h.submit(at(96), &w.ae, Values::new());
+        step(&mut h, &w.def, submitted);
+        let err = h.accept(at(0), &w.onb, Values::new()).unwrap_err();
+        assert!(err.to_string().contains("before the submission"), "{err}");
+        assert!(h.accept(at(96), &w.onb, Values::new()).is_ok());
+        assert!(h.last_at() == t(96));
+    }
+}
+
+/// Submits `raw` in observe mode (recorded, whatever its score).
+fn submitted(w: &World, raw: &BTreeMap<String, Value>) -> Handoff {
+    let mut h = draft(w, raw);
+    let e = h.submit(ctx(&w.def, Mode::Observe, t(1)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    h
+}
+
+#[test]
+fn a_gated_handoff_missing_fields_cannot_be_accepted() {
+    let w = world("ae-to-onboarding");
+    let mut raw = full_values();
+    for (k, filler) in [
+        ("champion_map", "TBD"),
+        ("commitments", "n/a"),
+        ("success_criteria", "TBD"),
+        ("implementation_risks", "n/a"),
+        ("competitive_displacement", "tbd"),
+        ("go_live_deadlines", "N/A"),
+    ] {
+        raw.insert(k.into(), json!(filler));
+    }
+    // Submitted while the contract observed: recorded with its score.
+    let h = submitted(&w, &raw);
+    assert_eq!(h.submitted_score(), Some(25));
+    // The contract is gated now: acceptance needs what submission needs.
+    let err = h
+        .accept(ctx(&w.def, Mode::Gated, t(2)), &w.onb, Values::new())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        DomainError::Incomplete {
+            missing: vec![
+                "champion_map".into(),
+                "commitments".into(),
+                "success_criteria".into(),
+                "implementation_risks".into(),
+                "competitive_displacement".into(),
+                "go_live_deadlines".into(),
+            ],
+            score: 25,
+            why: vec![
+                "'TBD' is a placeholder".into(),
+                "'n/a' is a placeholder".into(),
+                "'TBD' is a placeholder".into(),
+                "'n/a' is a placeholder".into(),
+                "'tbd' is a placeholder".into(),
+                "'N/A' is a placeholder".into(),
+            ],
+        }
+    );
+    // The receiver may still send it back for rework.
+    assert!(
+        h.reject(
+            ctx(&w.def, Mode::Gated, t(2)),
+            &w.onb,
+            Some("missing_context".into()),
+            "placeholders everywhere".into(),
+            vec![]
+        )
+        .is_ok()
+    );
+    // Observing, the acceptance is recorded as it happens; history records
+    // the past as it happened, gated or not.
+    assert!(
+        h.accept(ctx(&w.def, Mode::Observe, t(2)), &w.onb, Values::new())
+            .is_ok()
+    );
+    let history = Ctx {
+        history: true,
+        ..ctx(&w.def, Mode::Gated, t(2))
+    };
+    assert!(h.accept(history, &w.onb, Values::new()).is_ok());
+    // Complete values are accepted gated.
+    let full = submitted(&w, &full_values());
+    assert!(
+        full.accept(ctx(&w.def, Mode::Gated, t(2)), &w.onb, Values::new())
+            .is_ok()
+    );
+}
+
+#[test]
+fn filler_repeated_or_dressed_up_does_not_count() {
+    for typed in [
+        "tbd tbd tbd tbd tbd",
+        "N/A N/A N/A N/A",
+        "TBD - will update later",
+        "will fill in later",
+        "Unknown at this time",
+        "asdfasdfasdfasdf",
+        "lorem ipsum dolor sit amet",
+        "Our plan: lorem ipsum dolor sit amet, consectetur",
+        "test test test test",
+        "abcabcabcabcabc",
+        "To be confirmed at a later date",
+        "Pending - details to follow",
+        "qwertyuiop asdfghjkl",
+        "Not sure yet, will update",
+        "TBD/TBC, n/a for now",
+        "See notes - TBD",
+    ] {
+        let (_, c) = with("success_criteria", typed);
+        assert_eq!(
+            reason(&c, "success_criteria"),
+            Some(format!("'{typed}' is a placeholder")),
+            "{typed}"
+        );
+    }
+}
+
+#[test]
+fn real_answers_with_filler_words_in_them_still_count() {
+    for real in [
+        "Pending legal review of the DPA, due 2026-11-01",
+        "Vendor unknown in EMEA; they will update us after the RFP",
+        "Go-live later in Q1, after their SKO on 2027-01-12",
+        "Test the SSO flow with 20 pilot users first",
+        "None of the legacy reports survive; rebuild 12 of them",
+        "Will needs SSO before the 200-seat rollout",
+        "Cut rep onboarding from 6 to 3 weeks by Q1",
+        "Walla Walla office goes live first, then Bora Bora",
+        "Ask the AE later about the EMEA seats",
+    ] {
+        let (_, c) = with("success_criteria", real);
+        assert_eq!(reason(&c, "success_criteria"), None, "{real}");
+    }
+}
+
+/// Whether `text` counts for `field` of `contract`, and if not why.
+fn verdict(contract: &str, field: &str, text: Value) -> Result<(), String> {
+    let d = def(contract);
+    let f = d.field(field).unwrap();
+    let v = f.normalize(&text).unwrap();
+    f.assess(v.as_ref(), &d.filler).map_err(|u| u.explain())
+}
+
+#[test]
+fn a_stakeholder_needs_a_role_and_a_reaction_and_is_told_which_is_missing() {
+    let s = |v| verdict("sdr-to-ae", "stakeholders", v);
+    assert_eq!(
+        s(json!("Dana Ortiz (CFO)")),
+        Err("'Dana Ortiz (CFO)' has no reaction: write 'Name (role): reaction'".into())
+    );
+    assert_eq!(
+        s(json!("Dana Ortiz: supportive")),
+        Err("'Dana Ortiz: supportive' has no role: write 'Name (role): reaction'".into())
+    );
+    assert_eq!(
+        s(json!("Dana Ortiz (CFO): supportive\nLee Park (IT)")),
+        Err("'Lee Park (IT)' has no reaction: write 'Name (role): reaction'".into())
+    );
+    assert_eq!(
+        s(json!([{"name": "Dana Ortiz", "role": "CFO"}])),
+        Err("'Dana Ortiz (CFO)' has no reaction: write 'Name (role): reaction'".into())
+    );
+    assert_eq!(
+        s(json!(
+            "Dana Ortiz (CFO): supportive\nLee Park (IT): skeptical"
+        )),
+        Ok(())
+    );
+    assert_eq!(
+        s(json!([{"name": "Dana Ortiz", "role": "CFO", "reaction": "keen"}])),
+        Ok(())
+    );
+}
+
+#[test]
+fn a_buying_trigger_needs_its_confidence() {
+    let b = |v| verdict("mql-to-sdr", "buying_trigger", v);
+    assert_eq!(
+        b(json!("New VP of Sales hired last month")),
+        Err(
+            "no confidence: say how sure you are, e.g. 'New VP of Sales hired last month (70%)'"
+                .into()
+        )
+    );
+    assert_eq!(
+        b(json!({"hypothesis": "New VP of Sales hired last month"})),
+        Err(
+            "no confidence: say how sure you are, e.g. 'New VP of Sales hired last month (70%)'"
+                .into()
+        )
+    );
+    assert_eq!(b(json!("New VP of Sales hired last month (70%)")), Ok(()));
+    assert_eq!(
+        b(json!({"hypothesis": "New VP of Sales hired last month", "confidence": 0})),
+        Ok(())
+    );
+}
+
+#[test]
+fn champion_and_sponsor_maps_say_how_strongly_each_backs_it() {
+    let strength = "no strength: say how strongly each backs it (strong, neutral, cooling…)";
+    assert_eq!(
+        verdict(
+            "ae-to-onboarding",
+            "champion_map",
+            json!("Lee Park (VP Ops) is the champion; Dana Ortiz (CFO) sponsors")
+        ),
+        Err(strength.into())
+    );
+    assert_eq!(
+        verdict(
+            "ae-to-onboarding",
+            "champion_map",
+            json!("Champion: Lee Park (VP Ops, strong); sponsor: CFO (neutral)")
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        verdict(
+            "onboarding-to-cs",
+            "sponsor_heat_map",
+            json!("Olivia Grant (COO) and Ben Cho (Finance) are the sponsors")
+        ),
+        Err(strength.into())
+    );
+    assert_eq!(
+        verdict(
+            "onboarding-to-cs",
+            "sponsor_heat_map",
+            json!("Olivia Grant (COO): warm. Ben Cho (Finance): cooled after the invoicing delay")
+        ),
+        Ok(())
+    );
+}
+
+/// The cs-to-support world's people: Casey the CSM (the sender) and Sam
+/// the support engineer (the receiver).
+fn cs_roster() -> crate::org::Roster {
+    let member = |email: &str, name: &str, team: &str| crate::org::Member {
+        email: Email::parse(email).unwrap(),
+        name: name.into(),
+        teams: [TeamKey::parse(team).unwrap()].into(),
+    };
+    crate::org::Roster::new([
+        member("sender@acme.test", "Casey Cole", "cs"),
+        member("receiver@acme.test", "Sam Stone", "support"),
+    ])
+}
+
+fn cs_values(owner: &str) -> BTreeMap<String, Value> {
+    [
+        (
+            "originating_signal",
+            json!("P1 ticket: exports failing for all users"),
+        ),
+        (
+            "impact_statement",
+            json!("Finance cannot close the month without exports"),
+        ),
+        ("echo_cadence", json!("daily")),
+        ("communication_owner", json!(owner)),
+        ("close_loop_window", json!(24)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+#[test]
+fn a_communication_owner_off_the_sending_team_is_refused_at_submission_and_acceptance() {
+    let w = world("cs-to-support");
+    let roster = cs_roster();
+    let live = |mode, at| Ctx {
+        roster: Some(&roster),
+        ..ctx(&w.def, mode, at)
+    };
+    for owner in [
+        "Sam Stone (Support engineer) <receiver@acme.test>",
+        "Sam Stone (Support engineer)",
+        "Nobody Known (CSM)",
+    ] {
+        let h = draft(&w, &cs_values(owner));
+        for mode in [Mode::Observe, Mode::Gated] {
+            let err = h
+                .submit(live(mode, t(1)), &w.ae, Values::new())
+                .unwrap_err();
+            match &err {
+                DomainError::InvalidField { field, why } => {
+                    assert_eq!(field, "communication_owner");
+                    assert!(why.contains("team 'cs'"), "{why}");
+                }
+                other => panic!("{owner}: {other:?}"),
+            }
+        }
+    }
+    // Named by email or by name, a CSM is fine.
+    for owner in ["Casey Cole (CSM) <sender@acme.test>", "casey  cole (CSM)"] {
+        let h = draft(&w, &cs_values(owner));
+        assert!(
+            h.submit(live(Mode::Gated, t(1)), &w.ae, Values::new())
+                .is_ok(),
+            "{owner}"
+        );
+    }
+    // History records what happened; a live acceptance of it is refused.
+    let mut h = draft(
+        &w,
+        &cs_values("Sam Stone (Support engineer) <receiver@acme.test>"),
+    );
+    let history = Ctx {
+        history: true,
+        ..ctx(&w.def, Mode::Observe, t(1))
+    };
+    let e = h.submit(history, &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let eta = parse_values(
+        &w.def,
+        &BTreeMap::from([("ack_eta".to_string(), json!(t(30).to_string()))]),
+        Owner::Receiver,
+    )
+    .unwrap();
+    let err = h
+        .accept(live(Mode::Observe, t(2)), &w.onb, eta.clone())
+        .unwrap_err();
+    assert!(
+        matches!(&err, DomainError::InvalidField { field, .. } if field == "communication_owner"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn only_the_communication_owner_on_the_sending_team_closes_the_loop() {
+    let w = world("cs-to-support");
+    let roster = cs_roster();
+    let live = |at| Ctx {
+        roster: Some(&roster),
+        ..ctx(&w.def, Mode::Observe, at)
+    };
+    let history = |at| Ctx {
+        history: true,
+        ..ctx(&w.def, Mode::Observe, at)
+    };
+    let eta = parse_values(
+        &w.def,
+        &BTreeMap::from([("ack_eta".to_string(), json!(t(30).to_string()))]),
+        Owner::Receiver,
+    )
+    .unwrap();
+    // Recorded in history with a support engineer as owner, then resolved.
+    let resolved = |owner: &str| {
+        let mut h = draft(&w, &cs_values(owner));
+        let e = h.submit(history(t(1)), &w.ae, Values::new());
+        step(&mut h, &w.def, e);
+        let e = h.accept(history(t(2)), &w.onb, eta.clone());
+        step(&mut h, &w.def, e);
+        let e = h.resolve(history(t(3)), &w.onb, "patched".into());
+        step(&mut h, &w.def, e);
+        h
+    };
+    let h = resolved("Sam Stone (Support engineer) <receiver@acme.test>");
+    let err = h
+        .close_loop(live(t(4)), &w.onb, "told them".into())
+        .unwrap_err();
+    assert!(
+        matches!(&err, DomainError::Forbidden(why) if why.contains("team 'cs'")),
+        "{err:?}"
+    );
+    // Named by name only: the CSM of that name closes it, not another CSM.
+    let h = resolved("Casey Cole (CSM)");
+    let mut other_csm = w.ae.clone();
+    other_csm.email = Email::parse("cs2@acme.test").unwrap();
+    assert!(
+        h.close_loop(live(t(4)), &other_csm, "told them".into())
+            .is_err()
+    );
+    assert!(
+        h.close_loop(live(t(4)), &w.ae, "Called the CFO".into())
+            .is_ok()
     );
 }

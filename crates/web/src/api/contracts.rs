@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use baton_app::contracts::Proposal;
+use baton_app::rollout::ModeSwitch;
 use baton_domain::contract::{Contract, ContractDef, Mode};
 use baton_domain::field::FieldType;
 use baton_domain::{ContractKey, FieldDef};
@@ -227,8 +228,13 @@ pub struct DefinitionBody(pub ContractDef);
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModeBody {
-    /// `observe` or `gated`.
+    /// `observe` or `gated`. Gated enters the rollout's gating phase and
+    /// observe goes back to the field spec, under the rollout's rules.
     pub mode: String,
+    /// An admin's reason for overriding the rollout's rules (launching
+    /// beside another contract in gating, or skipping a phase); recorded.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// A change the sending team proposes.
@@ -359,7 +365,8 @@ pub async fn publish(
     params(("key" = String, Path, description = "The contract's key")),
     responses(
         (status = 200, description = "Switched", body = ContractBody),
-        (status = 403, description = "Not a lead of the receiving team nor an admin", body = ApiError, content_type = "application/problem+json"),
+        (status = 403, description = "Not a lead of the receiving team nor an admin, or an override by a non-admin", body = ApiError, content_type = "application/problem+json"),
+        (status = 422, description = "Refused by the rollout's rules (don't launch in parallel; phases in order) without an admin's reason", body = ApiError, content_type = "application/problem+json"),
     ))]
 pub async fn set_mode(
     State(s): State<AppState>,
@@ -369,7 +376,12 @@ pub async fn set_mode(
 ) -> ApiResult<Json<ContractBody>> {
     let key = contract_key(&key)?;
     let mode = Mode::parse(&b.mode).map_err(|e| ApiError::invalid_field("mode", e.to_string()))?;
-    Ok(Json(s.app.set_mode(&caller, &key, mode).await?.into()))
+    let switch = ModeSwitch {
+        contract: key,
+        mode,
+        reason: b.reason,
+    };
+    Ok(Json(s.app.set_mode(&caller, switch).await?.into()))
 }
 
 /// Propose a change (a member of the sending team). The receiving team

@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use baton_app::contracts::Proposal;
+use baton_app::rollout::ModeSwitch;
 use baton_domain::contract::diff::describe_field;
 use baton_domain::contract::seed::seeded_contracts;
 use baton_domain::contract::{Contract, ContractDef, Gate, Mode};
@@ -403,7 +404,13 @@ async fn set_mode(
     let key = contract_key(&key)?;
     let mode = Mode::parse(f.get("mode").unwrap_or_default())
         .map_err(|e| UiError::Status(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    s.app.set_mode(&v.caller, &key, mode).await?;
+    let reason = f.get("reason").map(str::to_string);
+    let switch = ModeSwitch {
+        contract: key.clone(),
+        mode,
+        reason,
+    };
+    s.app.set_mode(&v.caller, switch).await?;
     Ok(Redirect::to(&format!("/contracts/{key}?mode={}#mode", mode.as_str())).into_response())
 }
 

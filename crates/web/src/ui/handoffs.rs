@@ -741,6 +741,9 @@ struct ShowPage {
     rejection: Option<LastRejection>,
     /// Receiver inputs for the accept form.
     receiver_inputs: Vec<Input>,
+    /// Why the domain would refuse acceptance now (a gated contract and
+    /// values that do not count): shown instead of the accept button.
+    accept_blocked: Option<String>,
     can_decide: bool,
     can_rework: bool,
     can_withdraw: bool,
@@ -890,6 +893,12 @@ async fn show_page(
             .flatten(),
         entries,
         receiver_inputs,
+        accept_blocked: h.acceptance_gap(&def, mode).map(|c| {
+            format!(
+                "the contract is gated and it scores {} / 100, where acceptance needs 100",
+                c.score
+            )
+        }),
         can_decide: h.state == HState::Submitted && !is_sender && (in_to || v.actor.admin),
         can_rework: matches!(h.state, HState::Draft | HState::Rejected)
             && (is_sender || v.actor.admin),

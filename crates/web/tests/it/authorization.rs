@@ -496,7 +496,9 @@ fn matrix() -> Vec<Row> {
             "/contracts/{key}/mode",
             AE,
             Fixture::Account,
-            |m| Some(json!({"mode": m.other_mode})),
+            // The other org's contract has not started its rollout: its
+            // admin skips ahead with a reason (unused where none is needed).
+            |m| Some(json!({"mode": m.other_mode, "reason": "the authorization matrix"})),
             [401, 200, 403, 403, 200, 200],
         ),
         row(
@@ -679,7 +681,7 @@ fn matrix() -> Vec<Row> {
             Fixture::Account,
             |_| {
                 Some(
-                    json!({"contract": "ae-to-onboarding", "phase": "field_spec", "planned": {"gating": "2026-12-01"}}),
+                    json!({"contract": "ae-to-onboarding", "phase": "leak_audit", "planned": {"gating": "2026-12-01"}}),
                 )
             },
             [401, 200, 403, 403, 200, 200],
@@ -745,6 +747,10 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
         Mode::Observe => "gated",
         Mode::Gated => "observe",
     };
+    if row.path.ends_with("/mode") {
+        // The mode follows the rollout: gating must be the next phase.
+        s.t.ready_to_gate(row.contract).await;
+    }
     let made = |id: String| Made {
         n,
         account: account.clone(),

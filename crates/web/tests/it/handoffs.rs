@@ -308,6 +308,15 @@ async fn a_gated_handoff_missing_fields_cannot_be_submitted_and_nothing_is_recor
     let s = start(t).await;
     account(&s, "A-1").await;
     let admin = s.as_("admin@acme.test").await;
+    for phase in ["leak_audit", "field_spec"] {
+        let r = admin
+            .put(
+                "/rollout",
+                json!({"contract": "ae-to-onboarding", "phase": phase}),
+            )
+            .await;
+        r.expect(200);
+    }
     let r = admin
         .put("/contracts/ae-to-onboarding/mode", json!({"mode": "gated"}))
         .await;

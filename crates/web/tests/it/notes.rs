@@ -9,7 +9,43 @@ use serde_json::json;
 use crate::handoffs::complete;
 use crate::harness::start;
 
-on_both_backends!(a_note_comes_back_with_suggestions_a_person_confirms);
+on_both_backends!(
+    a_note_comes_back_with_suggestions_a_person_confirms,
+    notes_and_nps_posted_at_once_for_one_account_all_land,
+);
+
+/// CRM pushes and call recorders post in bursts: every write lands, none
+/// answers 409 (the server re-reads and re-decides a lost race itself).
+async fn notes_and_nps_posted_at_once_for_one_account_all_land(t: TestApp) {
+    let s = start(t).await;
+    let cs = s.as_("cs1@acme.test").await;
+    cs.post(
+        "/accounts",
+        json!({"id": "N-1", "name": "Northwind", "arr": {"minor": 4_800_000, "currency": "USD"}}),
+    )
+    .await
+    .expect(201);
+    let before = s.events().await;
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let c = cs.clone();
+        set.spawn(async move {
+            let r = if i < 40 {
+                let text = format!("Call {i}: they liked the dashboard.");
+                c.post("/signals/notes", json!({"account": "N-1", "text": text}))
+                    .await
+            } else {
+                c.post("/signals/nps", json!({"account": "N-1", "score": i - 40}))
+                    .await
+            };
+            (r.status, r.text)
+        });
+    }
+    let answers = set.join_all().await;
+    let refused: Vec<_> = answers.iter().filter(|(s, _)| *s != 201).collect();
+    assert!(refused.is_empty(), "{} refused: {refused:?}", refused.len());
+    assert_eq!(s.events().await, before + 50);
+}
 
 async fn a_note_comes_back_with_suggestions_a_person_confirms(t: TestApp) {
     let s = start(t).await;

@@ -20,10 +20,7 @@ fn pick(m: &Value, keys: &[&str]) -> Value {
 }
 
 async fn the_worked_example_answers_with_the_binding_shape_and_numbers(t: TestApp) {
-    t.app
-        .import_events(Some(t.org.clone()), SCORECARD_EXAMPLE.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(SCORECARD_EXAMPLE).await;
     let s = start(t).await;
     let c = s.as_("cs1@acme.test").await;
     let one = c
@@ -99,10 +96,7 @@ async fn the_worked_example_answers_with_the_binding_shape_and_numbers(t: TestAp
 }
 
 async fn the_edge_cases_and_the_leak_audit_answer_the_hand_computed_numbers(t: TestApp) {
-    t.app
-        .import_events(Some(t.org.clone()), SCORECARD_EDGES.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(SCORECARD_EDGES).await;
     let s = start(t).await;
     let c = s.as_("ae1@acme.test").await;
     let w41 = c

@@ -2,6 +2,7 @@
 //! test signs in through the login form and works the pages as a person
 //! would. Screenshots land in `target/screenshots/`.
 
+mod acceptance;
 mod brief;
 mod contracts;
 mod currency;

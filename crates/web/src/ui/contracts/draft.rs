@@ -209,6 +209,8 @@ impl NewField {
             carried_from: existing.and_then(|e| e.carried_from.clone()),
             sensitive: existing.is_some_and(|e| e.sensitive),
             expects: existing.and_then(|e| e.expects),
+            needs: existing.and_then(|e| e.needs),
+            member_of: existing.and_then(|e| e.member_of),
             asked_as: existing.map(|e| e.asked_as.clone()).unwrap_or_default(),
         }))
     }
@@ -425,7 +427,7 @@ impl Draft {
                     FormError::new(
                         input(&d.key, "expects"),
                         format!(
-                            "{}: '{raw}' is not one of date, person, amount, number",
+                            "{}: '{raw}' is not one of date, person, amount, number, strength",
                             d.label
                         ),
                     )

@@ -196,7 +196,9 @@ async fn the_receiving_lead_edits_publishes_a_version_compares_it_and_switches_t
     let missing = b.text("#main").await;
     assert!(missing.contains("has versions 1 to 2"), "{missing}");
 
-    // Gated and back.
+    // Gated and back (the rollout walked to the field spec first: the
+    // mode follows the plan).
+    s.t.ready_to_gate(KEY).await;
     b.goto(&format!("/contracts/{KEY}")).await;
     b.click("#mode-switch").await;
     wait_path(&b, |p| p.contains("?mode=gated")).await;

@@ -32,10 +32,7 @@ fn at(s: &str) -> baton_domain::Timestamp {
 }
 
 async fn import(t: &TestApp, jsonl: &str) {
-    t.app
-        .import_events(Some(t.org.clone()), jsonl.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(jsonl).await;
 }
 
 /// A session cookie for `who`, signed in through the API, for the UI's
@@ -325,6 +322,7 @@ async fn the_rollout_board_shows_each_phase_and_moves_a_contract_unless_the_rule
         ("2026-09-15T09:00:00Z", "ae-to-onboarding", Phase::FieldSpec),
         ("2026-09-29T09:00:00Z", "ae-to-onboarding", Phase::Gating),
         ("2026-10-01T09:00:00Z", "sdr-to-ae", Phase::LeakAudit),
+        ("2026-10-02T08:00:00Z", "mql-to-sdr", Phase::LeakAudit),
         ("2026-10-02T09:00:00Z", "mql-to-sdr", Phase::FieldSpec),
         (
             "2026-10-13T09:00:00Z",

@@ -5,7 +5,6 @@
 
 use baton_app::Caller;
 use baton_domain::ContractKey;
-use baton_domain::contract::Mode;
 use baton_domain::event::Via;
 use baton_testkit::email;
 
@@ -57,7 +56,7 @@ async fn a_handoff_goes_from_draft_through_rejection_and_rework_to_acceptance() 
     let admin = Caller::new(t.org.clone(), email("admin@acme.test"), Via::Cli);
     super::account(&t, "A-1", "Initech").await;
     let key = ContractKey::parse("ae-to-onboarding").unwrap();
-    t.app.set_mode(&admin, &key, Mode::Gated).await.unwrap();
+    t.gate("ae-to-onboarding").await;
     let def = t.app.contract(&admin, &key).await.unwrap().current;
     let label = |k: &str| def.field(k).unwrap().label.clone();
     let (s, b) = open(t, &[SENDER, RECEIVER]).await;

@@ -135,10 +135,7 @@ async fn wait_path(b: &Browser, part: &str) -> String {
 }
 
 async fn import(t: &TestApp, lines: &str) {
-    t.app
-        .import_events(Some(t.org.clone()), lines.as_bytes())
-        .await
-        .unwrap();
+    t.import_history(lines).await;
 }
 
 /// A page's status and HTML as a signed-in browser would get them.
