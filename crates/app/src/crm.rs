@@ -6,13 +6,19 @@
 //!
 //! The same change delivered twice (CRMs retry) starts one draft: the
 //! handoff's id is made from the CRM object, its id and the stage.
+//!
+//! A sales activity logged in the CRM (a call or an email on the lead, deal
+//! or account) is the receiver's first touch: it records the first touch of
+//! the account's accepted handoff that waits for one from that person,
+//! through the ordinary [`App::first_touch`]. Delivered twice, it records
+//! once (the second finds no handoff waiting).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use baton_domain::event::Via;
 use baton_domain::field::Owner;
 use baton_domain::handoff::parse_values;
-use baton_domain::{ContractKey, DomainError, Email, HandoffId, Timestamp};
+use baton_domain::{AccountId, ContractKey, DomainError, Email, HandoffId, State, Timestamp};
 use baton_store::CrmRuleRecord;
 use serde_json::Value;
 
@@ -133,6 +139,31 @@ pub enum CrmOutcome {
     /// The same change was delivered before: its draft, unchanged.
     Existing(HandoffView),
     /// No rule maps the change; why.
+    Ignored(String),
+}
+
+/// The CRM activity kinds that are a first touch.
+pub const ACTIVITY_KINDS: [&str; 3] = ["call", "email", "meeting"];
+
+/// A sales activity logged in the CRM.
+#[derive(Debug, Clone)]
+pub struct CrmActivity {
+    /// The account the lead, deal or account record belongs to.
+    pub account: AccountId,
+    /// `call`, `email` or `meeting` (one of [`ACTIVITY_KINDS`]).
+    pub kind: String,
+    /// Who logged it in the CRM, by email: the person who reached out.
+    pub owner: String,
+    /// The activity's subject, kept as the first touch's note.
+    pub subject: Option<String>,
+}
+
+/// What an inbound activity did.
+#[derive(Debug, Clone)]
+pub enum ActivityOutcome {
+    /// The first touch of this handoff was recorded.
+    Recorded(Box<HandoffView>),
+    /// No handoff waits for a first touch from this person; why.
     Ignored(String),
 }
 
@@ -329,6 +360,91 @@ impl App {
             Ok(_) => Ok(CrmOutcome::Created(self.handoff(&crm, &id).await?)),
             // A concurrent delivery of the same change won the race.
             Err(AppError::Conflict(_)) => Ok(CrmOutcome::Existing(self.handoff(&crm, &id).await?)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Applies one CRM activity (an admin's integration token): the
+    /// activity's owner's first touch of the account's accepted handoff
+    /// that waits for one (the latest accepted, when several do). Bad input
+    /// is refused; an activity with nothing to touch is ignored.
+    #[tracing::instrument(skip_all, fields(account = %activity.account, kind = %activity.kind))]
+    pub async fn crm_activity(
+        &self,
+        caller: &Caller,
+        activity: CrmActivity,
+    ) -> Result<ActivityOutcome, AppError> {
+        let actor = self.actor(caller).await?;
+        actor.require_admin("deliver CRM activities (use an admin's token)")?;
+        let kind = activity.kind.trim().to_ascii_lowercase();
+        if !ACTIVITY_KINDS.contains(&kind.as_str()) {
+            return Err(DomainError::value(
+                "kind",
+                format!("'{kind}' is not one of: {}", ACTIVITY_KINDS.join(", ")),
+            )
+            .into());
+        }
+        let owner = Email::parse_lenient(&activity.owner)
+            .map_err(|e| DomainError::value("owner", e.to_string()))?;
+        let dir = self.store.directory(&caller.org).await?;
+        let Some(user) = dir.users.get(&owner) else {
+            return Err(DomainError::value("owner", "no such user in this org").into());
+        };
+        let filter = baton_store::HandoffFilter {
+            account: Some(activity.account.clone()),
+            state: Some(State::Accepted),
+            ..Default::default()
+        };
+        let mut waiting = None;
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .handoffs_page(&caller.org, &filter, after.as_ref(), 200)
+                .await?;
+            after = page.last().map(|h| h.id.clone());
+            let more = page.len() == 200;
+            for h in page {
+                if h.first_touch.is_some() || !user.teams.contains_key(&h.to) {
+                    continue;
+                }
+                let def = self
+                    .store
+                    .contract_version(&caller.org, &h.contract, h.version)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::NotFound(format!("version {} of '{}'", h.version, h.contract))
+                    })?;
+                if def.first_touch_field().is_none() {
+                    continue;
+                }
+                let newer = waiting
+                    .as_ref()
+                    .is_none_or(|(_, at): &(HandoffId, Option<Timestamp>)| h.accepted_at > *at);
+                if newer {
+                    waiting = Some((h.id.clone(), h.accepted_at));
+                }
+            }
+            if !more {
+                break;
+            }
+        }
+        let Some((id, _)) = waiting else {
+            return Ok(ActivityOutcome::Ignored(format!(
+                "no accepted handoff of account '{}' waits for a first touch by {owner}",
+                activity.account
+            )));
+        };
+        let as_owner = Caller::new(caller.org.clone(), owner, Via::Crm);
+        match self
+            .first_touch(&as_owner, &id, Some(kind), activity.subject)
+            .await
+        {
+            Ok(v) => Ok(ActivityOutcome::Recorded(Box::new(v))),
+            // The same activity delivered twice at once: the other won.
+            Err(AppError::Conflict(_)) => Ok(ActivityOutcome::Ignored(format!(
+                "the first touch of handoff '{id}' was recorded meanwhile"
+            ))),
             Err(e) => Err(e),
         }
     }

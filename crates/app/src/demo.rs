@@ -512,9 +512,10 @@ impl Gen {
         (d as f64 * pace) as i64
     }
 
-    /// What happens after acceptance: cs-to-support's return path (ack with
-    /// an ETA, echoes, resolution, the CSM closing the loop, less often when
-    /// careless) and cross-motion's attestations (both sides answer; now and
+    /// What happens after acceptance: mql-to-sdr's first touch,
+    /// cs-to-support's return path (ack with an ETA, echoes, resolution, the
+    /// CSM closing the loop, less often when careless) and cross-motion's
+    /// attestations (both sides answer; now and
     /// then they disagree).
     #[expect(clippy::too_many_arguments, reason = "one handoff's whole context")]
     fn after_acceptance(
@@ -583,6 +584,29 @@ impl Gen {
                     note: "Told the customer it is fixed and what changed".into(),
                 };
                 self.push(cat, a, closed, e);
+            }
+        } else if ci == C_MQL {
+            // The SDR's first touch: mostly within the hours the lead's
+            // first-touch SLA allows (4 to 48), later when careless, and
+            // now and then never (the job then records the breach).
+            if self.chance(if careless { 0.7 } else { 0.95 }) {
+                let t = {
+                    let d = if careless {
+                        self.between(2 * HOUR, 3 * DAY)
+                    } else {
+                        self.between(HOUR / 4, 6 * HOUR)
+                    };
+                    self.after(accepted, d)
+                };
+                let channel = if self.chance(0.6) { "call" } else { "email" };
+                let e = Event::FirstTouch {
+                    handoff: id.clone(),
+                    by: receiver.clone(),
+                    at: ts(t)?,
+                    channel: Some(channel.into()),
+                    note: None,
+                };
+                self.push(cat, a, t, e);
             }
         } else if ci == C_CROSS {
             let questions = cat.contracts[ci].questions.clone();

@@ -1,12 +1,12 @@
-//! Handoff use cases: start, edit, submit, accept, reject, withdraw, and the
-//! follow-through and attestation actions. Each loads the handoff and the
+//! Handoff use cases: start, edit, submit, accept, reject, withdraw, first
+//! touch, and the follow-through and attestation actions. Each loads the handoff and the
 //! contract version it is bound to, lets the domain decide, and writes the
 //! event with the new state in one transaction.
 
 use std::collections::BTreeMap;
 
 use baton_domain::contract::Mode;
-use baton_domain::event::{Event, Values};
+use baton_domain::event::{Event, Values, Via};
 use baton_domain::field::Owner;
 use baton_domain::handoff::{Attachment, Ctx, parse_values};
 use baton_domain::{
@@ -101,7 +101,7 @@ impl App {
         let stream = baton_domain::event::Stream::Handoff(id.clone()).to_string();
         self.retrying(&caller.org, &stream, || async {
             let Loaded {
-                mut handoff,
+                handoff,
                 def,
                 mode,
                 actor,
@@ -116,10 +116,16 @@ impl App {
                 at,
                 roster: roster.as_ref(),
             };
-            let event = decide(&handoff, ctx, &actor)?;
-            handoff.apply(&event, &def);
+            // Deadlines that passed before now are recorded first, in this
+            // same change: a late fulfilment never loses its breach.
+            let (events, handoff) = handoff.decide_at(ctx, |h, ctx| decide(h, ctx, &actor))?;
             let mut change = Change::default();
-            change.push(event, handoff.stream_version, caller.via, at);
+            let first = handoff.stream_version + 1 - events.len() as u64;
+            let last = events.len() - 1;
+            for (i, event) in events.into_iter().enumerate() {
+                let via = if i == last { caller.via } else { Via::System };
+                change.push(event, first + i as u64, via, at);
+            }
             change.handoffs.push(handoff.clone());
             self.store.commit(&caller.org, &change).await?;
             Ok(view_as(&actor, &def, handoff))
@@ -308,6 +314,22 @@ impl App {
     ) -> Result<HandoffView, AppError> {
         self.act(caller, id, |h, ctx, actor| h.acknowledge(ctx, actor, eta))
             .await
+    }
+
+    /// Records the receiver's first touch of the lead (mql-to-sdr's
+    /// first-touch SLA): `channel` one of
+    /// [`baton_domain::handoff::FIRST_TOUCH_CHANNELS`], `note` what happened.
+    pub async fn first_touch(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        channel: Option<String>,
+        note: Option<String>,
+    ) -> Result<HandoffView, AppError> {
+        self.act(caller, id, |h, ctx, actor| {
+            h.first_touch(ctx, actor, channel.clone(), note.clone())
+        })
+        .await
     }
 
     /// Records a status echo.

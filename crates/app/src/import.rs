@@ -19,6 +19,7 @@ use baton_domain::event::{Event, Stream, Values, Via};
 use baton_domain::field::Owner;
 use baton_domain::handoff::{Ctx, parse_values};
 use baton_domain::org::Role;
+use baton_domain::sla::SlaKind;
 use baton_domain::{
     AccountId, Actor, ContractKey, DomainError, Email, Handoff, HandoffId, OrgId, TeamKey,
     Timestamp,
@@ -343,6 +344,10 @@ struct Importer<'a> {
     /// Per time-ordered stream, the latest time so far and the line that
     /// set it (none: what the database held).
     timeline: HashMap<String, Latest>,
+    /// Breaches this import recorded ahead of a late line (at their due):
+    /// a file written before that rule may record the same breach later,
+    /// as the job noticed it, and that line is then the same breach.
+    derived: BTreeSet<(HandoffId, SlaKind, Timestamp)>,
 }
 
 /// A time-ordered stream's latest time so far, and the line (its number and
@@ -409,6 +414,7 @@ impl<'a> Importer<'a> {
             notes: Vec::new(),
             suggestions: HashMap::new(),
             timeline: HashMap::new(),
+            derived: BTreeSet::new(),
         })
     }
 
@@ -628,6 +634,30 @@ impl<'a> Importer<'a> {
         self.batch_handoffs.insert(id.clone());
         self.touched_handoffs.insert(id);
         self.push(e, v, line);
+    }
+
+    /// Records the events of one handoff step ([`Handoff::decide_at`]): the
+    /// breaches that passed before the line, by Baton, then the line's own
+    /// event; `h` has them all applied.
+    fn record_step(&mut self, h: Handoff, events: Vec<Event>, line: &Line) {
+        let first = h.stream_version + 1 - events.len() as u64;
+        let last = events.len() - 1;
+        let id = h.id.clone();
+        self.handoffs.insert(id.clone(), Some(h));
+        self.batch_handoffs.insert(id.clone());
+        self.touched_handoffs.insert(id.clone());
+        for (i, e) in events.into_iter().enumerate() {
+            let v = first + i as u64;
+            if i == last {
+                self.push(e, v, line);
+                continue;
+            }
+            if let Event::SlaBreached { kind, due, .. } = &e {
+                self.derived.insert((id.clone(), *kind, *due));
+            }
+            self.change
+                .push(e, v, Via::System, line.recorded_at.unwrap_or(self.now));
+        }
     }
 
     fn record_handoff(&mut self, mut h: Handoff, def: &ContractDef, e: Event, line: &Line) {
@@ -1093,11 +1123,12 @@ impl<'a> Importer<'a> {
                     let (actor, new_users) = self.actor(&by, Some(&def.sending_team), at);
                     let values =
                         parse_values(&def, &as_raw(&values), Owner::Sender).map_err(text)?;
-                    let e = h
-                        .submit(self.ctx(&h, &def, at)?, &actor, values)
+                    let ctx = self.ctx(&h, &def, at)?;
+                    let (events, h) = h
+                        .decide_at(ctx, |h, ctx| h.submit(ctx, &actor, values))
                         .map_err(text)?;
                     self.record_user_events(new_users, line);
-                    self.record_handoff(h, &def, e, line);
+                    self.record_step(h, events, line);
                 }
             },
             Event::Edited {
@@ -1111,11 +1142,12 @@ impl<'a> Importer<'a> {
                 let def = self.def(&h.contract, h.version)?;
                 let (actor, new_users) = self.actor(&by, Some(&def.sending_team), at);
                 let values = parse_values(&def, &as_raw(&values), Owner::Sender).map_err(text)?;
-                let e = h
-                    .edit(self.ctx(&h, &def, at)?, &actor, values, attachments)
+                let ctx = self.ctx(&h, &def, at)?;
+                let (events, h) = h
+                    .decide_at(ctx, |h, ctx| h.edit(ctx, &actor, values, attachments))
                     .map_err(text)?;
                 self.record_user_events(new_users, line);
-                self.record_handoff(h, &def, e, line);
+                self.record_step(h, events, line);
             }
             Event::Rejected {
                 handoff,
@@ -1145,6 +1177,18 @@ impl<'a> Importer<'a> {
                 self.handoff_action(&handoff, &by, at, Side::Receiver, line, |h, ctx, actor| {
                     let values = parse_values(ctx.def, &as_raw(&values), Owner::Receiver)?;
                     h.accept(ctx, actor, values)
+                })
+                .await?;
+            }
+            Event::FirstTouch {
+                handoff,
+                by,
+                at,
+                channel,
+                note,
+            } => {
+                self.handoff_action(&handoff, &by, at, Side::Receiver, line, |h, ctx, actor| {
+                    h.first_touch(ctx, actor, channel, note)
                 })
                 .await?;
             }
@@ -1218,6 +1262,11 @@ impl<'a> Importer<'a> {
             } => {
                 // Recorded as it was: the breach is history, not re-decided.
                 let h = self.existing_handoff(handoff).await?;
+                if self.derived.remove(&(handoff.clone(), kind, due)) {
+                    // Already recorded ahead of the late line that made it
+                    // certain (an export from before that rule); one breach.
+                    return Ok(());
+                }
                 if h.breaches.iter().any(|b| b.kind == kind && b.due == due) {
                     return Err(format!(
                         "the {kind} deadline of handoff '{handoff}' due {due} is already recorded as breached"
@@ -1561,9 +1610,12 @@ impl<'a> Importer<'a> {
             Side::Receiver => h.to.clone(),
         };
         let (actor, new_users) = self.actor(by, Some(&team), at);
-        let e = decide(&h, self.ctx(&h, &def, at)?, &actor).map_err(text)?;
+        let ctx = self.ctx(&h, &def, at)?;
+        let (events, h) = h
+            .decide_at(ctx, |h, ctx| decide(h, ctx, &actor))
+            .map_err(text)?;
         self.record_user_events(new_users, line);
-        self.record_handoff(h, &def, e, line);
+        self.record_step(h, events, line);
         Ok(())
     }
 }

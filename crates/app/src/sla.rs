@@ -117,11 +117,13 @@ impl App {
                 if !is_unrecorded_breach(&h, &def, kind, due, now) {
                     continue;
                 }
+                // The breach happened at the due time, whenever the job
+                // noticed it (business time, like every event's `at`).
                 let e = Event::SlaBreached {
                     handoff: id.clone(),
                     kind,
                     due,
-                    at: now,
+                    at: due,
                 };
                 h.apply(&e, &def);
                 change.push(e, h.stream_version, Via::System, now);

@@ -78,6 +78,10 @@ pub fn describe_with(payload: &Value, ctx: &Context) -> String {
             t
         }
         "accepted" => format!("{who} accepted {subject}"),
+        "first_touch" => match s("channel") {
+            "" => format!("{who} made the first touch on {subject}"),
+            channel => format!("{who} made the first touch on {subject} ({channel})"),
+        },
         "withdrawn" => format!("{who} withdrew {subject}"),
         "draft_created" => format!("{who} started a draft of {subject}"),
         "edited" => format!("{who} edited {subject}"),

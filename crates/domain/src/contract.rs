@@ -84,6 +84,12 @@ pub struct Slas {
     /// From acceptance to the receiver's acknowledgment (follow-through only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ack_hours: Option<u32>,
+    /// The sender's number field that holds the hours from acceptance to
+    /// the receiver's first touch (mql-to-sdr's `first_touch_sla`): the
+    /// contract has a first-touch SLA, and its receivers a first-touch
+    /// action, exactly when this is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_touch_field: Option<FieldKey>,
 }
 
 /// Longest proposal summary accepted, in characters.
@@ -99,8 +105,10 @@ pub const DEFAULT_REASON_CODES: &[&str] = &[
 ];
 
 /// One version of a contract: immutable once published.
+// `remote = "Self"` makes the derived (de)serializers inherent functions, so
+// the trait impls below can read stored definitions through one hook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct ContractDef {
     /// The contract's key, stable across versions.
     pub key: ContractKey,
@@ -248,7 +256,58 @@ impl ContractDef {
         if self.slas.acceptance_hours == 0 {
             return bad("the acceptance SLA must be at least one hour".into());
         }
+        if let Some(key) = &self.slas.first_touch_field {
+            match self.field(key.as_str()) {
+                None => {
+                    return bad(format!(
+                        "the first-touch SLA names field '{key}', which the contract does not have"
+                    ));
+                }
+                Some(f) if f.kind != FieldType::Number || f.owner != Owner::Sender => {
+                    return bad(format!(
+                        "the first-touch SLA field '{key}' must be a number the sender fills (hours)"
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
         Ok(())
+    }
+
+    /// The field holding the first-touch SLA's hours, when the contract has
+    /// one (see [`Slas::first_touch_field`]).
+    pub fn first_touch_field(&self) -> Option<&FieldKey> {
+        self.slas.first_touch_field.as_ref()
+    }
+
+    /// Reads a definition stored before contracts named their first-touch
+    /// field: the seed's mql-to-sdr carried the SLA as a sender number field
+    /// keyed `first_touch_sla`, and such a version keeps the SLA it had then.
+    /// Only definitions without the setting are read this way; every
+    /// decision asks [`ContractDef::first_touch_field`].
+    fn adopt_stored_first_touch(&mut self) {
+        const STORED_FIRST_TOUCH_FIELD: &str = "first_touch_sla";
+        if self.slas.first_touch_field.is_none()
+            && let Some(f) = self.field(STORED_FIRST_TOUCH_FIELD)
+            && f.kind == FieldType::Number
+            && f.owner == Owner::Sender
+        {
+            self.slas.first_touch_field = Some(f.key.clone());
+        }
+    }
+}
+
+impl Serialize for ContractDef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ContractDef::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ContractDef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut def = ContractDef::deserialize(d)?;
+        def.adopt_stored_first_touch();
+        Ok(def)
     }
 }
 

@@ -345,6 +345,22 @@ pub enum Event {
         /// The resolution.
         note: String,
     },
+    /// The receiver's first personal touch of the lead after acceptance (a
+    /// call, an email): what a first-touch SLA measures.
+    FirstTouch {
+        /// The handoff.
+        handoff: HandoffId,
+        /// Who reached out.
+        by: Email,
+        /// When.
+        at: Timestamp,
+        /// How: one of [`crate::handoff::FIRST_TOUCH_CHANNELS`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<String>,
+        /// What happened, in words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// The communication owner closed the loop with the customer.
     LoopClosed {
         /// The handoff.
@@ -500,6 +516,7 @@ pub const KINDS: &[&str] = &[
     "submitted",
     "rejected",
     "accepted",
+    "first_touch",
     "withdrawn",
     "acknowledged",
     "echo",
@@ -537,6 +554,7 @@ impl Event {
             Self::Submitted { .. } => "submitted",
             Self::Rejected { .. } => "rejected",
             Self::Accepted { .. } => "accepted",
+            Self::FirstTouch { .. } => "first_touch",
             Self::Withdrawn { .. } => "withdrawn",
             Self::Acknowledged { .. } => "acknowledged",
             Self::Echo { .. } => "echo",
@@ -574,6 +592,7 @@ impl Event {
             | Self::Submitted { at, .. }
             | Self::Rejected { at, .. }
             | Self::Accepted { at, .. }
+            | Self::FirstTouch { at, .. }
             | Self::Withdrawn { at, .. }
             | Self::Acknowledged { at, .. }
             | Self::Echo { at, .. }
@@ -611,6 +630,7 @@ impl Event {
             | Self::Submitted { by, .. }
             | Self::Rejected { by, .. }
             | Self::Accepted { by, .. }
+            | Self::FirstTouch { by, .. }
             | Self::Withdrawn { by, .. }
             | Self::Acknowledged { by, .. }
             | Self::Echo { by, .. }
@@ -656,6 +676,7 @@ impl Event {
             | Self::Submitted { handoff, .. }
             | Self::Rejected { handoff, .. }
             | Self::Accepted { handoff, .. }
+            | Self::FirstTouch { handoff, .. }
             | Self::Withdrawn { handoff, .. }
             | Self::Acknowledged { handoff, .. }
             | Self::Echo { handoff, .. }

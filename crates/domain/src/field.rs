@@ -476,7 +476,7 @@ impl FieldDef {
         if !self.help.is_empty() && squashed == squash(&self.help) {
             return Err(Unfilled::RepeatsHelp);
         }
-        self.has_its_parts(value)?;
+        self.has_its_parts(value, rules)?;
         if let Some(min) = self.min_len {
             let len = prose.trim().chars().count();
             if len < min as usize {
@@ -497,15 +497,18 @@ impl FieldDef {
     }
 
     /// What the type itself asks for beyond text: every person in a people
-    /// list has a name, a role and a reaction (SPEC: "people list with role
-    /// + reaction/strength"); a hypothesis carries its confidence.
-    fn has_its_parts(&self, value: &Value) -> Result<(), Unfilled> {
+    /// list has a name, a role and a reaction (SPEC: a "people list with
+    /// role and reaction/strength"); a hypothesis carries its confidence. A
+    /// part that is filler ("Dana (CFO): TBD") is no part.
+    fn has_its_parts(&self, value: &Value, rules: &FillerRules) -> Result<(), Unfilled> {
         match (&self.kind, value) {
             (FieldType::People, Value::Array(people)) => {
                 for p in people {
-                    let part = ["name", "role", "reaction"]
-                        .into_iter()
-                        .find(|k| p.get(k).and_then(Value::as_str).is_none_or(str::is_empty));
+                    let part = ["name", "role", "reaction"].into_iter().find(|k| {
+                        p.get(k)
+                            .and_then(Value::as_str)
+                            .is_none_or(|t| t.trim().is_empty() || rules.is_filler(t))
+                    });
                     if let Some(part) = part {
                         return Err(Unfilled::PersonLacks {
                             person: Self::text_of(p),

@@ -152,6 +152,22 @@ pub struct FollowThrough {
     pub loop_closed_by: Option<Email>,
 }
 
+/// How a first touch reached the lead.
+pub const FIRST_TOUCH_CHANNELS: &[&str] =
+    &["call", "email", "meeting", "message", "social", "other"];
+
+/// The receiver's first personal touch of the lead after acceptance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstTouch {
+    /// When.
+    pub at: Timestamp,
+    /// Who reached out.
+    pub by: Email,
+    /// How, one of [`FIRST_TOUCH_CHANNELS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}
+
 /// One person's answer to an attestation question.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attestation {
@@ -209,6 +225,10 @@ pub struct Handoff {
     pub accepted_at: Option<Timestamp>,
     /// When it was withdrawn.
     pub withdrawn_at: Option<Timestamp>,
+    /// The receiver's first touch of the lead, where the contract has a
+    /// first-touch SLA. Absent from the stored form until recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_touch: Option<FirstTouch>,
     /// The return path.
     pub follow: FollowThrough,
     /// Attestation answers, latest per person and question.
@@ -641,6 +661,51 @@ impl Handoff {
         })
     }
 
+    /// Decides the receiver's first touch of the lead (a call, an email):
+    /// only on a contract with a first-touch SLA, once, after acceptance,
+    /// by a member of the receiving team.
+    pub fn first_touch(
+        &self,
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        channel: Option<String>,
+        note: Option<String>,
+    ) -> Result<Event, DomainError> {
+        if ctx.def.first_touch_field().is_none() {
+            return Err(DomainError::Rule(format!(
+                "contract '{}' has no first-touch SLA to record a first touch for",
+                self.contract
+            )));
+        }
+        self.require_state("record a first touch on", &[State::Accepted])?;
+        self.require_receiver(ctx, actor, "record a first touch on")?;
+        if let Some(done) = &self.first_touch {
+            return Err(DomainError::Rule(format!(
+                "the first touch is already recorded ({} at {})",
+                done.by, done.at
+            )));
+        }
+        let channel = channel
+            .map(|c| c.trim().to_ascii_lowercase())
+            .filter(|c| !c.is_empty());
+        if let Some(c) = &channel
+            && !FIRST_TOUCH_CHANNELS.contains(&c.as_str())
+        {
+            return Err(DomainError::value(
+                "channel",
+                format!("'{c}' is not one of: {}", FIRST_TOUCH_CHANNELS.join(", ")),
+            ));
+        }
+        let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        Ok(Event::FirstTouch {
+            handoff: self.id.clone(),
+            by: actor.email.clone(),
+            at: ctx.at,
+            channel,
+            note,
+        })
+    }
+
     fn require_follow_through(
         &self,
         ctx: Ctx<'_>,
@@ -797,6 +862,36 @@ impl Handoff {
         })
     }
 
+    /// One step of the handoff at `ctx.at`: first the breaches time alone
+    /// has made certain (every deadline that passed unmet before `ctx.at`,
+    /// recorded at its due, see [`crate::sla::passed_unrecorded`]), then the
+    /// command `decide` makes on the handoff as they leave it. Returns the
+    /// events to record in order (the command's last) and the handoff with
+    /// all of them applied. The live use cases and history import both step
+    /// through here, so a late fulfilment records its breach the same way
+    /// on both paths, in the same change as the fulfilling event.
+    pub fn decide_at(
+        mut self,
+        ctx: Ctx<'_>,
+        decide: impl FnOnce(&Handoff, Ctx<'_>) -> Result<Event, DomainError>,
+    ) -> Result<(Vec<Event>, Handoff), DomainError> {
+        let mut events = Vec::new();
+        for (kind, due) in crate::sla::passed_unrecorded(&self, ctx.def, ctx.at) {
+            let e = Event::SlaBreached {
+                handoff: self.id.clone(),
+                kind,
+                due,
+                at: due,
+            };
+            self.apply(&e, ctx.def);
+            events.push(e);
+        }
+        let e = decide(&self, ctx)?;
+        self.apply(&e, ctx.def);
+        events.push(e);
+        Ok((events, self))
+    }
+
     /// Builds a handoff from its first event.
     pub fn from_event(event: &Event, def: &ContractDef) -> Option<Self> {
         let (id, contract, version, account, to, by, at) = match event {
@@ -848,6 +943,7 @@ impl Handoff {
             decisions: Vec::new(),
             accepted_at: None,
             withdrawn_at: None,
+            first_touch: None,
             follow: FollowThrough::default(),
             attestations: Vec::new(),
             breaches: Vec::new(),
@@ -922,6 +1018,15 @@ impl Handoff {
                     self.follow.acked_at = Some(*at);
                     self.follow.eta = Some(eta);
                 }
+            }
+            Event::FirstTouch {
+                at, by, channel, ..
+            } => {
+                self.first_touch.get_or_insert(FirstTouch {
+                    at: *at,
+                    by: by.clone(),
+                    channel: channel.clone(),
+                });
             }
             Event::Withdrawn { at, .. } => {
                 self.withdrawn_at = Some(*at);

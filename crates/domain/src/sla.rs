@@ -9,9 +9,10 @@ use crate::Timestamp;
 use crate::contract::ContractDef;
 use crate::handoff::{Handoff, State};
 
-/// The seed's field keys that carry SLA terms. They are fields, not contract
-/// settings, because the sender agrees them per handoff.
-const FIRST_TOUCH_FIELD: &str = "first_touch_sla";
+/// The seed's field keys that carry follow-through SLA terms. They are
+/// fields, not contract settings, because the sender agrees them per
+/// handoff. (The first-touch hours field is named by the contract,
+/// `slas.first_touch_field`.)
 const ECHO_CADENCE_FIELD: &str = "echo_cadence";
 const CLOSE_LOOP_FIELD: &str = "close_loop_window";
 const REUNIFICATION_FIELD: &str = "reunification_trigger";
@@ -22,7 +23,8 @@ const REUNIFICATION_FIELD: &str = "reunification_trigger";
 pub enum SlaKind {
     /// First submission → acceptance.
     Acceptance,
-    /// Acceptance → the receiver's first touch (mql-to-sdr).
+    /// Acceptance → the receiver's first touch (mql-to-sdr): met by the
+    /// first-touch action (UI, API, or a CRM activity).
     FirstTouch,
     /// Acceptance → acknowledgment with ETA (follow-through).
     Ack,
@@ -88,7 +90,9 @@ pub struct Breach {
     pub kind: SlaKind,
     /// When it fell due.
     pub due: Timestamp,
-    /// When Baton recorded the breach.
+    /// When the breach happened: its due time (business time), whenever
+    /// Baton noticed. History written before this rule may carry the time
+    /// the job noticed instead.
     pub at: Timestamp,
 }
 
@@ -136,9 +140,34 @@ pub fn deadline_rows(h: &Handoff, def: &ContractDef) -> Vec<DeadlineRow> {
     out
 }
 
+/// The deadlines of the handoff that fell due strictly before `at` unmet
+/// and whose breach is not recorded yet, soonest first. Whatever happens to
+/// the handoff at `at` (a late acceptance, a rejection, a withdrawal, an
+/// echo, closing the loop) comes after them, so they are recorded first, at
+/// their due time: a deadline that passed is a breach however the handoff
+/// goes on, and its record keeps the handoff's stream in time order.
+pub fn passed_unrecorded(
+    h: &Handoff,
+    def: &ContractDef,
+    at: Timestamp,
+) -> Vec<(SlaKind, Timestamp)> {
+    let mut out: Vec<(SlaKind, Timestamp)> = deadlines(h, def)
+        .into_iter()
+        .filter(|d| d.status(at) == SlaStatus::Breached)
+        .filter(|d| {
+            !h.breaches
+                .iter()
+                .any(|b| b.kind == d.kind && b.due == d.due)
+        })
+        .map(|d| (d.kind, d.due))
+        .collect();
+    out.sort_by_key(|&(kind, due)| (due, kind));
+    out
+}
+
 /// Whether the deadline `(kind, due)` of the handoff is breached at `now`
 /// and not yet recorded as such: what the breach job re-checks before it
-/// records one, so a deadline met meanwhile never fires.
+/// records one, so a deadline met (or recorded) meanwhile never fires.
 pub fn is_unrecorded_breach(
     h: &Handoff,
     def: &ContractDef,
@@ -146,10 +175,7 @@ pub fn is_unrecorded_breach(
     due: Timestamp,
     now: Timestamp,
 ) -> bool {
-    !h.breaches.iter().any(|b| b.kind == kind && b.due == due)
-        && deadlines(h, def)
-            .iter()
-            .any(|d| d.kind == kind && d.due == due && d.status(now) == SlaStatus::Breached)
+    passed_unrecorded(h, def, now).contains(&(kind, due))
 }
 
 /// Whether a submitted handoff waits for the receiver's decision past its
@@ -220,11 +246,17 @@ pub fn deadlines(h: &Handoff, def: &ContractDef) -> Vec<Deadline> {
         });
     }
     let Some(a) = h.accepted_at else { return out };
-    let first_activity = [h.follow.acked_at, h.follow.last_echo_at]
-        .into_iter()
-        .flatten()
-        .min();
-    if let Some(n) = number(h, FIRST_TOUCH_FIELD) {
+    // The first touch itself, or on a contract with follow-through the
+    // receiver's first acknowledgment or echo, whichever came first.
+    let first_activity = [
+        h.first_touch.as_ref().map(|t| t.at),
+        h.follow.acked_at,
+        h.follow.last_echo_at,
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    if let Some(n) = def.first_touch_field().and_then(|k| number(h, k.as_str())) {
         out.push(Deadline {
             kind: SlaKind::FirstTouch,
             due: a + hours(n),

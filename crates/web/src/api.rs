@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audits;
 pub mod contracts;
 pub mod crm;
+pub mod doc;
 pub mod fx;
 pub mod gates;
 pub mod handoffs;
@@ -106,63 +107,112 @@ fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
 
 /// The API's routes and their OpenAPI description, relative to `/api/v1`.
 pub fn router(options: &Options) -> OpenApiRouter<AppState> {
-    let mut r = routes(options);
+    let mut r = routes(options).router;
     unique_operation_ids(r.get_openapi_mut());
     r
 }
 
-fn routes(options: &Options) -> OpenApiRouter<AppState> {
+/// Schema names that two different Rust types publish. utoipa keys the
+/// document's schemas by name alone, so the second type silently replaces
+/// the first and every route using the first is documented with the wrong
+/// body; a test keeps this empty.
+pub fn schema_name_clashes() -> Vec<String> {
+    routes(&Options::default()).clashes
+}
+
+/// The routes being registered, and the schema names that clashed so far.
+struct Registry {
+    router: OpenApiRouter<AppState>,
+    clashes: Vec<String>,
+}
+
+impl Registry {
+    /// Registers `r`, noting each schema it brings whose name is already
+    /// taken by a different schema.
+    fn add(mut self, r: utoipa_axum::router::UtoipaMethodRouter<AppState>) -> Self {
+        let mut known: std::collections::BTreeMap<String, serde_json::Value> = self
+            .router
+            .get_openapi()
+            .components
+            .iter()
+            .flat_map(|c| c.schemas.iter())
+            .map(|(name, s)| (name.clone(), serde_json::to_value(s).unwrap_or_default()))
+            .collect();
+        for (name, schema) in &r.0 {
+            let schema = serde_json::to_value(schema).unwrap_or_default();
+            match known.get(name) {
+                Some(seen) if *seen != schema => {
+                    if !self.clashes.contains(name) {
+                        self.clashes.push(name.clone());
+                    }
+                }
+                _ => {
+                    known.insert(name.clone(), schema);
+                }
+            }
+        }
+        self.router = self.router.routes(r);
+        self
+    }
+}
+
+fn routes(options: &Options) -> Registry {
     let import_limit = DefaultBodyLimit::max(options.max_import_bytes);
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(openapi_json))
-        .routes(routes!(session::login, session::logout))
-        .routes(routes!(tokens::create, tokens::list))
-        .routes(routes!(tokens::revoke))
-        .routes(routes!(handoffs::create, handoffs::list))
-        .routes(routes!(handoffs::get, handoffs::edit))
-        .routes(routes!(handoffs::events))
-        .routes(routes!(handoffs::submit))
-        .routes(routes!(handoffs::accept))
-        .routes(routes!(handoffs::reject))
-        .routes(routes!(handoffs::withdraw))
-        .routes(routes!(handoffs::ack))
-        .routes(routes!(handoffs::echo))
-        .routes(routes!(handoffs::resolve))
-        .routes(routes!(handoffs::close_loop))
-        .routes(routes!(handoffs::attest))
-        .routes(routes!(teams::list, teams::create))
-        .routes(routes!(users::list, users::create))
-        .routes(routes!(accounts::list, accounts::create))
-        .routes(routes!(accounts::get))
-        .routes(routes!(contracts::list))
-        .routes(routes!(contracts::get))
-        .routes(routes!(contracts::versions, contracts::publish))
-        .routes(routes!(contracts::set_mode))
-        .routes(routes!(contracts::propose, contracts::proposals))
-        .routes(routes!(signals::rediscovery))
-        .routes(routes!(signals::nps))
-        .routes(routes!(signals::churn))
-        .routes(routes!(suggestions::note))
-        .routes(routes!(suggestions::list))
-        .routes(routes!(suggestions::confirm))
-        .routes(routes!(suggestions::dismiss))
-        .routes(routes!(import::events).layer(import_limit))
-        .routes(routes!(gates::check))
-        .routes(routes!(crm::inbound))
-        .routes(routes!(crm::rules, crm::set_rules))
-        .routes(routes!(webhooks::create, webhooks::list))
-        .routes(routes!(webhooks::delete))
-        .routes(routes!(webhooks::deliveries))
-        .routes(routes!(webhooks::redeliver))
-        .routes(routes!(scorecard::scorecard))
-        .routes(routes!(scorecard::leak_audit))
-        .routes(routes!(fx::list, fx::add))
-        .routes(routes!(fx::set_currency))
-        .routes(routes!(rollout::get, rollout::put))
-        .routes(routes!(incentives::get))
-        .routes(routes!(audits::list))
-        .routes(routes!(audits::sample))
-        .routes(routes!(audits::result))
+    Registry {
+        router: OpenApiRouter::with_openapi(ApiDoc::openapi()),
+        clashes: Vec::new(),
+    }
+    .add(routes!(openapi_json))
+    .add(routes!(session::login, session::logout))
+    .add(routes!(tokens::create, tokens::list))
+    .add(routes!(tokens::revoke))
+    .add(routes!(handoffs::create, handoffs::list))
+    .add(routes!(handoffs::get, handoffs::edit))
+    .add(routes!(handoffs::events))
+    .add(routes!(handoffs::submit))
+    .add(routes!(handoffs::accept))
+    .add(routes!(handoffs::reject))
+    .add(routes!(handoffs::withdraw))
+    .add(routes!(handoffs::first_touch))
+    .add(routes!(handoffs::ack))
+    .add(routes!(handoffs::echo))
+    .add(routes!(handoffs::resolve))
+    .add(routes!(handoffs::close_loop))
+    .add(routes!(handoffs::attest))
+    .add(routes!(teams::list, teams::create))
+    .add(routes!(users::list, users::create))
+    .add(routes!(accounts::list, accounts::create))
+    .add(routes!(accounts::get))
+    .add(routes!(contracts::list))
+    .add(routes!(contracts::get))
+    .add(routes!(contracts::versions, contracts::publish))
+    .add(routes!(contracts::set_mode))
+    .add(routes!(contracts::propose, contracts::proposals))
+    .add(routes!(signals::rediscovery))
+    .add(routes!(signals::nps))
+    .add(routes!(signals::churn))
+    .add(routes!(suggestions::note))
+    .add(routes!(suggestions::list))
+    .add(routes!(suggestions::confirm))
+    .add(routes!(suggestions::dismiss))
+    .add(routes!(import::events).layer(import_limit))
+    .add(routes!(gates::check))
+    .add(routes!(crm::inbound))
+    .add(routes!(crm::activity))
+    .add(routes!(crm::rules, crm::set_rules))
+    .add(routes!(webhooks::create, webhooks::list))
+    .add(routes!(webhooks::delete))
+    .add(routes!(webhooks::deliveries))
+    .add(routes!(webhooks::redeliver))
+    .add(routes!(scorecard::scorecard))
+    .add(routes!(scorecard::leak_audit))
+    .add(routes!(fx::list, fx::add))
+    .add(routes!(fx::set_currency))
+    .add(routes!(rollout::get, rollout::put))
+    .add(routes!(incentives::get))
+    .add(routes!(audits::list))
+    .add(routes!(audits::sample))
+    .add(routes!(audits::result))
 }
 
 /// A use case's answer as JSON (reports whose shape the domain defines).
@@ -171,7 +221,27 @@ pub(crate) fn to_json(
 ) -> crate::error::ApiResult<Json<serde_json::Value>> {
     serde_json::to_value(v)
         .map(Json)
-        .map_err(|e| crate::error::ApiError::bad_request("unserializable", e.to_string()))
+        .map_err(|e| crate::error::ApiError::internal("unserializable report", e))
+}
+
+/// The page size every listing takes when `limit` is left out.
+pub const DEFAULT_PAGE: u32 = 50;
+/// The largest page any listing serves.
+pub const MAX_PAGE: u32 = 200;
+
+/// The `limit` of a listing: [`DEFAULT_PAGE`] when left out; outside
+/// 1..=[`MAX_PAGE`] it is refused (422 naming `limit`), never clamped, on
+/// every route alike.
+pub(crate) fn page_limit(raw: Option<u32>) -> Result<u32, crate::error::ApiError> {
+    let limit = raw.unwrap_or(DEFAULT_PAGE);
+    if (1..=MAX_PAGE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(crate::error::ApiError::invalid_field(
+            "limit",
+            format!("{limit} is not between 1 and {MAX_PAGE}"),
+        ))
+    }
 }
 
 /// A period from the query string, or `default`.
@@ -190,6 +260,6 @@ pub(crate) fn period_param(
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
     responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]
-async fn openapi_json(State(s): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
+async fn openapi_json(State(s): State<AppState>) -> Json<serde_json::Value> {
     Json((*s.openapi).clone())
 }

@@ -133,3 +133,122 @@ where
         }
     }
 }
+
+/// Integers as JSON Schema counts them: a number with no fractional part is
+/// an integer, so `3.0` is read as `3` (serde alone refuses it), within the
+/// range of the target type. Query-string text is read the same way. Use
+/// with `#[serde(deserialize_with = "integral::exact")]` or, on an optional
+/// field, `#[serde(default, deserialize_with = "integral::option")]`.
+pub mod integral {
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::de::{Deserialize, Deserializer, Error, Visitor};
+
+    struct Integral<T>(T);
+
+    struct Seen<T>(PhantomData<T>);
+
+    impl<T: TryFrom<i128>> Seen<T> {
+        fn fit<E: Error>(n: i128) -> Result<Integral<T>, E> {
+            T::try_from(n)
+                .map(Integral)
+                .map_err(|_| E::custom(format!("{n} is out of range")))
+        }
+
+        fn float<E: Error>(f: f64) -> Result<Integral<T>, E> {
+            // JSON numbers reach here as floats when written with a fraction
+            // or beyond 64 bits. Past 2^53 a float no longer holds every
+            // integer, so the number written may not be the one read (e.g.
+            // -2^63 - 1 reads as i64::MIN): refuse it rather than round it.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if !f.is_finite() || f.fract() != 0.0 {
+                Err(E::custom(format!("{f} is not an integer")))
+            } else if f.abs() >= EXACT {
+                Err(E::custom(format!("{f} is out of range")))
+            } else {
+                // A whole number below 2^53 converts exactly.
+                Self::fit(f as i128)
+            }
+        }
+    }
+
+    impl<T: TryFrom<i128>> Visitor<'_> for Seen<T> {
+        type Value = Integral<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer")
+        }
+
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Self::Value, E> {
+            Self::fit(i128::from(v))
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Self::Value, E> {
+            Self::fit(i128::from(v))
+        }
+
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Self::Value, E> {
+            Self::float(v)
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
+            match (v.parse::<i128>(), v.parse::<f64>()) {
+                (Ok(n), _) => Self::fit(n),
+                (_, Ok(f)) => Self::float(f),
+                _ => Err(E::custom(format!("'{v}' is not an integer"))),
+            }
+        }
+    }
+
+    impl<'de, T: TryFrom<i128>> Deserialize<'de> for Integral<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(Seen(PhantomData))
+        }
+    }
+
+    /// A required integer.
+    pub fn exact<'de, D: Deserializer<'de>, T: TryFrom<i128>>(d: D) -> Result<T, D::Error> {
+        Integral::<T>::deserialize(d).map(|i| i.0)
+    }
+
+    /// An optional integer.
+    pub fn option<'de, D: Deserializer<'de>, T: TryFrom<i128>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        Option::<Integral<T>>::deserialize(d).map(|o| o.map(|i| i.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    struct Amount {
+        #[serde(deserialize_with = "super::integral::exact")]
+        minor: i64,
+        #[serde(default, deserialize_with = "super::integral::option")]
+        score: Option<u8>,
+    }
+
+    fn read(json: &str) -> Result<Amount, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        let a = read(r#"{"minor": -103600.0, "score": 3.0}"#).ok();
+        assert_eq!(a.map(|a| (a.minor, a.score)), Some((-103_600, Some(3))));
+    }
+
+    #[test]
+    fn an_integer_beyond_its_type_is_refused_never_rounded_into_it() {
+        // JSON reads -2^63 - 1 as a float that rounds to i64::MIN.
+        assert!(read(r#"{"minor": -9223372036854775809}"#).is_err());
+        assert!(read(r#"{"minor": 9223372036854775808}"#).is_err());
+        assert!(read(r#"{"minor": 1, "score": 256}"#).is_err());
+        assert!(read(r#"{"minor": 1.5}"#).is_err());
+        assert!(read(r#"{"minor": 1e400}"#).is_err());
+    }
+}

@@ -10,8 +10,100 @@ use baton_domain::DomainError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// Every kind of problem Baton answers with: its status, the slug of its
+/// `type` (`urn:baton:problem:SLUG`) and what it means. The OpenAPI document
+/// lists these per status, so a client can tell them apart without guessing.
+pub const PROBLEM_TYPES: &[(u16, &str, &str)] = &[
+    (400, "malformed-json", "the body is not well-formed JSON"),
+    (400, "unreadable-body", "the body could not be read"),
+    (401, "unauthenticated", "no valid bearer token or session"),
+    (403, "forbidden", "the caller may not do this"),
+    (403, "read-only-token", "a read-only token tried to write"),
+    (
+        403,
+        "cross-site",
+        "a cookie-authenticated write from another site",
+    ),
+    (404, "not-found", "no such resource in the caller's org"),
+    (
+        405,
+        "method-not-allowed",
+        "the path does not take this method; see Allow",
+    ),
+    (
+        409,
+        "conflict",
+        "the resource exists already or changed at the same moment",
+    ),
+    (
+        409,
+        "invalid-transition",
+        "not allowed in the resource's current state",
+    ),
+    (
+        413,
+        "body-too-large",
+        "the body is larger than the server accepts",
+    ),
+    (
+        415,
+        "unsupported-media-type",
+        "the body is not sent as the media type the route reads",
+    ),
+    (
+        422,
+        "invalid-input",
+        "a parameter or value is not valid; `errors` names it",
+    ),
+    (
+        422,
+        "invalid-body",
+        "the JSON body does not have the documented shape",
+    ),
+    (422, "unknown-field", "a field the contract does not define"),
+    (
+        422,
+        "unknown-reference",
+        "the body names something that does not exist",
+    ),
+    (
+        422,
+        "incomplete",
+        "mandatory fields missing; `missing` names them",
+    ),
+    (
+        422,
+        "receiver-fields-missing",
+        "receiver-owned fields missing",
+    ),
+    (422, "rule", "refused by a rule of the domain"),
+    (
+        422,
+        "import-rejected",
+        "bad lines, each in `errors`; nothing was imported",
+    ),
+    (429, "rate-limited", "too many attempts; see Retry-After"),
+    (500, "internal", "the server failed"),
+    (
+        503,
+        "unavailable",
+        "the database cannot be reached right now",
+    ),
+    (503, "timeout", "the server could not answer in time"),
+];
+
+/// The problem types answered with `status`, as full `type` URIs.
+pub fn problem_types(status: u16) -> Vec<String> {
+    PROBLEM_TYPES
+        .iter()
+        .filter(|(s, _, _)| *s == status)
+        .map(|(_, slug, _)| format!("urn:baton:problem:{slug}"))
+        .collect()
+}
+
 /// One offending item of a rejected request: a field, or a line of an import.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ProblemItem)]
 pub struct Problem {
     /// The field key or JSON path, when a field is at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,6 +117,7 @@ pub struct Problem {
 
 /// A problem+json answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Problem)]
 pub struct ApiError {
     /// Stable identifier of the kind of problem, e.g. `urn:baton:problem:incomplete`.
     #[serde(rename = "type")]
@@ -80,6 +173,56 @@ impl ApiError {
             message,
         });
         e
+    }
+
+    /// 500: a fault of the server, logged here and never shown.
+    pub fn internal(what: &str, e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "{what}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "the server failed; the request id in the x-request-id header finds it in the logs",
+        )
+    }
+
+    /// The problem for an error answer that carries no body of its own (a
+    /// wrong method, a timeout): the same problem+json as every other.
+    pub fn for_bare_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::METHOD_NOT_ALLOWED => Self::new(
+                status,
+                "method-not-allowed",
+                "Method not allowed",
+                "this path does not take this method; the Allow header lists those it takes",
+            ),
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "Timed out",
+                "the server could not answer in time; retry shortly",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                status,
+                "body-too-large",
+                "Body too large",
+                "the request body is larger than this server accepts",
+            ),
+            StatusCode::NOT_FOUND => Self::not_found("no such route"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
+                status,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "the body is not sent as the media type this route reads",
+            ),
+            s if s.is_server_error() => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+                "the server failed; the request id in the x-request-id header finds it in the logs",
+            ),
+            s => Self::new(s, "unreadable-body", "Bad request", s.to_string()),
+        }
     }
 
     /// 401.
@@ -261,6 +404,14 @@ impl IntoResponse for ApiError {
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        // RFC 9110: a 401 says how to authenticate. Bearer is the scheme
+        // for machines; the browser signs in on its own page instead.
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer realm="baton""#),
+            );
         }
         res
     }

@@ -42,8 +42,9 @@ pub struct AppState {
     pub app: App,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
-    /// The OpenAPI document, generated from the routes.
-    pub openapi: std::sync::Arc<utoipa::openapi::OpenApi>,
+    /// The OpenAPI document, generated from the routes and finished by
+    /// [`api::doc::finish`].
+    pub openapi: std::sync::Arc<serde_json::Value>,
     /// Prometheus metrics (`/metrics`).
     pub metrics: std::sync::Arc<metrics::Metrics>,
 }
@@ -92,9 +93,10 @@ impl MakeRequestId for MakeUuid {
     }
 }
 
-/// The OpenAPI document of the whole API.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api::router(&Options::default()).into_openapi()
+/// The OpenAPI document of the whole API, as served at
+/// `/api/v1/openapi.json`.
+pub fn openapi() -> serde_json::Value {
+    api::doc::finish(api::router(&Options::default()).into_openapi())
 }
 
 /// The whole HTTP surface.
@@ -104,7 +106,7 @@ pub fn router(app: App, options: &Options) -> Router {
     let state = AppState {
         app,
         secure_cookies: options.secure_cookies,
-        openapi: std::sync::Arc::new(doc),
+        openapi: std::sync::Arc::new(api::doc::finish(doc)),
         metrics: metrics.clone(),
     };
     let request_id = HeaderName::from_static("x-request-id");
@@ -122,6 +124,7 @@ pub fn router(app: App, options: &Options) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(60),
         ))
+        .layer(axum::middleware::map_response(problem_for_bare_errors))
         .layer(CatchPanicLayer::custom(|_| {
             error::ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -150,6 +153,28 @@ pub fn router(app: App, options: &Options) -> Router {
         ]))
         // Outermost, so timeouts, panics and rejected bodies get them too.
         .layer(axum::middleware::map_response(ui::security_headers))
+}
+
+/// Gives an error answer that has no body of its own (axum's 405 for a
+/// wrong method, the timeout's 503) the problem+json every other error has,
+/// keeping its headers (`Allow`).
+async fn problem_for_bare_errors(res: axum::response::Response) -> axum::response::Response {
+    use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.headers().contains_key(CONTENT_TYPE)
+    {
+        return res;
+    }
+    let (parts, _) = res.into_parts();
+    let mut out = error::ApiError::for_bare_status(status).into_response();
+    let own: Vec<HeaderName> = out.headers().keys().cloned().collect();
+    for (name, value) in &parts.headers {
+        if *name != CONTENT_LENGTH && !own.contains(name) {
+            out.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    out
 }
 
 async fn healthz() -> &'static str {

@@ -107,6 +107,7 @@ fn every_line_is_an_event_in_time_order_and_none_is_after_the_end() {
         "submitted",
         "rejected",
         "accepted",
+        "first_touch",
         "withdrawn",
         "acknowledged",
         "echo",

@@ -77,6 +77,30 @@ pub async fn live_activity(t: &TestApp) {
         .withdraw(&t.as_user("motion-a1@acme.test"), &x.id)
         .await
         .unwrap();
+    // An MQL accepted and touched by the SDR on time.
+    let mql = draft(
+        t,
+        "mql-to-sdr",
+        "L-3",
+        "marketing1@acme.test",
+        BTreeMap::from([("first_touch_sla".to_string(), json!(4))]),
+    )
+    .await;
+    t.app
+        .submit(&t.as_user("marketing1@acme.test"), &mql.id)
+        .await
+        .unwrap();
+    let sdr = t.as_user("sdr1@acme.test");
+    t.app.accept(&sdr, &mql.id, BTreeMap::new()).await.unwrap();
+    t.app
+        .first_touch(
+            &sdr,
+            &mql.id,
+            Some("call".into()),
+            Some("Left a voicemail, booked a call".into()),
+        )
+        .await
+        .unwrap();
     let account = AccountId::parse("L-1").unwrap();
     t.app.record_nps(&ae, &account, 9, None).await.unwrap();
     t.app
@@ -217,7 +241,7 @@ async fn rebuilding_from_the_log_reproduces_the_projections_exactly(t: TestApp) 
     t.import_history(SCORECARD_EXAMPLE).await;
     live_activity(&t).await;
     let before = t.app.store().dump_projections(&t.org).await.unwrap();
-    assert!(before.contains("## handoffs (7 rows)"), "{before}");
+    assert!(before.contains("## handoffs (8 rows)"), "{before}");
     assert!(before.contains("## suggestions (2 rows)"), "{before}");
     let report = t.app.rebuild(&t.org).await.unwrap();
     assert!(report.identical);

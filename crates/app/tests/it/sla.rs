@@ -29,6 +29,14 @@ on_both_backends!(
     two_jobs_at_once_record_each_breach_once,
     breaches_survive_export_import_and_rebuild_unchanged,
     deadlines_of_handoffs_older_than_the_table_are_filled_on_the_next_start,
+    a_late_acceptance_records_one_breach_even_when_the_job_runs_after_it,
+    a_passed_deadline_is_recorded_however_the_handoff_ends,
+    the_job_records_a_breach_at_its_due_not_when_it_noticed,
+    imported_history_with_a_late_acceptance_shows_the_breach_and_round_trips,
+    a_first_touch_within_the_window_meets_the_mql_to_sdr_sla,
+    a_first_touch_after_the_deadline_records_the_breach,
+    only_the_receiving_sdr_records_first_touch_and_only_where_the_contract_has_one,
+    a_crm_activity_records_first_touch_on_the_matching_handoff,
 );
 
 fn hours(h: i64) -> SignedDuration {
@@ -146,8 +154,8 @@ async fn an_acceptance_breach_fires_once_at_its_due_and_not_again_after_a_restar
     let h = stored(&t, &observed.id).await;
     assert_eq!(h.breaches.len(), 1);
     assert_eq!(
-        h.breaches[0].at,
-        start_time() + hours(48) + SignedDuration::from_micros(1)
+        h.breaches[0].at, due,
+        "at its due, not when the job noticed"
     );
 
     // The gated one is due an hour later.
@@ -406,7 +414,10 @@ async fn a_long_outage_fires_every_passed_deadline_once_with_its_original_due(t:
         let h = stored(&t, id).await;
         assert_eq!(h.breaches.len(), 1, "{id}");
         assert_eq!((h.breaches[0].kind, h.breaches[0].due), (*kind, *due));
-        assert_eq!(h.breaches[0].at, start_time() + hours(90 * 24));
+        assert_eq!(
+            h.breaches[0].at, *due,
+            "at its due, not when the job noticed"
+        );
     }
 }
 
@@ -486,7 +497,12 @@ async fn breaches_survive_export_import_and_rebuild_unchanged(t: TestApp) {
     assert_eq!(
         kinds(&r),
         vec![(SlaKind::Echo, start_time() + hours(30 + 24 * 7))],
-        "acceptance was met late (not recorded), the weekly echo is missed"
+        "the weekly echo is missed (the late acceptance recorded its own breach)"
+    );
+    assert_eq!(
+        breach_events(&t.app, &t, &h.id).await.len(),
+        2,
+        "acceptance and echo"
     );
     let other = submitted(
         &t,
@@ -505,7 +521,7 @@ async fn breaches_survive_export_import_and_rebuild_unchanged(t: TestApp) {
     let text = String::from_utf8(first.clone()).unwrap();
     assert_eq!(
         text.matches(r#""type":"sla_breached""#).count(),
-        2,
+        3,
         "{text}"
     );
     assert!(text.contains(r#""via":"system""#));
@@ -549,9 +565,12 @@ async fn breaches_survive_export_import_and_rebuild_unchanged(t: TestApp) {
         .import_events(Some(s.org.clone()), line.as_bytes())
         .await
         .unwrap_err();
+    // (Refused as a second breach, or as dated before what the handoff
+    // already records: either way, never counted twice.)
+    let why = err.to_string();
     assert!(
-        err.to_string().contains("already recorded as breached"),
-        "{err}"
+        why.contains("already recorded as breached") || why.contains("time order"),
+        "{why}"
     );
 }
 
@@ -588,4 +607,431 @@ async fn deadlines_of_handoffs_older_than_the_table_are_filled_on_the_next_start
     let (again, _clock) = reopen(&t).await;
     assert_eq!(run(&again).await.fired, vec![]);
     assert!(t.app.rebuild(&t.org).await.unwrap().identical);
+}
+
+/// The `sla_breached` events of a handoff's stream with their business
+/// time: (kind, due, at).
+async fn breach_times(
+    app: &App,
+    t: &TestApp,
+    id: &HandoffId,
+) -> Vec<(SlaKind, Timestamp, Timestamp)> {
+    app.store()
+        .stream_events(&t.org, &Stream::Handoff(id.clone()).to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.event {
+            Event::SlaBreached { kind, due, at, .. } => Some((kind, due, at)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The kinds of a handoff's stream, in order.
+async fn stream_kinds(app: &App, t: &TestApp, id: &HandoffId) -> Vec<&'static str> {
+    app.store()
+        .stream_events(&t.org, &Stream::Handoff(id.clone()).to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event.kind())
+        .collect()
+}
+
+async fn a_late_acceptance_records_one_breach_even_when_the_job_runs_after_it(t: TestApp) {
+    let h = submitted(
+        &t,
+        "ae-to-onboarding",
+        "A-1",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    let due = start_time() + hours(48);
+    // No job ran between the deadline and the acceptance.
+    at(&t, hours(50));
+    t.app
+        .accept(&t.as_user("onboarding1@acme.test"), &h.id, BTreeMap::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        breach_times(&t.app, &t, &h.id).await,
+        vec![(SlaKind::Acceptance, due, due)],
+        "recorded with the acceptance, at its due time"
+    );
+    assert_eq!(
+        stream_kinds(&t.app, &t, &h.id).await,
+        vec!["draft_created", "submitted", "sla_breached", "accepted"],
+        "the breach comes before the late acceptance, so the stream stays in time order"
+    );
+    // The job, run later, twice, and by two other processes: nothing more.
+    at(&t, hours(24 * 5));
+    assert_eq!(run(&t.app).await, BreachRound::default());
+    assert_eq!(run(&t.app).await, BreachRound::default());
+    let (a, _ca) = reopen(&t).await;
+    let (b, _cb) = reopen(&t).await;
+    let (ra, rb) = tokio::join!(a.fire_sla_breaches(), b.fire_sla_breaches());
+    assert_eq!(ra.unwrap().fired.len() + rb.unwrap().fired.len(), 0);
+    assert_eq!(breach_events(&t.app, &t, &h.id).await.len(), 1);
+    assert_eq!(stored(&t, &h.id).await.breaches.len(), 1);
+    assert!(t.app.rebuild(&t.org).await.unwrap().identical);
+}
+
+async fn a_passed_deadline_is_recorded_however_the_handoff_ends(t: TestApp) {
+    let ae = t.as_user("ae1@acme.test");
+    let onb = t.as_user("onboarding1@acme.test");
+    let due = start_time() + hours(48);
+    // Rejected late, then withdrawn: the acceptance deadline passed once.
+    let rejected = submitted(
+        &t,
+        "ae-to-onboarding",
+        "A-1",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    // Withdrawn late, without any decision.
+    let withdrawn = submitted(
+        &t,
+        "ae-to-onboarding",
+        "A-2",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    at(&t, hours(49));
+    t.app
+        .reject(
+            &onb,
+            &rejected.id,
+            baton_app::handoffs::Rejection {
+                code: Some("missing_context".into()),
+                reason: "No kickoff date".into(),
+                fields: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    t.app.withdraw(&ae, &withdrawn.id).await.unwrap();
+    at(&t, hours(50));
+    t.app.withdraw(&ae, &rejected.id).await.unwrap();
+    for id in [&rejected.id, &withdrawn.id] {
+        assert_eq!(
+            breach_times(&t.app, &t, id).await,
+            vec![(SlaKind::Acceptance, due, due)],
+            "{id}"
+        );
+    }
+
+    // cs-to-support: the echo came late, the loop closed late.
+    at(&t, SignedDuration::ZERO);
+    let cs = submitted(
+        &t,
+        "cs-to-support",
+        "A-3",
+        "cs1@acme.test",
+        cs_values("daily"),
+    )
+    .await;
+    let sup = t.as_user("support1@acme.test");
+    at(&t, hours(1));
+    let eta = BTreeMap::from([("ack_eta".to_string(), json!("2026-10-09T12:00:00Z"))]);
+    t.app.accept(&sup, &cs.id, eta).await.unwrap();
+    let echo_due = start_time() + hours(25);
+    at(&t, hours(30));
+    t.app.echo(&sup, &cs.id, "Reproduced".into()).await.unwrap();
+    at(&t, hours(40));
+    t.app.resolve(&sup, &cs.id, "Fixed".into()).await.unwrap();
+    let close_due = start_time() + hours(64);
+    at(&t, hours(70));
+    t.app
+        .close_loop(&t.as_user("cs1@acme.test"), &cs.id, "Called the CFO".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        breach_times(&t.app, &t, &cs.id).await,
+        vec![
+            (SlaKind::Echo, echo_due, echo_due),
+            (SlaKind::CloseLoop, close_due, close_due)
+        ]
+    );
+    // None of them is recorded again, whenever the job runs.
+    at(&t, hours(24 * 30));
+    assert_eq!(run(&t.app).await, BreachRound::default());
+    let (restarted, _clock) = reopen(&t).await;
+    assert_eq!(run(&restarted).await, BreachRound::default());
+    assert!(t.app.rebuild(&t.org).await.unwrap().identical);
+}
+
+async fn the_job_records_a_breach_at_its_due_not_when_it_noticed(t: TestApp) {
+    let h = submitted(
+        &t,
+        "ae-to-onboarding",
+        "A-1",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    let due = start_time() + hours(48);
+    // Background jobs were off for a week.
+    at(&t, hours(24 * 7));
+    let (restarted, _clock) = reopen(&t).await;
+    assert_eq!(
+        kinds(&run(&restarted).await),
+        vec![(SlaKind::Acceptance, due)]
+    );
+    assert_eq!(
+        breach_times(&t.app, &t, &h.id).await,
+        vec![(SlaKind::Acceptance, due, due)]
+    );
+    assert_eq!(stored(&t, &h.id).await.breaches[0].at, due);
+    // Accepting now records nothing more.
+    t.app
+        .accept(&t.as_user("onboarding1@acme.test"), &h.id, BTreeMap::new())
+        .await
+        .unwrap();
+    assert_eq!(breach_events(&t.app, &t, &h.id).await.len(), 1);
+}
+
+async fn imported_history_with_a_late_acceptance_shows_the_breach_and_round_trips(t: TestApp) {
+    crate::account(&t, "A-1").await;
+    let lines = [
+        r#"{"type":"submitted","handoff":"H-LATE","contract":"ae-to-onboarding","account":"A-1","by":"ae1@acme.test","at":"2026-10-01T00:00:00Z"}"#,
+        r#"{"type":"accepted","handoff":"H-LATE","by":"onboarding1@acme.test","at":"2026-10-04T00:00:00Z"}"#,
+        // An export written before breaches were recorded with the late
+        // event: the job recorded this one after the rejection.
+        r#"{"type":"submitted","handoff":"H-OLD","contract":"ae-to-onboarding","account":"A-1","by":"ae1@acme.test","at":"2026-10-01T00:00:00Z"}"#,
+        r#"{"type":"rejected","handoff":"H-OLD","by":"onboarding1@acme.test","at":"2026-10-04T00:00:00Z","code":"other","reason":"later"}"#,
+        r#"{"type":"sla_breached","handoff":"H-OLD","kind":"acceptance","due":"2026-10-03T00:00:00Z","at":"2026-10-05T00:00:00Z"}"#,
+    ];
+    t.app
+        .import_events(Some(t.org.clone()), lines.join("\n").as_bytes())
+        .await
+        .unwrap();
+    let due = start_time() + hours(48);
+    let late = HandoffId::parse("H-LATE").unwrap();
+    let old = HandoffId::parse("H-OLD").unwrap();
+    assert_eq!(
+        breach_times(&t.app, &t, &late).await,
+        vec![(SlaKind::Acceptance, due, due)]
+    );
+    assert_eq!(
+        stream_kinds(&t.app, &t, &late).await,
+        vec!["submitted", "sla_breached", "accepted"]
+    );
+    assert_eq!(
+        breach_times(&t.app, &t, &old).await,
+        vec![(SlaKind::Acceptance, due, due)],
+        "the old export's later line is the same breach, recorded once"
+    );
+    at(&t, hours(24 * 10));
+    assert_eq!(run(&t.app).await.fired, vec![]);
+
+    let mut first = Vec::new();
+    t.app.export_events(&t.org, &mut first).await.unwrap();
+    let empty = if t.db.url.starts_with("sqlite") {
+        TestDb::sqlite().await
+    } else {
+        TestDb::postgres().await.unwrap()
+    };
+    let (app, clock, _db) = TestApp::empty(empty);
+    clock.set(t.app.now());
+    let s = app.import_events(None, first.as_slice()).await.unwrap();
+    let mut second = Vec::new();
+    app.export_events(&s.org, &mut second).await.unwrap();
+    assert!(first == second, "export → import → export differs");
+    assert_eq!(app.fire_sla_breaches().await.unwrap().fired, vec![]);
+}
+
+/// An mql-to-sdr handoff with a 4-hour first-touch SLA, accepted by sdr1 at
+/// `accepted` after the start.
+async fn accepted_mql(t: &TestApp, account: &str, accepted: SignedDuration) -> Handoff {
+    let values = BTreeMap::from([("first_touch_sla".to_string(), json!(4))]);
+    let h = submitted(t, "mql-to-sdr", account, "marketing1@acme.test", values).await;
+    at(t, accepted);
+    t.app
+        .accept(&t.as_user("sdr1@acme.test"), &h.id, BTreeMap::new())
+        .await
+        .unwrap();
+    h
+}
+
+async fn a_first_touch_within_the_window_meets_the_mql_to_sdr_sla(t: TestApp) {
+    let h = accepted_mql(&t, "A-1", hours(2)).await;
+    // Due at 6 h; touched at exactly 6 h is on time.
+    at(&t, hours(6));
+    let sdr = t.as_user("sdr1@acme.test");
+    let v = t
+        .app
+        .first_touch(
+            &sdr,
+            &h.id,
+            Some("call".into()),
+            Some("Booked a demo".into()),
+        )
+        .await
+        .unwrap();
+    let touch = v.handoff.first_touch.clone().unwrap();
+    assert_eq!(touch.at, start_time() + hours(6));
+    assert_eq!(touch.by.as_str(), "sdr1@acme.test");
+    assert_eq!(touch.channel.as_deref(), Some("call"));
+    let d = baton_domain::sla::deadlines(
+        &v.handoff,
+        &t.app
+            .store()
+            .contract_version(&t.org, &h.contract, h.version)
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let ft = d.iter().find(|d| d.kind == SlaKind::FirstTouch).unwrap();
+    assert_eq!(
+        ft.status(start_time() + hours(100)),
+        baton_domain::sla::SlaStatus::Met
+    );
+    at(&t, hours(24 * 10));
+    assert_eq!(run(&t.app).await, BreachRound::default());
+    assert!(breach_events(&t.app, &t, &h.id).await.is_empty());
+    // Once: a second first touch is refused.
+    let err = t
+        .app
+        .first_touch(&sdr, &h.id, Some("email".into()), None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already recorded"), "{err}");
+    assert!(t.app.rebuild(&t.org).await.unwrap().identical);
+}
+
+async fn a_first_touch_after_the_deadline_records_the_breach(t: TestApp) {
+    let h = accepted_mql(&t, "A-1", hours(2)).await;
+    let due = start_time() + hours(6);
+    at(&t, hours(9));
+    t.app
+        .first_touch(
+            &t.as_user("sdr1@acme.test"),
+            &h.id,
+            Some("email".into()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        breach_times(&t.app, &t, &h.id).await,
+        vec![(SlaKind::FirstTouch, due, due)]
+    );
+    assert_eq!(
+        stream_kinds(&t.app, &t, &h.id).await,
+        vec![
+            "draft_created",
+            "submitted",
+            "accepted",
+            "sla_breached",
+            "first_touch"
+        ]
+    );
+    at(&t, hours(24 * 10));
+    assert_eq!(run(&t.app).await, BreachRound::default());
+    assert_eq!(breach_events(&t.app, &t, &h.id).await.len(), 1);
+}
+
+async fn only_the_receiving_sdr_records_first_touch_and_only_where_the_contract_has_one(
+    t: TestApp,
+) {
+    let h = accepted_mql(&t, "A-1", hours(1)).await;
+    for who in ["marketing1@acme.test", "ae1@acme.test", "admin@acme.test"] {
+        let err = t
+            .app
+            .first_touch(&t.as_user(who), &h.id, None, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                baton_app::AppError::Domain(baton_domain::DomainError::Forbidden(_))
+            ),
+            "{who}: {err:?}"
+        );
+    }
+    let err = t
+        .app
+        .first_touch(
+            &t.as_user("sdr1@acme.test"),
+            &h.id,
+            Some("pigeon".into()),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("pigeon"), "{err}");
+    // Before acceptance there is nothing to touch yet.
+    let values = BTreeMap::from([("first_touch_sla".to_string(), json!(4))]);
+    let waiting = submitted(&t, "mql-to-sdr", "A-2", "marketing1@acme.test", values).await;
+    let err = t
+        .app
+        .first_touch(&t.as_user("sdr1@acme.test"), &waiting.id, None, None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("submitted"), "{err}");
+    // A contract without a first-touch SLA has no first touch.
+    let ae = submitted(
+        &t,
+        "ae-to-onboarding",
+        "A-3",
+        "ae1@acme.test",
+        full_ae_values(),
+    )
+    .await;
+    let onb = t.as_user("onboarding1@acme.test");
+    t.app.accept(&onb, &ae.id, BTreeMap::new()).await.unwrap();
+    let err = t
+        .app
+        .first_touch(&onb, &ae.id, None, None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no first-touch SLA"), "{err}");
+}
+
+async fn a_crm_activity_records_first_touch_on_the_matching_handoff(t: TestApp) {
+    let h = accepted_mql(&t, "A-1", hours(1)).await;
+    let admin = t.as_user("admin@acme.test");
+    let activity = |account: &str| baton_app::crm::CrmActivity {
+        account: baton_domain::AccountId::parse(account).unwrap(),
+        kind: "call".into(),
+        owner: "sdr1@acme.test".into(),
+        subject: Some("Intro call".into()),
+    };
+    at(&t, hours(3));
+    let out = t.app.crm_activity(&admin, activity("A-1")).await.unwrap();
+    let baton_app::crm::ActivityOutcome::Recorded(v) = out else {
+        panic!("not recorded: {out:?}");
+    };
+    assert_eq!(v.handoff.id, h.id);
+    let touch = v.handoff.first_touch.clone().unwrap();
+    assert_eq!(touch.at, start_time() + hours(3));
+    assert_eq!(touch.by.as_str(), "sdr1@acme.test");
+    assert_eq!(touch.channel.as_deref(), Some("call"));
+    let events = t
+        .app
+        .store()
+        .stream_events(&t.org, &Stream::Handoff(h.id.clone()).to_string())
+        .await
+        .unwrap();
+    assert_eq!(events.last().unwrap().via, Via::Crm);
+    // Delivered again (CRMs retry): nothing more.
+    let again = t.app.crm_activity(&admin, activity("A-1")).await.unwrap();
+    assert!(
+        matches!(again, baton_app::crm::ActivityOutcome::Ignored(_)),
+        "{again:?}"
+    );
+    // An account with no handoff waiting for first touch: ignored.
+    crate::account(&t, "A-9").await;
+    let none = t.app.crm_activity(&admin, activity("A-9")).await.unwrap();
+    assert!(
+        matches!(none, baton_app::crm::ActivityOutcome::Ignored(_)),
+        "{none:?}"
+    );
+    at(&t, hours(24 * 10));
+    assert_eq!(run(&t.app).await, BreachRound::default());
+    assert!(breach_events(&t.app, &t, &h.id).await.is_empty());
 }

@@ -161,7 +161,9 @@ async fn two_serve_processes_record_every_sla_breach_and_deliver_every_webhook_e
         due >= 5,
         "the history should leave deadlines passed, found {due}"
     );
-    assert!(breaches(&url, &dir).is_empty());
+    // The import recorded the breaches its late lines made certain (a late
+    // acceptance, say); the deadlines still open are the jobs' to record.
+    let imported = breaches(&url, &dir).len() as u64;
 
     let mut a = serve(&url);
     let mut b = serve(&url);
@@ -175,12 +177,12 @@ async fn two_serve_processes_record_every_sla_breach_and_deliver_every_webhook_e
             .map(|(_, fired, _)| fired)
             .sum();
         let pending = store.pending_deliveries().await.unwrap();
-        if fired >= due && pending == 0 {
+        if fired >= imported + due && pending == 0 {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "only {fired} of {due} breaches recorded; {pending} deliveries pending"
+            "only {fired} of {imported} + {due} breaches recorded; {pending} deliveries pending"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -200,7 +202,7 @@ async fn two_serve_processes_record_every_sla_breach_and_deliver_every_webhook_e
         })
         .collect();
     assert_eq!(keys.len(), lines.len(), "a breach was recorded twice");
-    assert_eq!(lines.len() as u64, due);
+    assert_eq!(lines.len() as u64, imported + due);
 
     // Every event since the subscription (the import and the breaches) was
     // delivered, each exactly once.

@@ -5,6 +5,7 @@
 
 use crate::contract::{ContractDef, Gate};
 use crate::field::{FieldDef, FieldType, Owner, Side};
+use crate::id::FieldKey;
 
 /// The part of a contract a difference is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,6 +338,14 @@ pub fn diff(old: &ContractDef, new: &ContractDef) -> Vec<Difference> {
         "hours",
         hours(os.ack_hours),
         hours(ns.ack_hours),
+    );
+    let field = |k: Option<&FieldKey>| k.map_or_else(|| "none".to_string(), ToString::to_string);
+    out.changed(
+        Section::Sla,
+        "first touch",
+        "hours field",
+        field(os.first_touch_field.as_ref()),
+        field(ns.first_touch_field.as_ref()),
     );
 
     let (of, nf) = (&old.filler, &new.filler);

@@ -488,6 +488,7 @@ fn contract(
         slas: Slas {
             acceptance_hours: 48,
             ack_hours: None,
+            first_touch_field: None,
         },
         follow_through: false,
         attestation_questions: Vec::new(),
@@ -496,7 +497,7 @@ fn contract(
 }
 
 fn mql_to_sdr() -> Result<ContractDef, DomainError> {
-    contract(
+    let mut def = contract(
         "mql-to-sdr",
         "Marketing → SDR/AE",
         "marketing",
@@ -557,7 +558,9 @@ fn mql_to_sdr() -> Result<ContractDef, DomainError> {
                 None,
             )?,
         ],
-    )
+    )?;
+    def.slas.first_touch_field = Some(FieldKey::parse("first_touch_sla")?);
+    Ok(def)
 }
 
 fn sdr_to_ae() -> Result<ContractDef, DomainError> {
@@ -829,6 +832,7 @@ fn cs_to_support() -> Result<ContractDef, DomainError> {
     def.slas = Slas {
         acceptance_hours: 24,
         ack_hours: Some(24),
+        first_touch_field: None,
     };
     Ok(def)
 }
@@ -1056,7 +1060,8 @@ mod tests {
             def.slas,
             Slas {
                 acceptance_hours: 24,
-                ack_hours: Some(24)
+                ack_hours: Some(24),
+                first_touch_field: None,
             }
         );
     }
@@ -1175,5 +1180,31 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn mql_to_sdr_names_its_first_touch_field_and_a_stored_version_without_it_keeps_it() {
+        let def = mql_to_sdr().unwrap();
+        assert_eq!(
+            def.first_touch_field().map(|k| k.as_str()),
+            Some("first_touch_sla")
+        );
+        assert_eq!(def.validate(), Ok(()));
+        // As a version published before the setting existed was stored.
+        let mut stored = serde_json::to_value(&def).unwrap();
+        stored["slas"]
+            .as_object_mut()
+            .unwrap()
+            .remove("first_touch_field");
+        let read: ContractDef = serde_json::from_value(stored).unwrap();
+        assert_eq!(read, def);
+        for other in seeded_contracts() {
+            if other.key.as_str() != "mql-to-sdr" {
+                assert_eq!(other.first_touch_field(), None, "{}", other.key);
+            }
+        }
+        let mut wrong = def.clone();
+        wrong.slas.first_touch_field = Some(FieldKey::parse("assigned_motion").unwrap());
+        assert!(wrong.validate().is_err());
     }
 }

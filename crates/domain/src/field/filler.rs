@@ -400,10 +400,11 @@ fn mash_word(word: &str) -> bool {
     let mut distinct: Vec<char> = lower.chars().collect();
     distinct.sort_unstable();
     distinct.dedup();
-    if distinct.len() <= 2 && lower.len() >= 3 {
+    let acronym = word.chars().all(|c| c.is_ascii_uppercase());
+    // "COO" is a role, "zzzz" and "ababab" are not words.
+    if distinct.len() <= 2 && lower.len() >= 3 && !(acronym && lower.len() <= 4) {
         return true;
     }
-    let acronym = word.chars().all(|c| c.is_ascii_uppercase());
     let no_vowel = lower.len() >= 5 && !acronym && !lower.chars().any(|c| "aeiouy".contains(c));
     keyboard_runs(lower.as_bytes()) || no_vowel
 }
@@ -464,6 +465,7 @@ mod tests {
             "HIPAA",
             "SFDC",
             "Dana Ortiz",
+            "COO",
             "rhythm",
             "Q3",
             "tryst",

@@ -924,6 +924,15 @@ fn a_stakeholder_needs_a_role_and_a_reaction_and_is_told_which_is_missing() {
         s(json!([{"name": "Dana Ortiz", "role": "CFO"}])),
         Err("'Dana Ortiz (CFO)' has no reaction: write 'Name (role): reaction'".into())
     );
+    // A placeholder in a part is no part.
+    assert_eq!(
+        s(json!("Dana Ortiz (CFO): TBD")),
+        Err("'Dana Ortiz (CFO): TBD' has no reaction: write 'Name (role): reaction'".into())
+    );
+    assert_eq!(
+        s(json!("TBD (CFO): skeptical")),
+        Err("'TBD (CFO): skeptical' has no name: write 'Name (role): reaction'".into())
+    );
     assert_eq!(
         s(json!(
             "Dana Ortiz (CFO): supportive\nLee Park (IT): skeptical"

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::api::page_limit;
 use crate::auth::Authed;
 use crate::body::{Body, Params};
 use crate::error::{ApiError, ApiResult};
@@ -20,6 +21,7 @@ use crate::error::{ApiError, ApiResult};
 #[serde(deny_unknown_fields)]
 pub struct MoneyBody {
     /// Minor units, e.g. cents: `4800000` is 48,000.00.
+    #[serde(deserialize_with = "crate::body::integral::exact")]
     pub minor: i64,
     /// ISO 4217 code, e.g. `USD`.
     pub currency: String,
@@ -158,6 +160,7 @@ pub struct PageQuery {
     /// From the page after this cursor.
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[serde(default, deserialize_with = "crate::body::integral::option")]
     pub limit: Option<u32>,
 }
 
@@ -178,10 +181,7 @@ pub async fn list(
         .cursor
         .map(|c| AccountId::parse(c).map_err(|e| ApiError::invalid_field("cursor", e.to_string())))
         .transpose()?;
-    let (page, next) = s
-        .app
-        .accounts(&caller, after, q.limit.unwrap_or(50))
-        .await?;
+    let (page, next) = s.app.accounts(&caller, after, page_limit(q.limit)?).await?;
     Ok(Json(AccountPage {
         items: page.into_iter().map(Into::into).collect(),
         next_cursor: next.map(|id| id.to_string()),

@@ -1,5 +1,6 @@
 //! Inbound CRM changes (an admin's integration token): a deal, opportunity
-//! or account reaching a stage starts the draft the org's rules map it to.
+//! or account reaching a stage starts the draft the org's rules map it to;
+//! a call, email or meeting logged on the lead records its first touch.
 //! See `docs/crm.md` for the payload and how to point a CRM at it.
 
 use std::collections::BTreeMap;
@@ -8,7 +9,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use baton_app::crm::{CrmChange, CrmOutcome, CrmRule, CrmRules, Sender};
+use baton_app::crm::{
+    ActivityOutcome, CrmActivity, CrmChange, CrmOutcome, CrmRule, CrmRules, Sender,
+};
 use baton_app::signals::AccountInput;
 use baton_domain::{AccountId, ContractKey, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -47,6 +50,22 @@ pub struct CrmChangeBody {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub values: BTreeMap<String, Value>,
+}
+
+/// A sales activity logged in the CRM on a lead, deal or account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrmActivityBody {
+    /// The account the record belongs to, e.g. `A-1`.
+    pub account: String,
+    /// `call`, `email` or `meeting`.
+    #[schema(example = "call")]
+    pub kind: String,
+    /// Who logged it (the person who reached out), by email.
+    pub owner: String,
+    /// The activity's subject; kept as the first touch's note.
+    #[serde(default)]
+    pub subject: Option<String>,
 }
 
 /// A change no rule maps.
@@ -146,6 +165,38 @@ pub async fn inbound(
         CrmOutcome::Created(h) => (StatusCode::CREATED, Json(HandoffBody::from(h))).into_response(),
         CrmOutcome::Existing(h) => (StatusCode::OK, Json(HandoffBody::from(h))).into_response(),
         CrmOutcome::Ignored(why) => {
+            (StatusCode::ACCEPTED, Json(IgnoredBody { ignored: why })).into_response()
+        }
+    })
+}
+
+/// Apply a CRM activity: a call, email or meeting logged by a receiver is
+/// the first touch of the account's accepted handoff that waits for one
+/// from them (mql-to-sdr's first-touch SLA).
+#[utoipa::path(post, path = "/inbound/crm/activity", tag = "crm", request_body = CrmActivityBody,
+    responses(
+        (status = 200, description = "The first touch was recorded: the handoff", body = HandoffBody),
+        (status = 202, description = "No handoff waits for a first touch from this person (or it was recorded before)", body = IgnoredBody),
+        (status = 403, description = "Not an admin's token, or a read-only one", body = ApiError, content_type = "application/problem+json"),
+        (status = 422, description = "A bad or missing value, named", body = ApiError, content_type = "application/problem+json"),
+    ))]
+pub async fn activity(
+    State(s): State<AppState>,
+    Authed(caller): Authed,
+    Body(b): Body<CrmActivityBody>,
+) -> ApiResult<Response> {
+    let activity = CrmActivity {
+        account: AccountId::parse(&b.account)
+            .map_err(|e| ApiError::invalid_field("account", e.to_string()))?,
+        kind: b.kind,
+        owner: b.owner,
+        subject: b.subject,
+    };
+    Ok(match s.app.crm_activity(&caller, activity).await? {
+        ActivityOutcome::Recorded(h) => {
+            (StatusCode::OK, Json(HandoffBody::from(*h))).into_response()
+        }
+        ActivityOutcome::Ignored(why) => {
             (StatusCode::ACCEPTED, Json(IgnoredBody { ignored: why })).into_response()
         }
     })

@@ -17,6 +17,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::api::page_limit;
 use crate::auth::Authed;
 use crate::body::{Body, OptionalBody, Params};
 use crate::error::{ApiError, ApiResult};
@@ -113,10 +114,36 @@ pub struct AckBody {
     pub eta: String,
 }
 
-/// A note (echo, resolution, loop closed).
+/// The receiver's first touch of the lead (contracts with a first-touch
+/// SLA, such as mql-to-sdr).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NoteBody {
+pub struct FirstTouchBody {
+    /// How: `call`, `email`, `meeting`, `message`, `social` or `other`.
+    #[serde(default)]
+    #[schema(example = "call")]
+    pub channel: Option<String>,
+    /// What happened, in words.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A recorded first touch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FirstTouchRecord {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who reached out.
+    pub by: String,
+    /// How, when given.
+    pub channel: Option<String>,
+}
+
+/// A follow-through note: an echo, a resolution, the loop closed. (Not a
+/// conversation note: that is `ConversationNoteBody`, POST /signals/notes.)
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpNoteBody {
     /// What was said.
     #[serde(default)]
     pub note: String,
@@ -185,6 +212,9 @@ pub struct HandoffBody {
     /// Every receiver decision: `accepted`, `at`, `by`, `code`.
     #[schema(value_type = Vec<Object>)]
     pub decisions: Value,
+    /// The receiver's first touch of the lead, once recorded (contracts
+    /// with a first-touch SLA).
+    pub first_touch: Option<FirstTouchRecord>,
     /// Follow-through after acceptance: ack, ETA, echoes, resolution, loop.
     #[schema(value_type = Object)]
     pub follow: Value,
@@ -206,7 +236,8 @@ pub struct BreachBody {
     pub kind: String,
     /// When it fell due.
     pub due: String,
-    /// When Baton recorded the breach.
+    /// When the breach happened: its due time (business time), whenever
+    /// Baton noticed.
     pub at: String,
 }
 
@@ -258,6 +289,11 @@ impl From<HandoffView> for HandoffBody {
             rejections: h.rejections(),
             submissions: json(serde_json::to_value(&h.submissions)),
             decisions: json(serde_json::to_value(&h.decisions)),
+            first_touch: h.first_touch.as_ref().map(|t| FirstTouchRecord {
+                at: t.at.to_string(),
+                by: t.by.to_string(),
+                channel: t.channel.clone(),
+            }),
             follow: json(serde_json::to_value(&h.follow)),
             attestations: json(serde_json::to_value(&h.attestations)),
             disagreements: Value::Array(disagreements),
@@ -301,6 +337,7 @@ pub struct ListQuery {
     /// From the page after this cursor.
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[serde(default, deserialize_with = "crate::body::integral::option")]
     pub limit: Option<u32>,
 }
 
@@ -404,7 +441,7 @@ pub async fn list(
     let after = query_field("cursor", q.cursor, |r| HandoffId::parse(r))?;
     let (page, next) = s
         .app
-        .list_handoffs(&caller, filter, from_team, after, q.limit.unwrap_or(50))
+        .list_handoffs(&caller, filter, from_team, after, page_limit(q.limit)?)
         .await?;
     Ok(Json(HandoffPage {
         items: page.into_iter().map(Into::into).collect(),
@@ -548,43 +585,62 @@ pub async fn ack(
     answer(h)
 }
 
+/// Record the first touch of the lead (a member of the receiving team, once,
+/// after acceptance; contracts with a first-touch SLA). The SLA is met when
+/// it comes within the window; a later one records the breach first.
+#[utoipa::path(post, path = "/handoffs/{id}/first-touch", tag = "handoffs", request_body(content = FirstTouchBody, description = "Optional"),
+    params(("id" = String, Path, description = "The handoff's id")),
+    responses((status = 200, description = "First touch recorded", body = HandoffBody)))]
+pub async fn first_touch(
+    State(s): State<AppState>,
+    Authed(caller): Authed,
+    Path(id): Path<String>,
+    OptionalBody(b): OptionalBody<FirstTouchBody>,
+) -> ApiResult<Json<HandoffBody>> {
+    let h = s
+        .app
+        .first_touch(&caller, &handoff_id(&id)?, b.channel, b.note)
+        .await;
+    answer(h)
+}
+
 /// Echo a status update to the sender.
-#[utoipa::path(post, path = "/handoffs/{id}/echo", tag = "follow-through", request_body = NoteBody,
+#[utoipa::path(post, path = "/handoffs/{id}/echo", tag = "follow-through", request_body = FollowUpNoteBody,
     params(("id" = String, Path, description = "The handoff's id")),
     responses((status = 200, description = "Echoed", body = HandoffBody)))]
 pub async fn echo(
     State(s): State<AppState>,
     Authed(caller): Authed,
     Path(id): Path<String>,
-    Body(b): Body<NoteBody>,
+    Body(b): Body<FollowUpNoteBody>,
 ) -> ApiResult<Json<HandoffBody>> {
     let h = s.app.echo(&caller, &handoff_id(&id)?, b.note).await;
     answer(h)
 }
 
 /// Mark resolved (receiving team).
-#[utoipa::path(post, path = "/handoffs/{id}/resolve", tag = "follow-through", request_body = NoteBody,
+#[utoipa::path(post, path = "/handoffs/{id}/resolve", tag = "follow-through", request_body = FollowUpNoteBody,
     params(("id" = String, Path, description = "The handoff's id")),
     responses((status = 200, description = "Resolved", body = HandoffBody)))]
 pub async fn resolve(
     State(s): State<AppState>,
     Authed(caller): Authed,
     Path(id): Path<String>,
-    Body(b): Body<NoteBody>,
+    Body(b): Body<FollowUpNoteBody>,
 ) -> ApiResult<Json<HandoffBody>> {
     let h = s.app.resolve(&caller, &handoff_id(&id)?, b.note).await;
     answer(h)
 }
 
 /// Close the loop with the customer (the communication owner).
-#[utoipa::path(post, path = "/handoffs/{id}/close-loop", tag = "follow-through", request_body = NoteBody,
+#[utoipa::path(post, path = "/handoffs/{id}/close-loop", tag = "follow-through", request_body = FollowUpNoteBody,
     params(("id" = String, Path, description = "The handoff's id")),
     responses((status = 200, description = "Loop closed", body = HandoffBody)))]
 pub async fn close_loop(
     State(s): State<AppState>,
     Authed(caller): Authed,
     Path(id): Path<String>,
-    Body(b): Body<NoteBody>,
+    Body(b): Body<FollowUpNoteBody>,
 ) -> ApiResult<Json<HandoffBody>> {
     let h = s.app.close_loop(&caller, &handoff_id(&id)?, b.note).await;
     answer(h)

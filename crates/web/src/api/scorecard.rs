@@ -24,6 +24,7 @@ pub struct ScorecardQuery {
     /// A month (`2026-10`) or ISO week (`2026-W44`), UTC. Default: this month.
     pub period: Option<String>,
     /// Periods of trend ending at `period` (1–60, default 1: no trend).
+    #[serde(default, deserialize_with = "crate::body::integral::option")]
     pub periods: Option<usize>,
 }
 

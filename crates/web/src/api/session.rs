@@ -37,7 +37,7 @@ fn session_cookie(value: &str, max_age: i64, secure: bool) -> Result<HeaderValue
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
-    .map_err(|e| ApiError::bad_request("bad-cookie", e.to_string()))
+    .map_err(|e| ApiError::internal("unrepresentable session cookie", e))
 }
 
 /// Sign in: sets the session cookie.

@@ -43,6 +43,7 @@ pub struct NpsBody {
     /// The account.
     pub account: String,
     /// 0–10.
+    #[serde(deserialize_with = "crate::body::integral::exact")]
     pub score: u8,
     /// When (RFC 3339); now when left out.
     #[serde(default)]

@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::api::accounts::AccountBody;
+use crate::api::page_limit;
 use crate::auth::Authed;
 use crate::body::{Body, Params};
 use crate::error::{ApiError, ApiResult};
@@ -21,7 +22,7 @@ use crate::error::{ApiError, ApiResult};
 /// A conversation note: a call summary, a transcript, an email.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NoteBody {
+pub struct ConversationNoteBody {
     /// The account.
     pub account: String,
     /// The note. Questions in it (direct, or reported: "asked who signs")
@@ -119,7 +120,8 @@ pub struct SuggestionQuery {
     pub status: Option<String>,
     /// One account.
     pub account: Option<String>,
-    /// At most this many, 1–500 (default 100).
+    /// At most this many, 1–200 (default 50).
+    #[serde(default, deserialize_with = "crate::body::integral::option")]
     pub limit: Option<u32>,
 }
 
@@ -128,7 +130,7 @@ fn parsed<T, E: std::fmt::Display>(field: &str, r: Result<T, E>) -> Result<T, Ap
 }
 
 /// Record a conversation note; answers with the re-discovery suggested.
-#[utoipa::path(post, path = "/signals/notes", tag = "signals", request_body = NoteBody,
+#[utoipa::path(post, path = "/signals/notes", tag = "signals", request_body = ConversationNoteBody,
     responses(
         (status = 201, description = "Recorded; the account and the suggestions found", body = NoteRecorded),
         (status = 422, description = "Unknown account, author or team, or an empty note", body = ApiError, content_type = "application/problem+json"),
@@ -136,7 +138,7 @@ fn parsed<T, E: std::fmt::Display>(field: &str, r: Result<T, E>) -> Result<T, Ap
 pub async fn note(
     State(s): State<AppState>,
     Authed(caller): Authed,
-    Body(b): Body<NoteBody>,
+    Body(b): Body<ConversationNoteBody>,
 ) -> ApiResult<(StatusCode, Json<NoteRecorded>)> {
     let input = NoteInput {
         account: parsed("account", AccountId::parse(&b.account))?,
@@ -194,7 +196,7 @@ pub async fn list(
         .transpose()?;
     let items = s
         .app
-        .suggestions(&caller, status, account.as_ref(), q.limit.unwrap_or(100))
+        .suggestions(&caller, status, account.as_ref(), page_limit(q.limit)?)
         .await?;
     Ok(Json(SuggestionList {
         items: items.into_iter().map(Into::into).collect(),

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::api::page_limit;
 use crate::auth::Authed;
 use crate::body::{Body, Params};
 use crate::error::{ApiError, ApiResult};
@@ -197,6 +198,7 @@ pub struct DeliveryQuery {
     /// From the page after this cursor (older deliveries).
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[serde(default, deserialize_with = "crate::body::integral::option")]
     pub limit: Option<u32>,
 }
 
@@ -225,13 +227,7 @@ pub async fn deliveries(
             })
         })
         .transpose()?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            format!("{limit} is not between 1 and 200"),
-        ));
-    }
+    let limit = page_limit(q.limit)?;
     let page = s
         .app
         .webhook_deliveries(&caller, &id, before, limit)

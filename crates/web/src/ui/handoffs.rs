@@ -748,6 +748,7 @@ struct ShowPage {
     can_rework: bool,
     can_withdraw: bool,
     follow: Option<Follow>,
+    first_touch: Option<FirstTouchPanel>,
     attestations: Vec<(String, String, String)>,
     disagreements: Vec<String>,
     fields: Vec<(String, String)>,
@@ -769,6 +770,20 @@ pub struct Follow {
     pub receiver_open: bool,
     /// The sending side may close the loop now.
     pub can_close: bool,
+}
+
+/// First touch of the lead, on a contract with a first-touch SLA.
+#[derive(Debug, Clone)]
+pub struct FirstTouchPanel {
+    /// When, by whom and how, once recorded.
+    pub recorded: Option<String>,
+    /// When the first-touch SLA falls due, when the sender set its hours.
+    pub due: Option<String>,
+    /// The viewer is on the receiving team (and not the sender) and it is
+    /// not recorded yet.
+    pub can_record: bool,
+    /// The channels the form offers.
+    pub channels: &'static [&'static str],
 }
 
 fn when(t: Timestamp) -> String {
@@ -863,6 +878,24 @@ async fn show_page(
             )
         }),
     });
+    let first_touch =
+        (def.first_touch_field().is_some() && h.state == HState::Accepted).then(|| {
+            FirstTouchPanel {
+                recorded: h.first_touch.as_ref().map(|t| {
+                    let how = t
+                        .channel
+                        .as_ref()
+                        .map_or_else(String::new, |c| format!(" ({c})"));
+                    format!("{} by {}{how}", when(t.at), t.by)
+                }),
+                due: baton_domain::sla::deadlines(h, &def)
+                    .iter()
+                    .find(|d| d.kind == baton_domain::sla::SlaKind::FirstTouch)
+                    .map(|d| when(d.due)),
+                can_record: h.first_touch.is_none() && in_to && !is_sender,
+                channels: baton_domain::handoff::FIRST_TOUCH_CHANNELS,
+            }
+        });
     let disagreements = h
         .disagreements()
         .into_iter()
@@ -907,6 +940,7 @@ async fn show_page(
             HState::Draft | HState::Submitted | HState::Rejected
         ) && (is_sender || v.actor.admin),
         follow,
+        first_touch,
         attestations: h
             .attestations
             .iter()
@@ -980,6 +1014,11 @@ async fn act(
             "ack" => {
                 let at = eta(f.get("eta").unwrap_or_default())?;
                 s.app.acknowledge(c, &id, at).await?;
+            }
+            "first-touch" => {
+                let channel = f.get("channel").map(str::to_string);
+                let note = f.get("note").map(str::to_string);
+                s.app.first_touch(c, &id, channel, note).await?;
             }
             "echo" => {
                 s.app.echo(c, &id, note()).await?;

@@ -111,6 +111,7 @@ fn note(_: &Made) -> Option<Value> {
 const AE: &str = "ae-to-onboarding";
 const CS: &str = "cs-to-support";
 const X: &str = "cross-motion";
+const MQL: &str = "mql-to-sdr";
 
 /// The matrix. Keep it in the order of the document's tags.
 fn matrix() -> Vec<Row> {
@@ -257,6 +258,15 @@ fn matrix() -> Vec<Row> {
             none,
             [401, 404, 200, 403, 403, 200],
         ),
+        // First touch: the receiving team (sdr) only, not an admin outside it.
+        row(
+            "POST",
+            "/handoffs/{id}/first-touch",
+            MQL,
+            Fixture::Accepted,
+            |_| Some(json!({"channel": "call"})),
+            [401, 404, 403, 200, 200, 403],
+        ),
         // Follow-through: the receiving team acts; the communication owner
         // (the sending CSM) closes the loop.
         row(
@@ -332,6 +342,22 @@ fn matrix() -> Vec<Row> {
                 }))
             },
             [401, 422, 403, 403, 403, 201],
+        ),
+        // A CRM activity records the first touch as its owner: an admin's
+        // token only; in another org the owner is unknown (422).
+        row(
+            "POST",
+            "/inbound/crm/activity",
+            MQL,
+            Fixture::Accepted,
+            |m| {
+                Some(json!({
+                    "account": m.account,
+                    "kind": "call",
+                    "owner": "sdr1@acme.test",
+                }))
+            },
+            [401, 422, 403, 403, 403, 200],
         ),
         row(
             "GET",

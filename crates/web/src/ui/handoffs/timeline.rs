@@ -159,6 +159,15 @@ pub async fn entries(
                     "accepted — the gate opened".to_string(),
                     changes(def, values),
                 ),
+                Event::FirstTouch { channel, note, .. } => (
+                    format!(
+                        "made the first touch{}",
+                        channel
+                            .as_ref()
+                            .map_or_else(String::new, |c| format!(" ({c})"))
+                    ),
+                    note.iter().cloned().collect(),
+                ),
                 Event::Withdrawn { .. } => ("withdrew the handoff".to_string(), Vec::new()),
                 Event::Acknowledged { eta, .. } => {
                     (format!("acknowledged; ETA {}", when(*eta)), Vec::new())
