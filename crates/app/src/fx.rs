@@ -60,23 +60,32 @@ impl App {
         caller: &Caller,
         currency: Currency,
     ) -> Result<FxSettings, AppError> {
-        let actor = self.actor(caller).await?;
-        let (book, version) = self.store.fx_book(&caller.org).await?;
-        let at = self.now();
-        if let Some(e) = book.decide_reporting_currency(&actor, currency, at)? {
-            self.commit_org_event(caller, e, version).await?;
-        }
+        // The org stream is shared with users and teams: a lost race is
+        // read again and decided again.
+        self.retrying(&caller.org, "org", || async {
+            let actor = self.actor(caller).await?;
+            let (book, version) = self.store.fx_book(&caller.org).await?;
+            let at = self.now();
+            match book.decide_reporting_currency(&actor, currency, at)? {
+                Some(e) => self.commit_org_event(caller, e, version).await,
+                None => Ok(()),
+            }
+        })
+        .await?;
         self.fx_settings(caller).await
     }
 
     /// Sets an exchange rate into the reporting currency (admins).
     #[tracing::instrument(skip_all, fields(currency = %new.currency))]
     pub async fn set_fx_rate(&self, caller: &Caller, new: NewRate) -> Result<FxSettings, AppError> {
-        let actor = self.actor(caller).await?;
-        let (book, version) = self.store.fx_book(&caller.org).await?;
-        let at = self.now();
-        let e = book.decide_rate(&actor, new.currency, new.rate, new.effective, at)?;
-        self.commit_org_event(caller, e, version).await?;
+        self.retrying(&caller.org, "org", || async {
+            let actor = self.actor(caller).await?;
+            let (book, version) = self.store.fx_book(&caller.org).await?;
+            let at = self.now();
+            let e = book.decide_rate(&actor, new.currency, new.rate, new.effective, at)?;
+            self.commit_org_event(caller, e, version).await
+        })
+        .await?;
         self.fx_settings(caller).await
     }
 
