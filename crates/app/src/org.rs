@@ -4,7 +4,7 @@
 
 use baton_domain::contract::seed::seeded_contracts;
 use baton_domain::contract::{Contract, ContractDef};
-use baton_domain::event::{Event, Via};
+use baton_domain::event::{Event, Stream, Via};
 use baton_domain::org::{DEFAULT_TEAMS, Role};
 use baton_domain::{Actor, ContractKey, DomainError, Email, OrgId, TeamKey};
 use baton_store::{Change, Directory};
@@ -141,6 +141,25 @@ impl App {
     /// Adds a user with their teams (admins only).
     #[tracing::instrument(skip_all, fields(user = %new.email))]
     pub async fn add_user(&self, caller: &Caller, new: NewUser) -> Result<(), AppError> {
+        // Hashed once, outside the retries: it is the slow part and does not
+        // depend on what another writer did.
+        let hash = match &new.password {
+            Some(p) => Some(password::hash(p.clone(), &new.email).await?),
+            None => None,
+        };
+        let stream = Stream::Org.to_string();
+        self.retrying(&caller.org, &stream, || {
+            self.add_user_once(caller, new.clone(), hash.clone())
+        })
+        .await
+    }
+
+    async fn add_user_once(
+        &self,
+        caller: &Caller,
+        new: NewUser,
+        hash: Option<String>,
+    ) -> Result<(), AppError> {
         let dir = self.store.directory(&caller.org).await?;
         let me = dir
             .users
@@ -163,10 +182,6 @@ impl App {
         if new.name.trim().is_empty() {
             return Err(AppError::Invalid("the user's name is empty".into()));
         }
-        let hash = match new.password {
-            Some(p) => Some(password::hash(p, &new.email).await?),
-            None => None,
-        };
         let at = self.now();
         let mut change = Change::default();
         let mut v = dir.version;
@@ -222,6 +237,19 @@ impl App {
                 DomainError::value("name", "give the team a name of 1 to 100 characters").into(),
             );
         }
+        let stream = Stream::Org.to_string();
+        self.retrying(&caller.org, &stream, || {
+            self.create_team_once(caller, key.clone(), name)
+        })
+        .await
+    }
+
+    async fn create_team_once(
+        &self,
+        caller: &Caller,
+        key: TeamKey,
+        name: &str,
+    ) -> Result<(), AppError> {
         let dir = self.store.directory(&caller.org).await?;
         if dir.teams.contains_key(&key) {
             return Err(AppError::Conflict(format!("team '{key}' already exists")));

@@ -13,6 +13,7 @@ use crate::{account, draft, full_ae_values};
 
 on_both_backends!(
     parallel_writes_to_one_account_all_land,
+    users_and_teams_added_at_once_all_land,
     accept_and_reject_racing_leave_one_winner_and_a_conflict,
 );
 
@@ -133,4 +134,55 @@ async fn accept_and_reject_racing_leave_one_winner_and_a_conflict(t: TestApp) {
             .state;
         assert_eq!(state.as_str(), won[0]);
     }
+}
+
+/// An identity provider provisions people in bursts: every user and team
+/// added at once lands (the org's stream is re-read after a lost race).
+async fn users_and_teams_added_at_once_all_land(t: TestApp) {
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let (app, admin) = (t.app.clone(), t.as_user("admin@acme.test"));
+        tasks.push(tokio::spawn(async move {
+            let user = baton_app::org::NewUser {
+                email: baton_testkit::email(&format!("new{i}@acme.test")),
+                name: format!("New {i}"),
+                password: None,
+                teams: vec![(
+                    baton_domain::TeamKey::parse("cs").unwrap(),
+                    baton_domain::Role::Member,
+                )],
+                admin: false,
+            };
+            app.add_user(&admin, user).await
+        }));
+    }
+    for i in 0..5 {
+        let (app, admin) = (t.app.clone(), t.as_user("admin@acme.test"));
+        tasks.push(tokio::spawn(async move {
+            let key = baton_domain::TeamKey::parse(format!("pod-{i}")).unwrap();
+            app.create_team(&admin, key, &format!("Pod {i}")).await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let dir = t
+        .app
+        .directory(&t.as_user("admin@acme.test"))
+        .await
+        .unwrap();
+    assert_eq!(
+        dir.users
+            .keys()
+            .filter(|e| e.as_str().starts_with("new"))
+            .count(),
+        20
+    );
+    assert_eq!(
+        dir.teams
+            .keys()
+            .filter(|k| k.as_str().starts_with("pod-"))
+            .count(),
+        5
+    );
 }

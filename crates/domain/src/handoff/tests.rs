@@ -1160,7 +1160,11 @@ fn run(
     who: &Actor,
     at: Timestamp,
 ) -> Result<Event, DomainError> {
-    let c = ctx(def, Mode::Observe, at);
+    let roster = cs_roster();
+    let c = Ctx {
+        roster: Some(&roster),
+        ..ctx(def, Mode::Observe, at)
+    };
     let note = || "told them everything".to_string();
     match action {
         Action::Edit => h.edit(
@@ -1294,7 +1298,12 @@ fn every_offered_action_succeeds_and_every_other_is_refused() {
         let mut offered_somewhere = BTreeSet::new();
         for (state, h) in every_state(&w, &raw) {
             for (who, person) in &people {
-                let allowed = h.allowed_actions(ctx(&w.def, Mode::Observe, t(10)), person);
+                let roster = cs_roster();
+                let c = Ctx {
+                    roster: Some(&roster),
+                    ..ctx(&w.def, Mode::Observe, t(10))
+                };
+                let allowed = h.allowed_actions(c, person);
                 for a in Action::ALL {
                     let done = run(&h, &w.def, a, person, t(10));
                     assert_eq!(
