@@ -987,9 +987,8 @@ async fn another_orgs_random_requests_never_reach_or_reveal_acmes_data(t: TestAp
         // A CRM change no rule maps is received and ignored (202, nothing
         // written, nothing about anyone in the answer): naming another
         // org's person in it reaches and reveals nothing.
-        let ignored = r.status == 202
-            && path_only.starts_with("/inbound/crm")
-            && r.text.contains("ignored");
+        let ignored =
+            r.status == 202 && path_only.starts_with("/inbound/crm") && r.text.contains("ignored");
         let ok = (200..300).contains(&r.status) && !ignored;
         let (mut names, mut refs) = (Vec::new(), Vec::new());
         if let Some(b) = d.body.as_ref().filter(|_| d.documented) {
