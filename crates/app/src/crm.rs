@@ -285,6 +285,13 @@ impl App {
         if change.id.trim().is_empty() {
             return Err(DomainError::value("id", "must not be empty").into());
         }
+        // The whole change is checked before it may be ignored: bad input is
+        // an error whatever stage it names, never a silent 202.
+        HandoffId::parse(change.id.clone()).map_err(|e| DomainError::value("id", e.to_string()))?;
+        if !change.owner.trim().is_empty() {
+            Email::parse_lenient(&change.owner)
+                .map_err(|e| DomainError::value("owner", e.to_string()))?;
+        }
         let key = stage_key(&change.stage);
         if key.is_empty() {
             return Err(DomainError::value("stage", "must contain a letter or digit").into());

@@ -667,9 +667,9 @@ impl Handoff {
         note: Option<String>,
     ) -> Result<Event, DomainError> {
         self.may(Action::FirstTouch, ctx, actor)?;
-        let channel = channel
-            .map(|c| c.trim().to_ascii_lowercase())
-            .filter(|c| !c.is_empty());
+        // Absent is fine; present must be one of the channels (an empty
+        // string is not a channel).
+        let channel = channel.map(|c| c.trim().to_ascii_lowercase());
         if let Some(c) = &channel
             && !FIRST_TOUCH_CHANNELS.contains(&c.as_str())
         {

@@ -256,6 +256,8 @@ const CLOSED: &[&str] = &[
     "ProposalInput",
     "ResultBody",
     "CrmChangeBody",
+    "CrmActivityBody",
+    "FirstTouchBody",
     "CrmRuleBody",
     "CrmRulesBody",
     "MoveBody",
@@ -319,6 +321,18 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("CrmChangeBody", "values", values_by_field()),
         ("CrmChangeBody", "id", outside_id()),
         ("CrmChangeBody", "owner", email()),
+        ("CrmActivityBody", "account", outside_id()),
+        ("CrmActivityBody", "owner", email()),
+        (
+            "CrmActivityBody",
+            "kind",
+            one_of(&baton_app::crm::ACTIVITY_KINDS),
+        ),
+        (
+            "FirstTouchBody",
+            "channel",
+            one_of(baton_domain::handoff::FIRST_TOUCH_CHANNELS),
+        ),
         (
             "CrmRuleBody",
             "sender",
