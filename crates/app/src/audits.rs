@@ -2,7 +2,7 @@
 //! sampled ones drawn at random from a contract's sample window and answered by an
 //! auditor, every draw and answer recorded as an event.
 
-use baton_domain::audit::{Audits, Automated, Sample, SamplePool, automated, sample_window};
+use baton_domain::audit::{Audits, Automated, Sample, automated, sample_window};
 use baton_domain::contract::Contract;
 use baton_domain::event::{Event, Stream};
 use baton_domain::{Actor, ContractKey, DomainError};
@@ -109,18 +109,10 @@ impl App {
         may_audit(&actor, &contract)?;
         let at = self.now();
         let window = sample_window(&contract.current, at)?;
-        let candidates = match window.pool {
-            SamplePool::Submitted => {
-                self.store
-                    .submitted_between(&caller.org, key, window.from, window.to)
-                    .await?
-            }
-            SamplePool::Accepted => {
-                self.store
-                    .accepted_between(&caller.org, key, window.from, window.to)
-                    .await?
-            }
-        };
+        let candidates = self
+            .store
+            .in_sample_window(&caller.org, key, &window)
+            .await?;
         if candidates.is_empty() {
             return Err(DomainError::Rule(format!(
                 "no handoff of '{key}' was {} to sample",

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use baton_domain::audit::{SamplePool, SampleWindow};
 use baton_domain::scorecard::{AccountData, ChurnFact, IncidentFact, NpsFact};
 use baton_domain::{AccountId, Currency, HandoffId, Money, OrgId};
 use sqlx::{AnyConnection, AssertSqlSafe};
@@ -228,47 +229,31 @@ impl Store {
             .collect()
     }
 
-    /// Ids of the contract's handoffs accepted in `[start, end]`.
-    pub async fn accepted_between(
+    /// Ids of the contract's handoffs in a concrete test's sampling window:
+    /// first submitted, or accepted, within `[from, to]` as the window says.
+    pub async fn in_sample_window(
         &self,
         org: &OrgId,
         contract: &baton_domain::ContractKey,
-        start: baton_domain::Timestamp,
-        end: baton_domain::Timestamp,
+        window: &SampleWindow,
     ) -> Result<Vec<HandoffId>, StoreError> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT handoff_id FROM handoffs WHERE org_id = $1 AND contract = $2
-             AND accepted_at >= $3 AND accepted_at <= $4 ORDER BY handoff_id",
-        )
-        .bind(org.to_string())
-        .bind(contract.to_string())
-        .bind(crate::micros(start))
-        .bind(crate::micros(end))
-        .fetch_all(&self.read)
-        .await?;
-        ids.into_iter()
-            .map(|i| HandoffId::parse(i).map_err(|e| StoreError::corrupt("handoff id", e)))
-            .collect()
-    }
-
-    /// Ids of the contract's handoffs first submitted in `[start, end]`.
-    pub async fn submitted_between(
-        &self,
-        org: &OrgId,
-        contract: &baton_domain::ContractKey,
-        start: baton_domain::Timestamp,
-        end: baton_domain::Timestamp,
-    ) -> Result<Vec<HandoffId>, StoreError> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT handoff_id FROM handoffs WHERE org_id = $1 AND contract = $2
-             AND first_submitted_at >= $3 AND first_submitted_at <= $4 ORDER BY handoff_id",
-        )
-        .bind(org.to_string())
-        .bind(contract.to_string())
-        .bind(crate::micros(start))
-        .bind(crate::micros(end))
-        .fetch_all(&self.read)
-        .await?;
+        let sql = match window.pool {
+            SamplePool::Submitted => {
+                "SELECT handoff_id FROM handoffs WHERE org_id = $1 AND contract = $2
+                 AND first_submitted_at >= $3 AND first_submitted_at <= $4 ORDER BY handoff_id"
+            }
+            SamplePool::Accepted => {
+                "SELECT handoff_id FROM handoffs WHERE org_id = $1 AND contract = $2
+                 AND accepted_at >= $3 AND accepted_at <= $4 ORDER BY handoff_id"
+            }
+        };
+        let ids: Vec<String> = sqlx::query_scalar(sql)
+            .bind(org.to_string())
+            .bind(contract.to_string())
+            .bind(crate::micros(window.from))
+            .bind(crate::micros(window.to))
+            .fetch_all(&self.read)
+            .await?;
         ids.into_iter()
             .map(|i| HandoffId::parse(i).map_err(|e| StoreError::corrupt("handoff id", e)))
             .collect()
