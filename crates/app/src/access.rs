@@ -194,7 +194,7 @@ impl App {
     ) -> Result<(TokenRecord, String), AppError> {
         self.actor(caller).await?;
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
+        if !baton_domain::id::has_words(name) || name.chars().count() > 100 {
             return Err(
                 DomainError::value("name", "give the token a name of 1 to 100 characters").into(),
             );

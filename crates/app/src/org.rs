@@ -179,7 +179,7 @@ impl App {
                 return Err(AppError::NotFound(format!("team '{team}'")));
             }
         }
-        if new.name.trim().is_empty() {
+        if !baton_domain::id::has_words(&new.name) {
             return Err(AppError::Invalid("the user's name is empty".into()));
         }
         let at = self.now();
@@ -232,7 +232,7 @@ impl App {
     ) -> Result<(), AppError> {
         self.actor(caller).await?.require_admin("create teams")?;
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
+        if !baton_domain::id::has_words(name) || name.chars().count() > 100 {
             return Err(
                 DomainError::value("name", "give the team a name of 1 to 100 characters").into(),
             );

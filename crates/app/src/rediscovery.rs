@@ -47,7 +47,7 @@ pub struct NoteOutcome {
 
 /// Checks a note's text: not empty, not huge.
 pub fn check_note_text(text: &str) -> Result<(), DomainError> {
-    if text.trim().is_empty() {
+    if !baton_domain::id::has_words(text) {
         return Err(DomainError::value("text", "the note is empty"));
     }
     let len = text.chars().count();

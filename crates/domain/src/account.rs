@@ -97,7 +97,7 @@ impl Account {
         at: Timestamp,
     ) -> Result<Event, DomainError> {
         let name = name.trim();
-        if name.is_empty() {
+        if !crate::id::has_words(name) {
             return Err(DomainError::value("account name", "must not be empty"));
         }
         not_negative("arr", arr)?;

@@ -422,7 +422,7 @@ impl Contract {
             )));
         }
         let summary = summary.trim();
-        if summary.is_empty() {
+        if !crate::id::has_words(summary) {
             return Err(DomainError::value("summary", "say what should change"));
         }
         if summary.chars().count() > MAX_PROPOSAL_LEN {

@@ -159,9 +159,24 @@ impl Email {
     }
 }
 
+/// Whether a name or text says something: at least one character that is
+/// neither a space (any Unicode space, U+0085 included) nor a control
+/// character. `"  "` and `"\u{19}"` say nothing.
+pub fn has_words(text: &str) -> bool {
+    text.chars().any(|c| !c.is_whitespace() && !c.is_control())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_and_control_only_texts_say_nothing() {
+        assert!(has_words("Acme"));
+        assert!(!has_words("  \u{85}\t"));
+        assert!(!has_words("\u{19}"));
+        assert!(has_words(" a "));
+    }
 
     #[test]
     fn keys_are_lowercase_words() {
