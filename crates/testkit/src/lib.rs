@@ -10,6 +10,8 @@
     reason = "test support: a failed set-up must stop the test loudly"
 )]
 
+pub use baton_crm_sim as crm_sim;
+
 use baton_app::rollout::{ModeSwitch, RolloutMove};
 use baton_domain::rollout::Phase;
 use std::path::PathBuf;

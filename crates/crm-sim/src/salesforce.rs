@@ -1,0 +1,1 @@
+//! The Salesforce simulator (to be built).
