@@ -317,7 +317,11 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("NewHandoffBody", "account", outside_id()),
         ("NewHandoffBody", "id", outside_id()),
         ("NewHandoffBody", "deal", outside_id()),
-        ("GateBody", "state", one_of(&baton_app::gates::GateState::ALL)),
+        (
+            "GateBody",
+            "state",
+            one_of(&baton_app::gates::GateState::ALL),
+        ),
         ("NewHandoffBody", "to", key()),
         ("NewHandoffBody", "values", values_by_field()),
         ("EditBody", "values", values_by_field()),
