@@ -107,6 +107,9 @@ pub enum Fault {
     },
     /// The connection cut after the status line, before the body.
     Drop,
+    /// Every token issued expires now, and this call answers 401
+    /// `INVALID_SESSION_ID` (a session timing out mid-pull).
+    SessionExpired,
 }
 
 /// The resources the simulator serves, for counting and aiming faults.

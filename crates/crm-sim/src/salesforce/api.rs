@@ -108,6 +108,14 @@ fn arrive(s: &mut State, endpoint: Endpoint) -> Option<Response> {
             }
             r
         }
+        Fault::SessionExpired => {
+            s.tokens.clear();
+            rest_error(
+                StatusCode::UNAUTHORIZED,
+                "INVALID_SESSION_ID",
+                "Session expired or invalid",
+            )
+        }
         Fault::Drop => {
             // A body that fails at once: hyper sends the head, then cuts
             // the connection mid-answer.
