@@ -523,7 +523,7 @@ impl SalesforceSim {
     /// no such live Opportunity.
     pub fn set_stage(&self, id: &str, stage: &str) -> Option<Timestamp> {
         let mut s = lock(&self.state);
-        if !s.opportunities.get(id).is_some_and(|o| !o.deleted) {
+        if s.opportunities.get(id).is_none_or(|o| o.deleted) {
             return None;
         }
         let t = s.stamp();

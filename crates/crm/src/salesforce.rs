@@ -118,6 +118,11 @@ pub type Now = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 /// A Salesforce client: holds the access token between calls.
 pub struct Client {
     config: Config,
+    /// Boxed so a [`crate::Connector`] stays small whichever vendor.
+    inner: Box<Inner>,
+}
+
+struct Inner {
     login_url: Url,
     http: reqwest::Client,
     signer: sign_in::Signer,
@@ -139,9 +144,9 @@ impl std::fmt::Debug for Client {
             .field("config", &self.config)
             .field(
                 "instance_url",
-                &self.session.as_ref().map(|s| s.instance_url.as_str()),
+                &self.inner.session.as_ref().map(|s| s.instance_url.as_str()),
             )
-            .field("signed_in", &self.session.is_some())
+            .field("signed_in", &self.inner.session.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -176,19 +181,21 @@ impl Client {
             .map_err(|e| CrmError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             config,
-            login_url,
-            http,
-            signer,
-            now: Arc::new(system_now),
-            session: None,
-            schema: None,
+            inner: Box::new(Inner {
+                login_url,
+                http,
+                signer,
+                now: Arc::new(system_now),
+                session: None,
+                schema: None,
+            }),
         })
     }
 
     /// The same client taking the time for its JWT assertions from `now`
     /// (the app's clock).
     pub fn with_clock(mut self, now: Now) -> Self {
-        self.now = now;
+        self.inner.now = now;
         self
     }
 
@@ -202,7 +209,7 @@ impl Client {
     /// (<https://help.salesforce.com/HTViewHelpDoc?id=remoteaccess_using_userinfo_endpoint.htm>)
     /// on the org's instance.
     pub async fn check(&mut self) -> Result<String, CrmError> {
-        self.session = None;
+        self.inner.session = None;
         let info = self
             .call(Method::GET, "/services/oauth2/userinfo", None)
             .await?;
@@ -225,7 +232,7 @@ impl Client {
     /// and checks Baton's three fields exist with the right types and that
     /// Baton's user may edit them, and that every configured field exists.
     pub async fn prepare(&mut self) -> Result<(), CrmError> {
-        self.schema = None;
+        self.inner.schema = None;
         let schema = self.schema().await?;
         soql::check_baton_fields(&schema)?;
         soql::check_configured_fields(&schema, &self.config.fields)
@@ -345,15 +352,16 @@ impl Client {
 
     /// Opportunity's describe, read once per client.
     async fn schema(&mut self) -> Result<Arc<BTreeMap<String, soql::FieldInfo>>, CrmError> {
-        if self.schema.is_none() {
+        if self.inner.schema.is_none() {
             let path = format!(
                 "/services/data/{}/sobjects/Opportunity/describe",
                 self.config.api_version
             );
             let answer = self.call(Method::GET, &path, None).await?;
-            self.schema = Some(Arc::new(soql::schema(answer)?));
+            self.inner.schema = Some(Arc::new(soql::schema(answer)?));
         }
-        self.schema
+        self.inner
+            .schema
             .clone()
             .ok_or_else(|| CrmError::Protocol("Opportunity's describe was not kept".into()))
     }
@@ -388,15 +396,16 @@ impl Client {
     ) -> Result<Value, CrmError> {
         let mut fresh = false;
         loop {
-            if self.session.is_none() {
-                self.session = Some(self.sign_in().await?);
+            if self.inner.session.is_none() {
+                self.inner.session = Some(self.sign_in().await?);
                 fresh = true;
             }
-            let Some(session) = self.session.as_ref() else {
+            let Some(session) = self.inner.session.as_ref() else {
                 return Err(CrmError::Protocol("no session after signing in".into()));
             };
             let url = at(&session.instance_url, path)?;
             let mut req = self
+                .inner
                 .http
                 .request(method.clone(), url)
                 .bearer_auth(&session.access_token)
@@ -410,7 +419,7 @@ impl Client {
             let (status, headers, bytes) = answer::send(req).await?;
             if status == StatusCode::UNAUTHORIZED && !fresh {
                 tracing::info!("Salesforce session expired; signing in again");
-                self.session = None;
+                self.inner.session = None;
                 continue;
             }
             return answer::rest(status, &headers, &bytes, path);
@@ -418,10 +427,11 @@ impl Client {
     }
 
     async fn sign_in(&self) -> Result<Session, CrmError> {
-        let token_url = at(&self.login_url, "/services/oauth2/token")?;
+        let token_url = at(&self.inner.login_url, "/services/oauth2/token")?;
         let audience = self.config.login_url.trim_end_matches('/');
-        let form = self.signer.form(audience, (self.now)())?;
+        let form = self.inner.signer.form(audience, (self.inner.now)())?;
         let req = self
+            .inner
             .http
             .post(token_url)
             .header(reqwest::header::ACCEPT, "application/json")

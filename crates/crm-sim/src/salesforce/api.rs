@@ -17,6 +17,13 @@ use serde_json::{Map, Value, json};
 
 use super::{Endpoint, Fault, Shared, State, lock, soql};
 
+/// An error answer, boxed (a response is large).
+type Refusal = Box<Response>;
+
+/// One record of an update: its id and coerced values, or its error code
+/// and message.
+type Checked = Result<(String, Map<String, Value>), (&'static str, String)>;
+
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// The login host: the token endpoint.
@@ -135,23 +142,23 @@ fn arrive(s: &mut State, endpoint: Endpoint) -> Option<Response> {
 }
 
 /// Whether the request carries a live access token; else Salesforce's 401.
-fn authorized(s: &State, headers: &HeaderMap) -> Result<(), Response> {
+fn authorized(s: &State, headers: &HeaderMap) -> Result<(), Refusal> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match token {
         Some(t) if s.tokens.iter().any(|k| k == t) => Ok(()),
-        _ => Err(rest_error(
+        _ => Err(Box::new(rest_error(
             StatusCode::UNAUTHORIZED,
             "INVALID_SESSION_ID",
             "Session expired or invalid",
-        )),
+        ))),
     }
 }
 
 /// A REST version segment (`v62.0`); remembered for the URLs it writes.
-fn version(s: &mut State, v: &str) -> Result<(), Response> {
+fn version(s: &mut State, v: &str) -> Result<(), Refusal> {
     let ok = v
         .strip_prefix('v')
         .and_then(|r| r.split_once('.'))
@@ -160,11 +167,11 @@ fn version(s: &mut State, v: &str) -> Result<(), Response> {
         s.api_version_seen = Some(v.to_owned());
         Ok(())
     } else {
-        Err(rest_error(
+        Err(Box::new(rest_error(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
             "The requested resource does not exist",
-        ))
+        )))
     }
 }
 
@@ -275,7 +282,7 @@ async fn describe(
         return r;
     }
     if let Err(r) = authorized(&s, &headers).and_then(|()| version(&mut s, &v)) {
-        return r;
+        return *r;
     }
     if !object.eq_ignore_ascii_case("Opportunity") {
         return rest_error(
@@ -323,7 +330,7 @@ async fn query(
         return r;
     }
     if let Err(r) = authorized(&s, &headers).and_then(|()| version(&mut s, &v)) {
-        return r;
+        return *r;
     }
     let Some(q) = params.get("q") else {
         return rest_error(
@@ -345,7 +352,7 @@ async fn query(
         );
     }
     if let Err(r) = check_fields(&s, &parsed) {
-        return r;
+        return *r;
     }
     let mut rows: Vec<Map<String, Value>> = s
         .opportunities
@@ -402,7 +409,7 @@ async fn query_more(
         return r;
     }
     if let Err(r) = authorized(&s, &headers).and_then(|()| version(&mut s, &v)) {
-        return r;
+        return *r;
     }
     let invalid = || {
         rest_error(
@@ -444,7 +451,7 @@ async fn query_more(
 
 /// Every field the query names exists, and every date-time is compared
 /// with an unquoted date-time literal, as SOQL requires.
-fn check_fields(s: &State, q: &soql::Query) -> Result<(), Response> {
+fn check_fields(s: &State, q: &soql::Query) -> Result<(), Refusal> {
     let names = q
         .fields
         .iter()
@@ -468,7 +475,7 @@ fn check_fields(s: &State, q: &soql::Query) -> Result<(), Response> {
             None => s.field(name).is_some(),
         };
         if !known {
-            return Err(rest_error(
+            return Err(Box::new(rest_error(
                 StatusCode::BAD_REQUEST,
                 "INVALID_FIELD",
                 &format!(
@@ -476,7 +483,7 @@ fn check_fields(s: &State, q: &soql::Query) -> Result<(), Response> {
                      be sure to append the '__c' after the custom field name. Please reference your WSDL or the \
                      describe call for the appropriate names."
                 ),
-            ));
+            )));
         }
     }
     for (name, lit) in q.filter.iter().flat_map(|c| c.comparisons()) {
@@ -491,11 +498,11 @@ fn check_fields(s: &State, q: &soql::Query) -> Result<(), Response> {
             } else {
                 format!("value of filter criterion for field '{name}' is not of its type")
             };
-            return Err(rest_error(
+            return Err(Box::new(rest_error(
                 StatusCode::BAD_REQUEST,
                 "INVALID_FIELD",
                 &message,
-            ));
+            )));
         }
     }
     Ok(())
@@ -579,7 +586,7 @@ async fn collections(
         return r;
     }
     if let Err(r) = authorized(&s, &headers).and_then(|()| version(&mut s, &v)) {
-        return r;
+        return *r;
     }
     let c: Collection = match serde_json::from_slice(&body) {
         Ok(c) => c,
@@ -608,8 +615,7 @@ async fn collections(
             }
         }
     }
-    let outcomes: Vec<Result<(String, Map<String, Value>), (&str, String)>> =
-        c.records.iter().map(|r| check_record(&s, r)).collect();
+    let outcomes: Vec<Checked> = c.records.iter().map(|r| check_record(&s, r)).collect();
     let failed = outcomes.iter().any(Result::is_err);
     let mut results = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
@@ -640,10 +646,7 @@ async fn collections(
 }
 
 /// One record of an update: its id and coerced values, or its error.
-fn check_record(
-    s: &State,
-    r: &Map<String, Value>,
-) -> Result<(String, Map<String, Value>), (&'static str, String)> {
+fn check_record(s: &State, r: &Map<String, Value>) -> Checked {
     let kind = r
         .get("attributes")
         .and_then(|a| a.get("type"))
