@@ -31,6 +31,7 @@ on_both_backends!(
     slack_subscriptions_get_an_incoming_webhook_message,
     only_wanted_kinds_are_queued_and_deleting_a_hook_drops_its_queue,
     a_claim_of_a_crashed_process_expires_and_its_late_report_is_ignored,
+    handoff_events_carry_account_contract_deal_state_and_the_gate_on_acceptance,
 );
 
 const SECRET: &str = "whsec-test-secret";
@@ -514,4 +515,73 @@ async fn a_claim_of_a_crashed_process_expires_and_its_late_report_is_ignored(t: 
     t.clock.advance(SignedDuration::from_hours(24));
     assert_eq!(t.app.deliver_webhooks().await.unwrap().claimed, 0);
     assert_eq!(rx.successes().values().copied().collect::<Vec<_>>(), [1]);
+}
+
+/// SPEC §11: a CRM acts on the payload without calling back.
+async fn handoff_events_carry_account_contract_deal_state_and_the_gate_on_acceptance(t: TestApp) {
+    let rx = Receiver::start(0).await;
+    subscribe(&t, &rx.url, &["submitted", "accepted"], None).await;
+    let account = crate::account(&t, "A-DEAL").await;
+    let h = t
+        .app
+        .start_handoff(
+            &t.as_user("ae1@acme.test"),
+            baton_app::handoffs::NewHandoff {
+                id: None,
+                contract: baton_domain::ContractKey::parse("ae-to-onboarding").unwrap(),
+                account,
+                deal: Some(baton_domain::DealId::parse("006-77").unwrap()),
+                to: None,
+                values: full_ae_values(),
+                attachments: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    t.app
+        .submit(&t.as_user("ae1@acme.test"), &h.id)
+        .await
+        .unwrap();
+    t.app
+        .accept(&t.as_user("onboarding1@acme.test"), &h.id, BTreeMap::new())
+        .await
+        .unwrap();
+    let round = t.app.deliver_webhooks().await.unwrap();
+    assert_eq!(round.delivered, 2);
+    let bodies: Vec<Value> = rx
+        .seen()
+        .iter()
+        .map(|s| serde_json::from_slice(&s.body).unwrap())
+        .collect();
+    let of = |kind: &str| bodies.iter().find(|b| b["type"] == kind).unwrap().clone();
+    let submitted = of("submitted");
+    assert_eq!(submitted["account"], "A-DEAL");
+    assert_eq!(submitted["contract"], "ae-to-onboarding");
+    assert_eq!(submitted["deal"], "006-77");
+    assert_eq!(submitted["state"], "submitted", "the state as of the event");
+    assert!(submitted.get("gate").is_none(), "{submitted}");
+    let accepted = of("accepted");
+    assert_eq!(accepted["state"], "accepted");
+    assert_eq!(accepted["deal"], "006-77");
+    let gate = t
+        .app
+        .gate(
+            &t.as_user("cs1@acme.test"),
+            &baton_domain::ContractKey::parse("ae-to-onboarding").unwrap(),
+            &baton_domain::AccountId::parse("A-DEAL").unwrap(),
+            Some(&baton_domain::DealId::parse("006-77").unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        accepted["gate"],
+        serde_json::json!({
+            "open": gate.open,
+            "state": gate.state.as_str(),
+            "missing": gate.missing,
+            "handoff": gate.handoff.map(|h| h.to_string()),
+            "deal": "006-77",
+        }),
+        "the gate object equals the gate answer"
+    );
 }

@@ -23,7 +23,7 @@ use baton_app::signals::Incident;
 use baton_domain::contract::{ContractDef, Mode};
 use baton_domain::field::{FieldDef, FieldType, Owner};
 use baton_domain::handoff::{ATTACHMENT_KINDS, Action, Attachment, State as HState};
-use baton_domain::{AccountId, ContractKey, FieldKey, HandoffId, TeamKey, Timestamp};
+use baton_domain::{AccountId, ContractKey, DealId, FieldKey, HandoffId, TeamKey, Timestamp};
 use baton_store::HandoffFilter;
 use serde::Deserialize;
 use serde_json::Value;
@@ -166,6 +166,7 @@ struct NewPage {
     accounts: Vec<(String, String)>,
     contract: String,
     account: String,
+    deal: String,
     error: Option<String>,
 }
 
@@ -173,6 +174,7 @@ struct NewPage {
 struct NewQuery {
     contract: Option<String>,
     account: Option<String>,
+    deal: Option<String>,
 }
 
 async fn new_page(
@@ -180,6 +182,7 @@ async fn new_page(
     v: &Viewer,
     contract: String,
     account: String,
+    deal: String,
     error: Option<String>,
 ) -> UiResult {
     let contracts = s
@@ -212,6 +215,7 @@ async fn new_page(
             .collect(),
         contract,
         account,
+        deal,
         error,
     };
     render_form(page.error.is_some(), &page)
@@ -223,6 +227,7 @@ async fn new_form(State(s): State<AppState>, v: Viewer, Query(q): Query<NewQuery
         &v,
         q.contract.unwrap_or_default(),
         q.account.unwrap_or_default(),
+        q.deal.unwrap_or_default(),
         None,
     )
     .await
@@ -231,12 +236,17 @@ async fn new_form(State(s): State<AppState>, v: Viewer, Query(q): Query<NewQuery
 async fn create(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
     let contract = f.get("contract").unwrap_or_default().to_string();
     let account = f.get("account").unwrap_or_default().to_string();
+    let deal = f.get("deal").unwrap_or_default().trim().to_string();
     let started = async {
         let new = NewHandoff {
             id: None,
             contract: ContractKey::parse(&contract).map_err(|e| invalid("contract", e))?,
             account: AccountId::parse(&account).map_err(|e| invalid("account", e))?,
-            deal: None,
+            deal: if deal.is_empty() {
+                None
+            } else {
+                Some(DealId::parse(&deal).map_err(|e| invalid("deal", e))?)
+            },
             to: None,
             values: BTreeMap::new(),
             attachments: Vec::new(),
@@ -247,7 +257,7 @@ async fn create(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
     match started {
         Ok(h) => Ok(Redirect::to(&format!("/handoffs/{}/edit", h.id)).into_response()),
         Err(UiError::Status(_, message)) => {
-            new_page(&s, &v, contract, account, Some(message)).await
+            new_page(&s, &v, contract, account, deal, Some(message)).await
         }
         Err(e) => Err(e),
     }
@@ -482,6 +492,21 @@ pub struct Summary {
     pub overdue: bool,
     /// Recorded SLA breaches, in words ("acceptance (due …)").
     pub breaches: Vec<String>,
+    /// The CRM deal it stands for, and that deal's gate (SPEC §11).
+    pub deal: Option<DealGate>,
+}
+
+/// A deal's gate, as the handoff page shows it.
+#[derive(Debug, Clone)]
+pub struct DealGate {
+    /// The CRM's deal id.
+    pub id: String,
+    /// Whether its gate is open.
+    pub open: bool,
+    /// Where its handoff stands (`draft`, `submitted`, …).
+    pub state: &'static str,
+    /// What keeps it closed.
+    pub missing: Vec<String>,
 }
 
 /// The latest rejection, for the sender's rework.
@@ -531,6 +556,21 @@ async fn summary(
         .iter()
         .map(|b| format!("{} (due {})", b.kind.label(), when(b.due)))
         .collect();
+    let deal = match &h.deal {
+        Some(d) => {
+            let g = s
+                .app
+                .gate(&v.caller, &h.contract, &h.account, Some(d))
+                .await?;
+            Some(DealGate {
+                id: d.to_string(),
+                open: g.open,
+                state: g.state.as_str(),
+                missing: g.missing,
+            })
+        }
+        None => None,
+    };
     Ok(Summary {
         id: h.id.to_string(),
         contract: h.contract.to_string(),
@@ -549,6 +589,7 @@ async fn summary(
         waiting,
         overdue,
         breaches,
+        deal,
     })
 }
 

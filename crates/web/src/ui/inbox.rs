@@ -32,6 +32,8 @@ pub struct Row {
     pub contract: String,
     /// Account name (or id when unknown).
     pub account: String,
+    /// The CRM deal it stands for, if named.
+    pub deal: Option<String>,
     /// Account ARR, formatted.
     pub arr: String,
     /// The sender.
@@ -111,6 +113,7 @@ pub async fn rows(s: &AppState, v: &Viewer, views: Vec<HandoffView>) -> UiResult
                 contract: contract
                     .map_or_else(|| h.contract.to_string(), |c| c.current.title.clone()),
                 account: account.map_or_else(|| h.account.to_string(), |a| a.name.clone()),
+                deal: h.deal.as_ref().map(ToString::to_string),
                 arr: account.map_or_else(String::new, |a| money(&a.arr)),
                 sender: h.sender.to_string(),
                 to: h.to.to_string(),

@@ -13,6 +13,7 @@ on_both_backends!(
     cs_to_support_is_accepted_with_an_eta_then_acked_echoed_resolved_and_the_loop_closed,
     cross_motion_attestations_that_disagree_are_flagged,
     sensitive_fields_are_hidden_from_teams_outside_the_handoff,
+    the_gate_is_kept_per_deal,
 );
 
 /// Who sends, who receives, who leads the receiving team, per contract.
@@ -528,4 +529,86 @@ async fn sensitive_fields_are_hidden_from_teams_outside_the_handoff(t: TestApp) 
         let list = s.as_(who).await.get("/handoffs").await;
         assert!(!list.text.contains("SSO by week 6"), "{who} via the list");
     }
+}
+
+/// SPEC §11 over HTTP: a second deal on an account whose first deal was
+/// accepted reads closed, with its state and what it misses, until its own
+/// handoff is accepted.
+async fn the_gate_is_kept_per_deal(t: TestApp) {
+    let s = start(t).await;
+    account(&s, "A-D").await;
+    let ae = s.as_("ae1@acme.test").await;
+    let onboarding = s.as_("onboarding1@acme.test").await;
+    let reader = s.as_("cs1@acme.test").await;
+    let mut ids = Vec::new();
+    for deal in ["006-1", "006-2"] {
+        let r = ae
+            .post(
+                "/handoffs",
+                json!({"contract": "ae-to-onboarding", "account": "A-D", "deal": deal, "values": complete("ae-to-onboarding")}),
+            )
+            .await;
+        assert_eq!(r.expect(201)["deal"], deal);
+        ids.push(r.body["id"].as_str().unwrap().to_string());
+    }
+    ae.post_empty(&format!("/handoffs/{}/submit", ids[0]))
+        .await
+        .expect(200);
+    onboarding
+        .post(&format!("/handoffs/{}/accept", ids[0]), json!({}))
+        .await
+        .expect(200);
+
+    let g = reader.get("/gates/ae-to-onboarding/A-D").await;
+    assert_eq!(
+        g.expect(200)["open"],
+        true,
+        "the account's gate: {}",
+        g.text
+    );
+    assert_eq!(g.body["deal"], Value::Null);
+    let g = reader.get("/gates/ae-to-onboarding/A-D?deal=006-1").await;
+    assert_eq!(g.expect(200)["state"], "accepted");
+    let g = reader.get("/gates/ae-to-onboarding/A-D?deal=006-2").await;
+    let body = g.expect(200);
+    assert_eq!(body["open"], false, "{body}");
+    assert_eq!(body["state"], "draft");
+    assert_eq!(body["deal"], "006-2");
+    assert_eq!(body["handoff"], ids[1].as_str());
+    let g = reader.get("/gates/ae-to-onboarding/A-D?deal=006-404").await;
+    assert_eq!(g.expect(200)["state"], "none");
+    assert_eq!(g.body["missing"].as_array().map(Vec::len), Some(8));
+
+    // A deal of another account is refused, naming the field.
+    account(&s, "A-E").await;
+    let r = ae
+        .post(
+            "/handoffs",
+            json!({"contract": "ae-to-onboarding", "account": "A-E", "deal": "006-1"}),
+        )
+        .await;
+    assert!(
+        r.expect(422)
+            .to_string()
+            .contains("belongs to account 'A-D'"),
+        "{}",
+        r.text
+    );
+    let listed = reader.get("/handoffs?deal=006-2").await;
+    assert_eq!(
+        listed.expect(200)["items"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        listed.text
+    );
+
+    ae.post_empty(&format!("/handoffs/{}/submit", ids[1]))
+        .await
+        .expect(200);
+    onboarding
+        .post(&format!("/handoffs/{}/accept", ids[1]), json!({}))
+        .await
+        .expect(200);
+    let g = reader.get("/gates/ae-to-onboarding/A-D?deal=006-2").await;
+    assert_eq!(g.expect(200)["open"], true);
 }
