@@ -5,8 +5,9 @@
 //! Columns (by header name, any order, each header once: headers compare
 //! without case, and a duplicated one is refused, naming its columns):
 //! `handoff_id`, `account_id`,
-//! `sender` and `submitted_at` are required; `account_name`, `account_arr`
-//! (`48000.00 USD`), `receiver`, `accepted_at`, `rejected_at` and
+//! `sender` and `submitted_at` are required; `deal_id` (the opportunity
+//! the handoff stands for: its gate is then per deal), `account_name`,
+//! `account_arr` (`48000.00 USD`), `receiver`, `accepted_at`, `rejected_at` and
 //! `rejection_reason` are optional; every other column is a field key of the
 //! contract, its cell the field's value (empty: no value). Times are RFC 3339
 //! (`2026-10-01T09:00:00Z`) or a date (`2026-10-01`, midnight UTC). A row
@@ -22,9 +23,10 @@ use serde_json::{Value, json};
 use crate::import::ImportSummary;
 use crate::{App, AppError};
 
-const KNOWN: [&str; 10] = [
+const KNOWN: [&str; 11] = [
     "handoff_id",
     "account_id",
+    "deal_id",
     "account_name",
     "account_arr",
     "sender",
@@ -178,13 +180,12 @@ pub fn csv_to_lines(
                 .filter(|(h, v)| !KNOWN.contains(&h.as_str()) && !v.is_empty())
                 .map(|(h, v)| (h.as_str(), v))
                 .collect();
-            events.push((
-                s,
-                row,
-                0,
-                json!({"type": "submitted", "handoff": id, "contract": contract, "account": account,
-                       "by": sender, "at": s, "values": values}),
-            ));
+            let mut submitted = json!({"type": "submitted", "handoff": id, "contract": contract,
+                "account": account, "by": sender, "at": s, "values": values});
+            if let Some(deal) = cell("deal_id") {
+                submitted["deal"] = json!(deal);
+            }
+            events.push((s, row, 0, submitted));
             let receiver = receiver.unwrap_or_default();
             if let Some(r) = r {
                 let reason = cell("rejection_reason").unwrap_or("rejected in the CRM");

@@ -8,6 +8,7 @@ on_both_backends!(
     a_crm_report_becomes_handoffs_with_their_decisions,
     bad_rows_are_named_by_row_and_nothing_is_applied,
     a_duplicated_column_header_is_refused_naming_it_and_its_columns,
+    a_deal_id_column_names_each_handoffs_deal,
 );
 
 const HEADER: &str = "handoff_id,account_id,account_name,account_arr,sender,receiver,submitted_at,accepted_at,rejected_at,rejection_reason,economic_buyer,success_criteria,go_live_deadlines";
@@ -116,4 +117,21 @@ async fn a_duplicated_column_header_is_refused_naming_it_and_its_columns(t: Test
         "{why}"
     );
     assert_eq!(t.app.store().event_count(&t.org).await.unwrap(), before);
+}
+
+async fn a_deal_id_column_names_each_handoffs_deal(t: TestApp) {
+    let csv = "handoff_id,account_id,account_name,account_arr,deal_id,sender,submitted_at\n\
+               C-9,A-9,Initech,30000.00 USD,006-900,ae1@acme.test,2026-10-01\n\
+               C-10,A-9,Initech,30000.00 USD,,ae1@acme.test,2026-10-02\n";
+    let key = ContractKey::parse("ae-to-onboarding").unwrap();
+    t.app
+        .import_handoffs_csv(t.org.clone(), &key, csv.as_bytes())
+        .await
+        .unwrap();
+    let store = t.app.store();
+    let h = |id: &str| HandoffId::parse(id).unwrap();
+    let c9 = store.handoff(&t.org, &h("C-9")).await.unwrap().unwrap();
+    assert_eq!(c9.deal.map(|d| d.to_string()).as_deref(), Some("006-900"));
+    let c10 = store.handoff(&t.org, &h("C-10")).await.unwrap().unwrap();
+    assert_eq!(c10.deal, None, "an empty cell names no deal");
 }

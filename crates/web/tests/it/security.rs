@@ -544,6 +544,10 @@ async fn no_password_token_session_or_webhook_secret_reaches_the_logs(t: TestApp
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites first hit by another test's thread (no subscriber there)
+    // cache "never interested"; recompute with this subscriber registered,
+    // or the request logs may never reach it.
+    tracing::callsite::rebuild_interest_cache();
 
     let s = start(t).await;
     let wrong = "wrong-horse-password-7431";

@@ -7,6 +7,7 @@ mod actions;
 mod brief;
 mod contracts;
 mod currency;
+mod deals;
 mod follow;
 mod governance;
 mod handoffs;
