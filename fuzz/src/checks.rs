@@ -79,6 +79,7 @@ impl World {
                         id: Some(HandoffId::parse("h-fuzz").expect("handoff id")),
                         contract: ContractKey::parse(CONTRACT).expect("contract key"),
                         account: AccountId::parse("acc-fuzz").expect("account id"),
+                        deal: None,
                         to: None,
                         values: BTreeMap::new(),
                         attachments: Vec::new(),

@@ -18,7 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use baton_domain::event::Via;
 use baton_domain::field::Owner;
 use baton_domain::handoff::parse_values;
-use baton_domain::{AccountId, ContractKey, DomainError, Email, HandoffId, State, Timestamp};
+use baton_domain::{
+    AccountId, ContractKey, DealId, DomainError, Email, HandoffId, State, Timestamp,
+};
 use baton_store::CrmRuleRecord;
 use serde_json::Value;
 
@@ -355,10 +357,20 @@ impl App {
         let account = change.account.id.clone();
         self.upsert_account(&crm, change.account).await?;
         let as_sender = Caller::new(caller.org.clone(), sender, Via::Crm);
+        // SPEC §11: a change of a deal or opportunity always names it, so
+        // the gate the CRM asks about is this deal's.
+        let deal = match change.object.as_str() {
+            "account" => None,
+            _ => Some(
+                DealId::parse(change.id.trim())
+                    .map_err(|e| DomainError::value("id", e.to_string()))?,
+            ),
+        };
         let new = NewHandoff {
             id: Some(id.clone()),
             contract: rule.contract,
             account,
+            deal,
             to: None,
             values: change.values,
             attachments: Vec::new(),

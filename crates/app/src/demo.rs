@@ -22,7 +22,7 @@ use baton_domain::contract::seed::seeded_contracts;
 use baton_domain::event::{Event, Values};
 use baton_domain::field::FieldType;
 use baton_domain::{
-    AccountId, ContractKey, Currency, Email, FieldKey, HandoffId, Money, Timestamp,
+    AccountId, ContractKey, Currency, DealId, Email, FieldKey, HandoffId, Money, Timestamp,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -988,10 +988,17 @@ impl Gen {
                 Fill::Absent => {}
             }
         }
+        // The CRM's deal behind each AE handoff: its gate is per deal.
+        let deal = if c.key.as_str() == "ae-to-onboarding" {
+            Some(DealId::parse(format!("OPP-{id}")).map_err(bad)?)
+        } else {
+            None
+        };
         let e = Event::Submitted {
             handoff: id.clone(),
             contract: Some(c.key.clone()),
             account: Some(a.id.clone()),
+            deal,
             version: None,
             to: None,
             by: sender.clone(),
@@ -1105,6 +1112,7 @@ impl Gen {
                 handoff: id.clone(),
                 contract: None,
                 account: None,
+                deal: None,
                 version: None,
                 to: None,
                 by: sender.clone(),

@@ -8,12 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use baton_domain::contract::Mode;
 use baton_domain::event::{Event, Values, Via};
 use baton_domain::field::Owner;
-use baton_domain::handoff::{Action, Attachment, Ctx, parse_values};
+use baton_domain::handoff::{Action, Attachment, Ctx, DealUse, check_deal, parse_values};
 use baton_domain::{
-    AccountId, Actor, ContractDef, ContractKey, DomainError, Handoff, HandoffId, Member, Roster,
-    TeamKey, Timestamp,
+    AccountId, Actor, ContractDef, ContractKey, DealId, DomainError, Handoff, HandoffId, Member,
+    OrgId, Roster, TeamKey, Timestamp,
 };
-use baton_store::Change;
+use baton_store::{Change, HandoffFilter};
 use serde_json::Value;
 
 use crate::{App, AppError, Caller};
@@ -27,6 +27,8 @@ pub struct NewHandoff {
     pub contract: ContractKey,
     /// The account.
     pub account: AccountId,
+    /// The CRM deal it hands off, when named (its gate is then per deal).
+    pub deal: Option<DealId>,
     /// The receiving team, when the contract has several.
     pub to: Option<TeamKey>,
     /// Field values in JSON or text form.
@@ -212,6 +214,10 @@ impl App {
         };
         let def = contract.current;
         let values = parse_values(&def, &new.values, Owner::Sender)?;
+        if let Some(deal) = &new.deal {
+            let uses = self.deal_uses(&caller.org, deal).await?;
+            check_deal(deal, &new.account, &def.key, &uses)?;
+        }
         let carried = self.carried_values(caller, &def, &new.account).await?;
         let at = self.now();
         let ctx = Ctx {
@@ -228,6 +234,7 @@ impl App {
             &actor,
             id,
             new.account,
+            new.deal,
             new.to,
             values,
             carried,
@@ -240,6 +247,33 @@ impl App {
         change.handoffs.push(handoff.clone());
         self.store.commit(&caller.org, &change).await?;
         Ok(handoff)
+    }
+
+    /// The handoffs that already name a deal (few: one per contract, plus
+    /// withdrawn ones).
+    pub(crate) async fn deal_uses(
+        &self,
+        org: &OrgId,
+        deal: &DealId,
+    ) -> Result<Vec<DealUse>, AppError> {
+        let filter = HandoffFilter {
+            deal: Some(deal.clone()),
+            ..HandoffFilter::default()
+        };
+        let mut uses = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .handoffs_page(org, &filter, after.as_ref(), MAX_PAGE)
+                .await?;
+            after = page.last().map(|h| h.id.clone());
+            let full = page.len() == MAX_PAGE as usize;
+            uses.extend(page.iter().map(DealUse::from));
+            if !full {
+                return Ok(uses);
+            }
+        }
     }
 
     /// Changes values or attachments of a draft or rejected handoff.

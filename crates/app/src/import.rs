@@ -17,11 +17,11 @@ use baton_domain::account::Account;
 use baton_domain::contract::{Contract, ContractDef};
 use baton_domain::event::{Event, Stream, Values, Via};
 use baton_domain::field::Owner;
-use baton_domain::handoff::{Ctx, parse_values};
+use baton_domain::handoff::{Ctx, DealUse, check_deal, parse_values};
 use baton_domain::org::Role;
 use baton_domain::sla::SlaKind;
 use baton_domain::{
-    AccountId, Actor, ContractKey, DomainError, Email, Handoff, HandoffId, OrgId, TeamKey,
+    AccountId, Actor, ContractKey, DealId, DomainError, Email, Handoff, HandoffId, OrgId, TeamKey,
     Timestamp,
 };
 use baton_store::{Change, Directory, UserRecord};
@@ -321,6 +321,8 @@ struct Importer<'a> {
     versions: BTreeMap<(ContractKey, u32), ContractDef>,
     accounts: HashMap<AccountId, Option<Account>>,
     handoffs: HashMap<HandoffId, Option<Handoff>>,
+    /// Handoffs of this file naming each deal (the database knows the rest).
+    deals: HashMap<DealId, BTreeSet<HandoffId>>,
     change: Change,
     touched_accounts: BTreeSet<AccountId>,
     touched_handoffs: BTreeSet<HandoffId>,
@@ -400,6 +402,7 @@ impl<'a> Importer<'a> {
             versions,
             accounts: HashMap::new(),
             handoffs: HashMap::new(),
+            deals: HashMap::new(),
             change: Change::default(),
             touched_accounts: BTreeSet::new(),
             touched_handoffs: BTreeSet::new(),
@@ -627,6 +630,45 @@ impl<'a> Importer<'a> {
     }
 
     /// Records a handoff's first event; `h` was built from it.
+    /// The handoffs naming a deal, as they stand at this line.
+    async fn deal_uses(&mut self, deal: &DealId) -> Result<Vec<DealUse>, String> {
+        let mut ids = self.deals.get(deal).cloned().unwrap_or_default();
+        if !self.fresh {
+            let stored = self.app.deal_uses(&self.org, deal).await.map_err(text)?;
+            ids.extend(stored.into_iter().map(|u| u.handoff));
+        }
+        let mut uses = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(h) = self.handoff(&id).await? {
+                uses.push(DealUse::from(&h));
+            }
+        }
+        Ok(uses)
+    }
+
+    /// Checks that a handoff of `contract` for `account` may name `deal`
+    /// (the same rule as a live start), and remembers that `id` does.
+    async fn claim_deal(
+        &mut self,
+        deal: &DealId,
+        id: &HandoffId,
+        account: &AccountId,
+        contract: &ContractKey,
+    ) -> Result<(), String> {
+        let uses: Vec<DealUse> = self
+            .deal_uses(deal)
+            .await?
+            .into_iter()
+            .filter(|u| u.handoff != *id)
+            .collect();
+        check_deal(deal, account, contract, &uses).map_err(text)?;
+        self.deals
+            .entry(deal.clone())
+            .or_default()
+            .insert(id.clone());
+        Ok(())
+    }
+
     fn record_new_handoff(&mut self, h: Handoff, e: Event, line: &Line) {
         let id = h.id.clone();
         let v = h.stream_version;
@@ -1024,6 +1066,7 @@ impl<'a> Importer<'a> {
                 contract,
                 version,
                 account,
+                deal,
                 to,
                 by,
                 at,
@@ -1037,6 +1080,9 @@ impl<'a> Importer<'a> {
                 self.account(&account).await?.ok_or_else(|| {
                     format!("unknown account '{account}': add an 'account' line before")
                 })?;
+                if let Some(d) = &deal {
+                    self.claim_deal(d, &handoff, &account, &contract).await?;
+                }
                 let c = self.contract(&contract)?;
                 let mode = c.mode;
                 let def = self.def(&contract, version)?;
@@ -1060,6 +1106,7 @@ impl<'a> Importer<'a> {
                     &actor,
                     handoff,
                     account,
+                    deal,
                     Some(to),
                     given,
                     carried_values,
@@ -1074,6 +1121,7 @@ impl<'a> Importer<'a> {
                 handoff,
                 contract,
                 account,
+                deal,
                 version,
                 to,
                 by,
@@ -1090,6 +1138,9 @@ impl<'a> Importer<'a> {
                     self.account(&account).await?.ok_or_else(|| {
                         format!("unknown account '{account}': add an 'account' line before")
                     })?;
+                    if let Some(d) = &deal {
+                        self.claim_deal(d, &handoff, &account, &contract).await?;
+                    }
                     let c = self.contract(&contract)?;
                     let (mode, version) = (c.mode, version.unwrap_or(c.current_version));
                     let def = self.def(&contract, version)?;
@@ -1104,7 +1155,7 @@ impl<'a> Importer<'a> {
                         at,
                         roster: None,
                     };
-                    let e = Handoff::submit_new(ctx, &actor, handoff, account, to, values)
+                    let e = Handoff::submit_new(ctx, &actor, handoff, account, deal, to, values)
                         .map_err(text)?;
                     let h = Handoff::from_event(&e, &def).ok_or("the submission did not apply")?;
                     self.record_user_events(new_users, line);
@@ -1119,13 +1170,17 @@ impl<'a> Importer<'a> {
                             h.contract, h.account
                         ));
                     }
+                    if let (Some(d), None) = (&deal, &h.deal) {
+                        self.claim_deal(d, &handoff, &h.account, &h.contract)
+                            .await?;
+                    }
                     let def = self.def(&h.contract, h.version)?;
                     let (actor, new_users) = self.actor(&by, Some(&def.sending_team), at);
                     let values =
                         parse_values(&def, &as_raw(&values), Owner::Sender).map_err(text)?;
                     let ctx = self.ctx(&h, &def, at)?;
                     let (events, h) = h
-                        .decide_at(ctx, |h, ctx| h.submit(ctx, &actor, values))
+                        .decide_at(ctx, |h, ctx| h.submit_naming(ctx, &actor, values, deal))
                         .map_err(text)?;
                     self.record_user_events(new_users, line);
                     self.record_step(h, events, line);

@@ -12,7 +12,7 @@ use crate::Timestamp;
 use crate::contract::{ContractDef, Mode};
 use crate::field::FieldDef;
 use crate::handoff::Attachment;
-use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, OrgId, TeamKey};
+use crate::id::{AccountId, ContractKey, DealId, Email, FieldKey, HandoffId, OrgId, TeamKey};
 use crate::money::{Currency, Money, Rate};
 use crate::org::Role;
 
@@ -215,6 +215,9 @@ pub enum Event {
         version: u32,
         /// The account.
         account: AccountId,
+        /// The CRM deal it hands off (SPEC §11): its gate is that deal's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deal: Option<DealId>,
         /// The team it goes to.
         to: TeamKey,
         /// The sender.
@@ -256,6 +259,9 @@ pub enum Event {
         /// The account (required on a history handoff's first line).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         account: Option<AccountId>,
+        /// The CRM deal (history lines may name it; see `DraftCreated`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deal: Option<DealId>,
         /// The contract version (filled in by Baton).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         version: Option<u32>,

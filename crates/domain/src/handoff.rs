@@ -15,11 +15,13 @@ use crate::contract::{ContractDef, Mode};
 use crate::error::DomainError;
 use crate::event::{Event, Values};
 use crate::field::{FieldDef, Owner, Side, Unfilled};
-use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, TeamKey};
+use crate::id::{AccountId, ContractKey, DealId, Email, FieldKey, HandoffId, TeamKey};
 use crate::org::{Actor, Roster};
 
 mod actions;
+mod deal;
 pub use actions::{Action, SEALED_ANSWER};
+pub use deal::{DealUse, check_deal};
 
 /// Where a handoff is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +136,9 @@ pub struct Decision {
     /// The rejection code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The fields a rejection named as deficient.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldKey>,
 }
 
 /// The return path after acceptance (cs-to-support).
@@ -204,6 +209,10 @@ pub struct Handoff {
     pub version: u32,
     /// The account.
     pub account: AccountId,
+    /// The CRM deal it hands off, when named: the gate is then that deal's
+    /// (SPEC §11). Absent from the stored form when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal: Option<DealId>,
     /// Who sends it.
     pub sender: Email,
     /// The receiving team.
@@ -380,6 +389,7 @@ impl Handoff {
         actor: &Actor,
         id: HandoffId,
         account: AccountId,
+        deal: Option<DealId>,
         to: Option<TeamKey>,
         values: Values,
         carried: Values,
@@ -408,6 +418,7 @@ impl Handoff {
             contract: def.key.clone(),
             version: ctx.version,
             account,
+            deal,
             to,
             by: actor.email.clone(),
             at: ctx.at,
@@ -417,12 +428,38 @@ impl Handoff {
         })
     }
 
+    /// Decides a history `submitted` line, which may name the deal: a
+    /// handoff without one names it from then on; one for another deal
+    /// refuses the line. (Whether the deal is free is [`check_deal`]'s.)
+    pub fn submit_naming(
+        &self,
+        ctx: Ctx<'_>,
+        actor: &Actor,
+        values: Values,
+        deal: Option<DealId>,
+    ) -> Result<Event, DomainError> {
+        let mut event = self.submit(ctx, actor, values)?;
+        if let (Some(d), Event::Submitted { deal: named, .. }) = (deal, &mut event) {
+            match &self.deal {
+                Some(current) if *current != d => {
+                    return Err(DomainError::value(
+                        "deal",
+                        format!("handoff '{}' is for deal '{current}'", self.id),
+                    ));
+                }
+                _ => *named = Some(d),
+            }
+        }
+        Ok(event)
+    }
+
     /// Decides a history handoff's first line: submitted without a draft.
     pub fn submit_new(
         ctx: Ctx<'_>,
         actor: &Actor,
         id: HandoffId,
         account: AccountId,
+        deal: Option<DealId>,
         to: Option<TeamKey>,
         values: Values,
     ) -> Result<Event, DomainError> {
@@ -436,6 +473,7 @@ impl Handoff {
             handoff: id,
             contract: Some(def.key.clone()),
             account: Some(account),
+            deal,
             version: Some(ctx.version),
             to: Some(to),
             by: actor.email.clone(),
@@ -530,6 +568,7 @@ impl Handoff {
             handoff: self.id.clone(),
             contract: Some(self.contract.clone()),
             account: Some(self.account.clone()),
+            deal: self.deal.clone(),
             version: Some(self.version),
             to: Some(self.to.clone()),
             by: actor.email.clone(),
@@ -824,21 +863,32 @@ impl Handoff {
 
     /// Builds a handoff from its first event.
     pub fn from_event(event: &Event, def: &ContractDef) -> Option<Self> {
-        let (id, contract, version, account, to, by, at) = match event {
+        let (id, contract, version, account, deal, to, by, at) = match event {
             Event::DraftCreated {
                 handoff,
                 contract,
                 version,
                 account,
+                deal,
                 to,
                 by,
                 at,
                 ..
-            } => (handoff, contract, *version, account, to.clone(), by, at),
+            } => (
+                handoff,
+                contract,
+                *version,
+                account,
+                deal,
+                to.clone(),
+                by,
+                at,
+            ),
             Event::Submitted {
                 handoff,
                 contract: Some(contract),
                 account: Some(account),
+                deal,
                 version: Some(version),
                 to,
                 by,
@@ -849,6 +899,7 @@ impl Handoff {
                 contract,
                 *version,
                 account,
+                deal,
                 to.clone()
                     .or_else(|| def.receiving_teams.first().cloned())?,
                 by,
@@ -861,6 +912,7 @@ impl Handoff {
             contract: contract.clone(),
             version,
             account: account.clone(),
+            deal: deal.clone(),
             sender: by.clone(),
             to,
             state: State::Draft,
@@ -909,7 +961,12 @@ impl Handoff {
                 merge(&mut self.values, values);
                 self.attachments.extend(attachments.iter().cloned());
             }
-            Event::Submitted { values, at, .. } => {
+            Event::Submitted {
+                values, at, deal, ..
+            } => {
+                if self.deal.is_none() {
+                    self.deal.clone_from(deal);
+                }
                 for k in values.keys() {
                     self.carried.remove(k);
                 }
@@ -918,12 +975,19 @@ impl Handoff {
                 self.submissions.push(Submission { at: *at, score });
                 self.state = State::Submitted;
             }
-            Event::Rejected { at, by, code, .. } => {
+            Event::Rejected {
+                at,
+                by,
+                code,
+                fields,
+                ..
+            } => {
                 self.decisions.push(Decision {
                     accepted: false,
                     at: *at,
                     by: by.clone(),
                     code: code.clone(),
+                    fields: fields.clone(),
                 });
                 self.state = State::Rejected;
             }
@@ -934,6 +998,7 @@ impl Handoff {
                     at: *at,
                     by: by.clone(),
                     code: None,
+                    fields: Vec::new(),
                 });
                 self.accepted_at = Some(*at);
                 self.state = State::Accepted;

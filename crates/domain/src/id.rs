@@ -144,6 +144,10 @@ string_id!(
     HandoffId, "handoff id", any_text
 );
 string_id!(
+    /// A deal's id: the CRM's opportunity or deal id, unique within an org.
+    DealId, "deal id", any_text
+);
+string_id!(
     /// A contract's key, e.g. `ae-to-onboarding`.
     ContractKey, "contract key", key_check
 );

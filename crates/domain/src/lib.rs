@@ -31,7 +31,7 @@ pub use error::DomainError;
 pub use event::Event;
 pub use field::{FieldDef, FieldType, Owner};
 pub use handoff::{Handoff, State};
-pub use id::{AccountId, ContractKey, Email, FieldKey, HandoffId, OrgId, TeamKey};
+pub use id::{AccountId, ContractKey, DealId, Email, FieldKey, HandoffId, OrgId, TeamKey};
 pub use money::{Currency, Money, Rate};
 pub use org::{Actor, Member, Role, Roster};
 

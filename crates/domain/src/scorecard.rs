@@ -533,6 +533,7 @@ mod tests {
             handoff: HandoffId::parse("H-1").unwrap(),
             contract: Some(def.key.clone()),
             account: Some(AccountId::parse("A-1").unwrap()),
+            deal: None,
             version: Some(1),
             to: None,
             by: Email::parse("ae1@acme.test").unwrap(),

@@ -612,12 +612,12 @@ pub(crate) async fn upsert_handoffs(
         backend,
         (
             "INSERT INTO handoffs (org_id, handoff_id, contract, version, account_id, sender, to_team, state, score,
-             submitted_score, created_at, first_submitted_at, accepted_at, rejections, stream_version, doc) VALUES",
-            16,
+             submitted_score, created_at, first_submitted_at, accepted_at, rejections, stream_version, doc, deal) VALUES",
+            17,
             "ON CONFLICT (org_id, handoff_id) DO UPDATE SET state = excluded.state, score = excluded.score,
              submitted_score = excluded.submitted_score, first_submitted_at = excluded.first_submitted_at,
              accepted_at = excluded.accepted_at, rejections = excluded.rejections,
-             stream_version = excluded.stream_version, doc = excluded.doc",
+             stream_version = excluded.stream_version, doc = excluded.doc, deal = excluded.deal",
         ),
         handoffs,
         |q, _, h| {
@@ -637,7 +637,8 @@ pub(crate) async fn upsert_handoffs(
                 .bind(h.accepted_at.map(micros))
                 .bind(h.rejections() as i64)
                 .bind(h.stream_version as i64)
-                .bind(doc))
+                .bind(doc)
+                .bind(h.deal.as_ref().map(ToString::to_string)))
         },
     )
     .await?;

@@ -8,8 +8,8 @@ use baton_domain::contract::{Contract, ContractDef, Mode};
 use baton_domain::event::{Event, Via};
 use baton_domain::org::Role;
 use baton_domain::{
-    AccountId, ContractKey, Currency, Email, Handoff, HandoffId, Money, OrgId, State, TeamKey,
-    Timestamp,
+    AccountId, ContractKey, Currency, DealId, Email, Handoff, HandoffId, Money, OrgId, State,
+    TeamKey, Timestamp,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -490,6 +490,11 @@ impl Store {
             filter.sender.as_ref().map(ToString::to_string),
             &mut sql,
         );
+        eq(
+            "deal",
+            filter.deal.as_ref().map(ToString::to_string),
+            &mut sql,
+        );
         if let Some(keys) = &filter.contracts {
             if keys.is_empty() {
                 return Ok(Vec::new());
@@ -531,6 +536,8 @@ pub struct HandoffFilter {
     pub account: Option<AccountId>,
     /// One sender.
     pub sender: Option<Email>,
+    /// One CRM deal.
+    pub deal: Option<DealId>,
 }
 
 fn stored_event(r: &AnyRow) -> Result<StoredEvent, StoreError> {

@@ -102,6 +102,7 @@ pub async fn draft(
                 id: None,
                 contract: ContractKey::parse(contract).unwrap(),
                 account,
+                deal: None,
                 to: None,
                 values,
                 attachments: vec![],

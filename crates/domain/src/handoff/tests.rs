@@ -107,6 +107,7 @@ fn draft(w: &World, raw: &BTreeMap<String, Value>) -> Handoff {
         HandoffId::parse("H-1").unwrap(),
         AccountId::parse("A-1").unwrap(),
         None,
+        None,
         values(&w.def, raw),
         Values::new(),
         vec![],
@@ -459,6 +460,7 @@ fn history_records_the_past_without_the_gate() {
         &w.ae,
         HandoffId::parse("H-9").unwrap(),
         AccountId::parse("A-9").unwrap(),
+        None,
         None,
         Values::new(),
     )

@@ -10,7 +10,9 @@ use axum::http::StatusCode;
 use baton_app::AppError;
 use baton_app::handoffs::{HandoffView, NewHandoff, Rejection};
 use baton_domain::handoff::Attachment;
-use baton_domain::{AccountId, ContractKey, Handoff, HandoffId, State as HandoffState, TeamKey};
+use baton_domain::{
+    AccountId, ContractKey, DealId, Handoff, HandoffId, State as HandoffState, TeamKey,
+};
 use baton_store::HandoffFilter;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -53,6 +55,12 @@ pub struct NewHandoffBody {
     pub contract: String,
     /// The account's id (the CRM's).
     pub account: String,
+    /// The CRM's deal (opportunity) id this handoff stands for: the gate
+    /// is then kept per deal (`GET /gates/{contract}/{account}?deal=`). A
+    /// deal belongs to one account, and one handoff per contract stands
+    /// for it until withdrawn.
+    #[serde(default)]
+    pub deal: Option<String>,
     /// The handoff's id, when the caller brings one; generated otherwise.
     #[serde(default)]
     pub id: Option<String>,
@@ -170,6 +178,8 @@ pub struct HandoffBody {
     pub version: u32,
     /// The account.
     pub account: String,
+    /// The CRM deal it stands for; null when none was named.
+    pub deal: Option<String>,
     /// `draft`, `submitted`, `rejected`, `accepted` or `withdrawn`.
     pub state: String,
     /// Completeness of the current values, 0–100.
@@ -260,6 +270,7 @@ impl From<HandoffView> for HandoffBody {
             contract: h.contract.to_string(),
             version: h.version,
             account: h.account.to_string(),
+            deal: h.deal.as_ref().map(ToString::to_string),
             state: h.state.as_str().to_string(),
             score: h.score,
             missing: v.missing,
@@ -334,6 +345,8 @@ pub struct ListQuery {
     pub from_team: Option<String>,
     /// Only this account.
     pub account: Option<String>,
+    /// Only handoffs of this CRM deal.
+    pub deal: Option<String>,
     /// From the page after this cursor.
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
@@ -397,6 +410,12 @@ pub async fn create(
             .map_err(|e| field("id", e))?,
         contract: ContractKey::parse(&b.contract).map_err(|e| field("contract", e))?,
         account: AccountId::parse(&b.account).map_err(|e| field("account", e))?,
+        deal: b
+            .deal
+            .as_deref()
+            .map(DealId::parse)
+            .transpose()
+            .map_err(|e| field("deal", e))?,
         to: b
             .to
             .as_deref()
@@ -435,6 +454,7 @@ pub async fn list(
         })?,
         to_team: query_field("to_team", q.to_team, |r| TeamKey::parse(r))?,
         account: query_field("account", q.account, |r| AccountId::parse(r))?,
+        deal: query_field("deal", q.deal, |r| DealId::parse(r))?,
         ..HandoffFilter::default()
     };
     let from_team = query_field("from_team", q.from_team, |r| TeamKey::parse(r))?;

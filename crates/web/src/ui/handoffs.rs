@@ -236,6 +236,7 @@ async fn create(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
             id: None,
             contract: ContractKey::parse(&contract).map_err(|e| invalid("contract", e))?,
             account: AccountId::parse(&account).map_err(|e| invalid("account", e))?,
+            deal: None,
             to: None,
             values: BTreeMap::new(),
             attachments: Vec::new(),

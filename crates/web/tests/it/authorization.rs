@@ -847,6 +847,7 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
                 id: None,
                 contract: key,
                 account: baton_domain::AccountId::parse(&account).unwrap(),
+                deal: None,
                 to: None,
                 values,
                 attachments: vec![],

@@ -51,6 +51,7 @@ async fn a_gated_handoff_with_filler_shows_the_receiver_why_instead_of_accept() 
                 id: None,
                 contract: key.clone(),
                 account: AccountId::parse("A-1").unwrap(),
+                deal: None,
                 to: None,
                 values,
                 attachments: Vec::new(),

@@ -29,6 +29,7 @@ async fn submitted(t: &TestApp, contract: &str, id: &str) -> HandoffId {
                 id: Some(HandoffId::parse(id).unwrap()),
                 contract: ContractKey::parse(contract).unwrap(),
                 account: AccountId::parse("A-1").unwrap(),
+                deal: None,
                 to: None,
                 values,
                 attachments: vec![],

@@ -83,6 +83,7 @@ async fn story(t: &TestApp) -> HandoffId {
                 id: None,
                 contract: sdr_key,
                 account: account.clone(),
+                deal: None,
                 to: None,
                 values: values(json!({
                     "confirmed_pain": "Reps take six weeks to ramp; managers coach by hand",
@@ -109,6 +110,7 @@ async fn story(t: &TestApp) -> HandoffId {
                 id: None,
                 contract: key,
                 account,
+                deal: None,
                 to: None,
                 values: values(json!({
                     "economic_buyer": "Dana Ortiz, CFO; signs up to 250k alone",

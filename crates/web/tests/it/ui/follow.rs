@@ -33,6 +33,7 @@ async fn an_escalation_is_acknowledged_echoed_resolved_and_closed_by_the_csm() {
                 id: None,
                 contract: ContractKey::parse("cs-to-support").unwrap(),
                 account: AccountId::parse("A-1").unwrap(),
+                deal: None,
                 to: None,
                 values: values(json!({
                     "originating_signal": "P1 ticket: exports failing for every user",
@@ -146,6 +147,7 @@ async fn the_next_contracts_form_prefills_and_marks_what_an_accepted_handoff_pro
                 id: None,
                 contract: ContractKey::parse("ae-to-onboarding").unwrap(),
                 account: AccountId::parse("A-1").unwrap(),
+                deal: None,
                 to: None,
                 values: values(json!({ "success_criteria": criteria })),
                 attachments: Vec::new(),

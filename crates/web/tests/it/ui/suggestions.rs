@@ -56,6 +56,7 @@ async fn accepted(t: &TestApp, id: &str, name: &str, buyer: &str) -> HandoffId {
                 id: None,
                 contract: ContractKey::parse("ae-to-onboarding").unwrap(),
                 account: AccountId::parse(id).unwrap(),
+                deal: None,
                 to: None,
                 values,
                 attachments: Vec::new(),
