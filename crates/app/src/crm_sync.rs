@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use baton_crm::{Connector, CrmError, Deal, GateWrite, Watermark, WriteResult};
 use baton_domain::event::Via;
-use baton_domain::{AccountId, ContractKey, Currency, Money};
+use baton_domain::{AccountId, ContractKey, Currency, DealId, DomainError, Money};
 use baton_store::{ConnectionRecord, RoundEnd, SyncedDealRecord};
 use serde_json::Value;
 
@@ -146,9 +146,10 @@ impl App {
         caller: &Caller,
         contract: &ContractKey,
         account: &AccountId,
-        _deal: &str,
+        deal: &str,
     ) -> Result<GateStatus, AppError> {
-        self.gate(caller, contract, account).await
+        let deal = DealId::parse(deal).map_err(|e| DomainError::value("deal", e.to_string()))?;
+        self.gate(caller, contract, account, Some(&deal)).await
     }
 
     /// One round of CRM sync: claims one due connection, if any, and syncs
@@ -583,8 +584,10 @@ mod tests {
     fn an_open_gate_misses_nothing_and_links_the_handoff() {
         let g = GateStatus {
             open: false,
+            state: crate::gates::GateState::Draft,
             missing: vec!["a".into(), "b".into()],
             handoff: None,
+            deal: None,
         };
         assert_eq!(gate_write("D", &g, "u".into()).missing, "a,b");
         assert_eq!(segment("crm-deal-006 x/y"), "crm-deal-006%20x%2Fy");
