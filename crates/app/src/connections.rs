@@ -11,7 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use baton_crm::{Connector, CrmError, Vendor, hubspot, salesforce};
+pub use baton_crm::Vendor;
+use baton_crm::{Connector, CrmError, hubspot, salesforce};
 use baton_domain::{DomainError, Email, FieldKey, OrgId, Timestamp};
 use baton_store::{ConnectionLogEntry, ConnectionRecord, NewConnectionRecord};
 use jiff::SignedDuration;
@@ -291,7 +292,7 @@ pub(crate) fn connector(vendor: Vendor, settings: &Value) -> Result<Connector, C
 
 /// `salesforce` or `hubspot`.
 pub fn parse_vendor(raw: &str) -> Result<Vendor, DomainError> {
-    match raw.trim().to_ascii_lowercase().as_str() {
+    match raw.trim() {
         "salesforce" => Ok(Vendor::Salesforce),
         "hubspot" => Ok(Vendor::Hubspot),
         other => Err(DomainError::value(
@@ -404,8 +405,8 @@ impl App {
         let plain = key
             .open(sealed, &connection_aad(&r.org, &r.id))
             .map_err(|e| e.to_string())?;
-        let settings = serde_json::from_slice(&plain)
-            .map_err(|_| SecretError::WrongKey.to_string())?;
+        let settings =
+            serde_json::from_slice(&plain).map_err(|_| SecretError::WrongKey.to_string())?;
         Ok((vendor, settings))
     }
 
@@ -431,9 +432,7 @@ impl App {
         caller: &Caller,
         new: NewConnection,
     ) -> Result<ConnectionView, AppError> {
-        self.actor(caller)
-            .await?
-            .require_admin("connect a CRM")?;
+        self.actor(caller).await?.require_admin("connect a CRM")?;
         let key = self.secret_key()?.clone();
         let name = new.name.trim().to_string();
         if !baton_domain::id::has_words(&name) || name.chars().count() > MAX_NAME_LEN {
@@ -443,21 +442,15 @@ impl App {
             )
             .into());
         }
-        let object = new
-            .object
-            .as_deref()
-            .map_or("deal", str::trim)
-            .to_string();
+        let object = new.object.as_deref().map_or("deal", str::trim).to_string();
         if !CONNECTION_OBJECTS.contains(&object.as_str()) {
             return Err(DomainError::value("object", "must be deal or opportunity").into());
         }
         for (crm, baton) in &new.field_map {
             if crm.trim().is_empty() || crm.chars().any(char::is_control) {
-                return Err(DomainError::value(
-                    "field_map",
-                    "a CRM field name must not be empty",
-                )
-                .into());
+                return Err(
+                    DomainError::value("field_map", "a CRM field name must not be empty").into(),
+                );
             }
             FieldKey::parse(baton.clone())
                 .map_err(|e| DomainError::value(format!("field_map.{crm}"), e.to_string()))?;
@@ -474,8 +467,7 @@ impl App {
         let who = crm.check().await.map_err(failed)?;
         crm.prepare().await.map_err(failed)?;
         let id = uuid::Uuid::now_v7().to_string();
-        let plain =
-            serde_json::to_vec(&settings).map_err(|e| AppError::Invalid(unquoted(&e)))?;
+        let plain = serde_json::to_vec(&settings).map_err(|e| AppError::Invalid(unquoted(&e)))?;
         let sealed = key
             .seal(&plain, &connection_aad(&caller.org, &id))
             .map_err(|e| AppError::Invalid(e.to_string()))?;
@@ -523,11 +515,7 @@ impl App {
     }
 
     /// One connection with its status (admins only).
-    pub async fn connection(
-        &self,
-        caller: &Caller,
-        id: &str,
-    ) -> Result<ConnectionView, AppError> {
+    pub async fn connection(&self, caller: &Caller, id: &str) -> Result<ConnectionView, AppError> {
         self.actor(caller)
             .await?
             .require_admin("read CRM connections")?;
@@ -561,10 +549,18 @@ impl App {
         };
         let now = self.now();
         self.store
-            .record_connection_check(&caller.org, id, now, result.as_deref().map_err(String::as_str))
+            .record_connection_check(
+                &caller.org,
+                id,
+                now,
+                result.as_deref().map_err(String::as_str),
+            )
             .await?;
         let (level, message) = match &result {
-            Ok(who) => ("info", format!("tested by {}: signed in as {who}", caller.email)),
+            Ok(who) => (
+                "info",
+                format!("tested by {}: signed in as {who}", caller.email),
+            ),
             Err(why) => ("error", format!("tested by {}: {why}", caller.email)),
         };
         self.connection_log(&caller.org, id, level, None, &message)
@@ -603,7 +599,10 @@ impl App {
             id,
             "info",
             None,
-            &format!("disconnected by {}; its credentials are forgotten", caller.email),
+            &format!(
+                "disconnected by {}; its credentials are forgotten",
+                caller.email
+            ),
         )
         .await;
         Ok(())
@@ -616,7 +615,11 @@ impl App {
             .await?
             .require_admin("sync a CRM connection")?;
         self.require_connection(caller, id).await?;
-        if !self.store.connection_due(&caller.org, id, self.now()).await? {
+        if !self
+            .store
+            .connection_due(&caller.org, id, self.now())
+            .await?
+        {
             return Err(DomainError::Rule(format!(
                 "CRM connection '{id}' is disconnected; connect it again"
             ))

@@ -177,11 +177,7 @@ impl App {
                 pulled: true,
                 error: None,
                 attention: None,
-                next_attempt_at: if round.more {
-                    at
-                } else {
-                    at + self.crm.poll
-                },
+                next_attempt_at: if round.more { at } else { at + self.crm.poll },
             },
             Err(Stop::LeaseLost) => return Ok(round),
             Err(stop) => {

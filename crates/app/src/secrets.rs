@@ -102,13 +102,7 @@ impl SecretKey {
             .decode(&sealed.cipher)
             .map_err(|_| SecretError::WrongKey)?;
         self.cipher()
-            .decrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: &cipher,
-                    aad,
-                },
-            )
+            .decrypt(&XNonce::from(nonce), Payload { msg: &cipher, aad })
             .map_err(|_| SecretError::WrongKey)
     }
 }

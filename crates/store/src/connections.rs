@@ -156,7 +156,8 @@ pub struct ConnectionLogEntry {
     pub message: String,
 }
 
-const COLUMNS: &str = "c.org_id, c.connection_id, c.vendor, c.name, c.object_kind, c.field_map, c.settings_shown,
+const COLUMNS: &str =
+    "c.org_id, c.connection_id, c.vendor, c.name, c.object_kind, c.field_map, c.settings_shown,
     c.settings_nonce, c.settings_cipher, c.created_by, c.created_at, c.disconnected_at, c.watermark,
     c.last_pull_at, c.last_success_at, c.last_error, c.last_error_at, c.attention, c.checked_as,
     c.checked_at, c.deals_synced, c.failures, c.next_attempt_at,

@@ -37,7 +37,9 @@ pub use access::TokenRecord;
 pub use backup::BackupInfo;
 pub use bench::RawEventRow;
 pub use commit::{BulkWrite, Change, NewEvent};
-pub use connections::{ConnectionLogEntry, ConnectionRecord, NewConnectionRecord, RoundEnd, Sealed, SyncedDealRecord};
+pub use connections::{
+    ConnectionLogEntry, ConnectionRecord, NewConnectionRecord, RoundEnd, Sealed, SyncedDealRecord,
+};
 pub use crm::CrmRuleRecord;
 pub use lock_file::{SoleUse, sqlite_file};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
