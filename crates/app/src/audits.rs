@@ -82,6 +82,22 @@ impl App {
         Ok((contract, Audits::fold(events.iter().map(|e| &e.event))))
     }
 
+    /// The handoffs an automated concrete test reads: the latest accepted
+    /// ones, and every handoff of the latest deals.
+    async fn test_pool(
+        &self,
+        org: &baton_domain::OrgId,
+        key: &ContractKey,
+    ) -> Result<Vec<baton_domain::Handoff>, AppError> {
+        let mut pool = self.store.latest_accepted_of(org, key, 50).await?;
+        for h in self.store.latest_deals_of(org, key, 10).await? {
+            if !pool.iter().any(|p| p.id == h.id) {
+                pool.push(h);
+            }
+        }
+        Ok(pool)
+    }
+
     /// The contract's concrete tests: automated result and sampled history.
     pub async fn audits(
         &self,
@@ -90,7 +106,7 @@ impl App {
     ) -> Result<ContractAudits, AppError> {
         self.actor(caller).await?;
         let (contract, audits) = self.audit_state(caller, key).await?;
-        let recent = self.store.latest_accepted_of(&caller.org, key, 50).await?;
+        let recent = self.test_pool(&caller.org, key).await?;
         let auto = automated(&contract.current, &recent);
         Ok(audits_as(&contract, auto, audits))
     }
@@ -200,10 +216,7 @@ impl App {
                 .store
                 .stream_events(org, &Stream::Audit(contract.key.clone()).to_string())
                 .await?;
-            let recent = self
-                .store
-                .latest_accepted_of(org, &contract.key, 50)
-                .await?;
+            let recent = self.test_pool(org, &contract.key).await?;
             let auto = automated(&contract.current, &recent);
             out.push(audits_as(
                 &contract,

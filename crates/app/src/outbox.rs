@@ -5,12 +5,15 @@
 
 use std::time::{Duration, Instant};
 
+use baton_domain::Handoff;
+use baton_domain::event::{Event, Stream};
 use baton_store::{ClaimedDelivery, DeliveryOutcome, DeliveryStatus};
 use hmac::{Hmac, KeyInit, Mac};
 use jiff::SignedDuration;
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
+use crate::gates::GateState;
 use crate::{App, AppError};
 
 /// How deliveries are retried.
@@ -85,10 +88,17 @@ pub fn signature(secret: &str, t: i64, body: &[u8]) -> String {
 }
 
 /// The JSON body of a delivery: the event's SPEC §9 line plus `seq`, `org`
-/// and `delivery_id`.
-pub fn json_body(d: &ClaimedDelivery) -> Result<Vec<u8>, AppError> {
+/// and `delivery_id`, and for a handoff's event its context (SPEC §11:
+/// `account`, `contract`, `deal`, `state`, and `gate` on acceptance), so a
+/// CRM can act without calling back. The line's own keys win.
+pub fn json_body(d: &ClaimedDelivery, context: &Map<String, Value>) -> Result<Vec<u8>, AppError> {
     let mut line: Map<String, Value> = serde_json::from_str(&d.payload)
         .map_err(|e| AppError::Invalid(format!("stored event {} is not JSON: {e}", d.seq)))?;
+    for (k, v) in context {
+        if !line.contains_key(k) || line[k].is_null() {
+            line.insert(k.clone(), v.clone());
+        }
+    }
     line.insert("seq".into(), json!(d.seq));
     line.insert("org".into(), json!(d.org.to_string()));
     line.insert("delivery_id".into(), json!(d.id));
@@ -96,6 +106,63 @@ pub fn json_body(d: &ClaimedDelivery) -> Result<Vec<u8>, AppError> {
 }
 
 impl App {
+    /// A handoff event's context as of that event: its account, contract,
+    /// deal and state (the handoff's stream folded up to the event), and on
+    /// acceptance the gate, which is then open for the deal (or account)
+    /// with this handoff. Empty for other events, or a handoff no longer
+    /// readable (the line alone is still sent).
+    async fn handoff_context(&self, d: &ClaimedDelivery) -> Result<Map<String, Value>, AppError> {
+        let mut context = Map::new();
+        let Ok(event) = serde_json::from_str::<Event>(&d.payload) else {
+            return Ok(context);
+        };
+        let Stream::Handoff(id) = event.stream() else {
+            return Ok(context);
+        };
+        let Some(current) = self.store.handoff(&d.org, &id).await? else {
+            return Ok(context);
+        };
+        let Some(def) = self
+            .store
+            .contract_version(&d.org, &current.contract, current.version)
+            .await?
+        else {
+            return Ok(context);
+        };
+        let mut folded: Option<Handoff> = None;
+        for e in self
+            .store
+            .stream_events(&d.org, &Stream::Handoff(id.clone()).to_string())
+            .await?
+            .into_iter()
+            .take_while(|e| e.seq <= d.seq)
+        {
+            match folded.as_mut() {
+                Some(h) => h.apply(&e.event, &def),
+                None => folded = Handoff::from_event(&e.event, &def),
+            }
+        }
+        let h = folded.unwrap_or(current);
+        let deal = h.deal.as_ref().map(ToString::to_string);
+        context.insert("account".into(), json!(h.account.to_string()));
+        context.insert("contract".into(), json!(h.contract.to_string()));
+        context.insert("deal".into(), json!(deal));
+        context.insert("state".into(), json!(h.state.as_str()));
+        if matches!(event, Event::Accepted { .. }) {
+            context.insert(
+                "gate".into(),
+                json!({
+                    "open": true,
+                    "state": GateState::Accepted.as_str(),
+                    "missing": [],
+                    "handoff": h.id.to_string(),
+                    "deal": deal,
+                }),
+            );
+        }
+        Ok(context)
+    }
+
     /// Sends due webhook deliveries (one bounded round): claims them with a
     /// lease, POSTs each, and records the attempt: delivered on 2xx,
     /// otherwise retried with exponential backoff and jitter, dead after the
@@ -117,14 +184,14 @@ impl App {
         for d in claimed {
             let client = client.clone();
             let at = self.now();
-            let ctx = if d.format == "slack" {
-                Some(self.slack_context(&d).await)
+            let (ctx, context) = if d.format == "slack" {
+                (Some(self.slack_context(&d).await), Map::new())
             } else {
-                None
+                (None, self.handoff_context(&d).await?)
             };
             sends.spawn(async move {
                 let started = Instant::now();
-                let result = send(&client, &d, ctx.as_ref(), at).await;
+                let result = send(&client, &d, ctx.as_ref(), &context, at).await;
                 let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 (d, at, result, ms)
             });
@@ -195,11 +262,12 @@ async fn send(
     client: &reqwest::Client,
     d: &ClaimedDelivery,
     slack: Option<&crate::slack::Context>,
+    context: &Map<String, Value>,
     at: baton_domain::Timestamp,
 ) -> Result<u16, String> {
     let body = match slack {
         Some(ctx) => crate::slack::message_body(d, ctx),
-        None => json_body(d),
+        None => json_body(d, context),
     }
     .map_err(|e| e.to_string())?;
     let t = at.as_second();

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::event::Event;
 use crate::handoff::{State, completeness};
-use crate::{ContractDef, Email, Handoff, HandoffId, Timestamp};
+use crate::{ContractDef, DealId, Email, Handoff, HandoffId, Timestamp};
 
 /// Which handoffs a sampled audit draws from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +92,64 @@ pub struct Automated {
     pub evidence: Vec<Evidence>,
 }
 
+/// A Closed-Won deal as the ae-to-onboarding test sees it.
+struct ClosedWon<'a> {
+    /// The deal, when its handoffs name one.
+    deal: Option<&'a DealId>,
+    /// The handoff that stands for it: the accepted one, else the latest
+    /// not withdrawn; none when every one was withdrawn.
+    standing: Option<&'a Handoff>,
+    /// One of its handoffs (for the evidence when none stands).
+    any: &'a Handoff,
+    /// When it closed: its first handoff's start; for a handoff that names
+    /// no deal, its acceptance.
+    at: Timestamp,
+}
+
+/// The deals the handoffs name, whatever their handoffs' state, and the
+/// accepted handoffs that name none, latest first.
+fn closed_won_latest_first(handoffs: &[Handoff]) -> Vec<ClosedWon<'_>> {
+    let mut deals: BTreeMap<&DealId, Vec<&Handoff>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for h in handoffs {
+        match &h.deal {
+            Some(d) => deals.entry(d).or_default().push(h),
+            None => {
+                if let (State::Accepted, Some(at)) = (h.state, h.accepted_at) {
+                    out.push(ClosedWon {
+                        deal: None,
+                        standing: Some(h),
+                        any: h,
+                        at,
+                    });
+                }
+            }
+        }
+    }
+    for (deal, hs) in deals {
+        let Some(first) = hs.iter().min_by_key(|h| (h.created_at, &h.id)) else {
+            continue;
+        };
+        let standing = hs
+            .iter()
+            .find(|h| h.state == State::Accepted)
+            .or_else(|| {
+                hs.iter()
+                    .filter(|h| h.state != State::Withdrawn)
+                    .max_by_key(|h| (h.created_at, &h.id))
+            })
+            .copied();
+        out.push(ClosedWon {
+            deal: Some(deal),
+            standing,
+            any: first,
+            at: first.created_at,
+        });
+    }
+    out.sort_by(|a, b| (b.at, &b.any.id).cmp(&(a.at, &a.any.id)));
+    out
+}
+
 fn accepted_latest_first(handoffs: &[Handoff]) -> Vec<&Handoff> {
     let mut v: Vec<&Handoff> = handoffs
         .iter()
@@ -121,33 +179,52 @@ fn result(
 pub fn automated(def: &ContractDef, handoffs: &[Handoff]) -> Option<Automated> {
     match def.key.as_str() {
         "ae-to-onboarding" => {
-            let last: Vec<&Handoff> = accepted_latest_first(handoffs)
+            let last: Vec<ClosedWon<'_>> = closed_won_latest_first(handoffs)
                 .into_iter()
                 .take(3)
                 .collect();
+            let n = def.scored_fields().count();
             let (mut filled, mut total) = (0usize, 0usize);
             let evidence = last
                 .iter()
-                .map(|h| {
-                    let c = completeness(def, &h.values);
-                    let missing = c.missing_keys();
-                    let n = def.scored_fields().count();
-                    filled += n - missing.len().min(n);
+                .map(|won| {
                     total += n;
+                    let deal = won.deal.map(|d| format!("deal {d}: ")).unwrap_or_default();
+                    let Some(h) = won.standing else {
+                        return Evidence {
+                            handoff: won.any.id.clone(),
+                            ok: false,
+                            detail: format!("{deal}no handoff stands for it (withdrawn)"),
+                        };
+                    };
+                    let missing = completeness(def, &h.values).missing_keys();
+                    filled += n - missing.len().min(n);
+                    let ok = h.state == State::Accepted && missing.is_empty();
+                    let detail = match (h.state, missing.is_empty()) {
+                        (State::Accepted, true) => format!("{deal}every field filled"),
+                        (State::Accepted, false) => {
+                            format!("{deal}missing: {}", missing.join(", "))
+                        }
+                        (state, _) => format!(
+                            "{deal}handoff still {}{}",
+                            state.as_str(),
+                            if missing.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", missing: {}", missing.join(", "))
+                            }
+                        ),
+                    };
                     Evidence {
                         handoff: h.id.clone(),
-                        ok: missing.is_empty(),
-                        detail: if missing.is_empty() {
-                            "every field filled".into()
-                        } else {
-                            format!("missing: {}", missing.join(", "))
-                        },
+                        ok,
+                        detail,
                     }
                 })
                 .collect();
             let value = (total > 0).then(|| filled as f64 / total as f64);
             Some(result(
-                "field completion of the last three accepted handoffs",
+                "field completion of the last three Closed-Won deals (accepted handoffs where no deal is named)",
                 0.8,
                 value,
                 evidence,

@@ -229,6 +229,31 @@ impl Store {
             .collect()
     }
 
+    /// Every handoff of the contract's `deals` latest deals (by when their
+    /// first handoff was started: about when the deal closed), whatever
+    /// their state: a deal whose handoff is a draft or withdrawn is what
+    /// the ae-to-onboarding concrete test exists to catch.
+    pub async fn latest_deals_of(
+        &self,
+        org: &OrgId,
+        contract: &baton_domain::ContractKey,
+        deals: u32,
+    ) -> Result<Vec<baton_domain::Handoff>, StoreError> {
+        let docs: Vec<String> = sqlx::query_scalar(
+            "SELECT doc FROM handoffs WHERE org_id = $1 AND contract = $2 AND deal IN (
+                 SELECT deal FROM handoffs WHERE org_id = $1 AND contract = $2 AND deal IS NOT NULL
+                 GROUP BY deal ORDER BY MIN(created_at) DESC, deal DESC LIMIT $3)",
+        )
+        .bind(org.to_string())
+        .bind(contract.to_string())
+        .bind(i64::from(deals))
+        .fetch_all(&self.read)
+        .await?;
+        docs.iter()
+            .map(|d| serde_json::from_str(d).map_err(|e| StoreError::corrupt("handoff", e)))
+            .collect()
+    }
+
     /// Ids of the contract's handoffs in a concrete test's sampling window:
     /// first submitted, or accepted, within `[from, to]` as the window says.
     pub async fn in_sample_window(
