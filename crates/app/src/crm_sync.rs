@@ -253,10 +253,12 @@ impl App {
                     &conn.org,
                     &conn.id,
                     &self.crm.owner,
-                    &wm,
-                    &synced,
-                    now,
-                    now + self.crm.lease,
+                    &baton_store::SyncPage {
+                        watermark: &wm,
+                        deals: &synced,
+                        now,
+                        lease_until: now + self.crm.lease,
+                    },
                 )
                 .await?
             {

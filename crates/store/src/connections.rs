@@ -126,6 +126,19 @@ pub struct SyncedDealRecord {
     pub pending: bool,
 }
 
+/// One applied page of a pull, to record.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncPage<'a> {
+    /// Where the next pull resumes, JSON.
+    pub watermark: &'a str,
+    /// The deals it brought in.
+    pub deals: &'a [SyncedDealRecord],
+    /// When.
+    pub now: Timestamp,
+    /// The lease, extended to.
+    pub lease_until: Timestamp,
+}
+
 /// How a sync round ended.
 #[derive(Debug, Clone)]
 pub struct RoundEnd {
@@ -505,11 +518,14 @@ impl Store {
         org: &OrgId,
         id: &str,
         owner: &str,
-        watermark: &str,
-        deals: &[SyncedDealRecord],
-        now: Timestamp,
-        lease_until: Timestamp,
+        page: &SyncPage<'_>,
     ) -> Result<bool, StoreError> {
+        let SyncPage {
+            watermark,
+            deals,
+            now,
+            lease_until,
+        } = *page;
         let mut tx = self.write.begin().await?;
         let held = sqlx::query(
             "UPDATE crm_connections SET watermark = $1, lease_until = $2, last_pull_at = $3

@@ -38,7 +38,8 @@ pub use backup::BackupInfo;
 pub use bench::RawEventRow;
 pub use commit::{BulkWrite, Change, NewEvent};
 pub use connections::{
-    ConnectionLogEntry, ConnectionRecord, NewConnectionRecord, RoundEnd, Sealed, SyncedDealRecord,
+    ConnectionLogEntry, ConnectionRecord, NewConnectionRecord, RoundEnd, Sealed, SyncPage,
+    SyncedDealRecord,
 };
 pub use crm::CrmRuleRecord;
 pub use lock_file::{SoleUse, sqlite_file};
