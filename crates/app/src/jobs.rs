@@ -47,6 +47,10 @@ impl App {
             }
             Err(e) => first_error = first_error.or(Some(e)),
         }
+        match self.sync_crm().await {
+            Ok(round) => run.more |= round.more,
+            Err(e) => first_error = first_error.or(Some(e)),
+        }
         (run, first_error)
     }
 }

@@ -11,8 +11,10 @@
 pub mod access;
 pub mod audits;
 pub mod clock;
+pub mod connections;
 pub mod contracts;
 pub mod crm;
+pub mod crm_sync;
 pub mod csv_cells;
 pub mod demo;
 mod error;
@@ -30,6 +32,7 @@ pub mod rediscovery;
 mod retry;
 pub mod rollout;
 pub mod scorecard;
+pub mod secrets;
 pub mod signals;
 pub mod sla;
 pub mod slack;
@@ -71,6 +74,7 @@ pub struct App {
     webhook_policy: outbox::WebhookPolicy,
     http: Arc<std::sync::OnceLock<reqwest::Client>>,
     turns: Arc<retry::Turns>,
+    crm: connections::CrmOptions,
 }
 
 impl std::fmt::Debug for App {
@@ -91,6 +95,7 @@ impl App {
             webhook_policy: outbox::WebhookPolicy::default(),
             http: Arc::default(),
             turns: Arc::default(),
+            crm: connections::CrmOptions::default(),
         }
     }
 

@@ -4,6 +4,7 @@
 mod backup;
 mod bench;
 mod check;
+mod crm;
 mod currency;
 mod demo;
 mod eval;
@@ -104,6 +105,9 @@ enum Command {
     ///   baton webhooks redeliver ID DELIVERY
     #[command(verbatim_doc_comment)]
     Webhooks(webhooks::WebhooksArgs),
+    /// CRM connections: connect Salesforce or HubSpot, list their status,
+    /// test, sync now, disconnect (see docs/crm.md; needs BATON_SECRET_KEY).
+    Crm(crm::CrmArgs),
     /// The reporting currency and exchange rates the leak audit converts with.
     ///
     /// e.g.
@@ -223,6 +227,7 @@ async fn run() -> Result<()> {
         Command::Audit(cmd) => report::audit(&app, cmd).await,
         Command::Bench(cmd) => bench::run(&app, cmd).await,
         Command::Webhooks(args) => webhooks::run(&app, args).await,
+        Command::Crm(args) => crm::run(&app, args).await,
         Command::Currency(args) => currency::run(&app, args).await,
         Command::Status => setup::status(&app).await,
         Command::Check(args) => check::run(&app, args).await,

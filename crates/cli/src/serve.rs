@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// breaches). Several processes may run them against one PostgreSQL.
     #[arg(long, env = "BATON_JOBS_INTERVAL", default_value_t = 5)]
     jobs_interval: u64,
+    /// Baton's address as people reach it (the handoff links written onto
+    /// CRM deals); default: http://ADDRESS it listens on.
+    #[arg(long, env = "BATON_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Run no background work in this process (e.g. when another process
     /// does it).
     #[arg(long, env = "BATON_NO_JOBS")]
@@ -52,6 +56,9 @@ pub async fn run(app: App, args: ServeArgs) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr()?;
+    let app = app
+        .with_secret_key(crate::crm::secret_key()?)
+        .with_public_url(args.public_url.unwrap_or_else(|| format!("http://{addr}")));
     println!("Baton is serving http://{addr}/  (open it in a browser and sign in)");
     println!("  API:     http://{addr}/api/v1  (OpenAPI: http://{addr}/api/v1/openapi.json)");
     println!("  Health:  http://{addr}/healthz  http://{addr}/readyz");

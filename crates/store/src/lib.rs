@@ -12,6 +12,7 @@ mod access;
 mod backup;
 mod bench;
 mod commit;
+mod connections;
 mod crm;
 mod facts;
 mod fx;
@@ -36,6 +37,10 @@ pub use access::TokenRecord;
 pub use backup::BackupInfo;
 pub use bench::RawEventRow;
 pub use commit::{BulkWrite, Change, NewEvent};
+pub use connections::{
+    ConnectionLogEntry, ConnectionRecord, NewConnectionRecord, RoundEnd, Sealed, SyncPage,
+    SyncedDealRecord,
+};
 pub use crm::CrmRuleRecord;
 pub use lock_file::{SoleUse, sqlite_file};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};

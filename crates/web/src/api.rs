@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audits;
+pub mod connections;
 pub mod contracts;
 pub mod crm;
 pub mod doc;
@@ -200,6 +201,17 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(crm::inbound))
     .add(routes!(crm::activity))
     .add(routes!(crm::rules, crm::set_rules))
+    .add(routes!(
+        connections::create_connection,
+        connections::list_connections
+    ))
+    .add(routes!(
+        connections::get_connection,
+        connections::disconnect_connection
+    ))
+    .add(routes!(connections::test_connection))
+    .add(routes!(connections::sync_connection))
+    .add(routes!(connections::connection_log))
     .add(routes!(webhooks::create, webhooks::list))
     .add(routes!(webhooks::delete))
     .add(routes!(webhooks::deliveries))

@@ -10,6 +10,7 @@ mod attestations;
 mod audits;
 mod concurrency;
 mod contracts;
+mod crm_sync;
 mod deals;
 mod demo;
 mod fx;

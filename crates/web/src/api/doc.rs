@@ -268,6 +268,7 @@ const CLOSED: &[&str] = &[
     "Membership",
     "NewUserBody",
     "NewWebhookBody",
+    "NewConnectionBody",
     "Login",
 ];
 
@@ -304,6 +305,9 @@ const GATES: &[&str] = &["commission", "stage", "queue"];
 const OWNERS: &[&str] = &["sender", "receiver"];
 const EXPECTS: &[&str] = &["date", "person", "amount", "number"];
 const DELIVERY_STATUSES: &[&str] = &["pending", "delivered", "dead"];
+const CRM_VENDORS: &[&str] = &["salesforce", "hubspot"];
+const CONNECTION_STATUSES: &[&str] = &["active", "needs_attention", "disconnected"];
+const LOG_LEVELS: &[&str] = &["info", "warning", "error"];
 
 /// Property constraints by schema: (schema, property, what to merge in).
 fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
@@ -468,6 +472,37 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("CrmChangeBody", "at", date_time()),
         ("CrmRuleBody", "object", one_of(&baton_app::crm::OBJECTS)),
         ("CrmRuleBody", "contract", key()),
+        // CRM connections.
+        ("NewConnectionBody", "vendor", one_of(CRM_VENDORS)),
+        (
+            "NewConnectionBody",
+            "object",
+            one_of(&baton_app::connections::CONNECTION_OBJECTS),
+        ),
+        (
+            "NewConnectionBody",
+            "name",
+            merged(
+                words(),
+                json!({"maxLength": baton_app::connections::MAX_NAME_LEN}),
+            ),
+        ),
+        (
+            "NewConnectionBody",
+            "field_map",
+            json!({"additionalProperties": merged(key(), json!({"type": "string"}))}),
+        ),
+        ("ConnectionBody", "vendor", one_of(CRM_VENDORS)),
+        ("ConnectionBody", "status", one_of(CONNECTION_STATUSES)),
+        ("ConnectionBody", "created_at", date_time()),
+        ("ConnectionBody", "last_pull_at", date_time()),
+        ("ConnectionBody", "last_success_at", date_time()),
+        ("ConnectionBody", "last_error_at", date_time()),
+        ("ConnectionBody", "next_attempt_at", date_time()),
+        ("ConnectionBody", "checked_at", date_time()),
+        ("ConnectionBody", "disconnected_at", date_time()),
+        ("ConnectionLogBody", "at", date_time()),
+        ("ConnectionLogBody", "level", one_of(LOG_LEVELS)),
     ]
 }
 
@@ -495,6 +530,12 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
             one_of(&suggestion_statuses),
         ),
         ("/signals/suggestions", "account", outside_id()),
+        ("/crm/connections/{id}/log", "limit", limit.clone()),
+        (
+            "/crm/connections/{id}/log",
+            "cursor",
+            json!({"pattern": "^[0-9]{1,19}$"}),
+        ),
         ("/webhooks/{id}/deliveries", "limit", limit),
         (
             "/webhooks/{id}/deliveries",

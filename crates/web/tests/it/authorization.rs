@@ -64,6 +64,9 @@ enum Fixture {
     /// An accepted handoff and an open re-discovery suggestion against it
     /// (from the admin's note).
     Suggestion,
+    /// A CRM connection made by the admin (stored as is: no CRM answers
+    /// here, and the server has no secret key).
+    Connection,
 }
 
 /// What a cell's fixture made.
@@ -757,6 +760,65 @@ fn matrix() -> Vec<Row> {
             none,
             [401, 404, 403, 403, 403, 202],
         ),
+        // CRM connections: admins only, reads included. Without
+        // BATON_SECRET_KEY connecting is a 422 naming it; testing answers
+        // what it found.
+        row(
+            "POST",
+            "/crm/connections",
+            AE,
+            Fixture::Account,
+            |_| Some(json!({"vendor": "hubspot", "name": "HubSpot", "settings": {}})),
+            [401, 422, 403, 403, 403, 422],
+        ),
+        row(
+            "GET",
+            "/crm/connections",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 403, 403, 403, 200],
+        ),
+        row(
+            "GET",
+            "/crm/connections/{id}",
+            AE,
+            Fixture::Connection,
+            none,
+            [401, 404, 403, 403, 403, 200],
+        ),
+        row(
+            "DELETE",
+            "/crm/connections/{id}",
+            AE,
+            Fixture::Connection,
+            none,
+            [401, 404, 403, 403, 403, 204],
+        ),
+        row(
+            "POST",
+            "/crm/connections/{id}/test",
+            AE,
+            Fixture::Connection,
+            none,
+            [401, 404, 403, 403, 403, 200],
+        ),
+        row(
+            "POST",
+            "/crm/connections/{id}/sync",
+            AE,
+            Fixture::Connection,
+            none,
+            [401, 404, 403, 403, 403, 202],
+        ),
+        row(
+            "GET",
+            "/crm/connections/{id}/log",
+            AE,
+            Fixture::Connection,
+            none,
+            [401, 404, 403, 403, 403, 200],
+        ),
     ]
 }
 
@@ -792,6 +854,25 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
                 .await
                 .unwrap();
             return made(t.id);
+        }
+        Fixture::Connection => {
+            let c = baton_store::NewConnectionRecord {
+                id: format!("conn-{n}"),
+                vendor: "hubspot".into(),
+                name: "HubSpot".into(),
+                object_kind: "deal".into(),
+                field_map: "{}".into(),
+                settings_shown: "{}".into(),
+                sealed: baton_store::Sealed {
+                    nonce: String::new(),
+                    cipher: String::new(),
+                },
+                created_by: baton_domain::Email::parse("admin@acme.test").unwrap(),
+                created_at: app.now(),
+                checked_as: "portal 1".into(),
+            };
+            app.store().create_connection(&s.t.org, &c).await.unwrap();
+            return made(c.id);
         }
         Fixture::Webhook => {
             let new = baton_app::webhooks::NewWebhook {
