@@ -10,6 +10,7 @@
 
 pub mod assets;
 pub mod chart;
+pub mod connections;
 pub mod contracts;
 pub mod currency;
 pub mod governance;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(scorecard::routes())
         .merge(governance::routes())
         .merge(webhooks::routes())
+        .merge(connections::routes())
         .merge(currency::routes())
         .merge(suggestions::routes())
 }
