@@ -720,3 +720,79 @@ mod tests {
         );
     }
 }
+
+/// A HubSpot webhook (v3) request as received, for [`App::hubspot_webhook`].
+#[derive(Debug, Clone, Copy)]
+pub struct HubspotDelivery<'a> {
+    /// The request's method (`POST`).
+    pub method: &'a str,
+    /// The path and query it was sent to, as the request line names them
+    /// (Baton's public URL is put in front: HubSpot signs the full URL).
+    pub path_and_query: &'a str,
+    /// The raw body.
+    pub body: &'a [u8],
+    /// `X-HubSpot-Request-Timestamp` (milliseconds).
+    pub timestamp: &'a str,
+    /// `X-HubSpot-Signature-v3` (base64).
+    pub signature: &'a str,
+}
+
+impl App {
+    /// A HubSpot webhook delivery for a connection: verified with the app's
+    /// client secret from its sealed settings (v3 signature over method,
+    /// public URL, body and timestamp, at most five minutes old), then the
+    /// connection's pull is made due now. The pull stays the one path that
+    /// creates drafts, so a webhook and a poll never disagree. Answers how
+    /// many deal events it named. Any refusal says nothing about which part
+    /// was wrong, and an unknown connection reads as a bad signature.
+    pub async fn hubspot_webhook(
+        &self,
+        connection: &str,
+        d: HubspotDelivery<'_>,
+    ) -> Result<usize, AppError> {
+        let refused =
+            || AppError::Unauthenticated("the webhook's signature does not verify".into());
+        let Some(r) = self.store.connection_by_id(connection).await? else {
+            return Err(refused());
+        };
+        let Ok((Vendor::Hubspot, settings)) = self.open_settings(&r) else {
+            return Err(refused());
+        };
+        let Some(secret) = serde_json::from_value::<hubspot::Config>(settings)
+            .ok()
+            .and_then(|c| c.webhook_secret)
+        else {
+            return Err(refused());
+        };
+        let uri = format!("{}{}", self.crm.public_url, d.path_and_query);
+        if let Err(e) = hubspot::verify_signature_v3(
+            &secret,
+            d.method,
+            &uri,
+            d.body,
+            d.timestamp,
+            d.signature,
+            self.now(),
+        ) {
+            tracing::warn!(connection, error = %e, "a HubSpot webhook was refused");
+            return Err(refused());
+        }
+        let events =
+            hubspot::parse_webhook_events(d.body).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let deals = events.iter().filter(|e| e.deal_id().is_some()).count();
+        if deals > 0 {
+            self.store
+                .connection_due(&r.org, &r.id, stored_time(self.now())?)
+                .await?;
+            self.connection_log(
+                &r.org,
+                &r.id,
+                "info",
+                None,
+                &format!("HubSpot announced {deals} deal change(s): a pull is due now"),
+            )
+            .await;
+        }
+        Ok(deals)
+    }
+}

@@ -212,6 +212,7 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(connections::test_connection))
     .add(routes!(connections::sync_connection))
     .add(routes!(connections::connection_log))
+    .add(routes!(connections::hubspot_webhook))
     .add(routes!(webhooks::create, webhooks::list))
     .add(routes!(webhooks::delete))
     .add(routes!(webhooks::deliveries))

@@ -29,6 +29,7 @@ on_both_backends!(
     hubspot_story_from_closed_won_to_the_gate_on_the_deal,
     faults_mid_pull_lose_nothing_and_create_nothing_twice,
     a_deleted_deal_is_logged_and_written_no_more,
+    a_signed_hubspot_webhook_makes_the_pull_due_at_once,
 );
 
 const ACCOUNT: &str = "001000000000001AAA";
@@ -600,4 +601,88 @@ async fn a_deleted_deal_is_logged_and_written_no_more(t: TestApp) {
     let c = app.connection(&admin(&t), &c.id).await.unwrap();
     assert_eq!(c.writes_pending, 0);
     assert!(c.last_error.is_none());
+}
+
+/// HubSpot's push beside the pull: a verified webhook makes the pull due
+/// now (no waiting for the poll interval); a forged one changes nothing.
+async fn a_signed_hubspot_webhook_makes_the_pull_due_at_once(t: TestApp) {
+    let app = app(&t);
+    let sim = hs_sim().await;
+    let c = app
+        .connect_crm(&admin(&t), hs_new(&sim, HS_TOKEN))
+        .await
+        .unwrap();
+    run_jobs(&t, &app).await;
+    sim.upsert_deal(
+        21,
+        &[
+            ("dealname", "Acme 21"),
+            ("dealstage", "closedwon"),
+            ("hubspot_owner_id", "71"),
+        ],
+    );
+    sim.associate(21, 501);
+    // Within the poll interval nothing is due yet.
+    app.run_pending_jobs().await;
+    let ae = t.as_user("ae1@acme.test");
+    assert!(t.app.handoff(&ae, &handoff_id("21")).await.is_err());
+
+    let path = format!("/api/v1/inbound/hubspot/{}", c.id);
+    let body = br#"[{"eventId":1,"subscriptionId":9,"portalId":62515,"appId":1,"occurredAt":1790000000000,"subscriptionType":"deal.propertyChange","attemptNumber":0,"objectId":21,"propertyName":"dealstage","propertyValue":"closedwon","changeSource":"CRM","sourceId":"userId:1"}]"#;
+    let ts = app.now().as_millisecond().to_string();
+    let uri = format!("https://baton.example{path}");
+    let good =
+        baton_testkit::crm_sim::hubspot::sign_v3("hs-webhook-secret", "POST", &uri, body, &ts);
+    fn delivery<'a>(
+        path: &'a str,
+        ts: &'a str,
+        signature: &'a str,
+        body: &'a [u8],
+    ) -> baton_app::connections::HubspotDelivery<'a> {
+        baton_app::connections::HubspotDelivery {
+            method: "POST",
+            path_and_query: path,
+            body,
+            timestamp: ts,
+            signature,
+        }
+    }
+    let tampered: &'static [u8] = br#"[{"eventId":1,"objectId":22,"subscriptionType":"deal.creation","occurredAt":1790000000000,"portalId":1}]"#;
+    let forged = app
+        .hubspot_webhook(&c.id, delivery(&path, &ts, &good, tampered))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(forged, baton_app::AppError::Unauthenticated(_)),
+        "{forged}"
+    );
+    let unknown = app
+        .hubspot_webhook("no-such-connection", delivery(&path, &ts, &good, body))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, baton_app::AppError::Unauthenticated(_)),
+        "{unknown}"
+    );
+    app.run_pending_jobs().await;
+    assert!(
+        t.app.handoff(&ae, &handoff_id("21")).await.is_err(),
+        "a forged webhook changes nothing"
+    );
+
+    let named = app
+        .hubspot_webhook(&c.id, delivery(&path, &ts, &good, body))
+        .await
+        .unwrap();
+    assert_eq!(named, 1);
+    // The clock has not moved: only the webhook made the pull due.
+    app.run_pending_jobs().await;
+    let h = t.app.handoff(&ae, &handoff_id("21")).await.unwrap();
+    assert_eq!(h.handoff.deal.map(|d| d.to_string()).as_deref(), Some("21"));
+    assert!(
+        log(&t, &app, &c.id)
+            .await
+            .iter()
+            .any(|l| l.contains("HubSpot announced 1 deal change"))
+    );
 }

@@ -6,9 +6,13 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use baton_app::connections::{ConnectionTest, ConnectionView, NewConnection, parse_vendor};
+use baton_app::connections::{
+    ConnectionTest, ConnectionView, HubspotDelivery, NewConnection, parse_vendor,
+};
 use baton_store::ConnectionLogEntry;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -341,4 +345,54 @@ pub async fn connection_log(
         items: page.into_iter().map(Into::into).collect(),
         next_cursor,
     }))
+}
+
+/// A HubSpot webhook (v3) for a connection: HubSpot posts its events here;
+/// no token, the signature is the authentication (`X-HubSpot-Signature-v3`
+/// over method, URL, body and `X-HubSpot-Request-Timestamp`, with the app's
+/// client secret set as the connection's `webhook_secret`). A verified
+/// delivery makes the connection's pull due now; the pull creates drafts and
+/// writes gates as ever. See `docs/crm.md`.
+#[utoipa::path(post, path = "/inbound/hubspot/{connection}", tag = "crm",
+    params(
+        ("connection" = String, Path, description = "The connection's id"),
+        ("X-HubSpot-Signature-v3" = String, Header, description = "Base64 HMAC-SHA256 of method, URL, body and timestamp"),
+        ("X-HubSpot-Request-Timestamp" = String, Header, description = "Milliseconds since the epoch; at most five minutes old"),
+    ),
+    request_body(content = Vec<Object>, description = "HubSpot's array of webhook events", content_type = "application/json"),
+    responses(
+        (status = 204, description = "Verified: the connection's pull is due now"),
+        (status = 401, description = "The signature does not verify (or no such HubSpot connection)", body = ApiError, content_type = "application/problem+json"),
+        (status = 422, description = "Verified, but not HubSpot's array of events", body = ApiError, content_type = "application/problem+json"),
+    ))]
+pub async fn hubspot_webhook(
+    State(s): State<AppState>,
+    Path(connection): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let path_and_query = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_string(), ToString::to_string);
+    s.app
+        .hubspot_webhook(
+            &connection,
+            HubspotDelivery {
+                method: "POST",
+                path_and_query: &path_and_query,
+                body: &body,
+                timestamp: &header("x-hubspot-request-timestamp"),
+                signature: &header("x-hubspot-signature-v3"),
+            },
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -819,6 +819,19 @@ fn matrix() -> Vec<Row> {
             none,
             [401, 404, 403, 403, 403, 200],
         ),
+        // HubSpot's webhook: the signature is the credential, so whoever
+        // calls without one is answered alike.
+        Row {
+            public: true,
+            ..row(
+                "POST",
+                "/inbound/hubspot/{connection}",
+                AE,
+                Fixture::Connection,
+                |_| Some(json!([])),
+                [401; 6],
+            )
+        },
     ]
 }
 
@@ -992,7 +1005,7 @@ fn fill(row: &Row, m: &Made) -> String {
         out.push_str(before);
         let (name, tail) = after.split_once('}').unwrap();
         out.push_str(match name {
-            "id" => &m.id,
+            "id" | "connection" => &m.id,
             "key" | "contract" => row.contract,
             "account" => &m.account,
             "delivery" => &m.delivery,
