@@ -6,6 +6,7 @@ mod acceptance;
 mod actions;
 mod brief;
 mod contracts;
+mod crm;
 mod currency;
 mod deals;
 mod follow;
