@@ -29,6 +29,11 @@ pub struct ServeArgs {
     /// breaches). Several processes may run them against one PostgreSQL.
     #[arg(long, env = "BATON_JOBS_INTERVAL", default_value_t = 5)]
     jobs_interval: u64,
+    /// Seconds between pulls of each connected CRM's changed deals (a
+    /// HubSpot webhook makes a pull due at once). Each pull is one cheap
+    /// query when nothing changed; mind the CRM's daily API allowance.
+    #[arg(long, env = "BATON_CRM_POLL", default_value_t = 60)]
+    crm_poll: u64,
     /// Baton's address as people reach it (the handoff links written onto
     /// CRM deals); default: http://ADDRESS it listens on.
     #[arg(long, env = "BATON_PUBLIC_URL")]
@@ -59,6 +64,9 @@ pub async fn run(app: App, args: ServeArgs) -> Result<()> {
     let app = app
         .with_secret_key(crate::crm::secret_key()?)
         .with_public_url(args.public_url.unwrap_or_else(|| format!("http://{addr}")));
+    let mut crm = app.crm_options().clone();
+    crm.poll = jiff::SignedDuration::from_secs(i64::try_from(args.crm_poll.max(1)).unwrap_or(60));
+    let app = app.with_crm_options(crm);
     println!("Baton is serving http://{addr}/  (open it in a browser and sign in)");
     println!("  API:     http://{addr}/api/v1  (OpenAPI: http://{addr}/api/v1/openapi.json)");
     println!("  Health:  http://{addr}/healthz  http://{addr}/readyz");
