@@ -252,6 +252,17 @@ pub(crate) async fn write_change(
         .collect();
     project_events(tx, backend, org, &seqs).await?;
     upsert_handoffs(tx, backend, org, &change.handoffs).await?;
+    // Only a handoff that names a deal can be a synced deal's.
+    let dealt: Vec<String> = change
+        .handoffs
+        .iter()
+        .filter(|h| h.deal.is_some())
+        .map(|h| h.id.to_string())
+        .collect();
+    if let Some(now) = change.events.iter().map(|e| e.recorded_at).max() {
+        let ids: Vec<&str> = dealt.iter().map(String::as_str).collect();
+        crate::connections::gates_touched(tx, org, &ids, now).await?;
+    }
     // A change that creates the org holds no deadline rows to replace.
     let fresh = matches!(
         change.events.first(),

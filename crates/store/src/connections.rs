@@ -484,7 +484,7 @@ impl Store {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         };
         let sql = format!(
-            "UPDATE crm_connections SET lease_owner = $1, lease_until = $2
+            "UPDATE crm_connections SET lease_owner = $1, lease_until = $2, gates_touched = 0
              WHERE (org_id, connection_id) IN (
                  SELECT org_id, connection_id FROM crm_connections
                  WHERE enabled = 1 AND disconnected_at IS NULL AND next_attempt_at <= $3
@@ -588,7 +588,8 @@ impl Store {
         let q = match &end.error {
             None => sqlx::query(
                 "UPDATE crm_connections SET last_success_at = $1, failures = 0, attention = NULL,
-                     last_pull_at = COALESCE($2, last_pull_at), next_attempt_at = $3,
+                     last_pull_at = COALESCE($2, last_pull_at),
+                     next_attempt_at = CASE WHEN gates_touched = 1 THEN $1 ELSE $3 END,
                      lease_owner = NULL, lease_until = NULL
                  WHERE org_id = $4 AND connection_id = $5 AND lease_owner = $6",
             )
@@ -808,4 +809,38 @@ async fn fetch_rows_on_writer(
         _in_use: None,
     };
     probe.connection(org, id).await
+}
+
+/// In a change's transaction: a synced deal's handoff changed (submitted,
+/// rejected, accepted…), so its gate may have; the connections that write
+/// that deal's gate back are made due now, as the outbox is written with
+/// the event. The next round then writes the new gate onto the deal without
+/// waiting for the poll. A connection backing off from its CRM is left to
+/// its backoff.
+pub(crate) async fn gates_touched(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    org: &OrgId,
+    handoffs: &[&str],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if handoffs.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = (0..handoffs.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "UPDATE crm_connections SET gates_touched = 1,
+             next_attempt_at = CASE WHEN next_attempt_at > $1 THEN $1 ELSE next_attempt_at END
+         WHERE org_id = $2 AND disconnected_at IS NULL AND failures = 0
+           AND connection_id IN (SELECT connection_id FROM crm_synced_deals
+                                 WHERE org_id = $2 AND handoff_id IN ({}))",
+        list.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(micros(now))
+        .bind(org.to_string());
+    for h in handoffs {
+        q = q.bind(h.to_string());
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
 }

@@ -30,6 +30,7 @@ on_both_backends!(
     faults_mid_pull_lose_nothing_and_create_nothing_twice,
     a_deleted_deal_is_logged_and_written_no_more,
     a_signed_hubspot_webhook_makes_the_pull_due_at_once,
+    an_acceptance_makes_the_write_back_due_at_once,
 );
 
 const ACCOUNT: &str = "001000000000001AAA";
@@ -685,4 +686,32 @@ async fn a_signed_hubspot_webhook_makes_the_pull_due_at_once(t: TestApp) {
             .iter()
             .any(|l| l.contains("HubSpot announced 1 deal change"))
     );
+}
+
+/// Where the money flows: the gate reaches the deal on the next round of
+/// background work after the acceptance, not at the next poll.
+async fn an_acceptance_makes_the_write_back_due_at_once(t: TestApp) {
+    let app = app(&t);
+    let sim = hs_sim().await;
+    app.connect_crm(&admin(&t), hs_new(&sim, HS_TOKEN))
+        .await
+        .unwrap();
+    sim.upsert_deal(
+        41,
+        &[
+            ("dealname", "Acme 41"),
+            ("dealstage", "closedwon"),
+            ("hubspot_owner_id", "71"),
+        ],
+    );
+    sim.associate(41, 501);
+    run_jobs(&t, &app).await;
+    assert_eq!(sim.deal(41).unwrap()["baton_gate"], json!("false"));
+    // Within the poll interval, a round changes nothing on the deal...
+    app.run_pending_jobs().await;
+    assert_eq!(sim.deal(41).unwrap()["baton_gate"], json!("false"));
+    // ...until the handoff is accepted: the clock has not moved.
+    walk_to_acceptance(&t, &handoff_id("41")).await;
+    app.run_pending_jobs().await;
+    assert_eq!(sim.deal(41).unwrap()["baton_gate"], json!("true"));
 }
