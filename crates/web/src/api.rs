@@ -257,6 +257,27 @@ pub(crate) fn page_limit(raw: Option<u32>) -> Result<u32, crate::error::ApiError
     }
 }
 
+/// A log page's cursor (the sequence number of the last entry seen), for
+/// logs read newest first.
+pub(crate) fn seq_cursor(raw: Option<String>) -> Result<Option<u64>, crate::error::ApiError> {
+    raw.map(|c| {
+        c.parse::<u64>().map_err(|_| {
+            crate::error::ApiError::invalid_field(
+                "cursor",
+                format!("'{c}' is not a cursor from a page"),
+            )
+        })
+    })
+    .transpose()
+}
+
+/// The cursor of the page after one that came back full.
+pub(crate) fn next_seq_cursor(len: usize, limit: u32, last: Option<u64>) -> Option<String> {
+    (len == limit as usize)
+        .then(|| last.map(|s| s.to_string()))
+        .flatten()
+}
+
 /// A period from the query string, or `default`.
 pub(crate) fn period_param(
     what: &str,

@@ -67,9 +67,17 @@ impl Serve {
     /// Starts `baton serve` on a free loopback port over `url`; returns once
     /// it listens.
     pub(crate) fn start(url: &str) -> Self {
+        Self::start_with(url, &[], &[])
+    }
+
+    /// [`Serve::start`] with more arguments to `serve` and variables in
+    /// its environment.
+    pub(crate) fn start_with(url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
             .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
             .args(["--jobs-interval", "1"])
+            .args(args)
+            .envs(env.iter().copied())
             // Quiet by default: the kills and outages make errors on purpose.
             .env(
                 "BATON_LOG",

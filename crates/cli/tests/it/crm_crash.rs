@@ -7,8 +7,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use baton_testkit::TestDb;
@@ -16,7 +14,7 @@ use baton_testkit::crm_sim::hubspot::{Endpoint, HubspotSim, SimConfig};
 use serde_json::{Value, json};
 
 use crate::baton;
-use crate::crash::Api;
+use crate::crash::{Api, Serve};
 
 const PASSWORD: &str = "correct horse battery";
 const HS_TOKEN: &str = "pat-na1-crash-token-0001";
@@ -77,64 +75,14 @@ where
 
 /// `baton serve` with the secret key, jobs every second and a fixed public
 /// URL. Dropping it stops it gracefully unless it was killed.
-struct Server {
-    child: Option<Child>,
-    base: String,
-}
-
-impl Server {
-    /// Starts it on a free loopback port; returns once it listens.
-    fn start(url: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-            .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
-            .args(["--jobs-interval", "1", "--public-url", PUBLIC_URL])
-            .env("BATON_SECRET_KEY", SECRET_KEY)
-            .env(
-                "BATON_LOG",
-                std::env::var("BATON_CRASH_LOG").unwrap_or_else(|_| "off".into()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().map(Result::unwrap);
-            assert!(
-                line.is_some(),
-                "baton serve exited before listening: {}",
-                child.wait().unwrap()
-            );
-            if let Some(rest) = line.unwrap().strip_prefix("Baton is serving ") {
-                break rest.split('/').take(3).collect::<Vec<_>>().join("/");
-            }
-        };
-        // Keep draining stdout so the child never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self {
-            child: Some(child),
-            base,
-        }
-    }
-
-    /// SIGKILL: no shutdown, the sync cut wherever it is.
-    fn kill(mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-            let _ = child.wait();
-        }
-    }
+/// `baton serve` with the secret key and a fixed public URL (the handoff
+/// link in each written gate must not change with the port).
+fn serve(url: &str) -> Serve {
+    Serve::start_with(
+        url,
+        &["--public-url", PUBLIC_URL],
+        &[("BATON_SECRET_KEY", SECRET_KEY)],
+    )
 }
 
 /// Signs in as `email` and makes a bearer token for them.
@@ -292,7 +240,7 @@ async fn serve_killed_mid_crm_sync_loses_no_deal_and_creates_none_twice() {
         .collect();
     let total = won.len() as u64;
 
-    let server = Server::start(&url);
+    let server = serve(&url);
     let anon = Api::new(&server.base);
     let admin = anon.with_token(&token_for(&server.base, "admin@acme.test").await);
     for (email, team) in OWNERS
@@ -369,7 +317,7 @@ async fn serve_killed_mid_crm_sync_loses_no_deal_and_creates_none_twice() {
 
     // Then kill the next server while it writes the gates back: some
     // deals written in the portal, not all of them recorded as written.
-    let server = Server::start(&url);
+    let server = serve(&url);
     wait_for("the write-back to begin", || async {
         let calls = sim.calls(Endpoint::BatchUpdateDeals);
         if calls > 0 {
@@ -402,7 +350,7 @@ async fn serve_killed_mid_crm_sync_loses_no_deal_and_creates_none_twice() {
     );
     end_lease(&url, &id).await;
 
-    let server = Server::start(&url);
+    let server = serve(&url);
     let admin =
         Api::new(&server.base).with_token(&token_for(&server.base, "admin@acme.test").await);
     let done = wait_for("the sync to finish after the restarts", || async {

@@ -325,22 +325,13 @@ pub async fn connection_log(
     Path(id): Path<String>,
     Params(q): Params<ConnectionLogQuery>,
 ) -> ApiResult<Json<ConnectionLogPage>> {
-    let before = q
-        .cursor
-        .map(|c| {
-            c.parse::<u64>().map_err(|_| {
-                ApiError::invalid_field("cursor", format!("'{c}' is not a cursor from a page"))
-            })
-        })
-        .transpose()?;
+    let before = crate::api::seq_cursor(q.cursor)?;
     let limit = page_limit(q.limit)?;
     let page = s
         .app
         .connection_log_entries(&caller, &id, before, limit)
         .await?;
-    let next_cursor = (page.len() == limit as usize)
-        .then(|| page.last().map(|e| e.seq.to_string()))
-        .flatten();
+    let next_cursor = crate::api::next_seq_cursor(page.len(), limit, page.last().map(|x| x.seq));
     Ok(Json(ConnectionLogPage {
         items: page.into_iter().map(Into::into).collect(),
         next_cursor,
