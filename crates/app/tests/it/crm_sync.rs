@@ -31,6 +31,7 @@ on_both_backends!(
     a_deleted_deal_is_logged_and_written_no_more,
     a_signed_hubspot_webhook_makes_the_pull_due_at_once,
     an_acceptance_makes_the_write_back_due_at_once,
+    two_processes_never_sync_one_connection_at_once,
 );
 
 const ACCOUNT: &str = "001000000000001AAA";
@@ -714,4 +715,55 @@ async fn an_acceptance_makes_the_write_back_due_at_once(t: TestApp) {
     walk_to_acceptance(&t, &handoff_id("41")).await;
     app.run_pending_jobs().await;
     assert_eq!(sim.deal(41).unwrap()["baton_gate"], json!("true"));
+}
+
+/// Exactly once across processes: two apps over one database (each its own
+/// lease owner, as two `baton serve` are) race for a due connection; one
+/// syncs it, the other finds nothing due, and each deal's draft is started
+/// once.
+async fn two_processes_never_sync_one_connection_at_once(t: TestApp) {
+    let one = app(&t);
+    let other = App::new(t.app.store().clone(), t.clock.clone())
+        .with_secret_key(Some(key(7)))
+        .with_public_url("https://baton.example");
+    let sim = hs_sim().await;
+    for deal in 51..=56 {
+        sim.upsert_deal(
+            deal,
+            &[
+                ("dealname", "Acme"),
+                ("dealstage", "closedwon"),
+                ("hubspot_owner_id", "71"),
+            ],
+        );
+        sim.associate(deal, 501);
+    }
+    one.connect_crm(&admin(&t), hs_new(&sim, HS_TOKEN))
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(one.sync_crm(), other.sync_crm());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        [a.connection.is_some(), b.connection.is_some()]
+            .iter()
+            .filter(|c| **c)
+            .count(),
+        1,
+        "one claimed it: {a:?} {b:?}"
+    );
+    assert_eq!(a.created + b.created, 6);
+    run_jobs(&t, &one).await;
+    run_jobs(&t, &other).await;
+    let ae = t.as_user("ae1@acme.test");
+    for deal in 51..=56 {
+        let h = t
+            .app
+            .handoff(&ae, &handoff_id(&deal.to_string()))
+            .await
+            .unwrap();
+        assert_eq!(
+            h.handoff.stream_version, 1,
+            "deal {deal}: one draft, one event"
+        );
+    }
 }
