@@ -652,6 +652,13 @@ pub(crate) async fn upsert_handoffs(
                 .bind(h.deal.as_ref().map(ToString::to_string)))
         },
     )
-    .await?;
+    .await
+    // handoffs_one_per_deal: two writers naming one deal raced past the
+    // domain's check (which read before either wrote).
+    .map_err(|e| {
+        conflict_on_unique(e, || {
+            "another handoff of this contract already stands for the deal".into()
+        })
+    })?;
     Ok(())
 }

@@ -21,6 +21,7 @@ on_both_backends!(
     the_ae_concrete_test_counts_deals_whose_handoff_is_still_a_draft,
     history_lines_name_deals_and_the_export_keeps_them,
     a_crm_change_names_its_deal,
+    two_starts_racing_for_one_deal_leave_one_handoff,
 );
 
 fn ae() -> ContractKey {
@@ -274,4 +275,36 @@ async fn a_crm_change_names_its_deal(t: TestApp) {
         .await
         .unwrap();
     assert_eq!((g.open, g.state), (false, GateState::Draft));
+}
+
+/// The rule holds when two starts race past the domain's check: the
+/// database keeps one handoff per contract and deal.
+async fn two_starts_racing_for_one_deal_leave_one_handoff(t: TestApp) {
+    let a = account(&t, "ACME-R").await;
+    for round in 0..5 {
+        let d = format!("006-R{round}");
+        let (x, y) = tokio::join!(
+            start(&t, &a, &d, BTreeMap::new()),
+            start(&t, &a, &d, BTreeMap::new())
+        );
+        assert!(
+            x.is_ok() != y.is_ok(),
+            "exactly one start wins: {x:?} {y:?}"
+        );
+        let uses = t
+            .app
+            .store()
+            .handoffs_page(
+                &t.org,
+                &baton_store::HandoffFilter {
+                    deal: Some(deal(&d)),
+                    ..Default::default()
+                },
+                None,
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(uses.len(), 1);
+    }
 }
