@@ -406,17 +406,15 @@ impl Store {
         id: &str,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        self.update_connected(
             "UPDATE crm_connections SET disconnected_at = $1, enabled = 0, settings_nonce = NULL,
                  settings_cipher = NULL, lease_owner = NULL, lease_until = NULL
              WHERE org_id = $2 AND connection_id = $3 AND disconnected_at IS NULL",
+            org,
+            id,
+            at,
         )
-        .bind(micros(at))
-        .bind(org.to_string())
-        .bind(id.to_string())
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        .await
     }
 
     /// Makes a connected connection due at `at` (a sync asked for, a CRM
@@ -427,15 +425,31 @@ impl Store {
         id: &str,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        self.update_connected(
             "UPDATE crm_connections SET next_attempt_at = $1
              WHERE org_id = $2 AND connection_id = $3 AND disconnected_at IS NULL",
+            org,
+            id,
+            at,
         )
-        .bind(micros(at))
-        .bind(org.to_string())
-        .bind(id.to_string())
-        .execute(&self.write)
-        .await?;
+        .await
+    }
+
+    /// Runs one update of a connected connection (`$1` the time, `$2` the
+    /// org, `$3` the connection); whether it found one.
+    async fn update_connected(
+        &self,
+        sql: &'static str,
+        org: &OrgId,
+        id: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(sql)
+            .bind(micros(at))
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .execute(&self.write)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -120,6 +120,19 @@ fn hs_new(sim: &HubspotSim, token: &str) -> NewConnection {
     }
 }
 
+/// HubSpot deal `id` of Acme Corp, owned by the AE, reaching Closed Won.
+fn closed_won(sim: &HubspotSim, id: u64) {
+    sim.upsert_deal(
+        id,
+        &[
+            ("dealname", &format!("Acme {id}")),
+            ("dealstage", "closedwon"),
+            ("hubspot_owner_id", "71"),
+        ],
+    );
+    sim.associate(id, 501);
+}
+
 fn opp(id: &str, stage: &str) -> Opportunity {
     Opportunity::new(id, &format!("Deal {id}"), stage)
         .account(ACCOUNT)
@@ -504,15 +517,7 @@ async fn hubspot_story_from_closed_won_to_the_gate_on_the_deal(t: TestApp) {
     let d = sim.deal(11).unwrap();
     assert_eq!(d["baton_gate"], json!("false"), "{d}");
     walk_to_acceptance(&t, &handoff_id("11")).await;
-    sim.upsert_deal(
-        12,
-        &[
-            ("dealname", "Acme 2"),
-            ("dealstage", "closedwon"),
-            ("hubspot_owner_id", "71"),
-        ],
-    );
-    sim.associate(12, 501);
+    closed_won(&sim, 12);
     run_jobs(&t, &app).await;
     let d = sim.deal(11).unwrap();
     assert_eq!(d["baton_gate"], json!("true"), "{d}");
@@ -615,15 +620,7 @@ async fn a_signed_hubspot_webhook_makes_the_pull_due_at_once(t: TestApp) {
         .await
         .unwrap();
     run_jobs(&t, &app).await;
-    sim.upsert_deal(
-        21,
-        &[
-            ("dealname", "Acme 21"),
-            ("dealstage", "closedwon"),
-            ("hubspot_owner_id", "71"),
-        ],
-    );
-    sim.associate(21, 501);
+    closed_won(&sim, 21);
     // Within the poll interval nothing is due yet.
     app.run_pending_jobs().await;
     let ae = t.as_user("ae1@acme.test");
@@ -697,15 +694,7 @@ async fn an_acceptance_makes_the_write_back_due_at_once(t: TestApp) {
     app.connect_crm(&admin(&t), hs_new(&sim, HS_TOKEN))
         .await
         .unwrap();
-    sim.upsert_deal(
-        41,
-        &[
-            ("dealname", "Acme 41"),
-            ("dealstage", "closedwon"),
-            ("hubspot_owner_id", "71"),
-        ],
-    );
-    sim.associate(41, 501);
+    closed_won(&sim, 41);
     run_jobs(&t, &app).await;
     assert_eq!(sim.deal(41).unwrap()["baton_gate"], json!("false"));
     // Within the poll interval, a round changes nothing on the deal...
@@ -728,15 +717,7 @@ async fn two_processes_never_sync_one_connection_at_once(t: TestApp) {
         .with_public_url("https://baton.example");
     let sim = hs_sim().await;
     for deal in 51..=56 {
-        sim.upsert_deal(
-            deal,
-            &[
-                ("dealname", "Acme"),
-                ("dealstage", "closedwon"),
-                ("hubspot_owner_id", "71"),
-            ],
-        );
-        sim.associate(deal, 501);
+        closed_won(&sim, deal);
     }
     one.connect_crm(&admin(&t), hs_new(&sim, HS_TOKEN))
         .await
