@@ -13,6 +13,7 @@ use baton_store::TokenRecord;
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 
+use crate::callers::Resolved;
 use crate::{App, AppError, Caller};
 
 /// How long a browser session lives.
@@ -145,9 +146,9 @@ impl App {
     /// signing out always succeeds).
     pub async fn logout(&self, secret: &str) -> Result<(), AppError> {
         if let Some(org) = secret_org(secret) {
-            self.store
-                .delete_session(&org, &digest(secret), self.now())
-                .await?;
+            let digest = digest(secret);
+            self.store.delete_session(&org, &digest, self.now()).await?;
+            self.callers.forget_secret(&digest);
         }
         Ok(())
     }
@@ -157,11 +158,26 @@ impl App {
         let Some(org) = secret_org(secret) else {
             return Ok(None);
         };
-        let who = self
-            .store
-            .session_user(&org, &digest(secret), self.now())
-            .await?;
-        Ok(who.map(|email| Caller::new(org, email, Via::Ui)))
+        let digest = digest(secret);
+        let now = self.now();
+        let version = self.store.access_version(&org).await?;
+        if let Some(r) = self.callers.secret(&digest, version, now) {
+            return Ok(Some(Caller::new(r.org, r.email, Via::Ui)));
+        }
+        let Some((email, expires_at)) = self.store.session_user(&org, &digest, now).await? else {
+            return Ok(None);
+        };
+        self.callers.put_secret(
+            digest,
+            Resolved {
+                version,
+                org: org.clone(),
+                email: email.clone(),
+                read_only: false,
+                expires_at: Some(expires_at),
+            },
+        );
+        Ok(Some(Caller::new(org, email, Via::Ui)))
     }
 
     /// The caller behind a bearer token, and whether the token is read-only.
@@ -169,8 +185,25 @@ impl App {
         let Some(org) = secret_org(secret) else {
             return Ok(None);
         };
-        let who = self.store.token_user(&org, &digest(secret)).await?;
-        Ok(who.map(|(email, read_only)| (Caller::new(org, email, Via::Api), read_only)))
+        let digest = digest(secret);
+        let version = self.store.access_version(&org).await?;
+        if let Some(r) = self.callers.secret(&digest, version, self.now()) {
+            return Ok(Some((Caller::new(r.org, r.email, Via::Api), r.read_only)));
+        }
+        let Some((email, read_only)) = self.store.token_user(&org, &digest).await? else {
+            return Ok(None);
+        };
+        self.callers.put_secret(
+            digest,
+            Resolved {
+                version,
+                org: org.clone(),
+                email: email.clone(),
+                read_only,
+                expires_at: None,
+            },
+        );
+        Ok(Some((Caller::new(org, email, Via::Api), read_only)))
     }
 
     /// Makes an API token for the caller; the secret is returned once and

@@ -3,6 +3,7 @@
 //! validation rule or a comp system asks before it lets a deal progress.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use baton_domain::handoff::completeness;
 use baton_domain::{AccountId, ContractDef, ContractKey, DealId, HandoffId, State, Timestamp};
@@ -193,13 +194,8 @@ impl App {
         if self.store.account(&caller.org, account).await?.is_none() {
             return Err(AppError::NotFound(format!("account '{account}'")));
         }
-        let versions: BTreeMap<u32, ContractDef> = self
-            .store
-            .contract_versions(&caller.org, contract)
-            .await?
-            .into_iter()
-            .map(|v| (v.version, v.definition))
-            .collect();
+        // Parsed once per process (published versions never change).
+        let mut versions: BTreeMap<u32, Arc<ContractDef>> = BTreeMap::new();
         let filter = HandoffFilter {
             contract: Some(contract.clone()),
             account: Some(account.clone()),
@@ -216,7 +212,15 @@ impl App {
             let full = page.len() == MAX_PAGE as usize;
             after = page.last().map(|h| h.id.clone());
             for h in page {
-                let def = versions.get(&h.version).unwrap_or(&current.current);
+                if let std::collections::btree_map::Entry::Vacant(slot) = versions.entry(h.version)
+                    && let Some(def) = self
+                        .store
+                        .definition(&caller.org, contract, h.version)
+                        .await?
+                {
+                    slot.insert(def);
+                }
+                let def = versions.get(&h.version).map_or(&current.current, |d| d);
                 candidates.push(Candidate::of(&h, def));
             }
             if !full {

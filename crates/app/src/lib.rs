@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod audits;
+mod callers;
 pub mod clock;
 pub mod connections;
 pub mod contracts;
@@ -75,6 +76,7 @@ pub struct App {
     http: Arc<std::sync::OnceLock<reqwest::Client>>,
     turns: Arc<retry::Turns>,
     crm: connections::CrmOptions,
+    callers: Arc<callers::Callers>,
 }
 
 impl std::fmt::Debug for App {
@@ -96,6 +98,7 @@ impl App {
             http: Arc::default(),
             turns: Arc::default(),
             crm: connections::CrmOptions::default(),
+            callers: Arc::default(),
         }
     }
 
@@ -116,17 +119,28 @@ impl App {
         self.clock.now()
     }
 
-    /// Resolves the caller into an actor with their teams, fresh from the
-    /// store (nothing cached that could go stale across processes).
+    /// Resolves the caller into an actor with their teams: as resolved
+    /// before while the org's access version stands (see `callers`).
     pub async fn actor(&self, caller: &Caller) -> Result<Actor, AppError> {
+        let version = self.store.access_version(&caller.org).await?;
+        if let Some(actor) = self.callers.actor(&caller.org, &caller.email, version) {
+            return Ok(actor);
+        }
         let user = self.store.user(&caller.org, &caller.email).await?;
         let user = user.ok_or_else(|| {
             AppError::NotFound(format!("user '{}' in org '{}'", caller.email, caller.org))
         })?;
-        Ok(Actor {
+        let actor = Actor {
             email: caller.email.clone(),
             admin: user.admin,
             teams: user.teams.clone(),
-        })
+        };
+        self.callers.put_actor(
+            caller.org.clone(),
+            caller.email.clone(),
+            version,
+            actor.clone(),
+        );
+        Ok(actor)
     }
 }

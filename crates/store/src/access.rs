@@ -4,6 +4,7 @@
 
 use baton_domain::{Email, OrgId, Timestamp};
 
+use crate::lite::Arg;
 use crate::{Store, StoreError, from_micros, micros};
 
 /// An API token as listed (never its secret).
@@ -28,9 +29,12 @@ fn email(raw: String) -> Result<Email, StoreError> {
 impl Store {
     /// The org an email signs in to.
     pub async fn login_org(&self, email: &Email) -> Result<Option<OrgId>, StoreError> {
-        let org: Option<String> = sqlx::query_scalar("SELECT org_id FROM logins WHERE email = $1")
-            .bind(email.to_string())
-            .fetch_optional(&self.read)
+        let org = self
+            .row(
+                "SELECT org_id FROM logins WHERE email = $1",
+                &[Arg::from(email.to_string())],
+                |r| r.text(0),
+            )
             .await?;
         org.map(|o| OrgId::parse(&o).map_err(|e| StoreError::corrupt("org id", e)))
             .transpose()
@@ -58,22 +62,27 @@ impl Store {
         Ok(())
     }
 
-    /// The user of a live session (one that has not expired at `now`).
+    /// The user of a live session (one that has not expired at `now`), and
+    /// when it expires.
     pub async fn session_user(
         &self,
         org: &OrgId,
         hash: &str,
         now: Timestamp,
-    ) -> Result<Option<Email>, StoreError> {
-        let who: Option<String> = sqlx::query_scalar(
-            "SELECT email FROM sessions WHERE org_id = $1 AND hash = $2 AND expires_at > $3",
-        )
-        .bind(org.to_string())
-        .bind(hash.to_string())
-        .bind(micros(now))
-        .fetch_optional(&self.read)
-        .await?;
-        who.map(email).transpose()
+    ) -> Result<Option<(Email, Timestamp)>, StoreError> {
+        let who = self
+            .row(
+                "SELECT email, expires_at FROM sessions WHERE org_id = $1 AND hash = $2 AND expires_at > $3",
+                &[
+                    Arg::from(org.to_string()),
+                    Arg::from(hash),
+                    Arg::from(micros(now)),
+                ],
+                |r| Ok((r.text(0)?, r.int(1)?)),
+            )
+            .await?;
+        who.map(|(e, at)| Ok((email(e)?, from_micros(at)?)))
+            .transpose()
     }
 
     /// Ends a session (and sweeps the org's expired ones while at it).
@@ -83,12 +92,15 @@ impl Store {
         hash: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND (hash = $2 OR expires_at <= $3)")
             .bind(org.to_string())
             .bind(hash.to_string())
             .bind(micros(now))
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        bump_access(&mut tx, org).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -121,13 +133,13 @@ impl Store {
         org: &OrgId,
         hash: &str,
     ) -> Result<Option<(Email, bool)>, StoreError> {
-        let who: Option<(String, i64)> = sqlx::query_as(
-            "SELECT email, read_only FROM api_tokens WHERE org_id = $1 AND hash = $2",
-        )
-        .bind(org.to_string())
-        .bind(hash.to_string())
-        .fetch_optional(&self.read)
-        .await?;
+        let who = self
+            .row(
+                "SELECT email, read_only FROM api_tokens WHERE org_id = $1 AND hash = $2",
+                &[Arg::from(org.to_string()), Arg::from(hash)],
+                |r| Ok((r.text(0)?, r.int(1)?)),
+            )
+            .await?;
         who.map(|(e, r)| Ok((email(e)?, r != 0))).transpose()
     }
 
@@ -160,11 +172,39 @@ impl Store {
 
     /// Revokes a token; whether it existed.
     pub async fn delete_token(&self, org: &OrgId, id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query("DELETE FROM api_tokens WHERE org_id = $1 AND token_id = $2")
             .bind(org.to_string())
             .bind(id.to_string())
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        bump_access(&mut tx, org).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
+
+    /// The org's access version (see migration 0023): callers resolved at
+    /// one version hold until it changes.
+    pub async fn access_version(&self, org: &OrgId) -> Result<u64, StoreError> {
+        let v = self
+            .row(
+                "SELECT access_version FROM orgs WHERE org_id = $1",
+                &[Arg::from(org.to_string())],
+                |r| r.int(0),
+            )
+            .await?;
+        Ok(v.map_or(0, |v| u64::try_from(v).unwrap_or(0)))
+    }
+}
+
+/// Bumps the org's access version in `tx`: who may do what changed.
+pub(crate) async fn bump_access(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    org: &OrgId,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE orgs SET access_version = access_version + 1 WHERE org_id = $1")
+        .bind(org.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

@@ -293,6 +293,15 @@ pub(crate) async fn write_change(
             .execute(&mut **tx)
             .await?;
     }
+    // Users, teams and memberships change who may do what: callers cached
+    // by any process are resolved again.
+    if change
+        .events
+        .iter()
+        .any(|e| e.event.stream() == baton_domain::event::Stream::Org)
+    {
+        crate::access::bump_access(tx, org).await?;
+    }
     Ok(first)
 }
 

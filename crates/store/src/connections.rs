@@ -819,6 +819,8 @@ async fn fetch_rows_on_writer(
     let probe = Store {
         write: store.write.clone(),
         read: store.write.clone(),
+        lite: None,
+        defs: store.defs.clone(),
         backend: store.backend,
         _in_use: None,
     };

@@ -14,8 +14,10 @@ mod bench;
 mod commit;
 mod connections;
 mod crm;
+mod defs;
 mod facts;
 mod fx;
+mod lite;
 mod lock_file;
 mod read;
 mod rebuild;
@@ -83,6 +85,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database failed (a read on the calling thread, see `lite`).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// Migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -104,6 +109,12 @@ impl StoreError {
             Self::Database(sqlx::Error::Database(e)) => e
                 .code()
                 .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+                    | rusqlite::ErrorCode::CannotOpen
+            ),
             _ => false,
         }
     }
@@ -135,6 +146,10 @@ pub struct Store {
     write: AnyPool,
     /// Readers.
     read: AnyPool,
+    /// On a SQLite file: the hot reads, on the calling thread (see `lite`).
+    lite: Option<Arc<lite::Readers>>,
+    /// Published contract versions, parsed once: they never change.
+    defs: Arc<defs::Definitions>,
     backend: Backend,
     /// On a SQLite file, the shared lock that tells `baton restore` the
     /// file is in use (released when the last clone is dropped).
@@ -210,9 +225,12 @@ impl Store {
             Backend::Sqlite => {
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
                 let read = sqlite_pool(4).connect_with(options).await?;
+                let lite = lock_file::sqlite_file(&url).map(|f| Arc::new(lite::Readers::new(&f)));
                 Self {
                     write,
                     read,
+                    lite,
+                    defs: Arc::default(),
                     backend,
                     _in_use: in_use,
                 }
@@ -226,6 +244,8 @@ impl Store {
                 Self {
                     write: pool.clone(),
                     read: pool,
+                    lite: None,
+                    defs: Arc::default(),
                     backend,
                     _in_use: None,
                 }
@@ -264,6 +284,9 @@ impl Store {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+        if let Some(readers) = &self.lite {
+            readers.close();
+        }
     }
 
     /// Runs one statement outside Baton's write path. Only for tests that

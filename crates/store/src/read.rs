@@ -14,6 +14,7 @@ use baton_domain::{
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+use crate::lite::{Arg, Cols};
 use crate::{Store, StoreError, from_micros, placeholders};
 
 /// Ids per bulk read: far below both backends' parameter limits.
@@ -165,25 +166,25 @@ impl Store {
     /// One user of the org with their teams: what every request needs to
     /// know about its caller, in one indexed read.
     pub async fn user(&self, org: &OrgId, email: &Email) -> Result<Option<UserRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT u.name, u.admin, m.team, m.role FROM users u
-             LEFT JOIN memberships m ON m.org_id = u.org_id AND m.email = u.email
-             WHERE u.org_id = $1 AND u.email = $2",
-        )
-        .bind(org.to_string())
-        .bind(email.to_string())
-        .fetch_all(&self.read)
-        .await?;
+        let rows = self
+            .rows(
+                "SELECT u.name, u.admin, m.team, m.role FROM users u
+                 LEFT JOIN memberships m ON m.org_id = u.org_id AND m.email = u.email
+                 WHERE u.org_id = $1 AND u.email = $2",
+                &[Arg::from(org.to_string()), Arg::from(email.to_string())],
+                |r| Ok((r.text(0)?, r.int(1)?, r.opt_text(2)?, r.opt_text(3)?)),
+            )
+            .await?;
         let mut user: Option<UserRecord> = None;
-        for r in rows {
+        for (name, admin, team, role) in rows {
             let u = user.get_or_insert(UserRecord {
-                name: r.try_get(0)?,
-                admin: r.try_get::<i64, _>(1)? != 0,
+                name,
+                admin: admin != 0,
                 teams: BTreeMap::new(),
             });
-            if let Some(team) = r.try_get::<Option<String>, _>(2)? {
+            if let Some(team) = team {
                 let team = parse("team", &team, |s| TeamKey::parse(s))?;
-                let role: String = r.try_get::<Option<String>, _>(3)?.unwrap_or_default();
+                let role = role.unwrap_or_default();
                 let role = Role::parse(&role).ok_or_else(|| StoreError::corrupt("role", role))?;
                 u.teams.insert(team, role);
             }
@@ -208,16 +209,19 @@ impl Store {
 
     /// Every contract with its current version's definition.
     pub async fn contracts(&self, org: &OrgId) -> Result<Vec<Contract>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT c.contract, c.current_version, c.mode, c.stream_version, v.definition
-             FROM contracts c JOIN contract_versions v
-               ON v.org_id = c.org_id AND v.contract = c.contract AND v.version = c.current_version
-             WHERE c.org_id = $1 ORDER BY c.contract",
-        )
-        .bind(org.to_string())
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter().map(contract_from_row).collect()
+        let heads = self
+            .rows(
+                "SELECT contract, current_version, mode, stream_version FROM contracts
+                 WHERE org_id = $1 ORDER BY contract",
+                &[Arg::from(org.to_string())],
+                contract_head,
+            )
+            .await?;
+        let mut out = Vec::with_capacity(heads.len());
+        for head in heads {
+            out.push(self.with_definition(org, head).await?);
+        }
+        Ok(out)
     }
 
     /// One contract with its current version's definition.
@@ -226,17 +230,42 @@ impl Store {
         org: &OrgId,
         key: &ContractKey,
     ) -> Result<Option<Contract>, StoreError> {
-        let row = sqlx::query(
-            "SELECT c.contract, c.current_version, c.mode, c.stream_version, v.definition
-             FROM contracts c JOIN contract_versions v
-               ON v.org_id = c.org_id AND v.contract = c.contract AND v.version = c.current_version
-             WHERE c.org_id = $1 AND c.contract = $2",
-        )
-        .bind(org.to_string())
-        .bind(key.to_string())
-        .fetch_optional(&self.read)
-        .await?;
-        row.as_ref().map(contract_from_row).transpose()
+        let head = self
+            .row(
+                "SELECT contract, current_version, mode, stream_version FROM contracts
+                 WHERE org_id = $1 AND contract = $2",
+                &[Arg::from(org.to_string()), Arg::from(key.to_string())],
+                contract_head,
+            )
+            .await?;
+        match head {
+            Some(head) => Ok(Some(self.with_definition(org, head).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A contract's head completed with its current version's definition.
+    async fn with_definition(
+        &self,
+        org: &OrgId,
+        head: ContractHead,
+    ) -> Result<Contract, StoreError> {
+        let current = self
+            .definition(org, &head.key, head.current_version)
+            .await?
+            .ok_or_else(|| {
+                StoreError::corrupt(
+                    "contract",
+                    format!("'{}' has no version {}", head.key, head.current_version),
+                )
+            })?;
+        Ok(Contract {
+            key: head.key,
+            current_version: head.current_version,
+            mode: head.mode,
+            stream_version: head.stream_version,
+            current: (*current).clone(),
+        })
     }
 
     /// Every published version of a contract, oldest first.
@@ -271,15 +300,13 @@ impl Store {
         org: &OrgId,
         id: &AccountId,
     ) -> Result<Option<Account>, StoreError> {
-        let row = sqlx::query(
+        self.row(
             "SELECT account_id, name, arr_minor, currency, segment, status, churned_at, stream_version
              FROM accounts WHERE org_id = $1 AND account_id = $2",
+            &[Arg::from(org.to_string()), Arg::from(id.to_string())],
+            account_from_row,
         )
-        .bind(org.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&self.read)
-        .await?;
-        row.as_ref().map(account_from_row).transpose()
+        .await
     }
 
     /// A page of accounts in id order, after the cursor.
@@ -298,7 +325,7 @@ impl Store {
         .bind(i64::from(limit.max(1)))
         .fetch_all(&self.read)
         .await?;
-        rows.iter().map(account_from_row).collect()
+        rows.iter().map(|r| account_from_row(r)).collect()
     }
 
     /// The accounts among `ids` that exist, in one query per thousand ids
@@ -509,15 +536,9 @@ impl Store {
             sql.push_str(&format!(" AND handoff_id > ${}", args.len()));
         }
         sql.push_str(&format!(" ORDER BY handoff_id LIMIT {}", limit.max(1)));
-        let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
-        for a in args {
-            q = q.bind(a);
-        }
-        q.fetch_all(&self.read)
-            .await?
-            .iter()
-            .map(|doc| json("handoff", doc))
-            .collect()
+        let args: Vec<Arg> = args.into_iter().map(Arg::from).collect();
+        self.rows(&sql, &args, |r| json("handoff", &r.text(0)?))
+            .await
     }
 }
 
@@ -551,38 +572,40 @@ fn stored_event(r: &AnyRow) -> Result<StoredEvent, StoreError> {
     })
 }
 
-fn contract_from_row(r: &AnyRow) -> Result<Contract, StoreError> {
-    let mode: String = r.try_get(2)?;
-    Ok(Contract {
-        key: parse("contract", &r.try_get::<String, _>(0)?, |s| {
-            ContractKey::parse(s)
-        })?,
-        current_version: u32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(0),
-        mode: parse("mode", &mode, Mode::parse)?,
-        stream_version: to_u64(r.try_get(3)?),
-        current: json("contract version", &r.try_get::<String, _>(4)?)?,
+/// A contract as its row holds it, without the definition.
+struct ContractHead {
+    key: ContractKey,
+    current_version: u32,
+    mode: Mode,
+    stream_version: u64,
+}
+
+fn contract_head(r: &dyn Cols) -> Result<ContractHead, StoreError> {
+    Ok(ContractHead {
+        key: parse("contract", &r.text(0)?, |s| ContractKey::parse(s))?,
+        current_version: u32::try_from(r.int(1)?).unwrap_or(0),
+        mode: parse("mode", &r.text(2)?, Mode::parse)?,
+        stream_version: to_u64(r.int(3)?),
     })
 }
 
-fn account_from_row(r: &AnyRow) -> Result<Account, StoreError> {
-    let status: String = r.try_get(5)?;
-    let churned_at: Option<i64> = r.try_get(6)?;
+fn account_from_row(r: &dyn Cols) -> Result<Account, StoreError> {
+    let status = r.text(5)?;
+    let churned_at = r.opt_int(6)?;
     Ok(Account {
-        id: parse("account id", &r.try_get::<String, _>(0)?, |s| {
-            AccountId::parse(s)
-        })?,
-        name: r.try_get(1)?,
+        id: parse("account id", &r.text(0)?, |s| AccountId::parse(s))?,
+        name: r.text(1)?,
         arr: Money {
-            minor: r.try_get(2)?,
-            currency: parse("currency", &r.try_get::<String, _>(3)?, Currency::parse)?,
+            minor: r.int(2)?,
+            currency: parse("currency", &r.text(3)?, Currency::parse)?,
         },
-        segment: r.try_get(4)?,
+        segment: r.opt_text(4)?,
         status: match status.as_str() {
             "churned" => AccountStatus::Churned,
             _ => AccountStatus::Active,
         },
         churned_at: churned_at.map(from_micros).transpose()?,
-        stream_version: to_u64(r.try_get(7)?),
+        stream_version: to_u64(r.int(7)?),
     })
 }
 
@@ -594,14 +617,10 @@ impl Store {
         key: &ContractKey,
         version: u32,
     ) -> Result<Option<ContractDef>, StoreError> {
-        let def: Option<String> =
-            sqlx::query_scalar("SELECT definition FROM contract_versions WHERE org_id = $1 AND contract = $2 AND version = $3")
-                .bind(org.to_string())
-                .bind(key.to_string())
-                .bind(i64::from(version))
-                .fetch_optional(&self.read)
-                .await?;
-        def.map(|d| json("contract version", &d)).transpose()
+        Ok(self
+            .definition(org, key, version)
+            .await?
+            .map(|d| (*d).clone()))
     }
 
     /// Every published version of every contract: (key, version) → definition.

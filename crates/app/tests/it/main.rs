@@ -8,6 +8,7 @@
 mod accounts;
 mod attestations;
 mod audits;
+mod callers;
 mod concurrency;
 mod contracts;
 mod crm_sync;
