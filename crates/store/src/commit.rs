@@ -97,22 +97,6 @@ pub(crate) async fn insert_many<T>(
 }
 
 impl Store {
-    /// Writes a change in one transaction and returns the sequence number of
-    /// its first event (0 when it has none).
-    pub async fn commit(&self, org: &OrgId, change: &Change) -> Result<u64, StoreError> {
-        let mut tx = self.write.begin().await?;
-        let first = write_change(&mut tx, self.backend, org, change).await?;
-        crate::scorecard::refresh(
-            &mut tx,
-            self.backend,
-            org,
-            &crate::scorecard::touched(change),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(first)
-    }
-
     /// Starts a bulk write (an import): many changes in one transaction,
     /// written as they come so memory holds one batch, with each touched
     /// account's scorecard contribution computed once at the end instead of
@@ -666,7 +650,14 @@ pub(crate) async fn upsert_handoffs(
     // domain's check (which read before either wrote).
     .map_err(|e| {
         conflict_on_unique(e, || {
-            "another handoff of this contract already stands for the deal".into()
+            let deals: Vec<String> = handoffs
+                .iter()
+                .filter_map(|h| Some(format!("'{}'", h.deal.as_ref()?)))
+                .collect();
+            format!(
+                "another handoff of this contract already stands for deal {}",
+                deals.join(", ")
+            )
         })
     })?;
     Ok(())

@@ -821,6 +821,7 @@ async fn fetch_rows_on_writer(
         read: store.write.clone(),
         lite: None,
         defs: store.defs.clone(),
+        committer: store.committer.clone(),
         backend: store.backend,
         _in_use: None,
     };

@@ -17,6 +17,7 @@ mod crm;
 mod defs;
 mod facts;
 mod fx;
+mod group;
 mod lite;
 mod lock_file;
 mod read;
@@ -44,6 +45,7 @@ pub use connections::{
     SyncedDealRecord,
 };
 pub use crm::CrmRuleRecord;
+pub use group::CommitStats;
 pub use lock_file::{SoleUse, sqlite_file};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
@@ -88,6 +90,10 @@ pub enum StoreError {
     /// The database failed (a read on the calling thread, see `lite`).
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The database failed while committing: whether the write landed is
+    /// unknown. Worth reading back before trying again.
+    #[error("the write was interrupted: {0}")]
+    Interrupted(String),
     /// Migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -109,6 +115,7 @@ impl StoreError {
             Self::Database(sqlx::Error::Database(e)) => e
                 .code()
                 .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            Self::Interrupted(_) => true,
             Self::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
                 e.code,
                 rusqlite::ErrorCode::DatabaseBusy
@@ -150,6 +157,8 @@ pub struct Store {
     lite: Option<Arc<lite::Readers>>,
     /// Published contract versions, parsed once: they never change.
     defs: Arc<defs::Definitions>,
+    /// Where [`Store::commit`] sends its changes (see `group`).
+    committer: group::Committer,
     backend: Backend,
     /// On a SQLite file, the shared lock that tells `baton restore` the
     /// file is in use (released when the last clone is dropped).
@@ -227,6 +236,7 @@ impl Store {
                 let read = sqlite_pool(4).connect_with(options).await?;
                 let lite = lock_file::sqlite_file(&url).map(|f| Arc::new(lite::Readers::new(&f)));
                 Self {
+                    committer: group::Committer::start(write.clone(), backend),
                     write,
                     read,
                     lite,
@@ -242,6 +252,7 @@ impl Store {
                     .connect_with(options)
                     .await?;
                 Self {
+                    committer: group::Committer::start(pool.clone(), backend),
                     write: pool.clone(),
                     read: pool,
                     lite: None,

@@ -22,6 +22,7 @@ on_both_backends!(
     history_lines_name_deals_and_the_export_keeps_them,
     a_crm_change_names_its_deal,
     two_starts_racing_for_one_deal_leave_one_handoff,
+    starts_at_once_share_one_commit_and_a_refused_one_fails_alone,
 );
 
 fn ae() -> ContractKey {
@@ -306,5 +307,43 @@ async fn two_starts_racing_for_one_deal_leave_one_handoff(t: TestApp) {
             .await
             .unwrap();
         assert_eq!(uses.len(), 1);
+    }
+}
+
+/// Group commit (issue 18): writes that arrive together are written in one
+/// transaction, each in its own savepoint; the one the database refuses
+/// (a second handoff for a deal) rolls back alone and the others land.
+async fn starts_at_once_share_one_commit_and_a_refused_one_fails_alone(t: TestApp) {
+    let a = account(&t, "ACME-G").await;
+    let before = t.app.store().commit_stats();
+    let (x, y, p, q) = tokio::join!(
+        start(&t, &a, "006-G1", BTreeMap::new()),
+        start(&t, &a, "006-G1", BTreeMap::new()),
+        start(&t, &a, "006-G2", BTreeMap::new()),
+        start(&t, &a, "006-G3", full_ae_values()),
+    );
+    assert!(
+        x.is_ok() != y.is_ok(),
+        "exactly one start for 006-G1 wins: {x:?} {y:?}"
+    );
+    let refused = x.err().or(y.err()).unwrap();
+    assert!(
+        refused.to_string().contains("006-G1"),
+        "the refusal names the deal: {refused}"
+    );
+    let (p, q) = (p.unwrap(), q.unwrap());
+    for (h, d) in [(&p, "006-G2"), (&q, "006-G3")] {
+        let stored = t.app.store().handoff(&t.org, &h.id).await.unwrap().unwrap();
+        assert_eq!(stored.deal, Some(deal(d)));
+    }
+    let after = t.app.store().commit_stats();
+    assert!(after.changes - before.changes >= 4, "{before:?} {after:?}");
+    if t.app.store().backend() == baton_store::Backend::Sqlite {
+        // Reads on SQLite finish on the calling thread, so all four
+        // decisions reach the committer before it runs: one transaction.
+        assert!(
+            after.transactions - before.transactions < after.changes - before.changes,
+            "writes shared a transaction: {before:?} {after:?}"
+        );
     }
 }
