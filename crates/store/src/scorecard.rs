@@ -13,6 +13,7 @@ use baton_domain::{AccountId, ContractKey, Currency, Money, OrgId, Timestamp};
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Row, Transaction};
 
 use crate::facts::load_account_data;
+use crate::lite::{Arg, Cols};
 use crate::{Backend, Store, StoreError, from_micros, micros, placeholders};
 
 /// Accounts per statement.
@@ -367,9 +368,9 @@ fn add(into: &mut [i64; 16], d: &[i64; 16]) {
 }
 
 /// Summed cells as read back: the additive sums plus the number of durations.
-fn cell_from_row(row: &sqlx::any::AnyRow, first: usize) -> Result<(Cell, u64), StoreError> {
+fn cell_from_row(row: &dyn Cols, first: usize) -> Result<(Cell, u64), StoreError> {
     let g = |i: usize| -> Result<u64, StoreError> {
-        let v: i64 = row.try_get(first + i)?;
+        let v = row.int(first + i)?;
         Ok(u64::try_from(v).unwrap_or(0))
     };
     let cell = Cell {
@@ -469,21 +470,21 @@ impl Store {
             placeholders(self.backend, 1, 1),
             list(self.backend, 2, &names)
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string());
-        for n in &names {
-            q = q.bind(n.clone());
-        }
-        let rows = q.fetch_all(&self.read).await?;
-        let mut out = BTreeMap::new();
-        for row in rows {
-            let (contract, period): (String, String) = (row.try_get(0)?, row.try_get(1)?);
-            let key =
-                ContractKey::parse(contract).map_err(|e| StoreError::corrupt("scorecard", e))?;
-            let period: Period = period
-                .parse()
-                .map_err(|e| StoreError::corrupt("scorecard", e))?;
-            out.insert((key, period), cell_from_row(&row, 2)?);
-        }
+        let args: Vec<Arg> = std::iter::once(Arg::from(org.to_string()))
+            .chain(names.iter().map(|n| Arg::from(n.as_str())))
+            .collect();
+        let rows = self
+            .rows(&sql, &args, |row| {
+                let key = ContractKey::parse(row.text(0)?)
+                    .map_err(|e| StoreError::corrupt("scorecard", e))?;
+                let period: Period = row
+                    .text(1)?
+                    .parse()
+                    .map_err(|e| StoreError::corrupt("scorecard", e))?;
+                Ok(((key, period), cell_from_row(row, 2)?))
+            })
+            .await?;
+        let mut out: BTreeMap<(ContractKey, Period), (Cell, u64)> = rows.into_iter().collect();
         let counts: BTreeMap<(String, String), u64> = out
             .iter()
             .filter(|(_, (_, n))| *n > 0)
@@ -528,15 +529,17 @@ impl Store {
             placeholders(self.backend, 2, contracts.len()),
             placeholders(self.backend, 2 + contracts.len(), periods.len())
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string());
-        for v in contracts.iter().chain(&periods) {
-            q = q.bind(v.to_string());
-        }
+        let args: Vec<Arg> = std::iter::once(Arg::from(org.to_string()))
+            .chain(contracts.iter().chain(&periods).map(|v| Arg::from(*v)))
+            .collect();
+        let rows = self
+            .rows(&sql, &args, |row| {
+                Ok((row.text(0)?, row.text(1)?, row.text(2)?))
+            })
+            .await?;
         // (cell, bucket, offset inside the bucket, how many)
         let mut reads: Vec<((String, String), i64, i64, i64)> = Vec::new();
-        for row in q.fetch_all(&self.read).await? {
-            let (contract, period, pairs): (String, String, String) =
-                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        for (contract, period, pairs) in rows {
             let key = (contract, period);
             let Some(total) = cells.get(&key).map(|t| *t as i64) else {
                 continue;
@@ -596,20 +599,25 @@ impl Store {
                 )
             })
             .collect();
-        let mut q = sqlx::query(AssertSqlSafe(parts.join(" UNION ALL ")));
+        let mut args: Vec<Arg> = Vec::with_capacity(reads.len() * 7);
         for ((contract, period), bucket, offset, take) in &reads {
             let (lo, hi) = bucket_bounds(*bucket);
-            q = q
-                .bind(org.to_string())
-                .bind(contract.clone())
-                .bind(period.clone())
-                .bind(lo)
-                .bind(hi)
-                .bind(*take)
-                .bind(*offset);
+            args.extend([
+                Arg::from(org.to_string()),
+                Arg::from(contract.as_str()),
+                Arg::from(period.as_str()),
+                Arg::from(lo),
+                Arg::from(hi),
+                Arg::from(*take),
+                Arg::from(*offset),
+            ]);
         }
-        for row in q.fetch_all(&self.read).await? {
-            let (part, seconds): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        let rows = self
+            .rows(&parts.join(" UNION ALL "), &args, |row| {
+                Ok((row.int(0)?, row.int(1)?))
+            })
+            .await?;
+        for (part, seconds) in rows {
             let Some(((contract, period), ..)) =
                 usize::try_from(part).ok().and_then(|i| reads.get(i))
             else {
@@ -634,13 +642,14 @@ impl Store {
         &self,
         org: &OrgId,
     ) -> Result<BTreeMap<ContractKey, Vec<Money>>, StoreError> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT contract, currency, CAST(SUM(arr_minor) AS BIGINT) FROM arr_at_risk WHERE org_id = $1
-             GROUP BY contract, currency ORDER BY contract, currency",
-        )
-        .bind(org.to_string())
-        .fetch_all(&self.read)
-        .await?;
+        let rows = self
+            .rows(
+                "SELECT contract, currency, CAST(SUM(arr_minor) AS BIGINT) FROM arr_at_risk WHERE org_id = $1
+                 GROUP BY contract, currency ORDER BY contract, currency",
+                &[Arg::from(org.to_string())],
+                |r| Ok((r.text(0)?, r.text(1)?, r.int(2)?)),
+            )
+            .await?;
         let mut out: BTreeMap<ContractKey, Vec<Money>> = BTreeMap::new();
         for (k, currency, minor) in rows {
             let k = ContractKey::parse(k).map_err(|e| StoreError::corrupt("arr at risk", e))?;
@@ -668,26 +677,26 @@ impl Store {
             placeholders(self.backend, 1, 1),
             list(self.backend, 2, &names)
         );
-        let mut q = sqlx::query_as::<_, (String, i64, i64, String)>(AssertSqlSafe(sql))
-            .bind(org.to_string());
-        for n in &names {
-            q = q.bind(n.clone());
-        }
-        q.fetch_all(&self.read)
-            .await?
-            .into_iter()
-            .map(|(k, at, minor, currency)| {
-                Ok((
-                    ContractKey::parse(k).map_err(|e| StoreError::corrupt("arr leaked", e))?,
-                    from_micros(at)?,
-                    Money {
-                        minor,
-                        currency: Currency::parse(&currency)
-                            .map_err(|e| StoreError::corrupt("arr leaked", e))?,
-                    },
-                ))
-            })
-            .collect()
+        let args: Vec<Arg> = std::iter::once(Arg::from(org.to_string()))
+            .chain(names.iter().map(|n| Arg::from(n.as_str())))
+            .collect();
+        self.rows(&sql, &args, |r| {
+            Ok((r.text(0)?, r.int(1)?, r.int(2)?, r.text(3)?))
+        })
+        .await?
+        .into_iter()
+        .map(|(k, at, minor, currency)| {
+            Ok((
+                ContractKey::parse(k).map_err(|e| StoreError::corrupt("arr leaked", e))?,
+                from_micros(at)?,
+                Money {
+                    minor,
+                    currency: Currency::parse(&currency)
+                        .map_err(|e| StoreError::corrupt("arr leaked", e))?,
+                },
+            ))
+        })
+        .collect()
     }
 
     /// Recomputes the scorecard contributions of orgs whose churns predate
