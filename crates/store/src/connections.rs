@@ -820,6 +820,7 @@ async fn fetch_rows_on_writer(
         write: store.write.clone(),
         read: store.write.clone(),
         lite: None,
+        pg: None,
         defs: store.defs.clone(),
         committer: store.committer.clone(),
         backend: store.backend,

@@ -155,6 +155,8 @@ pub struct Store {
     read: AnyPool,
     /// On a SQLite file: the hot reads, on the calling thread (see `lite`).
     lite: Option<Arc<lite::Readers>>,
+    /// On PostgreSQL: the hot reads, through the native driver (see `lite`).
+    pg: Option<sqlx::PgPool>,
     /// Published contract versions, parsed once: they never change.
     defs: Arc<defs::Definitions>,
     /// Where [`Store::commit`] sends its changes (see `group`).
@@ -240,12 +242,20 @@ impl Store {
                     write,
                     read,
                     lite,
+                    pg: None,
                     defs: Arc::default(),
                     backend,
                     _in_use: in_use,
                 }
             }
             Backend::Postgres => {
+                let native = sqlx::postgres::PgConnectOptions::from_str(&url)
+                    .map_err(|_| StoreError::BadUrl(url.clone()))?
+                    .disable_statement_logging();
+                let pg = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy_with(native);
                 let pool = AnyPoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(10))
@@ -256,6 +266,7 @@ impl Store {
                     write: pool.clone(),
                     read: pool,
                     lite: None,
+                    pg: Some(pg),
                     defs: Arc::default(),
                     backend,
                     _in_use: None,
@@ -297,6 +308,9 @@ impl Store {
         self.read.close().await;
         if let Some(readers) = &self.lite {
             readers.close();
+        }
+        if let Some(pg) = &self.pg {
+            pg.close().await;
         }
     }
 

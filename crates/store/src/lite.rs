@@ -6,8 +6,9 @@
 //! wake-ups, `Any` value boxing) cost more than the SQLite work itself. The
 //! hot reads therefore go through [`Store::rows`]: on a SQLite file they run
 //! on the calling thread through rusqlite, on a small pool of read-only
-//! connections with cached prepared statements; on PostgreSQL (and an
-//! in-memory SQLite) through sqlx as before. The statement text and the row
+//! connections with cached prepared statements; on PostgreSQL through sqlx's
+//! native PostgreSQL driver (no `Any` conversion of every value); on an
+//! in-memory SQLite through sqlx as before. The statement text and the row
 //! decoding ([`Cols`]) are shared, so each query is still written once.
 //!
 //! The reads that go this way are point reads and short index ranges
@@ -72,6 +73,21 @@ pub(crate) trait Cols {
 }
 
 impl Cols for AnyRow {
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+}
+
+impl Cols for sqlx::postgres::PgRow {
     fn text(&self, i: usize) -> Result<String, StoreError> {
         Ok(self.try_get(i)?)
     }
@@ -207,6 +223,18 @@ impl Store {
         if let Some(readers) = &self.lite {
             return readers.rows(sql, args, each);
         }
+        let mut each = each;
+        if let Some(pg) = &self.pg {
+            let mut q = sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql.to_string()));
+            for a in args {
+                q = match a {
+                    Arg::Text(s) => q.bind(s.clone()),
+                    Arg::Int(v) => q.bind(*v),
+                };
+            }
+            let rows = q.fetch_all(pg).await?;
+            return rows.iter().map(|r| each(r)).collect();
+        }
         let mut q = sqlx::query(AssertSqlSafe(sql.to_string()));
         for a in args {
             q = match a {
@@ -215,7 +243,6 @@ impl Store {
             };
         }
         let rows = q.fetch_all(&self.read).await?;
-        let mut each = each;
         rows.iter().map(|r| each(r)).collect()
     }
 
