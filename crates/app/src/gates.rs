@@ -2,11 +2,8 @@
 //! one of its deals, SPEC §11), and if not, what is missing? What a CRM
 //! validation rule or a comp system asks before it lets a deal progress.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use baton_domain::handoff::completeness;
-use baton_domain::{AccountId, ContractDef, ContractKey, DealId, HandoffId, State, Timestamp};
+use baton_domain::{AccountId, ContractKey, DealId, HandoffId, State, Timestamp};
 use baton_store::HandoffFilter;
 
 use crate::handoffs::MAX_PAGE;
@@ -94,15 +91,18 @@ pub struct Candidate {
     pub created_at: Timestamp,
     /// When it was accepted.
     pub accepted_at: Option<Timestamp>,
-    /// Mandatory sender fields its values miss against its bound version.
+    /// Mandatory sender fields its values miss against its bound version
+    /// (filled in only where the answer needs them).
     pub missing: Vec<String>,
     /// The fields its latest rejection named.
     pub flagged: Vec<String>,
 }
 
 impl Candidate {
-    /// The candidate a handoff is, against its bound contract version.
-    pub fn of(h: &baton_domain::Handoff, def: &ContractDef) -> Self {
+    /// The candidate a handoff is, its missing fields not yet filled in:
+    /// only the handoff that decides a closed gate needs them, and scoring
+    /// was most of a gate check's cost.
+    pub fn unscored(h: &baton_domain::Handoff) -> Self {
         let flagged = match (h.state, h.decisions.last()) {
             (State::Rejected, Some(d)) if !d.accepted => {
                 d.fields.iter().map(ToString::to_string).collect()
@@ -114,10 +114,26 @@ impl Candidate {
             state: h.state,
             created_at: h.created_at,
             accepted_at: h.accepted_at,
-            missing: completeness(def, &h.values).missing_keys(),
+            missing: Vec::new(),
             flagged,
         }
     }
+}
+
+/// The accepted candidate that opens the gate: the latest accepted.
+fn opening(candidates: &[Candidate]) -> Option<&Candidate> {
+    candidates
+        .iter()
+        .filter(|c| c.state == State::Accepted)
+        .max_by(|a, b| (a.accepted_at, &a.id).cmp(&(b.accepted_at, &b.id)))
+}
+
+/// The latest candidate started, among the withdrawn ones or the others.
+fn latest(candidates: &[Candidate], withdrawn: bool) -> Option<&Candidate> {
+    candidates
+        .iter()
+        .filter(|c| (c.state == State::Withdrawn) == withdrawn)
+        .max_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
 }
 
 /// Decides the gate: open on any accepted handoff (the latest accepted is
@@ -129,11 +145,7 @@ pub fn decide(
     every_mandatory: Vec<String>,
     deal: Option<DealId>,
 ) -> GateStatus {
-    if let Some(accepted) = candidates
-        .iter()
-        .filter(|c| c.state == State::Accepted)
-        .max_by(|a, b| (a.accepted_at, &a.id).cmp(&(b.accepted_at, &b.id)))
-    {
+    if let Some(accepted) = opening(candidates) {
         return GateStatus {
             open: true,
             state: GateState::Accepted,
@@ -142,13 +154,7 @@ pub fn decide(
             deal,
         };
     }
-    let latest = |withdrawn: bool| {
-        candidates
-            .iter()
-            .filter(|c| (c.state == State::Withdrawn) == withdrawn)
-            .max_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
-    };
-    match (latest(false), latest(true)) {
+    match (latest(candidates, false), latest(candidates, true)) {
         (Some(latest), _) => GateStatus {
             open: false,
             state: latest.state.into(),
@@ -188,14 +194,12 @@ impl App {
         self.actor(caller).await?;
         let current = self
             .store
-            .contract(&caller.org, contract)
+            .current_definition(&caller.org, contract)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("contract '{contract}'")))?;
         if self.store.account(&caller.org, account).await?.is_none() {
             return Err(AppError::NotFound(format!("account '{account}'")));
         }
-        // Parsed once per process (published versions never change).
-        let mut versions: BTreeMap<u32, Arc<ContractDef>> = BTreeMap::new();
         let filter = HandoffFilter {
             contract: Some(contract.clone()),
             account: Some(account.clone()),
@@ -203,6 +207,7 @@ impl App {
             ..HandoffFilter::default()
         };
         let mut candidates = Vec::new();
+        let mut handoffs = Vec::new();
         let mut after = None;
         loop {
             let page = self
@@ -212,26 +217,30 @@ impl App {
             let full = page.len() == MAX_PAGE as usize;
             after = page.last().map(|h| h.id.clone());
             for h in page {
-                if let std::collections::btree_map::Entry::Vacant(slot) = versions.entry(h.version)
-                    && let Some(def) = self
-                        .store
-                        .definition(&caller.org, contract, h.version)
-                        .await?
-                {
-                    slot.insert(def);
-                }
-                let def = versions.get(&h.version).map_or(&current.current, |d| d);
-                candidates.push(Candidate::of(&h, def));
+                candidates.push(Candidate::unscored(&h));
+                handoffs.push(h);
             }
             if !full {
                 break;
             }
         }
-        let every = current
-            .current
-            .scored_fields()
-            .map(|f| f.key.to_string())
-            .collect();
+        // Only the handoff a closed gate points at is scored, against the
+        // version it is bound to (parsed once per process).
+        if opening(&candidates).is_none()
+            && let Some(id) = latest(&candidates, false).map(|c| c.id.clone())
+            && let Some(h) = handoffs.iter().find(|h| h.id == id)
+        {
+            let def = self
+                .store
+                .definition(&caller.org, contract, h.version)
+                .await?;
+            let def = def.as_deref().unwrap_or(&current);
+            let missing = completeness(def, &h.values).missing_keys();
+            if let Some(c) = candidates.iter_mut().find(|c| c.id == id) {
+                c.missing = missing;
+            }
+        }
+        let every = current.scored_fields().map(|f| f.key.to_string()).collect();
         Ok(decide(&candidates, every, deal.cloned()))
     }
 }

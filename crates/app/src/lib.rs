@@ -66,9 +66,14 @@ impl Caller {
     }
 }
 
-/// The application: a store and a clock. Cheap to clone.
+/// The application: a store and a clock. Cheap to clone: one reference
+/// count, since the web layer clones it into every request.
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<Parts>);
+
+/// What an [`App`] holds.
+#[derive(Clone)]
+pub struct Parts {
     store: Store,
     clock: Arc<dyn Clock>,
     logins: Arc<access::LoginLimiter>,
@@ -87,10 +92,25 @@ impl std::fmt::Debug for App {
     }
 }
 
+impl std::ops::Deref for App {
+    type Target = Parts;
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+/// Only the `with_…` builders mutate an app, before it is shared; a clone
+/// of the parts is made if it already was.
+impl std::ops::DerefMut for App {
+    fn deref_mut(&mut self) -> &mut Parts {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
 impl App {
     /// An app over `store`, reading time from `clock`.
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self {
+        Self(Arc::new(Parts {
             store,
             clock,
             logins: Arc::default(),
@@ -99,7 +119,7 @@ impl App {
             turns: Arc::default(),
             crm: connections::CrmOptions::default(),
             callers: Arc::default(),
-        }
+        }))
     }
 
     /// The same app with another webhook retry policy.

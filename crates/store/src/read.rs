@@ -230,18 +230,37 @@ impl Store {
         org: &OrgId,
         key: &ContractKey,
     ) -> Result<Option<Contract>, StoreError> {
-        let head = self
-            .row(
-                "SELECT contract, current_version, mode, stream_version FROM contracts
-                 WHERE org_id = $1 AND contract = $2",
-                &[Arg::from(org.to_string()), Arg::from(key.to_string())],
-                contract_head,
-            )
-            .await?;
-        match head {
+        match self.contract_head(org, key).await? {
             Some(head) => Ok(Some(self.with_definition(org, head).await?)),
             None => Ok(None),
         }
+    }
+
+    /// A contract's current definition, shared rather than copied (what a
+    /// gate check needs of the contract).
+    pub async fn current_definition(
+        &self,
+        org: &OrgId,
+        key: &ContractKey,
+    ) -> Result<Option<std::sync::Arc<ContractDef>>, StoreError> {
+        match self.contract_head(org, key).await? {
+            Some(head) => self.definition(org, key, head.current_version).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn contract_head(
+        &self,
+        org: &OrgId,
+        key: &ContractKey,
+    ) -> Result<Option<ContractHead>, StoreError> {
+        self.row(
+            "SELECT contract, current_version, mode, stream_version FROM contracts
+             WHERE org_id = $1 AND contract = $2",
+            &[Arg::from(org.to_string()), Arg::from(key.to_string())],
+            contract_head,
+        )
+        .await
     }
 
     /// A contract's head completed with its current version's definition.
