@@ -94,6 +94,11 @@ fi
 source bench/serve.sh
 start_server
 
+# Memory and CPU of a process, from /proc (Linux).
+status_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+idle_rss="$(status_kb "$server" VmRSS)"
+
 # The floor: a bare axum route on a free port of its own.
 bare_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$floors/bare" "$bare_port" &
@@ -108,10 +113,6 @@ admin=()
 [[ -n "${BATON_BENCH_ADMIN:-}" ]] && admin=(--admin "$BATON_BENCH_ADMIN")
 python3 bench/prepare.py --base "$base" --out "$prep" --sender "$sender" --receiver "$receiver" "${admin[@]}"
 
-# Memory and CPU of a process, from /proc (Linux).
-status_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
-cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-idle_rss="$(status_kb "$server" VmRSS)"
 
 echo "Baton $("$baton" --version | cut -d' ' -f2) on $mode, $(nproc) cores, $base; floor $bare_port; wrk -t2, ${duration} s per run after ${warmup} s warm-up"
 printf '%-10s %5s %10s %10s %8s %8s %8s %7s %8s\n' \

@@ -106,15 +106,17 @@ def http_rows(r, backend):
     w = http_row(runs, "write", 16) or {}
     hps, p99 = w.get("handoffs_per_s"), w.get("p99_ms")
     commits = (r.get("raw_commit") or {}).get("commits_per_s")
-    ratio = pct(hps, commits)
+    # As issue 18 states it: the write requests per second (three per
+    # handoff) against the floor's durable commits per second.
+    ratio = pct(w.get("req_per_s"), commits)
     main = all_of(at_least(hps, 1000), below(p99, 20))
     moon = at_least(ratio, 0.25)
     rows.append((f"write path, 16 clients{tag}",
                  "-" if hps is None else
-                 f"{fmt(hps, ' handoffs/s', 0)} ({fmt(w.get('req_per_s'), ' req/s', 0)}), "
+                 f"{fmt(hps, ' handoffs/s', 0)} ({fmt(w.get('req_per_s'), ' writes/s', 0)}), "
                  f"p99 {fmt(p99, ' ms', 2)}/request" + (f", {w['errors']} errors" if w.get("errors") else ""),
                  f"raw-commit {fmt(commits, ' commits/s', 0)}", fmt(ratio and ratio * 100, "%", 1),
-                 ">= 1,000 handoffs/s, p99 < 20 ms (moonshot >= 25%)",
+                 ">= 1,000 handoffs/s, p99 < 20 ms (moonshot: writes >= 25%)",
                  f"{judge(main)}; moonshot {verdict(moon)}"))
     mem = next((m for m in runs if m.get("scenario") == "memory"), None)
     if mem:
