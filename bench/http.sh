@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# HTTP load on a real `baton serve` (issue 7): req/s and p50/p99 latency of
-# the bare route (GET /healthz), gate checks, the scorecard and the write
-# path (create + submit + accept), at 16 and 64 connections, plus the
+# HTTP load with wrk on a real `baton serve` and on the floor's bare route
+# (../shared/floors `bare`), one tool for both so their ratio compares
+# servers: req/s and p50/p99 latency of the bare route, Baton's
+# `GET /healthz`, gate checks rotating over accounts (one in four for a
+# deal), the scorecard, and the write path (create + submit + accept, one
+# handoff per iteration, handoffs/s), at 16 and 64 connections, plus the
 # server's memory idle and at its peak under load.
 #
 # Usage: bench/http.sh [sqlite|postgres]
 #
-# Needs only the built binary (cargo build --release), and for postgres a
-# server at postgres://postgres@127.0.0.1:5432 with psql: a uniquely named
-# database is created and dropped at the end.
+# Needs the built binary (cargo build --release), wrk, python3, and for
+# postgres a server at postgres://postgres@127.0.0.1:5432 with psql: a
+# uniquely named database is created and dropped at the end.
 #
 # Environment:
 #   BATON                  the binary (default: $CARGO_TARGET_DIR or target, /release/baton)
+#   BATON_FLOORS_BIN       the floors' bin directory (default: built by ../shared/floors/run)
 #   BATON_BENCH_DB         a database URL to serve as it is (default: a fresh demo org)
 #   BATON_BENCH_LOGIN      the sender (default ae1@demo.test)
 #   BATON_BENCH_RECEIVER   the receiver (default onboarding1@demo.test)
@@ -20,11 +24,11 @@
 #                          an admin of BATON_BENCH_DB's org who first adds the
 #                          sender (team ae) and receiver (team onboarding)
 #   BATON_BENCH_DURATION   seconds measured per run (default 10)
-#   BATON_BENCH_WARMUP     seconds of warm-up per run (default 2)
+#   BATON_BENCH_WARMUP     seconds of warm-up per run (default 2, a wrk run of its own)
 #   BATON_BENCH_CONNECTIONS  e.g. "16 64" (default)
-#   BATON_BENCH_SCENARIOS    e.g. "bare gates scorecard write" (default; write
-#                            last: it adds handoffs, which later reads would see)
-#   BATON_BENCH_KEEP       a file to keep the JSON results in
+#   BATON_BENCH_SCENARIOS    e.g. "floor healthz gates scorecard write" (default;
+#                            write last: it adds handoffs, which later reads would see)
+#   BATON_BENCH_KEEP       a file to keep the JSON results in (one object a line)
 #   BATON_LOG              the server's log filter (default: its own, every
 #                          request at info, written to a file)
 set -euo pipefail
@@ -35,23 +39,29 @@ if [[ ! -x "$baton" ]]; then
   echo "no binary at $baton: run cargo build --release (or set BATON)" >&2
   exit 1
 fi
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 duration="${BATON_BENCH_DURATION:-10}"
 warmup="${BATON_BENCH_WARMUP:-2}"
 connections="${BATON_BENCH_CONNECTIONS:-16 64}"
-scenarios="${BATON_BENCH_SCENARIOS:-bare gates scorecard write}"
+scenarios="${BATON_BENCH_SCENARIOS:-floor healthz gates scorecard write}"
 sender="${BATON_BENCH_LOGIN:-ae1@demo.test}"
 receiver="${BATON_BENCH_RECEIVER:-onboarding1@demo.test}"
 export BATON_BENCH_PASSWORD="${BATON_BENCH_PASSWORD:-baton-demo-password}"
 pg_admin="postgres://postgres@127.0.0.1:5432/postgres"
+floors="${BATON_FLOORS_BIN:-}"
+[[ -n "$floors" ]] || floors="$(../shared/floors/run)"
 
 work="$(mktemp -d)"
 server=""
+bare=""
 pg_db=""
 cleanup() {
-  if [[ -n "$server" ]] && kill -0 "$server" 2>/dev/null; then
-    kill -TERM "$server"
-    wait "$server" 2>/dev/null || true
-  fi
+  for p in "$server" "$bare"; do
+    if [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; then
+      kill -TERM "$p"
+      wait "$p" 2>/dev/null || true
+    fi
+  done
   if [[ -n "$pg_db" ]]; then
     psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null
   fi
@@ -84,67 +94,82 @@ fi
 source bench/serve.sh
 start_server
 
-# An imported org has no one who can sign in: an admin adds the two people
-# the load signs in as (BATON_BENCH_ADMIN and BATON_BENCH_ADMIN_PASSWORD).
-if [[ -n "${BATON_BENCH_ADMIN:-}" ]]; then
-  jar="$work/cookies"
-  curl -sf -c "$jar" -H 'content-type: application/json' -X POST "$base/api/v1/session" \
-    -d "{\"email\":\"$BATON_BENCH_ADMIN\",\"password\":\"$BATON_BENCH_ADMIN_PASSWORD\"}" >/dev/null
-  add_user() {
-    curl -sf -b "$jar" -H 'content-type: application/json' -H "origin: $base" -X POST "$base/api/v1/users" \
-      -d "{\"email\":\"$1\",\"name\":\"$1\",\"password\":\"$BATON_BENCH_PASSWORD\",\"teams\":[{\"team\":\"$2\",\"role\":\"member\"}]}" >/dev/null \
-      || echo "note: could not add $1 (already there?)" >&2
-  }
-  add_user "$sender" "${BATON_BENCH_SENDER_TEAM:-ae}"
-  add_user "$receiver" "${BATON_BENCH_RECEIVER_TEAM:-onboarding}"
-fi
+# Memory and CPU of a process, from /proc (Linux).
+status_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+idle_rss="$(status_kb "$server" VmRSS)"
 
-# Memory and CPU of the server, from /proc (Linux).
-status_kb() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$server/status"; }
-cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$server/stat"; }
-idle_rss="$(status_kb VmRSS)"
+# The floor: a bare axum route on a free port of its own.
+bare_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$floors/bare" "$bare_port" &
+bare=$!
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$bare_port/" >/dev/null 2>&1 && break
+  sleep 0.1
+done
 
-# The first match of "key":value in a JSON object (top-level keys come
-# first in the generator's output).
-field() { grep -o "\"$2\":[^,}]*" <<<"$1" | head -n 1 | cut -d: -f2-; }
-step() { field "$(grep -o "\"$2\":{[^}]*}" <<<"$1")" "$3"; }
+prep="$work/prep"
+admin=()
+[[ -n "${BATON_BENCH_ADMIN:-}" ]] && admin=(--admin "$BATON_BENCH_ADMIN")
+python3 bench/prepare.py --base "$base" --out "$prep" --sender "$sender" --receiver "$receiver" "${admin[@]}"
 
-echo "Baton $("$baton" --version | cut -d' ' -f2) on $mode, $(nproc) cores, $base; ${duration} s per run after ${warmup} s warm-up"
-printf '%-10s %5s %9s %8s %8s %8s %8s %7s %9s %9s %7s %7s\n' \
-  scenario conns req/s iter/s p50_ms p99_ms max_ms errors acc_p50 acc_p99 cli_cpu srv_cpu
+
+echo "Baton $("$baton" --version | cut -d' ' -f2) on $mode, $(nproc) cores, $base; floor $bare_port; wrk -t2, ${duration} s per run after ${warmup} s warm-up"
+printf '%-10s %5s %10s %10s %8s %8s %8s %7s %8s\n' \
+  scenario conns req/s handoffs/s p50_ms p99_ms max_ms errors srv_cpu
+: >"$work/results.jsonl"
+# wrk's JSON (bench/load.lua's done()) with the backend, scenario and server
+# CPU added; and one line of the table from it.
+tag='
+import json, sys
+r = json.load(open(sys.argv[1]))
+r.update(backend=sys.argv[2], scenario=sys.argv[3], server_cpu_pct=int(sys.argv[4]))
+print(json.dumps(r))'
+show='
+import json, sys
+r = json.loads(sys.stdin.read())
+print("%-10s %5s %10.0f %10s %8.2f %8.2f %8.2f %7s %7s%%" % (r["scenario"], r["connections"],
+      r["req_per_s"], r.get("handoffs_per_s", "-"), r["p50_ms"], r["p99_ms"], r["max_ms"],
+      r["errors"], r["server_cpu_pct"]))
+if r["errors"]:
+    print("  first error: %s" % r["first_error"])'
 # Scenario by scenario, so every read runs before write adds handoffs.
 for s in $scenarios; do
+  pid="$server" target="$base" path="/"
+  vars=(BATON_WRK_MODE=get BATON_WRK_TOKEN="$(cat "$prep/sender.token")")
+  case "$s" in
+    floor) pid="$bare" target="http://127.0.0.1:$bare_port" vars=(BATON_WRK_MODE=get) ;;
+    healthz) path="/healthz" vars=(BATON_WRK_MODE=get) ;;
+    gates) vars+=(BATON_WRK_PATHS="$prep/gates.paths") ;;
+    scorecard) path="$(cat "$prep/scorecard.path")" ;;
+    write)
+      vars=(BATON_WRK_MODE=write BATON_WRK_TOKEN="$(cat "$prep/sender.token")"
+        BATON_WRK_RECEIVER_TOKEN="$(cat "$prep/receiver.token")"
+        BATON_WRK_CREATES="$prep/creates.jsonl" BATON_WRK_ACCEPT="$prep/accept.json")
+      ;;
+    *) echo "unknown scenario $s" >&2; exit 2 ;;
+  esac
   for c in $connections; do
-    args=(bench http --url "$base" --scenario "$s" --connections "$c"
-      --duration "$duration" --warmup "$warmup" --login "$sender" --json)
-    [[ "$s" == write ]] && args+=(--receiver-login "$receiver")
-    before="$(cpu_ticks)"
+    wrk_run() {
+      env "${vars[@]}" BATON_WRK_CONNECTIONS="$c" BATON_WRK_OUT="$work/one.json" \
+        wrk -t2 -c"$c" -d"$1s" --timeout 10s --latency -s bench/load.lua "$target$path" >"$work/wrk.txt"
+    }
+    [[ "$warmup" == 0 ]] || wrk_run "$warmup"
+    before="$(cpu_ticks "$pid")"
     started="$(date +%s.%N)"
-    out="$("$baton" "${args[@]}")"
+    wrk_run "$duration"
     ended="$(date +%s.%N)"
-    after="$(cpu_ticks)"
-    echo "$out" >>"$work/results.jsonl"
+    after="$(cpu_ticks "$pid")"
     srv_cpu="$(awk -v a="$before" -v b="$after" -v s="$started" -v e="$ended" \
-      'BEGIN { printf "%.0f%%", (b - a) / 100 / (e - s) * 100 }')"
-    iter="-"; acc50="-"; acc99="-"
-    if [[ "$s" == write ]]; then
-      iter="$(field "$out" iter_per_s)"
-      acc50="$(step "$out" accept p50_ms)"
-      acc99="$(step "$out" accept p99_ms)"
-    fi
-    printf '%-10s %5s %9s %8s %8s %8s %8s %7s %9s %9s %6s%% %7s\n' "$s" "$c" \
-      "$(field "$out" req_per_s)" "$iter" "$(field "$out" p50_ms)" \
-      "$(field "$out" p99_ms)" "$(field "$out" max_ms)" "$(field "$out" errors)" \
-      "$acc50" "$acc99" "$(field "$out" client_cpu_pct | cut -d. -f1)" "$srv_cpu"
-    if [[ "$(field "$out" errors)" != 0 ]]; then
-      echo "  first error: $(field "$out" first_error)"
-    fi
+      'BEGIN { printf "%.0f", (b - a) / 100 / (e - s) * 100 }')"
+    python3 -c "$tag" "$work/one.json" "$mode" "$s" "$srv_cpu" >>"$work/results.jsonl"
+    tail -n 1 "$work/results.jsonl" | python3 -c "$show"
   done
 done
-peak_rss="$(status_kb VmHWM)"
-echo "server memory: idle RSS $((idle_rss / 1024)) MiB, peak RSS under load $((peak_rss / 1024)) MiB"
-echo "(cli_cpu: the generator's CPU over the measured window; srv_cpu: the server's over the whole run, warm-up and setup included; 100% = one core)"
+peak_rss="$(status_kb "$server" VmHWM)"
+echo "server memory: idle RSS $((idle_rss / 1024)) MiB, peak RSS (VmHWM) $((peak_rss / 1024)) MiB"
+echo "(srv_cpu: the server's CPU over the measured run, 100% = one core; wrk shares the same cores)"
+echo "{\"backend\":\"$mode\",\"scenario\":\"memory\",\"idle_rss_mib\":$((idle_rss / 1024)),\"peak_rss_mib\":$((peak_rss / 1024))}" >>"$work/results.jsonl"
 if [[ -n "${BATON_BENCH_KEEP:-}" ]]; then
-  echo "{\"scenario\":\"memory\",\"idle_rss_mib\":$((idle_rss / 1024)),\"peak_rss_mib\":$((peak_rss / 1024))}" >>"$work/results.jsonl"
   cp "$work/results.jsonl" "$BATON_BENCH_KEEP"
 fi

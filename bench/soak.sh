@@ -2,8 +2,8 @@
 # Soak (issue 8): a real `baton serve` (release binary) on a fresh SQLite
 # database with the demo org, under mixed traffic over loopback for
 # SOAK_SECONDS: gate checks, scorecards, handoff reads, writes (create +
-# submit + accept) and sign-ins (`baton bench http --scenario mixed`). The
-# server's RSS is sampled every 10 s.
+# submit + accept) and sign-ins (wrk with bench/load.lua in its `mixed`
+# mode, set up by bench/prepare.py). The server's RSS is sampled every 10 s.
 #
 # Fails when any request got an unexpected answer (anything but 2xx, or a
 # broken connection), when the server logged an ERROR, or when memory
@@ -28,6 +28,7 @@ if [[ ! -x "$baton" ]]; then
   echo "no binary at $baton: run cargo build --release (or set BATON)" >&2
   exit 1
 fi
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 seconds="${SOAK_SECONDS:-600}"
 connections="${SOAK_CONNECTIONS:-8}"
 growth="${SOAK_RSS_GROWTH:-1.2}"
@@ -61,6 +62,8 @@ head -n 1 "$work/demo.out"
 # shellcheck source=bench/serve.sh
 source bench/serve.sh
 start_server
+prep="$work/prep"
+python3 bench/prepare.py --base "$base" --out "$prep" --sender "$sender" --receiver "$receiver"
 
 # RSS every 10 s, as "seconds-since-start KiB", until stopped.
 rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$server/status"; }
@@ -75,14 +78,21 @@ sampler=$!
 
 echo "Baton $("$baton" --version | cut -d' ' -f2) soak: $base, $(nproc) cores, ${seconds} s of mixed traffic on $connections connections"
 status=0
-out="$("$baton" bench http --url "$base" --scenario mixed --connections "$connections" \
-  --duration "$seconds" --warmup 0 --login "$sender" --receiver-login "$receiver" --json)" || status=$?
+BATON_WRK_MODE=mixed BATON_WRK_CONNECTIONS="$connections" BATON_WRK_OUT="$work/load.json" \
+  BATON_WRK_TOKEN="$(cat "$prep/sender.token")" BATON_WRK_RECEIVER_TOKEN="$(cat "$prep/receiver.token")" \
+  BATON_WRK_PATHS="$prep/gates.paths" BATON_WRK_CREATES="$prep/creates.jsonl" \
+  BATON_WRK_ACCEPT="$prep/accept.json" BATON_WRK_READS="$prep/reads.paths" \
+  BATON_WRK_SCORECARD="$(cat "$prep/scorecard.path")" BATON_WRK_SIGNIN="$(cat "$prep/signin.json")" \
+  wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s bench/load.lua "$base/" \
+  >"$work/wrk.txt" 2>&1 || status=$?
+out="$(cat "$work/load.json" 2>/dev/null || true)"
 kill "$sampler" 2>/dev/null || true
 wait "$sampler" 2>/dev/null || true
 sampler=""
 
 if [[ $status -ne 0 || -z "$out" ]]; then
   echo "FAIL: the load generator stopped (exit $status)" >&2
+  cat "$work/wrk.txt" >&2
   tail -n 20 "$work/serve.log" >&2
   exit 1
 fi
@@ -95,10 +105,9 @@ out, rss_file, seconds, growth, log = sys.argv[1], sys.argv[2], float(sys.argv[3
 r = json.loads(out)
 kinds = ["gate", "scorecard", "read", "create", "submit", "accept", "signin"]
 print(f"requests: {r['requests']} in {r['duration_s']:.0f} s ({r['req_per_s']:.0f}/s), "
-      f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms")
-print("by kind:  " + ", ".join(f"{k} {r[k]['requests']} (p99 {r[k]['p99_ms']} ms)" for k in kinds))
-print(f"writes:   {r['accept']['requests']} handoffs created, submitted and accepted; "
-      f"{r['iterations']} iterations of every kind completed")
+      f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms (every kind together)")
+print("by kind (sent):  " + ", ".join(f"{k} {r['kinds'][k]}" for k in kinds))
+print(f"writes:   {r['handoffs']} handoffs created, submitted and accepted")
 print(f"errors:   {r['errors']}" + (f"; first: {r['first_error']}" if r["errors"] else ""))
 samples = []
 for line in open(rss_file):

@@ -1,20 +1,16 @@
-//! `baton bench`: measurements on the database at hand (benchmarks, never
-//! tests: speed is reported, not asserted). `bench/run` drives them all and
-//! prints the table of docs/performance.md.
+//! `baton bench`: measurements in process on the database at hand
+//! (benchmarks, never tests: speed is reported, not asserted). Load from
+//! outside (HTTP, the floors) is wrk's and the scripts' in `bench/`;
+//! `bench/run` drives them all and prints the table of docs/performance.md.
 
-use std::io::BufRead;
-use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use baton_app::App;
 use baton_domain::OrgId;
 use baton_domain::period::Period;
-use baton_store::RawEventRow;
 use clap::Subcommand;
 use serde_json::json;
-
-pub mod http;
 
 /// `baton bench …`.
 #[derive(Debug, Subcommand)]
@@ -64,21 +60,6 @@ pub enum BenchCommand {
         #[arg(long)]
         org: Option<String>,
     },
-    /// The physical limit for an import: the event rows of a JSONL file
-    /// inserted into a scratch table shaped like `events` in this database,
-    /// one prepared statement, one transaction.
-    Insert {
-        /// The JSONL file (`baton import events` format).
-        file: PathBuf,
-        /// Print one JSON object instead of a sentence.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Load a running `baton serve` over HTTP: req/s and p50/p99 latency
-    /// of a scenario (bare route, gate checks, scorecard, or the write
-    /// path create+submit+accept) from N keep-alive connections, closed
-    /// loop. Needs no database; `bench/http.sh` runs the whole suite.
-    Http(Box<http::HttpArgs>),
 }
 
 /// Runs `baton bench …`.
@@ -106,8 +87,6 @@ pub async fn run(app: &App, cmd: BenchCommand) -> Result<()> {
             let period = period.unwrap_or_else(|| Period::month_of(app.now()));
             incremental(app, &org, events, period, json).await
         }
-        BenchCommand::Insert { file, json } => insert(app, &file, json).await,
-        BenchCommand::Http(args) => http::run(*args).await,
     }
 }
 
@@ -236,48 +215,6 @@ async fn incremental(
     } else {
         println!(
             "incremental: {events} events in {batch_ms:.0} ms = {per_event_us:.1} µs per event (stored, projected, scorecard updated); one more event {one_ms:.2} ms, then the scorecard answers in {answer_ms:.2} ms"
-        );
-    }
-    Ok(())
-}
-
-async fn insert(app: &App, file: &PathBuf, as_json: bool) -> Result<()> {
-    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let mut rows = Vec::new();
-    for (no, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.with_context(|| format!("{}: line {}", file.display(), no + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: serde_json::Value = serde_json::from_str(&line)
-            .with_context(|| format!("{}: line {} is not JSON", file.display(), no + 1))?;
-        let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-        let at = text("at")
-            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-            .map_or(0, |t| t.as_microsecond());
-        rows.push(RawEventRow {
-            stream: text("handoff")
-                .or_else(|| text("account"))
-                .or_else(|| text("id"))
-                .unwrap_or_default(),
-            kind: text("type").unwrap_or_default(),
-            actor: text("by"),
-            at,
-            payload: line,
-        });
-    }
-    let took = app.store().bench_raw_insert(&rows).await?;
-    let rate = rows.len() as f64 / took.as_secs_f64().max(1e-9);
-    if as_json {
-        println!(
-            "{}",
-            json!({"rows": rows.len(), "ms": took.as_secs_f64() * 1000.0, "rows_per_s": rate})
-        );
-    } else {
-        println!(
-            "raw insert: {} rows in {:.2} s = {rate:.0} rows/s (one prepared statement, one transaction)",
-            rows.len(),
-            took.as_secs_f64()
         );
     }
     Ok(())

@@ -200,11 +200,6 @@ async fn run() -> Result<()> {
     if let Command::Restore { file, force } = &cli.command {
         return backup::restore(&cli.database_url, file, *force).await;
     }
-    // The HTTP load generator talks to a server, not to a database: opening
-    // one would create ./baton.db for nothing.
-    if let Command::Bench(bench::BenchCommand::Http(args)) = cli.command {
-        return bench::http::run(*args).await;
-    }
     if let Command::Eval(cmd) = cli.command {
         return eval::run(cmd);
     }

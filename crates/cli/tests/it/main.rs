@@ -7,7 +7,6 @@ mod backup;
 mod check;
 mod crash;
 mod crm_crash;
-mod http_bench;
 mod pg_restart;
 mod processes;
 
