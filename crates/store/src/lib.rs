@@ -10,7 +10,6 @@
 
 mod access;
 mod backup;
-mod bench;
 mod commit;
 mod connections;
 mod crm;
@@ -38,7 +37,6 @@ use thiserror::Error;
 
 pub use access::TokenRecord;
 pub use backup::BackupInfo;
-pub use bench::RawEventRow;
 pub use commit::{BulkWrite, Change, NewEvent};
 pub use connections::{
     ConnectionLogEntry, ConnectionRecord, NewConnectionRecord, RoundEnd, Sealed, SyncPage,
