@@ -11,6 +11,7 @@
 mod access;
 mod backup;
 mod bench;
+mod bulk;
 mod commit;
 mod connections;
 mod crm;
@@ -36,7 +37,8 @@ use thiserror::Error;
 pub use access::TokenRecord;
 pub use backup::BackupInfo;
 pub use bench::RawEventRow;
-pub use commit::{BulkWrite, Change, NewEvent};
+pub use bulk::BulkWrite;
+pub use commit::{Change, NewEvent};
 pub use connections::{
     ConnectionLogEntry, ConnectionRecord, NewConnectionRecord, RoundEnd, Sealed, SyncPage,
     SyncedDealRecord,

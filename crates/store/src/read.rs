@@ -564,7 +564,7 @@ fn contract_from_row(r: &AnyRow) -> Result<Contract, StoreError> {
     })
 }
 
-fn account_from_row(r: &AnyRow) -> Result<Account, StoreError> {
+pub(crate) fn account_from_row(r: &AnyRow) -> Result<Account, StoreError> {
     let status: String = r.try_get(5)?;
     let churned_at: Option<i64> = r.try_get(6)?;
     Ok(Account {
