@@ -349,7 +349,9 @@ struct Importer<'a> {
     now: Timestamp,
     dir: Directory,
     contracts: BTreeMap<ContractKey, Contract>,
-    versions: BTreeMap<(ContractKey, u32), ContractDef>,
+    /// Published versions, shared: a line borrows its version's definition
+    /// instead of copying it.
+    versions: BTreeMap<(ContractKey, u32), std::sync::Arc<ContractDef>>,
     /// Records as the file has left them so far (none: known not to
     /// exist); a bounded cache over the bulk, see [`Importer::evict`].
     accounts: HashMap<AccountId, Option<Account>>,
@@ -430,7 +432,12 @@ impl<'a> Importer<'a> {
             (
                 app.store.directory(&org).await?,
                 contracts,
-                app.store.all_contract_versions(&org).await?,
+                app.store
+                    .all_contract_versions(&org)
+                    .await?
+                    .into_iter()
+                    .map(|(k, d)| (k, std::sync::Arc::new(d)))
+                    .collect(),
             )
         };
         Ok(Self {
@@ -593,7 +600,7 @@ impl<'a> Importer<'a> {
         self.handoff(id).await?.ok_or_else(|| format!("unknown handoff '{id}': its first line must be 'submitted' (with contract and account) or 'draft_created'"))
     }
 
-    fn def(&self, key: &ContractKey, version: u32) -> Result<ContractDef, String> {
+    fn def(&self, key: &ContractKey, version: u32) -> Result<std::sync::Arc<ContractDef>, String> {
         self.versions
             .get(&(key.clone(), version))
             .cloned()
@@ -1001,8 +1008,10 @@ impl<'a> Importer<'a> {
                     ));
                 }
                 let next = Contract::apply(current, &e).ok_or("the contract did not apply")?;
-                self.versions
-                    .insert((contract.clone(), version), (**definition).clone());
+                self.versions.insert(
+                    (contract.clone(), version),
+                    std::sync::Arc::new((**definition).clone()),
+                );
                 let v = next.stream_version;
                 self.contracts.insert(contract.clone(), next);
                 self.batch_contracts.insert(contract.clone());
@@ -1425,7 +1434,7 @@ impl<'a> Importer<'a> {
                     at,
                 };
                 let e = state
-                    .record_incident(about.as_ref().map(|(h, d)| (h, d)), report, self.now)
+                    .record_incident(about.as_ref().map(|(h, d)| (h, &**d)), report, self.now)
                     .map_err(text)?;
                 let new_users = match &by {
                     Some(email) => self.actor(email, team.as_ref(), at).1,
