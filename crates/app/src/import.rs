@@ -198,27 +198,36 @@ impl App {
             },
         };
         let fresh = !known.iter().any(|(id, _)| *id == org);
-        let mut im = Importer::new(self, org.clone(), fresh).await?;
-        let mut bulk = self.store.begin_bulk(&org).await?;
+        let bulk = self.store.begin_bulk(&org).await?;
+        let mut im = Importer::new(self, org.clone(), fresh, bulk).await?;
         let mut lines = 0u64;
         let mut events = 0u64;
+        // Whether the bulk still holds every decided line: after a bad line
+        // the transaction is only kept going so that what later lines read
+        // back is there; it is dropped at the end.
+        let mut written = true;
         loop {
-            if !fresh {
-                im.preload(&batch).await?;
-            }
+            im.preload(&batch).await?;
             for line in &batch {
                 if let Err(why) = im.ordered_line(line).await {
                     errors.push((line.no, why));
                 }
             }
             lines += batch.len() as u64;
-            // After the first bad line nothing more is written (the
-            // transaction is dropped), but every line is still decided so
-            // the report lists them all.
+            // Every line is decided even after a bad one, so the report
+            // lists them all; what they decide is written (and later read
+            // back) but never committed.
             let change = im.take_change();
             events += change.events.len() as u64;
-            if errors.is_empty() {
-                bulk.write(&change).await?;
+            if written {
+                match im.bulk.write(&change).await {
+                    Ok(_) => im.evict(),
+                    // A write refused after a bad line follows from it:
+                    // the bad lines are the report; stop writing and keep
+                    // what is decided in memory instead.
+                    Err(_) if !errors.is_empty() => written = false,
+                    Err(e) => return Err(e.into()),
+                }
             }
             match read_batch(&mut input, &mut no, BATCH_LINES, &mut errors) {
                 Some(next) => batch = next,
@@ -226,7 +235,7 @@ impl App {
             }
         }
         if !errors.is_empty() {
-            bulk.rollback().await?;
+            im.bulk.rollback().await?;
             errors.sort_by_key(|e| e.0);
             errors.truncate(MAX_REPORTED_ERRORS);
             return Err(AppError::Import(errors));
@@ -240,18 +249,25 @@ impl App {
                 .map_err(|why| AppError::Import(vec![(lines, why)]))?;
             let change = im.take_change();
             events += change.events.len() as u64;
-            bulk.write(&change).await?;
+            im.bulk.write(&change).await?;
             found
         } else {
             0
         };
-        bulk.commit().await?;
+        // A fresh org's records are all this file's; otherwise the log
+        // says which the file changed.
+        let (handoffs, accounts) = if fresh {
+            (im.new_handoffs, im.new_accounts)
+        } else {
+            im.bulk.streams_changed().await?
+        };
+        im.bulk.commit().await?;
         Ok(ImportSummary {
             org,
             lines,
             events,
-            handoffs: im.touched_handoffs.len(),
-            accounts: im.touched_accounts.len(),
+            handoffs: handoffs as usize,
+            accounts: accounts as usize,
             users_created: im.users_created,
             suggestions,
         })
@@ -260,7 +276,19 @@ impl App {
 
 /// Lines decided and written per batch: memory holds one batch of lines and
 /// events, whatever the file's size.
-const BATCH_LINES: usize = 20_000;
+const BATCH_LINES: usize = 10_000;
+
+/// Handoffs kept in memory across batches before those the last batch did
+/// not touch are let go (read back from the bulk when a later line names
+/// them): a handoff's lines are close together in a history, so few are.
+const CACHED_HANDOFFS: usize = 15_000;
+
+/// Accounts kept in memory across batches, likewise.
+const CACHED_ACCOUNTS: usize = 50_000;
+
+/// Imported notes whose accounts' handoffs are read back at once when
+/// looking for re-discovery.
+const NOTES_PER_READ: usize = 500;
 
 /// Reads up to `max` non-blank lines, numbering from `*no`; `None` at the end
 /// of the input. Unreadable lines become errors and do not count.
@@ -313,24 +341,34 @@ fn read_batch(
 struct Importer<'a> {
     app: &'a App,
     org: OrgId,
+    /// The import's transaction: written batch by batch, and read back
+    /// through for records no longer in memory.
+    bulk: baton_store::BulkWrite,
     /// The org is created by this file: nothing to look up in the database.
     fresh: bool,
     now: Timestamp,
     dir: Directory,
     contracts: BTreeMap<ContractKey, Contract>,
-    versions: BTreeMap<(ContractKey, u32), ContractDef>,
+    /// Published versions, shared: a line borrows its version's definition
+    /// instead of copying it.
+    versions: BTreeMap<(ContractKey, u32), std::sync::Arc<ContractDef>>,
+    /// Records as the file has left them so far (none: known not to
+    /// exist); a bounded cache over the bulk, see [`Importer::evict`].
     accounts: HashMap<AccountId, Option<Account>>,
     handoffs: HashMap<HandoffId, Option<Handoff>>,
     /// Handoffs of this file naming each deal (the database knows the rest).
     deals: HashMap<DealId, BTreeSet<HandoffId>>,
     change: Change,
-    touched_accounts: BTreeSet<AccountId>,
-    touched_handoffs: BTreeSet<HandoffId>,
-    touched_contracts: BTreeSet<ContractKey>,
+    /// Handoffs and accounts this file created.
+    new_handoffs: u64,
+    new_accounts: u64,
     /// Touched since the last [`Importer::take_change`].
     batch_handoffs: BTreeSet<HandoffId>,
     batch_accounts: BTreeSet<AccountId>,
     batch_contracts: BTreeSet<ContractKey>,
+    /// Touched by the last batch written: what [`Importer::evict`] keeps.
+    kept_handoffs: BTreeSet<HandoffId>,
+    kept_accounts: BTreeSet<AccountId>,
     users_created: usize,
     /// The rollout plan, loaded when a line first needs it.
     rollout: Option<baton_domain::rollout::Rollout>,
@@ -375,7 +413,12 @@ fn as_raw(values: &Values) -> BTreeMap<String, Value> {
 }
 
 impl<'a> Importer<'a> {
-    async fn new(app: &'a App, org: OrgId, fresh: bool) -> Result<Self, AppError> {
+    async fn new(
+        app: &'a App,
+        org: OrgId,
+        fresh: bool,
+        bulk: baton_store::BulkWrite,
+    ) -> Result<Self, AppError> {
         let (dir, contracts, versions) = if fresh {
             Default::default()
         } else {
@@ -389,12 +432,18 @@ impl<'a> Importer<'a> {
             (
                 app.store.directory(&org).await?,
                 contracts,
-                app.store.all_contract_versions(&org).await?,
+                app.store
+                    .all_contract_versions(&org)
+                    .await?
+                    .into_iter()
+                    .map(|(k, d)| (k, std::sync::Arc::new(d)))
+                    .collect(),
             )
         };
         Ok(Self {
             app,
             org,
+            bulk,
             fresh,
             now: app.now(),
             dir,
@@ -404,12 +453,13 @@ impl<'a> Importer<'a> {
             handoffs: HashMap::new(),
             deals: HashMap::new(),
             change: Change::default(),
-            touched_accounts: BTreeSet::new(),
-            touched_handoffs: BTreeSet::new(),
-            touched_contracts: BTreeSet::new(),
+            new_handoffs: 0,
+            new_accounts: 0,
             batch_handoffs: BTreeSet::new(),
             batch_accounts: BTreeSet::new(),
             batch_contracts: BTreeSet::new(),
+            kept_handoffs: BTreeSet::new(),
+            kept_accounts: BTreeSet::new(),
             users_created: 0,
             rollout: None,
             fx: None,
@@ -421,9 +471,10 @@ impl<'a> Importer<'a> {
         })
     }
 
-    /// Fetches every account and handoff the batch names that the database
-    /// already holds, in bulk: one query per thousand ids instead of one per
-    /// record. Ids not found are remembered as new.
+    /// Fetches every account and handoff the batch names that the bulk
+    /// holds (the database's, and what earlier batches wrote) and memory no
+    /// longer does: one query per thousand ids instead of one per record.
+    /// Ids not found are remembered as new.
     async fn preload(&mut self, lines: &[Line]) -> Result<(), AppError> {
         let mut accounts = BTreeSet::new();
         let mut handoffs = BTreeSet::new();
@@ -460,26 +511,51 @@ impl<'a> Importer<'a> {
         for id in &handoffs {
             self.handoffs.insert(id.clone(), None);
         }
-        for a in self.app.store.accounts_by_id(&self.org, &accounts).await? {
+        for a in self.bulk.accounts(&accounts).await? {
             self.accounts.insert(a.id.clone(), Some(a));
         }
-        for h in self.app.store.handoffs_by_id(&self.org, &handoffs).await? {
+        for h in self.bulk.handoffs(&handoffs).await? {
             self.handoffs.insert(h.id.clone(), Some(h));
         }
         Ok(())
+    }
+
+    /// Lets go of the records the last batch did not touch once more are
+    /// held than the caps, and of their place in the timeline: all are in
+    /// the bulk, which is read back when a later line names them.
+    fn evict(&mut self) {
+        let kept = std::mem::take(&mut self.kept_handoffs);
+        if self.handoffs.len() > CACHED_HANDOFFS {
+            let timeline = &mut self.timeline;
+            self.handoffs.retain(|id, _| {
+                let keep = kept.contains(id);
+                if !keep {
+                    timeline.remove(&format!("handoff/{id}"));
+                }
+                keep
+            });
+            self.handoffs.shrink_to(CACHED_HANDOFFS);
+        }
+        let kept = std::mem::take(&mut self.kept_accounts);
+        if self.accounts.len() > CACHED_ACCOUNTS {
+            self.accounts.retain(|id, _| kept.contains(id));
+            self.accounts.shrink_to(CACHED_ACCOUNTS);
+        }
     }
 
     /// What the lines decided since the last call: their events, and the
     /// records they touched as they now stand.
     fn take_change(&mut self) -> Change {
         let mut change = std::mem::take(&mut self.change);
-        for id in std::mem::take(&mut self.batch_handoffs) {
-            if let Some(Some(h)) = self.handoffs.get(&id) {
+        self.kept_handoffs = std::mem::take(&mut self.batch_handoffs);
+        for id in &self.kept_handoffs {
+            if let Some(Some(h)) = self.handoffs.get(id) {
                 change.handoffs.push(h.clone());
             }
         }
-        for id in std::mem::take(&mut self.batch_accounts) {
-            if let Some(Some(a)) = self.accounts.get(&id) {
+        self.kept_accounts = std::mem::take(&mut self.batch_accounts);
+        for id in &self.kept_accounts {
+            if let Some(Some(a)) = self.accounts.get(id) {
                 change.accounts.push(a.clone());
             }
         }
@@ -496,11 +572,12 @@ impl<'a> Importer<'a> {
         if let Some(a) = self.accounts.get(id) {
             return Ok(a.clone());
         }
-        let a = if self.fresh {
-            None
-        } else {
-            self.app.store.account(&self.org, id).await.map_err(text)?
-        };
+        let a = self
+            .bulk
+            .accounts(std::slice::from_ref(id))
+            .await
+            .map_err(text)?
+            .pop();
         self.accounts.insert(id.clone(), a.clone());
         Ok(a)
     }
@@ -509,11 +586,12 @@ impl<'a> Importer<'a> {
         if let Some(h) = self.handoffs.get(id) {
             return Ok(h.clone());
         }
-        let h = if self.fresh {
-            None
-        } else {
-            self.app.store.handoff(&self.org, id).await.map_err(text)?
-        };
+        let h = self
+            .bulk
+            .handoffs(std::slice::from_ref(id))
+            .await
+            .map_err(text)?
+            .pop();
         self.handoffs.insert(id.clone(), h.clone());
         Ok(h)
     }
@@ -522,7 +600,7 @@ impl<'a> Importer<'a> {
         self.handoff(id).await?.ok_or_else(|| format!("unknown handoff '{id}': its first line must be 'submitted' (with contract and account) or 'draft_created'"))
     }
 
-    fn def(&self, key: &ContractKey, version: u32) -> Result<ContractDef, String> {
+    fn def(&self, key: &ContractKey, version: u32) -> Result<std::sync::Arc<ContractDef>, String> {
         self.versions
             .get(&(key.clone(), version))
             .cloned()
@@ -673,8 +751,8 @@ impl<'a> Importer<'a> {
         let id = h.id.clone();
         let v = h.stream_version;
         self.handoffs.insert(id.clone(), Some(h));
-        self.batch_handoffs.insert(id.clone());
-        self.touched_handoffs.insert(id);
+        self.batch_handoffs.insert(id);
+        self.new_handoffs += 1;
         self.push(e, v, line);
     }
 
@@ -687,7 +765,6 @@ impl<'a> Importer<'a> {
         let id = h.id.clone();
         self.handoffs.insert(id.clone(), Some(h));
         self.batch_handoffs.insert(id.clone());
-        self.touched_handoffs.insert(id.clone());
         for (i, e) in events.into_iter().enumerate() {
             let v = first + i as u64;
             if i == last {
@@ -707,8 +784,7 @@ impl<'a> Importer<'a> {
         let id = h.id.clone();
         let v = h.stream_version;
         self.handoffs.insert(id.clone(), Some(h));
-        self.batch_handoffs.insert(id.clone());
-        self.touched_handoffs.insert(id);
+        self.batch_handoffs.insert(id);
         self.push(e, v, line);
     }
 
@@ -718,12 +794,14 @@ impl<'a> Importer<'a> {
         e: Event,
         line: &Line,
     ) -> Result<(), String> {
+        if state.is_none() {
+            self.new_accounts += 1;
+        }
         let a = Account::apply(state, &e).ok_or("the account change did not apply")?;
         let id = a.id.clone();
         let v = a.stream_version;
         self.accounts.insert(id.clone(), Some(a));
-        self.batch_accounts.insert(id.clone());
-        self.touched_accounts.insert(id);
+        self.batch_accounts.insert(id);
         self.push(e, v, line);
         Ok(())
     }
@@ -770,11 +848,10 @@ impl<'a> Importer<'a> {
     /// The latest time the database holds for a stream this import has not
     /// touched yet.
     async fn recorded_time(&mut self, e: &Event) -> Result<Option<Timestamp>, String> {
-        if self.fresh {
-            return Ok(None);
-        }
         match e.stream() {
+            // Also a handoff of this file no longer in memory.
             Stream::Handoff(id) => Ok(self.handoff(&id).await?.map(|h| h.last_at())),
+            _ if self.fresh => Ok(None),
             Stream::Contract(k) => Ok(self
                 .app
                 .store
@@ -931,12 +1008,13 @@ impl<'a> Importer<'a> {
                     ));
                 }
                 let next = Contract::apply(current, &e).ok_or("the contract did not apply")?;
-                self.versions
-                    .insert((contract.clone(), version), (**definition).clone());
+                self.versions.insert(
+                    (contract.clone(), version),
+                    std::sync::Arc::new((**definition).clone()),
+                );
                 let v = next.stream_version;
                 self.contracts.insert(contract.clone(), next);
                 self.batch_contracts.insert(contract.clone());
-                self.touched_contracts.insert(contract.clone());
                 self.push(e, v, line);
             }
             Event::ModeChanged {
@@ -950,7 +1028,6 @@ impl<'a> Importer<'a> {
                 let v = next.stream_version;
                 self.contracts.insert(contract.clone(), next);
                 self.batch_contracts.insert(contract.clone());
-                self.touched_contracts.insert(contract.clone());
                 self.push(e, v, line);
             }
             Event::AuditSampled {
@@ -1039,7 +1116,6 @@ impl<'a> Importer<'a> {
                 let v = next.stream_version;
                 self.contracts.insert(contract.clone(), next);
                 self.batch_contracts.insert(contract.clone());
-                self.touched_contracts.insert(contract.clone());
                 self.push(e, v, line);
             }
             Event::Account {
@@ -1358,7 +1434,7 @@ impl<'a> Importer<'a> {
                     at,
                 };
                 let e = state
-                    .record_incident(about.as_ref().map(|(h, d)| (h, d)), report, self.now)
+                    .record_incident(about.as_ref().map(|(h, d)| (h, &**d)), report, self.now)
                     .map_err(text)?;
                 let new_users = match &by {
                     Some(email) => self.actor(email, team.as_ref(), at).1,
@@ -1492,13 +1568,43 @@ impl<'a> Importer<'a> {
         if notes.is_empty() {
             return Ok(0);
         }
-        let mut by_account: HashMap<AccountId, Vec<Handoff>> = HashMap::new();
-        for h in self.handoffs.values().flatten() {
-            by_account
-                .entry(h.account.clone())
-                .or_default()
-                .push(h.clone());
+        let mut found = 0;
+        // The handoffs of a few hundred notes' accounts at a time, read back
+        // from the bulk (the database's with this file's over them).
+        for chunk in notes.chunks(NOTES_PER_READ) {
+            let accounts: Vec<AccountId> = chunk
+                .iter()
+                .filter_map(|n| match n {
+                    Event::Note { account, .. } => Some(account.clone()),
+                    _ => None,
+                })
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let mut by_account: HashMap<AccountId, BTreeMap<HandoffId, Handoff>> = HashMap::new();
+            for h in self
+                .bulk
+                .accepted_handoffs_of(&accounts)
+                .await
+                .map_err(text)?
+            {
+                by_account
+                    .entry(h.account.clone())
+                    .or_default()
+                    .insert(h.id.clone(), h);
+            }
+            found += self.suggest_from(chunk, &by_account).await?;
         }
+        Ok(found)
+    }
+
+    /// [`Importer::suggest_from_notes`] for some notes, given the accepted
+    /// handoffs of their accounts.
+    async fn suggest_from(
+        &mut self,
+        notes: &[Event],
+        by_account: &HashMap<AccountId, BTreeMap<HandoffId, Handoff>>,
+    ) -> Result<usize, String> {
         let mut found = 0;
         for note in notes {
             let Event::Note {
@@ -1511,32 +1617,9 @@ impl<'a> Importer<'a> {
             else {
                 continue;
             };
-            let mut handoffs: BTreeMap<HandoffId, Handoff> = BTreeMap::new();
-            if !self.fresh {
-                let filter = baton_store::HandoffFilter {
-                    account: Some(account.clone()),
-                    state: Some(baton_domain::State::Accepted),
-                    ..Default::default()
-                };
-                let mut after = None;
-                loop {
-                    let page = self
-                        .app
-                        .store
-                        .handoffs_page(&self.org, &filter, after.as_ref(), 200)
-                        .await
-                        .map_err(text)?;
-                    after = page.last().map(|h| h.id.clone());
-                    let more = page.len() == 200;
-                    handoffs.extend(page.into_iter().map(|h| (h.id.clone(), h)));
-                    if !more {
-                        break;
-                    }
-                }
-            }
-            for h in by_account.get(&account).into_iter().flatten() {
-                handoffs.insert(h.id.clone(), h.clone());
-            }
+            let (account, at) = (account.clone(), *at);
+            let none = BTreeMap::new();
+            let handoffs = by_account.get(&account).unwrap_or(&none);
             let mut answered = Vec::new();
             for h in handoffs
                 .values()
@@ -1548,7 +1631,7 @@ impl<'a> Importer<'a> {
             let events = crate::rediscovery::suggestion_events(
                 &account,
                 &answered,
-                &body,
+                body,
                 author.as_ref(),
                 team.as_ref(),
                 at,

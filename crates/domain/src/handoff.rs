@@ -939,7 +939,10 @@ impl Handoff {
     /// contract version (needed to score values).
     pub fn apply(&mut self, event: &Event, def: &ContractDef) {
         self.stream_version += 1;
-        match event {
+        // The score depends on the values alone: only the events that carry
+        // values rescore (scoring is most of the cost of folding a handoff,
+        // and most events are follow-through that never touches values).
+        let rescore = match event {
             Event::DraftCreated {
                 values,
                 carried,
@@ -949,6 +952,7 @@ impl Handoff {
                 merge(&mut self.values, values);
                 self.carried = carried.iter().cloned().collect();
                 self.attachments.extend(attachments.iter().cloned());
+                true
             }
             Event::Edited {
                 values,
@@ -960,6 +964,7 @@ impl Handoff {
                 }
                 merge(&mut self.values, values);
                 self.attachments.extend(attachments.iter().cloned());
+                true
             }
             Event::Submitted {
                 values, at, deal, ..
@@ -974,6 +979,8 @@ impl Handoff {
                 let score = completeness(def, &self.values).score;
                 self.submissions.push(Submission { at: *at, score });
                 self.state = State::Submitted;
+                self.score = score;
+                false
             }
             Event::Rejected {
                 at,
@@ -990,6 +997,7 @@ impl Handoff {
                     fields: fields.clone(),
                 });
                 self.state = State::Rejected;
+                false
             }
             Event::Accepted { at, by, values, .. } => {
                 merge(&mut self.values, values);
@@ -1013,6 +1021,7 @@ impl Handoff {
                     self.follow.acked_at = Some(*at);
                     self.follow.eta = Some(eta);
                 }
+                true
             }
             Event::FirstTouch {
                 at, by, channel, ..
@@ -1022,23 +1031,31 @@ impl Handoff {
                     by: by.clone(),
                     channel: channel.clone(),
                 });
+                false
             }
             Event::Withdrawn { at, .. } => {
                 self.withdrawn_at = Some(*at);
                 self.state = State::Withdrawn;
+                false
             }
             Event::Acknowledged { at, eta, .. } => {
                 self.follow.acked_at.get_or_insert(*at);
                 self.follow.eta = Some(*eta);
+                false
             }
             Event::Echo { at, .. } => {
                 self.follow.echoes += 1;
                 self.follow.last_echo_at = Some(*at);
+                false
             }
-            Event::Resolved { at, .. } => self.follow.resolved_at = Some(*at),
+            Event::Resolved { at, .. } => {
+                self.follow.resolved_at = Some(*at);
+                false
+            }
             Event::LoopClosed { at, by, .. } => {
                 self.follow.loop_closed_at = Some(*at);
                 self.follow.loop_closed_by = Some(by.clone());
+                false
             }
             Event::Attested {
                 by,
@@ -1055,6 +1072,7 @@ impl Handoff {
                     answer: answer.clone(),
                     at: *at,
                 });
+                false
             }
             Event::SlaBreached { kind, due, at, .. } => {
                 self.breaches.push(crate::sla::Breach {
@@ -1062,10 +1080,13 @@ impl Handoff {
                     due: *due,
                     at: *at,
                 });
+                false
             }
-            _ => {}
+            _ => false,
+        };
+        if rescore {
+            self.score = completeness(def, &self.values).score;
         }
-        self.score = completeness(def, &self.values).score;
     }
 
     /// When it was first submitted.

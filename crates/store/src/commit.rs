@@ -9,7 +9,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
-use crate::{Backend, Store, StoreError, conflict_on_unique, micros, placeholders};
+use crate::{Backend, StoreError, conflict_on_unique, micros, placeholders};
 
 /// An event to append, with its place in its stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,109 +94,6 @@ pub(crate) async fn insert_many<T>(
         q.execute(&mut **tx).await?;
     }
     Ok(())
-}
-
-impl Store {
-    /// Starts a bulk write (an import): many changes in one transaction,
-    /// written as they come so memory holds one batch, with each touched
-    /// account's scorecard contribution computed once at the end instead of
-    /// once per change. Dropping it without [`BulkWrite::commit`] writes
-    /// nothing.
-    pub async fn begin_bulk(&self, org: &OrgId) -> Result<BulkWrite, StoreError> {
-        let mut tx = self.write.begin().await?;
-        if self.backend == Backend::Sqlite {
-            // A transaction larger than SQLite's page cache (2 MB by
-            // default) spills dirty pages to the WAL and writes them again
-            // each time they change: many times the data written for a large
-            // import. A bulk gets a large cache while it lasts.
-            sqlx::query(AssertSqlSafe(format!(
-                "PRAGMA cache_size = -{BULK_CACHE_KIB}"
-            )))
-            .execute(&mut *tx)
-            .await?;
-        }
-        if self.backend == Backend::Postgres {
-            // The bulk fills tables the planner last saw (nearly) empty, so
-            // it plans their per-account reads as sequential scans, and each
-            // chunk of the final scorecard refresh rescans everything written
-            // before it: quadratic (an import of 700k lines stalled in it).
-            // Inside the bulk, the indexes are always the right plan.
-            sqlx::query("SET LOCAL enable_seqscan = off")
-                .execute(&mut *tx)
-                .await?;
-        }
-        Ok(BulkWrite {
-            tx,
-            pool: self.write.clone(),
-            backend: self.backend,
-            org: org.clone(),
-            accounts: std::collections::BTreeSet::new(),
-        })
-    }
-}
-
-/// SQLite page cache of a bulk write, in KiB.
-const BULK_CACHE_KIB: u32 = 1 << 20;
-
-/// An open bulk write; see [`Store::begin_bulk`].
-pub struct BulkWrite {
-    tx: Transaction<'static, Any>,
-    pool: sqlx::AnyPool,
-    backend: Backend,
-    org: OrgId,
-    accounts: std::collections::BTreeSet<baton_domain::AccountId>,
-}
-
-impl std::fmt::Debug for BulkWrite {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BulkWrite").field("org", &self.org).finish()
-    }
-}
-
-impl BulkWrite {
-    /// Writes one change of the bulk; returns its first event's sequence
-    /// number (0 when it has none).
-    pub async fn write(&mut self, change: &Change) -> Result<u64, StoreError> {
-        self.accounts.extend(crate::scorecard::touched(change));
-        write_change(&mut self.tx, self.backend, &self.org, change).await
-    }
-
-    /// Brings the scorecard up to date for every account the bulk touched
-    /// and commits it all.
-    pub async fn commit(mut self) -> Result<(), StoreError> {
-        crate::scorecard::refresh(&mut self.tx, self.backend, &self.org, &self.accounts).await?;
-        self.normal_cache().await?;
-        self.tx.commit().await?;
-        if self.backend == Backend::Sqlite {
-            // A bulk leaves its whole size in the WAL; until it is copied
-            // back every read searches the WAL index first (at 1M handoffs
-            // a 5.6 GB WAL made later reads measurably slower). Copy it now
-            // and shrink the file. Best effort: the data is already durable,
-            // and a reader holding an old snapshot only makes it partial.
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&self.pool)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Drops everything the bulk wrote.
-    pub async fn rollback(mut self) -> Result<(), StoreError> {
-        self.normal_cache().await?;
-        self.tx.rollback().await?;
-        Ok(())
-    }
-
-    /// Gives the connection back its usual cache: clean pages beyond it are
-    /// freed now, dirty ones are written by the commit as always.
-    async fn normal_cache(&mut self) -> Result<(), StoreError> {
-        if self.backend == Backend::Sqlite {
-            sqlx::query("PRAGMA cache_size = -2000")
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        Ok(())
-    }
 }
 
 /// Writes a change's events and projections, all but the scorecard sums

@@ -10,6 +10,7 @@
 
 mod access;
 mod backup;
+mod bulk;
 mod commit;
 mod connections;
 mod crm;
@@ -37,7 +38,8 @@ use thiserror::Error;
 
 pub use access::TokenRecord;
 pub use backup::BackupInfo;
-pub use commit::{BulkWrite, Change, NewEvent};
+pub use bulk::BulkWrite;
+pub use commit::{Change, NewEvent};
 pub use connections::{
     ConnectionLogEntry, ConnectionRecord, NewConnectionRecord, RoundEnd, Sealed, SyncPage,
     SyncedDealRecord,

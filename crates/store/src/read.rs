@@ -608,7 +608,7 @@ fn contract_head(r: &dyn Cols) -> Result<ContractHead, StoreError> {
     })
 }
 
-fn account_from_row(r: &dyn Cols) -> Result<Account, StoreError> {
+pub(crate) fn account_from_row(r: &dyn Cols) -> Result<Account, StoreError> {
     let status = r.text(5)?;
     let churned_at = r.opt_int(6)?;
     Ok(Account {

@@ -427,6 +427,35 @@ const CONCEPTS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// A cue of [`CONCEPTS`] as matched: a phrase found in the text, or a word
+/// compared by its stem.
+enum Cue {
+    Phrase(&'static str),
+    Stem(String),
+}
+
+/// [`CONCEPTS`] with every one-word cue stemmed once (stemming them on every
+/// call was most of the cost of indexing a text).
+static STEMMED: std::sync::LazyLock<Vec<(&'static str, Vec<Cue>)>> =
+    std::sync::LazyLock::new(|| {
+        CONCEPTS
+            .iter()
+            .map(|(concept, cues)| {
+                let cues = cues
+                    .iter()
+                    .map(|cue| {
+                        if cue.contains(' ') {
+                            Cue::Phrase(cue)
+                        } else {
+                            Cue::Stem(stem(cue))
+                        }
+                    })
+                    .collect();
+                (*concept, cues)
+            })
+            .collect()
+    });
+
 /// The concepts a text expresses.
 pub fn concepts(text: &str) -> Vec<String> {
     let lower = text.to_lowercase();
@@ -436,16 +465,12 @@ pub fn concepts(text: &str) -> Vec<String> {
         .map(stem)
         .collect();
     let mut out = Vec::new();
-    for (concept, cues) in CONCEPTS {
-        let hit = cues.iter().any(|cue| {
-            if cue.contains(' ') {
-                lower.contains(cue)
-            } else {
-                let cue = stem(cue);
-                stems
-                    .iter()
-                    .any(|s| *s == cue || (cue.len() >= 5 && s.starts_with(&cue)))
-            }
+    for (concept, cues) in STEMMED.iter() {
+        let hit = cues.iter().any(|cue| match cue {
+            Cue::Phrase(p) => lower.contains(p),
+            Cue::Stem(cue) => stems
+                .iter()
+                .any(|s| s == cue || (cue.len() >= 5 && s.starts_with(cue.as_str()))),
         });
         if hit {
             out.push((*concept).to_string());
