@@ -72,35 +72,29 @@ pub(crate) trait Cols {
     fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError>;
 }
 
-impl Cols for AnyRow {
-    fn text(&self, i: usize) -> Result<String, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn int(&self, i: usize) -> Result<i64, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
+/// The same decoding for every sqlx row type (both drivers' rows decode
+/// text and 64-bit integers alike).
+macro_rules! sqlx_cols {
+    ($row:ty) => {
+        impl Cols for $row {
+            fn text(&self, i: usize) -> Result<String, StoreError> {
+                Ok(self.try_get(i)?)
+            }
+            fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+                Ok(self.try_get(i)?)
+            }
+            fn int(&self, i: usize) -> Result<i64, StoreError> {
+                Ok(self.try_get(i)?)
+            }
+            fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+                Ok(self.try_get(i)?)
+            }
+        }
+    };
 }
 
-impl Cols for sqlx::postgres::PgRow {
-    fn text(&self, i: usize) -> Result<String, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn int(&self, i: usize) -> Result<i64, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-}
+sqlx_cols!(AnyRow);
+sqlx_cols!(sqlx::postgres::PgRow);
 
 impl Cols for rusqlite::Row<'_> {
     fn text(&self, i: usize) -> Result<String, StoreError> {
