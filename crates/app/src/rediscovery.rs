@@ -181,12 +181,29 @@ impl App {
             })?;
         let team = match input.team {
             Some(t) => {
-                if !author_user.teams.contains_key(&t) && !actor.admin {
-                    return Err(DomainError::value(
-                        "team",
-                        format!("'{author}' is not a member of team '{t}'"),
-                    )
-                    .into());
+                // A member's team exists; an admin may name any team, so
+                // only then is the org asked whether it has one.
+                if !author_user.teams.contains_key(&t) {
+                    if !actor.admin {
+                        return Err(DomainError::value(
+                            "team",
+                            format!("'{author}' is not a member of team '{t}'"),
+                        )
+                        .into());
+                    }
+                    if !self
+                        .store
+                        .directory(&caller.org)
+                        .await?
+                        .teams
+                        .contains_key(&t)
+                    {
+                        return Err(DomainError::value(
+                            "team",
+                            format!("this org has no team '{t}'"),
+                        )
+                        .into());
+                    }
                 }
                 Some(t)
             }

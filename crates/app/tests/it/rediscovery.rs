@@ -17,6 +17,7 @@ on_both_backends!(
     filler_on_record_answers_nothing,
     deciding_is_for_the_receiving_side_and_happens_once,
     imported_notes_are_searched_and_an_export_is_taken_as_it_is,
+    a_note_naming_a_team_the_org_does_not_have_is_refused_and_records_nothing,
 );
 
 /// A kickoff note that re-asks the economic buyer and the go-live date, and
@@ -183,6 +184,33 @@ async fn deciding_is_for_the_receiving_side_and_happens_once(t: TestApp) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("text"), "{err}");
+}
+
+/// An admin may file a note for any team of the org, but not for a team
+/// the org does not have (the import refuses the same line).
+async fn a_note_naming_a_team_the_org_does_not_have_is_refused_and_records_nothing(t: TestApp) {
+    let h = accepted_handoff(&t, "R-9").await;
+    let before = t.app.store().event_count(&t.org).await.unwrap();
+    let err = t
+        .app
+        .record_note(
+            &t.as_user("admin@acme.test"),
+            NoteInput {
+                account: h.account.clone(),
+                text: KICKOFF.into(),
+                author: None,
+                team: Some(baton_domain::TeamKey::parse("another-orgs-squad").unwrap()),
+                at: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Domain(DomainError::InvalidValue { what, why })
+            if what == "team" && why.contains("another-orgs-squad")),
+        "{err:?}"
+    );
+    assert_eq!(t.app.store().event_count(&t.org).await.unwrap(), before);
 }
 
 const HISTORY: &str = r#"{"type":"account","id":"N-1","name":"Northwind","arr":{"minor":4800000,"currency":"USD"}}
