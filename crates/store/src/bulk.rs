@@ -25,6 +25,15 @@ const BULK_CACHE_KIB: u32 = 64 * 1024;
 /// Ids per read inside the bulk.
 const READ_CHUNK: usize = 1000;
 
+/// Events a PostgreSQL bulk writes before its first `ANALYZE`; later ones
+/// follow each doubling, so the planner's row counts are never off by more
+/// than twice, at a cost that grows with the log of the file.
+const FIRST_ANALYZE: u64 = 20_000;
+
+/// Accounts the final refresh brings up to date before its first
+/// `ANALYZE` of what it wrote; the next after each doubling, as above.
+const FIRST_REFRESH_ANALYZE: usize = 2_000;
+
 impl Store {
     /// Starts a bulk write (an import): many changes in one transaction,
     /// written as they come so memory holds one batch, with each touched
@@ -57,6 +66,8 @@ impl Store {
             org: org.clone(),
             accounts: BTreeSet::new(),
             first_seq: 0,
+            events: 0,
+            next_analyze: FIRST_ANALYZE,
         })
     }
 }
@@ -71,6 +82,10 @@ pub struct BulkWrite {
     accounts: BTreeSet<AccountId>,
     /// The sequence number of the bulk's first event (0: none yet).
     first_seq: u64,
+    /// Events written so far, and the count at which PostgreSQL's table
+    /// statistics are next brought up to date.
+    events: u64,
+    next_analyze: u64,
 }
 
 impl std::fmt::Debug for BulkWrite {
@@ -88,7 +103,24 @@ impl BulkWrite {
         if self.first_seq == 0 {
             self.first_seq = first;
         }
+        self.events += change.events.len() as u64;
+        if self.events >= self.next_analyze {
+            self.analyze().await?;
+            self.next_analyze = self.events * 2;
+        }
         Ok(first)
+    }
+
+    /// On PostgreSQL, brings the planner's table statistics up to date with
+    /// what the bulk wrote (its own uncommitted rows count). Without it the
+    /// tables look as empty as when the bulk began, and a read of a thousand
+    /// accounts is planned as a scan of the whole org: every chunk of the
+    /// final scorecard refresh rescanned everything written before it.
+    async fn analyze(&mut self) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("ANALYZE").execute(&mut *self.tx).await?;
+        }
+        Ok(())
     }
 
     /// The handoffs among `ids` as the bulk has left them (the database's,
@@ -187,7 +219,15 @@ impl BulkWrite {
     /// Brings the scorecard up to date for every account the bulk touched
     /// and commits it all.
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        crate::scorecard::refresh(&mut self.tx, self.backend, &self.org, &self.accounts).await?;
+        let accounts: Vec<AccountId> = std::mem::take(&mut self.accounts).into_iter().collect();
+        let (mut done, mut step) = (0, FIRST_REFRESH_ANALYZE);
+        while done < accounts.len() {
+            let end = (done + step).min(accounts.len());
+            let part: BTreeSet<AccountId> = accounts[done..end].iter().cloned().collect();
+            crate::scorecard::refresh(&mut self.tx, self.backend, &self.org, &part).await?;
+            self.analyze().await?;
+            (done, step) = (end, end);
+        }
         self.normal_cache().await?;
         self.tx.commit().await?;
         if self.backend == Backend::Sqlite {
