@@ -230,8 +230,14 @@ pub fn detect(note: &str, answered: &[Answered]) -> Vec<Suggestion> {
     if answered.is_empty() {
         return Vec::new();
     }
+    // Most notes ask nothing: indexing the answered fields (stemming every
+    // value) costs far more than finding the questions, so it waits for one.
+    let questions = questions(note);
+    if questions.is_empty() {
+        return Vec::new();
+    }
     let index = Index::new(answered);
-    questions(note)
+    questions
         .into_iter()
         .filter_map(|q| {
             index.best(&q.text).map(|(i, score)| Suggestion {
