@@ -12,7 +12,8 @@ use baton_domain::{AccountId, Handoff, HandoffId, OrgId};
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use crate::commit::{Change, write_change};
-use crate::{Backend, Store, StoreError, placeholders};
+use crate::read::{accounts_in, handoffs_in};
+use crate::{Backend, Store, StoreError};
 
 /// SQLite page cache of a bulk write, in KiB. Dirty pages beyond it are
 /// spilled into the WAL; SQLite overwrites a page's frame in place when
@@ -21,9 +22,6 @@ use crate::{Backend, Store, StoreError, placeholders};
 /// hot pages (the tails of the append-only tables, the index pages of the
 /// accounts a batch touches) while the import's memory stays bounded.
 const BULK_CACHE_KIB: u32 = 64 * 1024;
-
-/// Ids per read inside the bulk.
-const READ_CHUNK: usize = 1000;
 
 /// Events a PostgreSQL bulk writes before its first `ANALYZE`; later ones
 /// follow each doubling, so the planner's row counts are never off by more
@@ -126,25 +124,14 @@ impl BulkWrite {
     /// The handoffs among `ids` as the bulk has left them (the database's,
     /// with everything written so far in the bulk).
     pub async fn handoffs(&mut self, ids: &[HandoffId]) -> Result<Vec<Handoff>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(READ_CHUNK) {
-            let sql = format!(
-                "SELECT doc FROM handoffs WHERE org_id = {} AND handoff_id IN ({})",
-                placeholders(self.backend, 1, 1),
-                placeholders(self.backend, 2, chunk.len())
-            );
-            let mut q =
-                sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(self.org.to_string());
-            for id in chunk {
-                q = q.bind(id.to_string());
-            }
-            for doc in q.fetch_all(&mut *self.tx).await? {
-                out.push(
-                    serde_json::from_str(&doc).map_err(|e| StoreError::corrupt("handoff", e))?,
-                );
-            }
-        }
-        Ok(out)
+        handoffs_in(
+            &mut self.tx,
+            self.backend,
+            &self.org,
+            ("handoff_id", ""),
+            ids,
+        )
+        .await
     }
 
     /// The accepted handoffs of `accounts` as the bulk has left them.
@@ -152,47 +139,13 @@ impl BulkWrite {
         &mut self,
         accounts: &[AccountId],
     ) -> Result<Vec<Handoff>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in accounts.chunks(READ_CHUNK) {
-            let sql = format!(
-                "SELECT doc FROM handoffs WHERE org_id = {} AND account_id IN ({}) AND state = 'accepted'
-                 ORDER BY handoff_id",
-                placeholders(self.backend, 1, 1),
-                placeholders(self.backend, 2, chunk.len())
-            );
-            let mut q =
-                sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(self.org.to_string());
-            for id in chunk {
-                q = q.bind(id.to_string());
-            }
-            for doc in q.fetch_all(&mut *self.tx).await? {
-                out.push(
-                    serde_json::from_str(&doc).map_err(|e| StoreError::corrupt("handoff", e))?,
-                );
-            }
-        }
-        Ok(out)
+        let accepted = ("account_id", "AND state = 'accepted'");
+        handoffs_in(&mut self.tx, self.backend, &self.org, accepted, accounts).await
     }
 
     /// The accounts among `ids` as the bulk has left them.
     pub async fn accounts(&mut self, ids: &[AccountId]) -> Result<Vec<Account>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(READ_CHUNK) {
-            let sql = format!(
-                "SELECT account_id, name, arr_minor, currency, segment, status, churned_at, stream_version
-                 FROM accounts WHERE org_id = {} AND account_id IN ({})",
-                placeholders(self.backend, 1, 1),
-                placeholders(self.backend, 2, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(self.org.to_string());
-            for id in chunk {
-                q = q.bind(id.to_string());
-            }
-            for row in q.fetch_all(&mut *self.tx).await? {
-                out.push(crate::read::account_from_row(&row)?);
-            }
-        }
-        Ok(out)
+        accounts_in(&mut self.tx, self.backend, &self.org, ids).await
     }
 
     /// How many handoffs and accounts the bulk's events changed: counted

@@ -11,11 +11,12 @@ use baton_domain::{
     AccountId, ContractKey, Currency, DealId, Email, Handoff, HandoffId, Money, OrgId, State,
     TeamKey, Timestamp,
 };
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::lite::{Arg, Cols};
-use crate::{Store, StoreError, from_micros, placeholders};
+use crate::{Backend, Store, StoreError, from_micros, placeholders};
 
 /// Ids per bulk read: far below both backends' parameter limits.
 const BULK_READ: usize = 1000;
@@ -354,47 +355,8 @@ impl Store {
         org: &OrgId,
         ids: &[AccountId],
     ) -> Result<Vec<Account>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(BULK_READ) {
-            let sql = format!(
-                "SELECT account_id, name, arr_minor, currency, segment, status, churned_at, stream_version
-                 FROM accounts WHERE org_id = {} AND account_id IN ({})",
-                placeholders(self.backend, 1, 1),
-                placeholders(self.backend, 2, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string());
-            for id in chunk {
-                q = q.bind(id.to_string());
-            }
-            for row in q.fetch_all(&self.read).await? {
-                out.push(account_from_row(&row)?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The handoffs among `ids` that exist, in one query per thousand ids.
-    pub async fn handoffs_by_id(
-        &self,
-        org: &OrgId,
-        ids: &[HandoffId],
-    ) -> Result<Vec<Handoff>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(BULK_READ) {
-            let sql = format!(
-                "SELECT doc FROM handoffs WHERE org_id = {} AND handoff_id IN ({})",
-                placeholders(self.backend, 1, 1),
-                placeholders(self.backend, 2, chunk.len())
-            );
-            let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(org.to_string());
-            for id in chunk {
-                q = q.bind(id.to_string());
-            }
-            for doc in q.fetch_all(&self.read).await? {
-                out.push(json("handoff", &doc)?);
-            }
-        }
-        Ok(out)
+        let mut conn = self.read.acquire().await?;
+        accounts_in(&mut conn, self.backend, org, ids).await
     }
 
     /// One handoff.
@@ -705,4 +667,60 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The accounts among `ids` that exist, read through `conn` (a pool's
+/// connection, or a transaction that sees its own writes), a thousand ids
+/// per query.
+pub(crate) async fn accounts_in(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    org: &OrgId,
+    ids: &[AccountId],
+) -> Result<Vec<Account>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(BULK_READ) {
+        let sql = format!(
+            "SELECT account_id, name, arr_minor, currency, segment, status, churned_at, stream_version
+             FROM accounts WHERE org_id = {} AND account_id IN ({})",
+            placeholders(backend, 1, 1),
+            placeholders(backend, 2, chunk.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string());
+        for id in chunk {
+            q = q.bind(id.to_string());
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            out.push(account_from_row(&row)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The handoffs whose `column` (`handoff_id` or `account_id`) is among
+/// `ids`, narrowed by `and` (an SQL condition, or empty), in id order per
+/// thousand ids, read through `conn` as [`accounts_in`] does.
+pub(crate) async fn handoffs_in<T: std::fmt::Display>(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    org: &OrgId,
+    (column, and): (&str, &str),
+    ids: &[T],
+) -> Result<Vec<Handoff>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(BULK_READ) {
+        let sql = format!(
+            "SELECT doc FROM handoffs WHERE org_id = {} AND {column} IN ({}) {and} ORDER BY handoff_id",
+            placeholders(backend, 1, 1),
+            placeholders(backend, 2, chunk.len())
+        );
+        let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(org.to_string());
+        for id in chunk {
+            q = q.bind(id.to_string());
+        }
+        for doc in q.fetch_all(&mut *conn).await? {
+            out.push(json("handoff", &doc)?);
+        }
+    }
+    Ok(out)
 }
