@@ -167,17 +167,8 @@ impl App {
         let Some((email, expires_at)) = self.store.session_user(&org, &digest, now).await? else {
             return Ok(None);
         };
-        self.callers.put_secret(
-            digest,
-            Resolved {
-                version,
-                org: org.clone(),
-                email: email.clone(),
-                read_only: false,
-                expires_at: Some(expires_at),
-            },
-        );
-        Ok(Some(Caller::new(org, email, Via::Ui)))
+        let r = self.remember(digest, version, org, email, false, Some(expires_at));
+        Ok(Some(Caller::new(r.org, r.email, Via::Ui)))
     }
 
     /// The caller behind a bearer token, and whether the token is read-only.
@@ -193,17 +184,29 @@ impl App {
         let Some((email, read_only)) = self.store.token_user(&org, &digest).await? else {
             return Ok(None);
         };
-        self.callers.put_secret(
-            digest,
-            Resolved {
-                version,
-                org: org.clone(),
-                email: email.clone(),
-                read_only,
-                expires_at: None,
-            },
-        );
-        Ok(Some((Caller::new(org, email, Via::Api), read_only)))
+        let r = self.remember(digest, version, org, email, read_only, None);
+        Ok(Some((Caller::new(r.org, r.email, Via::Api), read_only)))
+    }
+
+    /// Keeps what a secret resolved to at `version` for the next request.
+    fn remember(
+        &self,
+        digest: String,
+        version: u64,
+        org: OrgId,
+        email: Email,
+        read_only: bool,
+        expires_at: Option<Timestamp>,
+    ) -> Resolved {
+        let r = Resolved {
+            version,
+            org,
+            email,
+            read_only,
+            expires_at,
+        };
+        self.callers.put_secret(digest, r.clone());
+        r
     }
 
     /// Makes an API token for the caller; the secret is returned once and
