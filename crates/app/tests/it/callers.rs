@@ -61,28 +61,21 @@ async fn a_cached_session_still_expires_on_time(t: TestApp) {
         .login("admin@acme.test", ADMIN_PASSWORD)
         .await
         .unwrap();
-    assert!(
-        t.app
-            .session_caller(&session.secret)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(signed_in(&t, &session.secret).await);
     t.clock.set(
         session
             .expires_at
             .checked_sub(SignedDuration::from_secs(1))
             .unwrap(),
     );
-    assert!(
-        t.app
-            .session_caller(&session.secret)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(signed_in(&t, &session.secret).await);
     t.clock.set(session.expires_at);
-    assert_eq!(t.app.session_caller(&session.secret).await.unwrap(), None);
+    assert!(!signed_in(&t, &session.secret).await);
+}
+
+/// Whether the session cookie `secret` still resolves to a caller.
+async fn signed_in(t: &TestApp, secret: &str) -> bool {
+    t.app.session_caller(secret).await.unwrap().is_some()
 }
 
 async fn an_org_change_makes_every_process_resolve_its_actors_again(t: TestApp) {
