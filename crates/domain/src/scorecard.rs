@@ -51,6 +51,49 @@ pub struct ChurnFact {
     pub arr_lost: Money,
 }
 
+/// What the scorecard reads of a handoff: its times and scores, not its
+/// answers. Kept beside each handoff by the store, so refreshing an
+/// account's contribution never parses its documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandoffFacts {
+    /// The handoff.
+    pub id: HandoffId,
+    /// Its contract.
+    pub contract: ContractKey,
+    /// When it was accepted.
+    pub accepted_at: Option<Timestamp>,
+    /// Each submission's time and score, in order.
+    pub submissions: Vec<(Timestamp, u8)>,
+    /// Each decision's time and whether it accepted, in order.
+    pub decisions: Vec<(Timestamp, bool)>,
+}
+
+impl HandoffFacts {
+    /// The facts of `h`.
+    pub fn of(h: &Handoff) -> Self {
+        Self {
+            id: h.id.clone(),
+            contract: h.contract.clone(),
+            accepted_at: h.accepted_at,
+            submissions: h.submissions.iter().map(|s| (s.at, s.score)).collect(),
+            decisions: h.decisions.iter().map(|d| (d.at, d.accepted)).collect(),
+        }
+    }
+
+    fn first_submitted_at(&self) -> Option<Timestamp> {
+        self.submissions.first().map(|s| s.0)
+    }
+
+    /// The score in force at `t`: the latest submission at or before it.
+    fn score_at(&self, t: Timestamp) -> Option<u8> {
+        self.submissions
+            .iter()
+            .rev()
+            .find(|s| s.0 <= t)
+            .map(|s| s.1)
+    }
+}
+
 /// Everything the scorecard needs of one account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountData {
@@ -59,7 +102,7 @@ pub struct AccountData {
     /// Its ARR now.
     pub arr: Option<Money>,
     /// Its handoffs (any contract, any state).
-    pub handoffs: Vec<Handoff>,
+    pub handoffs: Vec<HandoffFacts>,
     /// Its re-discovery incidents.
     pub incidents: Vec<IncidentFact>,
     /// Its NPS responses.
@@ -177,7 +220,7 @@ fn within(t: Timestamp, from: Timestamp, window: SignedDuration) -> bool {
 
 /// The handoff each incident counts against: the one it names, or else the
 /// account's most recently accepted handoff (any contract) at or before it.
-fn attribute(data: &AccountData) -> Vec<(&Handoff, Timestamp)> {
+fn attribute(data: &AccountData) -> Vec<(&HandoffFacts, Timestamp)> {
     let mut out = Vec::new();
     for i in &data.incidents {
         let target = match &i.handoff {
@@ -199,7 +242,7 @@ fn attribute(data: &AccountData) -> Vec<(&Handoff, Timestamp)> {
 pub fn account_cells(data: &AccountData) -> Cells {
     let mut cells = Cells::new();
     let incidents = attribute(data);
-    let incident_within = |h: &Handoff| {
+    let incident_within = |h: &HandoffFacts| {
         h.accepted_at.is_some_and(|a| {
             incidents
                 .iter()
@@ -211,9 +254,9 @@ pub fn account_cells(data: &AccountData) -> Cells {
     let mut handed: BTreeMap<(ContractKey, Period), bool> = BTreeMap::new();
     for h in &data.handoffs {
         let s = h.first_submitted_at();
-        if let Some(d) = h.first_decision() {
-            let ok = d.accepted && !incident_within(h);
-            for p in Period::both_of(d.at) {
+        if let Some(&(at, accepted)) = h.decisions.first() {
+            let ok = accepted && !incident_within(h);
+            for p in Period::both_of(at) {
                 let c = cells.entry((h.contract.clone(), p)).or_default();
                 c.acceptance_den += 1;
                 c.acceptance_num += u64::from(ok);
@@ -299,7 +342,7 @@ pub fn at_risk(data: &AccountData) -> BTreeSet<ContractKey> {
         return BTreeSet::new();
     }
     let incidents = attribute(data);
-    let mut latest: BTreeMap<&ContractKey, &Handoff> = BTreeMap::new();
+    let mut latest: BTreeMap<&ContractKey, &HandoffFacts> = BTreeMap::new();
     for h in data
         .handoffs
         .iter()
@@ -313,8 +356,8 @@ pub fn at_risk(data: &AccountData) -> BTreeSet<ContractKey> {
     latest
         .into_iter()
         .filter(|(_, h)| {
-            h.submitted_score().is_some_and(|s| s < LEAK_SCORE)
-                || h.rejections() > 0
+            h.submissions.last().is_some_and(|s| s.1 < LEAK_SCORE)
+                || h.decisions.iter().any(|d| !d.1)
                 || incidents.iter().any(|(ih, _)| ih.id == h.id)
         })
         .map(|(k, _)| k.clone())
@@ -553,7 +596,7 @@ mod tests {
             &def,
         );
         let data = AccountData {
-            handoffs: vec![h],
+            handoffs: vec![HandoffFacts::of(&h)],
             ..AccountData::default()
         };
         for cell in account_cells(&data).values() {

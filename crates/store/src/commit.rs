@@ -513,12 +513,13 @@ pub(crate) async fn upsert_handoffs(
         backend,
         (
             "INSERT INTO handoffs (org_id, handoff_id, contract, version, account_id, sender, to_team, state, score,
-             submitted_score, created_at, first_submitted_at, accepted_at, rejections, stream_version, doc, deal) VALUES",
-            17,
+             submitted_score, created_at, first_submitted_at, accepted_at, rejections, stream_version, doc, deal, facts) VALUES",
+            18,
             "ON CONFLICT (org_id, handoff_id) DO UPDATE SET state = excluded.state, score = excluded.score,
              submitted_score = excluded.submitted_score, first_submitted_at = excluded.first_submitted_at,
              accepted_at = excluded.accepted_at, rejections = excluded.rejections,
-             stream_version = excluded.stream_version, doc = excluded.doc, deal = excluded.deal",
+             stream_version = excluded.stream_version, doc = excluded.doc, deal = excluded.deal,
+             facts = excluded.facts",
         ),
         handoffs,
         |q, _, h| {
@@ -539,7 +540,8 @@ pub(crate) async fn upsert_handoffs(
                 .bind(h.rejections() as i64)
                 .bind(h.stream_version as i64)
                 .bind(doc)
-                .bind(h.deal.as_ref().map(ToString::to_string)))
+                .bind(h.deal.as_ref().map(ToString::to_string))
+                .bind(crate::facts::encode(h)))
         },
     )
     .await

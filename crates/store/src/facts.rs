@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use baton_domain::audit::{SamplePool, SampleWindow};
-use baton_domain::scorecard::{AccountData, ChurnFact, IncidentFact, NpsFact};
-use baton_domain::{AccountId, Currency, HandoffId, Money, OrgId};
+use baton_domain::scorecard::{AccountData, ChurnFact, HandoffFacts, IncidentFact, NpsFact};
+use baton_domain::{AccountId, ContractKey, Currency, Handoff, HandoffId, Money, OrgId, Timestamp};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{Backend, Store, StoreError, from_micros, placeholders};
@@ -37,6 +37,45 @@ impl Store {
     ) -> Result<BTreeMap<AccountId, AccountData>, StoreError> {
         let mut conn = self.read.acquire().await?;
         load_account_data(&mut conn, self.backend, org, accounts).await
+    }
+}
+
+impl Store {
+    /// Fills the facts of handoffs stored before the column existed
+    /// (migration 0024), a thousand per transaction, so a store opened by
+    /// an older Baton is brought up to date once.
+    pub(crate) async fn backfill_facts(&self) -> Result<(), StoreError> {
+        let mut filled = 0usize;
+        loop {
+            let mut tx = self.write.begin().await?;
+            let rows: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT org_id, handoff_id, doc FROM handoffs WHERE facts IS NULL LIMIT 1000",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for (org, id, doc) in &rows {
+                let h: Handoff =
+                    serde_json::from_str(doc).map_err(|e| StoreError::corrupt("handoff", e))?;
+                sqlx::query("UPDATE handoffs SET facts = $1 WHERE org_id = $2 AND handoff_id = $3")
+                    .bind(encode(&h))
+                    .bind(org.clone())
+                    .bind(id.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            filled += rows.len();
+        }
+        if filled > 0 {
+            tracing::info!(
+                handoffs = filled,
+                "kept the scorecard facts of each handoff"
+            );
+        }
+        Ok(())
     }
 }
 
@@ -80,20 +119,17 @@ pub(crate) async fn load_account_data(
                     });
                 }
             }
-            for (account, doc) in rows::<(String, String)>(
+            for (account, id, contract, facts) in rows::<(String, String, String, String)>(
                 conn,
                 backend,
                 org,
-                "SELECT account_id, doc FROM handoffs",
+                "SELECT account_id, handoff_id, contract, facts FROM handoffs",
                 &ids,
             )
             .await?
             {
                 if let Some(d) = out.get_mut(account.as_str()) {
-                    d.handoffs.push(
-                        serde_json::from_str(&doc)
-                            .map_err(|e| StoreError::corrupt("handoff", e))?,
-                    );
+                    d.handoffs.push(decode(&id, &contract, &facts)?);
                 }
             }
             for (account, at, handoff) in rows::<(String, i64, Option<String>)>(
@@ -157,6 +193,68 @@ pub(crate) async fn load_account_data(
         }
         Ok(out)
     }
+}
+
+/// A handoff's [`HandoffFacts`] as the `facts` column keeps them:
+/// `accepted/submissions/decisions`, times in nanoseconds (as exact as the
+/// document), `at:score` and `at:1|0` pairs separated by commas. Its id and
+/// contract are columns of their own.
+pub(crate) fn encode(h: &Handoff) -> String {
+    use std::fmt::Write;
+    let f = HandoffFacts::of(h);
+    let mut s = String::with_capacity(24 + 26 * (f.submissions.len() + f.decisions.len()));
+    if let Some(a) = f.accepted_at {
+        let _ = write!(s, "{}", a.as_nanosecond());
+    }
+    s.push('/');
+    for (i, (at, score)) in f.submissions.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(s, "{sep}{}:{score}", at.as_nanosecond());
+    }
+    s.push('/');
+    for (i, (at, accepted)) in f.decisions.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(s, "{sep}{}:{}", at.as_nanosecond(), u8::from(*accepted));
+    }
+    s
+}
+
+/// The facts [`encode`] wrote, with the handoff's id and contract.
+pub(crate) fn decode(id: &str, contract: &str, facts: &str) -> Result<HandoffFacts, StoreError> {
+    let bad =
+        |why: &str| StoreError::corrupt("handoff facts", format!("{why} in '{facts}' of {id}"));
+    let time = |t: &str| -> Result<Timestamp, StoreError> {
+        let n: i128 = t.parse().map_err(|_| bad("a time that is not a number"))?;
+        Timestamp::from_nanosecond(n).map_err(|_| bad("a time out of range"))
+    };
+    let pairs = |part: &str| -> Result<Vec<(Timestamp, u8)>, StoreError> {
+        part.split(',')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (at, v) = p.split_once(':').ok_or_else(|| bad("a pair without ':'"))?;
+                Ok((
+                    time(at)?,
+                    v.parse().map_err(|_| bad("a score that is not 0-255"))?,
+                ))
+            })
+            .collect()
+    };
+    let mut parts = facts.split('/');
+    let (Some(accepted), Some(subs), Some(decs), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad("not three parts"));
+    };
+    Ok(HandoffFacts {
+        id: HandoffId::parse(id).map_err(|e| StoreError::corrupt("handoff id", e))?,
+        contract: ContractKey::parse(contract).map_err(|e| StoreError::corrupt("contract", e))?,
+        accepted_at: (!accepted.is_empty()).then(|| time(accepted)).transpose()?,
+        submissions: pairs(subs)?,
+        decisions: pairs(decs)?
+            .into_iter()
+            .map(|(at, v)| (at, v == 1))
+            .collect(),
+    })
 }
 
 /// Rows of `select` (which reads from a table with `org_id` and
@@ -282,5 +380,74 @@ impl Store {
         ids.into_iter()
             .map(|i| HandoffId::parse(i).map_err(|e| StoreError::corrupt("handoff id", e)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use baton_domain::contract::seed::seeded_contracts;
+    use baton_domain::event::{Event, Values};
+    use baton_domain::scorecard::HandoffFacts;
+    use baton_domain::{AccountId, Email, Handoff, HandoffId, Timestamp};
+
+    use super::{decode, encode};
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn facts_read_back_exactly_as_the_handoff_holds_them() {
+        let def = seeded_contracts()
+            .into_iter()
+            .find(|c| c.key.as_str() == "ae-to-onboarding")
+            .unwrap();
+        let by = Email::parse("ae1@acme.test").unwrap();
+        let receiver = Email::parse("onb1@acme.test").unwrap();
+        let submitted = Event::Submitted {
+            handoff: HandoffId::parse("H-1").unwrap(),
+            contract: Some(def.key.clone()),
+            account: Some(AccountId::parse("A-1").unwrap()),
+            deal: None,
+            version: Some(1),
+            to: None,
+            by,
+            at: t("2026-10-01T09:00:00.123456789Z"),
+            values: Values::new(),
+            score: Some(40),
+        };
+        let mut h = Handoff::from_event(&submitted, &def).unwrap();
+        // Nothing yet decided, nothing accepted: both parts empty.
+        let f = encode(&h);
+        assert_eq!(
+            decode("H-1", "ae-to-onboarding", &f).unwrap(),
+            HandoffFacts::of(&h)
+        );
+        h.apply(
+            &Event::Rejected {
+                handoff: h.id.clone(),
+                by: receiver.clone(),
+                at: t("2026-10-02T09:00:00.000000001Z"),
+                code: None,
+                reason: "incomplete".into(),
+                fields: vec![],
+            },
+            &def,
+        );
+        h.apply(
+            &Event::Accepted {
+                handoff: h.id.clone(),
+                by: receiver,
+                at: t("2026-10-03T09:00:00Z"),
+                values: Values::new(),
+            },
+            &def,
+        );
+        let f = encode(&h);
+        let back = decode("H-1", "ae-to-onboarding", &f).unwrap();
+        assert_eq!(back, HandoffFacts::of(&h), "{f}");
+        assert_eq!(back.decisions.len(), 2, "{f}");
+        assert!(decode("H-1", "ae-to-onboarding", "1/2").is_err());
+        assert!(decode("H-1", "ae-to-onboarding", "/x:1/").is_err());
     }
 }

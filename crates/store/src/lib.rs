@@ -274,6 +274,7 @@ impl Store {
             }
         };
         store.migrate().await?;
+        store.backfill_facts().await?;
         store.backfill_scorecard().await?;
         store.backfill_deadlines().await?;
         store.backfill_leaks().await?;

@@ -18,6 +18,7 @@ on_both_backends!(
     late_data_moves_a_past_period_by_exactly_its_effect,
     incentives_follow_score_and_first_pass_acceptance,
     the_support_dataset_gives_the_hand_computed_numbers,
+    a_database_from_before_handoff_facts_were_kept_fills_them_on_the_next_start,
 );
 
 async fn imported(t: &TestApp) {
@@ -496,4 +497,37 @@ async fn the_support_dataset_gives_the_hand_computed_numbers(t: TestApp) {
         ],
         "latest accepted first"
     );
+}
+
+async fn a_database_from_before_handoff_facts_were_kept_fills_them_on_the_next_start(t: TestApp) {
+    // The edge cases (rejections, resubmissions, churns) and the example.
+    t.import_history(SCORECARD_EDGES).await;
+    imported(&t).await;
+    let dump = t.app.store().dump_projections(&t.org).await.unwrap();
+    // As migration 0024 leaves an older database: no facts yet.
+    let emptied = t
+        .app
+        .store()
+        .raw_execute("UPDATE handoffs SET facts = NULL")
+        .await
+        .unwrap();
+    assert!(emptied > 0);
+    let store = baton_store::Store::open(&t.db.url).await.unwrap();
+    assert_eq!(
+        store.dump_projections(&t.org).await.unwrap(),
+        dump,
+        "the facts filled on opening are those the write path keeps"
+    );
+    // Late data refreshes from the filled facts as from written ones.
+    let late = r#"{"type": "rediscovery", "account": "A-2", "handoff": "H-2", "field": "implementation_risks", "at": "2026-10-20T09:00:00Z", "note": "Asked for the risks again"}"#;
+    t.app
+        .import_events(Some(t.org.clone()), late.as_bytes())
+        .await
+        .unwrap();
+    let m = card(&t, "2026-10").await.metrics;
+    assert_eq!(
+        (m.rediscovery_incidence.num, m.rediscovery_incidence.den),
+        (Some(2), Some(4))
+    );
+    assert!(t.app.rebuild(&t.org).await.unwrap().identical);
 }
