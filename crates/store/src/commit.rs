@@ -87,7 +87,7 @@ pub(crate) async fn insert_many<T>(
     let per = (MAX_PARAMS / cols).max(1);
     for (chunk_no, chunk) in items.chunks(per).enumerate() {
         let sql = format!("{head} {} {tail}", values_list(backend, cols, chunk.len()));
-        let mut q = sqlx::query(AssertSqlSafe(sql));
+        let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(crate::keep_prepared(chunk.len()));
         for (i, item) in chunk.iter().enumerate() {
             q = bind(q, chunk_no * per + i, item).map_err(|e| sqlx::Error::Encode(e.into()))?;
         }

@@ -274,7 +274,9 @@ where
         placeholders(backend, 1, 1),
         placeholders(backend, 2, ids.len())
     );
-    let mut q = sqlx::query_as::<_, T>(AssertSqlSafe(sql)).bind(org.to_string());
+    let mut q = sqlx::query_as::<_, T>(AssertSqlSafe(sql))
+        .persistent(crate::keep_prepared(ids.len()))
+        .bind(org.to_string());
     for id in ids {
         q = q.bind(id.clone());
     }

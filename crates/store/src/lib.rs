@@ -191,6 +191,18 @@ pub(crate) fn placeholders(backend: Backend, first: usize, n: usize) -> String {
     s
 }
 
+/// Values up to which a statement built for their number stays prepared.
+const KEEP_PREPARED_UP_TO: usize = 16;
+
+/// Whether a statement made for `n` rows or ids is worth keeping prepared. The
+/// few small shapes of a live write recur on every write; the large ones of
+/// an import (thousands of values) rarely repeat, and sqlx's cache of 100
+/// statements per connection would otherwise keep the compiled program of
+/// each, megabytes apiece, for as long as the connection lives.
+pub(crate) fn keep_prepared(n: usize) -> bool {
+    n <= KEEP_PREPARED_UP_TO
+}
+
 pub(crate) fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }

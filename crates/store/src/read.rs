@@ -542,7 +542,7 @@ pub struct HandoffFilter {
     pub deal: Option<DealId>,
 }
 
-fn stored_event(r: &AnyRow) -> Result<StoredEvent, StoreError> {
+pub(crate) fn stored_event(r: &AnyRow) -> Result<StoredEvent, StoreError> {
     let via: String = r.try_get(2)?;
     Ok(StoredEvent {
         seq: to_u64(r.try_get(0)?),
@@ -686,7 +686,9 @@ pub(crate) async fn accounts_in(
             placeholders(backend, 1, 1),
             placeholders(backend, 2, chunk.len())
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string());
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .persistent(crate::keep_prepared(chunk.len()))
+            .bind(org.to_string());
         for id in chunk {
             q = q.bind(id.to_string());
         }
@@ -714,7 +716,9 @@ pub(crate) async fn handoffs_in<T: std::fmt::Display>(
             placeholders(backend, 1, 1),
             placeholders(backend, 2, chunk.len())
         );
-        let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(org.to_string());
+        let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql))
+            .persistent(crate::keep_prepared(chunk.len()))
+            .bind(org.to_string());
         for id in chunk {
             q = q.bind(id.to_string());
         }

@@ -95,7 +95,9 @@ pub(crate) async fn refresh(
             placeholders(backend, 1, 1),
             list(backend, 2, &ids)
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(o.clone());
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .persistent(crate::keep_prepared(ids.len()))
+            .bind(o.clone());
         for id in &ids {
             q = q.bind(id.clone());
         }
@@ -168,7 +170,9 @@ pub(crate) async fn refresh(
                 placeholders(backend, 1, 1),
                 list(backend, 2, &ids)
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(o.clone());
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .persistent(crate::keep_prepared(ids.len()))
+                .bind(o.clone());
             for id in &ids {
                 q = q.bind(id.clone());
             }

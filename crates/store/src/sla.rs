@@ -135,7 +135,9 @@ pub(crate) async fn refresh_deadlines(
                 placeholders(backend, 1, 1),
                 placeholders(backend, 2, chunk.len())
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(o.clone());
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .persistent(crate::keep_prepared(chunk.len()))
+                .bind(o.clone());
             for h in chunk {
                 q = q.bind(h.id.to_string());
             }

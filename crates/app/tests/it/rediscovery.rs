@@ -18,6 +18,7 @@ on_both_backends!(
     deciding_is_for_the_receiving_side_and_happens_once,
     imported_notes_are_searched_and_an_export_is_taken_as_it_is,
     a_note_naming_a_team_the_org_does_not_have_is_refused_and_records_nothing,
+    imported_notes_beyond_one_read_back_are_all_searched,
 );
 
 /// A kickoff note that re-asks the economic buyer and the go-live date, and
@@ -263,4 +264,37 @@ async fn imported_notes_are_searched_and_an_export_is_taken_as_it_is(t: TestApp)
         err.to_string().contains("line 1: suggestion 'sug-x'"),
         "{err}"
     );
+}
+
+/// The import reads its notes back from the log a page at a time (500):
+/// every page is searched, none twice.
+async fn imported_notes_beyond_one_read_back_are_all_searched(t: TestApp) {
+    const ACCOUNTS: usize = 1_001;
+    let mut history = String::new();
+    // Each account, its accepted handoff, then every note.
+    for line in HISTORY.lines().take(3) {
+        for n in 0..ACCOUNTS {
+            history.push_str(&line.replace("N-1", &format!("N-{n}")));
+            history.push('\n');
+        }
+    }
+    let note = HISTORY.lines().nth(3).unwrap();
+    for n in 0..ACCOUNTS {
+        history.push_str(&note.replace("N-1", &format!("N-{n}")));
+        history.push('\n');
+    }
+    let s = t.import_history(&history).await;
+    assert_eq!(s.suggestions, ACCOUNTS);
+    // Both ends of the first two pages (500 notes each), and the third's
+    // only note.
+    let admin = t.as_user("admin@acme.test");
+    for n in [0, 499, 500, ACCOUNTS - 1] {
+        let account = baton_domain::AccountId::parse(format!("N-{n}")).unwrap();
+        let found = t
+            .app
+            .suggestions(&admin, None, Some(&account), 10)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "N-{n}: {found:?}");
+    }
 }
