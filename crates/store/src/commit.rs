@@ -4,6 +4,7 @@
 use baton_domain::account::Account;
 use baton_domain::contract::Contract;
 use baton_domain::event::{Event, Via};
+use baton_domain::scorecard::HandoffFacts;
 use baton_domain::{Email, Handoff, OrgId, Timestamp};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -541,7 +542,7 @@ pub(crate) async fn upsert_handoffs(
                 .bind(h.stream_version as i64)
                 .bind(doc)
                 .bind(h.deal.as_ref().map(ToString::to_string))
-                .bind(crate::facts::encode(h)))
+                .bind(crate::facts::encode(&HandoffFacts::of(h))))
         },
     )
     .await

@@ -21,6 +21,10 @@ on_both_backends!(
     a_database_from_before_handoff_facts_were_kept_fills_them_on_the_next_start,
 );
 
+/// Weeks later, someone reports that onboarding re-asked A-2 (H-2,
+/// accepted 10-08) for its risks on 10-20: inside the 30 days.
+const LATE_INCIDENT: &str = r#"{"type": "rediscovery", "account": "A-2", "handoff": "H-2", "field": "implementation_risks", "at": "2026-10-20T09:00:00Z", "note": "Asked for the risks again"}"#;
+
 async fn imported(t: &TestApp) {
     t.import_history(SCORECARD_EXAMPLE).await;
 }
@@ -309,11 +313,8 @@ async fn late_data_moves_a_past_period_by_exactly_its_effect(t: TestApp) {
         ),
         (Some(1), Some(4))
     );
-    // Weeks later, someone reports that onboarding re-asked A-2 (H-2,
-    // accepted 10-08) for its risks on 10-20: inside the 30 days.
-    let late = r#"{"type": "rediscovery", "account": "A-2", "handoff": "H-2", "field": "implementation_risks", "at": "2026-10-20T09:00:00Z", "note": "Asked for the risks again"}"#;
     t.app
-        .import_events(Some(t.org.clone()), late.as_bytes())
+        .import_events(Some(t.org.clone()), LATE_INCIDENT.as_bytes())
         .await
         .unwrap();
     let after = card(&t, "2026-10").await.metrics;
@@ -519,9 +520,8 @@ async fn a_database_from_before_handoff_facts_were_kept_fills_them_on_the_next_s
         "the facts filled on opening are those the write path keeps"
     );
     // Late data refreshes from the filled facts as from written ones.
-    let late = r#"{"type": "rediscovery", "account": "A-2", "handoff": "H-2", "field": "implementation_risks", "at": "2026-10-20T09:00:00Z", "note": "Asked for the risks again"}"#;
     t.app
-        .import_events(Some(t.org.clone()), late.as_bytes())
+        .import_events(Some(t.org.clone()), LATE_INCIDENT.as_bytes())
         .await
         .unwrap();
     let m = card(&t, "2026-10").await.metrics;
