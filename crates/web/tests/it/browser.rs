@@ -277,7 +277,7 @@ impl Browser {
                 .await
             {
                 Ok(v) => return v,
-                Err(e) if e.starts_with("stale element reference") => {
+                Err(e) if replaced(&e) => {
                     assert!(Instant::now() < deadline, "{css} kept being replaced: {e}");
                 }
                 Err(e) => panic!("WebDriver {method} {css}{path}: {e}"),
@@ -464,4 +464,13 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// Whether a WebDriver error says the element was replaced since it was
+/// found: "stale element reference" by the standard, or, from ChromeDriver
+/// when the swap lands mid-command, an inspector error about a node that no
+/// longer belongs to the document.
+fn replaced(error: &str) -> bool {
+    error.starts_with("stale element reference")
+        || error.contains("does not belong to the document")
 }
