@@ -46,16 +46,24 @@ impl Store {
     /// an older Baton is brought up to date once.
     pub(crate) async fn backfill_facts(&self) -> Result<(), StoreError> {
         let mut filled = 0usize;
+        // In key order after the last row filled, so each page starts where
+        // the previous one ended instead of rescanning the filled rows.
+        let mut after = (String::new(), String::new());
         loop {
             let mut tx = self.write.begin().await?;
             let rows: Vec<(String, String, String)> = sqlx::query_as(
-                "SELECT org_id, handoff_id, doc FROM handoffs WHERE facts IS NULL LIMIT 1000",
+                "SELECT org_id, handoff_id, doc FROM handoffs
+                 WHERE (org_id, handoff_id) > ($1, $2) AND facts IS NULL
+                 ORDER BY org_id, handoff_id LIMIT 1000",
             )
+            .bind(after.0.clone())
+            .bind(after.1.clone())
             .fetch_all(&mut *tx)
             .await?;
-            if rows.is_empty() {
+            let Some((org, id, _)) = rows.last() else {
                 break;
-            }
+            };
+            after = (org.clone(), id.clone());
             for (org, id, doc) in &rows {
                 let h: Handoff =
                     serde_json::from_str(doc).map_err(|e| StoreError::corrupt("handoff", e))?;
