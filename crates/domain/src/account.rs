@@ -77,18 +77,11 @@ fn not_in_future(what: &str, at: Timestamp, now: Timestamp) -> Result<(), Domain
     Ok(())
 }
 
-/// A money amount that may not be below zero.
-fn not_negative(what: &str, m: Money) -> Result<(), DomainError> {
-    if m.minor < 0 {
-        return Err(DomainError::value(what, "must not be negative"));
-    }
-    Ok(())
-}
-
 impl Account {
     /// Decides the creation or update of an account as the CRM describes it:
-    /// the name is trimmed and must say something, the ARR is not negative,
-    /// a segment is trimmed and a blank one is none.
+    /// the name is trimmed and must say something, the ARR is an amount
+    /// Baton keeps ([`Money::checked`]), a segment is trimmed and a blank
+    /// one is none.
     pub fn upsert(
         id: AccountId,
         name: &str,
@@ -100,7 +93,7 @@ impl Account {
         if !crate::id::has_words(name) {
             return Err(DomainError::value("account name", "must not be empty"));
         }
-        not_negative("arr", arr)?;
+        arr.checked("arr")?;
         Ok(Event::Account {
             id,
             name: name.to_string(),
@@ -135,7 +128,7 @@ impl Account {
     }
 
     /// Decides a churn, not dated after `now`; the ARR lost defaults to the
-    /// account's ARR and is never negative.
+    /// account's ARR and is an amount kept.
     pub fn record_churn(
         &self,
         at: Timestamp,
@@ -143,7 +136,7 @@ impl Account {
         now: Timestamp,
     ) -> Result<Event, DomainError> {
         let arr_lost = arr_lost.unwrap_or(self.arr);
-        not_negative("arr_lost", arr_lost)?;
+        arr_lost.checked("arr_lost")?;
         not_in_future("churn time", at, now)?;
         Ok(Event::Churn {
             account: self.id.clone(),

@@ -38,6 +38,10 @@ use crate::{Actor, DomainError, Timestamp};
 /// The reporting currency of an org without accounts and without a choice.
 pub const FALLBACK_CURRENCY: Currency = Currency::USD;
 
+/// The largest rate a new exchange rate may have, in units of the
+/// reporting currency per unit of the other.
+pub const MAX_RATE: u64 = 1_000_000;
+
 /// The UTC date of a time: the date a rate is looked up for.
 pub fn date_of(t: Timestamp) -> Date {
     t.to_zoned(TimeZone::UTC).date()
@@ -224,6 +228,15 @@ impl FxBook {
                 format!("{currency} is the reporting currency; it needs no rate"),
             ));
         }
+        if rate.above(MAX_RATE) {
+            return Err(DomainError::value(
+                "rate",
+                format!(
+                    "{rate} {to} per {currency} is above {MAX_RATE}: no currency trades at more \
+                     than a million units of another, and converted totals must add up"
+                ),
+            ));
+        }
         Ok(Event::FxRateSet {
             currency,
             to,
@@ -234,31 +247,36 @@ impl FxBook {
         })
     }
 
-    /// Adds up dated amounts in `to`: see the module's rules.
+    /// Adds up dated amounts in `to`: see the module's rules. Sums are kept
+    /// in 128 bits, so only a total beyond 64 bits (9.2 × 10^18 minor
+    /// units) fails: past 9,000 accounts at the largest amount Baton keeps
+    /// ([`Money::MAX_MINOR`]), or ten at that amount converted at the
+    /// largest rate ([`MAX_RATE`]).
     pub fn total(
         &self,
         to: Currency,
         amounts: impl IntoIterator<Item = (Money, Date)>,
     ) -> Result<Total, DomainError> {
         let too_large = || DomainError::value("total", "the amounts are too large to add up");
-        let mut reporting: i64 = 0;
-        let mut groups: BTreeMap<(Currency, Date), (Rate, i64)> = BTreeMap::new();
-        let mut unconverted: BTreeMap<Currency, i64> = BTreeMap::new();
+        let fits = |sum: i128| i64::try_from(sum).map_err(|_| too_large());
+        let mut reporting: i128 = 0;
+        let mut groups: BTreeMap<(Currency, Date), (Rate, i128)> = BTreeMap::new();
+        let mut unconverted: BTreeMap<Currency, i128> = BTreeMap::new();
+        // An i64 added to an i128 overflows only after 2^64 amounts.
         for (m, on) in amounts {
             if m.currency == to {
-                reporting = reporting.checked_add(m.minor).ok_or_else(too_large)?;
+                reporting += i128::from(m.minor);
             } else if let Some((effective, rate)) = self.rate_on(m.currency, to, on) {
-                let g = groups.entry((m.currency, effective)).or_insert((rate, 0));
-                g.1 = g.1.checked_add(m.minor).ok_or_else(too_large)?;
+                groups.entry((m.currency, effective)).or_insert((rate, 0)).1 += i128::from(m.minor);
             } else {
-                let u = unconverted.entry(m.currency).or_default();
-                *u = u.checked_add(m.minor).ok_or_else(too_large)?;
+                *unconverted.entry(m.currency).or_default() += i128::from(m.minor);
             }
         }
         let mut rates_used = Vec::with_capacity(groups.len());
         for ((currency, effective), (rate, minor)) in groups {
+            let minor = fits(minor)?;
             let converted = rate.apply(minor).ok_or_else(too_large)?;
-            reporting = reporting.checked_add(converted).ok_or_else(too_large)?;
+            reporting += i128::from(converted);
             rates_used.push(RateUsed {
                 currency,
                 rate,
@@ -270,13 +288,18 @@ impl FxBook {
                 },
             });
         }
-        let unconverted: Vec<Money> = unconverted
+        let unconverted = unconverted
             .into_iter()
-            .map(|(currency, minor)| Money { minor, currency })
-            .collect();
+            .map(|(currency, minor)| {
+                Ok(Money {
+                    minor: fits(minor)?,
+                    currency,
+                })
+            })
+            .collect::<Result<Vec<Money>, DomainError>>()?;
         Ok(Total {
             reporting: Money {
-                minor: reporting,
+                minor: fits(reporting)?,
                 currency: to,
             },
             complete: unconverted.is_empty(),
@@ -522,6 +545,34 @@ mod tests {
             Ok(None),
             "already EUR: nothing to record"
         );
+        let huge = Rate::parse("1000000.5").unwrap();
+        let err = book
+            .decide_rate(&admin(true), c("USD"), huge, d("2026-01-01"), at())
+            .unwrap_err();
+        assert!(err.to_string().contains("rate"), "{err}");
+        let largest = Rate::parse(&MAX_RATE.to_string()).unwrap();
+        assert!(
+            book.decide_rate(&admin(true), c("USD"), largest, d("2026-01-01"), at())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn totals_add_up_past_64_bits_on_the_way_and_fail_only_beyond_them() {
+        let book = FxBook::default();
+        let big = |cur| (m(Money::MAX_MINOR, cur), d("2026-01-01"));
+        let t = book
+            .total(c("USD"), std::iter::repeat_n(big("USD"), 9_000))
+            .unwrap();
+        assert_eq!(t.reporting.minor, 9_000 * Money::MAX_MINOR);
+        assert!(
+            book.total(c("USD"), std::iter::repeat_n(big("USD"), 9_300))
+                .is_err()
+        );
+        let t = book
+            .total(c("USD"), std::iter::repeat_n(big("EUR"), 9_000))
+            .unwrap();
+        assert_eq!(t.unconverted, vec![m(9_000 * Money::MAX_MINOR, "EUR")]);
     }
 
     #[test]

@@ -63,15 +63,37 @@ pub struct Money {
 }
 
 impl Money {
-    /// Builds an amount, refusing negative values (ARR and losses are never negative).
+    /// The largest amount Baton keeps, in minor units: 10 trillion in a
+    /// two-decimal currency, beyond any account's ARR, yet small enough that
+    /// thousands of them add up in 64 bits, so no total of what was
+    /// accepted can fail to add up when read.
+    pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+
+    /// Builds an amount Baton keeps (see [`Money::checked`]).
     pub fn non_negative(minor: i64, currency: Currency) -> Result<Self, DomainError> {
-        if minor < 0 {
-            return Err(DomainError::InvalidValue {
-                what: "amount".into(),
-                why: format!("{minor} is negative"),
-            });
+        Self { minor, currency }.checked("amount")
+    }
+
+    /// This amount, if Baton keeps it: ARR and losses are never negative,
+    /// and never above [`Money::MAX_MINOR`]; the error names `what`.
+    pub fn checked(self, what: &str) -> Result<Self, DomainError> {
+        if self.minor < 0 {
+            return Err(DomainError::value(
+                what,
+                format!("{} is negative", self.minor),
+            ));
         }
-        Ok(Self { minor, currency })
+        if self.minor > Self::MAX_MINOR {
+            return Err(DomainError::value(
+                what,
+                format!(
+                    "{} minor units is more than the largest amount kept ({})",
+                    self.minor,
+                    Self::MAX_MINOR
+                ),
+            ));
+        }
+        Ok(self)
     }
 
     /// Parses the text form `48000.00 USD` (or `USD 48000`).
@@ -156,6 +178,11 @@ impl Rate {
             return Err(bad("is not above 0"));
         }
         Ok(Self { units, scale })
+    }
+
+    /// Whether the rate is above `whole` units.
+    pub fn above(self, whole: u64) -> bool {
+        u128::from(self.units) > u128::from(whole) * 10_u128.pow(self.scale)
     }
 
     /// `minor × rate`, rounded to the nearest minor unit (halves away from
@@ -263,6 +290,37 @@ mod tests {
             None,
             "too large is refused, not wrapped"
         );
+    }
+
+    #[test]
+    fn amounts_kept_are_between_zero_and_the_largest_and_errors_name_the_field() {
+        let usd = Currency::USD;
+        let m = |minor| Money {
+            minor,
+            currency: usd,
+        };
+        assert_eq!(m(0).checked("arr").unwrap(), m(0));
+        assert_eq!(
+            m(Money::MAX_MINOR).checked("arr").unwrap(),
+            m(Money::MAX_MINOR)
+        );
+        for bad in [-1, Money::MAX_MINOR + 1, i64::MAX] {
+            let e = m(bad).checked("arr_lost").unwrap_err().to_string();
+            assert!(e.contains("arr_lost"), "{e}");
+        }
+        let text = format!("{} USD", Money::MAX_MINOR / 100 + 1);
+        assert!(Money::parse_text(&text).is_err(), "{text}");
+        // Thousands of the largest still add up.
+        assert!(Money::MAX_MINOR.checked_mul(9_000).is_some());
+    }
+
+    #[test]
+    fn a_rate_compares_with_whole_units_at_any_scale() {
+        let r = |s| Rate::parse(s).unwrap();
+        assert!(r("1000000.000000000001").above(1_000_000));
+        assert!(!r("1000000").above(1_000_000));
+        assert!(r("0.000000000001").above(0));
+        assert!(r("0.5").above(0) && !r("0.5").above(1));
     }
 
     #[test]

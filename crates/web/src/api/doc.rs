@@ -404,6 +404,11 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("AckBody", "eta", date_time()),
         // Accounts and signals.
         ("MoneyBody", "currency", json!({"pattern": "^[A-Z]{3}$"})),
+        (
+            "MoneyBody",
+            "minor",
+            json!({"minimum": 0, "maximum": baton_domain::Money::MAX_MINOR}),
+        ),
         ("AccountInputBody", "id", outside_id()),
         ("AccountBody", "status", one_of(ACCOUNT_STATUSES)),
         ("AccountBody", "churned_at", date_time()),

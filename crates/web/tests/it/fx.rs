@@ -13,6 +13,7 @@ on_both_backends!(
     only_admins_set_the_currency_and_rates_and_bad_input_is_named,
     rates_imported_as_history_are_what_the_api_reads_back,
     the_currency_page_sets_rates_and_the_leak_audit_page_says_what_it_could_not_convert,
+    amounts_above_the_largest_kept_are_refused_by_name_and_the_largest_still_add_up,
 );
 
 /// EUR 1,000,000 + USD 5,000 + JPY 50,000,000 at risk under ae-to-onboarding.
@@ -349,4 +350,73 @@ async fn the_currency_page_sets_rates_and_the_leak_audit_page_says_what_it_could
         .unwrap();
         assert_eq!(res.status().as_u16(), 403);
     }
+}
+
+/// The largest amount Baton keeps, in minor units (10^15).
+const MAX_MINOR: i64 = 1_000_000_000_000_000;
+
+/// A read never fails on what was written: an amount too large to add up is
+/// refused where it comes in (API and history alike, naming the field),
+/// and the largest accepted still add up on the leak audit and the rollout.
+async fn amounts_above_the_largest_kept_are_refused_by_name_and_the_largest_still_add_up(
+    t: TestApp,
+) {
+    let accounts: String = (1..=12)
+        .map(|i| {
+            format!(
+                r#"{{"type":"account","id":"A-BIG{i}","name":"Big {i}","arr":{{"minor":{MAX_MINOR},"currency":"USD"}}}}
+{{"type":"submitted","handoff":"H-BIG{i}","contract":"ae-to-onboarding","account":"A-BIG{i}","by":"ae1@acme.test","at":"2026-09-01T09:00:00Z"}}
+"#
+            )
+        })
+        .collect();
+    t.app
+        .import_events(Some(t.org.clone()), accounts.as_bytes())
+        .await
+        .unwrap();
+    let too_large = format!(
+        r#"{{"type":"account","id":"A-HUGE","name":"Huge","arr":{{"minor":{},"currency":"USD"}}}}"#,
+        MAX_MINOR + 1
+    );
+    let refused = t
+        .app
+        .import_events(Some(t.org.clone()), too_large.as_bytes())
+        .await
+        .expect_err("an ARR above the largest kept is refused on import");
+    assert!(refused.to_string().contains("arr"), "{refused}");
+    let s = start(t).await;
+    let admin = s.as_("admin@acme.test").await;
+    let before = s.events().await;
+    let huge = json!({"minor": MAX_MINOR + 1, "currency": "USD"});
+    let p = admin
+        .post(
+            "/accounts",
+            json!({"id": "A-HUGE", "name": "Huge", "arr": huge.clone()}),
+        )
+        .await;
+    assert!(p.text.contains("arr"), "{}", p.text);
+    p.problem(422, "invalid-input");
+    let p = admin
+        .post(
+            "/signals/churn",
+            json!({"account": "A-BIG1", "arr_lost": huge}),
+        )
+        .await;
+    assert!(p.text.contains("arr_lost"), "{}", p.text);
+    p.problem(422, "invalid-input");
+    assert_eq!(s.events().await, before, "nothing was recorded");
+
+    for i in 1..=12 {
+        admin
+            .post(
+                "/signals/churn",
+                json!({"account": format!("A-BIG{i}"), "arr_lost": {"minor": MAX_MINOR, "currency": "USD"}}),
+            )
+            .await
+            .expect(201);
+    }
+    admin.get("/rollout").await.expect(200);
+    let audit = admin.get("/leak-audit").await.expect(200).clone();
+    let leaked = &ae_line(&audit)["arr_leaked"];
+    assert_eq!(leaked["minor"], json!(12 * MAX_MINOR), "{audit}");
 }
