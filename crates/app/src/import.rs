@@ -221,7 +221,7 @@ impl App {
             events += change.events.len() as u64;
             if written {
                 match im.bulk.write(&change).await {
-                    Ok(_) => im.evict(),
+                    Ok(_) => im.evict().await?,
                     // A write refused after a bad line follows from it:
                     // the bad lines are the report; stop writing and keep
                     // what is decided in memory instead.
@@ -280,8 +280,10 @@ const BATCH_LINES: usize = 10_000;
 /// cost in time (docs/performance.md).
 const CACHED_HANDOFFS: usize = 5_000;
 
-/// Accounts kept in memory across batches, likewise.
-const CACHED_ACCOUNTS: usize = 50_000;
+/// Accounts kept in memory across batches, likewise. 50,000 -> 5,000 keeps
+/// the import's memory from growing with the accounts of the file
+/// (docs/performance.md).
+const CACHED_ACCOUNTS: usize = 5_000;
 
 /// Imported notes read back at once (with their accounts' handoffs) when
 /// looking for re-discovery.
@@ -353,7 +355,8 @@ struct Importer<'a> {
     /// exist); a bounded cache over the bulk, see [`Importer::evict`].
     accounts: HashMap<AccountId, Option<Account>>,
     handoffs: HashMap<HandoffId, Option<Handoff>>,
-    /// Handoffs of this file naming each deal (the database knows the rest).
+    /// Handoffs naming each deal since the last batch was written (the
+    /// bulk knows the rest).
     deals: HashMap<DealId, BTreeSet<HandoffId>>,
     change: Change,
     /// Handoffs and accounts this file created.
@@ -376,12 +379,13 @@ struct Importer<'a> {
     /// Suggestions recorded by this import, and whether each is decided:
     /// a file that carries suggestions (an export) is taken as it is.
     suggestions: HashMap<String, bool>,
-    /// Per time-ordered stream, the latest time so far and the line that
-    /// set it (none: what the database held).
+    /// Per time-ordered stream held in memory, the latest time so far and
+    /// the line that set it (none: what the database or the bulk held).
     timeline: HashMap<String, Latest>,
-    /// Breaches this import recorded ahead of a late line (at their due):
-    /// a file written before that rule may record the same breach later,
-    /// as the job noticed it, and that line is then the same breach.
+    /// Breaches this import recorded ahead of a late line (at their due),
+    /// of handoffs held in memory (the bulk keeps the others'): a file
+    /// written before that rule may record the same breach later, as the
+    /// job noticed it, and that line is then the same breach.
     derived: BTreeSet<(HandoffId, SlaKind, Timestamp)>,
 }
 
@@ -517,7 +521,7 @@ impl<'a> Importer<'a> {
     /// Lets go of the records the last batch did not touch once more are
     /// held than the caps, and of their place in the timeline: all are in
     /// the bulk, which is read back when a later line names them.
-    fn evict(&mut self) {
+    async fn evict(&mut self) -> Result<(), baton_store::StoreError> {
         let kept = std::mem::take(&mut self.kept_handoffs);
         if self.handoffs.len() > CACHED_HANDOFFS {
             let timeline = &mut self.timeline;
@@ -529,12 +533,28 @@ impl<'a> Importer<'a> {
                 keep
             });
             self.handoffs.shrink_to(CACHED_HANDOFFS);
+            let (keep, set_aside): (BTreeSet<_>, BTreeSet<_>) = std::mem::take(&mut self.derived)
+                .into_iter()
+                .partition(|(id, _, _)| kept.contains(id));
+            self.derived = keep;
+            let set_aside: Vec<_> = set_aside.into_iter().collect();
+            self.bulk.set_aside_breaches(&set_aside).await?;
         }
         let kept = std::mem::take(&mut self.kept_accounts);
         if self.accounts.len() > CACHED_ACCOUNTS {
-            self.accounts.retain(|id, _| kept.contains(id));
+            let timeline = &mut self.timeline;
+            self.accounts.retain(|id, _| {
+                let keep = kept.contains(id);
+                if !keep {
+                    timeline.remove(&format!("account/{id}#record"));
+                }
+                keep
+            });
             self.accounts.shrink_to(CACHED_ACCOUNTS);
         }
+        // Written: the bulk answers for these deals now.
+        self.deals = HashMap::new();
+        Ok(())
     }
 
     /// What the lines decided since the last call: their events, and the
@@ -705,10 +725,7 @@ impl<'a> Importer<'a> {
     /// The handoffs naming a deal, as they stand at this line.
     async fn deal_uses(&mut self, deal: &DealId) -> Result<Vec<DealUse>, String> {
         let mut ids = self.deals.get(deal).cloned().unwrap_or_default();
-        if !self.fresh {
-            let stored = self.app.deal_uses(&self.org, deal).await.map_err(text)?;
-            ids.extend(stored.into_iter().map(|u| u.handoff));
-        }
+        ids.extend(self.bulk.handoffs_of_deal(deal).await.map_err(text)?);
         let mut uses = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(h) = self.handoff(&id).await? {
@@ -840,11 +857,26 @@ impl<'a> Importer<'a> {
     }
 
     /// The latest time the database holds for a stream this import has not
-    /// touched yet.
+    /// touched yet, or that this import has let go of.
     async fn recorded_time(&mut self, e: &Event) -> Result<Option<Timestamp>, String> {
         match e.stream() {
             // Also a handoff of this file no longer in memory.
             Stream::Handoff(id) => Ok(self.handoff(&id).await?.map(|h| h.last_at())),
+            // An account's records from before this file are not looked
+            // up: the check covers the records of one file, those no
+            // longer in memory read back from the bulk.
+            // Known not to exist (the batch's records are read ahead): no
+            // record to read back.
+            Stream::Account(id) if matches!(self.accounts.get(&id), Some(None)) => Ok(None),
+            Stream::Account(id) => Ok(self
+                .bulk
+                .latest_in_stream(&Stream::Account(id).to_string(), "account")
+                .await
+                .map_err(text)?
+                .and_then(|s| match s.event {
+                    Event::Account { at, .. } => at,
+                    _ => None,
+                })),
             _ if self.fresh => Ok(None),
             Stream::Contract(k) => Ok(self
                 .app
@@ -855,8 +887,6 @@ impl<'a> Importer<'a> {
                 .iter()
                 .filter_map(|e| e.event.at())
                 .max()),
-            // An account's earlier records are not looked up: the check
-            // covers the records of one file.
             _ => Ok(None),
         }
     }
@@ -1387,7 +1417,13 @@ impl<'a> Importer<'a> {
             } => {
                 // Recorded as it was: the breach is history, not re-decided.
                 let h = self.existing_handoff(handoff).await?;
-                if self.derived.remove(&(handoff.clone(), kind, due)) {
+                let derived = self.derived.remove(&(handoff.clone(), kind, due))
+                    || self
+                        .bulk
+                        .take_set_aside_breach(handoff, kind, due)
+                        .await
+                        .map_err(text)?;
+                if derived {
                     // Already recorded ahead of the late line that made it
                     // certain (an export from before that rule); one breach.
                     return Ok(());
@@ -1596,7 +1632,7 @@ impl<'a> Importer<'a> {
             let change = self.take_change();
             written += change.events.len() as u64;
             self.bulk.write(&change).await?;
-            self.evict();
+            self.evict().await?;
         }
         Ok((found, written))
     }

@@ -8,7 +8,8 @@
 use std::collections::BTreeSet;
 
 use baton_domain::account::Account;
-use baton_domain::{AccountId, Handoff, HandoffId, OrgId};
+use baton_domain::sla::SlaKind;
+use baton_domain::{AccountId, DealId, Handoff, HandoffId, OrgId, Timestamp};
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use crate::commit::{Change, write_change};
@@ -32,6 +33,19 @@ const FIRST_ANALYZE: u64 = 20_000;
 /// `ANALYZE` of what it wrote; the next after each doubling, as above.
 const FIRST_REFRESH_ANALYZE: usize = 2_000;
 
+/// Touched accounts the final refresh reads and brings up to date at once.
+const REFRESH_PAGE: i64 = 2_000;
+
+/// The bulk's touched accounts, kept in a temporary table of the bulk's
+/// connection rather than in memory, so an import of any size holds none
+/// of them (SQLite drops it with the transaction that made it when that
+/// rolls back; PostgreSQL at the end of the transaction).
+const TOUCHED_TABLE: &str = "bulk_touched";
+
+/// Breaches an import recorded ahead of a late line, set aside here once
+/// the import lets go of their handoff (see [`BulkWrite::set_aside_breaches`]).
+const SET_ASIDE_TABLE: &str = "bulk_set_aside_breaches";
+
 impl Store {
     /// Starts a bulk write (an import): many changes in one transaction,
     /// written as they come so memory holds one batch, with each touched
@@ -43,6 +57,22 @@ impl Store {
         if self.backend == Backend::Sqlite {
             sqlx::query(AssertSqlSafe(format!(
                 "PRAGMA cache_size = -{BULK_CACHE_KIB}"
+            )))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let on_commit = match self.backend {
+            Backend::Postgres => " ON COMMIT DROP",
+            Backend::Sqlite => "",
+        };
+        for table in [
+            format!("{TOUCHED_TABLE} (account_id TEXT PRIMARY KEY)"),
+            format!(
+                "{SET_ASIDE_TABLE} (handoff_id TEXT, kind TEXT, due TEXT, PRIMARY KEY (handoff_id, kind, due))"
+            ),
+        ] {
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE TEMPORARY TABLE {table}{on_commit}"
             )))
             .execute(&mut *tx)
             .await?;
@@ -62,7 +92,6 @@ impl Store {
             pool: self.write.clone(),
             backend: self.backend,
             org: org.clone(),
-            accounts: BTreeSet::new(),
             first_seq: 0,
             events: 0,
             next_analyze: FIRST_ANALYZE,
@@ -76,8 +105,6 @@ pub struct BulkWrite {
     pool: sqlx::AnyPool,
     backend: Backend,
     org: OrgId,
-    /// Accounts whose scorecard contribution is refreshed at the end.
-    accounts: BTreeSet<AccountId>,
     /// The sequence number of the bulk's first event (0: none yet).
     first_seq: u64,
     /// Events written so far, and the count at which PostgreSQL's table
@@ -96,7 +123,16 @@ impl BulkWrite {
     /// Writes one change of the bulk; returns its first event's sequence
     /// number (0 when it has none).
     pub async fn write(&mut self, change: &Change) -> Result<u64, StoreError> {
-        self.accounts.extend(crate::scorecard::touched(change));
+        let touched: Vec<AccountId> = crate::scorecard::touched(change).into_iter().collect();
+        let head = format!("INSERT INTO {TOUCHED_TABLE} (account_id) VALUES");
+        crate::commit::insert_many(
+            &mut self.tx,
+            self.backend,
+            (&head, 1, "ON CONFLICT (account_id) DO NOTHING"),
+            &touched,
+            |q, _, id| Ok(q.bind(id.to_string())),
+        )
+        .await?;
         let first = write_change(&mut self.tx, self.backend, &self.org, change).await?;
         if self.first_seq == 0 {
             self.first_seq = first;
@@ -173,6 +209,90 @@ impl BulkWrite {
         rows.iter().map(stored_event).collect()
     }
 
+    /// The latest of the bulk's own events of one kind in `stream`: what an
+    /// import reads back instead of remembering every stream's last time.
+    pub async fn latest_in_stream(
+        &mut self,
+        stream: &str,
+        kind: &str,
+    ) -> Result<Option<StoredEvent>, StoreError> {
+        if self.first_seq == 0 {
+            return Ok(None);
+        }
+        // `seq + 0`: a range on `seq` alone made SQLite walk every event of
+        // the bulk (the `(org_id, seq)` key) instead of the stream's own.
+        let row = sqlx::query(
+            "SELECT seq, stream_seq, via, recorded_at, payload FROM events
+             WHERE org_id = $1 AND stream = $2 AND kind = $3 AND seq + 0 >= $4
+             ORDER BY stream_seq DESC LIMIT 1",
+        )
+        .bind(self.org.to_string())
+        .bind(stream.to_string())
+        .bind(kind.to_string())
+        .bind(self.first_seq as i64)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(stored_event).transpose()
+    }
+
+    /// The handoffs naming `deal`, those stored before the bulk and those it
+    /// wrote.
+    pub async fn handoffs_of_deal(&mut self, deal: &DealId) -> Result<Vec<HandoffId>, StoreError> {
+        // Not ordered in SQL: `ORDER BY handoff_id` made SQLite walk the
+        // org's handoffs in key order instead of the deal's index.
+        let mut ids: Vec<String> =
+            sqlx::query_scalar("SELECT handoff_id FROM handoffs WHERE org_id = $1 AND deal = $2")
+                .bind(self.org.to_string())
+                .bind(deal.to_string())
+                .fetch_all(&mut *self.tx)
+                .await?;
+        ids.sort_unstable();
+        ids.into_iter()
+            .map(|id| HandoffId::parse(id).map_err(|e| StoreError::corrupt("handoff id", e)))
+            .collect()
+    }
+
+    /// Sets aside breaches an import derived ahead of a late line, whose
+    /// handoffs it lets go of: a later line may record the same breach
+    /// (see [`BulkWrite::take_set_aside_breach`]).
+    pub async fn set_aside_breaches(
+        &mut self,
+        breaches: &[(HandoffId, SlaKind, Timestamp)],
+    ) -> Result<(), StoreError> {
+        let head = format!("INSERT INTO {SET_ASIDE_TABLE} (handoff_id, kind, due) VALUES");
+        crate::commit::insert_many(
+            &mut self.tx,
+            self.backend,
+            (&head, 3, "ON CONFLICT DO NOTHING"),
+            breaches,
+            |q, _, (id, kind, due)| {
+                Ok(q.bind(id.to_string())
+                    .bind(kind.as_str())
+                    .bind(due.to_string()))
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Takes a breach set aside, if it was: true once, false after.
+    pub async fn take_set_aside_breach(
+        &mut self,
+        id: &HandoffId,
+        kind: SlaKind,
+        due: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {SET_ASIDE_TABLE} WHERE handoff_id = $1 AND kind = $2 AND due = $3"
+        )))
+        .bind(id.to_string())
+        .bind(kind.as_str())
+        .bind(due.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// How many handoffs and accounts the bulk's events changed: counted
     /// in the log, so the import need not remember every id.
     pub async fn streams_changed(&mut self) -> Result<(u64, u64), StoreError> {
@@ -197,14 +317,38 @@ impl BulkWrite {
     /// Brings the scorecard up to date for every account the bulk touched
     /// and commits it all.
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        let accounts: Vec<AccountId> = std::mem::take(&mut self.accounts).into_iter().collect();
-        let (mut done, mut step) = (0, FIRST_REFRESH_ANALYZE);
-        while done < accounts.len() {
-            let end = (done + step).min(accounts.len());
-            let part: BTreeSet<AccountId> = accounts[done..end].iter().cloned().collect();
+        let (mut done, mut next_analyze) = (0, FIRST_REFRESH_ANALYZE);
+        let mut after = String::new();
+        loop {
+            let page: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT account_id FROM {TOUCHED_TABLE} WHERE account_id > $1 ORDER BY account_id LIMIT $2"
+            )))
+            .bind(after.clone())
+            .bind(REFRESH_PAGE)
+            .fetch_all(&mut *self.tx)
+            .await?;
+            let Some(last) = page.last() else { break };
+            after.clone_from(last);
+            let part = page
+                .iter()
+                .map(|id| {
+                    AccountId::parse(id.as_str())
+                        .map_err(|e| StoreError::corrupt("touched account", e))
+                })
+                .collect::<Result<BTreeSet<_>, _>>()?;
             crate::scorecard::refresh(&mut self.tx, self.backend, &self.org, &part).await?;
-            self.analyze().await?;
-            (done, step) = (end, end);
+            done += part.len();
+            if done >= next_analyze {
+                self.analyze().await?;
+                next_analyze = done * 2;
+            }
+        }
+        if self.backend == Backend::Sqlite {
+            for table in [TOUCHED_TABLE, SET_ASIDE_TABLE] {
+                sqlx::query(AssertSqlSafe(format!("DROP TABLE temp.{table}")))
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
         }
         self.normal_cache().await?;
         self.tx.commit().await?;

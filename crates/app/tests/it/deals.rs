@@ -337,8 +337,12 @@ async fn starts_at_once_share_one_commit_and_a_refused_one_fails_alone(t: TestAp
         assert_eq!(stored.deal, Some(deal(d)));
     }
     let after = t.app.store().commit_stats();
-    assert!(after.changes - before.changes >= 4, "{before:?} {after:?}");
+    // The three that land always reach the committer; the loser does too
+    // unless (PostgreSQL, a busy machine) it read the deal after the
+    // winner committed and the domain refused it first.
+    assert!(after.changes - before.changes >= 3, "{before:?} {after:?}");
     if t.app.store().backend() == baton_store::Backend::Sqlite {
+        assert_eq!(after.changes - before.changes, 4, "{before:?} {after:?}");
         // Reads on SQLite finish on the calling thread, so all four
         // decisions reach the committer before it runs: one transaction.
         assert!(

@@ -16,6 +16,7 @@ on_both_backends!(
     a_second_file_cannot_date_a_handoff_event_before_what_is_recorded,
     a_contract_line_dated_before_the_previous_one_of_its_contract_is_refused,
     an_account_record_dated_before_the_previous_one_is_refused,
+    an_account_and_a_deal_the_import_has_let_go_of_are_still_checked,
 );
 
 /// The import's report: every bad line with why.
@@ -159,6 +160,35 @@ async fn an_account_record_dated_before_the_previous_one_is_refused(t: TestApp) 
         .import_events(Some(t.org.clone()), [first, nps].join("\n").as_bytes())
         .await
         .unwrap();
+}
+
+/// Far enough apart that the import no longer holds the account in
+/// memory (two batches of other accounts after it), the account's record
+/// order and its deal are still checked, read back from what the import
+/// already wrote.
+async fn an_account_and_a_deal_the_import_has_let_go_of_are_still_checked(t: TestApp) {
+    let first = r#"{"type": "account", "id": "A-0", "name": "Northwind", "arr": {"minor": 100, "currency": "USD"}, "at": "2026-09-20T00:00:00Z"}"#;
+    let claim = r#"{"type":"submitted","handoff":"H-0","contract":"ae-to-onboarding","account":"A-0","deal":"006-1","by":"ae1@acme.test","at":"2026-09-21T00:00:00Z","values":{}}"#;
+    let others: Vec<String> = (1..=20_000)
+        .map(|i| {
+            format!(
+                r#"{{"type": "account", "id": "A-{i}", "name": "Other {i}", "arr": {{"minor": 100, "currency": "USD"}}, "at": "2026-09-20T00:00:00Z"}}"#
+            )
+        })
+        .collect();
+    let older = r#"{"type": "account", "id": "A-0", "name": "Northwind Ltd", "arr": {"minor": 200, "currency": "USD"}, "at": "2026-09-10T00:00:00Z"}"#;
+    let again = r#"{"type":"submitted","handoff":"H-X","contract":"ae-to-onboarding","account":"A-0","deal":"006-1","by":"ae1@acme.test","at":"2026-09-22T00:00:00Z","values":{}}"#;
+    let mut lines: Vec<&str> = vec![first, claim];
+    lines.extend(others.iter().map(String::as_str));
+    lines.extend([older, again]);
+    let errors = refused(&t, &lines).await;
+    assert_eq!(
+        errors.iter().map(|(no, _)| *no).collect::<Vec<_>>(),
+        [20_003, 20_004],
+        "{errors:?}"
+    );
+    assert!(errors[0].1.contains("2026-09-20"), "{errors:?}");
+    assert!(errors[1].1.contains("006-1"), "{errors:?}");
 }
 
 async fn the_worked_example_imports_as_it_happened(t: TestApp) {

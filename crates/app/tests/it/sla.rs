@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use baton_app::sla::BreachRound;
-use baton_app::{App, FixedClock};
+use baton_app::{App, AppError, FixedClock};
 use baton_domain::event::{Event, Stream, Via};
 use baton_domain::sla::SlaKind;
 use baton_domain::{Handoff, HandoffId, Timestamp};
@@ -33,6 +33,7 @@ on_both_backends!(
     a_passed_deadline_is_recorded_however_the_handoff_ends,
     the_job_records_a_breach_at_its_due_not_when_it_noticed,
     imported_history_with_a_late_acceptance_shows_the_breach_and_round_trips,
+    an_old_exports_breach_line_far_after_its_late_line_is_still_the_same_breach,
     a_first_touch_within_the_window_meets_the_mql_to_sdr_sla,
     a_first_touch_after_the_deadline_records_the_breach,
     only_the_receiving_sdr_records_first_touch_and_only_where_the_contract_has_one,
@@ -842,6 +843,53 @@ async fn imported_history_with_a_late_acceptance_shows_the_breach_and_round_trip
     app.export_events(&s.org, &mut second).await.unwrap();
     assert!(first == second, "export → import → export differs");
     assert_eq!(app.fire_sla_breaches().await.unwrap().fired, vec![]);
+}
+
+/// As above, with two batches of other handoffs between the rejection and
+/// the old export's breach line, so the import has let go of the handoff
+/// (and of the breach it derived) by then: still one breach, and a second
+/// such line is still refused.
+async fn an_old_exports_breach_line_far_after_its_late_line_is_still_the_same_breach(t: TestApp) {
+    crate::account(&t, "A-1").await;
+    let mut lines: Vec<String> = [
+        r#"{"type":"submitted","handoff":"H-OLD","contract":"ae-to-onboarding","account":"A-1","by":"ae1@acme.test","at":"2026-10-01T00:00:00Z"}"#,
+        r#"{"type":"rejected","handoff":"H-OLD","by":"onboarding1@acme.test","at":"2026-10-04T00:00:00Z","code":"other","reason":"later"}"#,
+    ]
+    .map(String::from)
+    .to_vec();
+    for i in 0..12_000 {
+        lines.push(format!(
+            r#"{{"type":"account","id":"A-F{i}","name":"Filler {i}","arr":{{"minor":100,"currency":"USD"}}}}"#
+        ));
+        lines.push(format!(
+            r#"{{"type":"submitted","handoff":"H-F{i}","contract":"ae-to-onboarding","account":"A-F{i}","by":"ae1@acme.test","at":"2026-10-04T01:00:00Z"}}"#
+        ));
+    }
+    let breach = r#"{"type":"sla_breached","handoff":"H-OLD","kind":"acceptance","due":"2026-10-03T00:00:00Z","at":"2026-10-05T00:00:00Z"}"#;
+    lines.push(breach.into());
+    lines.push(breach.into());
+    let Err(AppError::Import(errors)) = t
+        .app
+        .import_events(Some(t.org.clone()), lines.join("\n").as_bytes())
+        .await
+    else {
+        panic!("the second breach line is refused")
+    };
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, 24_004, "{errors:?}");
+    assert!(errors[0].1.contains("already recorded"), "{errors:?}");
+
+    lines.pop();
+    t.app
+        .import_events(Some(t.org.clone()), lines.join("\n").as_bytes())
+        .await
+        .unwrap();
+    let due = start_time() + hours(48);
+    assert_eq!(
+        breach_times(&t.app, &t, &HandoffId::parse("H-OLD").unwrap()).await,
+        vec![(SlaKind::Acceptance, due, due)],
+        "the old export's later line is the same breach, recorded once"
+    );
 }
 
 /// An mql-to-sdr handoff with a 4-hour first-touch SLA, accepted by sdr1 at
