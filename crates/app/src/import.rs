@@ -389,6 +389,25 @@ struct Importer<'a> {
     derived: BTreeSet<(HandoffId, SlaKind, Timestamp)>,
 }
 
+/// Keeps only the `kept` records of a cache (shrunk to `cap`), and lets go
+/// of the others' places in the timeline (`stream` names each one's).
+fn let_go<K: Ord + std::hash::Hash, V>(
+    cache: &mut HashMap<K, V>,
+    kept: &BTreeSet<K>,
+    cap: usize,
+    timeline: &mut HashMap<String, Latest>,
+    stream: impl Fn(&K) -> String,
+) {
+    cache.retain(|id, _| {
+        let keep = kept.contains(id);
+        if !keep {
+            timeline.remove(&stream(id));
+        }
+        keep
+    });
+    cache.shrink_to(cap);
+}
+
 /// A time-ordered stream's latest time so far, and the line (its number and
 /// kind) that set it; no line: what the database held.
 type Latest = (Timestamp, Option<(u64, &'static str)>);
@@ -524,15 +543,13 @@ impl<'a> Importer<'a> {
     async fn evict(&mut self) -> Result<(), baton_store::StoreError> {
         let kept = std::mem::take(&mut self.kept_handoffs);
         if self.handoffs.len() > CACHED_HANDOFFS {
-            let timeline = &mut self.timeline;
-            self.handoffs.retain(|id, _| {
-                let keep = kept.contains(id);
-                if !keep {
-                    timeline.remove(&format!("handoff/{id}"));
-                }
-                keep
-            });
-            self.handoffs.shrink_to(CACHED_HANDOFFS);
+            let_go(
+                &mut self.handoffs,
+                &kept,
+                CACHED_HANDOFFS,
+                &mut self.timeline,
+                |id| format!("handoff/{id}"),
+            );
             let (keep, set_aside): (BTreeSet<_>, BTreeSet<_>) = std::mem::take(&mut self.derived)
                 .into_iter()
                 .partition(|(id, _, _)| kept.contains(id));
@@ -542,15 +559,13 @@ impl<'a> Importer<'a> {
         }
         let kept = std::mem::take(&mut self.kept_accounts);
         if self.accounts.len() > CACHED_ACCOUNTS {
-            let timeline = &mut self.timeline;
-            self.accounts.retain(|id, _| {
-                let keep = kept.contains(id);
-                if !keep {
-                    timeline.remove(&format!("account/{id}#record"));
-                }
-                keep
-            });
-            self.accounts.shrink_to(CACHED_ACCOUNTS);
+            let_go(
+                &mut self.accounts,
+                &kept,
+                CACHED_ACCOUNTS,
+                &mut self.timeline,
+                |id| format!("account/{id}#record"),
+            );
         }
         // Written: the bulk answers for these deals now.
         self.deals = HashMap::new();
