@@ -31,10 +31,11 @@ pub struct NewWebhook {
 /// Delivery formats.
 pub const FORMATS: &[&str] = &["json", "slack"];
 
-/// Checks a delivery format (`json` when none is given).
+/// Checks a delivery format (`json` when none is given; a blank one is
+/// refused, as the OpenAPI document's enum says).
 pub fn parse_format(raw: Option<&str>) -> Result<String, DomainError> {
     match raw.map(str::trim) {
-        None | Some("") => Ok("json".into()),
+        None => Ok("json".into()),
         Some(f) if FORMATS.contains(&f) => Ok(f.to_string()),
         Some(f) => Err(DomainError::value(
             "format",
