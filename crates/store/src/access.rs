@@ -92,14 +92,14 @@ impl Store {
         hash: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND (hash = $2 OR expires_at <= $3)")
             .bind(org.to_string())
             .bind(hash.to_string())
             .bind(micros(now))
             .execute(&mut *tx)
             .await?;
-        bump_access(&mut tx, org).await?;
+        bump_access(&mut crate::tx::Tx::Any(&mut tx), org).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -172,13 +172,13 @@ impl Store {
 
     /// Revokes a token; whether it existed.
     pub async fn delete_token(&self, org: &OrgId, id: &str) -> Result<bool, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM api_tokens WHERE org_id = $1 AND token_id = $2")
             .bind(org.to_string())
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        bump_access(&mut tx, org).await?;
+        bump_access(&mut crate::tx::Tx::Any(&mut tx), org).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
@@ -198,13 +198,11 @@ impl Store {
 }
 
 /// Bumps the org's access version in `tx`: who may do what changed.
-pub(crate) async fn bump_access(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    org: &OrgId,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE orgs SET access_version = access_version + 1 WHERE org_id = $1")
-        .bind(org.to_string())
-        .execute(&mut **tx)
-        .await?;
+pub(crate) async fn bump_access(tx: &mut crate::tx::Tx<'_>, org: &OrgId) -> Result<(), StoreError> {
+    tx.exec(
+        "UPDATE orgs SET access_version = access_version + 1 WHERE org_id = $1",
+        &[org.to_string().into()],
+    )
+    .await?;
     Ok(())
 }

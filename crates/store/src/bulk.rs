@@ -13,7 +13,9 @@ use baton_domain::{AccountId, DealId, Handoff, HandoffId, OrgId, Timestamp};
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use crate::commit::{Change, write_change};
+use crate::lite::Arg;
 use crate::read::{StoredEvent, accounts_in, handoffs_in, stored_event};
+use crate::tx::Tx;
 use crate::{Backend, Store, StoreError};
 
 /// SQLite page cache of a bulk write, in KiB. Dirty pages beyond it are
@@ -53,7 +55,7 @@ impl Store {
     /// once per change. Dropping it without [`BulkWrite::commit`] writes
     /// nothing.
     pub async fn begin_bulk(&self, org: &OrgId) -> Result<BulkWrite, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         if self.backend == Backend::Sqlite {
             sqlx::query(AssertSqlSafe(format!(
                 "PRAGMA cache_size = -{BULK_CACHE_KIB}"
@@ -126,14 +128,18 @@ impl BulkWrite {
         let touched: Vec<AccountId> = crate::scorecard::touched(change).into_iter().collect();
         let head = format!("INSERT INTO {TOUCHED_TABLE} (account_id) VALUES");
         crate::commit::insert_many(
-            &mut self.tx,
+            &mut Tx::Any(&mut self.tx),
             self.backend,
             (&head, 1, "ON CONFLICT (account_id) DO NOTHING"),
             &touched,
-            |q, _, id| Ok(q.bind(id.to_string())),
+            |q, _, id| {
+                q.push(id.to_string().into());
+                Ok(())
+            },
         )
         .await?;
-        let first = write_change(&mut self.tx, self.backend, &self.org, change).await?;
+        let first =
+            write_change(&mut Tx::Any(&mut self.tx), self.backend, &self.org, change).await?;
         if self.first_seq == 0 {
             self.first_seq = first;
         }
@@ -261,14 +267,17 @@ impl BulkWrite {
     ) -> Result<(), StoreError> {
         let head = format!("INSERT INTO {SET_ASIDE_TABLE} (handoff_id, kind, due) VALUES");
         crate::commit::insert_many(
-            &mut self.tx,
+            &mut Tx::Any(&mut self.tx),
             self.backend,
             (&head, 3, "ON CONFLICT DO NOTHING"),
             breaches,
             |q, _, (id, kind, due)| {
-                Ok(q.bind(id.to_string())
-                    .bind(kind.as_str())
-                    .bind(due.to_string()))
+                q.extend([
+                    Arg::from(id.to_string()),
+                    kind.as_str().into(),
+                    due.to_string().into(),
+                ]);
+                Ok(())
             },
         )
         .await?;
@@ -336,7 +345,8 @@ impl BulkWrite {
                         .map_err(|e| StoreError::corrupt("touched account", e))
                 })
                 .collect::<Result<BTreeSet<_>, _>>()?;
-            crate::scorecard::refresh(&mut self.tx, self.backend, &self.org, &part).await?;
+            crate::scorecard::refresh(&mut Tx::Any(&mut self.tx), self.backend, &self.org, &part)
+                .await?;
             done += part.len();
             if done >= next_analyze {
                 self.analyze().await?;

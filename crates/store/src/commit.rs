@@ -1,16 +1,14 @@
 //! The one write path: events and the projections they change, in one
 //! transaction. A crash leaves all of a change or none of it.
 
+use crate::lite::Arg;
+use crate::tx::Tx;
+use crate::{Backend, StoreError, conflict_on_unique, micros, placeholders};
 use baton_domain::account::Account;
 use baton_domain::contract::Contract;
 use baton_domain::event::{Event, Via};
 use baton_domain::scorecard::HandoffFacts;
 use baton_domain::{Email, Handoff, OrgId, Timestamp};
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, AssertSqlSafe, Transaction};
-
-use crate::{Backend, StoreError, conflict_on_unique, micros, placeholders};
 
 /// An event to append, with its place in its stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,8 +60,6 @@ impl Change {
 /// vanishes in an import.
 const MAX_PARAMS: usize = 8000;
 
-pub(crate) type AnyQuery = Query<'static, Any, AnyArguments>;
-
 /// `(…),(…)`: `rows` tuples of `cols` placeholders.
 fn values_list(backend: Backend, cols: usize, rows: usize) -> String {
     let mut s = String::with_capacity(rows * (cols * 6 + 3));
@@ -77,22 +73,22 @@ fn values_list(backend: Backend, cols: usize, rows: usize) -> String {
 
 /// Inserts `items` with as few statements as the parameter limit allows:
 /// `head` is `INSERT INTO t (cols) VALUES`, `tail` an optional ON CONFLICT
-/// clause, `bind` binds one item's `cols` values in order.
+/// clause, `bind` pushes one item's `cols` values in order.
 pub(crate) async fn insert_many<T>(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     backend: Backend,
     (head, cols, tail): (&str, usize, &str),
     items: &[T],
-    mut bind: impl FnMut(AnyQuery, usize, &T) -> Result<AnyQuery, StoreError>,
-) -> Result<(), sqlx::Error> {
+    mut bind: impl FnMut(&mut Vec<Arg>, usize, &T) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     let per = (MAX_PARAMS / cols).max(1);
     for (chunk_no, chunk) in items.chunks(per).enumerate() {
         let sql = format!("{head} {} {tail}", values_list(backend, cols, chunk.len()));
-        let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(crate::keep_prepared(chunk.len()));
+        let mut args = Vec::with_capacity(chunk.len() * cols);
         for (i, item) in chunk.iter().enumerate() {
-            q = bind(q, chunk_no * per + i, item).map_err(|e| sqlx::Error::Encode(e.into()))?;
+            bind(&mut args, chunk_no * per + i, item)?;
         }
-        q.execute(&mut **tx).await?;
+        tx.exec(&sql, &args).await?;
     }
     Ok(())
 }
@@ -100,7 +96,7 @@ pub(crate) async fn insert_many<T>(
 /// Writes a change's events and projections, all but the scorecard sums
 /// (the caller refreshes those for the touched accounts).
 pub(crate) async fn write_change(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     change: &Change,
@@ -110,17 +106,16 @@ pub(crate) async fn write_change(
         ..
     }) = change.events.first()
     {
-        sqlx::query("INSERT INTO orgs (org_id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(org.to_string())
-            .bind(name.clone())
-            .bind(micros(*at))
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| {
-                conflict_on_unique(e, || {
-                    format!("an org named '{name}' (id '{org}') already exists")
-                })
-            })?;
+        tx.exec(
+            "INSERT INTO orgs (org_id, name, created_at) VALUES ($1, $2, $3)",
+            &[org.to_string().into(), name.into(), micros(*at).into()],
+        )
+        .await
+        .map_err(|e| {
+            conflict_on_unique(e, || {
+                format!("an org named '{name}' (id '{org}') already exists")
+            })
+        })?;
     }
     let first = append_events(tx, backend, org, &change.events).await?;
     // Same transaction as the events: a delivery exists iff its event does.
@@ -155,25 +150,26 @@ pub(crate) async fn write_change(
     );
     crate::sla::refresh_deadlines(tx, backend, org, &change.handoffs, fresh).await?;
     for (email, hash) in &change.credentials {
-        sqlx::query(
+        tx.exec(
             "INSERT INTO credentials (org_id, email, password_hash) VALUES ($1, $2, $3)
              ON CONFLICT (org_id, email) DO UPDATE SET password_hash = excluded.password_hash",
+            &[
+                org.to_string().into(),
+                email.to_string().into(),
+                hash.into(),
+            ],
         )
-        .bind(org.to_string())
-        .bind(email.to_string())
-        .bind(hash.clone())
-        .execute(&mut **tx)
         .await?;
         // Users are claimed when created; this covers users made before
         // that rule whose email no other org has claimed since.
         claim_login(tx, org, email).await?;
     }
     if let Some(v) = change.org_version {
-        sqlx::query("UPDATE orgs SET stream_version = $1 WHERE org_id = $2")
-            .bind(v as i64)
-            .bind(org.to_string())
-            .execute(&mut **tx)
-            .await?;
+        tx.exec(
+            "UPDATE orgs SET stream_version = $1 WHERE org_id = $2",
+            &[(v as i64).into(), org.to_string().into()],
+        )
+        .await?;
     }
     // Users, teams and memberships change who may do what: callers cached
     // by any process are resolved again.
@@ -189,7 +185,7 @@ pub(crate) async fn write_change(
 
 /// Appends events and returns the first one's org-wide sequence number.
 async fn append_events(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     events: &[NewEvent],
@@ -198,13 +194,13 @@ async fn append_events(
         return Ok(0);
     }
     // The counter row doubles as the per-org write lock on PostgreSQL.
-    let last: Option<i64> = sqlx::query_scalar(
-        "UPDATE orgs SET last_seq = last_seq + $1 WHERE org_id = $2 RETURNING last_seq",
-    )
-    .bind(events.len() as i64)
-    .bind(org.to_string())
-    .fetch_optional(&mut **tx)
-    .await?;
+    let last = tx
+        .row(
+            "UPDATE orgs SET last_seq = last_seq + $1 WHERE org_id = $2 RETURNING last_seq",
+            &[(events.len() as i64).into(), org.to_string().into()],
+            |r| r.int(0),
+        )
+        .await?;
     let last = last.ok_or_else(|| StoreError::Conflict(format!("no org with id '{org}'")))? as u64;
     let first = last + 1 - events.len() as u64;
     let o = org.to_string();
@@ -221,16 +217,19 @@ async fn append_events(
             let payload =
                 serde_json::to_string(&e.event).map_err(|err| StoreError::corrupt("event", err))?;
             let at = e.event.at().unwrap_or(e.recorded_at);
-            Ok(q.bind(o.clone())
-                .bind((first + i as u64) as i64)
-                .bind(e.event.stream().to_string())
-                .bind(e.stream_seq as i64)
-                .bind(e.event.kind())
-                .bind(e.event.actor().map(ToString::to_string))
-                .bind(micros(at))
-                .bind(micros(e.recorded_at))
-                .bind(e.via.as_str())
-                .bind(payload))
+            q.extend([
+                Arg::from(&o),
+                ((first + i as u64) as i64).into(),
+                e.event.stream().to_string().into(),
+                (e.stream_seq as i64).into(),
+                e.event.kind().into(),
+                e.event.actor().map(ToString::to_string).into(),
+                micros(at).into(),
+                micros(e.recorded_at).into(),
+                e.via.as_str().into(),
+                payload.into(),
+            ]);
+            Ok(())
         },
     )
     .await
@@ -246,7 +245,7 @@ async fn append_events(
 /// Rows that follow from events alone (no fold needed): signals in bulk,
 /// org events one by one (they are few and each has its own conflict).
 pub(crate) async fn project_events(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     events: &[(u64, &Event)],
@@ -285,15 +284,19 @@ pub(crate) async fn project_events(
                 note,
                 by,
                 at,
-            } => Ok(q
-                .bind(o.clone())
-                .bind(*seq as i64)
-                .bind(account.to_string())
-                .bind(handoff.as_ref().map(ToString::to_string))
-                .bind(field.as_ref().map(ToString::to_string))
-                .bind(note.clone())
-                .bind(by.as_ref().map(ToString::to_string))
-                .bind(micros(*at))),
+            } => {
+                q.extend([
+                    Arg::from(&o),
+                    (*seq as i64).into(),
+                    account.to_string().into(),
+                    handoff.as_ref().map(ToString::to_string).into(),
+                    field.as_ref().map(ToString::to_string).into(),
+                    note.into(),
+                    by.as_ref().map(ToString::to_string).into(),
+                    micros(*at).into(),
+                ]);
+                Ok(())
+            }
             _ => Err(StoreError::corrupt("incident", e.kind())),
         },
     )
@@ -308,12 +311,16 @@ pub(crate) async fn project_events(
         ),
         &nps,
         |q, _, (seq, e)| match e {
-            Event::Nps { account, score, at } => Ok(q
-                .bind(o.clone())
-                .bind(*seq as i64)
-                .bind(account.to_string())
-                .bind(i64::from(*score))
-                .bind(micros(*at))),
+            Event::Nps { account, score, at } => {
+                q.extend([
+                    Arg::from(&o),
+                    (*seq as i64).into(),
+                    account.to_string().into(),
+                    i64::from(*score).into(),
+                    micros(*at).into(),
+                ]);
+                Ok(())
+            }
             _ => Err(StoreError::corrupt("nps", e.kind())),
         },
     )
@@ -332,13 +339,17 @@ pub(crate) async fn project_events(
                 account,
                 at,
                 arr_lost,
-            } => Ok(q
-                .bind(o.clone())
-                .bind(*seq as i64)
-                .bind(account.to_string())
-                .bind(micros(*at))
-                .bind(arr_lost.minor)
-                .bind(arr_lost.currency.to_string())),
+            } => {
+                q.extend([
+                    Arg::from(&o),
+                    (*seq as i64).into(),
+                    account.to_string().into(),
+                    micros(*at).into(),
+                    arr_lost.minor.into(),
+                    arr_lost.currency.to_string().into(),
+                ]);
+                Ok(())
+            }
             _ => Err(StoreError::corrupt("churn", e.kind())),
         },
     )
@@ -348,20 +359,15 @@ pub(crate) async fn project_events(
 
 /// Claims `email` for `org`: an email signs in to one org, so a claim by
 /// another org is a conflict naming the email.
-async fn claim_login(
-    tx: &mut Transaction<'static, Any>,
-    org: &OrgId,
-    email: &Email,
-) -> Result<(), StoreError> {
-    let claimed = sqlx::query(
-        "INSERT INTO logins (email, org_id) VALUES ($1, $2)
-         ON CONFLICT (email) DO UPDATE SET org_id = excluded.org_id WHERE logins.org_id = excluded.org_id",
-    )
-    .bind(email.to_string())
-    .bind(org.to_string())
-    .execute(&mut **tx)
-    .await?;
-    if claimed.rows_affected() == 0 {
+async fn claim_login(tx: &mut Tx<'_>, org: &OrgId, email: &Email) -> Result<(), StoreError> {
+    let claimed = tx
+        .exec(
+            "INSERT INTO logins (email, org_id) VALUES ($1, $2)
+             ON CONFLICT (email) DO UPDATE SET org_id = excluded.org_id WHERE logins.org_id = excluded.org_id",
+            &[email.to_string().into(), org.to_string().into()],
+        )
+        .await?;
+    if claimed == 0 {
         return Err(StoreError::Conflict(format!(
             "'{email}' belongs to another org: an email is a user of one org only"
         )));
@@ -370,21 +376,16 @@ async fn claim_login(
 }
 
 /// The rows an org-level event adds.
-async fn project_event(
-    tx: &mut Transaction<'static, Any>,
-    org: &OrgId,
-    event: &Event,
-) -> Result<(), StoreError> {
+async fn project_event(tx: &mut Tx<'_>, org: &OrgId, event: &Event) -> Result<(), StoreError> {
     let o = org.to_string();
     match event {
         Event::TeamCreated { team, name, .. } => {
-            sqlx::query("INSERT INTO teams (org_id, team, name) VALUES ($1, $2, $3)")
-                .bind(o)
-                .bind(team.to_string())
-                .bind(name.clone())
-                .execute(&mut **tx)
-                .await
-                .map_err(|e| conflict_on_unique(e, || format!("team '{team}' already exists")))?;
+            tx.exec(
+                "INSERT INTO teams (org_id, team, name) VALUES ($1, $2, $3)",
+                &[o.into(), team.to_string().into(), name.into()],
+            )
+            .await
+            .map_err(|e| conflict_on_unique(e, || format!("team '{team}' already exists")))?;
         }
         Event::UserCreated {
             email,
@@ -393,15 +394,12 @@ async fn project_event(
             at,
             ..
         } => {
-            sqlx::query("INSERT INTO users (org_id, email, name, admin, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(o)
-                .bind(email.to_string())
-                .bind(name.clone())
-                .bind(i64::from(*admin))
-                .bind(micros(*at))
-                .execute(&mut **tx)
-                .await
-                .map_err(|e| conflict_on_unique(e, || format!("user '{email}' already exists")))?;
+            tx.exec(
+                "INSERT INTO users (org_id, email, name, admin, created_at) VALUES ($1, $2, $3, $4, $5)",
+                &[o.into(), email.to_string().into(), name.into(), (*admin).into(), micros(*at).into()],
+            )
+            .await
+            .map_err(|e| conflict_on_unique(e, || format!("user '{email}' already exists")))?;
             // The email is this org's from now on, password or not, so no
             // other org can add it and have it sign in there.
             claim_login(tx, org, email).await?;
@@ -409,15 +407,16 @@ async fn project_event(
         Event::MemberAdded {
             email, team, role, ..
         } => {
-            sqlx::query(
+            tx.exec(
                 "INSERT INTO memberships (org_id, email, team, role) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (org_id, email, team) DO UPDATE SET role = excluded.role",
+                &[
+                    o.into(),
+                    email.to_string().into(),
+                    team.to_string().into(),
+                    role.as_str().into(),
+                ],
             )
-            .bind(o)
-            .bind(email.to_string())
-            .bind(team.to_string())
-            .bind(role.as_str())
-            .execute(&mut **tx)
             .await?;
         }
         Event::ContractPublished {
@@ -429,17 +428,18 @@ async fn project_event(
         } => {
             let def = serde_json::to_string(definition)
                 .map_err(|e| StoreError::corrupt("contract", e))?;
-            sqlx::query(
+            tx.exec(
                 "INSERT INTO contract_versions (org_id, contract, version, definition, published_at, published_by)
                  VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    o.into(),
+                    contract.to_string().into(),
+                    (*version).into(),
+                    def.into(),
+                    micros(*at).into(),
+                    by.as_ref().map(ToString::to_string).into(),
+                ],
             )
-            .bind(o)
-            .bind(contract.to_string())
-            .bind(i64::from(*version))
-            .bind(def)
-            .bind(micros(*at))
-            .bind(by.as_ref().map(ToString::to_string))
-            .execute(&mut **tx)
             .await
             .map_err(|e| conflict_on_unique(e, || format!("version {version} of '{contract}' is already published")))?;
         }
@@ -449,27 +449,28 @@ async fn project_event(
 }
 
 pub(crate) async fn upsert_contract(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     org: &OrgId,
     c: &Contract,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    tx.exec(
         "INSERT INTO contracts (org_id, contract, current_version, mode, stream_version) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (org_id, contract) DO UPDATE SET current_version = excluded.current_version,
              mode = excluded.mode, stream_version = excluded.stream_version",
+        &[
+            org.to_string().into(),
+            c.key.to_string().into(),
+            c.current_version.into(),
+            c.mode.as_str().into(),
+            (c.stream_version as i64).into(),
+        ],
     )
-    .bind(org.to_string())
-    .bind(c.key.to_string())
-    .bind(i64::from(c.current_version))
-    .bind(c.mode.as_str())
-    .bind(c.stream_version as i64)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 pub(crate) async fn upsert_accounts(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     accounts: &[Account],
@@ -487,15 +488,18 @@ pub(crate) async fn upsert_accounts(
         ),
         accounts,
         |q, _, a| {
-            Ok(q.bind(o.clone())
-                .bind(a.id.to_string())
-                .bind(a.name.clone())
-                .bind(a.arr.minor)
-                .bind(a.arr.currency.to_string())
-                .bind(a.segment.clone())
-                .bind(a.status.as_str())
-                .bind(a.churned_at.map(micros))
-                .bind(a.stream_version as i64))
+            q.extend([
+                Arg::from(&o),
+                a.id.to_string().into(),
+                (&a.name).into(),
+                a.arr.minor.into(),
+                a.arr.currency.to_string().into(),
+                a.segment.clone().into(),
+                a.status.as_str().into(),
+                a.churned_at.map(micros).into(),
+                (a.stream_version as i64).into(),
+            ]);
+            Ok(())
         },
     )
     .await?;
@@ -503,7 +507,7 @@ pub(crate) async fn upsert_accounts(
 }
 
 pub(crate) async fn upsert_handoffs(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     handoffs: &[Handoff],
@@ -525,24 +529,27 @@ pub(crate) async fn upsert_handoffs(
         handoffs,
         |q, _, h| {
             let doc = serde_json::to_string(h).map_err(|e| StoreError::corrupt("handoff", e))?;
-            Ok(q.bind(o.clone())
-                .bind(h.id.to_string())
-                .bind(h.contract.to_string())
-                .bind(i64::from(h.version))
-                .bind(h.account.to_string())
-                .bind(h.sender.to_string())
-                .bind(h.to.to_string())
-                .bind(h.state.as_str())
-                .bind(i64::from(h.score))
-                .bind(h.submitted_score().map(i64::from))
-                .bind(micros(h.created_at))
-                .bind(h.first_submitted_at().map(micros))
-                .bind(h.accepted_at.map(micros))
-                .bind(h.rejections() as i64)
-                .bind(h.stream_version as i64)
-                .bind(doc)
-                .bind(h.deal.as_ref().map(ToString::to_string))
-                .bind(crate::facts::encode(&HandoffFacts::of(h))))
+            q.extend([
+                Arg::from(&o),
+                h.id.to_string().into(),
+                h.contract.to_string().into(),
+                h.version.into(),
+                h.account.to_string().into(),
+                h.sender.to_string().into(),
+                h.to.to_string().into(),
+                h.state.as_str().into(),
+                i64::from(h.score).into(),
+                h.submitted_score().map(i64::from).into(),
+                micros(h.created_at).into(),
+                h.first_submitted_at().map(micros).into(),
+                h.accepted_at.map(micros).into(),
+                (h.rejections() as i64).into(),
+                (h.stream_version as i64).into(),
+                doc.into(),
+                h.deal.as_ref().map(ToString::to_string).into(),
+                crate::facts::encode(&HandoffFacts::of(h)).into(),
+            ]);
+            Ok(())
         },
     )
     .await

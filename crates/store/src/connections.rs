@@ -506,7 +506,7 @@ impl Store {
                  ORDER BY next_attempt_at, org_id, connection_id LIMIT 1 {lock})
              RETURNING org_id, connection_id"
         );
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let claimed: Option<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(owner.to_string())
             .bind(micros(lease_until))
@@ -540,7 +540,7 @@ impl Store {
             now,
             lease_until,
         } = *page;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let held = sqlx::query(
             "UPDATE crm_connections SET watermark = $1, lease_until = $2, last_pull_at = $3
              WHERE org_id = $4 AND connection_id = $5 AND lease_owner = $6 AND disconnected_at IS NULL",
@@ -685,7 +685,7 @@ impl Store {
         id: &str,
         deals: &[String],
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for d in deals {
             sqlx::query(
                 "UPDATE crm_synced_deals SET pending = 1
@@ -740,7 +740,7 @@ impl Store {
         deal: Option<&str>,
         message: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         // The counter row serializes appenders on PostgreSQL (row lock).
         let seq: Option<i64> = sqlx::query_scalar(
             "UPDATE crm_connections SET log_seq = log_seq + 1
@@ -836,7 +836,7 @@ async fn fetch_rows_on_writer(
 /// waiting for the poll. A connection backing off from its CRM is left to
 /// its backoff.
 pub(crate) async fn gates_touched(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::tx::Tx<'_>,
     org: &OrgId,
     handoffs: &[&str],
     now: Timestamp,
@@ -853,12 +853,8 @@ pub(crate) async fn gates_touched(
                                  WHERE org_id = $2 AND handoff_id IN ({}))",
         list.join(", ")
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(micros(now))
-        .bind(org.to_string());
-    for h in handoffs {
-        q = q.bind(h.to_string());
-    }
-    q.execute(&mut **tx).await?;
+    let mut args = vec![micros(now).into(), org.to_string().into()];
+    args.extend(handoffs.iter().map(|h| crate::lite::Arg::from(*h)));
+    tx.exec(&sql, &args).await?;
     Ok(())
 }

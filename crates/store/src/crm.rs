@@ -52,7 +52,7 @@ impl Store {
         org: &OrgId,
         rules: &[CrmRuleRecord],
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM crm_rules WHERE org_id = $1")
             .bind(org.to_string())
             .execute(&mut *tx)

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use baton_domain::audit::{SamplePool, SampleWindow};
 use baton_domain::scorecard::{AccountData, ChurnFact, HandoffFacts, IncidentFact, NpsFact};
 use baton_domain::{AccountId, ContractKey, Currency, Handoff, HandoffId, Money, OrgId, Timestamp};
-use sqlx::{AnyConnection, AssertSqlSafe};
 
+use crate::lite::{Arg, Cols};
+use crate::tx::Tx;
 use crate::{Backend, Store, StoreError, from_micros, placeholders};
 
 /// Accounts per bulk read.
@@ -36,7 +37,7 @@ impl Store {
         accounts: &[AccountId],
     ) -> Result<BTreeMap<AccountId, AccountData>, StoreError> {
         let mut conn = self.read.acquire().await?;
-        load_account_data(&mut conn, self.backend, org, accounts).await
+        load_account_data(&mut Tx::Any(&mut conn), self.backend, org, accounts).await
     }
 }
 
@@ -50,7 +51,7 @@ impl Store {
         // the previous one ended instead of rescanning the filled rows.
         let mut after = (String::new(), String::new());
         loop {
-            let mut tx = self.write.begin().await?;
+            let mut tx = self.begin_write().await?;
             let rows: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT org_id, handoff_id, doc FROM handoffs
                  WHERE (org_id, handoff_id) > ($1, $2) AND facts IS NULL
@@ -90,7 +91,7 @@ impl Store {
 /// [`Store::account_data`] on a given connection (a transaction's, so the
 /// write path sees its own writes).
 pub(crate) async fn load_account_data(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     accounts: &[AccountId],
@@ -110,12 +111,13 @@ pub(crate) async fn load_account_data(
             .collect();
         for chunk in accounts.chunks(CHUNK) {
             let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-            for (account, minor, currency) in rows::<(String, i64, String)>(
+            for (account, minor, currency) in rows(
                 conn,
                 backend,
                 org,
                 "SELECT account_id, arr_minor, currency FROM accounts",
                 &ids,
+                |r| Ok((r.text(0)?, r.int(1)?, r.text(2)?)),
             )
             .await?
             {
@@ -127,12 +129,13 @@ pub(crate) async fn load_account_data(
                     });
                 }
             }
-            for (account, id, contract, facts) in rows::<(String, String, String, String)>(
+            for (account, id, contract, facts) in rows(
                 conn,
                 backend,
                 org,
                 "SELECT account_id, handoff_id, contract, facts FROM handoffs",
                 &ids,
+                |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.text(3)?)),
             )
             .await?
             {
@@ -140,12 +143,13 @@ pub(crate) async fn load_account_data(
                     d.handoffs.push(decode(&id, &contract, &facts)?);
                 }
             }
-            for (account, at, handoff) in rows::<(String, i64, Option<String>)>(
+            for (account, at, handoff) in rows(
                 conn,
                 backend,
                 org,
                 "SELECT account_id, at, handoff_id FROM incidents",
                 &ids,
+                |r| Ok((r.text(0)?, r.int(1)?, r.opt_text(2)?)),
             )
             .await?
             {
@@ -159,12 +163,13 @@ pub(crate) async fn load_account_data(
                     });
                 }
             }
-            for (account, at, score) in rows::<(String, i64, i64)>(
+            for (account, at, score) in rows(
                 conn,
                 backend,
                 org,
                 "SELECT account_id, at, score FROM nps_responses",
                 &ids,
+                |r| Ok((r.text(0)?, r.int(1)?, r.int(2)?)),
             )
             .await?
             {
@@ -175,12 +180,13 @@ pub(crate) async fn load_account_data(
                     });
                 }
             }
-            for (account, at, minor, currency) in rows::<(String, i64, i64, String)>(
+            for (account, at, minor, currency) in rows(
                 conn,
                 backend,
                 org,
                 "SELECT account_id, at, arr_lost_minor, currency FROM churns",
                 &ids,
+                |r| Ok((r.text(0)?, r.int(1)?, r.int(2)?, r.text(3)?)),
             )
             .await?
             {
@@ -267,27 +273,21 @@ pub(crate) fn decode(id: &str, contract: &str, facts: &str) -> Result<HandoffFac
 /// Rows of `select` (which reads from a table with `org_id` and
 /// `account_id`) for the given accounts.
 async fn rows<T>(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     select: &str,
     ids: &[String],
-) -> Result<Vec<T>, StoreError>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-{
+    each: impl FnMut(&dyn Cols) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
     let sql = format!(
         "{select} WHERE org_id = {} AND account_id IN ({})",
         placeholders(backend, 1, 1),
         placeholders(backend, 2, ids.len())
     );
-    let mut q = sqlx::query_as::<_, T>(AssertSqlSafe(sql))
-        .persistent(crate::keep_prepared(ids.len()))
-        .bind(org.to_string());
-    for id in ids {
-        q = q.bind(id.clone());
-    }
-    Ok(q.fetch_all(&mut *conn).await?)
+    let mut args: Vec<Arg> = vec![org.to_string().into()];
+    args.extend(ids.iter().map(Arg::from));
+    conn.rows(&sql, &args, each).await
 }
 
 impl Store {

@@ -7,28 +7,28 @@ use std::collections::BTreeMap;
 use baton_domain::event::Event;
 use baton_domain::fx::{FxBook, RateEntry};
 use baton_domain::{Currency, OrgId, Rate};
-use sqlx::{Any, Transaction};
 
 use crate::{Store, StoreError, micros};
 
 /// The rows a currency event writes, in the write transaction.
 pub(crate) async fn project(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::tx::Tx<'_>,
     org: &OrgId,
     event: &Event,
 ) -> Result<(), StoreError> {
     match event {
         Event::ReportingCurrencySet { currency, by, at } => {
-            sqlx::query(
+            tx.exec(
                 "INSERT INTO fx_reporting (org_id, currency, set_by, set_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (org_id) DO UPDATE SET currency = excluded.currency,
                      set_by = excluded.set_by, set_at = excluded.set_at",
+                &[
+                    org.to_string().into(),
+                    currency.to_string().into(),
+                    by.to_string().into(),
+                    micros(*at).into(),
+                ],
             )
-            .bind(org.to_string())
-            .bind(currency.to_string())
-            .bind(by.to_string())
-            .bind(micros(*at))
-            .execute(&mut **tx)
             .await?;
         }
         Event::FxRateSet {
@@ -39,20 +39,21 @@ pub(crate) async fn project(
             by,
             at,
         } => {
-            sqlx::query(
+            tx.exec(
                 "INSERT INTO fx_rates (org_id, currency, to_currency, effective, rate, set_by, set_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (org_id, currency, to_currency, effective) DO UPDATE SET
                      rate = excluded.rate, set_by = excluded.set_by, set_at = excluded.set_at",
+                &[
+                    org.to_string().into(),
+                    currency.to_string().into(),
+                    to.to_string().into(),
+                    effective.to_string().into(),
+                    rate.to_string().into(),
+                    by.to_string().into(),
+                    micros(*at).into(),
+                ],
             )
-            .bind(org.to_string())
-            .bind(currency.to_string())
-            .bind(to.to_string())
-            .bind(effective.to_string())
-            .bind(rate.to_string())
-            .bind(by.to_string())
-            .bind(micros(*at))
-            .execute(&mut **tx)
             .await?;
         }
         _ => {}

@@ -14,20 +14,33 @@
 //! The committer is a task of its own so that a caller that stops waiting
 //! (a client that hung up) cannot leave a batch half-done: the batch
 //! finishes, and every caller still waiting hears its own outcome.
+//!
+//! On a SQLite file the committer is a thread owning a rusqlite connection
+//! of its own (see `tx`): the statements of a batch run where they are
+//! issued, not on sqlx's worker thread. Its transactions, and every other
+//! writer's on SQLite (`Store::begin_write`), take the write lock when they
+//! begin, so two writers of the file wait for each other instead of failing.
 
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use baton_domain::OrgId;
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::commit::{Change, write_change};
+use crate::tx::Tx;
 use crate::{Backend, Store, StoreError};
 
 /// Changes per shared transaction: bounds how long the first waits for the
 /// last, and the savepoints one transaction holds.
 const MAX_BATCH: usize = 64;
+
+/// Prepared statements the SQLite committer keeps: a change's statement
+/// shapes, for one to a few rows each.
+const WRITER_STATEMENTS: usize = 256;
 
 /// A change waiting for the committer, and where its outcome goes.
 struct Pending {
@@ -66,48 +79,149 @@ impl std::fmt::Debug for Pending {
     }
 }
 
+/// Where the committer writes.
+enum Writer {
+    /// sqlx's pool (PostgreSQL, an in-memory SQLite).
+    Pool(AnyPool),
+    /// The committer's own connection to a SQLite file. The mutex is never
+    /// contended (one committer); it makes the connection shareable with
+    /// the write code, whose futures must be `Send` for the pool's sake.
+    Lite(Mutex<rusqlite::Connection>),
+}
+
 impl Committer {
-    /// Starts the committer task of a store writing through `write`.
-    pub(crate) fn start(write: AnyPool, backend: Backend) -> Self {
+    /// Starts the committer of a store writing through `write`, or, for
+    /// the SQLite file at `file`, through a connection of its own.
+    pub(crate) fn start(write: AnyPool, backend: Backend, file: Option<PathBuf>) -> Self {
         let (queue, waiting) = mpsc::unbounded_channel();
         let stats = Arc::<Counts>::default();
-        tokio::spawn(run(write, backend, waiting, stats.clone()));
+        let counts = stats.clone();
+        match file {
+            Some(path) => {
+                let spawned = std::thread::Builder::new()
+                    .name("baton-committer".into())
+                    .spawn(move || run_lite(&path, backend, waiting, &counts));
+                if let Err(e) = spawned {
+                    // The queue's receiver is gone with the closure: every
+                    // commit then writes alone through the pool.
+                    tracing::error!(error = %e, "could not start the committer thread");
+                }
+            }
+            None => {
+                tokio::spawn(async move {
+                    run(Writer::Pool(write), backend, waiting, &counts).await;
+                });
+            }
+        }
         Self { queue, stats }
     }
 }
 
-async fn run(
-    write: AnyPool,
+/// The SQLite committer's thread: its connection is opened on the first
+/// change (after the store's migrations), and the write code's futures are
+/// driven by a runtime of the thread's own (nothing in them waits on I/O).
+fn run_lite(
+    path: &Path,
     backend: Backend,
     mut waiting: mpsc::UnboundedReceiver<Pending>,
-    stats: Arc<Counts>,
+    stats: &Counts,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "could not start the committer's runtime");
+            return;
+        }
+    };
+    let Some(first) = waiting.blocking_recv() else {
+        return;
+    };
+    let writer = match open_writer(path) {
+        Ok(conn) => Writer::Lite(Mutex::new(conn)),
+        Err(e) => {
+            let why = e.to_string();
+            let _ = first.reply.send(Err(e));
+            // Nothing can be written: every change hears why.
+            while let Some(p) = waiting.blocking_recv() {
+                let _ = p.reply.send(Err(StoreError::Unsupported(format!(
+                    "the database cannot be written: {why}"
+                ))));
+            }
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let mut next = Some(first);
+        loop {
+            let Some(first) = next.take() else {
+                match waiting.recv().await {
+                    Some(p) => next = Some(p),
+                    None => return,
+                }
+                continue;
+            };
+            write_batch(&writer, backend, first, &mut waiting, stats).await;
+        }
+    });
+}
+
+/// The committer's connection, set up as sqlx's are (`sqlite_pool`).
+fn open_writer(path: &Path) -> Result<rusqlite::Connection, StoreError> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);
+    Ok(conn)
+}
+
+async fn run(
+    writer: Writer,
+    backend: Backend,
+    mut waiting: mpsc::UnboundedReceiver<Pending>,
+    stats: &Counts,
 ) {
     while let Some(first) = waiting.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match waiting.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
-        stats.transactions.fetch_add(1, Ordering::Relaxed);
-        stats
-            .changes
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        commit_batch(&write, backend, batch).await;
+        write_batch(&writer, backend, first, &mut waiting, stats).await;
     }
 }
 
-async fn commit_batch(write: &AnyPool, backend: Backend, mut batch: Vec<Pending>) {
+/// Writes `first` and every change waiting behind it (up to [`MAX_BATCH`]).
+async fn write_batch(
+    writer: &Writer,
+    backend: Backend,
+    first: Pending,
+    waiting: &mut mpsc::UnboundedReceiver<Pending>,
+    stats: &Counts,
+) {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match waiting.try_recv() {
+            Ok(next) => batch.push(next),
+            Err(_) => break,
+        }
+    }
+    stats.transactions.fetch_add(1, Ordering::Relaxed);
+    stats
+        .changes
+        .fetch_add(batch.len() as u64, Ordering::Relaxed);
+    commit_batch(writer, backend, batch).await;
+}
+
+async fn commit_batch(writer: &Writer, backend: Backend, mut batch: Vec<Pending>) {
     if batch.len() == 1
         && let Some(p) = batch.pop()
     {
         let _ = p
             .reply
-            .send(commit_alone(write, backend, &p.org, &p.change).await);
+            .send(commit_alone(writer, backend, &p.org, &p.change).await);
         return;
     }
-    match together(write, backend, &batch).await {
+    match together(writer, backend, &batch).await {
         Ok(outcomes) => {
             for (p, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = p.reply.send(outcome);
@@ -126,7 +240,7 @@ async fn commit_batch(write: &AnyPool, backend: Backend, mut batch: Vec<Pending>
         Err(Together::Before(e)) => {
             tracing::warn!(error = %e, changes = batch.len(), "a shared commit failed before committing; writing each change alone");
             for p in batch {
-                let outcome = commit_alone(write, backend, &p.org, &p.change).await;
+                let outcome = commit_alone(writer, backend, &p.org, &p.change).await;
                 let _ = p.reply.send(outcome);
             }
         }
@@ -141,41 +255,77 @@ enum Together {
     Commit(StoreError),
 }
 
+/// Runs `body` in one transaction of `writer` and commits it; rolls back
+/// when `body` fails.
+async fn in_transaction<T>(
+    writer: &Writer,
+    body: impl AsyncFnOnce(&mut Tx<'_>) -> Result<T, Together>,
+) -> Result<T, Together> {
+    let before = |e: StoreError| Together::Before(e);
+    match writer {
+        Writer::Pool(pool) => {
+            let mut tx = pool.begin().await.map_err(|e| before(e.into()))?;
+            // Dropped without a commit on error: sqlx rolls it back.
+            let out = body(&mut Tx::Any(&mut tx)).await?;
+            tx.commit().await.map_err(|e| Together::Commit(e.into()))?;
+            Ok(out)
+        }
+        Writer::Lite(conn) => {
+            let sql = |statement: &str| -> Result<(), StoreError> {
+                crate::tx::lock(conn)?.execute_batch(statement)?;
+                Ok(())
+            };
+            sql("BEGIN IMMEDIATE").map_err(before)?;
+            match body(&mut Tx::Lite(conn)).await {
+                Ok(out) => match sql("COMMIT") {
+                    Ok(()) => Ok(out),
+                    Err(e) => {
+                        // A failed COMMIT may leave the transaction open.
+                        let _ = sql("ROLLBACK");
+                        Err(Together::Commit(e))
+                    }
+                },
+                Err(e) => {
+                    let _ = sql("ROLLBACK");
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
 async fn together(
-    write: &AnyPool,
+    writer: &Writer,
     backend: Backend,
     batch: &[Pending],
 ) -> Result<Vec<Result<u64, StoreError>>, Together> {
-    let before = |e: sqlx::Error| Together::Before(e.into());
-    let mut tx = write.begin().await.map_err(before)?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for p in batch {
-        sqlx::query("SAVEPOINT grouped")
-            .execute(&mut *tx)
-            .await
-            .map_err(before)?;
-        let outcome = apply(&mut tx, backend, &p.org, &p.change).await;
-        let end = if outcome.is_ok() {
-            "RELEASE SAVEPOINT grouped"
-        } else {
-            "ROLLBACK TO SAVEPOINT grouped"
-        };
-        sqlx::query(end).execute(&mut *tx).await.map_err(before)?;
-        if outcome.is_err() {
-            sqlx::query("RELEASE SAVEPOINT grouped")
-                .execute(&mut *tx)
-                .await
-                .map_err(before)?;
+    in_transaction(writer, async |tx: &mut Tx<'_>| {
+        let before = Together::Before;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for p in batch {
+            tx.exec("SAVEPOINT grouped", &[]).await.map_err(before)?;
+            let outcome = apply(tx, backend, &p.org, &p.change).await;
+            let end = if outcome.is_ok() {
+                "RELEASE SAVEPOINT grouped"
+            } else {
+                "ROLLBACK TO SAVEPOINT grouped"
+            };
+            tx.exec(end, &[]).await.map_err(before)?;
+            if outcome.is_err() {
+                tx.exec("RELEASE SAVEPOINT grouped", &[])
+                    .await
+                    .map_err(before)?;
+            }
+            outcomes.push(outcome);
         }
-        outcomes.push(outcome);
-    }
-    tx.commit().await.map_err(|e| Together::Commit(e.into()))?;
-    Ok(outcomes)
+        Ok(outcomes)
+    })
+    .await
 }
 
 /// A change's events, projections and scorecard sums, in `tx`.
 async fn apply(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     change: &Change,
@@ -187,15 +337,20 @@ async fn apply(
 
 /// One change in a transaction of its own.
 async fn commit_alone(
-    write: &AnyPool,
+    writer: &Writer,
     backend: Backend,
     org: &OrgId,
     change: &Change,
 ) -> Result<u64, StoreError> {
-    let mut tx = write.begin().await?;
-    let first = apply(&mut tx, backend, org, change).await?;
-    tx.commit().await?;
-    Ok(first)
+    in_transaction(writer, async |tx: &mut Tx<'_>| {
+        apply(tx, backend, org, change)
+            .await
+            .map_err(Together::Before)
+    })
+    .await
+    .map_err(|e| match e {
+        Together::Before(e) | Together::Commit(e) => e,
+    })
 }
 
 impl Store {
@@ -220,7 +375,8 @@ impl Store {
         if self.committer.queue.send(pending).is_err() {
             // The committer's runtime is gone (a store moved to another
             // runtime): nothing was sent, so write it here.
-            return commit_alone(&self.write, self.backend, org, change).await;
+            return commit_alone(&Writer::Pool(self.write.clone()), self.backend, org, change)
+                .await;
         }
         outcome.await.unwrap_or_else(|_| {
             Err(StoreError::Interrupted(

@@ -25,6 +25,7 @@ mod rebuild;
 mod scorecard;
 mod sla;
 mod suggestions;
+mod tx;
 mod webhooks;
 
 use std::str::FromStr;
@@ -138,10 +139,23 @@ impl StoreError {
 
 /// Maps a unique-key violation to a conflict, by kind (constraint names differ
 /// between backends), keeping every other error as it is.
-pub(crate) fn conflict_on_unique(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what()),
-        _ => StoreError::Database(e),
+pub(crate) fn conflict_on_unique(
+    e: impl Into<StoreError>,
+    what: impl FnOnce() -> String,
+) -> StoreError {
+    let e = e.into();
+    let unique = match &e {
+        StoreError::Database(sqlx::Error::Database(db)) => db.is_unique_violation(),
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => matches!(
+            f.extended_code,
+            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+        ),
+        _ => false,
+    };
+    if unique {
+        StoreError::Conflict(what())
+    } else {
+        e
     }
 }
 
@@ -250,7 +264,11 @@ impl Store {
                 let read = sqlite_pool(4).connect_with(options).await?;
                 let lite = lock_file::sqlite_file(&url).map(|f| Arc::new(lite::Readers::new(&f)));
                 Self {
-                    committer: group::Committer::start(write.clone(), backend),
+                    committer: group::Committer::start(
+                        write.clone(),
+                        backend,
+                        lock_file::sqlite_file(&url),
+                    ),
                     write,
                     read,
                     lite,
@@ -274,7 +292,7 @@ impl Store {
                     .connect_with(options)
                     .await?;
                 Self {
-                    committer: group::Committer::start(pool.clone(), backend),
+                    committer: group::Committer::start(pool.clone(), backend, None),
                     write: pool.clone(),
                     read: pool,
                     lite: None,
@@ -308,6 +326,20 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// A write transaction outside the committer. On SQLite it takes the
+    /// write lock at once (`BEGIN IMMEDIATE`): the committer writes through
+    /// a connection of its own (see `group`), and a transaction that read
+    /// first and wrote second would fail with no retry if the committer
+    /// wrote in between; taking the lock first makes it wait its turn.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.write.begin().await,
+        }
     }
 
     /// Which backend this is.

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::types::Value;
+use rusqlite::types::Null;
 use rusqlite::{Connection, OpenFlags};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -40,6 +40,40 @@ pub(crate) enum Arg {
     Text(String),
     /// A 64-bit integer.
     Int(i64),
+    /// A NULL where text goes (PostgreSQL types its parameters).
+    NullText,
+    /// A NULL where an integer goes.
+    NullInt,
+}
+
+impl From<&String> for Arg {
+    fn from(s: &String) -> Self {
+        Self::Text(s.clone())
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(s: Option<String>) -> Self {
+        s.map_or(Self::NullText, Self::Text)
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Self::NullInt, Self::Int)
+    }
+}
+
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Self::Int(i64::from(v))
+    }
+}
+
+impl From<u32> for Arg {
+    fn from(v: u32) -> Self {
+        Self::Int(i64::from(v))
+    }
 }
 
 impl From<&str> for Arg {
@@ -187,7 +221,7 @@ impl Readers {
 
 /// Binds `$N` parameters by their number, as sqlx does: SQLite numbers
 /// named parameters in order of first appearance, which need not be N.
-fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg]) -> Result<(), StoreError> {
+pub(crate) fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<(), StoreError> {
     for i in 1..=stmt.parameter_count() {
         let n = stmt
             .parameter_name(i)
@@ -197,11 +231,11 @@ fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg]) -> Result<(), St
         let arg = args.get(n - 1).ok_or_else(|| {
             StoreError::corrupt("statement", format!("no value for parameter ${n}"))
         })?;
-        let value = match arg {
-            Arg::Text(s) => Value::Text(s.clone()),
-            Arg::Int(v) => Value::Integer(*v),
-        };
-        stmt.raw_bind_parameter(i, value)?;
+        match arg {
+            Arg::Text(s) => stmt.raw_bind_parameter(i, s.as_str())?,
+            Arg::Int(v) => stmt.raw_bind_parameter(i, *v)?,
+            Arg::NullText | Arg::NullInt => stmt.raw_bind_parameter(i, Null)?,
+        }
     }
     Ok(())
 }
@@ -224,19 +258,16 @@ impl Store {
                 q = match a {
                     Arg::Text(s) => q.bind(s.clone()),
                     Arg::Int(v) => q.bind(*v),
+                    Arg::NullText => q.bind(None::<String>),
+                    Arg::NullInt => q.bind(None::<i64>),
                 };
             }
             let rows = q.fetch_all(pg).await?;
             return rows.iter().map(|r| each(r)).collect();
         }
-        let mut q = sqlx::query(AssertSqlSafe(sql.to_string()));
-        for a in args {
-            q = match a {
-                Arg::Text(s) => q.bind(s.clone()),
-                Arg::Int(v) => q.bind(*v),
-            };
-        }
-        let rows = q.fetch_all(&self.read).await?;
+        let rows = crate::tx::any_query(sql, args)
+            .fetch_all(&self.read)
+            .await?;
         rows.iter().map(|r| each(r)).collect()
     }
 

@@ -99,7 +99,7 @@ impl Store {
         events: &[StoredEvent],
         folded: &Folded,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (table, _) in PROJECTIONS {
             sqlx::query(AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE org_id = $1"
@@ -109,15 +109,35 @@ impl Store {
             .await?;
         }
         for c in &folded.contracts {
-            upsert_contract(&mut tx, org, c).await?;
+            upsert_contract(&mut crate::tx::Tx::Any(&mut tx), org, c).await?;
         }
-        upsert_accounts(&mut tx, self.backend, org, &folded.accounts).await?;
+        upsert_accounts(
+            &mut crate::tx::Tx::Any(&mut tx),
+            self.backend,
+            org,
+            &folded.accounts,
+        )
+        .await?;
         let seqs: Vec<(u64, &Event)> = events.iter().map(|e| (e.seq, &e.event)).collect();
-        project_events(&mut tx, self.backend, org, &seqs).await?;
-        upsert_handoffs(&mut tx, self.backend, org, &folded.handoffs).await?;
-        crate::sla::refresh_deadlines(&mut tx, self.backend, org, &folded.handoffs, true).await?;
+        project_events(&mut crate::tx::Tx::Any(&mut tx), self.backend, org, &seqs).await?;
+        upsert_handoffs(
+            &mut crate::tx::Tx::Any(&mut tx),
+            self.backend,
+            org,
+            &folded.handoffs,
+        )
+        .await?;
+        crate::sla::refresh_deadlines(
+            &mut crate::tx::Tx::Any(&mut tx),
+            self.backend,
+            org,
+            &folded.handoffs,
+            true,
+        )
+        .await?;
         let all = folded.accounts.iter().map(|a| a.id.clone()).collect();
-        crate::scorecard::refresh(&mut tx, self.backend, org, &all).await?;
+        crate::scorecard::refresh(&mut crate::tx::Tx::Any(&mut tx), self.backend, org, &all)
+            .await?;
         sqlx::query("UPDATE orgs SET stream_version = $1 WHERE org_id = $2")
             .bind(folded.org_version as i64)
             .bind(org.to_string())

@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use baton_domain::period::Period;
 use baton_domain::scorecard::{Cell, NpsPool, account_cells, at_risk};
 use baton_domain::{AccountId, ContractKey, Currency, Money, OrgId, Timestamp};
-use sqlx::{Any, AnyConnection, AssertSqlSafe, Row, Transaction};
 
 use crate::facts::load_account_data;
 use crate::lite::{Arg, Cols};
+use crate::tx::Tx;
 use crate::{Backend, Store, StoreError, from_micros, micros, placeholders};
 
 /// Accounts per statement.
@@ -75,7 +75,7 @@ fn list(backend: Backend, first: usize, ids: &[String]) -> String {
 /// Recomputes the contribution of `accounts` and replaces their old one in
 /// the sums, inside the caller's transaction.
 pub(crate) async fn refresh(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     accounts: &BTreeSet<AccountId>,
@@ -86,8 +86,7 @@ pub(crate) async fn refresh(
     let accounts: Vec<AccountId> = accounts.iter().cloned().collect();
     let o = org.to_string();
     for chunk in accounts.chunks(CHUNK) {
-        let conn: &mut AnyConnection = tx;
-        let data = load_account_data(conn, backend, org, chunk).await?;
+        let data = load_account_data(tx, backend, org, chunk).await?;
         let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
         // Old contributions.
         let sql = format!(
@@ -95,17 +94,14 @@ pub(crate) async fn refresh(
             placeholders(backend, 1, 1),
             list(backend, 2, &ids)
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql))
-            .persistent(crate::keep_prepared(ids.len()))
-            .bind(o.clone());
-        for id in &ids {
-            q = q.bind(id.clone());
-        }
+        let mut by_ids: Vec<Arg> = vec![(&o).into()];
+        by_ids.extend(ids.iter().map(Arg::from));
         let mut deltas: BTreeMap<(String, String), [i64; 16]> = BTreeMap::new();
         let mut buckets: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
-        for row in q.fetch_all(&mut **tx).await? {
-            let (contract, period, cell): (String, String, String) =
-                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let old_parts = tx
+            .rows(&sql, &by_ids, |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)))
+            .await?;
+        for (contract, period, cell) in old_parts {
             let old: Cell = serde_json::from_str(&cell)
                 .map_err(|e| StoreError::corrupt("scorecard part", e))?;
             for s in &old.durations {
@@ -170,13 +166,7 @@ pub(crate) async fn refresh(
                 placeholders(backend, 1, 1),
                 list(backend, 2, &ids)
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql))
-                .persistent(crate::keep_prepared(ids.len()))
-                .bind(o.clone());
-            for id in &ids {
-                q = q.bind(id.clone());
-            }
-            q.execute(&mut **tx).await?;
+            tx.exec(&sql, &by_ids).await?;
         }
         crate::commit::insert_many(
             tx,
@@ -188,11 +178,8 @@ pub(crate) async fn refresh(
             ),
             &parts,
             |q, _, (a, k, p, c)| {
-                Ok(q.bind(o.clone())
-                    .bind(a.clone())
-                    .bind(k.clone())
-                    .bind(p.clone())
-                    .bind(c.clone()))
+                q.extend([Arg::from(&o), a.into(), k.into(), p.into(), c.into()]);
+                Ok(())
             },
         )
         .await?;
@@ -201,7 +188,10 @@ pub(crate) async fn refresh(
             backend,
             ("INSERT INTO scorecard_durations (org_id, contract, period, seconds, account_id) VALUES", 5, ""),
             &durations,
-            |q, _, (k, p, s, a)| Ok(q.bind(o.clone()).bind(k.clone()).bind(p.clone()).bind(*s).bind(a.clone())),
+            |q, _, (k, p, s, a)| {
+                q.extend([Arg::from(&o), k.into(), p.into(), (*s).into(), a.into()]);
+                Ok(())
+            },
         )
         .await?;
         crate::commit::insert_many(
@@ -209,7 +199,10 @@ pub(crate) async fn refresh(
             backend,
             ("INSERT INTO arr_at_risk (org_id, account_id, contract, arr_minor, currency) VALUES", 5, ""),
             &risks,
-            |q, _, (a, k, m, c)| Ok(q.bind(o.clone()).bind(a.clone()).bind(k.clone()).bind(*m).bind(c.clone())),
+            |q, _, (a, k, m, c)| {
+                q.extend([Arg::from(&o), a.into(), k.into(), (*m).into(), c.into()]);
+                Ok(())
+            },
         )
         .await?;
         crate::commit::insert_many(
@@ -218,13 +211,16 @@ pub(crate) async fn refresh(
             ("INSERT INTO scorecard_leaks (org_id, account_id, contract, period, at, arr_minor, currency) VALUES", 7, ""),
             &leaks,
             |q, _, (a, k, p, at, minor, c)| {
-                Ok(q.bind(o.clone())
-                    .bind(a.clone())
-                    .bind(k.clone())
-                    .bind(p.clone())
-                    .bind(*at)
-                    .bind(*minor)
-                    .bind(c.clone()))
+                q.extend([
+                    Arg::from(&o),
+                    a.into(),
+                    k.into(),
+                    p.into(),
+                    (*at).into(),
+                    (*minor).into(),
+                    c.into(),
+                ]);
+                Ok(())
             },
         )
         .await?;
@@ -250,12 +246,10 @@ pub(crate) async fn refresh(
                 ),
             ),
             &changed,
-            |mut q, _, ((k, p), d)| {
-                q = q.bind(o.clone()).bind(k.clone()).bind(p.clone());
-                for v in d.iter().take(SUM_COLUMNS.len()) {
-                    q = q.bind(*v);
-                }
-                Ok(q)
+            |q, _, ((k, p), d)| {
+                q.extend([Arg::from(&o), k.into(), p.into()]);
+                q.extend(d.iter().take(SUM_COLUMNS.len()).map(|v| Arg::Int(*v)));
+                Ok(())
             },
         )
         .await?;
@@ -267,7 +261,7 @@ pub(crate) async fn refresh(
 /// back to zero (only among the ones touched, so the cost follows the
 /// change, not the org).
 async fn add_buckets(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     buckets: BTreeMap<(String, String, i64), i64>,
@@ -287,7 +281,10 @@ async fn add_buckets(
             "ON CONFLICT (org_id, contract, period, bucket) DO UPDATE SET n = scorecard_duration_buckets.n + excluded.n",
         ),
         &changed,
-        |q, _, ((k, p, b), n)| Ok(q.bind(o.clone()).bind(k.clone()).bind(p.clone()).bind(*b).bind(*n)),
+        |q, _, ((k, p, b), n)| {
+            q.extend([Arg::from(&o), k.into(), p.into(), (*b).into(), (*n).into()]);
+            Ok(())
+        },
     )
     .await?;
     let periods: BTreeSet<&str> = changed.iter().map(|((_, p, _), _)| p.as_str()).collect();
@@ -298,11 +295,9 @@ async fn add_buckets(
         placeholders(backend, 2, contracts.len()),
         placeholders(backend, 2 + contracts.len(), periods.len())
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(o);
-    for v in contracts.into_iter().chain(periods) {
-        q = q.bind(v.to_string());
-    }
-    q.execute(&mut **tx).await?;
+    let mut args: Vec<Arg> = vec![o.into()];
+    args.extend(contracts.into_iter().chain(periods).map(Arg::from));
+    tx.exec(&sql, &args).await?;
     Ok(())
 }
 
@@ -350,18 +345,13 @@ pub(crate) fn touched(change: &crate::Change) -> BTreeSet<AccountId> {
 
 /// Drops sums that went back to nothing, so stored cells are exactly those a
 /// fresh recompute would write.
-pub(crate) async fn prune(
-    tx: &mut Transaction<'static, Any>,
-    org: &OrgId,
-) -> Result<(), StoreError> {
+pub(crate) async fn prune(tx: &mut Tx<'_>, org: &OrgId) -> Result<(), StoreError> {
     let zero: Vec<String> = SUM_COLUMNS.iter().map(|c| format!("{c} = 0")).collect();
-    sqlx::query(AssertSqlSafe(format!(
+    let sql = format!(
         "DELETE FROM scorecard_cells WHERE org_id = $1 AND {}",
         zero.join(" AND ")
-    )))
-    .bind(org.to_string())
-    .execute(&mut **tx)
-    .await?;
+    );
+    tx.exec(&sql, &[org.to_string().into()]).await?;
     Ok(())
 }
 
@@ -416,8 +406,14 @@ impl Store {
         for org in orgs {
             let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
             let accounts = self.account_ids(&org).await?.into_iter().collect();
-            let mut tx = self.write.begin().await?;
-            refresh(&mut tx, self.backend, &org, &accounts).await?;
+            let mut tx = self.begin_write().await?;
+            refresh(
+                &mut crate::tx::Tx::Any(&mut tx),
+                self.backend,
+                &org,
+                &accounts,
+            )
+            .await?;
             tx.commit().await?;
             tracing::info!(org = %org, "filled the scorecard sums");
         }
@@ -447,8 +443,14 @@ impl Store {
                     .or_default() += 1;
             }
             let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
-            let mut tx = self.write.begin().await?;
-            add_buckets(&mut tx, self.backend, &org, buckets).await?;
+            let mut tx = self.begin_write().await?;
+            add_buckets(
+                &mut crate::tx::Tx::Any(&mut tx),
+                self.backend,
+                &org,
+                buckets,
+            )
+            .await?;
             tx.commit().await?;
             tracing::info!(org = %org, "counted the duration buckets");
         }
@@ -714,8 +716,14 @@ impl Store {
         for org in orgs {
             let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
             let accounts = self.account_ids(&org).await?.into_iter().collect();
-            let mut tx = self.write.begin().await?;
-            refresh(&mut tx, self.backend, &org, &accounts).await?;
+            let mut tx = self.begin_write().await?;
+            refresh(
+                &mut crate::tx::Tx::Any(&mut tx),
+                self.backend,
+                &org,
+                &accounts,
+            )
+            .await?;
             sqlx::query("DELETE FROM scorecard_leaks_backfill WHERE org_id = $1")
                 .bind(org.to_string())
                 .execute(&mut *tx)

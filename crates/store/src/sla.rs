@@ -6,9 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use baton_domain::event::Event;
 use baton_domain::sla::{SlaKind, deadline_rows};
 use baton_domain::{ContractDef, ContractKey, Handoff, HandoffId, OrgId, Timestamp};
-use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use sqlx::Row;
 
 use crate::commit::insert_many;
+use crate::lite::Arg;
+use crate::tx::Tx;
 use crate::{Backend, Store, StoreError, from_micros, micros, placeholders};
 
 /// Handoffs per bulk delete.
@@ -32,7 +34,7 @@ pub struct DueDeadline {
 /// running the job at the same time) is a conflict that rolls its whole
 /// change back.
 pub(crate) async fn claim_breaches(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     org: &OrgId,
     events: &[(u64, &Event)],
 ) -> Result<(), StoreError> {
@@ -46,19 +48,21 @@ pub(crate) async fn claim_breaches(
         else {
             continue;
         };
-        let done = sqlx::query(
-            "INSERT INTO sla_deadlines (org_id, handoff_id, kind, due, fired_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (org_id, handoff_id, kind, due) DO UPDATE SET fired_at = excluded.fired_at
-             WHERE sla_deadlines.fired_at IS NULL",
-        )
-        .bind(org.to_string())
-        .bind(handoff.to_string())
-        .bind(kind.as_str())
-        .bind(micros(*due))
-        .bind(micros(*at))
-        .execute(&mut **tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        let done = tx
+            .exec(
+                "INSERT INTO sla_deadlines (org_id, handoff_id, kind, due, fired_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (org_id, handoff_id, kind, due) DO UPDATE SET fired_at = excluded.fired_at
+                 WHERE sla_deadlines.fired_at IS NULL",
+                &[
+                    org.to_string().into(),
+                    handoff.to_string().into(),
+                    kind.as_str().into(),
+                    micros(*due).into(),
+                    micros(*at).into(),
+                ],
+            )
+            .await?;
+        if done == 0 {
             return Err(StoreError::Conflict(format!(
                 "the {kind} deadline of handoff '{handoff}' due {due} is already recorded as breached"
             )));
@@ -70,7 +74,7 @@ pub(crate) async fn claim_breaches(
 /// The definitions the handoffs are bound to, read inside the transaction
 /// (a version published by the same change is already there).
 async fn bound_defs(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     handoffs: &[Handoff],
@@ -94,18 +98,17 @@ async fn bound_defs(
         placeholders(backend, 1, 1),
         placeholders(backend, 2, contracts.len())
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string());
-    for c in &contracts {
-        q = q.bind(c.clone());
-    }
-    for row in q.fetch_all(&mut **tx).await? {
-        let (contract, version): (String, i64) = (row.try_get(0)?, row.try_get(1)?);
+    let mut args: Vec<Arg> = vec![org.to_string().into()];
+    args.extend(contracts.iter().map(Arg::from));
+    let rows = tx
+        .rows(&sql, &args, |r| Ok((r.text(0)?, r.int(1)?, r.text(2)?)))
+        .await?;
+    for (contract, version, def) in rows {
         let key = (
             ContractKey::parse(contract).map_err(|e| StoreError::corrupt("contract key", e))?,
             u32::try_from(version).map_err(|e| StoreError::corrupt("contract version", e))?,
         );
         if wanted.contains(&key) {
-            let def: String = row.try_get(2)?;
             let def: ContractDef = serde_json::from_str(&def)
                 .map_err(|e| StoreError::corrupt("contract version", e))?;
             out.insert(key, def);
@@ -117,7 +120,7 @@ async fn bound_defs(
 /// Replaces the open deadlines of `handoffs` with those their new state
 /// implies; recorded breaches stay.
 pub(crate) async fn refresh_deadlines(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx<'_>,
     backend: Backend,
     org: &OrgId,
     handoffs: &[Handoff],
@@ -135,13 +138,9 @@ pub(crate) async fn refresh_deadlines(
                 placeholders(backend, 1, 1),
                 placeholders(backend, 2, chunk.len())
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql))
-                .persistent(crate::keep_prepared(chunk.len()))
-                .bind(o.clone());
-            for h in chunk {
-                q = q.bind(h.id.to_string());
-            }
-            q.execute(&mut **tx).await?;
+            let mut args: Vec<Arg> = vec![(&o).into()];
+            args.extend(chunk.iter().map(|h| Arg::from(h.id.to_string())));
+            tx.exec(&sql, &args).await?;
         }
     }
     let mut rows = Vec::new();
@@ -167,11 +166,14 @@ pub(crate) async fn refresh_deadlines(
         ),
         &rows,
         |q, _, (id, r)| {
-            Ok(q.bind(o.clone())
-                .bind(id.to_string())
-                .bind(r.kind.as_str())
-                .bind(micros(r.due))
-                .bind(r.fired_at.map(micros)))
+            q.extend([
+                Arg::from(&o),
+                id.to_string().into(),
+                r.kind.as_str().into(),
+                micros(r.due).into(),
+                r.fired_at.map(micros).into(),
+            ]);
+            Ok(())
         },
     )
     .await?;
@@ -188,7 +190,7 @@ impl Store {
                 .await?;
         for org in orgs {
             let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
-            let mut tx = self.write.begin().await?;
+            let mut tx = self.begin_write().await?;
             let docs: Vec<String> = sqlx::query_scalar(
                 "SELECT doc FROM handoffs WHERE org_id = $1 ORDER BY handoff_id",
             )
@@ -199,7 +201,14 @@ impl Store {
                 .iter()
                 .map(|d| serde_json::from_str(d).map_err(|e| StoreError::corrupt("handoff", e)))
                 .collect::<Result<Vec<Handoff>, _>>()?;
-            refresh_deadlines(&mut tx, self.backend, &org, &handoffs, false).await?;
+            refresh_deadlines(
+                &mut crate::tx::Tx::Any(&mut tx),
+                self.backend,
+                &org,
+                &handoffs,
+                false,
+            )
+            .await?;
             sqlx::query("DELETE FROM sla_backfill WHERE org_id = $1")
                 .bind(org.to_string())
                 .execute(&mut *tx)

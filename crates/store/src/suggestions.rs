@@ -4,14 +4,14 @@
 use baton_domain::event::Event;
 use baton_domain::rediscovery::{SuggestedIncident, SuggestionStatus};
 use baton_domain::{AccountId, ContractKey, Email, FieldKey, HandoffId, OrgId, TeamKey};
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 use crate::{Store, StoreError, from_micros, micros};
 
 /// Records a suggestion or a decision on one.
 pub(crate) async fn project(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::tx::Tx<'_>,
     org: &OrgId,
     seq: u64,
     event: &Event,
@@ -21,25 +21,26 @@ pub(crate) async fn project(
             let Some(sug) = SuggestedIncident::suggested_by(event) else {
                 return Ok(());
             };
-            sqlx::query(
+            tx.exec(
                 "INSERT INTO suggestions (org_id, id, seq, account_id, handoff_id, contract, field,
                  question, answer, score, author, team, at, status)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open')",
+                &[
+                    org.to_string().into(),
+                    (&sug.id).into(),
+                    (seq as i64).into(),
+                    sug.account.to_string().into(),
+                    sug.handoff.to_string().into(),
+                    sug.contract.to_string().into(),
+                    sug.field.to_string().into(),
+                    sug.question.clone().into(),
+                    sug.answer.clone().into(),
+                    i64::from(sug.score).into(),
+                    sug.author.as_ref().map(ToString::to_string).into(),
+                    sug.team.as_ref().map(ToString::to_string).into(),
+                    micros(sug.at).into(),
+                ],
             )
-            .bind(org.to_string())
-            .bind(sug.id.clone())
-            .bind(seq as i64)
-            .bind(sug.account.to_string())
-            .bind(sug.handoff.to_string())
-            .bind(sug.contract.to_string())
-            .bind(sug.field.to_string())
-            .bind(sug.question)
-            .bind(sug.answer)
-            .bind(i64::from(sug.score))
-            .bind(sug.author.as_ref().map(ToString::to_string))
-            .bind(sug.team.as_ref().map(ToString::to_string))
-            .bind(micros(sug.at))
-            .execute(&mut **tx)
             .await
             .map_err(|e| {
                 let id = &sug.id;
@@ -58,18 +59,20 @@ pub(crate) async fn project(
             } else {
                 SuggestionStatus::Dismissed
             };
-            let done = sqlx::query(
-                "UPDATE suggestions SET status = $1, decided_by = $2, decided_at = $3
-                 WHERE org_id = $4 AND id = $5 AND status = 'open'",
-            )
-            .bind(status.as_str())
-            .bind(by.to_string())
-            .bind(micros(*at))
-            .bind(org.to_string())
-            .bind(id.clone())
-            .execute(&mut **tx)
-            .await?;
-            if done.rows_affected() == 0 {
+            let done = tx
+                .exec(
+                    "UPDATE suggestions SET status = $1, decided_by = $2, decided_at = $3
+                     WHERE org_id = $4 AND id = $5 AND status = 'open'",
+                    &[
+                        status.as_str().into(),
+                        by.to_string().into(),
+                        micros(*at).into(),
+                        org.to_string().into(),
+                        id.into(),
+                    ],
+                )
+                .await?;
+            if done == 0 {
                 return Err(StoreError::Conflict(format!(
                     "suggestion '{id}' is unknown or already decided"
                 )));

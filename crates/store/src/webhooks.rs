@@ -4,7 +4,6 @@
 //! listing.
 
 use baton_domain::{Email, OrgId, Timestamp};
-use sqlx::{Any, Transaction};
 
 use crate::commit::NewEvent;
 use crate::{Backend, Store, StoreError, from_micros, micros};
@@ -209,7 +208,7 @@ pub struct DeliveryOutcome {
 /// Writes one outbox row per (subscription, event) the subscription wants.
 /// Most orgs have no subscription: one indexed read and nothing else.
 pub(crate) async fn enqueue(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::tx::Tx<'_>,
     backend: Backend,
     org: &OrgId,
     first: u64,
@@ -218,12 +217,13 @@ pub(crate) async fn enqueue(
     if events.is_empty() {
         return Ok(());
     }
-    let subs: Vec<(String, String)> = sqlx::query_as(
-        "SELECT webhook_id, events FROM webhook_subscriptions WHERE org_id = $1 ORDER BY webhook_id",
-    )
-    .bind(org.to_string())
-    .fetch_all(&mut **tx)
-    .await?;
+    let subs = tx
+        .rows(
+            "SELECT webhook_id, events FROM webhook_subscriptions WHERE org_id = $1 ORDER BY webhook_id",
+            &[org.to_string().into()],
+            |r| Ok((r.text(0)?, r.text(1)?)),
+        )
+        .await?;
     if subs.is_empty() {
         return Ok(());
     }
@@ -255,13 +255,16 @@ pub(crate) async fn enqueue(
         ),
         &rows,
         |q, _, (id, seq, kind, at)| {
-            Ok(q.bind(o.clone())
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(id.to_string())
-                .bind(*seq as i64)
-                .bind(*kind)
-                .bind(*at)
-                .bind(*at))
+            q.extend([
+                crate::lite::Arg::from(&o),
+                uuid::Uuid::now_v7().to_string().into(),
+                (*id).into(),
+                (*seq as i64).into(),
+                (*kind).into(),
+                (*at).into(),
+                (*at).into(),
+            ]);
+            Ok(())
         },
     )
     .await?;
@@ -321,7 +324,7 @@ impl Store {
                  ORDER BY next_attempt_at, org_id, delivery_id LIMIT $4 {lock})
              RETURNING org_id, delivery_id"
         );
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let claimed: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(micros(lease_until))
             .bind(owner.to_string())
@@ -374,7 +377,7 @@ impl Store {
         owner: &str,
         outcome: &DeliveryOutcome,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let delivered = (outcome.status == DeliveryStatus::Delivered).then_some(micros(outcome.at));
         let done = sqlx::query(
             "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2,

@@ -85,9 +85,9 @@ struct MakeUuid;
 
 impl MakeRequestId for MakeUuid {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        uuid::Uuid::now_v7()
-            .to_string()
-            .parse()
+        let mut text = uuid::Uuid::encode_buffer();
+        let id = uuid::Uuid::now_v7().hyphenated().encode_lower(&mut text);
+        axum::http::HeaderValue::from_str(id)
             .ok()
             .map(RequestId::new)
     }

@@ -42,19 +42,30 @@ struct RouteStats {
     count: u64,
 }
 
-/// What this process measured.
+/// What this process measured, by method, then route template.
 #[derive(Debug, Default)]
 pub struct HttpMetrics {
-    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+    routes: Mutex<BTreeMap<String, BTreeMap<String, RouteStats>>>,
 }
 
 impl HttpMetrics {
     /// Records one answered request.
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut routes = self.routes.lock().unwrap_or_else(PoisonError::into_inner);
-        let stats = routes
-            .entry((method.to_string(), route.to_string()))
-            .or_default();
+        // Looked up by reference: a request allocates only the first time
+        // its (method, route) is seen.
+        if !routes.contains_key(method) {
+            routes.insert(method.to_string(), BTreeMap::new());
+        }
+        let Some(by_route) = routes.get_mut(method) else {
+            return;
+        };
+        if !by_route.contains_key(route) {
+            by_route.insert(route.to_string(), RouteStats::default());
+        }
+        let Some(stats) = by_route.get_mut(route) else {
+            return;
+        };
         *stats.by_status.entry(status).or_default() += 1;
         for (bucket, bound) in stats.buckets.iter_mut().zip(BUCKETS) {
             if seconds <= bound {
@@ -73,7 +84,7 @@ impl HttpMetrics {
             "HTTP requests answered, by method, route template and status.",
             Kind::Counter,
         );
-        for ((method, route), stats) in routes.iter() {
+        for (method, route, stats) in each_route(&routes) {
             for (status, n) in &stats.by_status {
                 let labels = [
                     ("method", method.as_str()),
@@ -90,7 +101,7 @@ impl HttpMetrics {
             "Time from receiving a request to its response headers, in seconds.",
             Kind::Histogram,
         );
-        for ((method, route), stats) in routes.iter() {
+        for (method, route, stats) in each_route(&routes) {
             let base = [("method", method.as_str()), ("route", route.as_str())];
             for (n, bound) in stats.buckets.iter().zip(BUCKETS) {
                 let le = bound.to_string();
@@ -103,6 +114,15 @@ impl HttpMetrics {
             sample(out, &format!("{name}_count"), &base, stats.count as f64);
         }
     }
+}
+
+/// Every (method, route) and its numbers, in order.
+fn each_route(
+    routes: &BTreeMap<String, BTreeMap<String, RouteStats>>,
+) -> impl Iterator<Item = (&String, &String, &RouteStats)> {
+    routes
+        .iter()
+        .flat_map(|(method, by_route)| by_route.iter().map(move |(route, s)| (method, route, s)))
 }
 
 /// A metric's type, as the exposition format names it.
@@ -357,16 +377,14 @@ fn escape_label(s: &str) -> String {
 /// Middleware: times each request and counts it under its route template
 /// (`/api/v1/handoffs/{id}`, never the raw path).
 pub async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
-    let method = req.method().as_str().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| UNMATCHED.to_string(), |p| p.as_str().to_string());
+    // Both are reference-counted or inline: no allocation per request.
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let started = Instant::now();
     let response = next.run(req).await;
     m.http.observe(
-        &method,
-        &route,
+        method.as_str(),
+        route.as_ref().map_or(UNMATCHED, MatchedPath::as_str),
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
