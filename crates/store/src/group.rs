@@ -174,6 +174,11 @@ fn open_writer(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Each grouped change has a savepoint, so SQLite journals the pages it
+    // touches in a statement journal; on disk that was 13% of the write
+    // path's samples (a pwrite per page). The journal only matters until
+    // the transaction ends, so memory is where it belongs.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);
     Ok(conn)

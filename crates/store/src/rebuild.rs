@@ -136,7 +136,7 @@ impl Store {
         )
         .await?;
         let all = folded.accounts.iter().map(|a| a.id.clone()).collect();
-        crate::scorecard::refresh(&mut crate::tx::Tx::Any(&mut tx), self.backend, org, &all)
+        crate::scorecard::rewrite(&mut crate::tx::Tx::Any(&mut tx), self.backend, org, &all)
             .await?;
         sqlx::query("UPDATE orgs SET stream_version = $1 WHERE org_id = $2")
             .bind(folded.org_version as i64)

@@ -68,6 +68,29 @@ const SUM_COLUMNS: [&str; 15] = [
     "leak_den",
 ];
 
+/// A scorecard part: (account, contract, period).
+type PartKey = (String, String, String);
+
+/// Deletes the rows of `table` (keyed by org, account, contract and
+/// period) that belong to the parts `keys`, one prepared statement per
+/// part: SQLite finds each by its index, where one statement for several
+/// (row values or ORs) made it scan the org's rows of the table.
+async fn delete_parts(
+    tx: &mut Tx<'_>,
+    org: &str,
+    table: &str,
+    keys: &[&PartKey],
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "DELETE FROM {table} WHERE org_id = $1 AND account_id = $2 AND contract = $3 AND period = $4"
+    );
+    for (a, k, p) in keys {
+        tx.exec(&sql, &[org.into(), a.into(), k.into(), p.into()])
+            .await?;
+    }
+    Ok(())
+}
+
 fn list(backend: Backend, first: usize, ids: &[String]) -> String {
     placeholders(backend, first, ids.len())
 }
@@ -80,6 +103,28 @@ pub(crate) async fn refresh(
     org: &OrgId,
     accounts: &BTreeSet<AccountId>,
 ) -> Result<(), StoreError> {
+    refresh_parts(tx, backend, org, accounts, false).await
+}
+
+/// [`refresh`], rewriting every part of `accounts` even where its cell is
+/// unchanged: for a store whose derived rows (durations, leaks) are
+/// missing or stale, which comparing cells cannot see.
+pub(crate) async fn rewrite(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    org: &OrgId,
+    accounts: &BTreeSet<AccountId>,
+) -> Result<(), StoreError> {
+    refresh_parts(tx, backend, org, accounts, true).await
+}
+
+async fn refresh_parts(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    org: &OrgId,
+    accounts: &BTreeSet<AccountId>,
+    every: bool,
+) -> Result<(), StoreError> {
     if accounts.is_empty() {
         return Ok(());
     }
@@ -90,59 +135,32 @@ pub(crate) async fn refresh(
         let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
         // Old contributions.
         let sql = format!(
-            "SELECT contract, period, cell FROM scorecard_parts WHERE org_id = {} AND account_id IN ({})",
+            "SELECT account_id, contract, period, cell FROM scorecard_parts WHERE org_id = {} AND account_id IN ({})",
             placeholders(backend, 1, 1),
             list(backend, 2, &ids)
         );
         let mut by_ids: Vec<Arg> = vec![(&o).into()];
         by_ids.extend(ids.iter().map(Arg::from));
-        let mut deltas: BTreeMap<(String, String), [i64; 16]> = BTreeMap::new();
-        let mut buckets: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
-        let old_parts = tx
-            .rows(&sql, &by_ids, |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)))
-            .await?;
-        for (contract, period, cell) in old_parts {
-            let old: Cell = serde_json::from_str(&cell)
-                .map_err(|e| StoreError::corrupt("scorecard part", e))?;
-            for s in &old.durations {
-                *buckets
-                    .entry((contract.clone(), period.clone(), bucket(*s)))
-                    .or_default() -= 1;
-            }
-            let d = delta(&Cell::default(), &old);
-            add(deltas.entry((contract, period)).or_insert([0; 16]), &d);
-        }
+        let old_parts: BTreeMap<PartKey, String> = tx
+            .rows(&sql, &by_ids, |r| {
+                Ok(((r.text(0)?, r.text(1)?, r.text(2)?), r.text(3)?))
+            })
+            .await?
+            .into_iter()
+            .collect();
         // New contributions.
-        let mut parts: Vec<(String, String, String, String)> = Vec::new();
-        let mut durations: Vec<(String, String, i64, String)> = Vec::new();
+        let mut new_parts: BTreeMap<PartKey, (Cell, String)> = BTreeMap::new();
         let mut risks: Vec<(String, String, i64, String)> = Vec::new();
-        let mut leaks: Vec<(String, String, String, i64, i64, String)> = Vec::new();
         for (account, d) in &data {
             for ((contract, period), cell) in account_cells(d) {
-                let (k, p) = (contract.to_string(), period.to_string());
-                add(
-                    deltas.entry((k.clone(), p.clone())).or_insert([0; 16]),
-                    &delta(&cell, &Cell::default()),
-                );
-                for s in &cell.durations {
-                    durations.push((k.clone(), p.clone(), *s, account.to_string()));
-                    *buckets
-                        .entry((k.clone(), p.clone(), bucket(*s)))
-                        .or_default() += 1;
-                }
-                for l in &cell.arr_leaked {
-                    leaks.push((
-                        account.to_string(),
-                        k.clone(),
-                        p.clone(),
-                        micros(l.at),
-                        l.arr_lost.minor,
-                        l.arr_lost.currency.to_string(),
-                    ));
-                }
                 let json = serde_json::to_string(&cell)
                     .map_err(|e| StoreError::corrupt("scorecard part", e))?;
-                parts.push((account.to_string(), k, p, json));
+                let key = (
+                    account.to_string(),
+                    contract.to_string(),
+                    period.to_string(),
+                );
+                new_parts.insert(key, (cell, json));
             }
             if let Some(arr) = &d.arr {
                 for contract in at_risk(d) {
@@ -155,19 +173,73 @@ pub(crate) async fn refresh(
                 }
             }
         }
-        for table in [
-            "scorecard_parts",
-            "scorecard_durations",
-            "arr_at_risk",
-            "scorecard_leaks",
-        ] {
-            let sql = format!(
-                "DELETE FROM {table} WHERE org_id = {} AND account_id IN ({})",
-                placeholders(backend, 1, 1),
-                list(backend, 2, &ids)
+        // Only the parts whose cell changed are rewritten: a change moves
+        // one or two of an account's cells, and rewriting all of them (and
+        // their durations and leaks) was the largest cost of a live write
+        // (docs/performance.md).
+        let mut deltas: BTreeMap<(String, String), [i64; 16]> = BTreeMap::new();
+        let mut buckets: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+        let mut gone: Vec<&PartKey> = Vec::new();
+        for (key, json) in &old_parts {
+            if !every && new_parts.get(key).map(|(_, new)| new) == Some(json) {
+                continue;
+            }
+            let old: Cell =
+                serde_json::from_str(json).map_err(|e| StoreError::corrupt("scorecard part", e))?;
+            let (_, contract, period) = key;
+            for s in &old.durations {
+                *buckets
+                    .entry((contract.clone(), period.clone(), bucket(*s)))
+                    .or_default() -= 1;
+            }
+            let d = delta(&Cell::default(), &old);
+            add(
+                deltas
+                    .entry((contract.clone(), period.clone()))
+                    .or_insert([0; 16]),
+                &d,
             );
-            tx.exec(&sql, &by_ids).await?;
+            gone.push(key);
         }
+        let mut parts: Vec<(&String, &String, &String, &String)> = Vec::new();
+        let mut durations: Vec<(&String, &String, i64, &String)> = Vec::new();
+        let mut leaks: Vec<(&String, &String, &String, i64, i64, String)> = Vec::new();
+        for (key, (cell, json)) in &new_parts {
+            if !every && old_parts.get(key) == Some(json) {
+                continue;
+            }
+            let (a, k, p) = key;
+            add(
+                deltas.entry((k.clone(), p.clone())).or_insert([0; 16]),
+                &delta(cell, &Cell::default()),
+            );
+            for s in &cell.durations {
+                durations.push((k, p, *s, a));
+                *buckets
+                    .entry((k.clone(), p.clone(), bucket(*s)))
+                    .or_default() += 1;
+            }
+            for l in &cell.arr_leaked {
+                leaks.push((
+                    a,
+                    k,
+                    p,
+                    micros(l.at),
+                    l.arr_lost.minor,
+                    l.arr_lost.currency.to_string(),
+                ));
+            }
+            parts.push((a, k, p, json));
+        }
+        for table in ["scorecard_parts", "scorecard_durations", "scorecard_leaks"] {
+            delete_parts(tx, &o, table, &gone).await?;
+        }
+        let sql = format!(
+            "DELETE FROM arr_at_risk WHERE org_id = {} AND account_id IN ({})",
+            placeholders(backend, 1, 1),
+            list(backend, 2, &ids)
+        );
+        tx.exec(&sql, &by_ids).await?;
         crate::commit::insert_many(
             tx,
             backend,
@@ -177,7 +249,7 @@ pub(crate) async fn refresh(
                 "",
             ),
             &parts,
-            |q, _, (a, k, p, c)| {
+            |q, _, &(a, k, p, c)| {
                 q.extend([Arg::from(&o), a.into(), k.into(), p.into(), c.into()]);
                 Ok(())
             },
@@ -188,8 +260,8 @@ pub(crate) async fn refresh(
             backend,
             ("INSERT INTO scorecard_durations (org_id, contract, period, seconds, account_id) VALUES", 5, ""),
             &durations,
-            |q, _, (k, p, s, a)| {
-                q.extend([Arg::from(&o), k.into(), p.into(), (*s).into(), a.into()]);
+            |q, _, &(k, p, s, a)| {
+                q.extend([Arg::from(&o), k.into(), p.into(), s.into(), a.into()]);
                 Ok(())
             },
         )
@@ -213,9 +285,9 @@ pub(crate) async fn refresh(
             |q, _, (a, k, p, at, minor, c)| {
                 q.extend([
                     Arg::from(&o),
-                    a.into(),
-                    k.into(),
-                    p.into(),
+                    (*a).into(),
+                    (*k).into(),
+                    (*p).into(),
                     (*at).into(),
                     (*minor).into(),
                     c.into(),
@@ -253,8 +325,30 @@ pub(crate) async fn refresh(
             },
         )
         .await?;
+        let cells: Vec<(&String, &String)> = changed.iter().map(|((k, p), _)| (k, p)).collect();
+        prune_cells(tx, &o, &cells).await?;
     }
-    prune(tx, org).await
+    Ok(())
+}
+
+/// Drops the sums among `cells` (contract, period) that went back to
+/// nothing: only those a change touched, so its cost follows the change,
+/// not the org.
+async fn prune_cells(
+    tx: &mut Tx<'_>,
+    org: &str,
+    cells: &[(&String, &String)],
+) -> Result<(), StoreError> {
+    let zero: Vec<String> = SUM_COLUMNS.iter().map(|c| format!("{c} = 0")).collect();
+    let sql = format!(
+        "DELETE FROM scorecard_cells WHERE org_id = $1 AND contract = $2 AND period = $3 AND {}",
+        zero.join(" AND ")
+    );
+    for (k, p) in cells {
+        tx.exec(&sql, &[org.into(), (*k).into(), (*p).into()])
+            .await?;
+    }
+    Ok(())
 }
 
 /// Adds signed counts to the duration buckets and drops those that went
@@ -343,18 +437,6 @@ pub(crate) fn touched(change: &crate::Change) -> BTreeSet<AccountId> {
         .collect()
 }
 
-/// Drops sums that went back to nothing, so stored cells are exactly those a
-/// fresh recompute would write.
-pub(crate) async fn prune(tx: &mut Tx<'_>, org: &OrgId) -> Result<(), StoreError> {
-    let zero: Vec<String> = SUM_COLUMNS.iter().map(|c| format!("{c} = 0")).collect();
-    let sql = format!(
-        "DELETE FROM scorecard_cells WHERE org_id = $1 AND {}",
-        zero.join(" AND ")
-    );
-    tx.exec(&sql, &[org.to_string().into()]).await?;
-    Ok(())
-}
-
 fn add(into: &mut [i64; 16], d: &[i64; 16]) {
     for (a, b) in into.iter_mut().zip(d) {
         *a += b;
@@ -407,7 +489,7 @@ impl Store {
             let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
             let accounts = self.account_ids(&org).await?.into_iter().collect();
             let mut tx = self.begin_write().await?;
-            refresh(
+            rewrite(
                 &mut crate::tx::Tx::Any(&mut tx),
                 self.backend,
                 &org,
@@ -717,7 +799,7 @@ impl Store {
             let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
             let accounts = self.account_ids(&org).await?.into_iter().collect();
             let mut tx = self.begin_write().await?;
-            refresh(
+            rewrite(
                 &mut crate::tx::Tx::Any(&mut tx),
                 self.backend,
                 &org,
