@@ -253,16 +253,8 @@ impl Store {
         }
         let mut each = each;
         if let Some(pg) = &self.pg {
-            let mut q = sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql.to_string()));
-            for a in args {
-                q = match a {
-                    Arg::Text(s) => q.bind(s.clone()),
-                    Arg::Int(v) => q.bind(*v),
-                    Arg::NullText => q.bind(None::<String>),
-                    Arg::NullInt => q.bind(None::<i64>),
-                };
-            }
-            let rows = q.fetch_all(pg).await?;
+            let q = sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql.to_string()));
+            let rows = crate::tx::bind_all(q, args).fetch_all(pg).await?;
             return rows.iter().map(|r| each(r)).collect();
         }
         let rows = crate::tx::any_query(sql, args)

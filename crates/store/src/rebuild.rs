@@ -108,36 +108,17 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let mut w = crate::tx::Tx::Any(&mut tx);
         for c in &folded.contracts {
-            upsert_contract(&mut crate::tx::Tx::Any(&mut tx), org, c).await?;
+            upsert_contract(&mut w, org, c).await?;
         }
-        upsert_accounts(
-            &mut crate::tx::Tx::Any(&mut tx),
-            self.backend,
-            org,
-            &folded.accounts,
-        )
-        .await?;
+        upsert_accounts(&mut w, self.backend, org, &folded.accounts).await?;
         let seqs: Vec<(u64, &Event)> = events.iter().map(|e| (e.seq, &e.event)).collect();
-        project_events(&mut crate::tx::Tx::Any(&mut tx), self.backend, org, &seqs).await?;
-        upsert_handoffs(
-            &mut crate::tx::Tx::Any(&mut tx),
-            self.backend,
-            org,
-            &folded.handoffs,
-        )
-        .await?;
-        crate::sla::refresh_deadlines(
-            &mut crate::tx::Tx::Any(&mut tx),
-            self.backend,
-            org,
-            &folded.handoffs,
-            true,
-        )
-        .await?;
+        project_events(&mut w, self.backend, org, &seqs).await?;
+        upsert_handoffs(&mut w, self.backend, org, &folded.handoffs).await?;
+        crate::sla::refresh_deadlines(&mut w, self.backend, org, &folded.handoffs, true).await?;
         let all = folded.accounts.iter().map(|a| a.id.clone()).collect();
-        crate::scorecard::rewrite(&mut crate::tx::Tx::Any(&mut tx), self.backend, org, &all)
-            .await?;
+        crate::scorecard::rewrite(&mut w, self.backend, org, &all).await?;
         sqlx::query("UPDATE orgs SET stream_version = $1 WHERE org_id = $2")
             .bind(folded.org_version as i64)
             .bind(org.to_string())

@@ -475,6 +475,30 @@ fn cell_from_row(row: &dyn Cols, first: usize) -> Result<(Cell, u64), StoreError
 }
 
 impl Store {
+    /// Rewrites every account's scorecard parts of each org in `orgs`, one
+    /// transaction per org, with `then` (a statement taking the org id)
+    /// in the same transaction, and logs `done`.
+    async fn rewrite_orgs(
+        &self,
+        orgs: Vec<String>,
+        then: Option<&'static str>,
+        done: &str,
+    ) -> Result<(), StoreError> {
+        for org in orgs {
+            let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
+            let accounts = self.account_ids(&org).await?.into_iter().collect();
+            let mut tx = self.begin_write().await?;
+            let mut w = Tx::Any(&mut tx);
+            rewrite(&mut w, self.backend, &org, &accounts).await?;
+            if let Some(sql) = then {
+                w.exec(sql, &[org.to_string().into()]).await?;
+            }
+            tx.commit().await?;
+            tracing::info!(org = %org, "{done}");
+        }
+        Ok(())
+    }
+
     /// Fills the scorecard sums of orgs that have handoffs but no sums yet
     /// (a database from before the sums existed), so an upgrade never shows
     /// an empty scorecard.
@@ -485,20 +509,8 @@ impl Store {
         )
         .fetch_all(&self.write)
         .await?;
-        for org in orgs {
-            let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
-            let accounts = self.account_ids(&org).await?.into_iter().collect();
-            let mut tx = self.begin_write().await?;
-            rewrite(
-                &mut crate::tx::Tx::Any(&mut tx),
-                self.backend,
-                &org,
-                &accounts,
-            )
+        self.rewrite_orgs(orgs, None, "filled the scorecard sums")
             .await?;
-            tx.commit().await?;
-            tracing::info!(org = %org, "filled the scorecard sums");
-        }
         self.backfill_duration_buckets().await
     }
 
@@ -795,24 +807,12 @@ impl Store {
             sqlx::query_scalar("SELECT org_id FROM scorecard_leaks_backfill ORDER BY org_id")
                 .fetch_all(&self.write)
                 .await?;
-        for org in orgs {
-            let org = OrgId::parse(org).map_err(|e| StoreError::corrupt("org id", e))?;
-            let accounts = self.account_ids(&org).await?.into_iter().collect();
-            let mut tx = self.begin_write().await?;
-            rewrite(
-                &mut crate::tx::Tx::Any(&mut tx),
-                self.backend,
-                &org,
-                &accounts,
-            )
-            .await?;
-            sqlx::query("DELETE FROM scorecard_leaks_backfill WHERE org_id = $1")
-                .bind(org.to_string())
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            tracing::info!(org = %org, "kept leaked ARR per churn and currency");
-        }
+        self.rewrite_orgs(
+            orgs,
+            Some("DELETE FROM scorecard_leaks_backfill WHERE org_id = $1"),
+            "kept leaked ARR per churn and currency",
+        )
+        .await?;
         Ok(())
     }
 }

@@ -40,9 +40,27 @@ impl std::fmt::Debug for Tx<'_> {
     }
 }
 
+/// `sql` with `args` bound, for sqlx's `Any` driver.
 pub(crate) fn any_query(sql: &str, args: &[Arg]) -> Query<'static, Any, AnyArguments> {
-    let mut q =
-        sqlx::query(AssertSqlSafe(sql.to_string())).persistent(args.len() <= KEEP_PREPARED_ARGS);
+    bind_all(
+        sqlx::query(AssertSqlSafe(sql.to_string())).persistent(args.len() <= KEEP_PREPARED_ARGS),
+        args,
+    )
+}
+
+/// `args` bound to a query of either sqlx driver (`Any`, or PostgreSQL's
+/// own for the hot reads).
+pub(crate) fn bind_all<'q, DB>(
+    mut q: Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    args: &[Arg],
+) -> Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
     for a in args {
         q = match a {
             Arg::Text(s) => q.bind(s.clone()),
