@@ -38,6 +38,9 @@ use crate::{Backend, Store, StoreError};
 /// last, and the savepoints one transaction holds.
 const MAX_BATCH: usize = 64;
 
+/// How long the SQLite committer waits for another writer's lock.
+const WRITE_LOCK_WAIT: Duration = Duration::from_secs(30);
+
 /// Prepared statements the SQLite committer keeps: a change's statement
 /// shapes, for one to a few rows each.
 const WRITER_STATEMENTS: usize = 256;
@@ -179,7 +182,10 @@ fn open_writer(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     // path's samples (a pwrite per page). The journal only matters until
     // the transaction ends, so memory is where it belongs.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.busy_timeout(Duration::from_secs(10))?;
+    // As long as a change used to wait for the write pool's one connection
+    // (its acquire timeout): another writer of the file (an import's bulk,
+    // a job, another process) may hold the write lock that long.
+    conn.busy_timeout(WRITE_LOCK_WAIT)?;
     conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);
     Ok(conn)
 }
