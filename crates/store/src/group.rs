@@ -121,8 +121,9 @@ impl Committer {
 }
 
 /// The SQLite committer's thread: its connection is opened on the first
-/// change (after the store's migrations), and the write code's futures are
-/// driven by a runtime of the thread's own (nothing in them waits on I/O).
+/// change (after the store's migrations; again on the next change if that
+/// failed), and the write code's futures are driven by a runtime of the
+/// thread's own (nothing in them waits on I/O).
 fn run_lite(
     path: &Path,
     backend: Backend,
@@ -136,36 +137,22 @@ fn run_lite(
             return;
         }
     };
-    let Some(first) = waiting.blocking_recv() else {
-        return;
-    };
-    let writer = match open_writer(path) {
-        Ok(conn) => Writer::Lite(Mutex::new(conn)),
-        Err(e) => {
-            let why = e.to_string();
-            let _ = first.reply.send(Err(e));
-            // Nothing can be written: every change hears why.
-            while let Some(p) = waiting.blocking_recv() {
-                let _ = p.reply.send(Err(StoreError::Unsupported(format!(
-                    "the database cannot be written: {why}"
-                ))));
-            }
-            return;
-        }
-    };
-    runtime.block_on(async move {
-        let mut next = Some(first);
-        loop {
-            let Some(first) = next.take() else {
-                match waiting.recv().await {
-                    Some(p) => next = Some(p),
-                    None => return,
+    let mut writer: Option<Writer> = None;
+    while let Some(first) = waiting.blocking_recv() {
+        if writer.is_none() {
+            match open_writer(path) {
+                Ok(conn) => writer = Some(Writer::Lite(Mutex::new(conn))),
+                Err(e) => {
+                    // Nothing written; the next change tries to open it again.
+                    let _ = first.reply.send(Err(e));
+                    continue;
                 }
-                continue;
-            };
-            write_batch(&writer, backend, first, &mut waiting, stats).await;
+            }
         }
-    });
+        if let Some(writer) = &writer {
+            runtime.block_on(write_batch(writer, backend, first, &mut waiting, stats));
+        }
+    }
 }
 
 /// The committer's connection, set up as sqlx's are (`sqlite_pool`).
