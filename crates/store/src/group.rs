@@ -84,8 +84,10 @@ impl std::fmt::Debug for Pending {
 
 /// Where the committer writes.
 enum Writer {
-    /// sqlx's pool (PostgreSQL, an in-memory SQLite).
+    /// sqlx's pool (an in-memory SQLite; everything when no other applies).
     Pool(AnyPool),
+    /// sqlx's own PostgreSQL driver.
+    Pg(sqlx::PgPool),
     /// The committer's own connection to a SQLite file. The mutex is never
     /// contended (one committer); it makes the connection shareable with
     /// the write code, whose futures must be `Send` for the pool's sake.
@@ -94,8 +96,14 @@ enum Writer {
 
 impl Committer {
     /// Starts the committer of a store writing through `write`, or, for
-    /// the SQLite file at `file`, through a connection of its own.
-    pub(crate) fn start(write: AnyPool, backend: Backend, file: Option<PathBuf>) -> Self {
+    /// the SQLite file at `file`, through a connection of its own, or on
+    /// PostgreSQL through the native pool `pg`.
+    pub(crate) fn start(
+        write: AnyPool,
+        backend: Backend,
+        file: Option<PathBuf>,
+        pg: Option<sqlx::PgPool>,
+    ) -> Self {
         let (queue, waiting) = mpsc::unbounded_channel();
         let stats = Arc::<Counts>::default();
         let counts = stats.clone();
@@ -111,8 +119,9 @@ impl Committer {
                 }
             }
             None => {
+                let writer = pg.map_or(Writer::Pool(write), Writer::Pg);
                 tokio::spawn(async move {
-                    run(Writer::Pool(write), backend, waiting, &counts).await;
+                    run(writer, backend, waiting, &counts).await;
                 });
             }
         }
@@ -265,6 +274,12 @@ async fn in_transaction<T>(
             let mut tx = pool.begin().await.map_err(|e| before(e.into()))?;
             // Dropped without a commit on error: sqlx rolls it back.
             let out = body(&mut Tx::Any(&mut tx)).await?;
+            tx.commit().await.map_err(|e| Together::Commit(e.into()))?;
+            Ok(out)
+        }
+        Writer::Pg(pool) => {
+            let mut tx = pool.begin().await.map_err(|e| before(e.into()))?;
+            let out = body(&mut Tx::Pg(&mut tx)).await?;
             tx.commit().await.map_err(|e| Together::Commit(e.into()))?;
             Ok(out)
         }

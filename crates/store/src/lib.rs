@@ -268,6 +268,7 @@ impl Store {
                         write.clone(),
                         backend,
                         lock_file::sqlite_file(&url),
+                        None,
                     ),
                     write,
                     read,
@@ -292,7 +293,12 @@ impl Store {
                     .connect_with(options)
                     .await?;
                 Self {
-                    committer: group::Committer::start(pool.clone(), backend, None),
+                    committer: group::Committer::start(
+                        pool.clone(),
+                        backend,
+                        None,
+                        Some(pg.clone()),
+                    ),
                     write: pool.clone(),
                     read: pool,
                     lite: None,
