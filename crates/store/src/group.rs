@@ -84,10 +84,8 @@ impl std::fmt::Debug for Pending {
 
 /// Where the committer writes.
 enum Writer {
-    /// sqlx's pool (an in-memory SQLite; everything when no other applies).
+    /// sqlx's pool (PostgreSQL, an in-memory SQLite).
     Pool(AnyPool),
-    /// sqlx's own PostgreSQL driver.
-    Pg(sqlx::PgPool),
     /// The committer's own connection to a SQLite file. The mutex is never
     /// contended (one committer); it makes the connection shareable with
     /// the write code, whose futures must be `Send` for the pool's sake.
@@ -96,14 +94,8 @@ enum Writer {
 
 impl Committer {
     /// Starts the committer of a store writing through `write`, or, for
-    /// the SQLite file at `file`, through a connection of its own, or on
-    /// PostgreSQL through the native pool `pg`.
-    pub(crate) fn start(
-        write: AnyPool,
-        backend: Backend,
-        file: Option<PathBuf>,
-        pg: Option<sqlx::PgPool>,
-    ) -> Self {
+    /// the SQLite file at `file`, through a connection of its own.
+    pub(crate) fn start(write: AnyPool, backend: Backend, file: Option<PathBuf>) -> Self {
         let (queue, waiting) = mpsc::unbounded_channel();
         let stats = Arc::<Counts>::default();
         let counts = stats.clone();
@@ -119,9 +111,8 @@ impl Committer {
                 }
             }
             None => {
-                let writer = pg.map_or(Writer::Pool(write), Writer::Pg);
                 tokio::spawn(async move {
-                    run(writer, backend, waiting, &counts).await;
+                    run(Writer::Pool(write), backend, waiting, &counts).await;
                 });
             }
         }
@@ -274,12 +265,6 @@ async fn in_transaction<T>(
             let mut tx = pool.begin().await.map_err(|e| before(e.into()))?;
             // Dropped without a commit on error: sqlx rolls it back.
             let out = body(&mut Tx::Any(&mut tx)).await?;
-            tx.commit().await.map_err(|e| Together::Commit(e.into()))?;
-            Ok(out)
-        }
-        Writer::Pg(pool) => {
-            let mut tx = pool.begin().await.map_err(|e| before(e.into()))?;
-            let out = body(&mut Tx::Pg(&mut tx)).await?;
             tx.commit().await.map_err(|e| Together::Commit(e.into()))?;
             Ok(out)
         }

@@ -268,7 +268,6 @@ impl Store {
                         write.clone(),
                         backend,
                         lock_file::sqlite_file(&url),
-                        None,
                     ),
                     write,
                     read,
@@ -293,12 +292,7 @@ impl Store {
                     .connect_with(options)
                     .await?;
                 Self {
-                    committer: group::Committer::start(
-                        pool.clone(),
-                        backend,
-                        None,
-                        Some(pg.clone()),
-                    ),
+                    committer: group::Committer::start(pool.clone(), backend, None),
                     write: pool.clone(),
                     read: pool,
                     lite: None,

@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use rusqlite::types::Null;
 use rusqlite::{Connection, OpenFlags};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 use crate::{Store, StoreError};
 
@@ -253,7 +253,8 @@ impl Store {
         }
         let mut each = each;
         if let Some(pg) = &self.pg {
-            let rows = crate::tx::pg_query(sql, args).fetch_all(pg).await?;
+            let q = sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql.to_string()));
+            let rows = crate::tx::bind_all(q, args).fetch_all(pg).await?;
             return rows.iter().map(|r| each(r)).collect();
         }
         let rows = crate::tx::any_query(sql, args)

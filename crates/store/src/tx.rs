@@ -29,9 +29,6 @@ pub(crate) enum Tx<'a> {
     Lite(&'a std::sync::Mutex<rusqlite::Connection>),
     /// sqlx (a transaction derefs to its connection).
     Any(&'a mut AnyConnection),
-    /// sqlx's own PostgreSQL driver: the committer's, with no `Any`
-    /// conversion of every value.
-    Pg(&'a mut sqlx::PgConnection),
 }
 
 impl std::fmt::Debug for Tx<'_> {
@@ -39,24 +36,12 @@ impl std::fmt::Debug for Tx<'_> {
         f.write_str(match self {
             Self::Lite(_) => "Tx::Lite",
             Self::Any(_) => "Tx::Any",
-            Self::Pg(_) => "Tx::Pg",
         })
     }
 }
 
 /// `sql` with `args` bound, for sqlx's `Any` driver.
 pub(crate) fn any_query(sql: &str, args: &[Arg]) -> Query<'static, Any, AnyArguments> {
-    bind_all(
-        sqlx::query(AssertSqlSafe(sql.to_string())).persistent(args.len() <= KEEP_PREPARED_ARGS),
-        args,
-    )
-}
-
-/// `sql` with `args` bound, for sqlx's PostgreSQL driver.
-pub(crate) fn pg_query(
-    sql: &str,
-    args: &[Arg],
-) -> Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
     bind_all(
         sqlx::query(AssertSqlSafe(sql.to_string())).persistent(args.len() <= KEEP_PREPARED_ARGS),
         args,
@@ -115,10 +100,6 @@ impl Tx<'_> {
                 .execute(&mut **conn)
                 .await?
                 .rows_affected()),
-            Self::Pg(conn) => Ok(pg_query(sql, args)
-                .execute(&mut **conn)
-                .await?
-                .rows_affected()),
         }
     }
 
@@ -150,10 +131,6 @@ impl Tx<'_> {
             }
             Self::Any(conn) => {
                 let rows = any_query(sql, args).fetch_all(&mut **conn).await?;
-                rows.iter().map(|r| each(r)).collect()
-            }
-            Self::Pg(conn) => {
-                let rows = pg_query(sql, args).fetch_all(&mut **conn).await?;
                 rows.iter().map(|r| each(r)).collect()
             }
         }
