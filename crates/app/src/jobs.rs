@@ -14,6 +14,8 @@ pub struct JobsRun {
     pub deliveries: u64,
     /// SLA breaches recorded.
     pub breaches: u64,
+    /// Mails (and digests) the SMTP server took.
+    pub mails: u64,
     /// A job stopped at its round limit with more to do.
     pub more: bool,
 }
@@ -44,6 +46,14 @@ impl App {
             Ok(round) => {
                 run.breaches = round.fired.len() as u64;
                 run.more |= round.more;
+            }
+            Err(e) => first_error = first_error.or(Some(e)),
+        }
+        // After the breaches, so a breach recorded this round is mailed in it.
+        match self.send_mail().await {
+            Ok(round) => {
+                run.mails = round.sent as u64;
+                run.more |= round.more();
             }
             Err(e) => first_error = first_error.or(Some(e)),
         }

@@ -25,6 +25,7 @@ pub mod handoffs;
 pub mod import;
 pub mod import_csv;
 pub mod jobs;
+pub mod mail;
 pub mod org;
 pub mod outbox;
 mod password;
@@ -82,6 +83,7 @@ pub struct Parts {
     turns: Arc<retry::Turns>,
     crm: connections::CrmOptions,
     callers: Arc<callers::Callers>,
+    mailer: Option<mail::Mailer>,
 }
 
 impl std::fmt::Debug for App {
@@ -119,6 +121,7 @@ impl App {
             turns: Arc::default(),
             crm: connections::CrmOptions::default(),
             callers: Arc::default(),
+            mailer: None,
         }))
     }
 

@@ -38,6 +38,14 @@ pub struct ServeArgs {
     /// CRM deals); default: http://ADDRESS it listens on.
     #[arg(long, env = "BATON_PUBLIC_URL")]
     public_url: Option<String>,
+    /// The SMTP server notifications go out through:
+    /// smtp://[USER:PASSWORD@]HOST[:PORT] (unencrypted; add ?tls=required
+    /// for STARTTLS) or smtps://… (TLS). Without it, no mail is sent.
+    #[arg(long, env = "BATON_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The From address of notifications, e.g. "Baton <baton@example.com>".
+    #[arg(long, env = "BATON_MAIL_FROM", requires = "smtp_url")]
+    mail_from: Option<String>,
     /// Run no background work in this process (e.g. when another process
     /// does it).
     #[arg(long, env = "BATON_NO_JOBS")]
@@ -67,6 +75,19 @@ pub async fn run(app: App, args: ServeArgs) -> Result<()> {
     let mut crm = app.crm_options().clone();
     crm.poll = jiff::SignedDuration::from_secs(i64::try_from(args.crm_poll.max(1)).unwrap_or(60));
     let app = app.with_crm_options(crm);
+    let app = match args.smtp_url {
+        Some(smtp_url) => {
+            let Some(from) = args.mail_from else {
+                anyhow::bail!(
+                    "--smtp-url is set but --mail-from (BATON_MAIL_FROM) is not: say which address notifications come from"
+                );
+            };
+            let app = app.with_mail(&baton_app::mail::MailConfig { smtp_url, from })?;
+            println!("Notifications: by email (see /settings/notifications).");
+            app
+        }
+        None => app,
+    };
     println!("Baton is serving http://{addr}/  (open it in a browser and sign in)");
     println!("  API:     http://{addr}/api/v1  (OpenAPI: http://{addr}/api/v1/openapi.json)");
     println!("  Health:  http://{addr}/healthz  http://{addr}/readyz");

@@ -17,6 +17,7 @@ pub mod handoff;
 pub mod id;
 pub mod incentive;
 pub mod money;
+pub mod notify;
 pub mod org;
 pub mod period;
 pub mod projection;

@@ -329,6 +329,8 @@ async fn apply(
     change: &Change,
 ) -> Result<u64, StoreError> {
     let first = write_change(tx, backend, org, change).await?;
+    // Live changes only: an import's history is old news to everyone.
+    crate::mail::enqueue(tx, backend, org, first, &change.events).await?;
     crate::scorecard::refresh(tx, backend, org, &crate::scorecard::touched(change)).await?;
     Ok(first)
 }

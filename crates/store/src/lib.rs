@@ -20,6 +20,7 @@ mod fx;
 mod group;
 mod lite;
 mod lock_file;
+mod mail;
 mod read;
 mod rebuild;
 mod scorecard;
@@ -48,6 +49,7 @@ pub use connections::{
 pub use crm::CrmRuleRecord;
 pub use group::CommitStats;
 pub use lock_file::{SoleUse, sqlite_file};
+pub use mail::{ClaimedMail, MailOutcome, MailRecord, MailStatus, NewMail, PendingNotice};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
 pub use sla::DueDeadline;

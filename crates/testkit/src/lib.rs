@@ -12,6 +12,8 @@
 
 pub use baton_crm_sim as crm_sim;
 
+pub mod smtp;
+
 use baton_app::rollout::{ModeSwitch, RolloutMove};
 use baton_domain::rollout::Phase;
 use std::path::PathBuf;

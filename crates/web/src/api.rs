@@ -14,6 +14,7 @@ pub mod gates;
 pub mod handoffs;
 pub mod import;
 pub mod incentives;
+pub mod notifications;
 pub mod rollout;
 pub mod scorecard;
 pub mod session;
@@ -167,6 +168,8 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(session::login, session::logout))
     .add(routes!(tokens::create, tokens::list))
     .add(routes!(tokens::revoke))
+    .add(routes!(notifications::get, notifications::put))
+    .add(routes!(notifications::log))
     .add(routes!(handoffs::create, handoffs::list))
     .add(routes!(handoffs::get, handoffs::edit))
     .add(routes!(handoffs::events))

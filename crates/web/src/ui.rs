@@ -17,6 +17,7 @@ pub mod governance;
 pub mod handoffs;
 pub mod inbox;
 pub mod login;
+pub mod notifications;
 pub mod scorecard;
 pub mod suggestions;
 pub mod webhooks;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(webhooks::routes())
         .merge(connections::routes())
         .merge(currency::routes())
+        .merge(notifications::routes())
         .merge(suggestions::routes())
 }
 

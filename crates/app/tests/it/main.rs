@@ -19,6 +19,7 @@ mod handoffs;
 mod import;
 mod import_csv;
 mod log;
+mod mail;
 mod org;
 mod rediscovery;
 mod rollout;

@@ -268,6 +268,7 @@ const CLOSED: &[&str] = &[
     "Membership",
     "NewUserBody",
     "NewWebhookBody",
+    "NotificationPreferences",
     "NewConnectionBody",
     "Login",
 ];
@@ -305,6 +306,8 @@ const GATES: &[&str] = &["commission", "stage", "queue"];
 const OWNERS: &[&str] = &["sender", "receiver"];
 const EXPECTS: &[&str] = &["date", "person", "amount", "number"];
 const DELIVERY_STATUSES: &[&str] = &["pending", "delivered", "dead"];
+const MAIL_STATUSES: &[&str] = &["pending", "held", "sent", "dead"];
+const DELIVERIES: &[&str] = &["off", "immediate", "digest"];
 const CRM_VENDORS: &[&str] = &["salesforce", "hubspot"];
 const CONNECTION_STATUSES: &[&str] = &["active", "needs_attention", "disconnected"];
 const LOG_LEVELS: &[&str] = &["info", "warning", "error"];
@@ -312,6 +315,10 @@ const LOG_LEVELS: &[&str] = &["info", "warning", "error"];
 /// Property constraints by schema: (schema, property, what to merge in).
 fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
     let breach_kinds: Vec<&str> = baton_domain::sla::SlaKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    let notice_kinds: Vec<&str> = baton_domain::notify::NoticeKind::ALL
         .iter()
         .map(|k| k.as_str())
         .collect();
@@ -468,6 +475,17 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("WebhookBody", "created_at", date_time()),
         ("DeliveryBody", "status", one_of(DELIVERY_STATUSES)),
+        (
+            "NotificationPreferences",
+            "kinds",
+            json!({"propertyNames": one_of(&notice_kinds), "additionalProperties": one_of(DELIVERIES)}),
+        ),
+        ("MailInfo", "status", one_of(MAIL_STATUSES)),
+        ("MailInfo", "kind", one_of(&notice_kinds)),
+        ("MailInfo", "recipient", email()),
+        ("MailInfo", "created_at", date_time()),
+        ("MailInfo", "next_attempt_at", date_time()),
+        ("MailInfo", "sent_at", date_time()),
         ("DeliveryBody", "created_at", date_time()),
         ("DeliveryBody", "next_attempt_at", date_time()),
         ("DeliveryBody", "delivered_at", date_time()),
@@ -527,6 +545,8 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("/gates/{contract}/{account}", "deal", outside_id()),
         ("/handoffs", "cursor", outside_id()),
         ("/accounts", "limit", limit.clone()),
+        ("/mail", "limit", limit.clone()),
+        ("/mail", "status", one_of(MAIL_STATUSES)),
         ("/accounts", "cursor", outside_id()),
         ("/signals/suggestions", "limit", limit.clone()),
         (
@@ -649,6 +669,18 @@ mod tests {
 
     #[test]
     fn the_enums_listed_here_are_the_domains() {
+        for s in MAIL_STATUSES {
+            assert_eq!(
+                baton_store::MailStatus::parse(s).map(|x| x.as_str()),
+                Some(*s)
+            );
+        }
+        for d in DELIVERIES {
+            assert_eq!(
+                baton_domain::notify::Delivery::parse(d).map(|x| x.as_str()),
+                Some(*d)
+            );
+        }
         for s in STATES {
             assert_eq!(baton_domain::State::parse(s).map(|x| x.as_str()), Some(*s));
         }

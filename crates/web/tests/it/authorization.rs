@@ -178,6 +178,36 @@ fn matrix() -> Vec<Row> {
             none,
             [401, 404, 204, 404, 404, 204],
         ),
+        // Notification preferences are everyone's own; the mail log is
+        // the admins'.
+        row(
+            "GET",
+            "/me/notifications",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "PUT",
+            "/me/notifications",
+            AE,
+            Fixture::Account,
+            |_| {
+                Some(
+                    json!({"kinds": {"submitted": "digest"}, "digest_hour": 9, "time_zone": "Europe/Paris"}),
+                )
+            },
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET",
+            "/mail",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 403, 403, 403, 200],
+        ),
         // Handoffs: senders (and admins) start, edit, submit, withdraw;
         // receivers (lead included, admin not) accept and reject.
         row(

@@ -13,6 +13,7 @@ mod follow;
 mod governance;
 mod handoffs;
 mod login;
+mod notifications;
 mod scorecard;
 mod security;
 mod suggestions;

@@ -112,4 +112,6 @@ const PAGES: &[(&str, &str)] = &[
     ("/rollout", "rollout"),
     ("/incentives?period=2026-09", "incentives"),
     ("/webhooks", "webhooks"),
+    ("/settings/notifications", "notifications"),
+    ("/mail", "mail"),
 ];

@@ -1,0 +1,151 @@
+//! Notifications: each person's own preferences (each kind off, at once or
+//! in a daily digest at an hour of their day), and for admins the mail log
+//! with the SMTP server's answers.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use baton_domain::notify::{Delivery, NoticeKind, Preferences};
+use baton_store::{MailRecord, MailStatus};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::ui::{Page, Posted, UiResult, Viewer, render_form};
+
+/// Routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/settings/notifications", get(page).post(save))
+        .route("/mail", get(mail_log))
+}
+
+/// One kind as the form shows it.
+struct KindRow {
+    kind: &'static str,
+    label: &'static str,
+    delivery: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    page: Page,
+    kinds: Vec<KindRow>,
+    choices: [(&'static str, &'static str); 3],
+    digest_hour: u8,
+    time_zone: String,
+    sends_mail: bool,
+    error: Option<String>,
+    done: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+const CHOICES: [(&str, &str); 3] = [
+    ("immediate", "At once"),
+    ("digest", "In my daily digest"),
+    ("off", "Never"),
+];
+
+fn rows(p: &Preferences) -> Vec<KindRow> {
+    NoticeKind::ALL
+        .into_iter()
+        .map(|k| KindRow {
+            kind: k.as_str(),
+            label: k.label(),
+            delivery: p.delivery(k).as_str(),
+        })
+        .collect()
+}
+
+fn show(
+    s: &AppState,
+    v: &Viewer,
+    prefs: &Preferences,
+    error: Option<String>,
+    done: bool,
+) -> UiResult {
+    let page = NotificationsPage {
+        page: v.page.at("notifications"),
+        kinds: rows(prefs),
+        choices: CHOICES,
+        digest_hour: prefs.digest_hour,
+        time_zone: prefs.time_zone.clone(),
+        sends_mail: s.app.sends_mail(),
+        error,
+        done,
+    };
+    render_form(page.error.is_some(), &page)
+}
+
+async fn page(State(s): State<AppState>, v: Viewer, Query(d): Query<Done>) -> UiResult {
+    let prefs = s.app.notification_preferences(&v.caller).await?;
+    show(&s, &v, &prefs, None, d.done.is_some())
+}
+
+async fn save(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
+    let mut prefs = Preferences::default();
+    let mut why = None;
+    for k in NoticeKind::ALL {
+        let raw = f.get(k.as_str()).unwrap_or("immediate");
+        match Delivery::parse(raw) {
+            Some(d) => {
+                prefs.kinds.insert(k, d);
+            }
+            None => why = Some(format!("'{raw}' is not a choice for \"{}\"", k.label())),
+        }
+    }
+    let hour = f.get("digest_hour").unwrap_or("8");
+    match hour.parse::<u8>() {
+        Ok(h) => prefs.digest_hour = h,
+        Err(_) => why = Some(format!("digest hour: '{hour}' is not an hour from 0 to 23")),
+    }
+    prefs.time_zone = f.get("time_zone").unwrap_or("UTC").to_string();
+    if let Some(why) = why {
+        return show(&s, &v, &prefs, Some(why), false);
+    }
+    match s
+        .app
+        .set_notification_preferences(&v.caller, prefs.clone())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/settings/notifications?done=saved").into_response()),
+        Err(e) => show(&s, &v, &prefs, Some(ApiError::from(e).detail), false),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mail.html")]
+struct MailPage {
+    page: Page,
+    mails: Vec<MailRecord>,
+    status: String,
+    sends_mail: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MailFilter {
+    status: Option<String>,
+}
+
+fn when(t: &baton_domain::Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+async fn mail_log(State(s): State<AppState>, v: Viewer, Query(q): Query<MailFilter>) -> UiResult {
+    let status = q.status.as_deref().and_then(MailStatus::parse);
+    let mails = s.app.mail_log(&v.caller, status, 200).await?;
+    let page = MailPage {
+        page: v.page.at("mail"),
+        mails,
+        status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        sends_mail: s.app.sends_mail(),
+    };
+    render_form(false, &page)
+}
