@@ -28,5 +28,7 @@ incentives tour-incentives
 webhooks webhooks
 handoff-brief handoff-brief
 suggestions suggestions
+notifications notifications
+mail mail
 MAP
 ls -la docs/screenshots

@@ -570,7 +570,11 @@ fn describe(e: &lettre::transport::smtp::Error, server: &str) -> String {
     let mut why = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
-        why = format!("{why}: {s}");
+        // lettre's own text often already ends with its source's.
+        let more = s.to_string();
+        if !why.contains(&more) {
+            why = format!("{why}: {more}");
+        }
         source = s.source();
     }
     format!("SMTP {server}: {why}")

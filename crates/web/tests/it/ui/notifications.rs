@@ -112,6 +112,7 @@ async fn a_member_sets_preferences_and_an_admin_sees_a_refused_mail() {
     // Only admins have the mail log.
     b.goto("/mail").await;
     assert!(b.page_text().await.contains("admin"), "refused, saying why");
+    b.goto("/").await;
     b.logout().await;
     b.login(ADMIN, PASSWORD).await;
     b.click("header nav a[href='/mail']").await;
