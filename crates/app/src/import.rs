@@ -702,6 +702,7 @@ impl<'a> Importer<'a> {
                     UserRecord {
                         name: name.clone(),
                         admin: *admin,
+                        active: true,
                         teams: BTreeMap::new(),
                     },
                 );
@@ -711,6 +712,16 @@ impl<'a> Importer<'a> {
             } => {
                 if let Some(u) = self.dir.users.get_mut(email) {
                     u.teams.insert(team.clone(), *role);
+                }
+            }
+            Event::MemberRemoved { email, team, .. } => {
+                if let Some(u) = self.dir.users.get_mut(email) {
+                    u.teams.remove(team);
+                }
+            }
+            Event::UserDeactivated { email, .. } | Event::UserReactivated { email, .. } => {
+                if let Some(u) = self.dir.users.get_mut(email) {
+                    u.active = matches!(e, Event::UserReactivated { .. });
                 }
             }
             _ => {}
@@ -830,6 +841,23 @@ impl<'a> Importer<'a> {
         self.batch_accounts.insert(id);
         self.push(e, v, line);
         Ok(())
+    }
+
+    /// Who a history line about people is decided as: the user it names,
+    /// or, when it names nobody, the import's own (admin) authority.
+    fn history_actor(&self, by: &Option<Email>) -> baton_domain::Actor {
+        match by.as_ref().and_then(|e| Some((e, self.dir.users.get(e)?))) {
+            Some((email, u)) => baton_domain::Actor {
+                email: email.clone(),
+                admin: u.admin,
+                teams: u.teams.clone(),
+            },
+            None => baton_domain::Actor {
+                email: crate::org::history_authority(),
+                admin: true,
+                teams: BTreeMap::new(),
+            },
+        }
     }
 
     fn require_user(&self, by: &Option<Email>) -> Result<(), String> {
@@ -979,6 +1007,53 @@ impl<'a> Importer<'a> {
                 if !self.dir.teams.contains_key(team) {
                     return Err(format!("unknown team '{team}'"));
                 }
+                self.record_org_event(e, line);
+            }
+            // The same decisions as the live use cases (domain::org::People),
+            // by the line's admin, or by the import's own authority when a
+            // line names nobody.
+            Event::MemberRemoved {
+                ref email,
+                ref team,
+                ref by,
+                at,
+            } => {
+                self.require_user(by)?;
+                let people = crate::org::people_of(&self.dir);
+                let mut teams = people
+                    .people
+                    .get(email)
+                    .ok_or_else(|| format!("unknown user '{email}'"))?
+                    .teams
+                    .clone();
+                if teams.remove(team).is_none() {
+                    return Err(format!("'{email}' is not in team '{team}'"));
+                }
+                people
+                    .set_teams(&self.history_actor(by), email, &teams, at)
+                    .map_err(|e| e.to_string())?;
+                self.record_org_event(e, line);
+            }
+            Event::UserDeactivated {
+                ref email,
+                ref by,
+                at,
+            } => {
+                self.require_user(by)?;
+                crate::org::people_of(&self.dir)
+                    .deactivate(&self.history_actor(by), email, at)
+                    .map_err(|e| e.to_string())?;
+                self.record_org_event(e, line);
+            }
+            Event::UserReactivated {
+                ref email,
+                ref by,
+                at,
+            } => {
+                self.require_user(by)?;
+                crate::org::people_of(&self.dir)
+                    .reactivate(&self.history_actor(by), email, at)
+                    .map_err(|e| e.to_string())?;
                 self.record_org_event(e, line);
             }
             Event::ReportingCurrencySet {

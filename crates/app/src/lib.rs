@@ -153,6 +153,12 @@ impl App {
         let user = user.ok_or_else(|| {
             AppError::NotFound(format!("user '{}' in org '{}'", caller.email, caller.org))
         })?;
+        if !user.active {
+            return Err(AppError::Unauthenticated(format!(
+                "'{}' is deactivated in this org; ask an admin",
+                caller.email
+            )));
+        }
         let actor = Actor {
             email: caller.email.clone(),
             admin: user.admin,

@@ -248,7 +248,13 @@ impl App {
             let recipients = match self.about(&notice.org, &notice.event).await? {
                 Some((h, def)) => match notify::audience(&notice.event, &h, &def) {
                     Some(a) => dirs.get(&notice.org).map_or_else(Default::default, |d| {
-                        a.resolve(d.users.iter().map(|(e, u)| (e, &u.teams)))
+                        // A leaver hears nothing more.
+                        a.resolve(
+                            d.users
+                                .iter()
+                                .filter(|(_, u)| u.active)
+                                .map(|(e, u)| (e, &u.teams)),
+                        )
                     }),
                     None => Default::default(),
                 },

@@ -363,3 +363,148 @@ mod tests {
         assert!(org_id_for("!!!").is_err());
     }
 }
+
+/// The org's people as the domain decides on them.
+pub(crate) fn people_of(dir: &Directory) -> baton_domain::People {
+    baton_domain::People {
+        teams: dir.teams.keys().cloned().collect(),
+        people: dir
+            .users
+            .iter()
+            .map(|(email, u)| {
+                (
+                    email.clone(),
+                    baton_domain::Person {
+                        admin: u.admin,
+                        active: u.active,
+                        teams: u.teams.clone(),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Who decides a history line about people that names nobody: the import
+/// itself, with an admin's authority (it is run by an admin or on the
+/// server's command line).
+pub(crate) fn history_authority() -> Email {
+    Email::parse("import@baton.invalid").unwrap_or_else(|_| unreachable!("a valid address"))
+}
+
+/// What deactivating someone left to do.
+#[derive(Debug, Clone, Default)]
+pub struct Deactivated {
+    /// Their handoffs still in flight (drafts, waiting, sent back): someone
+    /// else should take them on.
+    pub open_handoffs: Vec<baton_domain::Handoff>,
+}
+
+impl App {
+    /// Sets a person's teams and roles to exactly `teams` (admins only).
+    #[tracing::instrument(skip_all, fields(user = %email))]
+    pub async fn set_teams(
+        &self,
+        caller: &Caller,
+        email: &Email,
+        teams: std::collections::BTreeMap<TeamKey, Role>,
+    ) -> Result<(), AppError> {
+        let stream = Stream::Org.to_string();
+        self.retrying(&caller.org, &stream, || async {
+            let actor = self.actor(caller).await?;
+            let dir = self.known_user(caller, email).await?;
+            let events = people_of(&dir).set_teams(&actor, email, &teams, self.now())?;
+            self.commit_org_events(caller, &dir, events).await
+        })
+        .await
+    }
+
+    /// Deactivates a leaver (admins only): they can no longer sign in, and
+    /// every session and token of theirs ends in the same transaction. Their
+    /// history stays; their open handoffs are returned for reassignment.
+    #[tracing::instrument(skip_all, fields(user = %email))]
+    pub async fn deactivate_user(
+        &self,
+        caller: &Caller,
+        email: &Email,
+    ) -> Result<Deactivated, AppError> {
+        let stream = Stream::Org.to_string();
+        self.retrying(&caller.org, &stream, || async {
+            let actor = self.actor(caller).await?;
+            let dir = self.known_user(caller, email).await?;
+            let event = people_of(&dir).deactivate(&actor, email, self.now())?;
+            self.commit_org_events(caller, &dir, vec![event]).await
+        })
+        .await?;
+        Ok(Deactivated {
+            open_handoffs: self.open_handoffs_of(&caller.org, email).await?,
+        })
+    }
+
+    /// Lets a deactivated person sign in again (admins only).
+    #[tracing::instrument(skip_all, fields(user = %email))]
+    pub async fn reactivate_user(&self, caller: &Caller, email: &Email) -> Result<(), AppError> {
+        let stream = Stream::Org.to_string();
+        self.retrying(&caller.org, &stream, || async {
+            let actor = self.actor(caller).await?;
+            let dir = self.known_user(caller, email).await?;
+            let event = people_of(&dir).reactivate(&actor, email, self.now())?;
+            self.commit_org_events(caller, &dir, vec![event]).await
+        })
+        .await
+    }
+
+    /// A person's handoffs still in flight, oldest first.
+    pub async fn open_handoffs_of(
+        &self,
+        org: &OrgId,
+        email: &Email,
+    ) -> Result<Vec<baton_domain::Handoff>, AppError> {
+        let mut open = Vec::new();
+        for state in [
+            baton_domain::State::Draft,
+            baton_domain::State::Submitted,
+            baton_domain::State::Rejected,
+        ] {
+            let filter = baton_store::HandoffFilter {
+                sender: Some(email.clone()),
+                state: Some(state),
+                ..Default::default()
+            };
+            open.extend(self.store.handoffs_page(org, &filter, None, 200).await?);
+        }
+        open.sort_by_key(|h| h.created_at);
+        Ok(open)
+    }
+
+    /// The org's directory, once `email` is known to be in it.
+    async fn known_user(&self, caller: &Caller, email: &Email) -> Result<Directory, AppError> {
+        let dir = self.store.directory(&caller.org).await?;
+        if !dir.users.contains_key(email) {
+            return Err(AppError::NotFound(format!("user '{email}'")));
+        }
+        Ok(dir)
+    }
+
+    /// Commits org events decided on `dir` (nothing when there are none).
+    async fn commit_org_events(
+        &self,
+        caller: &Caller,
+        dir: &Directory,
+        events: Vec<Event>,
+    ) -> Result<(), AppError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let at = self.now();
+        let mut change = Change::default();
+        let mut v = dir.version;
+        for e in events {
+            v += 1;
+            change.push(e, v, caller.via, at);
+        }
+        change.org_version = Some(v);
+        self.store.commit(&caller.org, &change).await?;
+        Ok(())
+    }
+}

@@ -70,6 +70,39 @@ pub enum Event {
         /// When.
         at: Timestamp,
     },
+    /// A user left a team.
+    MemberRemoved {
+        /// The user.
+        email: Email,
+        /// The team.
+        team: TeamKey,
+        /// Who removed them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Email>,
+        /// When.
+        at: Timestamp,
+    },
+    /// A user was deactivated (a leaver): they can no longer sign in, and
+    /// their sessions and tokens end; their history stays.
+    UserDeactivated {
+        /// The user.
+        email: Email,
+        /// Who deactivated them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Email>,
+        /// When.
+        at: Timestamp,
+    },
+    /// A deactivated user was let back in.
+    UserReactivated {
+        /// The user.
+        email: Email,
+        /// Who reactivated them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Email>,
+        /// When.
+        at: Timestamp,
+    },
     /// An admin set the currency the org's money is reported in (the leak
     /// audit converts every amount into it; see `fx`).
     ReportingCurrencySet {
@@ -508,6 +541,9 @@ pub const KINDS: &[&str] = &[
     "team_created",
     "user_created",
     "member_added",
+    "member_removed",
+    "user_deactivated",
+    "user_reactivated",
     "reporting_currency_set",
     "fx_rate_set",
     "contract_published",
@@ -546,6 +582,9 @@ impl Event {
             Self::TeamCreated { .. } => "team_created",
             Self::UserCreated { .. } => "user_created",
             Self::MemberAdded { .. } => "member_added",
+            Self::MemberRemoved { .. } => "member_removed",
+            Self::UserDeactivated { .. } => "user_deactivated",
+            Self::UserReactivated { .. } => "user_reactivated",
             Self::ReportingCurrencySet { .. } => "reporting_currency_set",
             Self::FxRateSet { .. } => "fx_rate_set",
             Self::ContractPublished { .. } => "contract_published",
@@ -585,6 +624,9 @@ impl Event {
             | Self::TeamCreated { at, .. }
             | Self::UserCreated { at, .. }
             | Self::MemberAdded { at, .. }
+            | Self::MemberRemoved { at, .. }
+            | Self::UserDeactivated { at, .. }
+            | Self::UserReactivated { at, .. }
             | Self::ReportingCurrencySet { at, .. }
             | Self::FxRateSet { at, .. }
             | Self::ContractPublished { at, .. }
@@ -620,6 +662,9 @@ impl Event {
         match self {
             Self::UserCreated { by, .. }
             | Self::MemberAdded { by, .. }
+            | Self::MemberRemoved { by, .. }
+            | Self::UserDeactivated { by, .. }
+            | Self::UserReactivated { by, .. }
             | Self::ContractPublished { by, .. }
             | Self::ModeChanged { by, .. }
             | Self::Rediscovery { by, .. } => by.as_ref(),
@@ -661,6 +706,9 @@ impl Event {
             | Self::TeamCreated { .. }
             | Self::UserCreated { .. }
             | Self::MemberAdded { .. }
+            | Self::MemberRemoved { .. }
+            | Self::UserDeactivated { .. }
+            | Self::UserReactivated { .. }
             | Self::ReportingCurrencySet { .. }
             | Self::FxRateSet { .. } => Stream::Org,
             Self::ContractPublished { contract, .. }

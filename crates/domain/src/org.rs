@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::Timestamp;
 use crate::error::DomainError;
+use crate::event::Event;
 use crate::id::{Email, TeamKey};
 
 /// A user's role in one team.
@@ -132,5 +134,300 @@ impl Roster {
             }
             (None, _) => Vec::new(),
         }
+    }
+}
+
+/// One person as the org's decisions about people need them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Administers the org.
+    pub admin: bool,
+    /// May sign in (not deactivated).
+    pub active: bool,
+    /// Their teams and roles.
+    pub teams: BTreeMap<TeamKey, Role>,
+}
+
+/// The org's teams and people: what changes to people are decided on. The
+/// app fills it from the org's directory; the same decisions serve the API,
+/// the UI and provisioning.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct People {
+    /// The org's teams.
+    pub teams: BTreeSet<TeamKey>,
+    /// Its people by email.
+    pub people: BTreeMap<Email, Person>,
+}
+
+impl People {
+    fn person(&self, email: &Email) -> Result<&Person, DomainError> {
+        self.people
+            .get(email)
+            .ok_or_else(|| DomainError::value("user", format!("'{email}' is not in this org")))
+    }
+
+    /// The events that make `email`'s teams exactly `teams`: joining,
+    /// changing role, leaving. Admins only; every team must exist; an empty
+    /// answer means nothing changes.
+    pub fn set_teams(
+        &self,
+        actor: &Actor,
+        email: &Email,
+        teams: &BTreeMap<TeamKey, Role>,
+        at: Timestamp,
+    ) -> Result<Vec<Event>, DomainError> {
+        actor.require_admin("change someone's teams")?;
+        let person = self.person(email)?;
+        if let Some(unknown) = teams.keys().find(|t| !self.teams.contains(*t)) {
+            return Err(DomainError::value(
+                "teams",
+                format!("there is no team '{unknown}' in this org"),
+            ));
+        }
+        let by = Some(actor.email.clone());
+        let mut events = Vec::new();
+        for team in person.teams.keys().filter(|t| !teams.contains_key(*t)) {
+            events.push(Event::MemberRemoved {
+                email: email.clone(),
+                team: team.clone(),
+                by: by.clone(),
+                at,
+            });
+        }
+        for (team, role) in teams {
+            if person.teams.get(team) != Some(role) {
+                events.push(Event::MemberAdded {
+                    email: email.clone(),
+                    team: team.clone(),
+                    role: *role,
+                    by: by.clone(),
+                    at,
+                });
+            }
+        }
+        Ok(events)
+    }
+
+    /// Deactivates a leaver. Admins only; never oneself (an admin locked
+    /// out by their own hand), never the last active admin.
+    pub fn deactivate(
+        &self,
+        actor: &Actor,
+        email: &Email,
+        at: Timestamp,
+    ) -> Result<Event, DomainError> {
+        actor.require_admin("deactivate people")?;
+        let person = self.person(email)?;
+        if !person.active {
+            return Err(DomainError::Rule(format!(
+                "'{email}' is already deactivated"
+            )));
+        }
+        if *email == actor.email {
+            return Err(DomainError::Rule(
+                "you cannot deactivate yourself; ask another admin".into(),
+            ));
+        }
+        let other_admins = self
+            .people
+            .iter()
+            .any(|(e, p)| e != email && p.admin && p.active);
+        if person.admin && !other_admins {
+            return Err(DomainError::Rule(format!(
+                "'{email}' is the org's last active admin"
+            )));
+        }
+        Ok(Event::UserDeactivated {
+            email: email.clone(),
+            by: Some(actor.email.clone()),
+            at,
+        })
+    }
+
+    /// Lets a deactivated person back in (admins only).
+    pub fn reactivate(
+        &self,
+        actor: &Actor,
+        email: &Email,
+        at: Timestamp,
+    ) -> Result<Event, DomainError> {
+        actor.require_admin("reactivate people")?;
+        if self.person(email)?.active {
+            return Err(DomainError::Rule(format!("'{email}' is already active")));
+        }
+        Ok(Event::UserReactivated {
+            email: email.clone(),
+            by: Some(actor.email.clone()),
+            at,
+        })
+    }
+
+    /// Brings the people up to date with an org event (what an import
+    /// replays, so that its later lines are decided on the same facts).
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::TeamCreated { team, .. } => {
+                self.teams.insert(team.clone());
+            }
+            Event::UserCreated { email, admin, .. } => {
+                self.people.insert(
+                    email.clone(),
+                    Person {
+                        admin: *admin,
+                        active: true,
+                        teams: BTreeMap::new(),
+                    },
+                );
+            }
+            Event::MemberAdded {
+                email, team, role, ..
+            } => {
+                if let Some(p) = self.people.get_mut(email) {
+                    p.teams.insert(team.clone(), *role);
+                }
+            }
+            Event::MemberRemoved { email, team, .. } => {
+                if let Some(p) = self.people.get_mut(email) {
+                    p.teams.remove(team);
+                }
+            }
+            Event::UserDeactivated { email, .. } | Event::UserReactivated { email, .. } => {
+                if let Some(p) = self.people.get_mut(email) {
+                    p.active = matches!(event, Event::UserReactivated { .. });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod people_tests {
+    use super::*;
+
+    fn email(s: &str) -> Email {
+        Email::parse(s).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn team(s: &str) -> TeamKey {
+        TeamKey::parse(s).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn people() -> People {
+        let mut p = People {
+            teams: BTreeSet::from([team("ae"), team("cs")]),
+            people: BTreeMap::new(),
+        };
+        for (e, admin, teams) in [
+            ("admin@x.test", true, vec![]),
+            ("ae1@x.test", false, vec![(team("ae"), Role::Member)]),
+        ] {
+            p.people.insert(
+                email(e),
+                Person {
+                    admin,
+                    active: true,
+                    teams: teams.into_iter().collect(),
+                },
+            );
+        }
+        p
+    }
+
+    fn admin() -> Actor {
+        Actor {
+            email: email("admin@x.test"),
+            admin: true,
+            teams: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn set_teams_says_only_what_changes() {
+        let p = people();
+        let events = p
+            .set_teams(
+                &admin(),
+                &email("ae1@x.test"),
+                &BTreeMap::from([(team("cs"), Role::Lead)]),
+                Timestamp::UNIX_EPOCH,
+            )
+            .unwrap_or_default();
+        let kinds: Vec<&str> = events.iter().map(Event::kind).collect();
+        assert_eq!(kinds, ["member_removed", "member_added"]);
+        let same = p
+            .set_teams(
+                &admin(),
+                &email("ae1@x.test"),
+                &BTreeMap::from([(team("ae"), Role::Member)]),
+                Timestamp::UNIX_EPOCH,
+            )
+            .unwrap_or_default();
+        assert!(same.is_empty());
+        let e = p
+            .set_teams(
+                &admin(),
+                &email("ae1@x.test"),
+                &BTreeMap::from([(team("ops"), Role::Member)]),
+                Timestamp::UNIX_EPOCH,
+            )
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("'ops'"), "{e}");
+    }
+
+    #[test]
+    fn only_admins_change_people_and_never_the_last_admin_or_themselves() {
+        let mut p = people();
+        let member = Actor {
+            email: email("ae1@x.test"),
+            admin: false,
+            teams: BTreeMap::new(),
+        };
+        assert!(matches!(
+            p.deactivate(&member, &email("admin@x.test"), Timestamp::UNIX_EPOCH),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            p.deactivate(&admin(), &email("admin@x.test"), Timestamp::UNIX_EPOCH),
+            Err(DomainError::Rule(_))
+        ));
+        let e = p
+            .deactivate(&admin(), &email("ae1@x.test"), Timestamp::UNIX_EPOCH)
+            .map(|e| e.kind());
+        assert_eq!(e.ok(), Some("user_deactivated"));
+        p.apply(&Event::UserDeactivated {
+            email: email("ae1@x.test"),
+            by: None,
+            at: Timestamp::UNIX_EPOCH,
+        });
+        assert!(
+            p.deactivate(&admin(), &email("ae1@x.test"), Timestamp::UNIX_EPOCH)
+                .is_err()
+        );
+        assert_eq!(
+            p.reactivate(&admin(), &email("ae1@x.test"), Timestamp::UNIX_EPOCH)
+                .map(|e| e.kind())
+                .ok(),
+            Some("user_reactivated")
+        );
+        // Another admin may deactivate the first once there are two.
+        p.people.insert(
+            email("admin2@x.test"),
+            Person {
+                admin: true,
+                active: true,
+                teams: BTreeMap::new(),
+            },
+        );
+        let second = Actor {
+            email: email("admin2@x.test"),
+            ..admin()
+        };
+        assert!(
+            p.deactivate(&second, &email("admin@x.test"), Timestamp::UNIX_EPOCH)
+                .is_ok()
+        );
     }
 }

@@ -419,6 +419,40 @@ async fn project_event(tx: &mut Tx<'_>, org: &OrgId, event: &Event) -> Result<()
             )
             .await?;
         }
+        Event::MemberRemoved { email, team, .. } => {
+            tx.exec(
+                "DELETE FROM memberships WHERE org_id = $1 AND email = $2 AND team = $3",
+                &[o.into(), email.to_string().into(), team.to_string().into()],
+            )
+            .await?;
+        }
+        Event::UserDeactivated { email, .. } => {
+            let who = [Arg::from(&o), Arg::from(email.to_string())];
+            tx.exec(
+                "UPDATE users SET active = 0 WHERE org_id = $1 AND email = $2",
+                &who,
+            )
+            .await?;
+            // Every way in ends with the event, in its transaction: the
+            // next request of any of their sessions or tokens is refused.
+            tx.exec(
+                "DELETE FROM sessions WHERE org_id = $1 AND email = $2",
+                &who,
+            )
+            .await?;
+            tx.exec(
+                "DELETE FROM api_tokens WHERE org_id = $1 AND email = $2",
+                &who,
+            )
+            .await?;
+        }
+        Event::UserReactivated { email, .. } => {
+            tx.exec(
+                "UPDATE users SET active = 1 WHERE org_id = $1 AND email = $2",
+                &[o.into(), email.to_string().into()],
+            )
+            .await?;
+        }
         Event::ContractPublished {
             contract,
             version,

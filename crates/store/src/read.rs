@@ -28,6 +28,8 @@ pub struct UserRecord {
     pub name: String,
     /// Org admin.
     pub admin: bool,
+    /// May sign in (not deactivated).
+    pub active: bool,
     /// Teams and roles.
     pub teams: BTreeMap<TeamKey, Role>,
 }
@@ -132,18 +134,20 @@ impl Store {
                 r.try_get(1)?,
             );
         }
-        for r in sqlx::query("SELECT email, name, admin FROM users WHERE org_id = $1")
+        for r in sqlx::query("SELECT email, name, admin, active FROM users WHERE org_id = $1")
             .bind(org.to_string())
             .fetch_all(&self.read)
             .await?
         {
             let email = parse("email", &r.try_get::<String, _>(0)?, |s| Email::parse(s))?;
             let admin: i64 = r.try_get(2)?;
+            let active: i64 = r.try_get(3)?;
             dir.users.insert(
                 email,
                 UserRecord {
                     name: r.try_get(1)?,
                     admin: admin != 0,
+                    active: active != 0,
                     teams: BTreeMap::new(),
                 },
             );
@@ -169,18 +173,27 @@ impl Store {
     pub async fn user(&self, org: &OrgId, email: &Email) -> Result<Option<UserRecord>, StoreError> {
         let rows = self
             .rows(
-                "SELECT u.name, u.admin, m.team, m.role FROM users u
+                "SELECT u.name, u.admin, m.team, m.role, u.active FROM users u
                  LEFT JOIN memberships m ON m.org_id = u.org_id AND m.email = u.email
                  WHERE u.org_id = $1 AND u.email = $2",
                 &[Arg::from(org.to_string()), Arg::from(email.to_string())],
-                |r| Ok((r.text(0)?, r.int(1)?, r.opt_text(2)?, r.opt_text(3)?)),
+                |r| {
+                    Ok((
+                        r.text(0)?,
+                        r.int(1)?,
+                        r.opt_text(2)?,
+                        r.opt_text(3)?,
+                        r.int(4)?,
+                    ))
+                },
             )
             .await?;
         let mut user: Option<UserRecord> = None;
-        for (name, admin, team, role) in rows {
+        for (name, admin, team, role, active) in rows {
             let u = user.get_or_insert(UserRecord {
                 name,
                 admin: admin != 0,
+                active: active != 0,
                 teams: BTreeMap::new(),
             });
             if let Some(team) = team {
@@ -193,14 +206,17 @@ impl Store {
         Ok(user)
     }
 
-    /// A user's password hash.
+    /// An active user's password hash (none for a deactivated one, who
+    /// cannot sign in).
     pub async fn password_hash(
         &self,
         org: &OrgId,
         email: &Email,
     ) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT password_hash FROM credentials WHERE org_id = $1 AND email = $2",
+            "SELECT c.password_hash FROM credentials c
+             JOIN users u ON u.org_id = c.org_id AND u.email = c.email
+             WHERE c.org_id = $1 AND c.email = $2 AND u.active = 1",
         )
         .bind(org.to_string())
         .bind(email.to_string())

@@ -21,6 +21,7 @@ mod import_csv;
 mod log;
 mod mail;
 mod org;
+mod people;
 mod rediscovery;
 mod rollout;
 mod scorecard;
