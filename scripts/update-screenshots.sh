@@ -30,5 +30,7 @@ handoff-brief handoff-brief
 suggestions suggestions
 notifications notifications
 mail mail
+people people
+person person
 MAP
 ls -la docs/screenshots

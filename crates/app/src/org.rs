@@ -481,7 +481,11 @@ impl App {
     async fn known_user(&self, caller: &Caller, email: &Email) -> Result<Directory, AppError> {
         let dir = self.store.directory(&caller.org).await?;
         if !dir.users.contains_key(email) {
-            return Err(AppError::NotFound(format!("user '{email}'")));
+            // Not echoed: to another org, whether the address exists
+            // anywhere is none of its business.
+            return Err(AppError::NotFound(
+                "a user of that email in your org".into(),
+            ));
         }
         Ok(dir)
     }

@@ -18,6 +18,7 @@ pub mod handoffs;
 pub mod inbox;
 pub mod login;
 pub mod notifications;
+pub mod people;
 pub mod scorecard;
 pub mod suggestions;
 pub mod webhooks;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(connections::routes())
         .merge(currency::routes())
         .merge(notifications::routes())
+        .merge(people::routes())
         .merge(suggestions::routes())
 }
 

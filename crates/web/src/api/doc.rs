@@ -269,6 +269,7 @@ const CLOSED: &[&str] = &[
     "NewUserBody",
     "NewWebhookBody",
     "NotificationPreferences",
+    "TeamsBody",
     "NewConnectionBody",
     "Login",
 ];

@@ -57,6 +57,11 @@ enum Fixture {
     Token,
     /// A sampled audit of a submitted handoff (drawn by the admin).
     Audit,
+    /// A person of the org's CS team, made by the admin for this cell (the
+    /// fixture's id is their email).
+    Person,
+    /// … deactivated.
+    DeactivatedPerson,
     /// A webhook subscription made by the admin.
     Webhook,
     /// … with a dead delivery (of an account event).
@@ -207,6 +212,32 @@ fn matrix() -> Vec<Row> {
             Fixture::Account,
             none,
             [401, 200, 403, 403, 403, 200],
+        ),
+        // People: admins change teams, deactivate and reactivate; to
+        // another org the person does not exist.
+        row(
+            "PUT",
+            "/users/{email}/teams",
+            AE,
+            Fixture::Person,
+            |_| Some(json!({"teams": [{"team": "cs", "role": "lead"}]})),
+            [401, 404, 403, 403, 403, 200],
+        ),
+        row(
+            "POST",
+            "/users/{email}/deactivate",
+            AE,
+            Fixture::Person,
+            none,
+            [401, 404, 403, 403, 403, 200],
+        ),
+        row(
+            "POST",
+            "/users/{email}/reactivate",
+            AE,
+            Fixture::DeactivatedPerson,
+            none,
+            [401, 404, 403, 403, 403, 200],
         ),
         // Handoffs: senders (and admins) start, edit, submit, withdraw;
         // receivers (lead included, admin not) accept and reject.
@@ -917,6 +948,29 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
             app.store().create_connection(&s.t.org, &c).await.unwrap();
             return made(c.id);
         }
+        Fixture::Person | Fixture::DeactivatedPerson => {
+            let admin = s.caller("admin@acme.test");
+            let email = baton_testkit::email(&format!("person-{n}@acme.test"));
+            app.add_user(
+                &admin,
+                baton_app::org::NewUser {
+                    email: email.clone(),
+                    name: format!("Person {n}"),
+                    password: None,
+                    teams: vec![(
+                        baton_domain::TeamKey::parse("cs").unwrap(),
+                        baton_domain::Role::Member,
+                    )],
+                    admin: false,
+                },
+            )
+            .await
+            .unwrap();
+            if row.fixture == Fixture::DeactivatedPerson {
+                app.deactivate_user(&admin, &email).await.unwrap();
+            }
+            return made(email.to_string());
+        }
         Fixture::Webhook => {
             let new = baton_app::webhooks::NewWebhook {
                 url: "https://hooks.example/baton".into(),
@@ -1035,7 +1089,7 @@ fn fill(row: &Row, m: &Made) -> String {
         out.push_str(before);
         let (name, tail) = after.split_once('}').unwrap();
         out.push_str(match name {
-            "id" | "connection" => &m.id,
+            "id" | "connection" | "email" => &m.id,
             "key" | "contract" => row.contract,
             "account" => &m.account,
             "delivery" => &m.delivery,

@@ -14,6 +14,7 @@ mod governance;
 mod handoffs;
 mod login;
 mod notifications;
+mod people;
 mod scorecard;
 mod security;
 mod suggestions;

@@ -114,4 +114,6 @@ const PAGES: &[(&str, &str)] = &[
     ("/webhooks", "webhooks"),
     ("/settings/notifications", "notifications"),
     ("/mail", "mail"),
+    ("/users", "people"),
+    ("/users/ae1@acme.test", "person"),
 ];

@@ -1,0 +1,214 @@
+//! People: the org's users and their teams for everyone to read; for admins,
+//! each person's teams and roles, and deactivating a leaver (their open
+//! handoffs then listed for someone to take on) or letting them back in.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use baton_domain::{Email, Handoff, Role, TeamKey};
+use baton_store::UserRecord;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::ui::{Page, Posted, UiError, UiResult, Viewer, percent_encode, render_form};
+
+/// Routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list))
+        .route("/users/{email}", get(person).post(save_teams))
+        .route("/users/{email}/deactivate", post(deactivate))
+        .route("/users/{email}/reactivate", post(reactivate))
+}
+
+/// One person as the list shows them.
+struct Row {
+    email: String,
+    name: String,
+    admin: bool,
+    active: bool,
+    teams: Vec<(String, &'static str)>,
+}
+
+fn row(email: &Email, u: &UserRecord) -> Row {
+    Row {
+        email: email.to_string(),
+        name: u.name.clone(),
+        admin: u.admin,
+        active: u.active,
+        teams: u
+            .teams
+            .iter()
+            .map(|(t, r)| (t.to_string(), r.as_str()))
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct PeoplePage {
+    page: Page,
+    people: Vec<Row>,
+}
+
+async fn list(State(s): State<AppState>, v: Viewer) -> UiResult {
+    let dir = s.app.directory(&v.caller).await?;
+    let mut people: Vec<Row> = dir.users.iter().map(|(e, u)| row(e, u)).collect();
+    // Active people first, each group by name.
+    people.sort_by(|a, b| (!a.active, &a.name).cmp(&(!b.active, &b.name)));
+    render_form(
+        false,
+        &PeoplePage {
+            page: v.page.at("users"),
+            people,
+        },
+    )
+}
+
+/// One team as the person's form shows it.
+struct TeamChoice {
+    key: String,
+    name: String,
+    role: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    page: Page,
+    person: Row,
+    path: String,
+    teams: Vec<TeamChoice>,
+    open: Vec<Handoff>,
+    error: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+fn email_of(raw: &str) -> Result<Email, UiError> {
+    Email::parse(raw).map_err(|_| ApiError::not_found("a user of that email in your org").into())
+}
+
+async fn show(
+    s: &AppState,
+    v: &Viewer,
+    email: &Email,
+    error: Option<String>,
+    done: Option<String>,
+) -> UiResult {
+    let dir = s.app.directory(&v.caller).await?;
+    let u = dir
+        .users
+        .get(email)
+        .ok_or_else(|| ApiError::not_found("a user of that email in your org"))?;
+    let teams = dir
+        .teams
+        .iter()
+        .map(|(key, name)| TeamChoice {
+            key: key.to_string(),
+            name: name.clone(),
+            role: u.teams.get(key).map_or("", |r| r.as_str()),
+        })
+        .collect();
+    let open = if u.active {
+        Vec::new()
+    } else {
+        s.app.open_handoffs_of(&v.caller.org, email).await?
+    };
+    let page = PersonPage {
+        page: v.page.at("users"),
+        person: row(email, u),
+        path: percent_encode(email.as_ref()),
+        teams,
+        open,
+        error,
+        done,
+    };
+    render_form(page.error.is_some(), &page)
+}
+
+async fn person(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(raw): Path<String>,
+    Query(d): Query<Done>,
+) -> UiResult {
+    show(&s, &v, &email_of(&raw)?, None, d.done).await
+}
+
+/// A refusal to show on the page; not being an admin (403) is answered as
+/// such.
+fn refusal(e: baton_app::AppError) -> Result<String, UiError> {
+    let api = ApiError::from(e);
+    if api.status == 403 {
+        return Err(api.into());
+    }
+    Ok(api.detail)
+}
+
+async fn save_teams(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Posted(v, f): Posted,
+) -> UiResult {
+    let email = email_of(&raw)?;
+    let dir = s.app.directory(&v.caller).await?;
+    let mut teams = BTreeMap::new();
+    for key in dir.teams.keys() {
+        let field = format!("team-{key}");
+        match f.get(&field) {
+            None => {}
+            Some(raw) => match Role::parse(raw) {
+                Some(role) => {
+                    teams.insert(TeamKey::clone(key), role);
+                }
+                None => {
+                    let why = format!("'{raw}' is not a role in team '{key}'");
+                    return show(&s, &v, &email, Some(why), None).await;
+                }
+            },
+        }
+    }
+    match s.app.set_teams(&v.caller, &email, teams).await {
+        Ok(()) => done(&email, "teams"),
+        Err(e) => show(&s, &v, &email, Some(refusal(e)?), None).await,
+    }
+}
+
+async fn deactivate(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Posted(v, _f): Posted,
+) -> UiResult {
+    let email = email_of(&raw)?;
+    match s.app.deactivate_user(&v.caller, &email).await {
+        Ok(_) => done(&email, "deactivated"),
+        Err(e) => show(&s, &v, &email, Some(refusal(e)?), None).await,
+    }
+}
+
+async fn reactivate(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Posted(v, _f): Posted,
+) -> UiResult {
+    let email = email_of(&raw)?;
+    match s.app.reactivate_user(&v.caller, &email).await {
+        Ok(()) => done(&email, "reactivated"),
+        Err(e) => show(&s, &v, &email, Some(refusal(e)?), None).await,
+    }
+}
+
+fn done(email: &Email, what: &str) -> UiResult {
+    let to = format!("/users/{}?done={what}", percent_encode(email.as_ref()));
+    Ok(Redirect::to(&to).into_response())
+}

@@ -1,0 +1,84 @@
+//! People in a browser: an admin changes someone's teams, deactivates a
+//! leaver (whose session ends at once and whose open handoff is listed)
+//! and lets them back in; a member only reads.
+
+use super::{PASSWORD, app, open};
+
+const ADMIN: &str = "admin@acme.test";
+const LEAVER: &str = "ae1@acme.test";
+
+#[tokio::test]
+async fn an_admin_changes_teams_deactivates_and_reactivates_a_person() {
+    let Some(t) = app().await else {
+        return;
+    };
+    super::account(&t, "A-1", "Northwind").await;
+    let h = t
+        .app
+        .start_handoff(
+            &t.as_user(LEAVER),
+            baton_app::handoffs::NewHandoff {
+                id: None,
+                contract: baton_domain::ContractKey::parse("ae-to-onboarding").unwrap(),
+                account: baton_domain::AccountId::parse("A-1").unwrap(),
+                deal: None,
+                to: None,
+                values: Default::default(),
+                attachments: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let (s, b) = open(t, &[LEAVER]).await;
+    let leaver_session = s.t.app.login(LEAVER, PASSWORD).await.unwrap().secret;
+
+    b.login(ADMIN, PASSWORD).await;
+    b.click("header nav a[href='/users']").await;
+    b.wait_text("main h1", |t| t == "People").await;
+    let row = b.text(&format!("#people tr[data-email='{LEAVER}']")).await;
+    assert!(row.contains("ae") && row.contains("Active"), "{row}");
+    b.click(&format!("#people tr[data-email='{LEAVER}'] a"))
+        .await;
+    b.wait_text("main h1", |t| t == "ae1").await;
+    assert_eq!(b.unlabeled_controls().await, Vec::<String>::new());
+    b.execute("document.querySelector('#team-ae').value = '';")
+        .await;
+    b.execute("document.querySelector('#team-cs').value = 'lead';")
+        .await;
+    b.click("#teams button[type=submit]").await;
+    b.wait_text("#done", |t| t.contains("Teams saved")).await;
+    assert_eq!(b.property("#team-cs", "value").await, "lead");
+    assert_eq!(b.property("#team-ae", "value").await, "");
+    let actor = s.t.app.actor(&s.t.as_user(LEAVER)).await.unwrap();
+    assert!(actor.leads(&baton_domain::TeamKey::parse("cs").unwrap()));
+
+    b.click("#deactivate button[type=submit]").await;
+    b.wait_text("#done", |t| t.contains("Deactivated")).await;
+    let open_list = b.text("#open").await;
+    assert!(open_list.contains(&h.id.to_string()), "{open_list}");
+    assert!(
+        s.t.app
+            .session_caller(&leaver_session)
+            .await
+            .unwrap()
+            .is_none(),
+        "their session ended at once"
+    );
+    b.screenshot_full("person").await;
+
+    b.click("#reactivate button[type=submit]").await;
+    b.wait_text("#done", |t| t.contains("Active again")).await;
+    assert!(s.t.app.login(LEAVER, PASSWORD).await.is_ok());
+
+    b.goto("/users").await;
+    b.wait_text("main h1", |t| t == "People").await;
+    b.screenshot_full("people").await;
+
+    // A member reads the list and a person, and gets no forms.
+    b.logout().await;
+    b.login(LEAVER, PASSWORD).await;
+    b.goto(&format!("/users/{LEAVER}")).await;
+    b.wait_text("main h1", |t| t == "ae1").await;
+    assert_eq!(b.count("form#teams").await, 0);
+    assert_eq!(b.count("form#deactivate").await, 0);
+}
