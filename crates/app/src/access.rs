@@ -78,7 +78,7 @@ fn new_secret(org: &OrgId) -> String {
     format!("{org}.{}", hex(&bytes))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -88,7 +88,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The stored form of a secret.
-fn digest(secret: &str) -> String {
+pub(crate) fn digest(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
@@ -127,7 +127,22 @@ impl App {
         if !self.check_password(&org, &email, password).await? {
             return Err(fail());
         }
+        if !self.store.sign_in(&org).await?.password {
+            return Err(AppError::Unauthenticated(
+                "this org signs in with single sign-on only: use \"Sign in with SSO\"".into(),
+            ));
+        }
         self.logins.succeeded(&key);
+        self.open_session(org, email).await
+    }
+
+    /// A new browser session for someone whose identity was just proven.
+    pub(crate) async fn open_session(
+        &self,
+        org: OrgId,
+        email: Email,
+    ) -> Result<NewSession, AppError> {
+        let now = self.now();
         let secret = new_secret(&org);
         let expires_at = now
             .checked_add(SESSION_TTL)

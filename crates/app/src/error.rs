@@ -36,6 +36,10 @@ pub enum AppError {
     /// callers only see it as a [`AppError::Conflict`] once retries run out.
     #[error("conflict: {0}")]
     Stale(String),
+    /// A service Baton relies on for this (the identity provider) cannot
+    /// be reached or answered nonsense; retrying later may work.
+    #[error("{0}")]
+    Upstream(String),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),

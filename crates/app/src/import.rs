@@ -1045,6 +1045,30 @@ impl<'a> Importer<'a> {
                     .map_err(|e| e.to_string())?;
                 self.record_org_event(e, line);
             }
+            Event::SignInSet {
+                password,
+                ref sso_team,
+                ref sso_domains,
+                ref by,
+                at,
+            } => {
+                let by = Some(by.clone());
+                self.require_user(&by)?;
+                // History says sign-in by SSO was set up then.
+                let decided = crate::org::people_of(&self.dir)
+                    .set_sign_in(
+                        &self.history_actor(&by),
+                        true,
+                        baton_domain::SignIn {
+                            password,
+                            sso_team: sso_team.clone(),
+                            sso_domains: sso_domains.clone(),
+                        },
+                        at,
+                    )
+                    .map_err(|e| e.to_string())?;
+                self.record_org_event(decided, line);
+            }
             Event::UserReactivated {
                 ref email,
                 ref by,

@@ -38,6 +38,7 @@ pub mod secrets;
 pub mod signals;
 pub mod sla;
 pub mod slack;
+pub mod sso;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -84,6 +85,7 @@ pub struct Parts {
     crm: connections::CrmOptions,
     callers: Arc<callers::Callers>,
     mailer: Option<mail::Mailer>,
+    oidc: Option<Arc<sso::Oidc>>,
 }
 
 impl std::fmt::Debug for App {
@@ -122,6 +124,7 @@ impl App {
             crm: connections::CrmOptions::default(),
             callers: Arc::default(),
             mailer: None,
+            oidc: None,
         }))
     }
 

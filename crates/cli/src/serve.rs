@@ -46,6 +46,18 @@ pub struct ServeArgs {
     /// The From address of notifications, e.g. "Baton <baton@example.com>".
     #[arg(long, env = "BATON_MAIL_FROM", requires = "smtp_url")]
     mail_from: Option<String>,
+    /// Single sign-on: the OpenID Connect issuer URL (e.g.
+    /// https://login.example.com/realms/acme); its discovery document is
+    /// read from {issuer}/.well-known/openid-configuration. Register the
+    /// redirect URI {public URL}/auth/oidc/callback there.
+    #[arg(long, env = "BATON_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_client_secret"])]
+    oidc_issuer: Option<String>,
+    /// Baton's client id at the issuer.
+    #[arg(long, env = "BATON_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// Baton's client secret at the issuer.
+    #[arg(long, env = "BATON_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
     /// Run no background work in this process (e.g. when another process
     /// does it).
     #[arg(long, env = "BATON_NO_JOBS")]
@@ -87,6 +99,25 @@ pub async fn run(app: App, args: ServeArgs) -> Result<()> {
             app
         }
         None => app,
+    };
+    let app = match (
+        args.oidc_issuer,
+        args.oidc_client_id,
+        args.oidc_client_secret,
+    ) {
+        (Some(issuer), Some(client_id), Some(client_secret)) => {
+            let app = app.with_oidc(baton_app::sso::OidcConfig {
+                issuer,
+                client_id,
+                client_secret,
+            })?;
+            println!(
+                "Sign-in: single sign-on offered (redirect URI {}/auth/oidc/callback).",
+                app.public_url()
+            );
+            app
+        }
+        _ => app,
     };
     println!("Baton is serving http://{addr}/  (open it in a browser and sign in)");
     println!("  API:     http://{addr}/api/v1  (OpenAPI: http://{addr}/api/v1/openapi.json)");

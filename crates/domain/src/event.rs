@@ -103,6 +103,22 @@ pub enum Event {
         /// When.
         at: Timestamp,
     },
+    /// An admin set how the org's people sign in.
+    SignInSet {
+        /// Whether password sign-in is allowed.
+        password: bool,
+        /// The team people signing in with SSO for the first time join
+        /// (none: only people already in the org may sign in).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sso_team: Option<TeamKey>,
+        /// The email domains whose people may join that way.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sso_domains: Vec<String>,
+        /// Who.
+        by: Email,
+        /// When.
+        at: Timestamp,
+    },
     /// An admin set the currency the org's money is reported in (the leak
     /// audit converts every amount into it; see `fx`).
     ReportingCurrencySet {
@@ -544,6 +560,7 @@ pub const KINDS: &[&str] = &[
     "member_removed",
     "user_deactivated",
     "user_reactivated",
+    "sign_in_set",
     "reporting_currency_set",
     "fx_rate_set",
     "contract_published",
@@ -585,6 +602,7 @@ impl Event {
             Self::MemberRemoved { .. } => "member_removed",
             Self::UserDeactivated { .. } => "user_deactivated",
             Self::UserReactivated { .. } => "user_reactivated",
+            Self::SignInSet { .. } => "sign_in_set",
             Self::ReportingCurrencySet { .. } => "reporting_currency_set",
             Self::FxRateSet { .. } => "fx_rate_set",
             Self::ContractPublished { .. } => "contract_published",
@@ -627,6 +645,7 @@ impl Event {
             | Self::MemberRemoved { at, .. }
             | Self::UserDeactivated { at, .. }
             | Self::UserReactivated { at, .. }
+            | Self::SignInSet { at, .. }
             | Self::ReportingCurrencySet { at, .. }
             | Self::FxRateSet { at, .. }
             | Self::ContractPublished { at, .. }
@@ -670,6 +689,7 @@ impl Event {
             | Self::Rediscovery { by, .. } => by.as_ref(),
             Self::Note { author, .. } => author.as_ref(),
             Self::SuggestionDecided { by, .. }
+            | Self::SignInSet { by, .. }
             | Self::ReportingCurrencySet { by, .. }
             | Self::FxRateSet { by, .. } => Some(by),
             Self::ContractProposed { by, .. }
@@ -709,6 +729,7 @@ impl Event {
             | Self::MemberRemoved { .. }
             | Self::UserDeactivated { .. }
             | Self::UserReactivated { .. }
+            | Self::SignInSet { .. }
             | Self::ReportingCurrencySet { .. }
             | Self::FxRateSet { .. } => Stream::Org,
             Self::ContractPublished { contract, .. }

@@ -148,6 +148,38 @@ pub struct Person {
     pub teams: BTreeMap<TeamKey, Role>,
 }
 
+/// How an org's people sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    /// Password sign-in allowed.
+    pub password: bool,
+    /// The team new people signing in with SSO join; none: no one new.
+    pub sso_team: Option<TeamKey>,
+    /// The email domains whose new people may join that way.
+    pub sso_domains: Vec<String>,
+}
+
+impl Default for SignIn {
+    fn default() -> Self {
+        Self {
+            password: true,
+            sso_team: None,
+            sso_domains: Vec::new(),
+        }
+    }
+}
+
+impl SignIn {
+    /// Whether someone new with this (verified) email may join by SSO, and
+    /// into which team.
+    pub fn joins(&self, email: &Email) -> Option<&TeamKey> {
+        let domain = email.as_str().rsplit_once('@')?.1;
+        self.sso_team
+            .as_ref()
+            .filter(|_| self.sso_domains.iter().any(|d| d == domain))
+    }
+}
+
 /// The org's teams and people: what changes to people are decided on. The
 /// app fills it from the org's directory; the same decisions serve the API,
 /// the UI and provisioning.
@@ -258,6 +290,59 @@ impl People {
         Ok(Event::UserReactivated {
             email: email.clone(),
             by: Some(actor.email.clone()),
+            at,
+        })
+    }
+
+    /// How the org's people sign in from now on (admins only): password
+    /// sign-in on or off, and who single sign-on may add (into `sso_team`,
+    /// from `sso_domains`). `sso` says whether sign-in through an identity
+    /// provider is configured: without it, password sign-in stays on.
+    pub fn set_sign_in(
+        &self,
+        actor: &Actor,
+        sso: bool,
+        sign_in: SignIn,
+        at: Timestamp,
+    ) -> Result<Event, DomainError> {
+        actor.require_admin("change how people sign in")?;
+        if !sign_in.password && !sso {
+            return Err(DomainError::Rule(
+                "password sign-in cannot be switched off while no single sign-on is configured: nobody could sign in".into(),
+            ));
+        }
+        if let Some(team) = &sign_in.sso_team
+            && !self.teams.contains(team)
+        {
+            return Err(DomainError::value(
+                "sso_team",
+                format!("there is no team '{team}' in this org"),
+            ));
+        }
+        let mut domains = Vec::new();
+        for d in &sign_in.sso_domains {
+            let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
+            if d.is_empty() || !d.contains('.') || d.contains(['@', ' ', '/']) {
+                return Err(DomainError::value(
+                    "sso_domains",
+                    format!("'{d}' is not an email domain such as example.com"),
+                ));
+            }
+            if !domains.contains(&d) {
+                domains.push(d);
+            }
+        }
+        if sign_in.sso_team.is_some() && domains.is_empty() {
+            return Err(DomainError::value(
+                "sso_domains",
+                "name the email domains whose people may join (e.g. example.com)",
+            ));
+        }
+        Ok(Event::SignInSet {
+            password: sign_in.password,
+            sso_team: sign_in.sso_team,
+            sso_domains: domains,
+            by: actor.email.clone(),
             at,
         })
     }

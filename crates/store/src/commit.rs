@@ -446,6 +446,25 @@ async fn project_event(tx: &mut Tx<'_>, org: &OrgId, event: &Event) -> Result<()
             )
             .await?;
         }
+        Event::SignInSet {
+            password,
+            sso_team,
+            sso_domains,
+            ..
+        } => {
+            let domains = serde_json::to_string(sso_domains)
+                .map_err(|e| StoreError::corrupt("sso domains", e))?;
+            tx.exec(
+                "UPDATE orgs SET password_login = $1, sso_team = $2, sso_domains = $3 WHERE org_id = $4",
+                &[
+                    (*password).into(),
+                    sso_team.as_ref().map(ToString::to_string).into(),
+                    domains.into(),
+                    o.into(),
+                ],
+            )
+            .await?;
+        }
         Event::UserReactivated { email, .. } => {
             tx.exec(
                 "UPDATE users SET active = 1 WHERE org_id = $1 AND email = $2",

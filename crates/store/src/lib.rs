@@ -24,6 +24,7 @@ mod mail;
 mod read;
 mod rebuild;
 mod scorecard;
+mod sign_in;
 mod sla;
 mod suggestions;
 mod tx;
@@ -52,6 +53,7 @@ pub use lock_file::{SoleUse, sqlite_file};
 pub use mail::{ClaimedMail, MailOutcome, MailRecord, MailStatus, NewMail, PendingNotice};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
+pub use sign_in::OidcAttempt;
 pub use sla::DueDeadline;
 pub use webhooks::{
     AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryRecord, DeliveryStatus, WebhookRecord,

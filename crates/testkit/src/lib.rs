@@ -12,6 +12,7 @@
 
 pub use baton_crm_sim as crm_sim;
 
+pub mod oidc;
 pub mod smtp;
 
 use baton_app::rollout::{ModeSwitch, RolloutMove};

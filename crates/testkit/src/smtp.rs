@@ -108,12 +108,17 @@ impl SmtpServer {
             .spawn()
             .expect("start the SMTP server");
         let mut line = String::new();
-        let ready = child
-            .stdout
-            .take()
-            .map(|out| BufReader::new(out).read_line(&mut line))
+        let mut out = child.stdout.take().map(BufReader::new);
+        let ready = out
+            .as_mut()
+            .map(|o| o.read_line(&mut line))
             .is_some_and(|r| r.is_ok())
             && line.trim() == "ready";
+        // Keep reading what it prints: a closed pipe would kill it at its
+        // next line.
+        if let Some(mut o) = out {
+            std::thread::spawn(move || std::io::copy(&mut o, &mut std::io::sink()));
+        }
         if ready {
             self.child = Some(child);
         } else {

@@ -369,6 +369,15 @@ impl From<AppError> for ApiError {
             AppError::Conflict(why) | AppError::Stale(why) => {
                 Self::new(StatusCode::CONFLICT, "conflict", "Conflict", why)
             }
+            AppError::Upstream(why) => {
+                tracing::warn!(error = %why, "upstream service failed");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Service unavailable",
+                    why,
+                )
+            }
             AppError::Store(e) if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::new(

@@ -26,6 +26,7 @@ mod rediscovery;
 mod rollout;
 mod scorecard;
 mod sla;
+mod sso;
 mod webhooks;
 
 use std::collections::BTreeMap;

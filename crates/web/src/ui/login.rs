@@ -17,14 +17,34 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(form).post(login))
         .route("/logout", post(logout))
+        .route("/auth/oidc/login", get(sso_login))
+        .route("/auth/oidc/callback", get(sso_callback))
 }
+
+/// The cookie that binds a sign-in through the identity provider to the
+/// browser that started it.
+const STATE_COOKIE: &str = "baton_oidc_state";
 
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
     next: String,
+    next_encoded: String,
     email: String,
     error: Option<String>,
+    sso: bool,
+}
+
+impl LoginPage {
+    fn new(s: &AppState, next: String, email: String, error: Option<String>) -> Self {
+        Self {
+            next_encoded: crate::ui::percent_encode(&next),
+            next,
+            email,
+            error,
+            sso: s.app.sso_enabled(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,12 +60,13 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-async fn form(Query(q): Query<Next>) -> UiResult {
-    render(&LoginPage {
-        next: safe_next(q.next.as_deref()),
-        email: String::new(),
-        error: None,
-    })
+async fn form(State(s): State<AppState>, Query(q): Query<Next>) -> UiResult {
+    render(&LoginPage::new(
+        &s,
+        safe_next(q.next.as_deref()),
+        String::new(),
+        None,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,9 +77,22 @@ struct Credentials {
 }
 
 fn set_cookie(res: &mut Response, value: &str, max_age: i64, secure: bool) {
+    set_named_cookie(res, SESSION_COOKIE, "/", value, max_age, secure);
+}
+
+fn set_named_cookie(
+    res: &mut Response,
+    name: &str,
+    path: &str,
+    value: &str,
+    max_age: i64,
+    secure: bool,
+) {
     let secure = if secure { "; Secure" } else { "" };
+    // Lax: sent on the identity provider's top-level redirect back here,
+    // never on another site's form post.
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     )) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -85,14 +119,7 @@ async fn login(
             let UiError::Status(status, message) = UiError::from(e) else {
                 return Err(UiError::Status(StatusCode::UNAUTHORIZED, String::new()));
             };
-            render_status(
-                status,
-                &LoginPage {
-                    next,
-                    email: c.email,
-                    error: Some(message),
-                },
-            )
+            render_status(status, &LoginPage::new(&s, next, c.email, Some(message)))
         }
     }
 }
@@ -109,5 +136,101 @@ async fn logout(
     }
     let mut res = Redirect::to("/login").into_response();
     set_cookie(&mut res, "", 0, s.secure_cookies);
+    Ok(res)
+}
+
+/// Sends the browser to the identity provider, with a fresh state bound to
+/// it by a cookie.
+async fn sso_login(State(s): State<AppState>, Query(q): Query<Next>) -> UiResult {
+    let next = safe_next(q.next.as_deref());
+    match s.app.oidc_begin(&next).await {
+        Ok(start) => {
+            let mut res = Redirect::to(&start.url).into_response();
+            let ttl = baton_app::sso::ATTEMPT_TTL.as_secs();
+            set_named_cookie(
+                &mut res,
+                STATE_COOKIE,
+                "/auth/oidc",
+                &start.state,
+                ttl,
+                s.secure_cookies,
+            );
+            Ok(res)
+        }
+        Err(e) => sso_refused(&s, next, e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Where the identity provider sends the browser back: signs in, or shows
+/// the sign-in page saying why not.
+async fn sso_callback(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Query(c): Query<Callback>,
+) -> UiResult {
+    let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+    parts.headers = headers;
+    let cookie_state = cookie(&parts, STATE_COOKIE).map(str::to_string);
+    if let Some(error) = c.error {
+        let why = c.error_description.unwrap_or(error);
+        let e = baton_app::AppError::Unauthenticated(format!(
+            "the identity provider did not sign you in: {why}"
+        ));
+        return sso_refused(&s, "/".into(), e);
+    }
+    let (Some(code), Some(state)) = (c.code, c.state) else {
+        let e = baton_app::AppError::Unauthenticated(
+            "the identity provider sent no sign-in code; start again".into(),
+        );
+        return sso_refused(&s, "/".into(), e);
+    };
+    match s
+        .app
+        .oidc_finish(&state, cookie_state.as_deref(), &code)
+        .await
+    {
+        Ok((session, next)) => {
+            let mut res = Redirect::to(&safe_next(Some(&next))).into_response();
+            let ttl = baton_app::access::SESSION_TTL.as_secs();
+            set_cookie(&mut res, &session.secret, ttl, s.secure_cookies);
+            set_named_cookie(
+                &mut res,
+                STATE_COOKIE,
+                "/auth/oidc",
+                "",
+                0,
+                s.secure_cookies,
+            );
+            Ok(res)
+        }
+        Err(e) => sso_refused(&s, "/".into(), e),
+    }
+}
+
+/// The sign-in page, saying why single sign-on did not sign the person in.
+fn sso_refused(s: &AppState, next: String, e: baton_app::AppError) -> UiResult {
+    let UiError::Status(status, message) = UiError::from(e) else {
+        return Err(UiError::Status(StatusCode::UNAUTHORIZED, String::new()));
+    };
+    let mut res = render_status(
+        status,
+        &LoginPage::new(s, next, String::new(), Some(message)),
+    )?;
+    set_named_cookie(
+        &mut res,
+        STATE_COOKIE,
+        "/auth/oidc",
+        "",
+        0,
+        s.secure_cookies,
+    );
     Ok(res)
 }
