@@ -32,5 +32,7 @@ notifications notifications
 mail mail
 people people
 person person
+sso-sign-in sso-sign-in
+sign-in-settings sign-in-settings
 MAP
 ls -la docs/screenshots

@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod rollout;
 pub mod scorecard;
 pub mod session;
+pub mod sign_in;
 pub mod signals;
 pub mod suggestions;
 pub mod teams;
@@ -188,6 +189,7 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(users::set_teams))
     .add(routes!(users::deactivate))
     .add(routes!(users::reactivate))
+    .add(routes!(sign_in::get, sign_in::put))
     .add(routes!(accounts::list, accounts::create))
     .add(routes!(accounts::get))
     .add(routes!(contracts::list))

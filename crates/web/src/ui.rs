@@ -20,6 +20,7 @@ pub mod login;
 pub mod notifications;
 pub mod people;
 pub mod scorecard;
+pub mod sign_in;
 pub mod suggestions;
 pub mod webhooks;
 
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(currency::routes())
         .merge(notifications::routes())
         .merge(people::routes())
+        .merge(sign_in::routes())
         .merge(suggestions::routes())
 }
 

@@ -270,6 +270,7 @@ const CLOSED: &[&str] = &[
     "NewWebhookBody",
     "NotificationPreferences",
     "TeamsBody",
+    "SignInInput",
     "NewConnectionBody",
     "Login",
 ];
@@ -481,6 +482,7 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
             "kinds",
             json!({"propertyNames": one_of(&notice_kinds), "additionalProperties": one_of(DELIVERIES)}),
         ),
+        ("SignInInput", "sso_team", key()),
         ("MailInfo", "status", one_of(MAIL_STATUSES)),
         ("MailInfo", "kind", one_of(&notice_kinds)),
         ("MailInfo", "recipient", email()),

@@ -239,6 +239,24 @@ fn matrix() -> Vec<Row> {
             none,
             [401, 404, 403, 403, 403, 200],
         ),
+        // How people sign in: anyone reads it; admins set it (passwords
+        // off needs SSO, which this server does not offer: 422).
+        row(
+            "GET",
+            "/org/sign-in",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "PUT",
+            "/org/sign-in",
+            AE,
+            Fixture::Account,
+            |_| Some(json!({"password": true, "sso_team": "cs", "sso_domains": ["acme.test"]})),
+            [401, 200, 403, 403, 403, 200],
+        ),
         // Handoffs: senders (and admins) start, edit, submit, withdraw;
         // receivers (lead included, admin not) accept and reject.
         row(

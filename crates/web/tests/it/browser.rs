@@ -215,6 +215,13 @@ impl Browser {
         self.cmd("POST", "/url", json!({ "url": url })).await;
     }
 
+    /// Forgets every cookie `url`'s site set in this browser (e.g. another
+    /// service's session), leaving the browser on that site.
+    pub async fn forget_cookies_of(&self, url: &str) {
+        self.cmd("POST", "/url", json!({ "url": url })).await;
+        self.cmd("DELETE", "/cookie", Value::Null).await;
+    }
+
     /// The current path (and query).
     pub async fn path(&self) -> String {
         let url = self.cmd("GET", "/url", Value::Null).await;

@@ -38,8 +38,18 @@ impl Drop for Server {
 
 /// Starts the real server over `t`.
 pub async fn start(t: TestApp) -> Server {
+    start_with(t, |app, _| app).await
+}
+
+/// As [`start`], with the app configured once the server's origin is known
+/// (e.g. its public URL, for redirects back to it).
+pub async fn start_with(
+    mut t: TestApp,
+    configure: impl FnOnce(baton_app::App, &str) -> baton_app::App,
+) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    t.app = configure(t.app.clone(), &format!("http://{addr}"));
     let app = t.app.clone();
     let task = tokio::spawn(async move {
         let options = baton_web::Options::default();

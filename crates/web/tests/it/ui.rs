@@ -17,6 +17,7 @@ mod notifications;
 mod people;
 mod scorecard;
 mod security;
+mod sso;
 mod suggestions;
 mod tour;
 mod webhooks;
@@ -43,6 +44,15 @@ pub async fn app() -> Option<TestApp> {
 /// The real server over `t`, where `people` can sign in with [`PASSWORD`],
 /// and a 1366×768 headless browser.
 pub async fn open(t: TestApp, people: &[&str]) -> (Server, Browser) {
+    open_with(t, people, |app, _| app).await
+}
+
+/// As [`open`], with the app configured once the server's origin is known.
+pub async fn open_with(
+    t: TestApp,
+    people: &[&str],
+    configure: impl FnOnce(baton_app::App, &str) -> baton_app::App,
+) -> (Server, Browser) {
     let admin = Caller::new(t.org.clone(), email("admin@acme.test"), Via::Cli);
     for p in people {
         t.app
@@ -50,7 +60,7 @@ pub async fn open(t: TestApp, people: &[&str]) -> (Server, Browser) {
             .await
             .unwrap();
     }
-    let server = harness::start(t).await;
+    let server = harness::start_with(t, configure).await;
     let b = Browser::start(&server).await;
     (server, b)
 }
