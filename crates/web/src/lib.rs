@@ -16,6 +16,7 @@ pub mod auth;
 pub mod body;
 pub mod error;
 pub mod metrics;
+pub mod scim;
 pub mod ui;
 
 use std::net::SocketAddr;
@@ -116,6 +117,7 @@ pub fn router(app: App, options: &Options) -> Router {
         .route("/metrics", get(metrics::scrape))
         .nest("/api/v1", api)
         .merge(ui::router())
+        .merge(scim::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))

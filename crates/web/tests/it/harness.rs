@@ -148,6 +148,7 @@ impl Client {
     /// `http` or `/healthz`-style roots are wanted: pass a full path).
     fn url(&self, path: &str) -> String {
         if path.starts_with("/api/")
+            || path.starts_with("/scim/")
             || path.starts_with("/healthz")
             || path.starts_with("/readyz")
             || path.starts_with("/metrics")

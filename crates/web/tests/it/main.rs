@@ -23,6 +23,7 @@ mod harness;
 mod metrics;
 mod notes;
 mod openapi;
+mod scim;
 mod scorecard;
 mod security;
 mod session;
