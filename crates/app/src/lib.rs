@@ -24,6 +24,7 @@ pub mod gates;
 pub mod handoffs;
 pub mod import;
 pub mod import_csv;
+pub mod invites;
 pub mod jobs;
 pub mod mail;
 pub mod org;

@@ -123,15 +123,15 @@ impl MailRound {
 #[derive(Debug, Clone)]
 pub(crate) struct Notice {
     /// The mail's subject.
-    subject: String,
+    pub(crate) subject: String,
     /// The one line that says what happened.
-    headline: String,
+    pub(crate) headline: String,
     /// What the person needs to act, label and value.
-    facts: Vec<(String, String)>,
+    pub(crate) facts: Vec<(String, String)>,
     /// What the link lets them do.
-    action: String,
+    pub(crate) action: String,
     /// Where they act.
-    link: String,
+    pub(crate) link: String,
 }
 
 #[derive(Template)]
@@ -453,6 +453,34 @@ impl App {
             .message_id(Some(format!("<{}@baton>", first.id)))
             .multipart(MultiPart::alternative_plain_html(text, html))
             .map_err(|e| AppError::Invalid(format!("cannot build a mail: {e}")))
+    }
+
+    /// Sends one mail now, outside the outbox: for a message that holds a
+    /// secret (a one-time link), which must never be stored in clear.
+    /// `Ok(false)` when this app sends no mail.
+    pub(crate) async fn send_now(&self, to: &Email, n: &Notice) -> Result<bool, AppError> {
+        let Some(mailer) = &self.mailer else {
+            return Ok(false);
+        };
+        let render = |e: askama::Error| AppError::Invalid(format!("cannot render a mail: {e}"));
+        let text = NoticeText { n }.render().map_err(render)?;
+        let html = NoticeHtml { n }.render().map_err(render)?;
+        let to_box: Mailbox = to
+            .to_string()
+            .parse()
+            .map_err(|e| AppError::Invalid(format!("'{to}' is not an address: {e}")))?;
+        let msg = Message::builder()
+            .from(mailer.from.clone())
+            .to(to_box)
+            .subject(n.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(text, html))
+            .map_err(|e| AppError::Invalid(format!("cannot build a mail: {e}")))?;
+        mailer
+            .transport
+            .send(msg)
+            .await
+            .map_err(|e| AppError::Upstream(describe(&e, &mailer.server)))?;
+        Ok(true)
     }
 
     fn base_url(&self) -> &str {

@@ -53,7 +53,7 @@ pub use lock_file::{SoleUse, sqlite_file};
 pub use mail::{ClaimedMail, MailOutcome, MailRecord, MailStatus, NewMail, PendingNotice};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
-pub use sign_in::OidcAttempt;
+pub use sign_in::{OidcAttempt, PasswordLink};
 pub use sla::DueDeadline;
 pub use webhooks::{
     AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryRecord, DeliveryStatus, WebhookRecord,

@@ -110,3 +110,90 @@ impl Store {
             .map(|(a, _)| a))
     }
 }
+
+/// A one-time link to set a password, as stored (its secret only hashed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordLink {
+    /// The org.
+    pub org: OrgId,
+    /// Whose password it sets.
+    pub email: baton_domain::Email,
+    /// `invite` or `reset`.
+    pub purpose: String,
+}
+
+impl Store {
+    /// Records a one-time password link by the digest of its secret; a
+    /// person's earlier unused links of the same org stop working.
+    pub async fn put_password_link(
+        &self,
+        hash: &str,
+        link: &PasswordLink,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut t = Tx::Any(&mut tx);
+        t.exec(
+            "DELETE FROM password_links WHERE (org_id = $1 AND email = $2) OR expires_at < $3",
+            &[
+                link.org.to_string().into(),
+                link.email.to_string().into(),
+                micros(now).into(),
+            ],
+        )
+        .await?;
+        t.exec(
+            "INSERT INTO password_links (hash, org_id, email, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                Arg::from(hash),
+                link.org.to_string().into(),
+                link.email.to_string().into(),
+                Arg::from(&link.purpose),
+                micros(now).into(),
+                micros(expires_at).into(),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The live link with this digest, without using it up.
+    pub async fn password_link(
+        &self,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<PasswordLink>, StoreError> {
+        let row = self
+            .row(
+                "SELECT org_id, email, purpose FROM password_links WHERE hash = $1 AND expires_at > $2",
+                &[Arg::from(hash), micros(now).into()],
+                |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)),
+            )
+            .await?;
+        row.map(|(o, e, purpose)| {
+            Ok(PasswordLink {
+                org: OrgId::parse(&o).map_err(|e| StoreError::corrupt("org id", e))?,
+                email: baton_domain::Email::parse(&e)
+                    .map_err(|e| StoreError::corrupt("email", e))?,
+                purpose,
+            })
+        })
+        .transpose()
+    }
+
+    /// Uses up the link with this digest: true when it was live (and is now
+    /// gone), false when someone used it first or it expired.
+    pub async fn take_password_link(&self, hash: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = Tx::Any(&mut tx)
+            .exec(
+                "DELETE FROM password_links WHERE hash = $1 AND expires_at > $2",
+                &[Arg::from(hash), micros(now).into()],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+}

@@ -189,6 +189,7 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(users::set_teams))
     .add(routes!(users::deactivate))
     .add(routes!(users::reactivate))
+    .add(routes!(users::password_link))
     .add(routes!(sign_in::get, sign_in::put))
     .add(routes!(accounts::list, accounts::create))
     .add(routes!(accounts::get))

@@ -17,6 +17,8 @@ on_both_backends!(
     nobody_deactivates_themselves_or_the_last_admin,
     a_deactivated_person_gets_no_mail_notice,
     history_replays_people_changes_through_the_same_rules,
+    an_invitation_mails_a_one_time_link_that_sets_the_password_and_signs_in,
+    a_reset_link_replaces_the_password_once_and_without_smtp_is_handed_to_the_admin,
 );
 
 fn team(s: &str) -> TeamKey {
@@ -271,4 +273,129 @@ async fn history_replays_people_changes_through_the_same_rules(t: TestApp) {
         "{e}"
     );
     assert!(t.app.actor(&t.as_user("admin@acme.test")).await.is_ok());
+}
+
+/// The one link in a mail's text.
+fn link_in(text: &str) -> String {
+    text.split_whitespace()
+        .find(|w| w.contains("/welcome/"))
+        .unwrap()
+        .to_string()
+}
+
+async fn an_invitation_mails_a_one_time_link_that_sets_the_password_and_signs_in(t: TestApp) {
+    let Some(smtp) = baton_testkit::smtp::SmtpServer::start() else {
+        return;
+    };
+    let app = t
+        .app
+        .clone()
+        .with_public_url("http://baton.test")
+        .with_mail(&baton_app::mail::MailConfig {
+            smtp_url: smtp.url(),
+            from: "baton@acme.test".into(),
+        })
+        .unwrap();
+    let admin = t.as_user("admin@acme.test");
+    let newbie = email("newbie@acme.test");
+    app.add_user(
+        &admin,
+        baton_app::org::NewUser {
+            email: newbie.clone(),
+            name: "New Bie".into(),
+            password: None,
+            teams: vec![(team("cs"), Role::Member)],
+            admin: false,
+        },
+    )
+    .await
+    .unwrap();
+    let e = app
+        .send_password_link(&t.as_user("cs-lead@acme.test"), &newbie)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, AppError::Domain(DomainError::Forbidden(_))),
+        "{e:?}"
+    );
+    let sent = app.send_password_link(&admin, &newbie).await.unwrap();
+    assert_eq!((sent.purpose, sent.mailed), ("invite", true));
+    assert!(
+        sent.link.is_none(),
+        "a mailed link is not shown to the admin"
+    );
+    let mails = smtp.mails_to("newbie@acme.test");
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].subject.contains("invited"), "{}", mails[0].subject);
+    let link = link_in(&mails[0].text);
+    assert!(link.starts_with("http://baton.test/welcome/"), "{link}");
+    let secret = link.rsplit('/').next().unwrap();
+    assert_eq!(app.password_link(secret).await.unwrap().email, newbie);
+    // A password the policy refuses leaves the link working.
+    assert!(app.use_password_link(secret, "short").await.is_err());
+    let session = app
+        .use_password_link(secret, "a long enough passphrase 42")
+        .await
+        .unwrap();
+    assert_eq!(session.caller.email, newbie);
+    let e = app
+        .use_password_link(secret, "another long passphrase 43")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("already used"), "{e}");
+    assert!(
+        app.login("newbie@acme.test", "a long enough passphrase 42")
+            .await
+            .is_ok()
+    );
+}
+
+async fn a_reset_link_replaces_the_password_once_and_without_smtp_is_handed_to_the_admin(
+    t: TestApp,
+) {
+    let admin = t.as_user("admin@acme.test");
+    let who = email("ae1@acme.test");
+    t.app
+        .set_password(&admin, &who, ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    let sent = t.app.send_password_link(&admin, &who).await.unwrap();
+    assert_eq!((sent.purpose, sent.mailed), ("reset", false));
+    let link = sent
+        .link
+        .expect("handed to the admin when no mail goes out");
+    let secret = link.rsplit('/').next().unwrap();
+    // A second link replaces the first.
+    let second = t.app.send_password_link(&admin, &who).await.unwrap();
+    assert!(
+        t.app.password_link(secret).await.is_err(),
+        "the first stopped working"
+    );
+    let secret = second.link.unwrap().rsplit('/').next().unwrap().to_string();
+    assert!(
+        t.app.login("ae1@acme.test", ADMIN_PASSWORD).await.is_ok(),
+        "old works until used"
+    );
+    t.app
+        .use_password_link(&secret, "a brand new passphrase 7")
+        .await
+        .unwrap();
+    assert!(t.app.login("ae1@acme.test", ADMIN_PASSWORD).await.is_err());
+    assert!(
+        t.app
+            .login("ae1@acme.test", "a brand new passphrase 7")
+            .await
+            .is_ok()
+    );
+    // Expired after a day.
+    let third = t.app.send_password_link(&admin, &who).await.unwrap();
+    t.clock
+        .set(t.app.now() + baton_app::invites::RESET_TTL + jiff::SignedDuration::from_secs(1));
+    let secret = third.link.unwrap().rsplit('/').next().unwrap().to_string();
+    assert!(
+        t.app
+            .use_password_link(&secret, "yet another passphrase 9")
+            .await
+            .is_err()
+    );
 }

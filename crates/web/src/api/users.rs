@@ -253,3 +253,45 @@ pub async fn reactivate(
     s.app.reactivate_user(&caller, &email).await?;
     Ok(Json(one_user(&s, &caller, &email).await?))
 }
+
+/// A one-time password link sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordLinkBody {
+    /// `invite` (they never had a password) or `reset`.
+    pub purpose: String,
+    /// Whether it went out by mail.
+    pub mailed: bool,
+    /// The link, only when this Baton sends no mail (pass it on yourself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Until when it works.
+    pub expires_at: String,
+}
+
+/// Send someone a one-time link to set their password (admins): an
+/// invitation, or a reset. Their earlier unused links stop working.
+#[utoipa::path(post, path = "/users/{email}/password-link", tag = "org",
+    params(("email" = String, Path, description = "The person's email")),
+    responses(
+        (status = 201, description = "Sent (or, without mail, returned)", body = PasswordLinkBody),
+        (status = 403, description = "Not an admin", body = ApiError, content_type = "application/problem+json"),
+        (status = 404, description = "No such person in your org", body = ApiError, content_type = "application/problem+json"),
+        (status = 422, description = "The person is deactivated", body = ApiError, content_type = "application/problem+json"),
+    ))]
+pub async fn password_link(
+    State(s): State<AppState>,
+    Authed(caller): Authed,
+    Path(raw): Path<String>,
+) -> ApiResult<(StatusCode, Json<PasswordLinkBody>)> {
+    let email = path_email(&raw)?;
+    let sent = s.app.send_password_link(&caller, &email).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PasswordLinkBody {
+            purpose: sent.purpose.into(),
+            mailed: sent.mailed,
+            link: sent.link,
+            expires_at: sent.expires_at.to_string(),
+        }),
+    ))
+}

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/auth/oidc/login", get(sso_login))
         .route("/auth/oidc/callback", get(sso_callback))
+        .route("/welcome/{secret}", get(welcome).post(set_password))
 }
 
 /// The cookie that binds a sign-in through the identity provider to the
@@ -233,4 +234,82 @@ fn sso_refused(s: &AppState, next: String, e: baton_app::AppError) -> UiResult {
         s.secure_cookies,
     );
     Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "welcome.html")]
+struct WelcomePage {
+    secret: String,
+    email: Option<String>,
+    invite: bool,
+    error: Option<String>,
+}
+
+/// A one-time link's form: whose password it sets (or why it no longer
+/// works).
+async fn welcome(State(s): State<AppState>, Path(secret): Path<String>) -> UiResult {
+    let page = match s.app.password_link(&secret).await {
+        Ok(link) => WelcomePage {
+            invite: link.purpose == "invite",
+            email: Some(link.email.to_string()),
+            secret,
+            error: None,
+        },
+        Err(e) => WelcomePage {
+            secret: String::new(),
+            email: None,
+            invite: false,
+            error: Some(e.to_string()),
+        },
+    };
+    let status = if page.email.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
+    render_status(status, &page)
+}
+
+#[derive(Debug, Deserialize)]
+struct NewPassword {
+    password: String,
+}
+
+/// Sets the password through the link and signs in.
+async fn set_password(
+    State(s): State<AppState>,
+    Path(secret): Path<String>,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<NewPassword>,
+) -> UiResult {
+    let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+    parts.method = axum::http::Method::POST;
+    parts.headers = headers;
+    crate::ui::same_origin(&parts)?;
+    match s.app.use_password_link(&secret, &f.password).await {
+        Ok(session) => {
+            let mut res = Redirect::to("/").into_response();
+            let ttl = baton_app::access::SESSION_TTL.as_secs();
+            set_cookie(&mut res, &session.secret, ttl, s.secure_cookies);
+            Ok(res)
+        }
+        Err(e) => {
+            let message = e.to_string();
+            let page = match s.app.password_link(&secret).await {
+                Ok(link) => WelcomePage {
+                    invite: link.purpose == "invite",
+                    email: Some(link.email.to_string()),
+                    secret,
+                    error: Some(message),
+                },
+                Err(_) => WelcomePage {
+                    secret: String::new(),
+                    email: None,
+                    invite: false,
+                    error: Some(message),
+                },
+            };
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
 }

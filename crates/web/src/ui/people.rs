@@ -20,7 +20,8 @@ use crate::ui::{Page, Posted, UiError, UiResult, Viewer, percent_encode, render_
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/users", get(list))
+        .route("/users", get(list).post(add))
+        .route("/users/{email}/password-link", post(password_link))
         .route("/users/{email}", get(person).post(save_teams))
         .route("/users/{email}/deactivate", post(deactivate))
         .route("/users/{email}/reactivate", post(reactivate))
@@ -54,20 +55,103 @@ fn row(email: &Email, u: &UserRecord) -> Row {
 struct PeoplePage {
     page: Page,
     people: Vec<Row>,
+    teams: Vec<(String, String)>,
+    form: (String, String, String, String),
+    error: Option<String>,
 }
 
-async fn list(State(s): State<AppState>, v: Viewer) -> UiResult {
+async fn list_page(
+    s: &AppState,
+    v: &Viewer,
+    form: (String, String, String, String),
+    error: Option<String>,
+) -> UiResult {
     let dir = s.app.directory(&v.caller).await?;
     let mut people: Vec<Row> = dir.users.iter().map(|(e, u)| row(e, u)).collect();
     // Active people first, each group by name.
     people.sort_by(|a, b| (!a.active, &a.name).cmp(&(!b.active, &b.name)));
-    render_form(
-        false,
-        &PeoplePage {
-            page: v.page.at("users"),
-            people,
-        },
-    )
+    let page = PeoplePage {
+        page: v.page.at("users"),
+        people,
+        teams: dir
+            .teams
+            .iter()
+            .map(|(k, n)| (k.to_string(), n.clone()))
+            .collect(),
+        form,
+        error,
+    };
+    render_form(page.error.is_some(), &page)
+}
+
+async fn list(State(s): State<AppState>, v: Viewer) -> UiResult {
+    let blank = (
+        String::new(),
+        String::new(),
+        String::new(),
+        "member".to_string(),
+    );
+    list_page(&s, &v, blank, None).await
+}
+
+/// Adds someone and sends them their invitation.
+async fn add(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
+    let field = |k: &str| f.get(k).unwrap_or_default().to_string();
+    let form = (field("email"), field("name"), field("team"), field("role"));
+    let email = match Email::parse(form.0.to_ascii_lowercase()) {
+        Ok(e) => e,
+        Err(e) => return list_page(&s, &v, form, Some(format!("email: {e}"))).await,
+    };
+    let mut teams = Vec::new();
+    if !form.2.is_empty() {
+        match (TeamKey::parse(&form.2), Role::parse(&form.3)) {
+            (Ok(t), Some(r)) => teams.push((t, r)),
+            _ => return list_page(&s, &v, form, Some("pick a team and a role".into())).await,
+        }
+    }
+    let new = baton_app::org::NewUser {
+        email: email.clone(),
+        name: form.1.clone(),
+        password: None,
+        teams,
+        admin: false,
+    };
+    if let Err(e) = s.app.add_user(&v.caller, new).await {
+        return list_page(&s, &v, form, Some(refusal(e)?)).await;
+    }
+    link_sent(&s, &v, &email).await
+}
+
+/// Sends (or, without mail, shows) a one-time password link and shows
+/// the person's page saying which.
+async fn link_sent(s: &AppState, v: &Viewer, email: &Email) -> UiResult {
+    match s.app.send_password_link(&v.caller, email).await {
+        Ok(sent) => {
+            let what = if sent.purpose == "invite" {
+                "An invitation"
+            } else {
+                "A password reset link"
+            };
+            let until = sent.expires_at.strftime("%Y-%m-%d %H:%M UTC");
+            let done = match sent.link {
+                None => format!("{what} was mailed to {email}; it works once, until {until}."),
+                Some(link) => format!(
+                    "This Baton sends no mail: pass {email} this one-time link yourself (it works once, until {until}): {link}"
+                ),
+            };
+            show(s, v, email, None, Some(done)).await
+        }
+        Err(e) => show(s, v, email, Some(refusal(e)?), None).await,
+    }
+}
+
+async fn password_link(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Posted(v, _f): Posted,
+) -> UiResult {
+    let email = email_of(&raw)?;
+    link_sent(&s, &v, &email).await
 }
 
 /// One team as the person's form shows it.

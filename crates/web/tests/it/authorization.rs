@@ -233,6 +233,14 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             "POST",
+            "/users/{email}/password-link",
+            AE,
+            Fixture::Person,
+            none,
+            [401, 404, 403, 403, 403, 201],
+        ),
+        row(
+            "POST",
             "/users/{email}/reactivate",
             AE,
             Fixture::DeactivatedPerson,
@@ -254,7 +262,7 @@ fn matrix() -> Vec<Row> {
             "/org/sign-in",
             AE,
             Fixture::Account,
-            |_| Some(json!({"password": true, "sso_team": "cs", "sso_domains": ["acme.test"]})),
+            |_| Some(json!({"password": true, "sso_team": "cs", "sso_domains": ["example.com"]})),
             [401, 200, 403, 403, 403, 200],
         ),
         // Handoffs: senders (and admins) start, edit, submit, withdraw;

@@ -82,3 +82,46 @@ async fn an_admin_changes_teams_deactivates_and_reactivates_a_person() {
     assert_eq!(b.count("form#teams").await, 0);
     assert_eq!(b.count("form#deactivate").await, 0);
 }
+
+#[tokio::test]
+async fn an_admin_adds_someone_who_chooses_a_password_through_the_link() {
+    let Some(t) = app().await else {
+        return;
+    };
+    let (s, b) = super::open_with(t, &[], |app, origin| app.with_public_url(origin)).await;
+    b.login(ADMIN, PASSWORD).await;
+    b.goto("/users").await;
+    assert_eq!(b.unlabeled_controls().await, Vec::<String>::new());
+    b.fill("#new-email", "newbie@acme.test").await;
+    b.fill("#new-name", "New Bie").await;
+    b.execute("document.querySelector('#new-team').value = 'cs';")
+        .await;
+    b.click("#add-person button[type=submit]").await;
+    let done = b.wait_text("#done", |t| t.contains("one-time link")).await;
+    let link = done
+        .split_whitespace()
+        .find(|w| w.contains("/welcome/"))
+        .unwrap()
+        .to_string();
+    assert!(b.text("#who").await.contains("newbie@acme.test"));
+    b.screenshot_full("person-invited").await;
+    b.logout().await;
+
+    let path = link.trim_start_matches(&s.origin);
+    b.goto(path).await;
+    b.wait_text("main", |t| t.contains("Welcome")).await;
+    assert_eq!(b.unlabeled_controls().await, Vec::<String>::new());
+    // Long enough for the browser, refused by the policy: said why.
+    b.fill("#password", "aaaaaaaaaaaa").await;
+    b.click("#welcome button[type=submit]").await;
+    let e = b.wait_text("#welcome-error", |t| !t.is_empty()).await;
+    assert!(e.contains("different"), "{e}");
+    b.fill("#password", "a long enough passphrase 42").await;
+    b.click("#welcome button[type=submit]").await;
+    b.wait_text("header .who", |t| t.contains("New Bie")).await;
+    // Once only.
+    b.logout().await;
+    b.goto(path).await;
+    let e = b.wait_text("#welcome-error", |t| !t.is_empty()).await;
+    assert!(e.contains("already used"), "{e}");
+}
