@@ -34,5 +34,6 @@ people people
 person person
 sso-sign-in sso-sign-in
 sign-in-settings sign-in-settings
+tokens tokens
 MAP
 ls -la docs/screenshots

@@ -72,6 +72,9 @@ impl LoginLimiter {
 }
 
 /// A fresh secret for `org`: the org id, a dot, 32 random bytes in hex.
+/// How finely a token's last use is recorded.
+pub const TOKEN_USE_GRAIN: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
+
 fn new_secret(org: &OrgId) -> String {
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes);
@@ -194,11 +197,13 @@ impl App {
         let digest = digest(secret);
         let version = self.store.access_version(&org).await?;
         if let Some(r) = self.callers.secret(&digest, version, self.now()) {
+            self.note_token_use(&org, &digest).await?;
             return Ok(Some((Caller::new(r.org, r.email, Via::Api), r.read_only)));
         }
         let Some((email, read_only)) = self.store.token_user(&org, &digest).await? else {
             return Ok(None);
         };
+        self.note_token_use(&org, &digest).await?;
         let r = self.remember(digest, version, org, email, read_only, None);
         Ok(Some((Caller::new(r.org, r.email, Via::Api), read_only)))
     }
@@ -257,11 +262,36 @@ impl App {
             name: name.to_string(),
             created_at: self.now(),
             read_only,
+            last_used_at: None,
         };
         self.store
             .create_token(&caller.org, &token, &digest(&secret))
             .await?;
         Ok((token, secret))
+    }
+
+    /// Records a token's use, at most once per [`TOKEN_USE_GRAIN`] per token
+    /// in this process: a busy token costs no write per request.
+    async fn note_token_use(&self, org: &OrgId, digest: &str) -> Result<(), AppError> {
+        let now = self.now();
+        {
+            let mut seen = self.token_uses.lock().unwrap_or_else(|p| p.into_inner());
+            if seen
+                .get(digest)
+                .is_some_and(|at| *at > now - TOKEN_USE_GRAIN)
+            {
+                return Ok(());
+            }
+            if seen.len() >= 10_000 {
+                seen.clear();
+            }
+            seen.insert(digest.to_string(), now);
+        }
+        // Best effort: a request is never refused for want of this record.
+        if let Err(e) = self.store.touch_token(org, digest, now).await {
+            tracing::warn!(error = %e, "could not record a token's use");
+        }
+        Ok(())
     }
 
     /// The caller's tokens (an admin sees the whole org's).

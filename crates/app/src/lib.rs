@@ -87,6 +87,8 @@ pub struct Parts {
     callers: Arc<callers::Callers>,
     mailer: Option<mail::Mailer>,
     oidc: Option<Arc<sso::Oidc>>,
+    /// When each token's use was last recorded (see `access`).
+    token_uses: Arc<std::sync::Mutex<std::collections::HashMap<String, baton_domain::Timestamp>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -126,6 +128,7 @@ impl App {
             callers: Arc::default(),
             mailer: None,
             oidc: None,
+            token_uses: Arc::default(),
         }))
     }
 

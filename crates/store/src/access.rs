@@ -20,6 +20,8 @@ pub struct TokenRecord {
     pub created_at: Timestamp,
     /// Reads only (GET), never writes.
     pub read_only: bool,
+    /// When it was last used (to within ten minutes), if ever.
+    pub last_used_at: Option<Timestamp>,
 }
 
 fn email(raw: String) -> Result<Email, StoreError> {
@@ -104,6 +106,24 @@ impl Store {
         Ok(())
     }
 
+    /// Records that the token with this digest was used at `at`.
+    pub async fn touch_token(
+        &self,
+        org: &OrgId,
+        hash: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        crate::tx::Tx::Any(&mut tx)
+            .exec(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE org_id = $2 AND hash = $3",
+                &[micros(at).into(), org.to_string().into(), Arg::from(hash)],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Records an API token by the digest of its secret.
     pub async fn create_token(
         &self,
@@ -149,8 +169,8 @@ impl Store {
         org: &OrgId,
         owner: Option<&Email>,
     ) -> Result<Vec<TokenRecord>, StoreError> {
-        let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT token_id, email, name, created_at, read_only FROM api_tokens
+        let rows: Vec<(String, String, String, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT token_id, email, name, created_at, read_only, last_used_at FROM api_tokens
              WHERE org_id = $1 AND ($2 = '' OR email = $2) ORDER BY created_at, token_id",
         )
         .bind(org.to_string())
@@ -158,13 +178,14 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         rows.into_iter()
-            .map(|(id, who, name, at, read_only)| {
+            .map(|(id, who, name, at, read_only, used)| {
                 Ok(TokenRecord {
                     id,
                     email: email(who)?,
                     name,
                     created_at: from_micros(at)?,
                     read_only: read_only != 0,
+                    last_used_at: used.map(from_micros).transpose()?,
                 })
             })
             .collect()

@@ -22,6 +22,7 @@ pub mod people;
 pub mod scorecard;
 pub mod sign_in;
 pub mod suggestions;
+pub mod tokens;
 pub mod webhooks;
 
 use askama::Template;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(notifications::routes())
         .merge(people::routes())
         .merge(sign_in::routes())
+        .merge(tokens::routes())
         .merge(suggestions::routes())
 }
 

@@ -483,6 +483,7 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
             json!({"propertyNames": one_of(&notice_kinds), "additionalProperties": one_of(DELIVERIES)}),
         ),
         ("SignInInput", "sso_team", key()),
+        ("TokenInfo", "last_used_at", date_time()),
         ("MailInfo", "status", one_of(MAIL_STATUSES)),
         ("MailInfo", "kind", one_of(&notice_kinds)),
         ("MailInfo", "recipient", email()),

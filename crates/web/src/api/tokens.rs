@@ -38,6 +38,8 @@ pub struct TokenInfo {
     pub created_at: String,
     /// Reads only.
     pub read_only: bool,
+    /// When it was last used (to within ten minutes), if ever.
+    pub last_used_at: Option<String>,
     /// The secret: only in the answer that creates it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -50,6 +52,7 @@ fn info(t: TokenRecord, token: Option<String>) -> TokenInfo {
         name: t.name,
         created_at: t.created_at.to_string(),
         read_only: t.read_only,
+        last_used_at: t.last_used_at.map(|t| t.to_string()),
         token,
     }
 }

@@ -19,6 +19,7 @@ mod scorecard;
 mod security;
 mod sso;
 mod suggestions;
+mod tokens;
 mod tour;
 mod webhooks;
 
