@@ -87,6 +87,7 @@ pub struct Parts {
     callers: Arc<callers::Callers>,
     mailer: Option<mail::Mailer>,
     oidc: Option<Arc<sso::Oidc>>,
+    slack_bot: Option<Arc<slack::SlackBot>>,
     /// When each token's use was last recorded (see `access`).
     token_uses: Arc<std::sync::Mutex<std::collections::HashMap<String, baton_domain::Timestamp>>>,
 }
@@ -128,6 +129,7 @@ impl App {
             callers: Arc::default(),
             mailer: None,
             oidc: None,
+            slack_bot: None,
             token_uses: Arc::default(),
         }))
     }

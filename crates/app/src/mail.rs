@@ -14,7 +14,9 @@ use askama::Template;
 use baton_domain::event::Event;
 use baton_domain::notify::{self, Delivery, NoticeKind, Preferences};
 use baton_domain::{ContractDef, Email, Handoff, HandoffId, OrgId, Timestamp};
-use baton_store::{ClaimedMail, Directory, MailOutcome, MailStatus, NewMail, PendingNotice};
+use baton_store::{
+    Channel, ClaimedMail, Directory, MailOutcome, MailStatus, NewMail, PendingNotice,
+};
 use jiff::SignedDuration;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -167,9 +169,17 @@ impl App {
         Ok(self)
     }
 
-    /// Whether this app sends mail.
+    /// The same app, also sending notifications as Slack direct messages
+    /// from the bot whose token this is (`api`: Slack's, or a simulator's).
+    pub fn with_slack_bot(mut self, token: &str, api: &str) -> Result<Self, AppError> {
+        let bot = crate::slack::SlackBot::new(token, api, self.webhook_policy.timeout)?;
+        self.slack_bot = Some(std::sync::Arc::new(bot));
+        Ok(self)
+    }
+
+    /// Whether this app sends notifications (email, Slack or both).
     pub fn sends_mail(&self) -> bool {
-        self.mailer.is_some()
+        self.mailer.is_some() || self.slack_bot.is_some()
     }
 
     /// A person's notification preferences (the defaults until they set
@@ -225,15 +235,15 @@ impl App {
     /// [`NOTICE_KEPT`].
     pub async fn send_mail(&self) -> Result<MailRound, AppError> {
         let mut round = MailRound::default();
-        let Some(mailer) = self.mailer.clone() else {
+        if self.mailer.is_none() && self.slack_bot.is_none() {
             round.dropped = self
                 .store
                 .drop_notices_before(self.now() - NOTICE_KEPT)
                 .await?;
             return Ok(round);
-        };
+        }
         self.expand_notices(&mut round).await?;
-        self.deliver_mails(&mailer, &mut round).await?;
+        self.deliver_mails(&mut round).await?;
         Ok(round)
     }
 
@@ -263,9 +273,7 @@ impl App {
             let now = self.now();
             let mut mails = Vec::new();
             for to in recipients {
-                if let Some(m) = self.mail_for(&notice, to, now).await? {
-                    mails.push(m);
-                }
+                mails.extend(self.mail_for(&notice, to, now).await?);
             }
             self.store.expand_notice(&notice, &mails, now).await?;
             round.notices += 1;
@@ -274,31 +282,38 @@ impl App {
         Ok(())
     }
 
-    /// The mail `to` gets of `notice`, as their preferences say.
+    /// The messages `to` gets of `notice`, as their preferences say: by
+    /// each channel this app has and they want, at once or for the digest.
     async fn mail_for(
         &self,
         notice: &PendingNotice,
         to: Email,
         now: Timestamp,
-    ) -> Result<Option<NewMail>, AppError> {
+    ) -> Result<Vec<NewMail>, AppError> {
         let prefs = self.preferences_of(&notice.org, &to).await?;
-        Ok(match prefs.delivery(notice.kind) {
-            Delivery::Off => None,
-            Delivery::Immediate => Some(NewMail {
-                recipient: to,
-                status: MailStatus::Pending,
-                due: now,
-            }),
+        let (status, due) = match prefs.delivery(notice.kind) {
+            Delivery::Off => return Ok(Vec::new()),
+            Delivery::Immediate => (MailStatus::Pending, now),
             Delivery::Digest => {
                 let zone =
                     jiff::tz::TimeZone::get(&prefs.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-                Some(NewMail {
-                    recipient: to,
-                    status: MailStatus::Held,
-                    due: prefs.next_digest(&zone, now),
-                })
+                (MailStatus::Held, prefs.next_digest(&zone, now))
             }
-        })
+        };
+        let channels = [
+            (Channel::Email, self.mailer.is_some() && prefs.email),
+            (Channel::Slack, self.slack_bot.is_some() && prefs.slack),
+        ];
+        Ok(channels
+            .into_iter()
+            .filter(|(_, on)| *on)
+            .map(|(channel, _)| NewMail {
+                recipient: to.clone(),
+                channel,
+                status,
+                due,
+            })
+            .collect())
     }
 
     /// The handoff an event is about (as it stands now) and its contract
@@ -328,7 +343,7 @@ impl App {
         Ok(Some((h, def)))
     }
 
-    async fn deliver_mails(&self, mailer: &Mailer, round: &mut MailRound) -> Result<(), AppError> {
+    async fn deliver_mails(&self, round: &mut MailRound) -> Result<(), AppError> {
         let policy = self.webhook_policy;
         let owner = uuid::Uuid::now_v7().to_string();
         let now = self.now();
@@ -336,13 +351,14 @@ impl App {
             .store
             .claim_mails(&owner, now, now + policy.lease, policy.batch)
             .await?;
-        // One message per pending mail; one per recipient for the digest.
+        // One message per pending mail; one per recipient and channel for
+        // the digest.
         let mut messages: Vec<Vec<ClaimedMail>> = Vec::new();
-        let mut digests: BTreeMap<(String, String), Vec<ClaimedMail>> = BTreeMap::new();
+        let mut digests: BTreeMap<(String, String, Channel), Vec<ClaimedMail>> = BTreeMap::new();
         for m in claimed {
             if m.digest {
                 digests
-                    .entry((m.org.to_string(), m.recipient.to_string()))
+                    .entry((m.org.to_string(), m.recipient.to_string(), m.channel))
                     .or_default()
                     .push(m);
             } else {
@@ -359,12 +375,9 @@ impl App {
                 first.digest,
             );
             let at = self.now();
-            let result = match self.compose(mailer, &group).await {
-                Ok(msg) => mailer.transport.send(msg).await.map(|_| ()).map_err(|e| {
-                    let permanent = e.is_permanent();
-                    (describe(&e, &mailer.server), permanent)
-                }),
-                Err(e) => Err((e.to_string(), true)),
+            let result = match first.channel {
+                Channel::Email => self.send_email(&group).await,
+                Channel::Slack => self.send_slack(&group).await,
             };
             let n = attempts + 1;
             let (status, next_attempt_at, error) = match result {
@@ -404,6 +417,38 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// Sends one email (or one digest); the error says whether it is
+    /// final.
+    async fn send_email(&self, group: &[ClaimedMail]) -> Result<(), (String, bool)> {
+        let Some(mailer) = &self.mailer else {
+            return Err(("this Baton no longer sends email".into(), true));
+        };
+        let msg = self
+            .compose(mailer, group)
+            .await
+            .map_err(|e| (e.to_string(), true))?;
+        mailer.transport.send(msg).await.map(|_| ()).map_err(|e| {
+            let permanent = e.is_permanent();
+            (describe(&e, &mailer.server), permanent)
+        })
+    }
+
+    /// Sends one Slack direct message (or one digest).
+    async fn send_slack(&self, group: &[ClaimedMail]) -> Result<(), (String, bool)> {
+        let Some(bot) = &self.slack_bot else {
+            return Err(("this Baton no longer has a Slack bot".into(), true));
+        };
+        let Some(first) = group.first() else {
+            return Ok(());
+        };
+        let mut notices = Vec::with_capacity(group.len());
+        for m in group {
+            notices.push(self.notice(m).await.map_err(|e| (e.to_string(), true))?);
+        }
+        let text = crate::slack::dm_text(&notices, first.digest);
+        bot.direct_message(&first.recipient, &text).await
     }
 
     /// The message for one mail, or for a digest of several.

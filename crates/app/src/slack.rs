@@ -207,6 +207,183 @@ impl crate::App {
     }
 }
 
+/// Baton's Slack bot: direct messages to people, found by their email,
+/// through Slack's Web API (`users.lookupByEmail`, `chat.postMessage`; see
+/// docs.slack.dev/reference/methods/users.lookupByEmail and
+/// docs.slack.dev/reference/methods/chat.postMessage).
+pub(crate) struct SlackBot {
+    http: reqwest::Client,
+    token: String,
+    /// `https://slack.com/api` (another base only for a simulator in tests).
+    api: String,
+    /// Slack user ids found so far, by email.
+    ids: std::sync::Mutex<std::collections::HashMap<String, String>>,
+}
+
+impl std::fmt::Debug for SlackBot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token.
+        f.debug_struct("SlackBot")
+            .field("api", &self.api)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Slack's own API.
+pub const SLACK_API: &str = "https://slack.com/api";
+
+/// Slack errors no retry can cure for this message (the person is not in
+/// the workspace, or the bot may not write to them).
+const FINAL: &[&str] = &[
+    "users_not_found",
+    "user_not_found",
+    "channel_not_found",
+    "cannot_dm_bot",
+    "user_disabled",
+];
+
+impl SlackBot {
+    pub(crate) fn new(
+        token: &str,
+        api: &str,
+        timeout: std::time::Duration,
+    ) -> Result<Self, AppError> {
+        if !token.starts_with("xoxb-") {
+            return Err(AppError::Invalid(
+                "the Slack bot token must be a bot token (it starts with xoxb-)".into(),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| AppError::Invalid(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            token: token.to_string(),
+            api: api.trim_end_matches('/').to_string(),
+            ids: std::sync::Mutex::default(),
+        })
+    }
+
+    /// One Web API call's answer: its JSON when `ok`, else Slack's error
+    /// and whether it is final.
+    async fn call(
+        &self,
+        req: reqwest::RequestBuilder,
+        method: &str,
+    ) -> Result<Value, (String, bool)> {
+        let res = req
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| (format!("Slack {method}: {e}"), false))?;
+        if res.status().as_u16() == 429 {
+            let wait = res
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("?")
+                .to_string();
+            return Err((
+                format!("Slack {method}: rate limited (retry after {wait} s)"),
+                false,
+            ));
+        }
+        let status = res.status();
+        let body: Value = res.json().await.map_err(|e| {
+            (
+                format!("Slack {method}: HTTP {}: {e}", status.as_u16()),
+                false,
+            )
+        })?;
+        if body["ok"] == json!(true) {
+            return Ok(body);
+        }
+        let error = body["error"]
+            .as_str()
+            .unwrap_or("no error given")
+            .to_string();
+        let last = FINAL.contains(&error.as_str());
+        Err((format!("Slack {method}: {error}"), last))
+    }
+
+    /// Sends `text` to `email`'s Slack user as a direct message from the bot.
+    pub(crate) async fn direct_message(
+        &self,
+        email: &baton_domain::Email,
+        text: &str,
+    ) -> Result<(), (String, bool)> {
+        let known = self
+            .ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(email.as_str())
+            .cloned();
+        let id = match known {
+            Some(id) => id,
+            None => {
+                let found = self
+                    .call(
+                        self.http
+                            .get(format!("{}/users.lookupByEmail", self.api))
+                            .query(&[("email", email.as_str())]),
+                        "users.lookupByEmail",
+                    )
+                    .await?;
+                let id = found["user"]["id"]
+                    .as_str()
+                    .ok_or_else(|| ("Slack users.lookupByEmail: no user id".to_string(), false))?
+                    .to_string();
+                self.ids
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(email.to_string(), id.clone());
+                id
+            }
+        };
+        // Posting to a user id writes in the bot's direct messages with them.
+        self.call(
+            self.http
+                .post(format!("{}/chat.postMessage", self.api))
+                .json(&json!({"channel": id, "text": text, "unfurl_links": false})),
+            "chat.postMessage",
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+/// A direct message telling `notices` (one, or a digest), in Slack's
+/// mrkdwn: what happened, the facts, and the one link where to act.
+pub(crate) fn dm_text(notices: &[crate::mail::Notice], digest: bool) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut out = String::new();
+    if digest {
+        out.push_str(&format!(
+            "*Your Baton digest: {} notification{}*\n",
+            notices.len(),
+            if notices.len() == 1 { "" } else { "s" }
+        ));
+    }
+    for n in notices {
+        out.push_str(&format!("{}\n", esc(&n.headline)));
+        for (label, value) in &n.facts {
+            out.push_str(&format!("• {}: {}\n", esc(label), esc(value)));
+        }
+        out.push_str(&format!("<{}|{}>\n", n.link, esc(&n.action)));
+        if digest {
+            out.push('\n');
+        }
+    }
+    out.trim_end().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,6 +46,11 @@ pub struct ServeArgs {
     /// The From address of notifications, e.g. "Baton <baton@example.com>".
     #[arg(long, env = "BATON_MAIL_FROM", requires = "smtp_url")]
     mail_from: Option<String>,
+    /// A Slack bot token (xoxb-…, scopes chat:write and users:read.email):
+    /// notifications also go to each person as a Slack direct message, the
+    /// person found by their email.
+    #[arg(long, env = "BATON_SLACK_BOT_TOKEN", hide_env_values = true)]
+    slack_bot_token: Option<String>,
     /// Single sign-on: the OpenID Connect issuer URL (e.g.
     /// https://login.example.com/realms/acme); its discovery document is
     /// read from {issuer}/.well-known/openid-configuration. Register the

@@ -191,6 +191,16 @@ pub struct Preferences {
     /// Their time zone (IANA name, e.g. `Europe/Paris`).
     #[serde(default = "default_time_zone")]
     pub time_zone: String,
+    /// By email (where Baton sends mail).
+    #[serde(default = "yes")]
+    pub email: bool,
+    /// As a Slack direct message (where Baton has a Slack bot).
+    #[serde(default = "yes")]
+    pub slack: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_digest_hour() -> u8 {
@@ -207,6 +217,8 @@ impl Default for Preferences {
             kinds: BTreeMap::new(),
             digest_hour: DEFAULT_DIGEST_HOUR,
             time_zone: default_time_zone(),
+            email: true,
+            slack: true,
         }
     }
 }

@@ -50,7 +50,7 @@ pub use connections::{
 pub use crm::CrmRuleRecord;
 pub use group::CommitStats;
 pub use lock_file::{SoleUse, sqlite_file};
-pub use mail::{ClaimedMail, MailOutcome, MailRecord, MailStatus, NewMail, PendingNotice};
+pub use mail::{Channel, ClaimedMail, MailOutcome, MailRecord, MailStatus, NewMail, PendingNotice};
 pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
 pub use rebuild::Folded;
 pub use sign_in::{OidcAttempt, PasswordLink};

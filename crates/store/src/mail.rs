@@ -101,11 +101,39 @@ impl MailStatus {
     }
 }
 
-/// One mail a notice becomes.
+/// How a message reaches its person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Channel {
+    /// An email through the SMTP server.
+    Email,
+    /// A Slack direct message from Baton's bot.
+    Slack,
+}
+
+impl Channel {
+    /// Its stored and shown name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Slack => "slack",
+        }
+    }
+
+    /// Parses [`Channel::as_str`]'s names.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Email, Self::Slack]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// One message a notice becomes.
 #[derive(Debug, Clone)]
 pub struct NewMail {
     /// Who gets it.
     pub recipient: Email,
+    /// By which channel.
+    pub channel: Channel,
     /// Pending (at once) or held (for the digest).
     pub status: MailStatus,
     /// When it is due: now, or the recipient's next digest.
@@ -125,6 +153,8 @@ pub struct ClaimedMail {
     pub kind: NoticeKind,
     /// Who gets it.
     pub recipient: Email,
+    /// By which channel.
+    pub channel: Channel,
     /// Held for a digest (sent together with the recipient's others).
     pub digest: bool,
     /// Attempts made before this one.
@@ -146,6 +176,8 @@ pub struct MailRecord {
     pub kind: String,
     /// Who gets it.
     pub recipient: String,
+    /// `email` or `slack`.
+    pub channel: String,
     /// Where it stands.
     pub status: String,
     /// Attempts so far.
@@ -183,6 +215,10 @@ fn kind(raw: &str) -> Result<NoticeKind, StoreError> {
 
 fn event(raw: &str) -> Result<baton_domain::Event, StoreError> {
     serde_json::from_str(raw).map_err(|e| StoreError::corrupt("event", e))
+}
+
+fn channel(raw: &str) -> Result<Channel, StoreError> {
+    Channel::parse(raw).ok_or_else(|| StoreError::corrupt("message channel", raw))
 }
 
 fn org(raw: &str) -> Result<OrgId, StoreError> {
@@ -227,9 +263,9 @@ impl Store {
             &mut t,
             self.backend,
             (
-                "INSERT INTO mails (org_id, mail_id, seq, kind, recipient, status, next_attempt_at, created_at) VALUES",
-                8,
-                "ON CONFLICT (org_id, seq, recipient) DO NOTHING",
+                "INSERT INTO mails (org_id, mail_id, seq, kind, recipient, channel, status, next_attempt_at, created_at) VALUES",
+                9,
+                "ON CONFLICT (org_id, seq, recipient, channel) DO NOTHING",
             ),
             mails,
             |q, _, m| {
@@ -239,6 +275,7 @@ impl Store {
                     (notice.seq as i64).into(),
                     notice.kind.as_str().into(),
                     m.recipient.to_string().into(),
+                    m.channel.as_str().into(),
                     m.status.as_str().into(),
                     micros(m.due).into(),
                     micros(now).into(),
@@ -315,7 +352,8 @@ impl Store {
                        AND (m.lease_owner IS NULL OR m.lease_owner <> $2)
                        AND EXISTS (SELECT 1 FROM mails c WHERE c.lease_owner = $2
                                    AND c.status = 'held' AND c.org_id = m.org_id
-                                   AND c.recipient = m.recipient) {lock})"
+                                   AND c.recipient = m.recipient
+                                   AND c.channel = m.channel) {lock})"
             ),
             &[micros(lease_until).into(), owner.into(), micros(now).into()],
         )
@@ -323,10 +361,10 @@ impl Store {
         let rows = t
             .rows(
                 "SELECT m.org_id, m.mail_id, m.kind, m.recipient, m.status, m.attempts,
-                        m.seq, e.recorded_at, e.payload
+                        m.seq, e.recorded_at, e.payload, m.channel
                  FROM mails m JOIN events e ON e.org_id = m.org_id AND e.seq = m.seq
                  WHERE m.lease_owner = $1 AND m.status IN ('pending', 'held')
-                 ORDER BY m.org_id, m.recipient, m.seq",
+                 ORDER BY m.org_id, m.recipient, m.channel, m.seq",
                 &[owner.into()],
                 |r| {
                     Ok(ClaimedMail {
@@ -339,6 +377,7 @@ impl Store {
                         seq: u64::try_from(r.int(6)?).unwrap_or(0),
                         recorded_at: from_micros(r.int(7)?)?,
                         event: event(&r.text(8)?)?,
+                        channel: channel(&r.text(9)?)?,
                     })
                 },
             )
@@ -406,7 +445,7 @@ impl Store {
         self.rows(
             &format!(
                 "SELECT mail_id, seq, kind, recipient, status, attempts, next_attempt_at,
-                        last_error, created_at, sent_at
+                        last_error, created_at, sent_at, channel
                  FROM mails WHERE org_id = $1 {only}
                  ORDER BY created_at DESC, mail_id DESC LIMIT $2"
             ),
@@ -429,6 +468,7 @@ impl Store {
                     last_error: r.opt_text(7)?,
                     created_at: from_micros(r.int(8)?)?,
                     sent_at: r.opt_int(9)?.map(from_micros).transpose()?,
+                    channel: r.text(10)?,
                 })
             },
         )

@@ -29,6 +29,7 @@ on_both_backends!(
     two_apps_sending_at_once_never_send_one_mail_twice,
     without_smtp_notices_wait_a_week_then_go,
     preferences_refuse_a_bad_hour_and_an_unknown_zone,
+    slack_direct_messages_reach_each_person_found_by_email,
 );
 
 const BASE: &str = "http://baton.test:8080";
@@ -209,6 +210,7 @@ async fn a_digest_gathers_a_persons_mail_and_goes_out_at_their_hour(t: TestApp) 
             kinds: BTreeMap::from([(NoticeKind::Submitted, Delivery::Digest)]),
             digest_hour: 9,
             time_zone: "Europe/Paris".into(),
+            ..Preferences::default()
         },
     )
     .await
@@ -451,10 +453,131 @@ async fn preferences_refuse_a_bad_hour_and_an_unknown_zone(t: TestApp) {
         kinds: BTreeMap::from([(NoticeKind::Rejected, Delivery::Digest)]),
         digest_hour: 17,
         time_zone: "America/New_York".into(),
+        email: true,
+        slack: false,
     };
     t.app
         .set_notification_preferences(&who, p.clone())
         .await
         .unwrap();
     assert_eq!(t.app.notification_preferences(&who).await.unwrap(), p);
+}
+
+/// A simulator of the two Slack Web API methods Baton calls, built from
+/// Slack's reference (docs.slack.dev/reference/methods/users.lookupByEmail
+/// and …/chat.postMessage): a bearer bot token; `users.lookupByEmail`
+/// answers `{"ok":true,"user":{"id":…}}` or `{"ok":false,"error":
+/// "users_not_found"}`; `chat.postMessage` takes a JSON body with
+/// `channel` (a user id opens the bot's direct messages) and `text`.
+/// Every answer is HTTP 200, with `ok` saying how it went.
+#[derive(Clone, Default)]
+struct SlackSim {
+    posted: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+const BOT: &str = "xoxb-test-bot-token";
+
+impl SlackSim {
+    async fn start(&self) -> String {
+        use axum::extract::{Query, State};
+        use axum::http::HeaderMap;
+        use axum::routing::{get, post};
+        fn authed(h: &HeaderMap) -> bool {
+            h.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {BOT}"))
+        }
+        let app = axum::Router::new()
+            .route(
+                "/users.lookupByEmail",
+                get(
+                    |h: HeaderMap, Query(q): Query<BTreeMap<String, String>>| async move {
+                        if !authed(&h) {
+                            return axum::Json(serde_json::json!({"ok": false, "error": "invalid_auth"}));
+                        }
+                        let email = q.get("email").cloned().unwrap_or_default();
+                        // The workspace has everyone but onboarding2.
+                        if email.ends_with("@acme.test") && !email.starts_with("onboarding2") {
+                            let id = format!("U{}", email.split('@').next().unwrap_or("").to_uppercase());
+                            axum::Json(serde_json::json!({"ok": true, "user": {"id": id, "profile": {"email": email}}}))
+                        } else {
+                            axum::Json(serde_json::json!({"ok": false, "error": "users_not_found"}))
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/chat.postMessage",
+                post(
+                    |State(sim): State<SlackSim>, h: HeaderMap, axum::Json(b): axum::Json<serde_json::Value>| async move {
+                        if !authed(&h) {
+                            return axum::Json(serde_json::json!({"ok": false, "error": "not_authed"}));
+                        }
+                        let channel = b["channel"].as_str().unwrap_or("").to_string();
+                        let text = b["text"].as_str().unwrap_or("").to_string();
+                        sim.posted.lock().unwrap().push((channel.clone(), text));
+                        axum::Json(serde_json::json!({"ok": true, "channel": format!("D{channel}"), "ts": "1503435956.000247"}))
+                    },
+                ),
+            )
+            .with_state(self.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    }
+}
+
+async fn slack_direct_messages_reach_each_person_found_by_email(t: TestApp) {
+    let sim = SlackSim::default();
+    let api = sim.start().await;
+    // Slack only: no SMTP server at all.
+    let app = t
+        .app
+        .clone()
+        .with_public_url(BASE)
+        .with_slack_bot(BOT, &api)
+        .unwrap();
+    app.set_notification_preferences(
+        &t.as_user("onboarding-lead@acme.test"),
+        Preferences {
+            slack: false,
+            ..Preferences::default()
+        },
+    )
+    .await
+    .unwrap();
+    let h = submitted(&t, "A-1").await;
+    let round = app.send_mail().await.unwrap();
+    assert_eq!((round.queued, round.sent, round.dead), (2, 1, 1));
+    let posted = sim.posted.lock().unwrap().clone();
+    assert_eq!(posted.len(), 1, "onboarding1 only: {posted:?}");
+    let (channel, text) = &posted[0];
+    assert_eq!(channel, "UONBOARDING1");
+    assert!(
+        text.contains(&format!("<{BASE}/handoffs/{}|", h.id)),
+        "{text}"
+    );
+    assert!(text.contains("Customer A-1"), "{text}");
+    let dead = app
+        .mail_log(&t.as_user("admin@acme.test"), Some(MailStatus::Dead), 10)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].recipient.as_str(), dead[0].channel.as_str()),
+        ("onboarding2@acme.test", "slack")
+    );
+    assert!(
+        dead[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("users_not_found")
+    );
+    // A bad token is refused at start.
+    assert!(
+        t.app
+            .clone()
+            .with_slack_bot("xoxp-user-token", &api)
+            .is_err()
+    );
 }

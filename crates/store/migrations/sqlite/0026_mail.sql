@@ -15,7 +15,8 @@ CREATE TABLE mail_notices (
 );
 CREATE INDEX mail_notices_by_age ON mail_notices (created_at);
 
--- One mail to one person about one event. 'pending' goes out on its own
+-- One message to one person about one event, by one channel ('email', or
+-- 'slack' for a Slack direct message). 'pending' goes out on its own
 -- when due; 'held' waits in the person's digest until next_attempt_at (the
 -- digest hour); 'sent' and 'dead' are kept for the admins' log. The job
 -- claims due rows with a lease (next_attempt_at moved past it, lease_owner
@@ -26,6 +27,7 @@ CREATE TABLE mails (
     seq             INTEGER  NOT NULL,
     kind            TEXT    NOT NULL,
     recipient       TEXT    NOT NULL,
+    channel         TEXT    NOT NULL DEFAULT 'email',
     status          TEXT    NOT NULL,
     attempts        INTEGER  NOT NULL DEFAULT 0,
     next_attempt_at INTEGER  NOT NULL,
@@ -34,7 +36,7 @@ CREATE TABLE mails (
     created_at      INTEGER  NOT NULL,
     sent_at         INTEGER,
     PRIMARY KEY (org_id, mail_id),
-    UNIQUE (org_id, seq, recipient)
+    UNIQUE (org_id, seq, recipient, channel)
 );
 -- What the job scans: due rows, oldest first.
 CREATE INDEX mails_due ON mails (status, next_attempt_at);

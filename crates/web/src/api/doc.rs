@@ -487,6 +487,7 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("MailInfo", "status", one_of(MAIL_STATUSES)),
         ("MailInfo", "kind", one_of(&notice_kinds)),
         ("MailInfo", "recipient", email()),
+        ("MailInfo", "channel", one_of(&["email", "slack"])),
         ("MailInfo", "created_at", date_time()),
         ("MailInfo", "next_attempt_at", date_time()),
         ("MailInfo", "sent_at", date_time()),

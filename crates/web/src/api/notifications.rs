@@ -33,6 +33,17 @@ pub struct NotificationPreferences {
     /// Their time zone, an IANA name such as `Europe/Paris`.
     #[serde(default = "default_zone")]
     pub time_zone: String,
+    /// By email (where this Baton sends mail; default true).
+    #[serde(default = "yes")]
+    pub email: bool,
+    /// As a Slack direct message (where this Baton has a Slack bot;
+    /// default true).
+    #[serde(default = "yes")]
+    pub slack: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_hour() -> u8 {
@@ -52,6 +63,8 @@ impl From<Preferences> for NotificationPreferences {
                 .collect(),
             digest_hour: p.digest_hour,
             time_zone: p.time_zone,
+            email: p.email,
+            slack: p.slack,
         }
     }
 }
@@ -84,6 +97,8 @@ pub async fn put(
                 kinds: p.kinds,
                 digest_hour: p.digest_hour,
                 time_zone: p.time_zone,
+                email: p.email,
+                slack: p.slack,
             },
         )
         .await?;
@@ -114,6 +129,8 @@ pub struct MailInfo {
     pub kind: String,
     /// Who gets it.
     pub recipient: String,
+    /// `email` or `slack`.
+    pub channel: String,
     /// `pending`, `held`, `sent` or `dead`.
     pub status: String,
     /// Attempts so far.
@@ -135,6 +152,7 @@ impl From<MailRecord> for MailInfo {
             seq: m.seq,
             kind: m.kind,
             recipient: m.recipient,
+            channel: m.channel,
             status: m.status,
             attempts: m.attempts,
             next_attempt_at: m.next_attempt_at.map(|t| t.to_string()),

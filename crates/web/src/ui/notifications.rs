@@ -37,6 +37,8 @@ struct NotificationsPage {
     choices: [(&'static str, &'static str); 3],
     digest_hour: u8,
     time_zone: String,
+    email: bool,
+    slack: bool,
     sends_mail: bool,
     error: Option<String>,
     done: bool,
@@ -77,6 +79,8 @@ fn show(
         choices: CHOICES,
         digest_hour: prefs.digest_hour,
         time_zone: prefs.time_zone.clone(),
+        email: prefs.email,
+        slack: prefs.slack,
         sends_mail: s.app.sends_mail(),
         error,
         done,
@@ -107,6 +111,8 @@ async fn save(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
         Err(_) => why = Some(format!("digest hour: '{hour}' is not an hour from 0 to 23")),
     }
     prefs.time_zone = f.get("time_zone").unwrap_or("UTC").to_string();
+    prefs.email = f.get("email").is_some();
+    prefs.slack = f.get("slack").is_some();
     if let Some(why) = why {
         return show(&s, &v, &prefs, Some(why), false);
     }
