@@ -33,10 +33,16 @@ fn stop(child: &mut Child) {
 
 /// Starts `baton serve` on a free port; returns it once it listens.
 pub(crate) fn serve(url: &str) -> Serve {
+    serve_with(url, &[])
+}
+
+/// As [`serve`], with more environment.
+pub(crate) fn serve_with(url: &str, env: &[(&str, &str)]) -> Serve {
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
         .args(["--jobs-interval", "1"])
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -221,6 +227,105 @@ async fn two_serve_processes_record_every_sla_breach_and_deliver_every_webhook_e
         logged - before_subscribing,
         "every event since the subscription (the import and the breaches), once"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn two_serve_processes_mail_every_notice_exactly_once() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let Some(smtp) = baton_testkit::smtp::SmtpServer::start() else {
+        return;
+    };
+    let url = db.url.clone();
+    let dir = std::env::temp_dir().join(format!("baton-two-mail-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let history = dir.join("history.jsonl");
+    baton(
+        &url,
+        &[
+            "demo",
+            "generate",
+            "--accounts",
+            "20",
+            "--months",
+            "2",
+            "--end",
+            "2026-06-01T00:00:00Z",
+            "--out",
+            history.to_str().unwrap(),
+        ],
+    );
+    baton(
+        &url,
+        &[
+            "init",
+            "--org",
+            "Demo",
+            "--admin-email",
+            "admin@demo.test",
+            "--admin-password",
+            "correct horse battery",
+        ],
+    );
+    // History is old news: the import queues no mail. The deadlines it
+    // leaves passed are the jobs' to record, and each breach is told.
+    baton(&url, &["import", "events", history.to_str().unwrap()]);
+    let store = baton_store::Store::open(&url).await.unwrap();
+    assert!(store.pending_notices(10).await.unwrap().is_empty());
+    let org = baton_domain::OrgId::parse("demo").unwrap();
+    let smtp_url = smtp.url();
+    let env = [
+        ("BATON_SMTP_URL", smtp_url.as_str()),
+        ("BATON_MAIL_FROM", "Baton <baton@demo.test>"),
+    ];
+    let mut a = serve_with(&url, &env);
+    let mut b = serve_with(&url, &env);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let due: u64 = store
+            .sla_counts(SystemClock.now())
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, _, backlog)| backlog)
+            .sum();
+        let notices = store.pending_notices(1).await.unwrap().len();
+        let pending = store
+            .mails(&org, Some(baton_store::MailStatus::Pending), 1)
+            .await
+            .unwrap()
+            .len();
+        let sent = store
+            .mails(&org, Some(baton_store::MailStatus::Sent), 1)
+            .await
+            .unwrap()
+            .len();
+        if due == 0 && notices == 0 && pending == 0 && sent > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{due} deadlines due, {notices} notices and {pending} mails pending, {sent} sent"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    stop(&mut a.0);
+    stop(&mut b.0);
+    let sent = store
+        .mails(&org, Some(baton_store::MailStatus::Sent), 10_000)
+        .await
+        .unwrap();
+    let kept = smtp.mails();
+    let ids: BTreeSet<&str> = kept.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids.len(), kept.len(), "a mail was sent twice");
+    assert_eq!(
+        kept.len(),
+        sent.len(),
+        "every mail recorded sent went out, once"
+    );
+    assert!(kept.iter().all(|m| m.subject.starts_with("Overdue")));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
