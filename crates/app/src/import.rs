@@ -1034,17 +1034,6 @@ impl<'a> Importer<'a> {
                     .map_err(|e| e.to_string())?;
                 self.record_org_event(e, line);
             }
-            Event::UserDeactivated {
-                ref email,
-                ref by,
-                at,
-            } => {
-                self.require_user(by)?;
-                crate::org::people_of(&self.dir)
-                    .deactivate(&self.history_actor(by), email, at)
-                    .map_err(|e| e.to_string())?;
-                self.record_org_event(e, line);
-            }
             Event::SignInSet {
                 password,
                 ref sso_team,
@@ -1069,15 +1058,25 @@ impl<'a> Importer<'a> {
                     .map_err(|e| e.to_string())?;
                 self.record_org_event(decided, line);
             }
-            Event::UserReactivated {
+            Event::UserDeactivated {
+                ref email,
+                ref by,
+                at,
+            }
+            | Event::UserReactivated {
                 ref email,
                 ref by,
                 at,
             } => {
                 self.require_user(by)?;
-                crate::org::people_of(&self.dir)
-                    .reactivate(&self.history_actor(by), email, at)
-                    .map_err(|e| e.to_string())?;
+                let people = crate::org::people_of(&self.dir);
+                let actor = self.history_actor(by);
+                if matches!(e, Event::UserDeactivated { .. }) {
+                    people.deactivate(&actor, email, at)
+                } else {
+                    people.reactivate(&actor, email, at)
+                }
+                .map_err(|e| e.to_string())?;
                 self.record_org_event(e, line);
             }
             Event::ReportingCurrencySet {

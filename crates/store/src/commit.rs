@@ -426,25 +426,30 @@ async fn project_event(tx: &mut Tx<'_>, org: &OrgId, event: &Event) -> Result<()
             )
             .await?;
         }
-        Event::UserDeactivated { email, .. } => {
-            let who = [Arg::from(&o), Arg::from(email.to_string())];
+        Event::UserDeactivated { email, at, .. } => {
             tx.exec(
                 "UPDATE users SET active = 0 WHERE org_id = $1 AND email = $2",
-                &who,
+                &[Arg::from(&o), Arg::from(email.to_string())],
             )
             .await?;
-            // Every way in ends with the event, in its transaction: the
-            // next request of any of their sessions or tokens is refused.
-            tx.exec(
-                "DELETE FROM sessions WHERE org_id = $1 AND email = $2",
-                &who,
-            )
-            .await?;
-            tx.exec(
-                "DELETE FROM api_tokens WHERE org_id = $1 AND email = $2",
-                &who,
-            )
-            .await?;
+            // Every way in made before it ends with the event, in its
+            // transaction: the next request of any of their sessions or
+            // tokens is refused. (A rebuild replaying an old deactivation
+            // leaves what was made after a later reactivation alone.)
+            let before = [
+                Arg::from(&o),
+                Arg::from(email.to_string()),
+                Arg::from(micros(*at)),
+            ];
+            for table in ["sessions", "api_tokens"] {
+                tx.exec(
+                    &format!(
+                        "DELETE FROM {table} WHERE org_id = $1 AND email = $2 AND created_at <= $3"
+                    ),
+                    &before,
+                )
+                .await?;
+            }
         }
         Event::SignInSet {
             password,

@@ -52,6 +52,24 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Whether a server the tests started printed `ready` as its first line.
+/// What it prints afterwards is drained: a closed pipe would kill it at its
+/// next line.
+pub(crate) fn ready(child: &mut std::process::Child) -> bool {
+    use std::io::BufRead as _;
+    let mut line = String::new();
+    let mut out = child.stdout.take().map(std::io::BufReader::new);
+    let ready = out
+        .as_mut()
+        .map(|o| o.read_line(&mut line))
+        .is_some_and(|r| r.is_ok())
+        && line.trim() == "ready";
+    if let Some(mut o) = out {
+        std::thread::spawn(move || std::io::copy(&mut o, &mut std::io::sink()));
+    }
+    ready
+}
+
 /// A database that exists for one test.
 pub struct TestDb {
     /// The store over it.

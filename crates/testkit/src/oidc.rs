@@ -8,7 +8,6 @@
 //! are skipped, unless `BATON_REQUIRE_OIDC` is set (CI sets it): then a
 //! missing provider is a failure.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -66,18 +65,7 @@ impl OidcProvider {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("start the OpenID provider");
-            let mut line = String::new();
-            let mut out = child.stdout.take().map(BufReader::new);
-            let ready = out
-                .as_mut()
-                .map(|o| o.read_line(&mut line))
-                .is_some_and(|r| r.is_ok())
-                && line.trim() == "ready";
-            // Keep reading what it prints: a closed pipe would kill it at
-            // its next line.
-            if let Some(mut o) = out {
-                std::thread::spawn(move || std::io::copy(&mut o, &mut std::io::sink()));
-            }
+            let ready = crate::ready(&mut child);
             if ready {
                 return Some(Self {
                     child,

@@ -6,7 +6,7 @@
 //! Without either the mail tests are skipped, unless `BATON_REQUIRE_SMTP`
 //! is set (CI sets it): then a missing server is a failure.
 
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -107,18 +107,7 @@ impl SmtpServer {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start the SMTP server");
-        let mut line = String::new();
-        let mut out = child.stdout.take().map(BufReader::new);
-        let ready = out
-            .as_mut()
-            .map(|o| o.read_line(&mut line))
-            .is_some_and(|r| r.is_ok())
-            && line.trim() == "ready";
-        // Keep reading what it prints: a closed pipe would kill it at its
-        // next line.
-        if let Some(mut o) = out {
-            std::thread::spawn(move || std::io::copy(&mut o, &mut std::io::sink()));
-        }
+        let ready = crate::ready(&mut child);
         if ready {
             self.child = Some(child);
         } else {

@@ -591,6 +591,36 @@ async fn change_members(
     Ok(())
 }
 
+/// The people in `team`.
+fn members_of(dir: &Directory, team: &TeamKey) -> Vec<Email> {
+    dir.users
+        .iter()
+        .filter(|(_, u)| u.teams.contains_key(team))
+        .map(|(e, _)| e.clone())
+        .collect()
+}
+
+/// Makes `team`'s members exactly `wanted`.
+async fn replace_members(
+    s: &AppState,
+    caller: &Caller,
+    team: &TeamKey,
+    wanted: &[Email],
+) -> Result<(), ScimError> {
+    let now = members_of(&s.app.directory(caller).await?, team);
+    let add: Vec<Email> = wanted
+        .iter()
+        .filter(|e| !now.contains(e))
+        .cloned()
+        .collect();
+    let remove: Vec<Email> = now
+        .iter()
+        .filter(|e| !wanted.contains(e))
+        .cloned()
+        .collect();
+    change_members(s, caller, team, &add, &remove).await
+}
+
 async fn create_group(
     State(s): State<AppState>,
     auth: Result<Authed, crate::error::ApiError>,
@@ -633,24 +663,7 @@ async fn replace_group(
     if !dir.teams.contains_key(&team) {
         return Err(ScimError::not_found("Group"));
     }
-    let wanted = member_emails(&v["members"])?;
-    let now: Vec<Email> = dir
-        .users
-        .iter()
-        .filter(|(_, u)| u.teams.contains_key(&team))
-        .map(|(e, _)| e.clone())
-        .collect();
-    let add: Vec<Email> = wanted
-        .iter()
-        .filter(|e| !now.contains(e))
-        .cloned()
-        .collect();
-    let remove: Vec<Email> = now
-        .iter()
-        .filter(|e| !wanted.contains(e))
-        .cloned()
-        .collect();
-    change_members(&s, &caller, &team, &add, &remove).await?;
+    replace_members(&s, &caller, &team, &member_emails(&v["members"])?).await?;
     one_group(&s, &caller, &team, StatusCode::OK).await
 }
 
@@ -695,37 +708,12 @@ async fn patch_group(
                 let remove = if op["value"].is_array() {
                     member_emails(&op["value"])?
                 } else {
-                    s.app
-                        .directory(&caller)
-                        .await?
-                        .users
-                        .iter()
-                        .filter(|(_, u)| u.teams.contains_key(&team))
-                        .map(|(e, _)| e.clone())
-                        .collect()
+                    members_of(&s.app.directory(&caller).await?, &team)
                 };
                 change_members(&s, &caller, &team, &[], &remove).await?;
             }
             ("replace", "members") => {
-                let wanted = member_emails(&op["value"])?;
-                let dir = s.app.directory(&caller).await?;
-                let now: Vec<Email> = dir
-                    .users
-                    .iter()
-                    .filter(|(_, u)| u.teams.contains_key(&team))
-                    .map(|(e, _)| e.clone())
-                    .collect();
-                let add: Vec<Email> = wanted
-                    .iter()
-                    .filter(|e| !now.contains(e))
-                    .cloned()
-                    .collect();
-                let remove: Vec<Email> = now
-                    .iter()
-                    .filter(|e| !wanted.contains(e))
-                    .cloned()
-                    .collect();
-                change_members(&s, &caller, &team, &add, &remove).await?;
+                replace_members(&s, &caller, &team, &member_emails(&op["value"])?).await?;
             }
             (k, p) => {
                 return Err(ScimError::bad(

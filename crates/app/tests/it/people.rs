@@ -250,8 +250,19 @@ async fn a_deactivated_person_gets_no_mail_notice(t: TestApp) {
 
 async fn history_replays_people_changes_through_the_same_rules(t: TestApp) {
     let ok = r#"{"type":"member_removed","email":"ae1@acme.test","team":"ae","by":"admin@acme.test","at":"2026-09-01T00:00:00Z"}
-{"type":"user_deactivated","email":"ae1@acme.test","by":"admin@acme.test","at":"2026-09-02T00:00:00Z"}"#;
+{"type":"user_deactivated","email":"ae1@acme.test","by":"admin@acme.test","at":"2026-09-02T00:00:00Z"}
+{"type":"sign_in_set","password":true,"sso_team":"cs","sso_domains":["Acme.test"],"by":"admin@acme.test","at":"2026-09-03T00:00:00Z"}"#;
     t.import_history(ok).await;
+    let sign_in = t
+        .app
+        .sign_in_settings(&t.as_user("admin@acme.test"))
+        .await
+        .unwrap();
+    assert_eq!(
+        sign_in.sso_domains,
+        ["acme.test"],
+        "decided as live: the domain cleaned"
+    );
     let dir = t
         .app
         .directory(&t.as_user("admin@acme.test"))

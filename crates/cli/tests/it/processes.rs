@@ -115,36 +115,7 @@ async fn two_serve_processes_record_every_sla_breach_and_deliver_every_webhook_e
     let url = db.url.clone();
     let dir = std::env::temp_dir().join(format!("baton-two-{}", uuid_like()));
     std::fs::create_dir_all(&dir).unwrap();
-    let history = dir.join("history.jsonl");
-    // Two months of history ending in the past: every open deadline in it
-    // has passed by now.
-    baton(
-        &url,
-        &[
-            "demo",
-            "generate",
-            "--accounts",
-            "40",
-            "--months",
-            "2",
-            "--end",
-            "2026-06-01T00:00:00Z",
-            "--out",
-            history.to_str().unwrap(),
-        ],
-    );
-    baton(
-        &url,
-        &[
-            "init",
-            "--org",
-            "Demo",
-            "--admin-email",
-            "admin@demo.test",
-            "--admin-password",
-            "correct horse battery",
-        ],
-    );
+    let history = demo_history(&url, &dir, "40");
     let before_subscribing = export_lines(&url, &dir);
     let (hook, received) = receiver().await;
     let webhook = baton(
@@ -241,34 +212,7 @@ async fn two_serve_processes_mail_every_notice_exactly_once() {
     let url = db.url.clone();
     let dir = std::env::temp_dir().join(format!("baton-two-mail-{}", uuid_like()));
     std::fs::create_dir_all(&dir).unwrap();
-    let history = dir.join("history.jsonl");
-    baton(
-        &url,
-        &[
-            "demo",
-            "generate",
-            "--accounts",
-            "20",
-            "--months",
-            "2",
-            "--end",
-            "2026-06-01T00:00:00Z",
-            "--out",
-            history.to_str().unwrap(),
-        ],
-    );
-    baton(
-        &url,
-        &[
-            "init",
-            "--org",
-            "Demo",
-            "--admin-email",
-            "admin@demo.test",
-            "--admin-password",
-            "correct horse battery",
-        ],
-    );
+    let history = demo_history(&url, &dir, "20");
     // History is old news: the import queues no mail. The deadlines it
     // leaves passed are the jobs' to record, and each breach is told.
     baton(&url, &["import", "events", history.to_str().unwrap()]);
@@ -327,6 +271,41 @@ async fn two_serve_processes_mail_every_notice_exactly_once() {
     );
     assert!(kept.iter().all(|m| m.subject.starts_with("Overdue")));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Generates `accounts` accounts of two months of demo history ending in
+/// the past (every open deadline in it has passed by now) into `dir`, and
+/// makes the "Demo" org at `url`; returns the history's path.
+fn demo_history(url: &str, dir: &std::path::Path, accounts: &str) -> std::path::PathBuf {
+    let history = dir.join("history.jsonl");
+    baton(
+        url,
+        &[
+            "demo",
+            "generate",
+            "--accounts",
+            accounts,
+            "--months",
+            "2",
+            "--end",
+            "2026-06-01T00:00:00Z",
+            "--out",
+            history.to_str().unwrap(),
+        ],
+    );
+    baton(
+        url,
+        &[
+            "init",
+            "--org",
+            "Demo",
+            "--admin-email",
+            "admin@demo.test",
+            "--admin-password",
+            "correct horse battery",
+        ],
+    );
+    history
 }
 
 /// A name no other run of this test uses at the same time.

@@ -179,7 +179,11 @@ fn template_forms() -> (Vec<String>, Vec<String>) {
                 .and_then(|a| a.split('"').next())
                 .unwrap_or_default()
                 .to_string();
-            if action != "/login" && !form[..end].contains("name=\"_csrf\"") {
+            // Forms of people not signed in yet (signing in, choosing a
+            // password through a link) have no session to bind a token
+            // to: they refuse another site's origin instead (below).
+            let anonymous = action == "/login" || action.starts_with("/welcome/");
+            if !anonymous && !form[..end].contains("name=\"_csrf\"") {
                 unguarded.push(format!("{} {action}", f.display()));
             }
             actions.push(action);
@@ -228,7 +232,10 @@ async fn every_form_in_every_template_carries_the_csrf_token_and_is_refused_with
         }
         req.send()
     };
-    for action in actions.iter().filter(|a| *a != "/login") {
+    for action in actions
+        .iter()
+        .filter(|a| *a != "/login" && !a.starts_with("/welcome/"))
+    {
         let fields = "contract=ae-to-onboarding&account=A-1&note=hi&mode=gated";
         for (why, origin, body) in [
             ("without the token", None, fields.to_string()),
@@ -261,6 +268,34 @@ async fn every_form_in_every_template_carries_the_csrf_token_and_is_refused_with
         .unwrap();
     assert_eq!(res.status().as_u16(), 403);
     assert!(res.headers().get(SET_COOKIE).is_none());
+    // So is choosing a password through a link from another site's page.
+    let sent =
+        s.t.app
+            .send_password_link(
+                &s.t.as_user("admin@acme.test"),
+                &baton_testkit::email("ae1@acme.test"),
+            )
+            .await
+            .unwrap();
+    let link = sent.link.unwrap();
+    let path = &link[link.find("/welcome/").unwrap()..];
+    let res = http()
+        .post(format!("{}{path}", s.origin))
+        .header(ORIGIN, "https://evil.example")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("password=a+long+enough+passphrase+42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.headers().get(SET_COOKIE).is_none());
+    assert!(
+        s.t.app
+            .password_link(&link[link.rfind('/').unwrap() + 1..])
+            .await
+            .is_ok(),
+        "still unused"
+    );
     assert_eq!(s.events().await, before, "no refused form changed anything");
 }
 
