@@ -83,6 +83,10 @@ pub struct Claims {
     /// Some providers send it as a string.
     #[serde(default)]
     email_verified: Option<serde_json::Value>,
+    /// Microsoft Entra ID's optional claim that the email's domain is
+    /// verified by the tenant (Entra sends no `email_verified`).
+    #[serde(default)]
+    xms_edov: Option<serde_json::Value>,
     #[serde(default)]
     nonce: Option<String>,
     #[serde(default)]
@@ -570,11 +574,16 @@ fn verified_email(c: &Claims) -> Result<Email, AppError> {
         .email
         .as_deref()
         .ok_or_else(|| refused("the identity provider sent no email for this person"))?;
-    let verified = match &c.email_verified {
-        Some(serde_json::Value::Bool(b)) => *b,
-        Some(serde_json::Value::String(s)) => s == "true",
-        _ => false,
+    let truthy = |v: &Option<serde_json::Value>| match v {
+        Some(serde_json::Value::Bool(b)) => Some(*b),
+        Some(serde_json::Value::String(s)) => Some(s == "true"),
+        _ => None,
     };
+    // `email_verified` decides when present; Entra ID sends `xms_edov`
+    // instead.
+    let verified = truthy(&c.email_verified)
+        .or_else(|| truthy(&c.xms_edov))
+        .unwrap_or(false);
     if !verified {
         return Err(refused(format!(
             "the identity provider has not verified '{raw}'; Baton signs in only verified addresses"
@@ -612,6 +621,7 @@ mod tests {
             sub: "s".into(),
             email: Some("Ae1@Acme.test".into()),
             email_verified: v,
+            xms_edov: None,
             nonce: None,
             name: None,
             exp: 0,
@@ -625,5 +635,18 @@ mod tests {
                 .as_deref(),
             Some("ae1@acme.test")
         );
+        // Entra ID: no email_verified, the domain verified by the tenant.
+        let entra = |edov| Claims {
+            xms_edov: Some(serde_json::json!(edov)),
+            ..c(None)
+        };
+        assert!(verified_email(&entra(true)).is_ok());
+        assert!(verified_email(&entra(false)).is_err());
+        // email_verified false is not overridden.
+        let both = Claims {
+            xms_edov: Some(serde_json::json!(true)),
+            ..c(Some(serde_json::json!(false)))
+        };
+        assert!(verified_email(&both).is_err());
     }
 }

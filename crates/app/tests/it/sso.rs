@@ -20,6 +20,7 @@ on_both_backends!(
     a_token_changed_on_the_way_or_for_another_sign_in_is_refused,
     an_org_lets_new_people_of_its_domain_join_a_team,
     password_sign_in_switched_off_leaves_only_sso,
+    another_orgs_person_signs_in_to_their_own_org_only,
 );
 
 const BASE: &str = "http://baton.test";
@@ -302,4 +303,39 @@ async fn password_sign_in_switched_off_leaves_only_sso(t: TestApp) {
     assert!(e.to_string().contains("single sign-on only"), "{e}");
     let (code, state) = through_provider(&p, &app, "admin@acme.test").await;
     assert!(app.oidc_finish(&state, Some(&state), &code).await.is_ok());
+}
+
+async fn another_orgs_person_signs_in_to_their_own_org_only(t: TestApp) {
+    let Some((p, app)) = sso(&t) else {
+        return;
+    };
+    let globex = app
+        .init_org(
+            baton_app::org::NewOrg {
+                name: "Globex".into(),
+                admin_email: email("admin@globex.test"),
+                admin_name: "Hank Scorpio".into(),
+                admin_password: ADMIN_PASSWORD.into(),
+            },
+            baton_domain::event::Via::Cli,
+        )
+        .await
+        .unwrap();
+    // Acme lets people of globex.test join by SSO: a person who already
+    // belongs to Globex still lands in Globex, never in Acme.
+    app.set_sign_in(
+        &t.as_user("admin@acme.test"),
+        SignIn {
+            password: true,
+            sso_team: Some(TeamKey::parse("cs").unwrap()),
+            sso_domains: vec!["globex.test".into()],
+        },
+    )
+    .await
+    .unwrap();
+    let (code, state) = through_provider(&p, &app, "admin@globex.test").await;
+    let (session, _) = app.oidc_finish(&state, Some(&state), &code).await.unwrap();
+    assert_eq!(session.caller.org, globex);
+    let acme = app.directory(&t.as_user("admin@acme.test")).await.unwrap();
+    assert!(!acme.users.contains_key(&email("admin@globex.test")));
 }
