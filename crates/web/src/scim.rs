@@ -517,6 +517,15 @@ async fn list_groups(
     ))
 }
 
+/// Refuses a Group that is not one of the org's teams.
+async fn known_team(s: &AppState, caller: &Caller, team: &TeamKey) -> Result<(), ScimError> {
+    if s.app.directory(caller).await?.teams.contains_key(team) {
+        Ok(())
+    } else {
+        Err(ScimError::not_found("Group"))
+    }
+}
+
 fn team_of(raw: &str) -> Result<TeamKey, ScimError> {
     TeamKey::parse(raw).map_err(|_| ScimError::not_found("Group"))
 }
@@ -659,10 +668,7 @@ async fn replace_group(
     let caller = admin(&s, auth).await?;
     let team = team_of(&id)?;
     let v = body(&bytes)?;
-    let dir = s.app.directory(&caller).await?;
-    if !dir.teams.contains_key(&team) {
-        return Err(ScimError::not_found("Group"));
-    }
+    known_team(&s, &caller, &team).await?;
     replace_members(&s, &caller, &team, &member_emails(&v["members"])?).await?;
     one_group(&s, &caller, &team, StatusCode::OK).await
 }
@@ -682,10 +688,7 @@ async fn patch_group(
     let caller = admin(&s, auth).await?;
     let team = team_of(&id)?;
     let v = body(&bytes)?;
-    let dir = s.app.directory(&caller).await?;
-    if !dir.teams.contains_key(&team) {
-        return Err(ScimError::not_found("Group"));
-    }
+    known_team(&s, &caller, &team).await?;
     for op in operations(&v)? {
         let kind = op["op"].as_str().unwrap_or("").to_ascii_lowercase();
         let path = op["path"].as_str().unwrap_or("");
