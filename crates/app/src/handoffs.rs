@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use baton_domain::contract::Mode;
 use baton_domain::event::{Event, Values, Via};
 use baton_domain::field::Owner;
-use baton_domain::handoff::{Action, Attachment, Ctx, DealUse, check_deal, parse_values};
+use baton_domain::handoff::{
+    Action, Attachment, Ctx, DealUse, NextStep, check_deal, parse_values,
+};
+use baton_domain::sla::AcceptanceClock;
 use baton_domain::{
     AccountId, Actor, ContractDef, ContractKey, DealId, DomainError, Handoff, HandoffId, Member,
     OrgId, Roster, TeamKey, Timestamp,
@@ -438,6 +441,63 @@ pub struct HandoffView {
     /// What the reader may do with it now, as the domain's commands decide
     /// (a page offers these and no others).
     pub actions: BTreeSet<Action>,
+    /// The work it asks of the reader now (their queue items).
+    pub steps: Vec<NextStep>,
+    /// Its acceptance clock against the bound version's SLA, once submitted:
+    /// the one source every page shows its age and SLA from.
+    pub clock: Option<AcceptanceClock>,
+}
+
+/// Handoffs viewed by one reader in one listing: each bound version, mode
+/// and the org's people are fetched once, however many handoffs share them.
+pub(crate) struct Viewing<'a> {
+    app: &'a App,
+    org: &'a baton_domain::OrgId,
+    actor: Actor,
+    now: baton_domain::Timestamp,
+    defs: BTreeMap<(ContractKey, u32), ContractDef>,
+    modes: BTreeMap<ContractKey, Mode>,
+    roster: Option<Option<Roster>>,
+}
+
+impl<'a> Viewing<'a> {
+    /// A listing for `actor` at the app's now.
+    pub(crate) fn new(app: &'a App, org: &'a baton_domain::OrgId, actor: Actor) -> Self {
+        Self {
+            app,
+            org,
+            actor,
+            now: app.now(),
+            defs: BTreeMap::new(),
+            modes: BTreeMap::new(),
+            roster: None,
+        }
+    }
+
+    /// The reader of this listing.
+    pub(crate) fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// `h` as the reader sees it.
+    pub(crate) async fn view(&mut self, h: Handoff) -> Result<HandoffView, AppError> {
+        let key = (h.contract.clone(), h.version);
+        if !self.defs.contains_key(&key) {
+            let def = self.app.bound_def(self.org, &h).await?;
+            self.defs.insert(key.clone(), def);
+        }
+        if !self.modes.contains_key(&h.contract) {
+            let mode = self.app.mode_of(self.org, &h.contract).await?;
+            self.modes.insert(h.contract.clone(), mode);
+        }
+        let def = &self.defs[&key];
+        if self.roster.is_none() && def.fields.iter().any(|f| f.member_of.is_some()) {
+            self.roster = Some(self.app.roster_for(self.org, def).await?);
+        }
+        let roster = self.roster.as_ref().and_then(Option::as_ref);
+        let mode = self.modes[&h.contract];
+        Ok(view_as(&self.actor, def, (mode, self.now, roster), h))
+    }
 }
 
 /// Most handoffs one listing page holds.
@@ -544,23 +604,10 @@ impl App {
         let next = (page.len() == limit as usize)
             .then(|| page.last().map(|h| h.id.clone()))
             .flatten();
-        let mut defs: BTreeMap<(ContractKey, u32), ContractDef> = BTreeMap::new();
-        let mut modes: BTreeMap<ContractKey, Mode> = BTreeMap::new();
-        let now = self.now();
+        let mut viewing = Viewing::new(self, &caller.org, actor);
         let mut out = Vec::with_capacity(page.len());
         for h in page {
-            let key = (h.contract.clone(), h.version);
-            if !defs.contains_key(&key) {
-                let def = self.bound_def(&caller.org, &h).await?;
-                defs.insert(key.clone(), def);
-            }
-            if !modes.contains_key(&h.contract) {
-                let mode = self.mode_of(&caller.org, &h.contract).await?;
-                modes.insert(h.contract.clone(), mode);
-            }
-            if let (Some(def), Some(mode)) = (defs.get(&key), modes.get(&h.contract)) {
-                out.push(view_as(&actor, def, (*mode, now, None), h));
-            }
+            out.push(viewing.view(h).await?);
         }
         Ok((out, next))
     }
@@ -612,17 +659,17 @@ fn view_as(
     (mode, at, roster): (Mode, Timestamp, Option<&Roster>),
     mut handoff: Handoff,
 ) -> HandoffView {
-    let actions = handoff.allowed_actions(
-        Ctx {
-            def,
-            version: handoff.version,
-            mode,
-            history: false,
-            at,
-            roster,
-        },
-        actor,
-    );
+    let ctx = Ctx {
+        def,
+        version: handoff.version,
+        mode,
+        history: false,
+        at,
+        roster,
+    };
+    let actions = handoff.allowed_actions(ctx, actor);
+    let steps = handoff.next_steps(ctx, actor);
+    let clock = baton_domain::sla::acceptance_clock(&handoff, def, at);
     handoff.seal_attestations(def, actor);
     let c = baton_domain::handoff::completeness(def, &handoff.values);
     let visible = baton_domain::handoff::sees_sensitive(actor, def, &handoff);
@@ -656,5 +703,7 @@ fn view_as(
         why,
         hints,
         actions,
+        steps,
+        clock,
     }
 }

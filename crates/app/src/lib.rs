@@ -29,6 +29,7 @@ pub mod jobs;
 pub mod mail;
 pub mod org;
 pub mod outbox;
+pub mod queue;
 mod password;
 pub mod rebuild;
 pub mod rediscovery;

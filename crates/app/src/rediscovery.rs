@@ -289,17 +289,7 @@ impl App {
             )));
         }
         let h = self.store.handoff(&caller.org, &s.handoff).await?;
-        let may = actor.admin
-            || s.author.as_ref() == Some(&caller.email)
-            || s.team.as_ref().is_some_and(|t| actor.in_team(t))
-            || h.as_ref().is_some_and(|h| actor.in_team(&h.to));
-        if !may {
-            return Err(DomainError::Forbidden(format!(
-                "only the receiving team of handoff '{}', the note's author or team, or an admin may decide on suggestion '{id}'",
-                s.handoff
-            ))
-            .into());
-        }
+        s.may_decide(&actor, h.as_ref().map(|h| &h.to))?;
         let now = self.now();
         let mut events = vec![Event::SuggestionDecided {
             id: s.id.clone(),

@@ -20,8 +20,10 @@ use crate::org::{Actor, Roster};
 
 mod actions;
 mod deal;
+mod steps;
 pub use actions::{Action, SEALED_ANSWER};
 pub use deal::{DealUse, check_deal};
+pub use steps::{NextStep, Step};
 
 /// Where a handoff is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

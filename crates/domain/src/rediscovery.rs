@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::Timestamp;
+use crate::org::Actor;
 use crate::field::{Expect, FieldDef, FieldType};
 use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, TeamKey};
 
@@ -354,6 +355,32 @@ impl SuggestedIncident {
             decided_by: None,
             decided_at: None,
         })
+    }
+
+    /// Whether reviewing it is `actor`'s work: the receiving team of its
+    /// handoff (`handoff_to`), the note's author or the note's team. Their
+    /// queue lists it; an admin may decide it too but does not owe it.
+    pub fn reviewed_by(&self, actor: &Actor, handoff_to: Option<&TeamKey>) -> bool {
+        self.author.as_ref() == Some(&actor.email)
+            || self.team.as_ref().is_some_and(|t| actor.in_team(t))
+            || handoff_to.is_some_and(|t| actor.in_team(t))
+    }
+
+    /// Refuses `actor` unless they review it (see
+    /// [`SuggestedIncident::reviewed_by`]) or are an admin.
+    pub fn may_decide(
+        &self,
+        actor: &Actor,
+        handoff_to: Option<&TeamKey>,
+    ) -> Result<(), crate::DomainError> {
+        if actor.admin || self.reviewed_by(actor, handoff_to) {
+            Ok(())
+        } else {
+            Err(crate::DomainError::Forbidden(format!(
+                "only the receiving team of handoff '{}', the note's author or team, or an admin may decide on suggestion '{}'",
+                self.handoff, self.id
+            )))
+        }
     }
 }
 

@@ -187,6 +187,49 @@ pub fn acceptance_overdue(h: &Handoff, def: &ContractDef, now: Timestamp) -> boo
             .any(|d| d.kind == SlaKind::Acceptance && d.status(now) == SlaStatus::Breached)
 }
 
+/// A handoff's acceptance clock, as every page shows it: measured from the
+/// first submission (what the deadline is measured from, so a resubmission
+/// never restarts it) against the SLA of the contract version the handoff
+/// is bound to, and stopped by the acceptance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AcceptanceClock {
+    /// The first submission: where the clock starts.
+    pub from: Timestamp,
+    /// The bound version's acceptance SLA in hours.
+    pub hours: u32,
+    /// When acceptance falls due.
+    pub due: Timestamp,
+    /// When it was accepted, which stops the clock.
+    pub accepted_at: Option<Timestamp>,
+    /// Whether the SLA is kept at `now`.
+    pub status: SlaStatus,
+}
+
+impl AcceptanceClock {
+    /// Seconds on the clock at `now`: to the acceptance once there is one.
+    pub fn elapsed(&self, now: Timestamp) -> i64 {
+        self.accepted_at
+            .unwrap_or(now)
+            .duration_since(self.from)
+            .as_secs()
+    }
+}
+
+/// The acceptance clock of `h` at `now`, once it has been submitted (none
+/// for drafts and withdrawn handoffs).
+pub fn acceptance_clock(h: &Handoff, def: &ContractDef, now: Timestamp) -> Option<AcceptanceClock> {
+    let d = deadlines(h, def)
+        .into_iter()
+        .find(|d| d.kind == SlaKind::Acceptance)?;
+    Some(AcceptanceClock {
+        from: h.first_submitted_at()?,
+        hours: def.slas.acceptance_hours,
+        due: d.due,
+        accepted_at: d.met_at,
+        status: d.status(now),
+    })
+}
+
 /// Whether a deadline was kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

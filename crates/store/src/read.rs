@@ -539,6 +539,63 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The handoffs that may hold work for a person (see
+    /// `Handoff::next_steps`, which decides): those submitted to one of
+    /// `teams`; their own drafts and rejected ones; and accepted ones to or
+    /// from their teams that still carry a deadline row (follow-through,
+    /// first touch, re-unification) or whose contract asks attestation
+    /// questions (`attesting`). A superset: the domain drops what holds no
+    /// step for them. At most `limit`, earliest deadline first, so
+    /// what is overdue is never cut off.
+    pub async fn queue_candidates(
+        &self,
+        org: &OrgId,
+        me: &Email,
+        teams: &[TeamKey],
+        sending: &[ContractKey],
+        attesting: &[ContractKey],
+        limit: u32,
+    ) -> Result<Vec<Handoff>, StoreError> {
+        let mut args: Vec<String> = vec![org.to_string(), me.to_string()];
+        let mut list = |items: Vec<String>, args: &mut Vec<String>| {
+            if items.is_empty() {
+                return "NULL".to_string();
+            }
+            let first = args.len() + 1;
+            args.extend(items);
+            (first..=args.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let teams = list(teams.iter().map(ToString::to_string).collect(), &mut args);
+        let sending = list(sending.iter().map(ToString::to_string).collect(), &mut args);
+        let attesting = list(
+            attesting.iter().map(ToString::to_string).collect(),
+            &mut args,
+        );
+        // `x IN (NULL)` is never true, so an empty list selects nothing.
+        let sql = format!(
+            "SELECT doc FROM handoffs h WHERE h.org_id = $1 AND ( \
+               (h.state = 'submitted' AND h.to_team IN ({teams})) \
+               OR (h.state IN ('draft', 'rejected') AND h.sender = $2) \
+               OR (h.state = 'accepted' \
+                   AND (h.to_team IN ({teams}) OR h.contract IN ({sending}) OR h.sender = $2) \
+                   AND (h.contract IN ({attesting}) OR EXISTS ( \
+                     SELECT 1 FROM sla_deadlines d \
+                     WHERE d.org_id = h.org_id AND d.handoff_id = h.handoff_id))) \
+             ) ORDER BY COALESCE((SELECT MIN(d.due) FROM sla_deadlines d \
+                 WHERE d.org_id = h.org_id AND d.handoff_id = h.handoff_id), h.created_at), h.handoff_id \
+             LIMIT {}",
+            limit.max(1)
+        );
+        let args: Vec<Arg> = args.into_iter().map(Arg::from).collect();
+        self.rows(&sql, &args, |r| json("handoff", &r.text(0)?))
+            .await
+    }
+}
+
 /// Which handoffs a listing wants; every filter given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HandoffFilter {

@@ -176,4 +176,34 @@ impl Store {
         .await?;
         rows.iter().map(from_row).collect()
     }
+
+    /// Open suggestions with the receiving team of each one's handoff (who
+    /// may decide depends on it), oldest first, at most `limit`.
+    pub async fn open_suggestions_with_team(
+        &self,
+        org: &OrgId,
+        limit: u32,
+    ) -> Result<Vec<(SuggestedIncident, Option<TeamKey>)>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS}, (SELECT h.to_team FROM handoffs h
+               WHERE h.org_id = suggestions.org_id AND h.handoff_id = suggestions.handoff_id)
+               AS to_team
+             FROM suggestions WHERE org_id = $1 AND status = 'open'
+             ORDER BY at, id LIMIT $2"
+        )))
+        .bind(org.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let team = r
+                    .try_get::<Option<String>, _>("to_team")?
+                    .map(TeamKey::parse)
+                    .transpose()
+                    .map_err(|e| StoreError::corrupt("handoff team", e))?;
+                Ok((from_row(r)?, team))
+            })
+            .collect()
+    }
 }

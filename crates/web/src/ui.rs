@@ -112,6 +112,8 @@ pub struct Page {
     pub csrf: String,
     /// The nav entry to mark as current.
     pub nav: &'static str,
+    /// How many things wait in their queue (the inbox's count).
+    pub queue: usize,
 }
 
 impl Page {
@@ -183,6 +185,7 @@ impl FromRequestParts<AppState> for Viewer {
             admin: user.admin,
             csrf: csrf_token(secret),
             nav: "",
+            queue: s.app.queue(&caller).await?.len(),
         };
         Ok(Self {
             caller,

@@ -1338,3 +1338,174 @@ fn every_offered_action_succeeds_and_every_other_is_refused() {
         }
     }
 }
+
+fn steps_of(h: &Handoff, def: &ContractDef, a: &Actor, at: Timestamp) -> Vec<Step> {
+    h.next_steps(ctx(def, Mode::Gated, at), a)
+        .into_iter()
+        .map(|s| s.step)
+        .collect()
+}
+
+#[test]
+fn the_queue_follows_a_handoff_from_draft_to_acceptance_and_empties() {
+    let w = world("ae-to-onboarding");
+    let mut raw = full_values();
+    raw.remove("go_live_deadlines");
+    let mut h = draft(&w, &raw);
+    assert_eq!(steps_of(&h, &w.def, &w.ae, t(0)), vec![Step::Submit]);
+    assert!(steps_of(&h, &w.def, &w.onb, t(0)).is_empty());
+    // An admin may edit anyone's draft, but it is not their work.
+    let admin = Actor {
+        admin: true,
+        ..w.outsider.clone()
+    };
+    assert!(steps_of(&h, &w.def, &admin, t(0)).is_empty());
+    let e = h.submit(ctx(&w.def, Mode::Observe, t(1)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let decide = h.next_steps(ctx(&w.def, Mode::Gated, t(2)), &w.onb);
+    assert_eq!(decide.len(), 1);
+    assert_eq!(decide[0].step, Step::Decide);
+    assert_eq!(decide[0].team, Some(h.to.clone()));
+    assert_eq!(
+        decide[0].due,
+        Some(t(1 + i64::from(w.def.slas.acceptance_hours)))
+    );
+    assert!(steps_of(&h, &w.def, &w.ae, t(2)).is_empty());
+    assert!(steps_of(&h, &w.def, &w.outsider, t(2)).is_empty());
+    let e = h.reject(
+        ctx(&w.def, Mode::Observe, t(2)),
+        &w.onb,
+        Some("missing_context".into()),
+        "no date".into(),
+        vec![],
+    );
+    step(&mut h, &w.def, e);
+    let rework = h.next_steps(ctx(&w.def, Mode::Gated, t(3)), &w.ae);
+    assert_eq!(rework.len(), 1);
+    assert_eq!(rework[0].step, Step::Rework);
+    assert_eq!(rework[0].team, None, "rework is the sender's own");
+    // The acceptance deadline still runs from the first submission.
+    assert_eq!(rework[0].due, decide[0].due);
+    assert!(steps_of(&h, &w.def, &w.onb, t(3)).is_empty());
+    let e = h.submit(ctx(&w.def, Mode::Observe, t(4)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let e = h.accept(ctx(&w.def, Mode::Observe, t(5)), &w.onb, Values::new());
+    step(&mut h, &w.def, e);
+    for who in [&w.ae, &w.onb, &w.outsider] {
+        assert!(steps_of(&h, &w.def, who, t(6)).is_empty());
+    }
+}
+
+#[test]
+fn follow_through_work_is_queued_for_whoever_owes_it() {
+    let w = world("cs-to-support");
+    let raw: BTreeMap<String, Value> = [
+        ("originating_signal", json!("P1 ticket: exports failing")),
+        ("impact_statement", json!("Finance cannot close the month")),
+        ("echo_cadence", json!("daily")),
+        (
+            "communication_owner",
+            json!("Casey CSM (CSM) <sender@acme.test>"),
+        ),
+        ("close_loop_window", json!(24)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let mut h = draft(&w, &raw);
+    let roster = cs_roster();
+    let c = |at| Ctx {
+        roster: Some(&roster),
+        ..ctx(&w.def, Mode::Gated, at)
+    };
+    let e = h.submit(c(t(1)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let eta = parse_values(
+        &w.def,
+        &BTreeMap::from([("ack_eta".to_string(), json!(t(30).to_string()))]),
+        Owner::Receiver,
+    )
+    .unwrap();
+    let e = h.accept(c(t(2)), &w.onb, eta);
+    step(&mut h, &w.def, e);
+    // Acknowledged at acceptance: the receiver owes echoes at the daily
+    // cadence and the resolution by the ETA.
+    let open = h.next_steps(c(t(3)), &w.onb);
+    let kinds: Vec<(Step, Option<Timestamp>)> = open.iter().map(|s| (s.step, s.due)).collect();
+    assert_eq!(
+        kinds,
+        vec![(Step::Echo, Some(t(26))), (Step::Resolve, Some(t(30)))]
+    );
+    assert!(steps_of(&h, &w.def, &w.ae, t(3)).is_empty());
+    let e = h.resolve(c(t(10)), &w.onb, "patched".into());
+    step(&mut h, &w.def, e);
+    assert!(steps_of(&h, &w.def, &w.onb, t(11)).is_empty());
+    let close = h.next_steps(c(t(11)), &w.ae);
+    assert_eq!(close.len(), 1);
+    assert_eq!(close[0].step, Step::CloseLoop);
+    assert_eq!(close[0].due, Some(t(34)), "24 h after the resolution");
+    let e = h.close_loop(c(t(12)), &w.ae, "Called the CFO".into());
+    step(&mut h, &w.def, e);
+    assert!(steps_of(&h, &w.def, &w.ae, t(13)).is_empty());
+}
+
+#[test]
+fn each_party_owes_its_attestation_until_it_answers() {
+    let w = world("cross-motion");
+    let mut h = draft(&w, &BTreeMap::new());
+    let e = h.submit(ctx(&w.def, Mode::Observe, t(1)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let e = h.accept(ctx(&w.def, Mode::Observe, t(2)), &w.onb, Values::new());
+    step(&mut h, &w.def, e);
+    assert!(steps_of(&h, &w.def, &w.ae, t(3)).contains(&Step::Attest));
+    assert!(steps_of(&h, &w.def, &w.onb, t(3)).contains(&Step::Attest));
+    assert!(!steps_of(&h, &w.def, &w.outsider, t(3)).contains(&Step::Attest));
+    let q = w.def.attestation_questions[0].clone();
+    let e = h.attest(
+        ctx(&w.def, Mode::Observe, t(3)),
+        &w.ae,
+        q,
+        "The AE".into(),
+    );
+    step(&mut h, &w.def, e);
+    assert!(!steps_of(&h, &w.def, &w.ae, t(4)).contains(&Step::Attest));
+    assert!(steps_of(&h, &w.def, &w.onb, t(4)).contains(&Step::Attest));
+}
+
+#[test]
+fn the_acceptance_clock_runs_from_the_first_submission_to_the_acceptance() {
+    let w = world("ae-to-onboarding");
+    let mut raw = full_values();
+    raw.remove("go_live_deadlines");
+    let mut h = draft(&w, &raw);
+    assert_eq!(crate::sla::acceptance_clock(&h, &w.def, t(1)), None);
+    let e = h.submit(ctx(&w.def, Mode::Observe, t(1)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let e = h.reject(
+        ctx(&w.def, Mode::Observe, t(2)),
+        &w.onb,
+        Some("missing_context".into()),
+        "no date".into(),
+        vec![],
+    );
+    step(&mut h, &w.def, e);
+    let e = h.submit(ctx(&w.def, Mode::Observe, t(40)), &w.ae, Values::new());
+    step(&mut h, &w.def, e);
+    let sla = w.def.slas.acceptance_hours;
+    let waiting = crate::sla::acceptance_clock(&h, &w.def, t(41)).unwrap();
+    assert_eq!(waiting.from, t(1), "a resubmission never restarts it");
+    assert_eq!(waiting.hours, sla);
+    assert_eq!(waiting.elapsed(t(41)), 40 * 3600);
+    assert_eq!(waiting.status, crate::sla::SlaStatus::Pending);
+    let late = t(2 + i64::from(sla));
+    assert_eq!(
+        crate::sla::acceptance_clock(&h, &w.def, late).unwrap().status,
+        crate::sla::SlaStatus::Breached
+    );
+    let e = h.accept(ctx(&w.def, Mode::Observe, late), &w.onb, Values::new());
+    step(&mut h, &w.def, e);
+    let done = crate::sla::acceptance_clock(&h, &w.def, t(500)).unwrap();
+    assert_eq!(done.accepted_at, Some(late));
+    assert_eq!(done.elapsed(t(500)), i64::from(sla + 1) * 3600, "stopped");
+    assert_eq!(done.status, crate::sla::SlaStatus::MetLate);
+}

@@ -486,9 +486,9 @@ pub struct Summary {
     pub state: &'static str,
     /// Score.
     pub score: u8,
-    /// Waiting time vs SLA, in words, while submitted.
-    pub waiting: Option<String>,
-    /// Past its acceptance SLA.
+    /// The acceptance clock in words, as every list shows it.
+    pub clock: String,
+    /// Past its acceptance SLA and not accepted.
     pub overdue: bool,
     /// Recorded SLA breaches, in words ("acceptance (due …)").
     pub breaches: Vec<String>,
@@ -536,21 +536,7 @@ async fn summary(
         .account(&v.caller.org, &h.account)
         .await
         .map_err(baton_app::AppError::from)?;
-    let (waiting, overdue) = match (h.state, h.submissions.last()) {
-        (HState::Submitted, Some(sub)) => {
-            let waited = s.app.now().duration_since(sub.at).as_secs();
-            let sla = i64::from(def.slas.acceptance_hours) * 3600;
-            (
-                Some(format!(
-                    "waiting {} of a {} h acceptance SLA",
-                    human_duration(waited),
-                    def.slas.acceptance_hours
-                )),
-                sla > 0 && baton_domain::sla::acceptance_overdue(h, def, s.app.now()),
-            )
-        }
-        _ => (None, false),
-    };
+    let (clock, overdue) = crate::ui::inbox::clock_text(view, s.app.now());
     let breaches = h
         .breaches
         .iter()
@@ -586,7 +572,7 @@ async fn summary(
         to: h.to.to_string(),
         state: h.state.as_str(),
         score: h.score,
-        waiting,
+        clock,
         overdue,
         breaches,
         deal,
