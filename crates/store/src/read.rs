@@ -558,7 +558,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Handoff>, StoreError> {
         let mut args: Vec<String> = vec![org.to_string(), me.to_string()];
-        let mut list = |items: Vec<String>, args: &mut Vec<String>| {
+        let list = |items: Vec<String>, args: &mut Vec<String>| {
             if items.is_empty() {
                 return "NULL".to_string();
             }

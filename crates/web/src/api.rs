@@ -15,6 +15,7 @@ pub mod handoffs;
 pub mod import;
 pub mod incentives;
 pub mod notifications;
+pub mod queue;
 pub mod rollout;
 pub mod scorecard;
 pub mod session;
@@ -171,6 +172,7 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(tokens::revoke))
     .add(routes!(notifications::get, notifications::put))
     .add(routes!(notifications::log))
+    .add(routes!(queue::get))
     .add(routes!(handoffs::create, handoffs::list))
     .add(routes!(handoffs::get, handoffs::edit))
     .add(routes!(handoffs::events))

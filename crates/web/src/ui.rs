@@ -419,6 +419,15 @@ pub fn percent_encode(raw: &str) -> String {
     out
 }
 
+/// A reason code for people: `missing_context` reads "Missing context".
+pub fn reason_label(code: &str) -> String {
+    let words = code.replace(['_', '-'], " ");
+    let mut chars = words.trim().chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 /// "3 h", "2 d 4 h": a duration for people.
 pub fn human_duration(seconds: i64) -> String {
     let s = seconds.abs();
@@ -473,6 +482,13 @@ mod tests {
         assert_eq!(csrf_token("a"), csrf_token("a"));
         assert_ne!(csrf_token("a"), csrf_token("b"));
         assert_eq!(csrf_token("a").len(), 64);
+    }
+
+    #[test]
+    fn reason_codes_read_as_words() {
+        assert_eq!(reason_label("missing_context"), "Missing context");
+        assert_eq!(reason_label("wrong_team"), "Wrong team");
+        assert_eq!(reason_label(""), "");
     }
 
     #[test]

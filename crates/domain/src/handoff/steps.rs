@@ -36,6 +36,19 @@ pub enum Step {
 }
 
 impl Step {
+    /// Every step, in the order a queue names them.
+    pub const ALL: [Step; 9] = [
+        Self::Decide,
+        Self::Rework,
+        Self::Submit,
+        Self::FirstTouch,
+        Self::Acknowledge,
+        Self::Echo,
+        Self::Resolve,
+        Self::CloseLoop,
+        Self::Attest,
+    ];
+
     /// Its name in URLs and JSON.
     pub fn as_str(self) -> &'static str {
         match self {

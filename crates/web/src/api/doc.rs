@@ -394,6 +394,13 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
             "score",
             json!({"minimum": 0, "maximum": 100}),
         ),
+        ("QueueItem", "due", date_time()),
+        ("QueueAudit", "sampled_at", date_time()),
+        (
+            "QueueItem",
+            "step",
+            one_of(&baton_domain::handoff::Step::ALL.map(|s| s.as_str())),
+        ),
         ("HandoffBody", "created_at", date_time()),
         ("HandoffBody", "submitted_at", date_time()),
         ("HandoffBody", "accepted_at", date_time()),

@@ -31,7 +31,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::ui::inbox::{Row, rows};
 use crate::ui::{
-    Fields, Page, Posted, UiError, UiResult, Viewer, human_duration, money, render, render_form,
+    Fields, Page, Posted, UiError, UiResult, Viewer, money, render, render_form,
     render_status,
 };
 
@@ -290,6 +290,8 @@ pub struct Input {
     pub hint: Option<String>,
     /// A hint on the expected form.
     pub placeholder: &'static str,
+    /// The receiver named it deficient when sending the handoff back.
+    pub flagged: bool,
 }
 
 fn widget(kind: &FieldType) -> (&'static str, &'static str) {
@@ -514,12 +516,12 @@ pub struct DealGate {
 pub struct LastRejection {
     /// Who.
     pub by: String,
-    /// The reason code.
+    /// The reason code, in words.
     pub code: String,
     /// The reason.
     pub reason: String,
-    /// Deficient fields' labels.
-    pub fields: Vec<String>,
+    /// Deficient fields as (key, label).
+    pub fields: Vec<(String, String)>,
 }
 
 async fn summary(
@@ -606,6 +608,11 @@ async fn edit_page(
         })
         .collect();
     let meter = Meter::of(&def, mode, &texts);
+    // The fields the last rejection named, marked where the sender works.
+    let flagged: Vec<&FieldKey> = match (h.state, h.decisions.last()) {
+        (HState::Rejected, Some(d)) if !d.accepted => d.fields.iter().collect(),
+        _ => Vec::new(),
+    };
     let inputs = def
         .fields
         .iter()
@@ -630,6 +637,7 @@ async fn edit_page(
                 status: meter.status.get(f.key.as_str()).cloned(),
                 hint: meter.hints.get(f.key.as_str()).cloned(),
                 placeholder,
+                flagged: flagged.contains(&&f.key),
                 value,
             }
         })
@@ -779,6 +787,8 @@ struct ShowPage {
     attestations: Vec<(String, String, String)>,
     disagreements: Vec<String>,
     fields: Vec<(String, String)>,
+    /// The contract's rejection codes as (code, words).
+    reason_codes: Vec<(String, String)>,
     error: Option<String>,
 }
 
@@ -904,6 +914,7 @@ async fn show_page(
                 status: None,
                 hint: None,
                 placeholder,
+                flagged: false,
             }
         })
         .collect();
@@ -995,6 +1006,11 @@ async fn show_page(
             .fields
             .iter()
             .map(|f| (f.key.to_string(), f.label.clone()))
+            .collect(),
+        reason_codes: def
+            .reason_codes
+            .iter()
+            .map(|c| (c.clone(), crate::ui::reason_label(c)))
             .collect(),
         def,
         error,

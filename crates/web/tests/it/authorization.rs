@@ -207,6 +207,14 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/queue",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "GET",
             "/mail",
             AE,
             Fixture::Account,

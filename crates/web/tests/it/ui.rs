@@ -15,6 +15,7 @@ mod handoffs;
 mod login;
 mod notifications;
 mod people;
+mod queue;
 mod scorecard;
 mod security;
 mod sso;

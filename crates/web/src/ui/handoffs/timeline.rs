@@ -8,7 +8,7 @@ use baton_domain::field::FieldDef;
 
 use super::{LastRejection, when};
 use crate::AppState;
-use crate::ui::{UiResult, Viewer};
+use crate::ui::{UiResult, Viewer, reason_label};
 
 /// One line of the timeline.
 #[derive(Debug, Clone)]
@@ -138,9 +138,13 @@ pub async fn entries(
                         fields.iter().map(|k| label(def, k.as_str())).collect();
                     rejection = Some(LastRejection {
                         by: by.to_string(),
-                        code: code.clone().unwrap_or_default(),
+                        code: code.as_deref().map(reason_label).unwrap_or_default(),
                         reason: reason.clone(),
-                        fields: labels.clone(),
+                        fields: fields
+                            .iter()
+                            .map(|k| k.to_string())
+                            .zip(labels.iter().cloned())
+                            .collect(),
                     });
                     let mut d = vec![format!("Reason: {reason}")];
                     if !labels.is_empty() {
@@ -149,8 +153,8 @@ pub async fn entries(
                     (
                         format!(
                             "rejected for rework{}",
-                            code.as_ref()
-                                .map_or_else(String::new, |c| format!(" ({c})"))
+                            code.as_deref()
+                                .map_or_else(String::new, |c| format!(" ({})", reason_label(c)))
                         ),
                         d,
                     )

@@ -15,7 +15,7 @@ const SENDER: &str = "ae1@acme.test";
 const RECEIVER: &str = "onboarding1@acme.test";
 
 /// The ae-to-onboarding values a good AE writes.
-const VALUES: &[(&str, &str)] = &[
+pub(super) const VALUES: &[(&str, &str)] = &[
     ("economic_buyer", "Dana Ortiz, CFO; signs up to 250k alone"),
     (
         "champion_map",

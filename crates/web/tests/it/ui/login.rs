@@ -46,7 +46,7 @@ async fn signing_in_shows_the_org_user_and_teams_and_signing_out_ends_the_sessio
     assert!(
         b.page_text()
             .await
-            .contains("Awaiting onboarding's decision")
+            .contains("Nothing waits for onboarding")
     );
     b.screenshot_full("inbox-empty").await;
 
