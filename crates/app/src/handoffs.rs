@@ -8,9 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use baton_domain::contract::Mode;
 use baton_domain::event::{Event, Values, Via};
 use baton_domain::field::Owner;
-use baton_domain::handoff::{
-    Action, Attachment, Ctx, DealUse, NextStep, check_deal, parse_values,
-};
+use baton_domain::handoff::{Action, Attachment, Ctx, DealUse, NextStep, check_deal, parse_values};
 use baton_domain::sla::AcceptanceClock;
 use baton_domain::{
     AccountId, Actor, ContractDef, ContractKey, DealId, DomainError, Handoff, HandoffId, Member,
@@ -294,6 +292,40 @@ impl App {
         .await
     }
 
+    /// Saves a sender's edits made on a form loaded when the handoff's
+    /// [`draft_digest`] was `seen`. When someone (another tab, another
+    /// person) changed its values or attachments since, nothing is saved and
+    /// the answer is [`AppError::Stale`], so an autosave never silently
+    /// undoes a newer edit. The check and the write happen in one attempt.
+    pub async fn edit_handoff_seen(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+        seen: &str,
+        values: BTreeMap<String, Value>,
+    ) -> Result<HandoffView, AppError> {
+        let stale = std::sync::atomic::AtomicBool::new(false);
+        let saved = self
+            .act(caller, id, |h, ctx, actor| {
+                let fresh = draft_digest(h) == seen;
+                stale.store(!fresh, std::sync::atomic::Ordering::Relaxed);
+                if !fresh {
+                    return Err(DomainError::Rule(
+                        "changed since the form was loaded".into(),
+                    ));
+                }
+                let values = parse_values(ctx.def, &values, Owner::Sender)?;
+                h.edit(ctx, actor, values, Vec::new())
+            })
+            .await;
+        if stale.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(AppError::Stale(format!(
+                "handoff '{id}' was changed in another tab or by someone else after this form was loaded"
+            )));
+        }
+        saved
+    }
+
     /// Submits (or resubmits after rework). Gated and incomplete: refused
     /// with every missing field named, and nothing recorded.
     pub async fn submit(&self, caller: &Caller, id: &HandoffId) -> Result<HandoffView, AppError> {
@@ -446,6 +478,18 @@ pub struct HandoffView {
     /// Its acceptance clock against the bound version's SLA, once submitted:
     /// the one source every page shows its age and SLA from.
     pub clock: Option<AcceptanceClock>,
+}
+
+/// A digest of what a sender edits (values and attachments), to tell
+/// whether a handoff changed since a form showed it. Breach records and
+/// decisions leave it as it was, so they never make an open form stale.
+pub fn draft_digest(h: &Handoff) -> String {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::to_string(&(&h.values, &h.attachments)).unwrap_or_default();
+    Sha256::digest(text.as_bytes())[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Handoffs viewed by one reader in one listing: each bound version, mode

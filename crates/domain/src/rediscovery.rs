@@ -20,9 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::Timestamp;
-use crate::org::Actor;
 use crate::field::{Expect, FieldDef, FieldType};
 use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, TeamKey};
+use crate::org::Actor;
 
 pub use text::{Asked, questions, sentences, stem, terms};
 

@@ -40,3 +40,96 @@ document.addEventListener("click", (e) => {
     window.print();
   }
 });
+
+/* unsaved changes */
+// A post form someone typed into and has not sent warns before the page is
+// left (a link, a reload, closing the tab). Filters (GET forms) never do.
+const unsaved = new Set();
+const warnable = (f) => f instanceof HTMLFormElement && f.method === "post";
+const markDirty = (e) => {
+  const f = e.target instanceof Element ? e.target.closest("form") : null;
+  if (warnable(f)) {
+    unsaved.add(f);
+  }
+};
+document.addEventListener("input", markDirty);
+document.addEventListener("change", markDirty);
+document.addEventListener("submit", (e) => {
+  if (!e.defaultPrevented) {
+    unsaved.delete(e.target);
+  }
+});
+window.addEventListener("beforeunload", (e) => {
+  if ([...unsaved].some((f) => f.isConnected)) {
+    e.preventDefault();
+    e.returnValue = "";
+  }
+});
+
+/* autosave */
+// A form with data-autosave saves itself a second after typing stops, one
+// save at a time, each from the digest ("base") the previous one returned.
+// When the server says the handoff changed elsewhere (409), it stops and
+// says so instead of overwriting the newer edit.
+const autosaving = document.querySelector("form[data-autosave]");
+if (autosaving) {
+  const status = document.getElementById("autosave-status");
+  const say = (text, state) => {
+    if (status) {
+      status.textContent = text;
+      status.dataset.state = state;
+    }
+  };
+  let timer = null;
+  let chain = Promise.resolve();
+  let edits = 0;
+  let stopped = false;
+  const save = async () => {
+    if (stopped) {
+      return;
+    }
+    const sent = edits;
+    const body = new URLSearchParams(new FormData(autosaving));
+    body.delete("action");
+    say("Saving…", "saving");
+    try {
+      const r = await fetch(autosaving.dataset.autosave, {
+        method: "POST",
+        body,
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      const answer = await r.json().catch(() => ({ detail: r.statusText }));
+      if (r.ok) {
+        autosaving.elements.base.value = answer.base;
+        if (edits === sent) {
+          // An attachment typed but not added is still unsaved.
+          const pending = autosaving.elements.att_title;
+          if (!pending || !pending.value.trim()) {
+            unsaved.delete(autosaving);
+          }
+          say("Saved at " + answer.at, "saved");
+        }
+      } else if (r.status === 409) {
+        stopped = true;
+        say("Not saved: " + answer.detail + ". Reload to see the latest; what you typed here is kept on this page until you do.", "conflict");
+      } else {
+        say("Not saved: " + answer.detail, "error");
+      }
+    } catch {
+      say("Not saved: Baton could not be reached. It tries again when you type.", "error");
+    }
+  };
+  const schedule = () => {
+    edits += 1;
+    if (!stopped) {
+      say("Unsaved changes", "dirty");
+    }
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      chain = chain.then(save);
+    }, 1000);
+  };
+  autosaving.addEventListener("input", schedule);
+  autosaving.addEventListener("change", schedule);
+}

@@ -1461,12 +1461,7 @@ fn each_party_owes_its_attestation_until_it_answers() {
     assert!(steps_of(&h, &w.def, &w.onb, t(3)).contains(&Step::Attest));
     assert!(!steps_of(&h, &w.def, &w.outsider, t(3)).contains(&Step::Attest));
     let q = w.def.attestation_questions[0].clone();
-    let e = h.attest(
-        ctx(&w.def, Mode::Observe, t(3)),
-        &w.ae,
-        q,
-        "The AE".into(),
-    );
+    let e = h.attest(ctx(&w.def, Mode::Observe, t(3)), &w.ae, q, "The AE".into());
     step(&mut h, &w.def, e);
     assert!(!steps_of(&h, &w.def, &w.ae, t(4)).contains(&Step::Attest));
     assert!(steps_of(&h, &w.def, &w.onb, t(4)).contains(&Step::Attest));
@@ -1499,7 +1494,9 @@ fn the_acceptance_clock_runs_from_the_first_submission_to_the_acceptance() {
     assert_eq!(waiting.status, crate::sla::SlaStatus::Pending);
     let late = t(2 + i64::from(sla));
     assert_eq!(
-        crate::sla::acceptance_clock(&h, &w.def, late).unwrap().status,
+        crate::sla::acceptance_clock(&h, &w.def, late)
+            .unwrap()
+            .status,
         crate::sla::SlaStatus::Breached
     );
     let e = h.accept(ctx(&w.def, Mode::Observe, late), &w.onb, Values::new());

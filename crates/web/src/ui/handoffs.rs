@@ -13,10 +13,11 @@ mod timeline;
 use std::collections::BTreeMap;
 
 use askama::Template;
+use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use baton_app::handoffs::{HandoffView, NewHandoff, Rejection};
 use baton_app::signals::Incident;
@@ -25,14 +26,13 @@ use baton_domain::field::{FieldDef, FieldType, Owner};
 use baton_domain::handoff::{ATTACHMENT_KINDS, Action, Attachment, State as HState};
 use baton_domain::{AccountId, ContractKey, DealId, FieldKey, HandoffId, TeamKey, Timestamp};
 use baton_store::HandoffFilter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::AppState;
 use crate::ui::inbox::{Row, rows};
 use crate::ui::{
-    Fields, Page, Posted, UiError, UiResult, Viewer, money, render, render_form,
-    render_status,
+    Fields, Page, Posted, UiError, UiResult, Viewer, money, render, render_form, render_status,
 };
 
 pub use timeline::Entry;
@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/handoffs/{id}/brief", get(brief::show))
         .route("/handoffs/{id}/edit", get(edit_form).post(save))
         .route("/handoffs/{id}/meter", post(meter))
+        .route("/handoffs/{id}/autosave", post(autosave))
         .route("/handoffs/{id}/{action}", post(act))
 }
 
@@ -459,6 +460,8 @@ struct EditPage {
     oob: Vec<(String, Option<String>, Option<String>)>,
     rejection: Option<LastRejection>,
     error: Option<String>,
+    /// The digest of the values the form shows (see `draft_digest`).
+    base: String,
 }
 
 /// The handoff's headline facts, for page headers.
@@ -656,6 +659,7 @@ async fn edit_page(
         inputs,
         def,
         error,
+        base: baton_app::handoffs::draft_digest(&view.handoff),
     };
     render_form(page.error.is_some(), &page)
 }
@@ -694,15 +698,12 @@ async fn meter(
     render(&MeterFragment { meter, oob })
 }
 
-/// `POST /handoffs/{id}/edit`: saves what changed (and a new attachment);
-/// with `action=submit`, then submits. A refused submission shows the form
-/// again with the gate's answer; the values stay saved as a draft.
-async fn save(State(s): State<AppState>, Path(id): Path<String>, Posted(v, f): Posted) -> UiResult {
-    let id = handoff_id(&id)?;
-    let (view, def, _) = s.app.handoff_detail(&v.caller, &id).await?;
+/// The sender fields whose posted text differs from the stored value (a
+/// blank one clears it).
+fn changed_values(def: &ContractDef, view: &HandoffView, f: &Fields) -> BTreeMap<String, Value> {
     let mut changed = BTreeMap::new();
     for fd in def.fields.iter().filter(|fd| fd.owner == Owner::Sender) {
-        let now = posted_text(&f, fd.key.as_str());
+        let now = posted_text(f, fd.key.as_str());
         let was = text_of(fd, view.handoff.values.get(&fd.key));
         if now.trim() != was.trim() {
             let value = if now.trim().is_empty() {
@@ -713,6 +714,78 @@ async fn save(State(s): State<AppState>, Path(id): Path<String>, Posted(v, f): P
             changed.insert(fd.key.to_string(), value);
         }
     }
+    changed
+}
+
+/// What an autosave answers: the digest the form now edits from, and when.
+#[derive(Debug, Serialize)]
+struct Autosaved {
+    base: String,
+    at: String,
+}
+
+/// `POST /handoffs/{id}/autosave`: what the edit form's script sends a
+/// moment after typing stops. Saves the changed values (never submits, never
+/// adds an attachment) unless the handoff changed since the form's `base`
+/// digest: then 409, and nothing is saved. Answers JSON for the script.
+async fn autosave(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Posted(v, f): Posted,
+) -> Response {
+    let problem = |status: StatusCode, detail: String| {
+        (status, Json(serde_json::json!({ "detail": detail }))).into_response()
+    };
+    let id = match handoff_id(&id) {
+        Ok(id) => id,
+        Err(UiError::Status(st, m)) => return problem(st, m),
+        Err(e) => return e.into_response(),
+    };
+    let (view, def, _) = match s.app.handoff_detail(&v.caller, &id).await {
+        Ok(d) => d,
+        Err(e) => return problem(StatusCode::NOT_FOUND, said(e)),
+    };
+    let seen = f.get("base").unwrap_or_default().to_string();
+    let changed = changed_values(&def, &view, &f);
+    let at = s.app.now().strftime("%H:%M:%S UTC").to_string();
+    if changed.is_empty() {
+        let base = baton_app::handoffs::draft_digest(&view.handoff);
+        if base != seen {
+            return problem(
+                StatusCode::CONFLICT,
+                format!(
+                    "handoff '{id}' was changed in another tab or by someone else after this form was loaded"
+                ),
+            );
+        }
+        return Json(Autosaved { base, at }).into_response();
+    }
+    match s
+        .app
+        .edit_handoff_seen(&v.caller, &id, &seen, changed)
+        .await
+    {
+        Ok(saved) => Json(Autosaved {
+            base: baton_app::handoffs::draft_digest(&saved.handoff),
+            at,
+        })
+        .into_response(),
+        Err(e) => {
+            let api = crate::error::ApiError::from(e);
+            let status =
+                StatusCode::from_u16(api.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            problem(status, api.detail)
+        }
+    }
+}
+
+/// `POST /handoffs/{id}/edit`: saves what changed (and a new attachment);
+/// with `action=submit`, then submits. A refused submission shows the form
+/// again with the gate's answer; the values stay saved as a draft.
+async fn save(State(s): State<AppState>, Path(id): Path<String>, Posted(v, f): Posted) -> UiResult {
+    let id = handoff_id(&id)?;
+    let (view, def, _) = s.app.handoff_detail(&v.caller, &id).await?;
+    let changed = changed_values(&def, &view, &f);
     let mut attachments = Vec::new();
     if let Some(title) = f.get("att_title") {
         attachments.push(Attachment {

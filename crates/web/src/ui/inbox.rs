@@ -135,7 +135,10 @@ pub async fn rows(s: &AppState, v: &Viewer, views: Vec<HandoffView>) -> UiResult
 pub fn due_text(due: Option<Timestamp>, now: Timestamp) -> String {
     match due {
         None => String::new(),
-        Some(d) if d < now => format!("overdue by {}", human_duration(now.duration_since(d).as_secs())),
+        Some(d) if d < now => format!(
+            "overdue by {}",
+            human_duration(now.duration_since(d).as_secs())
+        ),
         Some(d) => format!("due in {}", human_duration(d.duration_since(now).as_secs())),
     }
 }
@@ -224,7 +227,9 @@ pub async fn sections(s: &AppState, v: &Viewer, queue: &Queue) -> UiResult<Vec<S
         .map(|t| Section {
             id: format!("work-{t}"),
             title: format!("For {t}"),
-            empty: format!("Nothing waits for {t}: every handoff to it is decided and followed through."),
+            empty: format!(
+                "Nothing waits for {t}: every handoff to it is decided and followed through."
+            ),
             work: Vec::new(),
         })
         .collect();

@@ -209,6 +209,19 @@ impl Browser {
         Ok(res["value"].clone())
     }
 
+    /// Whether leaving the page now would ask "leave this page?": the page's
+    /// `beforeunload` handlers cancel the event. (WebDriver accepts that
+    /// question by itself, so a test asks the page rather than the dialog.)
+    pub async fn would_ask_before_leaving(&self) -> bool {
+        self.execute(
+            "const e = new Event('beforeunload', {cancelable: true}); \
+             window.dispatchEvent(e); return e.defaultPrevented",
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    }
+
     /// Opens `path` of the server.
     pub async fn goto(&self, path: &str) {
         let url = format!("{}{path}", self.origin);

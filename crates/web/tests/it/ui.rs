@@ -4,6 +4,7 @@
 
 mod acceptance;
 mod actions;
+mod autosave;
 mod brief;
 mod contracts;
 mod crm;

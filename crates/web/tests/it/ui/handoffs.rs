@@ -217,7 +217,7 @@ async fn a_handoff_goes_from_draft_through_rejection_and_rework_to_acceptance() 
         "ae1@acme.test started the draft",
         "ae1@acme.test edited the handoff",
         "ae1@acme.test submitted to onboarding at score 100",
-        "onboarding1@acme.test rejected for rework (missing_context)",
+        "onboarding1@acme.test rejected for rework (Missing context)",
         "Reason: Which SSO provider? The commitment has no date.",
         "ae1@acme.test edited the handoff",
         "Okta SSO live by 2026-11-15",

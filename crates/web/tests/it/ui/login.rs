@@ -43,11 +43,7 @@ async fn signing_in_shows_the_org_user_and_teams_and_signing_out_ends_the_sessio
     assert!(who.contains("onboarding1"), "{who}");
     assert!(who.contains("onboarding (member)"), "{who}");
     assert!(b.text("main h1").await.contains("Inbox"));
-    assert!(
-        b.page_text()
-            .await
-            .contains("Nothing waits for onboarding")
-    );
+    assert!(b.page_text().await.contains("Nothing waits for onboarding"));
     b.screenshot_full("inbox-empty").await;
 
     b.click("header .who button").await;

@@ -103,7 +103,9 @@ async fn each_queue_shows_its_work_and_empties_when_done() {
     b.goto("/").await;
     assert!(steps(&b, "work-support").await.is_empty());
     assert!(
-        b.text("#work-support").await.contains("Nothing waits for support"),
+        b.text("#work-support")
+            .await
+            .contains("Nothing waits for support"),
         "an empty queue says so"
     );
     assert_eq!(nav_count(&b).await, 0);
@@ -180,8 +182,11 @@ async fn a_rejected_handoff_is_the_senders_rework_with_the_flagged_fields_marked
     assert_eq!(b.count(".field.flagged").await, 1);
     assert_eq!(b.count(".field.flagged #f-champion_map").await, 1);
     b.screenshot("rework-flagged").await;
-    b.fill("#f-champion_map", "Lee Park (VP Ops) signs the renewal; strong champion")
-        .await;
+    b.fill(
+        "#f-champion_map",
+        "Lee Park (VP Ops) signs the renewal; strong champion",
+    )
+    .await;
     b.click("#submit").await;
     b.wait_text("#state", |t| t == "submitted").await;
     b.goto("/").await;
@@ -241,15 +246,15 @@ async fn the_acceptance_clock_reads_the_same_on_the_inbox_the_list_and_the_page(
     t.app.submit(&ae, &h.id).await.unwrap();
     t.clock.advance(jiff::SignedDuration::from_hours(1));
     // 31 h since the first submission, against the bound version's SLA.
-    let want = format!(
-        "waiting 1 d 7 h of a {} h SLA",
-        v1.slas.acceptance_hours
-    );
+    let want = format!("waiting 1 d 7 h of a {} h SLA", v1.slas.acceptance_hours);
     let (_s, b) = open(t, &[ONBOARDING]).await;
     b.login(ONBOARDING, PASSWORD).await;
     b.goto("/").await;
     let inbox = b
-        .text(&format!("#work-onboarding tr[data-handoff=\"{}\"] .sla-clock", h.id))
+        .text(&format!(
+            "#work-onboarding tr[data-handoff=\"{}\"] .sla-clock",
+            h.id
+        ))
         .await;
     b.goto("/handoffs").await;
     let list = b.text("table.rows .sla-clock").await;
