@@ -133,3 +133,37 @@ if (autosaving) {
   autosaving.addEventListener("input", schedule);
   autosaving.addEventListener("change", schedule);
 }
+
+/* phones */
+// Under 600 px the stylesheet folds the navigation behind the Menu button;
+// the button exists only when this script runs, so without it the
+// navigation simply wraps.
+const top = document.querySelector("header.top");
+const toggle = top && top.querySelector(".menu-toggle");
+if (toggle) {
+  top.classList.add("js-menu");
+  toggle.hidden = false;
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    for (const part of top.querySelectorAll("nav, .who")) {
+      part.classList.toggle("open", open);
+    }
+  });
+}
+
+// A table shown as cards on a phone labels each cell with its column's
+// heading (copied once here, so no template repeats them).
+for (const table of document.querySelectorAll("main table")) {
+  const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+  if (heads.length === 0) {
+    continue;
+  }
+  for (const row of table.querySelectorAll("tbody tr")) {
+    [...row.children].forEach((cell, i) => {
+      if (cell.tagName === "TD" && !cell.dataset.label && heads[i]) {
+        cell.dataset.label = heads[i];
+      }
+    });
+  }
+}

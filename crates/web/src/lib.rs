@@ -116,7 +116,10 @@ pub fn router(app: App, options: &Options) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::scrape))
         .nest("/api/v1", api)
-        .merge(ui::router())
+        .merge(ui::router().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ui::with_navigation,
+        )))
         .merge(scim::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))

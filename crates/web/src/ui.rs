@@ -345,6 +345,73 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
+/// The error page of a signed-in person: the same words, inside the layout
+/// with its navigation, so one bad link never strands them.
+#[derive(Template)]
+#[template(path = "error_page.html")]
+struct ErrorInLayout<'a> {
+    page: Page,
+    status: u16,
+    reason: &'a str,
+    message: &'a str,
+}
+
+/// A failed page's status and sentence, kept on the response so
+/// [`with_navigation`] can show it inside the layout.
+#[derive(Debug, Clone)]
+struct Failure {
+    status: StatusCode,
+    message: String,
+}
+
+/// What went wrong, as a heading in words (not the HTTP reason phrase).
+fn headline(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "That request was not understood",
+        401 => "Please sign in",
+        403 => "Not allowed",
+        404 => "Not found",
+        409 => "Changed in the meantime",
+        413 => "Too large",
+        422 => "That could not be done",
+        429 => "Too many requests",
+        503 => "Baton is busy",
+        _ if status.is_server_error() => "Something went wrong",
+        _ => "That did not work",
+    }
+}
+
+/// Re-renders a UI error page inside the layout when the request comes
+/// from a signed-in person (their navigation, their queue count); anyone
+/// else keeps the bare page.
+pub async fn with_navigation(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut probe = Request::new(());
+    *probe.uri_mut() = req.uri().clone();
+    *probe.headers_mut() = req.headers().clone();
+    let res = next.run(req).await;
+    let Some(failure) = res.extensions().get::<Failure>().cloned() else {
+        return res;
+    };
+    let (mut parts, ()) = probe.into_parts();
+    let Ok(viewer) = Viewer::from_request_parts(&mut parts, &s).await else {
+        return res;
+    };
+    let page = ErrorInLayout {
+        page: viewer.page,
+        status: failure.status.as_u16(),
+        reason: headline(failure.status),
+        message: &failure.message,
+    };
+    match page.render() {
+        Ok(html) => (failure.status, Html(html)).into_response(),
+        Err(_) => res,
+    }
+}
+
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
         match self {
@@ -355,13 +422,15 @@ impl IntoResponse for UiError {
             Self::Status(status, message) => {
                 let page = ErrorPage {
                     status: status.as_u16(),
-                    reason: status.canonical_reason().unwrap_or("Error"),
+                    reason: headline(status),
                     message: &message,
                 };
-                match page.render() {
+                let mut res = match page.render() {
                     Ok(html) => (status, Html(html)).into_response(),
-                    Err(_) => (status, message).into_response(),
-                }
+                    Err(_) => (status, message.clone()).into_response(),
+                };
+                res.extensions_mut().insert(Failure { status, message });
+                res
             }
         }
     }

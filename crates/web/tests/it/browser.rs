@@ -88,6 +88,12 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// axe-core's script, as `npm ci` in `scripts/axe` installs it.
+pub fn axe_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scripts/axe/node_modules/axe-core/axe.min.js")
+}
+
 /// Where screenshots go: `target/screenshots/` of the workspace.
 pub fn screenshot_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
@@ -427,6 +433,40 @@ impl Browser {
             json!({"script": script, "args": []}),
         )
         .await
+    }
+
+    /// The serious and critical accessibility violations axe-core (the npm
+    /// package under `scripts/axe`, pinned) finds on the page against WCAG
+    /// 2.x A and AA, one line each: rule, impact, how many elements, the
+    /// first element and what axe says about it. axe is injected through
+    /// WebDriver, so the page's CSP stays as it is.
+    pub async fn axe(&self) -> Vec<String> {
+        let source = std::fs::read_to_string(axe_path()).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run `npm ci` in scripts/axe)",
+                axe_path().display()
+            )
+        });
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            json!({"script": format!("{source}\nreturn typeof axe;"), "args": []}),
+        )
+        .await;
+        let found = self
+            .cmd(
+                "POST",
+                "/execute/async",
+                json!({"script": "const done = arguments[arguments.length - 1]; \
+                    axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']}) \
+                      .then(r => done(r.violations \
+                        .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                        .map(v => v.id + ' (' + v.impact + ', ' + v.nodes.length + ' nodes): ' \
+                          + v.nodes[0].target.join(' ') + ': ' + v.nodes[0].failureSummary.replace(/\\s+/g, ' ')))) \
+                      .catch(e => done(['axe failed: ' + e]));", "args": []}),
+            )
+            .await;
+        serde_json::from_value(found).unwrap()
     }
 
     /// Signs out through the header's button.

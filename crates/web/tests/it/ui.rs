@@ -15,6 +15,7 @@ mod governance;
 mod handoffs;
 mod login;
 mod notifications;
+mod pages;
 mod people;
 mod queue;
 mod scorecard;

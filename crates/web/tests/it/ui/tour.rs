@@ -12,11 +12,11 @@ use super::PASSWORD;
 use crate::browser::{self, Browser};
 use crate::harness;
 
-const ADMIN: &str = "admin@demo.test";
-const RECEIVER: &str = "onboarding1@demo.test";
+pub(super) const ADMIN: &str = "admin@demo.test";
+pub(super) const RECEIVER: &str = "onboarding1@demo.test";
 
 /// The demo org as `serve --demo` makes it, with history up to the test clock.
-async fn demo() -> TestApp {
+pub(super) async fn demo() -> TestApp {
     let (app, clock, db) = TestApp::empty(TestDb::sqlite().await);
     let org = app
         .init_org(
