@@ -441,12 +441,20 @@ impl Browser {
     /// first element and what axe says about it. axe is injected through
     /// WebDriver, so the page's CSP stays as it is.
     pub async fn axe(&self) -> Vec<String> {
-        let source = std::fs::read_to_string(axe_path()).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (run `npm ci` in scripts/axe)",
-                axe_path().display()
-            )
-        });
+        let source = match std::fs::read_to_string(axe_path()) {
+            Ok(s) => s,
+            Err(e) => {
+                // Like Chromium itself: optional on a developer's machine,
+                // required where CI says so.
+                assert!(
+                    std::env::var("BATON_REQUIRE_BROWSER").is_err(),
+                    "{}: {e} (run `npm ci` in scripts/axe)",
+                    axe_path().display()
+                );
+                eprintln!("skipping axe-core: {e} (run `npm ci` in scripts/axe)");
+                return Vec::new();
+            }
+        };
         self.cmd(
             "POST",
             "/execute/sync",
