@@ -446,15 +446,23 @@ const INCENTIVE_DEFINITION: &str = "Over each sender's handoffs whose first deci
     multiplier = 1 + weight x (2 x quality - 1).";
 
 impl App {
-    /// Quality index and comp multiplier per sender for `period`.
+    /// Quality index and comp multiplier per sender for `period`: the lines
+    /// the caller may see (their own; their teams' if they lead; all for an
+    /// admin).
     pub async fn incentives(
         &self,
         caller: &Caller,
         period: Period,
         weight: baton_domain::incentive::Weight,
     ) -> Result<IncentiveReport, AppError> {
-        self.actor(caller).await?;
-        self.org_incentives(&caller.org, period, weight).await
+        let actor = self.actor(caller).await?;
+        let mut report = self.org_incentives(&caller.org, period, weight).await?;
+        let dir = self.store.directory(&caller.org).await?;
+        report.senders.retain(|line| {
+            let teams = dir.users.get(&line.sender).map(|u| u.teams.keys());
+            baton_domain::incentive::sees_line(&actor, &line.sender, teams.into_iter().flatten())
+        });
+        Ok(report)
     }
 
     /// [`App::incentives`] for an org, without a caller (the CLI).

@@ -11,6 +11,9 @@ use crate::{App, AppError, Caller};
 /// Longest URL accepted.
 pub const MAX_URL_LEN: usize = 2000;
 
+/// Shortest signing secret accepted: a guessable secret makes every
+/// signature forgeable, so it must at least look like a random one.
+pub const MIN_SECRET_LEN: usize = 16;
 /// Longest signing secret accepted.
 pub const MAX_SECRET_LEN: usize = 512;
 
@@ -118,10 +121,13 @@ impl App {
         let url = parse_url(&new.url)?;
         let events = parse_events(&new.events)?;
         let format = parse_format(new.format.as_deref())?;
-        if new.secret.is_empty() || new.secret.chars().count() > MAX_SECRET_LEN {
+        let len = new.secret.chars().count();
+        if !(MIN_SECRET_LEN..=MAX_SECRET_LEN).contains(&len) {
             return Err(DomainError::value(
                 "secret",
-                format!("give a signing secret of 1 to {MAX_SECRET_LEN} characters"),
+                format!(
+                    "give a signing secret of {MIN_SECRET_LEN} to {MAX_SECRET_LEN} characters (a random one, e.g. `openssl rand -hex 32`); this one has {len}"
+                ),
             )
             .into());
         }

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{DomainError, Email, Handoff, Timestamp};
+use crate::org::Actor;
+use crate::{DomainError, Email, Handoff, TeamKey, Timestamp};
 
 /// The default weight of quality in comp.
 pub const DEFAULT_WEIGHT: f64 = 0.05;
@@ -106,6 +107,17 @@ pub fn incentives(
         .collect()
 }
 
+/// Whether `viewer` may see `sender`'s comp line. Comp is personal: each
+/// person sees their own, a lead sees the people on the teams they lead,
+/// an admin sees everyone. `sender_teams` are the sender's teams.
+pub fn sees_line<'a>(
+    viewer: &Actor,
+    sender: &Email,
+    mut sender_teams: impl Iterator<Item = &'a TeamKey>,
+) -> bool {
+    viewer.admin || viewer.email == *sender || sender_teams.any(|t| viewer.leads(t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +132,30 @@ mod tests {
                 .unwrap_or_default();
             assert!(e.contains("weight") && e.contains("0.10"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_member_sees_only_their_own_line_a_lead_their_teams_an_admin_all() {
+        use crate::org::Role;
+        let team = TeamKey::parse("ae").unwrap();
+        let other = TeamKey::parse("sdr").unwrap();
+        let who = |email: &str, role: Option<Role>, admin: bool| Actor {
+            email: Email::parse(email).unwrap(),
+            admin,
+            teams: role.map(|r| (team.clone(), r)).into_iter().collect(),
+        };
+        let me = Email::parse("ae1@acme.test").unwrap();
+        let member = who("ae2@acme.test", Some(Role::Member), false);
+        let lead = who("ae-lead@acme.test", Some(Role::Lead), false);
+        let admin = who("admin@acme.test", None, true);
+        assert!(sees_line(
+            &who("ae1@acme.test", Some(Role::Member), false),
+            &me,
+            [&team].into_iter()
+        ));
+        assert!(!sees_line(&member, &me, [&team].into_iter()));
+        assert!(sees_line(&lead, &me, [&team].into_iter()));
+        assert!(!sees_line(&lead, &me, [&other].into_iter()));
+        assert!(sees_line(&admin, &me, std::iter::empty()));
     }
 }

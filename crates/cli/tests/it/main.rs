@@ -271,7 +271,13 @@ async fn the_webhooks_command_manages_subscriptions_and_shows_the_log() {
     let err = baton_fails(
         &url,
         &[
-            "webhooks", "add", "ftp://x", "--events", "*", "--secret", "s",
+            "webhooks",
+            "add",
+            "ftp://x",
+            "--events",
+            "*",
+            "--secret",
+            "s3cret-s3cret-s3cret",
         ],
     );
     assert!(err.starts_with("error: ") && err.contains("url"), "{err}");

@@ -121,7 +121,13 @@ async fn two_serve_processes_record_every_sla_breach_and_deliver_every_webhook_e
     let webhook = baton(
         &url,
         &[
-            "webhooks", "add", &hook, "--events", "*", "--secret", "s3cret",
+            "webhooks",
+            "add",
+            &hook,
+            "--events",
+            "*",
+            "--secret",
+            "s3cret-s3cret-s3cret",
         ],
     );
     assert!(!webhook.trim().is_empty());

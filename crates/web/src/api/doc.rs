@@ -381,7 +381,7 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         (
             "NewWebhookBody",
             "secret",
-            json!({"minLength": 1, "maxLength": baton_app::webhooks::MAX_SECRET_LEN}),
+            json!({"minLength": baton_app::webhooks::MIN_SECRET_LEN, "maxLength": baton_app::webhooks::MAX_SECRET_LEN}),
         ),
         (
             "NewWebhookBody",

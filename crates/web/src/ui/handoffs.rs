@@ -862,6 +862,8 @@ struct ShowPage {
     fields: Vec<(String, String)>,
     /// The contract's rejection codes as (code, words).
     reason_codes: Vec<(String, String)>,
+    /// The action just taken, confirmed.
+    done: Option<Done>,
     error: Option<String>,
 }
 
@@ -936,9 +938,11 @@ async fn show_page(
     v: &Viewer,
     id: &HandoffId,
     error: Option<(StatusCode, String)>,
+    done: Option<&str>,
 ) -> UiResult {
     let (view, def, mode) = s.app.handoff_detail(&v.caller, id).await?;
     let h = &view.handoff;
+    let done = done.and_then(|d| confirmation(d, h, &def));
     let values = def
         .fields
         .iter()
@@ -1085,14 +1089,90 @@ async fn show_page(
             .iter()
             .map(|c| (c.clone(), crate::ui::reason_label(c)))
             .collect(),
+        done,
         def,
         error,
     };
     render_status(status, &page)
 }
 
-async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> UiResult {
-    show_page(&s, &v, &handoff_id(&id)?, None).await
+#[derive(Debug, Default, Deserialize)]
+struct ShowQuery {
+    /// The action just taken, to confirm it (`accept`, `reject`, …).
+    done: Option<String>,
+}
+
+async fn show(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<ShowQuery>,
+) -> UiResult {
+    show_page(&s, &v, &handoff_id(&id)?, None, q.done.as_deref()).await
+}
+
+/// What the page confirms after `done` succeeded, for the handoff as it now
+/// stands: the gate it opened, whose queue it went to.
+fn confirmation(done: &str, h: &baton_domain::Handoff, def: &ContractDef) -> Option<Done> {
+    let text = match (done, h.state) {
+        ("accept", HState::Accepted) => {
+            let gate = match def.gate {
+                baton_domain::Gate::Commission => {
+                    "the deal now counts as Closed-Won for commission"
+                }
+                baton_domain::Gate::Stage => "the CRM may now move the deal to its next stage",
+                baton_domain::Gate::Queue => "the work is now in the receiving team's queue",
+            };
+            let deal = h
+                .deal
+                .as_ref()
+                .map_or_else(String::new, |d| format!(" Deal {d}'s gate is open."));
+            return Some(Done {
+                title: "Accepted: the gate is open".into(),
+                text: format!("{}{deal}", capitalise(gate)),
+                gate: true,
+            });
+        }
+        ("reject", HState::Rejected) => format!(
+            "Sent back to {} for rework, with your reasons and the fields you flagged. It is in their queue.",
+            h.sender
+        ),
+        ("withdraw", HState::Withdrawn) => "Withdrawn. It no longer waits for anyone.".into(),
+        ("ack", _) => "Acknowledged. The ETA is on the handoff.".into(),
+        ("first-touch", _) => "First touch recorded.".into(),
+        ("echo", _) => "Status echo sent.".into(),
+        ("resolve", _) => {
+            "Resolution recorded. Closing the loop is now the communication owner's.".into()
+        }
+        ("close-loop", _) => "The loop is closed with the customer.".into(),
+        ("attest", _) => "Your answer is recorded.".into(),
+        ("rediscovery", _) => {
+            "Re-discovery recorded: it counts against this contract's scorecard.".into()
+        }
+        _ => return None,
+    };
+    Some(Done {
+        title: "Done".into(),
+        text,
+        gate: false,
+    })
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+/// The confirmation of an action just taken.
+#[derive(Debug, Clone)]
+pub struct Done {
+    /// Its heading.
+    pub title: String,
+    /// What happened.
+    pub text: String,
+    /// An acceptance: the gate opened.
+    pub gate: bool,
 }
 
 /// Reads an ETA from a `datetime-local` input (taken as UTC) or RFC 3339.
@@ -1193,9 +1273,9 @@ async fn act(
     }
     .await;
     match done {
-        Ok(()) => Ok(Redirect::to(&format!("/handoffs/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/handoffs/{id}?done={action}")).into_response()),
         Err(UiError::Status(status, message)) if status != StatusCode::NOT_FOUND => {
-            show_page(&s, &v, &id, Some((status, message))).await
+            show_page(&s, &v, &id, Some((status, message)), None).await
         }
         Err(e) => Err(e),
     }

@@ -35,7 +35,10 @@ struct WebhooksPage {
     hooks: Vec<(WebhookRecord, Vec<DeliveryRecord>)>,
     formats: &'static [&'static str],
     url: String,
-    events: String,
+    /// Every kind a subscription may ask for, and whether it is ticked.
+    kinds: Vec<(&'static str, bool)>,
+    /// "Every kind" is ticked.
+    every: bool,
     format: String,
     error: Option<String>,
     done: Option<String>,
@@ -53,7 +56,7 @@ fn when(t: &baton_domain::Timestamp) -> String {
 async fn show(
     s: &AppState,
     v: &Viewer,
-    form: (String, String, String),
+    form: (String, Vec<String>, String),
     error: Option<String>,
     done: Option<String>,
 ) -> UiResult {
@@ -71,7 +74,11 @@ async fn show(
         hooks,
         formats: FORMATS,
         url,
-        events,
+        kinds: baton_domain::event::KINDS
+            .iter()
+            .map(|k| (*k, events.iter().any(|e| e == k)))
+            .collect(),
+        every: events.iter().any(|e| e == "*"),
         format,
         error,
         done,
@@ -80,22 +87,18 @@ async fn show(
 }
 
 async fn page(State(s): State<AppState>, v: Viewer, Query(d): Query<Done>) -> UiResult {
-    let blank = (String::new(), "*".to_string(), "json".to_string());
+    let blank = (String::new(), vec!["*".to_string()], "json".to_string());
     show(&s, &v, blank, None, d.done).await
 }
 
 async fn add(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
     let url = f.get("url").unwrap_or_default().to_string();
-    let events = f.get("events").unwrap_or("*").to_string();
+    // Ticked checkboxes, one kind each ("*" for every kind).
+    let events = f.all("events");
     let format = f.get("format").unwrap_or("json").to_string();
     let new = NewWebhook {
         url: url.clone(),
-        events: events
-            .split(',')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(str::to_string)
-            .collect(),
+        events: events.clone(),
         secret: f.get("secret").unwrap_or_default().to_string(),
         format: Some(format.clone()),
     };

@@ -818,7 +818,7 @@ fn matrix() -> Vec<Row> {
             Fixture::Account,
             |_| {
                 Some(
-                    json!({"url": "https://hooks.example/baton", "events": ["*"], "secret": "s3cret"}),
+                    json!({"url": "https://hooks.example/baton", "events": ["*"], "secret": "s3cret-s3cret-s3cret"}),
                 )
             },
             [401, 201, 403, 403, 403, 201],
@@ -1009,7 +1009,7 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
             let new = baton_app::webhooks::NewWebhook {
                 url: "https://hooks.example/baton".into(),
                 events: vec!["*".into()],
-                secret: "s3cret".into(),
+                secret: "s3cret-s3cret-s3cret".into(),
                 format: None,
             };
             let w = app
@@ -1022,7 +1022,7 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
             let new = baton_app::webhooks::NewWebhook {
                 url: "https://hooks.example/baton".into(),
                 events: vec!["account".into()],
-                secret: "s3cret".into(),
+                secret: "s3cret-s3cret-s3cret".into(),
                 format: None,
             };
             let admin = s.caller("admin@acme.test");

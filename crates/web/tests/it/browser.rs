@@ -215,6 +215,20 @@ impl Browser {
         Ok(res["value"].clone())
     }
 
+    /// Answers the confirmation the page opened (`data-confirm`) "OK",
+    /// waiting for it to appear; returns its question.
+    pub async fn confirm(&self) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(text) = self.try_cmd("GET", "/alert/text", Value::Null).await {
+                self.cmd("POST", "/alert/accept", json!({})).await;
+                return text.as_str().unwrap_or_default().to_string();
+            }
+            assert!(Instant::now() < deadline, "no confirmation appeared");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Whether leaving the page now would ask "leave this page?": the page's
     /// `beforeunload` handlers cancel the event. (WebDriver accepts that
     /// question by itself, so a test asks the page rather than the dialog.)

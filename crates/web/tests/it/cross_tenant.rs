@@ -181,7 +181,7 @@ async fn fill_acme(s: &Server, tag: &str) -> Acme {
     }
 
     // The webhook first, so every later event queues a delivery.
-    let secret = format!("acmesecret{tag}");
+    let secret = format!("acme-signing-secret-{tag}");
     let url = format!("https://hooks.acme.example/{tag}");
     let hook = made(
         &admin,
@@ -455,7 +455,7 @@ async fn fill_globex(s: &Server, other: &OrgId, pools: &mut Pools) -> Vec<(&'sta
     let hook = made(
         &admin,
         "/webhooks",
-        json!({"url": "https://hooks.globex.example/x", "events": ["*"], "secret": "globex secret"}),
+        json!({"url": "https://hooks.globex.example/x", "events": ["*"], "secret": "globex secret, long enough"}),
     )
     .await;
     pools

@@ -657,7 +657,7 @@ async fn every_paged_route_refuses_a_limit_outside_1_to_200_alike(t: TestApp) {
     let hook = admin
         .post(
             "/webhooks",
-            serde_json::json!({"url": "http://127.0.0.1:9/refused", "events": ["*"], "secret": "s3cret"}),
+            serde_json::json!({"url": "http://127.0.0.1:9/refused", "events": ["*"], "secret": "s3cret-s3cret-s3cret"}),
         )
         .await;
     let hook = hook.expect(201)["id"].as_str().unwrap().to_string();

@@ -102,6 +102,7 @@ async fn the_receiving_lead_edits_publishes_a_version_compares_it_and_switches_t
     b.fill("#new-key", "economic_buyer").await;
     b.fill("#new-label", "Economic buyer, again").await;
     b.click("#publish-button").await;
+    assert!(b.confirm().await.contains("Publish version 2?"));
     wait_path(&b, |p| p.ends_with("/publish")).await;
     let err = b.wait_text("#edit-error", |t| !t.is_empty()).await;
     assert!(
@@ -141,6 +142,7 @@ async fn the_receiving_lead_edits_publishes_a_version_compares_it_and_switches_t
     b.screenshot_full("contract-edit-full").await;
 
     b.click("#publish-button").await;
+    b.confirm().await;
     wait_path(&b, |p| p.contains("?published=2")).await;
     let notice = b.wait_text("#notice", |t| !t.is_empty()).await;
     assert!(notice.contains("Version 2 is published"), "{notice}");
@@ -201,6 +203,7 @@ async fn the_receiving_lead_edits_publishes_a_version_compares_it_and_switches_t
     s.t.ready_to_gate(KEY).await;
     b.goto(&format!("/contracts/{KEY}")).await;
     b.click("#mode-switch").await;
+    assert!(b.confirm().await.contains("to gated?"));
     wait_path(&b, |p| p.contains("?mode=gated")).await;
     b.wait_text("#mode-badge", |t| t.to_lowercase() == "gated")
         .await;
@@ -208,6 +211,7 @@ async fn the_receiving_lead_edits_publishes_a_version_compares_it_and_switches_t
     assert_eq!(mode(&s).await, "gated");
     b.screenshot("contract-gated").await;
     b.click("#mode-switch").await;
+    b.confirm().await;
     wait_path(&b, |p| p.contains("?mode=observe")).await;
     b.wait_text("#mode-badge", |t| t.to_lowercase() == "observe")
         .await;

@@ -53,6 +53,7 @@ async fn an_admin_changes_teams_deactivates_and_reactivates_a_person() {
     assert!(actor.leads(&baton_domain::TeamKey::parse("cs").unwrap()));
 
     b.click("#deactivate button[type=submit]").await;
+    assert!(b.confirm().await.starts_with("Deactivate"));
     b.wait_text("#done", |t| t.contains("Deactivated")).await;
     let open_list = b.text("#open").await;
     assert!(open_list.contains(&h.id.to_string()), "{open_list}");

@@ -31,15 +31,15 @@ async fn an_admin_subscribes_watches_deliveries_and_redelivers() {
     assert_eq!(b.unlabeled_controls().await, Vec::<String>::new());
 
     b.fill("#hook-url", "ftp://nowhere").await;
-    b.fill("#hook-secret", "s3cret").await;
+    b.fill("#hook-secret", "s3cret-s3cret-s3cret").await;
     b.click("#add-hook button[type=submit]").await;
     // Wait on the answer page (wait_text rides out the page being replaced).
     let first = b.wait_text("#hook-error", |t| !t.is_empty()).await;
     assert!(first.contains("url"), "{first}");
 
     b.fill("#hook-url", &hook).await;
-    b.fill("#hook-events", "account_upserted, *").await;
-    b.fill("#hook-secret", "s3cret").await;
+    b.click("#ev-account_upserted").await;
+    b.fill("#hook-secret", "s3cret-s3cret-s3cret").await;
     b.click("#add-hook button[type=submit]").await;
     // The answer replaces the first error: wait for it, not the old text.
     let error = b
@@ -49,8 +49,8 @@ async fn an_admin_subscribes_watches_deliveries_and_redelivers() {
         error.contains("already means every kind"),
         "a kind list mixing * and kinds is refused: {error}"
     );
-    b.fill("#hook-events", "*").await;
-    b.fill("#hook-secret", "s3cret").await;
+    b.click("#ev-account_upserted").await;
+    b.fill("#hook-secret", "s3cret-s3cret-s3cret").await;
     b.click("#add-hook button[type=submit]").await;
     b.wait_text("#done", |t| t.contains("added")).await;
     assert!(b.page_text().await.contains(&hook));
