@@ -546,6 +546,8 @@ impl<'a> Viewing<'a> {
 
 /// Most handoffs one listing page holds.
 pub const MAX_PAGE: u32 = 200;
+/// Most handoffs one search returns (a CSV download of a whole search).
+pub const MAX_SEARCH: u32 = 10_000;
 
 impl App {
     /// The version a handoff is bound to.
@@ -654,6 +656,24 @@ impl App {
             out.push(viewing.view(h).await?);
         }
         Ok((out, next))
+    }
+
+    /// One page of the handoffs `search` finds, as the caller may read
+    /// them, and how many it finds in all.
+    pub async fn search_handoffs(
+        &self,
+        caller: &Caller,
+        mut search: baton_store::HandoffSearch,
+    ) -> Result<(Vec<HandoffView>, u64), AppError> {
+        let actor = self.actor(caller).await?;
+        search.limit = search.limit.clamp(1, MAX_SEARCH);
+        let (page, total) = self.store.search_handoffs(&caller.org, &search).await?;
+        let mut viewing = Viewing::new(self, &caller.org, actor);
+        let mut out = Vec::with_capacity(page.len());
+        for h in page {
+            out.push(viewing.view(h).await?);
+        }
+        Ok((out, total))
     }
 
     /// A handoff's timeline: its events in order.

@@ -3,7 +3,7 @@
 
 use baton_domain::account::{Account, IncidentReport};
 use baton_domain::event::{Event, Stream};
-use baton_domain::{AccountId, FieldKey, HandoffId, Money, Timestamp};
+use baton_domain::{AccountId, DomainError, FieldKey, HandoffId, Money, Timestamp};
 use baton_store::{Change, HandoffFilter};
 
 use crate::handoffs::HandoffView;
@@ -214,6 +214,79 @@ impl App {
             .then(|| page.last().map(|a| a.id.clone()))
             .flatten();
         Ok((page, next))
+    }
+
+    /// Accounts whose name or id contains `text`, exact matches first (an
+    /// account picker's suggestions).
+    pub async fn find_accounts(
+        &self,
+        caller: &Caller,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<Account>, AppError> {
+        self.actor(caller).await?;
+        if text.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .find_accounts(&caller.org, text, limit.clamp(1, MAX_ACCOUNT_PAGE))
+            .await?)
+    }
+
+    /// The one account `typed` names: its id, its exact name (any case), or
+    /// "Name (id)" as the picker shows it. Several accounts of that name, or
+    /// none, is an error that says so and lists the candidates by id.
+    pub async fn account_named(&self, caller: &Caller, typed: &str) -> Result<AccountId, AppError> {
+        let typed = typed.trim();
+        // "Initech (A-1)": the id in the last parentheses wins.
+        let inner = typed
+            .rsplit_once('(')
+            .and_then(|(_, rest)| rest.strip_suffix(')'))
+            .map(str::trim);
+        for candidate in inner.into_iter().chain([typed]) {
+            if let Ok(id) = AccountId::parse(candidate)
+                && self.store.account(&caller.org, &id).await?.is_some()
+            {
+                return Ok(id);
+            }
+        }
+        let found = self.find_accounts(caller, typed, 20).await?;
+        let exact: Vec<&Account> = found
+            .iter()
+            .filter(|a| a.name.eq_ignore_ascii_case(typed))
+            .collect();
+        match exact.as_slice() {
+            [one] => Ok(one.id.clone()),
+            [] if found.is_empty() => Err(AppError::NotFound(format!(
+                "no account has the id or name '{typed}'"
+            ))),
+            [] => Err(DomainError::value(
+                "account",
+                format!(
+                    "no account is named exactly '{typed}'; did you mean {}?",
+                    found
+                        .iter()
+                        .take(5)
+                        .map(|a| format!("{} ({})", a.name, a.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .into()),
+            many => Err(DomainError::value(
+                "account",
+                format!(
+                    "{} accounts are named '{typed}': {}; give the id",
+                    many.len(),
+                    many.iter()
+                        .map(|a| a.id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .into()),
+        }
     }
 
     /// One account with (the first page of) its handoffs.

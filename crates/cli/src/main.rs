@@ -200,8 +200,12 @@ fn start_logs(cli: &Cli) -> tracing_appender::non_blocking::WorkerGuard {
         .lossy(false)
         .thread_name("baton-logs")
         .finish(std::io::stderr());
+    // Colour only for a person at a terminal: a log file, journald or a log
+    // shipper would get escape codes in every line.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(terminal && std::env::var_os("NO_COLOR").is_none())
         .with_writer(stderr);
     if std::env::var("BATON_LOG_FORMAT").is_ok_and(|f| f == "json") {
         logs.json().init();

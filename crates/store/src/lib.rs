@@ -51,7 +51,10 @@ pub use crm::CrmRuleRecord;
 pub use group::CommitStats;
 pub use lock_file::{SoleUse, sqlite_file};
 pub use mail::{Channel, ClaimedMail, MailOutcome, MailRecord, MailStatus, NewMail, PendingNotice};
-pub use read::{Directory, HandoffFilter, StateCount, StoredEvent, UserRecord, VersionRecord};
+pub use read::{
+    Directory, HandoffFilter, HandoffSearch, HandoffSort, StateCount, StoredEvent, UserRecord,
+    VersionRecord,
+};
 pub use rebuild::Folded;
 pub use sign_in::{OidcAttempt, PasswordLink};
 pub use sla::DueDeadline;

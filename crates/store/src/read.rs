@@ -364,6 +364,39 @@ impl Store {
         rows.iter().map(|r| account_from_row(r)).collect()
     }
 
+    /// Accounts whose name or id contains `text` (any case), exact name
+    /// matches first, then by name; at most `limit`.
+    pub async fn find_accounts(
+        &self,
+        org: &OrgId,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<Account>, StoreError> {
+        let needle = text.trim().to_lowercase();
+        let like = format!(
+            "%{}%",
+            needle
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows = sqlx::query(
+            "SELECT account_id, name, arr_minor, currency, segment, status, churned_at, stream_version
+             FROM accounts WHERE org_id = $1
+               AND (LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(account_id) LIKE $2 ESCAPE '\\')
+             ORDER BY CASE WHEN LOWER(name) = $3 OR LOWER(account_id) = $3 THEN 0 ELSE 1 END,
+                      LOWER(name), account_id
+             LIMIT $4",
+        )
+        .bind(org.to_string())
+        .bind(like)
+        .bind(needle)
+        .bind(i64::from(limit.max(1)))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| account_from_row(r)).collect()
+    }
+
     /// The accounts among `ids` that exist, in one query per thousand ids
     /// (for bulk work such as an import).
     pub async fn accounts_by_id(
@@ -481,53 +514,11 @@ impl Store {
         after: Option<&HandoffId>,
         limit: u32,
     ) -> Result<Vec<Handoff>, StoreError> {
-        let mut sql = String::from("SELECT doc FROM handoffs WHERE org_id = $1");
         let mut args: Vec<String> = vec![org.to_string()];
-        let mut eq = |col: &str, v: Option<String>, sql: &mut String| {
-            if let Some(v) = v {
-                args.push(v);
-                sql.push_str(&format!(" AND {col} = ${}", args.len()));
-            }
+        let Some(conditions) = filter_sql(filter, &mut args, "") else {
+            return Ok(Vec::new());
         };
-        eq(
-            "contract",
-            filter.contract.as_ref().map(ToString::to_string),
-            &mut sql,
-        );
-        eq(
-            "state",
-            filter.state.map(|s| s.as_str().to_string()),
-            &mut sql,
-        );
-        eq(
-            "to_team",
-            filter.to_team.as_ref().map(ToString::to_string),
-            &mut sql,
-        );
-        eq(
-            "account_id",
-            filter.account.as_ref().map(ToString::to_string),
-            &mut sql,
-        );
-        eq(
-            "sender",
-            filter.sender.as_ref().map(ToString::to_string),
-            &mut sql,
-        );
-        eq(
-            "deal",
-            filter.deal.as_ref().map(ToString::to_string),
-            &mut sql,
-        );
-        if let Some(keys) = &filter.contracts {
-            if keys.is_empty() {
-                return Ok(Vec::new());
-            }
-            let first = args.len() + 1;
-            args.extend(keys.iter().map(ToString::to_string));
-            let list: Vec<String> = (first..=args.len()).map(|i| format!("${i}")).collect();
-            sql.push_str(&format!(" AND contract IN ({})", list.join(",")));
-        }
+        let mut sql = format!("SELECT doc FROM handoffs WHERE org_id = $1{conditions}");
         if let Some(after) = after {
             args.push(after.to_string());
             sql.push_str(&format!(" AND handoff_id > ${}", args.len()));
@@ -593,6 +584,201 @@ impl Store {
         let args: Vec<Arg> = args.into_iter().map(Arg::from).collect();
         self.rows(&sql, &args, |r| json("handoff", &r.text(0)?))
             .await
+    }
+}
+
+/// The SQL conditions (each starting ` AND `) of `filter` on the columns
+/// of table alias `t` (`""` for none), its values appended to `args`;
+/// `None` when it can match nothing (an empty contract list).
+fn filter_sql(filter: &HandoffFilter, args: &mut Vec<String>, t: &str) -> Option<String> {
+    let mut sql = String::new();
+    let mut eq = |col: &str, v: Option<String>, sql: &mut String| {
+        if let Some(v) = v {
+            args.push(v);
+            sql.push_str(&format!(" AND {t}{col} = ${}", args.len()));
+        }
+    };
+    eq(
+        "contract",
+        filter.contract.as_ref().map(ToString::to_string),
+        &mut sql,
+    );
+    eq(
+        "state",
+        filter.state.map(|s| s.as_str().to_string()),
+        &mut sql,
+    );
+    eq(
+        "to_team",
+        filter.to_team.as_ref().map(ToString::to_string),
+        &mut sql,
+    );
+    eq(
+        "account_id",
+        filter.account.as_ref().map(ToString::to_string),
+        &mut sql,
+    );
+    eq(
+        "sender",
+        filter.sender.as_ref().map(ToString::to_string),
+        &mut sql,
+    );
+    eq(
+        "deal",
+        filter.deal.as_ref().map(ToString::to_string),
+        &mut sql,
+    );
+    if let Some(keys) = &filter.contracts {
+        if keys.is_empty() {
+            return None;
+        }
+        let first = args.len() + 1;
+        args.extend(keys.iter().map(ToString::to_string));
+        let list: Vec<String> = (first..=args.len()).map(|i| format!("${i}")).collect();
+        sql.push_str(&format!(" AND {t}contract IN ({})", list.join(",")));
+    }
+    Some(sql)
+}
+
+/// How a handoff search is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HandoffSort {
+    /// Most recently started first.
+    #[default]
+    Newest,
+    /// Oldest first.
+    Oldest,
+    /// By account name.
+    Account,
+    /// Lowest completeness score first.
+    Score,
+    /// Longest waiting first (earliest first submission).
+    Waiting,
+}
+
+impl HandoffSort {
+    /// Every order, as URLs name them.
+    pub const ALL: [Self; 5] = [
+        Self::Newest,
+        Self::Oldest,
+        Self::Account,
+        Self::Score,
+        Self::Waiting,
+    ];
+
+    /// Its name in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::Oldest => "oldest",
+            Self::Account => "account",
+            Self::Score => "score",
+            Self::Waiting => "waiting",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            Self::Newest => "h.created_at DESC, h.handoff_id DESC",
+            Self::Oldest => "h.created_at, h.handoff_id",
+            Self::Account => "LOWER(COALESCE(a.name, h.account_id)), h.handoff_id",
+            Self::Score => "h.score, h.handoff_id",
+            Self::Waiting => {
+                "CASE WHEN h.first_submitted_at IS NULL THEN 1 ELSE 0 END, h.first_submitted_at, h.handoff_id"
+            }
+        }
+    }
+}
+
+/// A search of the handoff list: a filter, words to find in the account's
+/// name or id, a range of start dates, an order and a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HandoffSearch {
+    /// What must match exactly.
+    pub filter: HandoffFilter,
+    /// Words the account's name or id contains (any case).
+    pub text: Option<String>,
+    /// Started at or after.
+    pub from: Option<Timestamp>,
+    /// Started before.
+    pub until: Option<Timestamp>,
+    /// The order.
+    pub sort: HandoffSort,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return.
+    pub limit: u32,
+}
+
+impl Store {
+    /// One page of the handoffs `search` finds, and how many it finds in all.
+    pub async fn search_handoffs(
+        &self,
+        org: &OrgId,
+        search: &HandoffSearch,
+    ) -> Result<(Vec<Handoff>, u64), StoreError> {
+        let mut args: Vec<String> = vec![org.to_string()];
+        let Some(mut sql) = filter_sql(&search.filter, &mut args, "h.") else {
+            return Ok((Vec::new(), 0));
+        };
+        if let Some(text) = search
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            args.push(format!("%{escaped}%"));
+            let n = args.len();
+            sql.push_str(&format!(
+                " AND (LOWER(a.name) LIKE ${n} ESCAPE '\\' OR LOWER(h.account_id) LIKE ${n} ESCAPE '\\')"
+            ));
+        }
+        let mut times: Vec<Arg> = Vec::new();
+        let base = args.len();
+        if let Some(from) = search.from {
+            times.push(Arg::from(crate::micros(from)));
+            sql.push_str(&format!(" AND h.created_at >= ${}", base + times.len()));
+        }
+        if let Some(until) = search.until {
+            times.push(Arg::from(crate::micros(until)));
+            sql.push_str(&format!(" AND h.created_at < ${}", base + times.len()));
+        }
+        let from = "FROM handoffs h LEFT JOIN accounts a \
+                    ON a.org_id = h.org_id AND a.account_id = h.account_id \
+                    WHERE h.org_id = $1";
+        let mut all: Vec<Arg> = args.into_iter().map(Arg::from).collect();
+        all.extend(times);
+        let total = self
+            .rows(&format!("SELECT COUNT(*) {from}{sql}"), &all, |r| {
+                Ok(r.int(0)?)
+            })
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(0);
+        let page = self
+            .rows(
+                &format!(
+                    "SELECT h.doc {from}{sql} ORDER BY {} LIMIT {} OFFSET {}",
+                    search.sort.order_by(),
+                    search.limit.max(1),
+                    search.offset
+                ),
+                &all,
+                |r| json("handoff", &r.text(0)?),
+            )
+            .await?;
+        Ok((page, u64::try_from(total).unwrap_or(0)))
     }
 }
 

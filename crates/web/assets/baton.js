@@ -10,10 +10,11 @@ document.addEventListener("submit", (e) => {
   }
 });
 
-// htmx sends the CSRF token of the page with every request it makes.
+// htmx sends the CSRF token of the page with every post it makes (never
+// in a GET's URL, where logs and history would keep it).
 document.addEventListener("htmx:configRequest", (e) => {
   const meta = document.querySelector('meta[name="csrf-token"]');
-  if (meta) {
+  if (meta && e.detail.verb !== "get") {
     e.detail.parameters["_csrf"] = meta.content;
   }
 });
@@ -138,18 +139,22 @@ if (autosaving) {
 // Under 600 px the stylesheet folds the navigation behind the Menu button;
 // the button exists only when this script runs, so without it the
 // navigation simply wraps.
-const top = document.querySelector("header.top");
-const toggle = top && top.querySelector(".menu-toggle");
-if (toggle) {
-  top.classList.add("js-menu");
-  toggle.hidden = false;
-  toggle.addEventListener("click", () => {
-    const open = toggle.getAttribute("aria-expanded") !== "true";
-    toggle.setAttribute("aria-expanded", String(open));
-    for (const part of top.querySelectorAll("nav, .who")) {
-      part.classList.toggle("open", open);
-    }
-  });
+// (Block-scoped: a global `top` would clash with window.top and stop the
+// whole script.)
+{
+  const bar = document.querySelector("header.top");
+  const toggle = bar && bar.querySelector(".menu-toggle");
+  if (toggle) {
+    bar.classList.add("js-menu");
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      for (const part of bar.querySelectorAll("nav, .who")) {
+        part.classList.toggle("open", open);
+      }
+    });
+  }
 }
 
 // A table shown as cards on a phone labels each cell with its column's

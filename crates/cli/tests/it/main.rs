@@ -222,7 +222,7 @@ async fn the_webhooks_command_manages_subscriptions_and_shows_the_log() {
             "--events",
             "account,submitted",
             "--secret",
-            "s3cret",
+            "s3cret-s3cret-s3cret",
             "--format",
             "slack",
         ],
@@ -284,4 +284,30 @@ async fn the_webhooks_command_manages_subscriptions_and_shows_the_log() {
     baton(&url, &["webhooks", "remove", id]);
     assert!(!baton(&url, &["webhooks", "list"]).contains(id));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Logs written anywhere but a terminal (a file, journald, a log shipper)
+/// carry no colour escape codes.
+#[tokio::test]
+async fn logs_to_a_pipe_have_no_colour_codes() {
+    let db = TestDb::sqlite().await;
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--database-url")
+        .arg(&db.url)
+        .args([
+            "init",
+            "--org",
+            "Acme",
+            "--admin-email",
+            "admin@acme.test",
+            "--admin-password",
+            "correct horse battery",
+        ])
+        .env("BATON_LOG", "debug")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let logs = String::from_utf8(out.stderr).unwrap();
+    assert!(logs.contains("DEBUG"), "debug logs were written: {logs}");
+    assert!(!logs.contains('\u{1b}'), "colour codes in: {logs:?}");
 }

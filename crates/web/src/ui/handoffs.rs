@@ -8,6 +8,7 @@
 //! the sender sees while typing is exactly what the gate will say.
 
 mod brief;
+mod list;
 mod timeline;
 
 use std::collections::BTreeMap;
@@ -24,13 +25,11 @@ use baton_app::signals::Incident;
 use baton_domain::contract::{ContractDef, Mode};
 use baton_domain::field::{FieldDef, FieldType, Owner};
 use baton_domain::handoff::{ATTACHMENT_KINDS, Action, Attachment, State as HState};
-use baton_domain::{AccountId, ContractKey, DealId, FieldKey, HandoffId, TeamKey, Timestamp};
-use baton_store::HandoffFilter;
+use baton_domain::{ContractKey, DealId, FieldKey, HandoffId, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::AppState;
-use crate::ui::inbox::{Row, rows};
 use crate::ui::{
     Fields, Page, Posted, UiError, UiResult, Viewer, money, render, render_form, render_status,
 };
@@ -40,8 +39,10 @@ pub use timeline::Entry;
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/handoffs", get(list))
+        .route("/handoffs", get(list::list))
+        .route("/handoffs.csv", get(list::csv))
         .route("/handoffs/new", get(new_form).post(create))
+        .route("/accounts/options", get(account_options))
         .route("/handoffs/{id}", get(show))
         .route("/handoffs/{id}/brief", get(brief::show))
         .route("/handoffs/{id}/edit", get(edit_form).post(save))
@@ -68,93 +69,6 @@ fn invalid(what: &str, e: impl std::fmt::Display) -> UiError {
 }
 
 // ---------------------------------------------------------------- list ----
-
-#[derive(Debug, Default, Deserialize)]
-struct ListQuery {
-    state: Option<String>,
-    contract: Option<String>,
-    team: Option<String>,
-    after: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "handoffs/list.html")]
-struct ListPage {
-    page: Page,
-    rows: Vec<Row>,
-    show_to: bool,
-    states: Vec<(&'static str, bool)>,
-    contracts: Vec<(String, String, bool)>,
-    team: String,
-    next: Option<String>,
-    query: String,
-}
-
-/// Rows per page of the list.
-const LIST_PAGE: u32 = 50;
-
-async fn list(State(s): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> UiResult {
-    let blank = |o: Option<String>| o.filter(|x| !x.trim().is_empty());
-    let (state, contract, team) = (blank(q.state), blank(q.contract), blank(q.team));
-    let filter = HandoffFilter {
-        state: state
-            .as_deref()
-            .map(|r| {
-                HState::parse(r).ok_or_else(|| invalid("state", format!("unknown state '{r}'")))
-            })
-            .transpose()?,
-        contract: contract
-            .as_deref()
-            .map(|r| ContractKey::parse(r).map_err(|e| invalid("contract", e)))
-            .transpose()?,
-        to_team: team
-            .as_deref()
-            .map(|r| TeamKey::parse(r).map_err(|e| invalid("team", e)))
-            .transpose()?,
-        ..HandoffFilter::default()
-    };
-    let after = blank(q.after)
-        .map(|r| HandoffId::parse(r).map_err(|e| invalid("after", e)))
-        .transpose()?;
-    let (views, next) = s
-        .app
-        .list_handoffs(&v.caller, filter, None, after, LIST_PAGE)
-        .await?;
-    let rows = rows(&s, &v, views).await?;
-    let all = s.app.contracts(&v.caller).await?;
-    let query = format!(
-        "state={}&contract={}&team={}",
-        crate::ui::percent_encode(state.as_deref().unwrap_or("")),
-        crate::ui::percent_encode(contract.as_deref().unwrap_or("")),
-        crate::ui::percent_encode(team.as_deref().unwrap_or("")),
-    );
-    render(&ListPage {
-        page: v.page.at("handoffs"),
-        rows,
-        show_to: true,
-        states: [
-            HState::Draft,
-            HState::Submitted,
-            HState::Rejected,
-            HState::Accepted,
-            HState::Withdrawn,
-        ]
-        .into_iter()
-        .map(|st| (st.as_str(), state.as_deref() == Some(st.as_str())))
-        .collect(),
-        contracts: all
-            .into_iter()
-            .map(|c| {
-                let key = c.key.to_string();
-                let on = contract.as_deref() == Some(key.as_str());
-                (key, c.current.title, on)
-            })
-            .collect(),
-        team: team.unwrap_or_default(),
-        next: next.map(|n| n.to_string()),
-        query,
-    })
-}
 
 // ----------------------------------------------------------------- new ----
 
@@ -210,16 +124,46 @@ async fn new_page(
     let page = NewPage {
         page: v.page.at("new"),
         contracts,
-        accounts: accounts
-            .into_iter()
-            .map(|a| (a.id.to_string(), format!("{} · {}", a.name, money(&a.arr))))
-            .collect(),
+        accounts: accounts.iter().map(account_option).collect(),
         contract,
         account,
         deal,
         error,
     };
     render_form(page.error.is_some(), &page)
+}
+
+/// An account as the picker offers it: "Name (id)" to pick, ARR beside.
+fn account_option(a: &baton_domain::account::Account) -> (String, String) {
+    (format!("{} ({})", a.name, a.id), money(&a.arr))
+}
+
+#[derive(Template)]
+#[template(
+    source = "{% for (value, label) in options %}<option value=\"{{ value }}\">{{ label }}</option>{% endfor %}",
+    ext = "html"
+)]
+struct AccountOptions {
+    options: Vec<(String, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PickQuery {
+    account: Option<String>,
+}
+
+/// `GET /accounts/options?account=…`: the picker's suggestions for what
+/// is typed so far (htmx swaps them into the datalist), by name or id.
+async fn account_options(
+    State(s): State<AppState>,
+    v: Viewer,
+    Query(q): Query<PickQuery>,
+) -> UiResult {
+    let typed = q.account.unwrap_or_default();
+    let found = s.app.find_accounts(&v.caller, &typed, 20).await?;
+    render(&AccountOptions {
+        options: found.iter().map(account_option).collect(),
+    })
 }
 
 async fn new_form(State(s): State<AppState>, v: Viewer, Query(q): Query<NewQuery>) -> UiResult {
@@ -242,7 +186,7 @@ async fn create(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
         let new = NewHandoff {
             id: None,
             contract: ContractKey::parse(&contract).map_err(|e| invalid("contract", e))?,
-            account: AccountId::parse(&account).map_err(|e| invalid("account", e))?,
+            account: s.app.account_named(&v.caller, &account).await?,
             deal: if deal.is_empty() {
                 None
             } else {

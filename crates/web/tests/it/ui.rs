@@ -10,6 +10,7 @@ mod contracts;
 mod crm;
 mod currency;
 mod deals;
+mod find;
 mod follow;
 mod governance;
 mod handoffs;

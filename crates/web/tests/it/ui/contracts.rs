@@ -313,7 +313,7 @@ async fn a_sender_has_no_pen_proposes_a_change_and_is_refused_when_publishing() 
     b.goto(&format!("/contracts/{KEY}/edit")).await;
     let refusal = b.text("#main").await;
     assert!(
-        refusal.contains("Forbidden") && refusal.contains("Only a lead of the receiving team"),
+        refusal.contains("Not allowed") && refusal.contains("Only a lead of the receiving team"),
         "{refusal}"
     );
 

@@ -555,7 +555,7 @@ async fn the_incentives_table_and_its_csv_match_the_api() {
     let Some(t) = app().await else { return };
     import(&t, SCORECARD_EXAMPLE).await;
     import(&t, SCORECARD_SUPPORT).await;
-    let who = "cs-lead@acme.test";
+    let who = "admin@acme.test";
     let (s, b) = open(t, &[who]).await;
     b.login(who, PASSWORD).await;
     b.goto("/incentives?period=2026-10&weight=0.05").await;
@@ -633,5 +633,42 @@ async fn the_incentives_table_and_its_csv_match_the_api() {
         assert!(b.find_all("table#incentives").await.is_empty());
         let csv = ui_get(&s, &cookie, &format!("/incentives.csv?{query}")).await;
         assert_eq!(csv.status(), 422, "{query}");
+    }
+}
+
+/// Comp is personal: a member sees only their own line, a lead the lines
+/// of the teams they lead, an admin every line.
+#[tokio::test]
+async fn each_person_sees_only_the_incentive_lines_theirs_to_see() {
+    let Some(t) = app().await else { return };
+    import(&t, SCORECARD_EXAMPLE).await;
+    import(&t, SCORECARD_SUPPORT).await;
+    let people = [
+        "admin@acme.test",
+        "ae2@acme.test",
+        "ae-lead@acme.test",
+        "cs-lead@acme.test",
+    ];
+    let (s, _b) = open(t, &people).await;
+    let q = "period=2026-10&weight=0.05";
+    let all = incentives_api(&s, "admin@acme.test", q).await;
+    assert!(
+        all.contains_key("ae2@acme.test") && all.len() >= 2,
+        "{all:?}"
+    );
+    let own = incentives_api(&s, "ae2@acme.test", q).await;
+    assert_eq!(own.keys().collect::<Vec<_>>(), ["ae2@acme.test"]);
+    let led = incentives_api(&s, "ae-lead@acme.test", q).await;
+    assert!(led.contains_key("ae2@acme.test"), "{led:?}");
+    assert!(led.keys().all(|k| k.starts_with("ae")), "{led:?}");
+    let other = incentives_api(&s, "cs-lead@acme.test", q).await;
+    assert!(!other.contains_key("ae2@acme.test"), "{other:?}");
+    // The page shows the same lines as the API.
+    let cookie = session(&s, "ae2@acme.test").await;
+    let res = ui_get(&s, &cookie, &format!("/incentives?{q}")).await;
+    let html = res.text().await.unwrap();
+    assert!(html.contains("ae2@acme.test"));
+    for sender in all.keys().filter(|k| *k != "ae2@acme.test") {
+        assert!(!html.contains(sender.as_str()), "{sender} shown to ae2");
     }
 }

@@ -38,7 +38,7 @@ async fn an_admin_subscribes_watches_deliveries_and_redelivers() {
     assert!(first.contains("url"), "{first}");
 
     b.fill("#hook-url", &hook).await;
-    b.click("#ev-account_upserted").await;
+    b.click("#ev-account").await;
     b.fill("#hook-secret", "s3cret-s3cret-s3cret").await;
     b.click("#add-hook button[type=submit]").await;
     // The answer replaces the first error: wait for it, not the old text.
@@ -49,7 +49,7 @@ async fn an_admin_subscribes_watches_deliveries_and_redelivers() {
         error.contains("already means every kind"),
         "a kind list mixing * and kinds is refused: {error}"
     );
-    b.click("#ev-account_upserted").await;
+    b.click("#ev-account").await;
     b.fill("#hook-secret", "s3cret-s3cret-s3cret").await;
     b.click("#add-hook button[type=submit]").await;
     b.wait_text("#done", |t| t.contains("added")).await;
