@@ -22,6 +22,7 @@ mod log;
 mod mail;
 mod org;
 mod people;
+mod queue;
 mod rediscovery;
 mod rollout;
 mod scorecard;
