@@ -266,6 +266,21 @@ impl App {
             .await?)
     }
 
+    /// One page of suggestions, newest first, and how many match in all.
+    pub async fn suggestions_page(
+        &self,
+        caller: &Caller,
+        status: Option<SuggestionStatus>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<SuggestedIncident>, u64), AppError> {
+        self.actor(caller).await?;
+        Ok(self
+            .store
+            .suggestions_page(&caller.org, status, offset, limit.clamp(1, MAX_SUGGESTIONS))
+            .await?)
+    }
+
     /// Confirms (it becomes a re-discovery incident that counts in the
     /// scorecard) or dismisses a suggestion. The receiving team of the
     /// handoff, the note's author and team, and admins decide.

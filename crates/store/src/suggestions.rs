@@ -177,6 +177,38 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
+    /// One page of suggestions of `status` (every status when `None`),
+    /// newest first, and how many there are in all.
+    pub async fn suggestions_page(
+        &self,
+        org: &OrgId,
+        status: Option<SuggestionStatus>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<SuggestedIncident>, u64), StoreError> {
+        let status = status.map_or("", SuggestionStatus::as_str).to_string();
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM suggestions WHERE org_id = $1 AND ($2 = '' OR status = $2)",
+        )
+        .bind(org.to_string())
+        .bind(status.clone())
+        .fetch_one(&self.read)
+        .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM suggestions WHERE org_id = $1
+             AND ($2 = '' OR status = $2)
+             ORDER BY at DESC, id LIMIT $3 OFFSET $4"
+        )))
+        .bind(org.to_string())
+        .bind(status)
+        .bind(i64::from(limit.max(1)))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.read)
+        .await?;
+        let page = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok((page, u64::try_from(total).unwrap_or(0)))
+    }
+
     /// Open suggestions with the receiving team of each one's handoff (who
     /// may decide depends on it), oldest first, at most `limit`.
     pub async fn open_suggestions_with_team(

@@ -36,6 +36,8 @@ const FILTERS: [&str; 4] = ["open", "confirmed", "dismissed", "all"];
 /// One suggestion as a card.
 #[derive(Debug, Clone)]
 pub struct Card {
+    /// The card after it on the page (where a decision leaves the reader).
+    next_id: String,
     /// The suggestion's id.
     pub id: String,
     /// The question, as written in the note.
@@ -78,6 +80,12 @@ struct SuggestionsPage {
     status: &'static str,
     filters: &'static [&'static str],
     cards: Vec<Card>,
+    /// How many match the filter in all (not only this page).
+    total: u64,
+    page_no: u64,
+    pages: u64,
+    prev: Option<String>,
+    next: Option<String>,
     done: Option<String>,
     error: Option<String>,
 }
@@ -88,6 +96,7 @@ struct ListQuery {
     status: Option<String>,
     confirmed: Option<String>,
     dismissed: Option<String>,
+    page: Option<u64>,
 }
 
 fn when(t: &Timestamp) -> String {
@@ -186,6 +195,7 @@ async fn cards(s: &AppState, v: &Viewer, found: Vec<SuggestedIncident>) -> UiRes
             decided,
             question: x.question,
             id: x.id,
+            next_id: String::new(),
         });
     }
     Ok(out)
@@ -195,13 +205,34 @@ async fn cards(s: &AppState, v: &Viewer, found: Vec<SuggestedIncident>) -> UiRes
 async fn show(
     s: &AppState,
     v: &Viewer,
-    status: &'static str,
+    (status, page_no): (&'static str, u64),
     done: Option<String>,
     error: Option<(StatusCode, String)>,
 ) -> UiResult {
     let wanted = SuggestionStatus::parse(status);
-    let found = s.app.suggestions(&v.caller, wanted, None, SHOWN).await?;
-    let cards = cards(s, v, found).await?;
+    let page_no = page_no.max(1);
+    let (found, total) = s
+        .app
+        .suggestions_page(&v.caller, wanted, (page_no - 1) * u64::from(SHOWN), SHOWN)
+        .await?;
+    let pages = total.div_ceil(u64::from(SHOWN)).max(1);
+    // A decision can empty the last page: show the one before instead.
+    let (found, page_no) = if page_no > pages {
+        let last = s
+            .app
+            .suggestions_page(&v.caller, wanted, (pages - 1) * u64::from(SHOWN), SHOWN)
+            .await?
+            .0;
+        (last, pages)
+    } else {
+        (found, page_no)
+    };
+    let link = |n: u64| format!("/suggestions?status={status}&page={n}");
+    let mut cards = cards(s, v, found).await?;
+    let ids: Vec<String> = cards.iter().map(|c| c.id.clone()).collect();
+    for (card, next) in cards.iter_mut().zip(ids.iter().skip(1)) {
+        card.next_id.clone_from(next);
+    }
     let (code, error) = match error {
         Some((code, message)) => (code, Some(message)),
         None => (StatusCode::OK, None),
@@ -213,6 +244,11 @@ async fn show(
             status,
             filters: &FILTERS,
             cards,
+            total,
+            page_no,
+            pages,
+            prev: (page_no > 1).then(|| link(page_no - 1)),
+            next: (page_no < pages).then(|| link(page_no + 1)),
             done,
             error,
         },
@@ -257,21 +293,39 @@ async fn page(State(s): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) 
             done = Some("Dismissed".to_string());
         }
     }
-    show(&s, &v, status, done, None).await
+    show(&s, &v, (status, q.page.unwrap_or(1)), done, None).await
 }
 
-async fn decide(s: &AppState, v: &Viewer, id: &str, confirmed: bool) -> UiResult {
+async fn decide(
+    s: &AppState,
+    (v, f): (&Viewer, &crate::ui::Fields),
+    id: &str,
+    confirmed: bool,
+) -> UiResult {
     match s.app.decide_suggestion(&v.caller, id, confirmed).await {
         Ok(x) => {
+            // Back where the person was: the same page of the queue, at the
+            // card after the one just decided.
             let verb = if confirmed { "confirmed" } else { "dismissed" };
-            let to = format!("/suggestions?{verb}={}", percent_encode(&x.id));
+            let page_no = f
+                .get("page")
+                .and_then(|p| p.parse::<u64>().ok())
+                .unwrap_or(1);
+            let at = f
+                .get("next")
+                .map(|n| format!("#sug-{}", percent_encode(n)))
+                .unwrap_or_default();
+            let to = format!(
+                "/suggestions?{verb}={}&page={page_no}{at}",
+                percent_encode(&x.id)
+            );
             Ok(Redirect::to(&to).into_response())
         }
         Err(e) => match UiError::from(e) {
             // Refused or already decided: the queue again, saying why, so
             // the person sees where things stand now.
             UiError::Status(code, message) if code != StatusCode::NOT_FOUND => {
-                show(s, v, "open", None, Some((code, message))).await
+                show(s, v, ("open", 1), None, Some((code, message))).await
             }
             other => Err(other),
         },
@@ -281,17 +335,17 @@ async fn decide(s: &AppState, v: &Viewer, id: &str, confirmed: bool) -> UiResult
 async fn confirm(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Posted(v, _): Posted,
+    Posted(v, f): Posted,
 ) -> UiResult {
-    decide(&s, &v, &id, true).await
+    decide(&s, (&v, &f), &id, true).await
 }
 
 async fn dismiss(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Posted(v, _): Posted,
+    Posted(v, f): Posted,
 ) -> UiResult {
-    decide(&s, &v, &id, false).await
+    decide(&s, (&v, &f), &id, false).await
 }
 
 #[cfg(test)]

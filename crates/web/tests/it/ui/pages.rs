@@ -67,7 +67,23 @@ async fn every_page_passes_axe_and_fits_a_phone() {
     if !browser::available() {
         return;
     }
-    let s = harness::start(demo().await).await;
+    let t = demo().await;
+    let open_suggestions = t
+        .app
+        .suggestions_page(
+            &t.as_user(ADMIN),
+            Some(baton_domain::rediscovery::SuggestionStatus::Open),
+            0,
+            1,
+        )
+        .await
+        .unwrap()
+        .1;
+    assert!(
+        open_suggestions > 100,
+        "the demo has more than a page of them"
+    );
+    let s = harness::start(t).await;
     let b = Browser::start(&s).await;
     let mut found = Vec::new();
     b.goto("/login").await;
@@ -78,6 +94,14 @@ async fn every_page_passes_axe_and_fits_a_phone() {
         b.goto(path).await;
         found.extend(problems(&b, path).await);
     }
+    // The review queue counts every open suggestion, not the page's.
+    b.goto("/suggestions").await;
+    let count = b.text("#sug-count").await;
+    assert!(
+        count.starts_with(&format!("{open_suggestions} open suggestions"))
+            && count.contains("page 1 of"),
+        "{count}"
+    );
     // An error page says what happened in words, with the navigation.
     b.goto("/handoffs/H-does-not-exist").await;
     assert_eq!(b.text("main h1").await, "Not found");

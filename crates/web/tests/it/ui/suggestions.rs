@@ -215,11 +215,15 @@ async fn the_receiver_reviews_a_suggestion_with_its_evidence_and_confirming_coun
         &s,
         &receiver,
         &format!("/suggestions/{buyer}/confirm"),
-        &format!("_csrf={token}"),
+        &format!("_csrf={token}&page=2&next=sug-after"),
     )
     .await;
     assert_eq!(status, 303);
-    assert_eq!(to, format!("/suggestions?confirmed={buyer}"));
+    // Back to the page it was on, at the card after it.
+    assert_eq!(
+        to,
+        format!("/suggestions?confirmed={buyer}&page=2#sug-sug-after")
+    );
     assert_eq!(status_of(&s.t, buyer).await, SuggestionStatus::Confirmed);
     assert_eq!(
         s.t.rediscovery_incidents("ae-to-onboarding").await,
@@ -251,7 +255,7 @@ async fn the_receiver_reviews_a_suggestion_with_its_evidence_and_confirming_coun
     .await;
     assert_eq!(
         (status, to.as_str()),
-        (303, &*format!("/suggestions?dismissed={go_live}"))
+        (303, &*format!("/suggestions?dismissed={go_live}&page=1"))
     );
     assert_eq!(status_of(&s.t, go_live).await, SuggestionStatus::Dismissed);
     assert_eq!(
@@ -441,7 +445,12 @@ async fn the_receiver_confirms_a_card_in_the_browser_and_it_leaves_the_open_list
     );
     assert_eq!(b.count(&sel).await, 0, "gone from the open list");
     assert_eq!(b.count(".sug-card").await, 2);
-    assert_eq!(b.path().await, format!("/suggestions?confirmed={id}"));
+    // Still on the same page of the queue, at the next card.
+    let path = b.path().await;
+    assert!(
+        path.starts_with(&format!("/suggestions?confirmed={id}&page=1#sug-")),
+        "{path}"
+    );
 
     // Nothing dismissed yet: the empty state says how notes come in.
     b.click("#sug-filter-dismissed").await;
