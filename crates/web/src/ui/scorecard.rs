@@ -339,7 +339,11 @@ fn options(last: Period, count: usize, selected: Period) -> Vec<PickOption> {
     ps.into_iter()
         .map(|p| PickOption {
             value: p.to_string(),
-            label: period_label(p),
+            label: if p == last {
+                format!("{} (in progress)", period_label(p))
+            } else {
+                period_label(p)
+            },
             selected: p == selected,
         })
         .collect()
@@ -374,6 +378,8 @@ struct ScorecardPage {
     page: Page,
     period: String,
     period_label: String,
+    /// The period is still running: its figures are the days so far.
+    partial: bool,
     periods: usize,
     first: String,
     columns: Vec<Column>,
@@ -390,11 +396,15 @@ async fn scorecard(
     Query(q): Query<ScorecardQuery>,
 ) -> UiResult {
     let now = s.app.now();
+    // The latest complete month by default: the running one holds only the
+    // days so far, and reads as a drop in every metric.
+    let this_month = Period::month_of(now);
     let period = period_param(
         "period",
         blank_is_none(q.period.as_ref()),
-        Period::month_of(now),
+        this_month.prev().unwrap_or(this_month),
     )?;
+    let partial = period.end().is_ok_and(|end| end > now);
     let periods = match blank_is_none(q.periods.as_ref()) {
         None => DEFAULT_PERIODS,
         Some(raw) => raw.parse().map_err(|_| {
@@ -451,6 +461,7 @@ async fn scorecard(
         page: v.page.at("scorecard"),
         period: span,
         period_label: period_label(period),
+        partial,
         periods,
         first: trail.first().map_or_else(String::new, ToString::to_string),
         columns,

@@ -504,3 +504,23 @@ async fn a_years_demo_history_fills_the_grid_the_trends_and_the_audit_as_the_api
     assert!(audit["fix_first"].is_string(), "the demo leaks");
     b.screenshot_full("leak-audit").await;
 }
+
+/// The scorecard opens on the latest complete month; a running period is
+/// labelled as such wherever it is chosen.
+#[tokio::test]
+async fn the_scorecard_opens_on_the_last_complete_month_and_labels_a_running_one() {
+    let t = baton_testkit::TestApp::sqlite().await;
+    t.clock.set("2026-11-12T09:00:00Z".parse().unwrap());
+    let cookie = super::session(&t, WHO).await;
+    let s = crate::harness::start(t).await;
+    let (status, html) = super::page(&s, &cookie, "/scorecard").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<span class=\"sc-period\">October 2026</span>"),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"partial\""));
+    let (_, html) = super::page(&s, &cookie, "/scorecard?period=2026-11").await;
+    assert!(html.contains("id=\"partial\""), "{html}");
+    assert!(html.contains("November 2026 (in progress)"));
+}
