@@ -12,6 +12,14 @@ while read -r doc test; do
 done <<'MAP'
 login login
 inbox inbox
+queue inbox-queue
+rework rework-flagged
+autosave-conflict autosave-conflict
+handoffs-found handoffs-found
+phone-inbox phone-inbox
+phone-handoff phone-handoff
+phone-handoffs phone-handoffs
+phone-scorecard phone-scorecard
 handoff-form handoff-form
 handoff-form-hints handoff-form-hints
 handoff-receiver handoff-receiver

@@ -518,16 +518,12 @@ impl<'a> Viewing<'a> {
         }
     }
 
-    /// The reader of this listing.
-    pub(crate) fn actor(&self) -> &Actor {
-        &self.actor
-    }
-
-    /// `h` as the reader sees it.
-    pub(crate) async fn view(&mut self, h: Handoff) -> Result<HandoffView, AppError> {
+    /// Fetches, once each, what deciding on `h` needs: its bound version,
+    /// its contract's mode and, where the contract names people, the roster.
+    async fn load_for(&mut self, h: &Handoff) -> Result<(), AppError> {
         let key = (h.contract.clone(), h.version);
         if !self.defs.contains_key(&key) {
-            let def = self.app.bound_def(self.org, &h).await?;
+            let def = self.app.bound_def(self.org, h).await?;
             self.defs.insert(key.clone(), def);
         }
         if !self.modes.contains_key(&h.contract) {
@@ -538,9 +534,32 @@ impl<'a> Viewing<'a> {
         if self.roster.is_none() && def.fields.iter().any(|f| f.member_of.is_some()) {
             self.roster = Some(self.app.roster_for(self.org, def).await?);
         }
+        Ok(())
+    }
+
+    /// `h` as the reader sees it.
+    pub(crate) async fn view(&mut self, h: Handoff) -> Result<HandoffView, AppError> {
+        self.load_for(&h).await?;
+        let def = &self.defs[&(h.contract.clone(), h.version)];
         let roster = self.roster.as_ref().and_then(Option::as_ref);
         let mode = self.modes[&h.contract];
         Ok(view_as(&self.actor, def, (mode, self.now, roster), h))
+    }
+
+    /// The work `h` asks of the reader now, without the rest of a view
+    /// (what a count of the queue needs).
+    pub(crate) async fn steps(&mut self, h: &Handoff) -> Result<Vec<NextStep>, AppError> {
+        self.load_for(h).await?;
+        let def = &self.defs[&(h.contract.clone(), h.version)];
+        let ctx = Ctx {
+            def,
+            version: h.version,
+            mode: self.modes[&h.contract],
+            history: false,
+            at: self.now,
+            roster: self.roster.as_ref().and_then(Option::as_ref),
+        };
+        Ok(h.next_steps(ctx, &self.actor))
     }
 }
 

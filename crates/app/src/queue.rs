@@ -7,7 +7,7 @@ use baton_domain::audit::{Audits, Sample};
 use baton_domain::event::Stream;
 use baton_domain::handoff::NextStep;
 use baton_domain::rediscovery::SuggestedIncident;
-use baton_domain::{ContractKey, Timestamp};
+use baton_domain::{ContractKey, Handoff, Timestamp};
 use serde::Serialize;
 
 use crate::handoffs::{HandoffView, Viewing};
@@ -69,9 +69,55 @@ impl Queue {
     }
 }
 
+/// What a queue is made of before any handoff is shown: the handoffs with
+/// work for the person and that work, the suggestions and the audits.
+struct Open {
+    at: Timestamp,
+    handoffs: Vec<(Handoff, Vec<NextStep>)>,
+    suggestions: Vec<SuggestedIncident>,
+    audits: Vec<OpenAudit>,
+}
+
 impl App {
     /// What waits for the caller now.
     pub async fn queue(&self, caller: &Caller) -> Result<Queue, AppError> {
+        let (open, mut viewing) = self.open_work(caller).await?;
+        let mut items = Vec::new();
+        for (h, steps) in open.handoffs {
+            let view = viewing.view(h).await?;
+            for step in steps {
+                items.push(QueueItem {
+                    handoff: view.clone(),
+                    overdue: step.due.is_some_and(|d| d < open.at),
+                    step,
+                });
+            }
+        }
+        items.sort_by(|a, b| {
+            let key = |i: &QueueItem| (!i.overdue, i.step.due.is_none(), i.step.due);
+            key(a)
+                .cmp(&key(b))
+                .then_with(|| a.handoff.handoff.id.cmp(&b.handoff.handoff.id))
+        });
+        Ok(Queue {
+            at: open.at,
+            items,
+            suggestions: open.suggestions,
+            audits: open.audits,
+        })
+    }
+
+    /// How many things wait for the caller ([`Queue::len`] of
+    /// [`App::queue`], without building what a page of it shows): the
+    /// count every page's navigation carries.
+    pub async fn queue_len(&self, caller: &Caller) -> Result<usize, AppError> {
+        let (open, _) = self.open_work(caller).await?;
+        Ok(open.handoffs.iter().map(|(_, s)| s.len()).sum::<usize>()
+            + open.suggestions.len()
+            + open.audits.len())
+    }
+
+    async fn open_work<'a>(&'a self, caller: &'a Caller) -> Result<(Open, Viewing<'a>), AppError> {
         let actor = self.actor(caller).await?;
         let org = &caller.org;
         let contracts = self.store.contracts(org).await?;
@@ -97,36 +143,13 @@ impl App {
                 MAX_HANDOFFS,
             )
             .await?;
-        let now = self.now();
-        let mut viewing = Viewing::new(self, org, actor);
-        let mut items = Vec::new();
-        for h in candidates {
-            let view = viewing.view(h).await?;
-            for step in &view.steps {
-                items.push(QueueItem {
-                    handoff: view.clone(),
-                    step: step.clone(),
-                    overdue: step.due.is_some_and(|d| d < now),
-                });
-            }
-        }
-        items.sort_by(|a, b| {
-            let key = |i: &QueueItem| (!i.overdue, i.step.due.is_none(), i.step.due);
-            key(a)
-                .cmp(&key(b))
-                .then_with(|| a.handoff.handoff.id.cmp(&b.handoff.handoff.id))
-        });
-        let actor = viewing.actor();
-        let suggestions = self
-            .store
-            .open_suggestions_with_team(org, MAX_SUGGESTIONS)
-            .await?
-            .into_iter()
-            .filter(|(s, to)| s.reviewed_by(actor, to.as_ref()))
-            .map(|(s, _)| s)
-            .collect();
         let mut audits = Vec::new();
-        for c in &contracts {
+        // Only auditors draw samples, so only their contracts can hold one
+        // of theirs to record.
+        for c in contracts
+            .iter()
+            .filter(|c| crate::audits::may_audit(&actor, c).is_ok())
+        {
             let events = self
                 .store
                 .stream_events(org, &Stream::Audit(c.key.clone()).to_string())
@@ -143,11 +166,30 @@ impl App {
                     }),
             );
         }
-        Ok(Queue {
-            at: now,
-            items,
-            suggestions,
-            audits,
-        })
+        let suggestions = self
+            .store
+            .open_suggestions_with_team(org, MAX_SUGGESTIONS)
+            .await?
+            .into_iter()
+            .filter(|(s, to)| s.reviewed_by(&actor, to.as_ref()))
+            .map(|(s, _)| s)
+            .collect();
+        let mut viewing = Viewing::new(self, org, actor);
+        let mut handoffs = Vec::new();
+        for h in candidates {
+            let steps = viewing.steps(&h).await?;
+            if !steps.is_empty() {
+                handoffs.push((h, steps));
+            }
+        }
+        Ok((
+            Open {
+                at: self.now(),
+                handoffs,
+                suggestions,
+                audits,
+            },
+            viewing,
+        ))
     }
 }

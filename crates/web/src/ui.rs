@@ -185,7 +185,7 @@ impl FromRequestParts<AppState> for Viewer {
             admin: user.admin,
             csrf: csrf_token(secret),
             nav: "",
-            queue: s.app.queue(&caller).await?.len(),
+            queue: s.app.queue_len(&caller).await?,
         };
         Ok(Self {
             caller,

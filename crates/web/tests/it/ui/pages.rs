@@ -124,5 +124,27 @@ async fn every_page_passes_axe_and_fits_a_phone() {
         .to_string();
     b.goto(&format!("/handoffs/{id}/brief")).await;
     found.extend(problems(&b, "brief").await);
+
+    // What a phone shows (the README's phone screenshots): the decision
+    // first on the handoff page, the queue and lists as cards.
+    b.viewport(390, 844).await;
+    for (path, shot) in [
+        (page.as_str(), "phone-handoff"),
+        ("/", "phone-inbox"),
+        ("/handoffs", "phone-handoffs"),
+        ("/scorecard", "phone-scorecard"),
+    ] {
+        b.goto(path).await;
+        b.screenshot(shot).await;
+    }
+    b.goto(&page).await;
+    let decision = b
+        .execute("return document.querySelector('#accept').getBoundingClientRect().top")
+        .await;
+    assert!(
+        decision.as_f64().unwrap_or(f64::MAX) < 844.0 * 2.0,
+        "the decision is within the first two screens on a phone: {decision}"
+    );
+    b.viewport(1366, 768).await;
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
