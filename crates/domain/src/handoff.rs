@@ -25,6 +25,11 @@ pub use actions::{Action, SEALED_ANSWER};
 pub use deal::{DealUse, check_deal};
 pub use steps::{NextStep, Step};
 
+/// The receiver's field whose value, given at acceptance on a contract with
+/// follow-through, is the acknowledgment's ETA (a later acknowledgment
+/// revises `follow.eta`, not this value).
+pub const ACK_ETA_FIELD: &str = "ack_eta";
+
 /// Where a handoff is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -1015,7 +1020,7 @@ impl Handoff {
                 if def.follow_through
                     && let Some(eta) = self
                         .values
-                        .get("ack_eta")
+                        .get(ACK_ETA_FIELD)
                         .and_then(Value::as_str)
                         .and_then(|s| s.parse().ok())
                 {

@@ -290,24 +290,43 @@ async fn the_webhooks_command_manages_subscriptions_and_shows_the_log() {
 /// carry no colour escape codes.
 #[tokio::test]
 async fn logs_to_a_pipe_have_no_colour_codes() {
+    use std::io::{BufRead, BufReader, Read};
     let db = TestDb::sqlite().await;
-    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .arg("--database-url")
-        .arg(&db.url)
-        .args([
-            "init",
-            "--org",
-            "Acme",
-            "--admin-email",
-            "admin@acme.test",
-            "--admin-password",
-            "correct horse battery",
-        ])
-        .env("BATON_LOG", "debug")
-        .output()
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["--database-url", &db.url, "serve", "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
-    assert!(out.status.success());
-    let logs = String::from_utf8(out.stderr).unwrap();
-    assert!(logs.contains("DEBUG"), "debug logs were written: {logs}");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let origin = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.strip_prefix("Baton is serving ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // A request is logged at info, serve's default level.
+    let answer = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{}healthz", origin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    child.wait().unwrap();
+    assert!(logs.contains("/healthz"), "the logs were written: {logs}");
     assert!(!logs.contains('\u{1b}'), "colour codes in: {logs:?}");
 }

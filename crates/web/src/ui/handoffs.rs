@@ -893,7 +893,7 @@ async fn show_page(
         .map(|f| Shown {
             key: f.key.to_string(),
             label: f.label.clone(),
-            text: text_of(f, h.values.get(&f.key)),
+            text: eta_as_now(&def, h, f, text_of(f, h.values.get(&f.key))),
             owner: match f.owner {
                 Owner::Sender => "sender",
                 Owner::Receiver => "receiver",
@@ -1038,6 +1038,21 @@ async fn show_page(
         error,
     };
     render_status(status, &page)
+}
+
+/// The ETA given at acceptance, as the page shows it: when the receiver
+/// has revised it since, the current one, saying it was revised, so the
+/// page never shows two ETAs that disagree.
+fn eta_as_now(def: &ContractDef, h: &baton_domain::Handoff, f: &FieldDef, given: String) -> String {
+    if !def.follow_through || f.key.as_str() != baton_domain::handoff::ACK_ETA_FIELD {
+        return given;
+    }
+    match h.follow.eta {
+        Some(now) if given.parse::<Timestamp>().ok() != Some(now) && !given.is_empty() => {
+            format!("{} (revised; {given} at acceptance)", when(now))
+        }
+        _ => given,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

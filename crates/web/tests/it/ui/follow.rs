@@ -64,6 +64,9 @@ async fn an_escalation_is_acknowledged_echoed_resolved_and_closed_by_the_csm() {
         t.contains("acknowledged; ETA 2026-10-02 17:30 UTC")
     })
     .await;
+    // One ETA on the page: the values show the revised one, and say so.
+    let eta = b.text("#value-ack_eta td").await;
+    assert!(eta.starts_with("2026-10-02 17:30 UTC (revised;"), "{eta}");
     b.fill(
         "#echo-note",
         "Root cause found in the export queue; fix tomorrow",
