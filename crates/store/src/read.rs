@@ -759,9 +759,7 @@ impl Store {
         let mut all: Vec<Arg> = args.into_iter().map(Arg::from).collect();
         all.extend(times);
         let total = self
-            .rows(&format!("SELECT COUNT(*) {from}{sql}"), &all, |r| {
-                Ok(r.int(0)?)
-            })
+            .rows(&format!("SELECT COUNT(*) {from}{sql}"), &all, |r| r.int(0))
             .await?
             .first()
             .copied()

@@ -172,3 +172,7 @@ for (const table of document.querySelectorAll("main table")) {
     });
   }
 }
+
+// Reached only when everything above ran: the browser tests check it on
+// every page, so a script error anywhere above cannot go unnoticed.
+document.documentElement.dataset.script = "ready";

@@ -112,7 +112,8 @@ pub struct Page {
     pub csrf: String,
     /// The nav entry to mark as current.
     pub nav: &'static str,
-    /// How many things wait in their queue (the inbox's count).
+    /// How many things wait in their queue (the inbox's count); 0 on
+    /// fragments and form posts, which show no navigation count.
     pub queue: usize,
 }
 
@@ -185,7 +186,15 @@ impl FromRequestParts<AppState> for Viewer {
             admin: user.admin,
             csrf: csrf_token(secret),
             nav: "",
-            queue: s.app.queue_len(&caller).await?,
+            // Only a whole page shows the count: htmx fragments (the meter,
+            // the account picker) and posts skip the work.
+            queue: if parts.method == axum::http::Method::GET
+                && !parts.headers.contains_key("hx-request")
+            {
+                s.app.queue_len(&caller).await?
+            } else {
+                0
+            },
         };
         Ok(Self {
             caller,

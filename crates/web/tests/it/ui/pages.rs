@@ -43,6 +43,17 @@ async fn problems(b: &Browser, path: &str) -> Vec<String> {
         .into_iter()
         .map(|v| format!("{path}: {v}"))
         .collect();
+    // baton.js marks the page when it ran to its end: a script error stops
+    // it before.
+    let script = b
+        .execute(
+            "return document.querySelector('script[src=\"/assets/baton.js\"]') \
+             ? (document.documentElement.dataset.script || 'stopped') : 'ready'",
+        )
+        .await;
+    if script != serde_json::json!("ready") {
+        out.push(format!("{path}: baton.js did not run to its end"));
+    }
     b.viewport(390, 844).await;
     // The viewport change reflows the page; read its width after a frame.
     let widths = b
