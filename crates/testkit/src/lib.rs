@@ -303,6 +303,48 @@ impl TestApp {
         Caller::new(self.org.clone(), email(who), Via::Api)
     }
 
+    /// Adds account `id` named `name` (ARR 48,000 USD), as the admin.
+    pub async fn account(&self, id: &str, name: &str) {
+        let input = baton_app::signals::AccountInput {
+            id: baton_domain::AccountId::parse(id).expect("account id"),
+            name: name.into(),
+            arr: baton_domain::Money {
+                minor: 4_800_000,
+                currency: baton_domain::Currency::parse("USD").expect("currency"),
+            },
+            segment: None,
+        };
+        self.app
+            .upsert_account(&self.as_user("admin@acme.test"), input)
+            .await
+            .expect("the account is saved");
+    }
+
+    /// Starts a draft of `contract` for `account` as `who`, with `values`.
+    pub async fn draft(
+        &self,
+        who: &str,
+        contract: &str,
+        account: &str,
+        values: std::collections::BTreeMap<String, serde_json::Value>,
+    ) -> baton_domain::Handoff {
+        self.app
+            .start_handoff(
+                &self.as_user(who),
+                baton_app::handoffs::NewHandoff {
+                    id: None,
+                    contract: baton_domain::ContractKey::parse(contract).expect("contract key"),
+                    account: baton_domain::AccountId::parse(account).expect("account id"),
+                    deal: None,
+                    to: None,
+                    values,
+                    attachments: Vec::new(),
+                },
+            )
+            .await
+            .expect("the draft starts")
+    }
+
     /// Walks `contract` on through leak audit and field spec (as the
     /// admin), so that gating is its next phase (or it is gated already).
     pub async fn ready_to_gate(&self, contract: &str) {

@@ -4,10 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use baton_app::handoffs::{NewHandoff, Rejection};
-use baton_app::signals::AccountInput;
+use baton_app::handoffs::Rejection;
 use baton_domain::handoff::Step;
-use baton_domain::{AccountId, ContractKey, Currency, Money};
 use baton_store::{HandoffSearch, HandoffSort};
 use baton_testkit::{TestApp, on_both_backends};
 use serde_json::json;
@@ -22,21 +20,7 @@ const AE: &str = "ae1@acme.test";
 const ONB: &str = "onboarding1@acme.test";
 
 async fn account(t: &TestApp, id: &str, name: &str) {
-    t.app
-        .upsert_account(
-            &t.as_user("admin@acme.test"),
-            AccountInput {
-                id: AccountId::parse(id).unwrap(),
-                name: name.into(),
-                arr: Money {
-                    minor: 100,
-                    currency: Currency::parse("USD").unwrap(),
-                },
-                segment: None,
-            },
-        )
-        .await
-        .unwrap();
+    t.account(id, name).await;
 }
 
 async fn draft(t: &TestApp, id: &str) -> baton_domain::HandoffId {
@@ -57,22 +41,7 @@ async fn draft(t: &TestApp, id: &str) -> baton_domain::HandoffId {
             )
         })
         .collect::<BTreeMap<_, _>>();
-    t.app
-        .start_handoff(
-            &t.as_user(AE),
-            NewHandoff {
-                id: None,
-                contract: ContractKey::parse("ae-to-onboarding").unwrap(),
-                account: AccountId::parse(id).unwrap(),
-                deal: None,
-                to: None,
-                values,
-                attachments: Vec::new(),
-            },
-        )
-        .await
-        .unwrap()
-        .id
+    t.draft(AE, "ae-to-onboarding", id, values).await.id
 }
 
 async fn steps(t: &TestApp, who: &str) -> Vec<Step> {

@@ -1399,19 +1399,7 @@ fn the_queue_follows_a_handoff_from_draft_to_acceptance_and_empties() {
 #[test]
 fn follow_through_work_is_queued_for_whoever_owes_it() {
     let w = world("cs-to-support");
-    let raw: BTreeMap<String, Value> = [
-        ("originating_signal", json!("P1 ticket: exports failing")),
-        ("impact_statement", json!("Finance cannot close the month")),
-        ("echo_cadence", json!("daily")),
-        (
-            "communication_owner",
-            json!("Casey CSM (CSM) <sender@acme.test>"),
-        ),
-        ("close_loop_window", json!(24)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let raw = cs_values("Casey CSM (CSM) <sender@acme.test>");
     let mut h = draft(&w, &raw);
     let roster = cs_roster();
     let c = |at| Ctx {

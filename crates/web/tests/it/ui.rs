@@ -72,17 +72,7 @@ pub async fn open_with(
 
 /// Adds account `id` named `name` (ARR 48,000 USD) to `t`'s org.
 pub async fn account(t: &TestApp, id: &str, name: &str) {
-    let admin = t.as_user("admin@acme.test");
-    let input = baton_app::signals::AccountInput {
-        id: baton_domain::AccountId::parse(id).unwrap(),
-        name: name.into(),
-        arr: baton_domain::Money {
-            minor: 4_800_000,
-            currency: baton_domain::Currency::parse("USD").unwrap(),
-        },
-        segment: None,
-    };
-    t.app.upsert_account(&admin, input).await.unwrap();
+    t.account(id, name).await;
 }
 
 /// [`app`] then [`open`], for tests that need no set-up.

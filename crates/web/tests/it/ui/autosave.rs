@@ -5,8 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use baton_app::handoffs::NewHandoff;
-use baton_domain::{AccountId, ContractKey, HandoffId};
+use baton_domain::HandoffId;
 use baton_testkit::TestApp;
 use serde_json::json;
 
@@ -18,25 +17,11 @@ const LEAD: &str = "onboarding-lead@acme.test";
 
 async fn draft(t: &TestApp) -> HandoffId {
     account(t, "A-1", "Initech").await;
-    t.app
-        .start_handoff(
-            &t.as_user(AE),
-            NewHandoff {
-                id: None,
-                contract: ContractKey::parse("ae-to-onboarding").unwrap(),
-                account: AccountId::parse("A-1").unwrap(),
-                deal: None,
-                to: None,
-                values: BTreeMap::from([(
-                    "economic_buyer".to_string(),
-                    json!("Dana Ortiz, CFO; signs up to 250k alone"),
-                )]),
-                attachments: Vec::new(),
-            },
-        )
-        .await
-        .unwrap()
-        .id
+    let values = BTreeMap::from([(
+        "economic_buyer".to_string(),
+        json!("Dana Ortiz, CFO; signs up to 250k alone"),
+    )]);
+    t.draft(AE, "ae-to-onboarding", "A-1", values).await.id
 }
 
 async fn saved(b: &Browser) {

@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use baton_app::handoffs::NewHandoff;
-use baton_domain::{AccountId, ContractKey};
 use baton_testkit::TestApp;
 
 use super::{PASSWORD, account, app, open, page, session};
@@ -13,21 +11,8 @@ use super::{PASSWORD, account, app, open, page, session};
 const AE: &str = "ae1@acme.test";
 
 async fn draft(t: &TestApp, account_id: &str) {
-    t.app
-        .start_handoff(
-            &t.as_user(AE),
-            NewHandoff {
-                id: None,
-                contract: ContractKey::parse("ae-to-onboarding").unwrap(),
-                account: AccountId::parse(account_id).unwrap(),
-                deal: None,
-                to: None,
-                values: BTreeMap::new(),
-                attachments: Vec::new(),
-            },
-        )
-        .await
-        .unwrap();
+    t.draft(AE, "ae-to-onboarding", account_id, BTreeMap::new())
+        .await;
 }
 
 #[tokio::test]

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use baton_app::handoffs::{NewHandoff, Rejection};
-use baton_domain::{AccountId, ContractKey, HandoffId};
+use baton_app::handoffs::Rejection;
+use baton_domain::{ContractKey, HandoffId};
 use baton_testkit::TestApp;
 use serde_json::{Value, json};
 
@@ -21,7 +21,6 @@ const ONBOARDING: &str = "onboarding1@acme.test";
 
 async fn escalation(t: &TestApp) -> HandoffId {
     account(t, "A-1", "Initech").await;
-    let csm = t.as_user(CSM);
     let values: BTreeMap<String, Value> = serde_json::from_value(json!({
         "originating_signal": "P1 ticket: exports failing for every user",
         "impact_statement": "Finance cannot close the month without exports",
@@ -30,24 +29,19 @@ async fn escalation(t: &TestApp) -> HandoffId {
         "close_loop_window": 24,
     }))
     .unwrap();
-    let h = t
-        .app
-        .start_handoff(
-            &csm,
-            NewHandoff {
-                id: None,
-                contract: ContractKey::parse("cs-to-support").unwrap(),
-                account: AccountId::parse("A-1").unwrap(),
-                deal: None,
-                to: None,
-                values,
-                attachments: Vec::new(),
-            },
-        )
-        .await
-        .unwrap();
+    let h = t.draft(CSM, "cs-to-support", "A-1", values).await;
+    let csm = t.as_user(CSM);
     t.app.submit(&csm, &h.id).await.unwrap();
     h.id
+}
+
+/// The AE's complete ae-to-onboarding draft for A-1.
+async fn ae_draft(t: &TestApp) -> baton_domain::Handoff {
+    let values: BTreeMap<String, Value> = super::handoffs::VALUES
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    t.draft(AE, "ae-to-onboarding", "A-1", values).await
 }
 
 /// The steps listed in inbox section `section`, as their `step-…` names.
@@ -136,26 +130,7 @@ async fn a_rejected_handoff_is_the_senders_rework_with_the_flagged_fields_marked
     };
     account(&t, "A-1", "Initech").await;
     let ae = t.as_user(AE);
-    let values: BTreeMap<String, Value> = super::handoffs::VALUES
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    let h = t
-        .app
-        .start_handoff(
-            &ae,
-            NewHandoff {
-                id: None,
-                contract: ContractKey::parse("ae-to-onboarding").unwrap(),
-                account: AccountId::parse("A-1").unwrap(),
-                deal: None,
-                to: None,
-                values,
-                attachments: Vec::new(),
-            },
-        )
-        .await
-        .unwrap();
+    let h = ae_draft(&t).await;
     t.app.submit(&ae, &h.id).await.unwrap();
     t.app
         .reject(
@@ -204,26 +179,7 @@ async fn the_acceptance_clock_reads_the_same_on_the_inbox_the_list_and_the_page(
     let admin = t.as_user("admin@acme.test");
     let v1 = t.app.contract(&admin, &key).await.unwrap().current;
     let ae = t.as_user(AE);
-    let values: BTreeMap<String, Value> = super::handoffs::VALUES
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    let h = t
-        .app
-        .start_handoff(
-            &ae,
-            NewHandoff {
-                id: None,
-                contract: key.clone(),
-                account: AccountId::parse("A-1").unwrap(),
-                deal: None,
-                to: None,
-                values,
-                attachments: Vec::new(),
-            },
-        )
-        .await
-        .unwrap();
+    let h = ae_draft(&t).await;
     // A later version with a shorter SLA binds only later handoffs.
     let mut v2 = v1.clone();
     v2.slas.acceptance_hours = 12;
