@@ -55,6 +55,10 @@ fn row(email: &Email, u: &UserRecord) -> Row {
 struct PeoplePage {
     page: Page,
     people: Vec<Row>,
+    /// The search typed (name, email or team), and how many people there
+    /// are in all.
+    q: String,
+    everyone: usize,
     teams: Vec<(String, String)>,
     form: (String, String, String, String),
     error: Option<String>,
@@ -62,12 +66,24 @@ struct PeoplePage {
 
 async fn list_page(
     s: &AppState,
-    v: &Viewer,
+    (v, q): (&Viewer, &str),
     form: (String, String, String, String),
     error: Option<String>,
 ) -> UiResult {
     let dir = s.app.directory(&v.caller).await?;
-    let mut people: Vec<Row> = dir.users.iter().map(|(e, u)| row(e, u)).collect();
+    let everyone = dir.users.len();
+    let needle = q.trim().to_lowercase();
+    let mut people: Vec<Row> = dir
+        .users
+        .iter()
+        .map(|(e, u)| row(e, u))
+        .filter(|r| {
+            needle.is_empty()
+                || r.name.to_lowercase().contains(&needle)
+                || r.email.contains(&needle)
+                || r.teams.iter().any(|(t, _)| t.contains(&needle))
+        })
+        .collect();
     // Active people first, each group by name.
     people.sort_by(|a, b| (!a.active, &a.name).cmp(&(!b.active, &b.name)));
     let page = PeoplePage {
@@ -78,20 +94,27 @@ async fn list_page(
             .iter()
             .map(|(k, n)| (k.to_string(), n.clone()))
             .collect(),
+        q: q.trim().to_string(),
+        everyone,
         form,
         error,
     };
     render_form(page.error.is_some(), &page)
 }
 
-async fn list(State(s): State<AppState>, v: Viewer) -> UiResult {
+#[derive(Debug, Default, Deserialize)]
+struct PeopleQuery {
+    q: Option<String>,
+}
+
+async fn list(State(s): State<AppState>, v: Viewer, Query(q): Query<PeopleQuery>) -> UiResult {
     let blank = (
         String::new(),
         String::new(),
         String::new(),
         "member".to_string(),
     );
-    list_page(&s, &v, blank, None).await
+    list_page(&s, (&v, q.q.as_deref().unwrap_or_default()), blank, None).await
 }
 
 /// Adds someone and sends them their invitation.
@@ -100,13 +123,13 @@ async fn add(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
     let form = (field("email"), field("name"), field("team"), field("role"));
     let email = match Email::parse(form.0.to_ascii_lowercase()) {
         Ok(e) => e,
-        Err(e) => return list_page(&s, &v, form, Some(format!("email: {e}"))).await,
+        Err(e) => return list_page(&s, (&v, ""), form, Some(format!("email: {e}"))).await,
     };
     let mut teams = Vec::new();
     if !form.2.is_empty() {
         match (TeamKey::parse(&form.2), Role::parse(&form.3)) {
             (Ok(t), Some(r)) => teams.push((t, r)),
-            _ => return list_page(&s, &v, form, Some("pick a team and a role".into())).await,
+            _ => return list_page(&s, (&v, ""), form, Some("pick a team and a role".into())).await,
         }
     }
     let new = baton_app::org::NewUser {
@@ -117,7 +140,7 @@ async fn add(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
         admin: false,
     };
     if let Err(e) = s.app.add_user(&v.caller, new).await {
-        return list_page(&s, &v, form, Some(refusal(e)?)).await;
+        return list_page(&s, (&v, ""), form, Some(refusal(e)?)).await;
     }
     link_sent(&s, &v, &email).await
 }

@@ -126,3 +126,26 @@ async fn an_admin_adds_someone_who_chooses_a_password_through_the_link() {
     let e = b.wait_text("#welcome-error", |t| !t.is_empty()).await;
     assert!(e.contains("already used"), "{e}");
 }
+
+/// The people list finds someone by part of their name, email or team.
+#[tokio::test]
+async fn the_people_list_finds_by_name_email_or_team() {
+    let t = baton_testkit::TestApp::sqlite().await;
+    let cookie = super::session(&t, "ae1@acme.test").await;
+    let s = crate::harness::start(t).await;
+    let (status, all) = super::page(&s, &cookie, "/users").await;
+    assert_eq!(status, 200);
+    let everyone = all.matches("<tr data-email=").count();
+    assert!(everyone > 5, "{everyone}");
+    for (q, who) in [
+        ("ONBOARDING-LEAD", "onboarding-lead@acme.test"),
+        ("support", "support1@acme.test"),
+    ] {
+        let (_, html) = super::page(&s, &cookie, &format!("/users?q={q}")).await;
+        let shown = html.matches("<tr data-email=").count();
+        assert!(shown >= 1 && shown < everyone, "{q}: {shown}");
+        assert!(html.contains(&format!("data-email=\"{who}\"")), "{q}");
+        assert!(!html.contains("data-email=\"ae1@acme.test\""), "{q}");
+        assert!(html.contains(&format!("of {everyone} people match")), "{q}");
+    }
+}
