@@ -441,6 +441,71 @@ impl IncentiveReport {
     }
 }
 
+/// A metric counted in handoffs, whose cell can list the handoffs it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountedMetric {
+    /// `completion_rate`: accepted in the period; scored 100 when accepted.
+    Completion,
+    /// `receiver_acceptance`: first decided in the period; accepted first
+    /// time with no re-discovery incident within the window.
+    FirstPass,
+}
+
+impl CountedMetric {
+    /// The metric named `key`, when it is counted in handoffs.
+    pub fn parse(key: &str) -> Option<Self> {
+        match key {
+            "completion_rate" => Some(Self::Completion),
+            "receiver_acceptance" => Some(Self::FirstPass),
+            _ => None,
+        }
+    }
+}
+
+impl App {
+    /// The handoffs a scorecard cell counts: every one in its denominator,
+    /// each with whether it is also in the numerator. Decided by the same
+    /// rule as the scorecard itself (`scorecard::account_counts`), so the
+    /// list always adds up to the cell.
+    pub async fn cell_handoffs(
+        &self,
+        caller: &Caller,
+        contract: &baton_domain::ContractKey,
+        period: Period,
+        metric: CountedMetric,
+    ) -> Result<Vec<(crate::handoffs::HandoffView, bool)>, AppError> {
+        let actor = self.actor(caller).await?;
+        let accounts = self
+            .store
+            .accounts_with_handoffs_of(&caller.org, contract)
+            .await?;
+        let data = self.store.account_data(&caller.org, &accounts).await?;
+        let mut counted = Vec::new();
+        for d in data.values() {
+            for (h, c) in baton_domain::scorecard::account_counts(d) {
+                let slot = match metric {
+                    CountedMetric::Completion => c.completion,
+                    CountedMetric::FirstPass => c.first_pass,
+                };
+                if h.contract == *contract
+                    && let Some((at, num)) = slot
+                    && Period::both_of(at).contains(&period)
+                {
+                    counted.push((h.id.clone(), num));
+                }
+            }
+        }
+        let mut viewing = crate::handoffs::Viewing::new(self, &caller.org, actor);
+        let mut out = Vec::with_capacity(counted.len());
+        for (id, num) in counted {
+            if let Some(h) = self.store.handoff(&caller.org, &id).await? {
+                out.push((viewing.view(h).await?, num));
+            }
+        }
+        Ok(out)
+    }
+}
+
 const INCENTIVE_DEFINITION: &str = "Over each sender's handoffs whose first decision falls in the period: \
     quality = 0.5 x mean first-submission score / 100 + 0.5 x first-pass acceptance rate; \
     multiplier = 1 + weight x (2 x quality - 1).";

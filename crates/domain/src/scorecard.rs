@@ -238,6 +238,51 @@ fn attribute(data: &AccountData) -> Vec<(&HandoffFacts, Timestamp)> {
     out
 }
 
+/// How one handoff counts in its contract's handoff-counted metrics: the
+/// one rule the scorecard's fold and a cell's drill-down share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    /// First-pass acceptance: when its first decision was (the period it
+    /// counts in), and whether it is in the numerator (accepted first time
+    /// and no re-discovery incident within the window).
+    pub first_pass: Option<(Timestamp, bool)>,
+    /// Completion: when it was accepted, and whether its accepted
+    /// submission scored 100.
+    pub completion: Option<(Timestamp, bool)>,
+}
+
+/// How each handoff of one account counts (see [`Counted`]).
+pub fn account_counts(data: &AccountData) -> Vec<(&HandoffFacts, Counted)> {
+    let incidents = attribute(data);
+    let incident_within = |h: &HandoffFacts| {
+        h.accepted_at.is_some_and(|a| {
+            incidents
+                .iter()
+                .any(|(ih, t)| ih.id == h.id && within(*t, a, INCIDENT_WINDOW))
+        })
+    };
+    data.handoffs
+        .iter()
+        .map(|h| {
+            let first_pass = h
+                .decisions
+                .first()
+                .map(|&(at, accepted)| (at, accepted && !incident_within(h)));
+            let completion = match (h.accepted_at, h.first_submitted_at()) {
+                (Some(a), Some(_)) => Some((a, h.score_at(a) == Some(100))),
+                _ => None,
+            };
+            (
+                h,
+                Counted {
+                    first_pass,
+                    completion,
+                },
+            )
+        })
+        .collect()
+}
+
 /// One account's contribution to every (contract, period) it touches.
 pub fn account_cells(data: &AccountData) -> Cells {
     let mut cells = Cells::new();
@@ -249,23 +294,25 @@ pub fn account_cells(data: &AccountData) -> Cells {
                 .any(|(ih, t)| ih.id == h.id && within(*t, a, INCIDENT_WINDOW))
         })
     };
+    let counts: BTreeMap<&HandoffId, Counted> = account_counts(data)
+        .into_iter()
+        .map(|(h, c)| (&h.id, c))
+        .collect();
     // Accounts handed off per (contract, period), and whether any of those
     // handoffs met an incident: "accounts with ≥ 1" stays exact per account.
     let mut handed: BTreeMap<(ContractKey, Period), bool> = BTreeMap::new();
     for h in &data.handoffs {
-        let s = h.first_submitted_at();
-        if let Some(&(at, accepted)) = h.decisions.first() {
-            let ok = accepted && !incident_within(h);
+        let counted = counts[&h.id];
+        if let Some((at, ok)) = counted.first_pass {
             for p in Period::both_of(at) {
                 let c = cells.entry((h.contract.clone(), p)).or_default();
                 c.acceptance_den += 1;
                 c.acceptance_num += u64::from(ok);
             }
         }
-        let (Some(a), Some(s)) = (h.accepted_at, s) else {
+        let (Some((a, full)), Some(s)) = (counted.completion, h.first_submitted_at()) else {
             continue;
         };
-        let full = h.score_at(a) == Some(100);
         let hit = incident_within(h);
         let mut before = NpsPool::default();
         let mut after = NpsPool::default();

@@ -29,6 +29,25 @@ impl Store {
             .collect()
     }
 
+    /// The accounts with at least one handoff of `contract`, in order.
+    pub async fn accounts_with_handoffs_of(
+        &self,
+        org: &OrgId,
+        contract: &ContractKey,
+    ) -> Result<Vec<AccountId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT account_id FROM handoffs WHERE org_id = $1 AND contract = $2
+             ORDER BY account_id",
+        )
+        .bind(org.to_string())
+        .bind(contract.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        ids.into_iter()
+            .map(|i| AccountId::parse(i).map_err(|e| StoreError::corrupt("account id", e)))
+            .collect()
+    }
+
     /// The scorecard data of each of `accounts` (those without any data
     /// are present and empty).
     pub async fn account_data(

@@ -14,7 +14,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use baton_app::scorecard::ContractScorecard;
+use baton_app::scorecard::{ContractScorecard, CountedMetric};
 use baton_domain::ContractKey;
 use baton_domain::period::Period;
 use baton_domain::scorecard::{Cell, Metric, Metrics, Status};
@@ -30,6 +30,7 @@ use crate::ui::{Page, UiError, UiResult, Viewer, render, total};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/scorecard", get(scorecard))
+        .route("/scorecard/cell", get(cell_page))
         .route("/leak-audit", get(leak_audit))
 }
 
@@ -152,6 +153,8 @@ pub struct CellView {
     pub sample: Vec<String>,
     /// The sample in a sentence, for the hover title.
     pub title: String,
+    /// Where the handoffs it counts are listed (handoff-counted metrics).
+    pub href: Option<String>,
 }
 
 fn status_class(s: Status) -> (&'static str, &'static str) {
@@ -253,6 +256,7 @@ impl CellView {
             aspirational: m.aspirational,
             sample,
             title,
+            href: None,
         }
     }
 }
@@ -435,7 +439,18 @@ async fn scorecard(
             contract: name_of(&contracts, &c.contract),
             cells: METRICS
                 .iter()
-                .map(|m| CellView::new(m, m.of(&c.metrics), &span))
+                .map(|m| {
+                    let mut cell = CellView::new(m, m.of(&c.metrics), &span);
+                    if CountedMetric::parse(m.key).is_some()
+                        && m.of(&c.metrics).den.unwrap_or(0) > 0
+                    {
+                        cell.href = Some(format!(
+                            "/scorecard/cell?contract={}&metric={}&period={span}",
+                            c.contract, m.key
+                        ));
+                    }
+                    cell
+                })
                 .collect(),
         })
         .collect();
@@ -702,6 +717,73 @@ async fn leak_audit(State(s): State<AppState>, v: Viewer, Query(q): Query<RangeQ
             .iter()
             .map(ToString::to_string)
             .collect(),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CellQuery {
+    contract: Option<String>,
+    metric: Option<String>,
+    period: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "scorecard/cell_page.html")]
+struct CellPage {
+    page: Page,
+    metric: &'static str,
+    definition: &'static str,
+    contract: String,
+    contract_key: String,
+    period: String,
+    period_label: String,
+    counted: Vec<crate::ui::inbox::Row>,
+    not_counted: Vec<crate::ui::inbox::Row>,
+}
+
+/// `GET /scorecard/cell?contract=…&metric=…&period=…`: the handoffs a
+/// handoff-counted cell counts, split into its numerator and the rest of
+/// its denominator.
+async fn cell_page(State(s): State<AppState>, v: Viewer, Query(q): Query<CellQuery>) -> UiResult {
+    let bad = |what: &str, why: String| {
+        UiError::Status(StatusCode::UNPROCESSABLE_ENTITY, format!("{what}: {why}"))
+    };
+    let key = q.metric.unwrap_or_default();
+    let metric = CountedMetric::parse(&key).ok_or_else(|| {
+        bad(
+            "metric",
+            format!("'{key}' is not counted in handoffs; completion_rate or receiver_acceptance"),
+        )
+    })?;
+    let info = METRICS
+        .iter()
+        .find(|m| m.key == key)
+        .ok_or_else(|| bad("metric", format!("unknown metric '{key}'")))?;
+    let contract = baton_domain::ContractKey::parse(q.contract.unwrap_or_default())
+        .map_err(|e| bad("contract", e.to_string()))?;
+    let period: Period = q
+        .period
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e: baton_domain::DomainError| bad("period", e.to_string()))?;
+    let found = s
+        .app
+        .cell_handoffs(&v.caller, &contract, period, metric)
+        .await?;
+    let (yes, no): (Vec<_>, Vec<_>) = found.into_iter().partition(|(_, num)| *num);
+    let strip =
+        |v: Vec<(baton_app::handoffs::HandoffView, bool)>| v.into_iter().map(|(h, _)| h).collect();
+    let contracts = crate::ui::contracts_by_key(&s, &v.caller).await?;
+    render(&CellPage {
+        page: v.page.at("scorecard"),
+        metric: info.name,
+        definition: info.definition,
+        contract: name_of(&contracts, &contract).title,
+        contract_key: contract.to_string(),
+        period: period.to_string(),
+        period_label: period_label(period),
+        counted: crate::ui::inbox::rows(&s, &v, strip(yes)).await?,
+        not_counted: crate::ui::inbox::rows(&s, &v, strip(no)).await?,
     })
 }
 

@@ -17,6 +17,7 @@ const ADMIN_PAGES: &[&str] = &[
     "/contracts/ae-to-onboarding/edit",
     "/contracts/ae-to-onboarding/diff?from=1&to=1",
     "/scorecard",
+    "/scorecard/cell?contract=ae-to-onboarding&metric=completion_rate&period=2026-09",
     "/leak-audit",
     "/audits",
     "/rollout",

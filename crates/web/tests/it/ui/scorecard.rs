@@ -524,3 +524,65 @@ async fn the_scorecard_opens_on_the_last_complete_month_and_labels_a_running_one
     assert!(html.contains("id=\"partial\""), "{html}");
     assert!(html.contains("November 2026 (in progress)"));
 }
+
+/// A handoff-counted cell links to the handoffs it counts: its numerator,
+/// then the rest of its denominator, adding up to the API's figures for
+/// every contract of the golden datasets.
+#[tokio::test]
+async fn a_cell_lists_the_handoffs_it_counts_and_they_add_up_to_the_cell() {
+    let t = TestApp::sqlite().await;
+    for lines in [SCORECARD_EXAMPLE, SCORECARD_EDGES, SCORECARD_SUPPORT] {
+        import(&t, lines).await;
+    }
+    let cookie = super::session(&t, WHO).await;
+    let s = crate::harness::start(t).await;
+    let api = s
+        .as_(WHO)
+        .await
+        .get("/scorecard?period=2026-10")
+        .await
+        .expect(200)
+        .clone();
+    let (_, grid) = super::page(&s, &cookie, "/scorecard?period=2026-10").await;
+    let mut checked = 0;
+    for card in api["contracts"].as_array().unwrap() {
+        let k = card["contract"].as_str().unwrap();
+        for metric in ["completion_rate", "receiver_acceptance"] {
+            let m = &card["metrics"][metric];
+            let (num, den) = (
+                m["num"].as_u64().unwrap_or(0),
+                m["den"].as_u64().unwrap_or(0),
+            );
+            if den == 0 {
+                continue;
+            }
+            let href = format!("/scorecard/cell?contract={k}&metric={metric}&period=2026-10");
+            assert!(
+                grid.contains(&format!("href=\"{href}\"")),
+                "{k} {metric} links"
+            );
+            let (status, html) = super::page(&s, &cookie, &href).await;
+            assert_eq!(status, 200, "{html}");
+            assert!(
+                html.contains(&format!("<strong id=\"cell-num\">{num}</strong> of <strong id=\"cell-den\">{den}</strong>")),
+                "{k} {metric}: {num} of {den} in {html}"
+            );
+            let rows = |id: &str| {
+                let part = super::section(&html, id);
+                part.matches("<tr").count().saturating_sub(1)
+            };
+            assert_eq!(rows("counted") as u64, num, "{k} {metric}");
+            assert_eq!(rows("not-counted") as u64, den - num, "{k} {metric}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "the datasets fill several cells: {checked}");
+    let (status, html) = super::page(
+        &s,
+        &cookie,
+        "/scorecard/cell?contract=ae-to-onboarding&metric=nps_delta&period=2026-10",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("not counted in handoffs"), "{html}");
+}
