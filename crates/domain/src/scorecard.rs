@@ -249,6 +249,9 @@ pub struct Counted {
     /// Completion: when it was accepted, and whether its accepted
     /// submission scored 100.
     pub completion: Option<(Timestamp, bool)>,
+    /// A re-discovery incident counted against it within the window after
+    /// its acceptance.
+    pub rediscovered: bool,
 }
 
 /// How each handoff of one account counts (see [`Counted`]).
@@ -264,10 +267,11 @@ pub fn account_counts(data: &AccountData) -> Vec<(&HandoffFacts, Counted)> {
     data.handoffs
         .iter()
         .map(|h| {
+            let rediscovered = incident_within(h);
             let first_pass = h
                 .decisions
                 .first()
-                .map(|&(at, accepted)| (at, accepted && !incident_within(h)));
+                .map(|&(at, accepted)| (at, accepted && !rediscovered));
             let completion = match (h.accepted_at, h.first_submitted_at()) {
                 (Some(a), Some(_)) => Some((a, h.score_at(a) == Some(100))),
                 _ => None,
@@ -277,6 +281,7 @@ pub fn account_counts(data: &AccountData) -> Vec<(&HandoffFacts, Counted)> {
                 Counted {
                     first_pass,
                     completion,
+                    rediscovered,
                 },
             )
         })
@@ -286,14 +291,6 @@ pub fn account_counts(data: &AccountData) -> Vec<(&HandoffFacts, Counted)> {
 /// One account's contribution to every (contract, period) it touches.
 pub fn account_cells(data: &AccountData) -> Cells {
     let mut cells = Cells::new();
-    let incidents = attribute(data);
-    let incident_within = |h: &HandoffFacts| {
-        h.accepted_at.is_some_and(|a| {
-            incidents
-                .iter()
-                .any(|(ih, t)| ih.id == h.id && within(*t, a, INCIDENT_WINDOW))
-        })
-    };
     let counts: BTreeMap<&HandoffId, Counted> = account_counts(data)
         .into_iter()
         .map(|(h, c)| (&h.id, c))
@@ -313,7 +310,7 @@ pub fn account_cells(data: &AccountData) -> Cells {
         let (Some((a, full)), Some(s)) = (counted.completion, h.first_submitted_at()) else {
             continue;
         };
-        let hit = incident_within(h);
+        let hit = counted.rediscovered;
         let mut before = NpsPool::default();
         let mut after = NpsPool::default();
         for r in &data.nps {
