@@ -373,13 +373,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Account>, StoreError> {
         let needle = text.trim().to_lowercase();
-        let like = format!(
-            "%{}%",
-            needle
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let like = contains_pattern(&needle);
         let rows = sqlx::query(
             "SELECT account_id, name, arr_minor, currency, segment, status, churned_at, stream_version
              FROM accounts WHERE org_id = $1
@@ -640,6 +634,16 @@ fn filter_sql(filter: &HandoffFilter, args: &mut Vec<String>, t: &str) -> Option
     Some(sql)
 }
 
+/// A LIKE pattern (with `ESCAPE '\\'`) matching any text that contains
+/// `text`, whose `%`, `_` and `\\` are taken literally.
+fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// How a handoff search is ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum HandoffSort {
@@ -732,12 +736,7 @@ impl Store {
             .map(str::trim)
             .filter(|t| !t.is_empty())
         {
-            let escaped = text
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            args.push(format!("%{escaped}%"));
+            args.push(contains_pattern(&text.to_lowercase()));
             let n = args.len();
             sql.push_str(&format!(
                 " AND (LOWER(a.name) LIKE ${n} ESCAPE '\\' OR LOWER(h.account_id) LIKE ${n} ESCAPE '\\')"
