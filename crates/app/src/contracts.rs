@@ -5,51 +5,26 @@
 
 use baton_domain::contract::Contract;
 use baton_domain::event::{Event, Stream};
-use baton_domain::{ContractKey, Email, FieldDef, Timestamp};
+use baton_domain::proposal::Proposal as DomainProposal;
+use baton_domain::{ContractKey, FieldDef, OrgId};
 use baton_store::{Change, VersionRecord};
 
 use crate::{App, AppError, Caller};
 
-/// A change proposed by the sending team.
+/// A change proposed by the sending team, with the receiving team's
+/// answer once given.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Proposal {
     /// Its id: the event's org-wide sequence number.
     pub id: u64,
-    /// The contract.
-    pub contract: ContractKey,
-    /// The version it was made against.
-    pub version: u32,
-    /// What should change, and why.
-    pub summary: String,
-    /// Field definitions proposed.
-    pub fields: Vec<FieldDef>,
-    /// Who proposed it.
-    pub by: Email,
-    /// When.
-    pub at: Timestamp,
+    /// What the contract's stream says of it.
+    pub proposal: baton_domain::proposal::Proposal,
 }
 
-impl Proposal {
-    fn from_event(id: u64, e: Event) -> Option<Self> {
-        match e {
-            Event::ContractProposed {
-                contract,
-                version,
-                summary,
-                fields,
-                by,
-                at,
-            } => Some(Self {
-                id,
-                contract,
-                version,
-                summary,
-                fields,
-                by,
-                at,
-            }),
-            _ => None,
-        }
+impl std::ops::Deref for Proposal {
+    type Target = baton_domain::proposal::Proposal;
+    fn deref(&self) -> &Self::Target {
+        &self.proposal
     }
 }
 
@@ -99,12 +74,56 @@ impl App {
         let e = current.propose(&actor, summary, fields, at)?;
         let next = Contract::apply(Some(current), &e)
             .ok_or_else(|| AppError::Invalid("the proposal did not apply".into()))?;
+        let number = next.stream_version;
+        let mut change = Change::default();
+        change.push(e.clone(), number, caller.via, at);
+        change.contracts.push(next);
+        let id = self.store.commit(&caller.org, &change).await?;
+        let mut folded = Vec::with_capacity(1);
+        DomainProposal::apply(&mut folded, number, &e);
+        let proposal = folded
+            .pop()
+            .ok_or_else(|| AppError::Invalid("the proposal did not apply".into()))?;
+        Ok(Proposal { id, proposal })
+    }
+
+    /// Answers a proposal (a lead of the receiving team, or an admin):
+    /// accepted or declined, with the reason the sending team reads.
+    #[tracing::instrument(skip_all, fields(contract = %key, proposal = id))]
+    pub async fn answer_proposal(
+        &self,
+        caller: &Caller,
+        key: &ContractKey,
+        id: u64,
+        accepted: bool,
+        reason: &str,
+    ) -> Result<Proposal, AppError> {
+        let actor = self.actor(caller).await?;
+        let current = self.contract(caller, key).await?;
+        let Some(mut found) = self
+            .proposal_list(&caller.org, key)
+            .await?
+            .into_iter()
+            .find(|p| p.id == id)
+        else {
+            return Err(AppError::NotFound(format!(
+                "proposal {id} of contract '{key}'"
+            )));
+        };
+        let at = self.now();
+        let e = found
+            .proposal
+            .answer(&current, &actor, accepted, reason, at)?;
+        let next = Contract::apply(Some(current), &e)
+            .ok_or_else(|| AppError::Invalid("the answer did not apply".into()))?;
         let mut change = Change::default();
         change.push(e.clone(), next.stream_version, caller.via, at);
         change.contracts.push(next);
-        let id = self.store.commit(&caller.org, &change).await?;
-        Proposal::from_event(id, e)
-            .ok_or_else(|| AppError::Invalid("the proposal did not apply".into()))
+        self.store.commit(&caller.org, &change).await?;
+        let mut one = vec![found.proposal];
+        DomainProposal::apply(&mut one, 0, &e);
+        found.proposal = one.remove(0);
+        Ok(found)
     }
 
     /// The proposals made on a contract, oldest first.
@@ -114,13 +133,30 @@ impl App {
         key: &ContractKey,
     ) -> Result<Vec<Proposal>, AppError> {
         self.contract(caller, key).await?;
+        self.proposal_list(&caller.org, key).await
+    }
+
+    /// The proposals on a contract's stream, each with its org-wide id.
+    pub(crate) async fn proposal_list(
+        &self,
+        org: &OrgId,
+        key: &ContractKey,
+    ) -> Result<Vec<Proposal>, AppError> {
         let stream = Stream::Contract(key.clone()).to_string();
-        Ok(self
-            .store
-            .stream_events(&caller.org, &stream)
-            .await?
-            .into_iter()
-            .filter_map(|e| Proposal::from_event(e.seq, e.event))
-            .collect())
+        let events = self.store.stream_events(org, &stream).await?;
+        let ids: std::collections::HashMap<u64, u64> = events
+            .iter()
+            .filter(|e| matches!(e.event, Event::ContractProposed { .. }))
+            .map(|e| (e.stream_seq, e.seq))
+            .collect();
+        Ok(
+            DomainProposal::fold(events.iter().map(|e| (e.stream_seq, &e.event)))
+                .into_iter()
+                .filter_map(|proposal| {
+                    let id = *ids.get(&proposal.number)?;
+                    Some(Proposal { id, proposal })
+                })
+                .collect(),
+        )
     }
 }

@@ -376,6 +376,8 @@ struct Importer<'a> {
     fx: Option<baton_domain::fx::FxBook>,
     /// Sampled audits per contract, loaded when a line first needs them.
     audits: BTreeMap<ContractKey, baton_domain::audit::Audits>,
+    /// Proposals per contract, loaded when a line first needs them.
+    proposals: BTreeMap<ContractKey, Vec<baton_domain::proposal::Proposal>>,
     /// Suggestions recorded by this import, and whether each is decided:
     /// a file that carries suggestions (an export) is taken as it is.
     suggestions: HashMap<String, bool>,
@@ -482,6 +484,7 @@ impl<'a> Importer<'a> {
             rollout: None,
             fx: None,
             audits: BTreeMap::new(),
+            proposals: BTreeMap::new(),
             suggestions: HashMap::new(),
             timeline: HashMap::new(),
             derived: BTreeSet::new(),
@@ -1251,9 +1254,42 @@ impl<'a> Importer<'a> {
                 let next =
                     Contract::apply(Some(current), &e).ok_or("the proposal did not apply")?;
                 let v = next.stream_version;
+                baton_domain::proposal::Proposal::apply(self.proposals(contract).await?, v, &e);
                 self.contracts.insert(contract.clone(), next);
                 self.batch_contracts.insert(contract.clone());
                 self.push(e, v, line);
+            }
+            Event::ProposalAnswered {
+                ref contract,
+                proposal,
+                accepted,
+                ref reason,
+                ref by,
+                at,
+            } => {
+                // The same decision as a live answer, by the user as the
+                // directory holds them at this line.
+                let actor = self.org_actor(by)?;
+                let current = self.contract(contract)?.clone();
+                let decided = {
+                    let ps = self.proposals(contract).await?;
+                    let p = ps.iter().find(|p| p.number == proposal).ok_or_else(|| {
+                        format!("contract '{contract}' has no proposal {proposal}")
+                    })?;
+                    p.answer(&current, &actor, accepted, reason, at)
+                        .map_err(|e| e.to_string())?
+                };
+                let next =
+                    Contract::apply(Some(current), &decided).ok_or("the answer did not apply")?;
+                let v = next.stream_version;
+                baton_domain::proposal::Proposal::apply(
+                    self.proposals(contract).await?,
+                    v,
+                    &decided,
+                );
+                self.contracts.insert(contract.clone(), next);
+                self.batch_contracts.insert(contract.clone());
+                self.push(decided, v, line);
             }
             Event::Account {
                 ref id,
@@ -1831,6 +1867,33 @@ impl<'a> Importer<'a> {
             }
             None => Err("the audits did not load".into()),
         }
+    }
+
+    /// A contract's proposals as of this line.
+    async fn proposals(
+        &mut self,
+        contract: &ContractKey,
+    ) -> Result<&mut Vec<baton_domain::proposal::Proposal>, String> {
+        if !self.proposals.contains_key(contract) {
+            let folded = if self.fresh {
+                Vec::new()
+            } else {
+                let stream = Stream::Contract(contract.clone()).to_string();
+                let events = self
+                    .app
+                    .store
+                    .stream_events(&self.org, &stream)
+                    .await
+                    .map_err(text)?;
+                baton_domain::proposal::Proposal::fold(
+                    events.iter().map(|e| (e.stream_seq, &e.event)),
+                )
+            };
+            self.proposals.insert(contract.clone(), folded);
+        }
+        self.proposals
+            .get_mut(contract)
+            .ok_or_else(|| "the proposals did not load".to_string())
     }
 
     /// The user a line names, as the actor the domain judges (with the

@@ -1,7 +1,9 @@
 //! A person's work queue: every next step a handoff asks of them or of
 //! their teams (the domain's `Handoff::next_steps` decides which), the
-//! re-discovery suggestions theirs to review, and the sampled audits they
-//! drew and have not recorded. Overdue first, then soonest due.
+//! re-discovery suggestions theirs to review, the sampled audits they
+//! drew and have not recorded, and the proposals to the contracts their
+//! teams receive that wait for a lead's answer. Overdue first, then
+//! soonest due.
 
 use baton_domain::audit::{Audits, Sample};
 use baton_domain::event::Stream;
@@ -10,6 +12,7 @@ use baton_domain::rediscovery::SuggestedIncident;
 use baton_domain::{ContractKey, Handoff, Timestamp};
 use serde::Serialize;
 
+use crate::contracts::Proposal;
 use crate::handoffs::{HandoffView, Viewing};
 use crate::{App, AppError, Caller};
 
@@ -50,12 +53,14 @@ pub struct Queue {
     pub suggestions: Vec<SuggestedIncident>,
     /// Audits they drew and have not recorded.
     pub audits: Vec<OpenAudit>,
+    /// Open proposals to contracts a team they lead receives, oldest first.
+    pub proposals: Vec<Proposal>,
 }
 
 impl Queue {
     /// How many things wait.
     pub fn len(&self) -> usize {
-        self.items.len() + self.suggestions.len() + self.audits.len()
+        self.items.len() + self.suggestions.len() + self.audits.len() + self.proposals.len()
     }
 
     /// Whether nothing waits.
@@ -76,6 +81,7 @@ struct Open {
     handoffs: Vec<(Handoff, Vec<NextStep>)>,
     suggestions: Vec<SuggestedIncident>,
     audits: Vec<OpenAudit>,
+    proposals: Vec<Proposal>,
 }
 
 impl App {
@@ -104,6 +110,7 @@ impl App {
             items,
             suggestions: open.suggestions,
             audits: open.audits,
+            proposals: open.proposals,
         })
     }
 
@@ -114,7 +121,8 @@ impl App {
         let (open, _) = self.open_work(caller).await?;
         Ok(open.handoffs.iter().map(|(_, s)| s.len()).sum::<usize>()
             + open.suggestions.len()
-            + open.audits.len())
+            + open.audits.len()
+            + open.proposals.len())
     }
 
     async fn open_work<'a>(&'a self, caller: &'a Caller) -> Result<(Open, Viewing<'a>), AppError> {
@@ -166,6 +174,20 @@ impl App {
                     }),
             );
         }
+        // The pen is the leads' (an admin may take it, but answering is not
+        // every admin's standing work, as drafts are not).
+        let mut proposals = Vec::new();
+        for c in contracts
+            .iter()
+            .filter(|c| c.current.receiving_teams.iter().any(|t| actor.leads(t)))
+        {
+            proposals.extend(
+                self.proposal_list(org, &c.key)
+                    .await?
+                    .into_iter()
+                    .filter(|p| p.is_open()),
+            );
+        }
         let suggestions = self
             .store
             .open_suggestions_with_team(org, MAX_SUGGESTIONS)
@@ -188,6 +210,7 @@ impl App {
                 handoffs,
                 suggestions,
                 audits,
+                proposals,
             },
             viewing,
         ))

@@ -492,8 +492,8 @@ impl Contract {
                 c.stream_version += 1;
                 Some(c)
             }
-            // A proposal changes nothing but the stream's position.
-            (Some(mut c), Event::ContractProposed { .. }) => {
+            // A proposal and its answer change nothing but the stream's position.
+            (Some(mut c), Event::ContractProposed { .. } | Event::ProposalAnswered { .. }) => {
                 c.stream_version += 1;
                 Some(c)
             }

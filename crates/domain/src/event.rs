@@ -190,6 +190,25 @@ pub enum Event {
         /// When.
         at: Timestamp,
     },
+    /// A lead of the receiving team (or an admin) answered a proposal:
+    /// accepted it (to be written into a version they publish) or declined
+    /// it, saying why either way.
+    ProposalAnswered {
+        /// The contract.
+        contract: ContractKey,
+        /// The proposal: its position on the contract's stream (stable when
+        /// the log is replayed into another store, unlike the org-wide
+        /// sequence number).
+        proposal: u64,
+        /// Accepted (true) or declined.
+        accepted: bool,
+        /// Why, in the lead's words.
+        reason: String,
+        /// Who answered.
+        by: Email,
+        /// When.
+        at: Timestamp,
+    },
     /// A contract moved to a phase of the rollout plan (SPEC §6), with the
     /// planned start date of each phase. An admin who launches a second
     /// contract into gating in parallel records why.
@@ -566,6 +585,7 @@ pub const KINDS: &[&str] = &[
     "contract_published",
     "mode_changed",
     "contract_proposed",
+    "proposal_answered",
     "rollout_changed",
     "audit_sampled",
     "audit_recorded",
@@ -608,6 +628,7 @@ impl Event {
             Self::ContractPublished { .. } => "contract_published",
             Self::ModeChanged { .. } => "mode_changed",
             Self::ContractProposed { .. } => "contract_proposed",
+            Self::ProposalAnswered { .. } => "proposal_answered",
             Self::RolloutChanged { .. } => "rollout_changed",
             Self::AuditSampled { .. } => "audit_sampled",
             Self::AuditRecorded { .. } => "audit_recorded",
@@ -651,6 +672,7 @@ impl Event {
             | Self::ContractPublished { at, .. }
             | Self::ModeChanged { at, .. }
             | Self::ContractProposed { at, .. }
+            | Self::ProposalAnswered { at, .. }
             | Self::RolloutChanged { at, .. }
             | Self::AuditSampled { at, .. }
             | Self::AuditRecorded { at, .. }
@@ -693,6 +715,7 @@ impl Event {
             | Self::ReportingCurrencySet { by, .. }
             | Self::FxRateSet { by, .. } => Some(by),
             Self::ContractProposed { by, .. }
+            | Self::ProposalAnswered { by, .. }
             | Self::RolloutChanged { by, .. }
             | Self::AuditSampled { by, .. }
             | Self::AuditRecorded { by, .. }
@@ -734,7 +757,8 @@ impl Event {
             | Self::FxRateSet { .. } => Stream::Org,
             Self::ContractPublished { contract, .. }
             | Self::ModeChanged { contract, .. }
-            | Self::ContractProposed { contract, .. } => Stream::Contract(contract.clone()),
+            | Self::ContractProposed { contract, .. }
+            | Self::ProposalAnswered { contract, .. } => Stream::Contract(contract.clone()),
             Self::RolloutChanged { .. } => Stream::Rollout,
             Self::AuditSampled { contract, .. } | Self::AuditRecorded { contract, .. } => {
                 Stream::Audit(contract.clone())

@@ -21,6 +21,7 @@ pub mod notify;
 pub mod org;
 pub mod period;
 pub mod projection;
+pub mod proposal;
 pub mod rediscovery;
 pub mod rollout;
 pub mod scorecard;

@@ -200,6 +200,7 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(contracts::versions, contracts::publish))
     .add(routes!(contracts::set_mode))
     .add(routes!(contracts::propose, contracts::proposals))
+    .add(routes!(contracts::answer))
     .add(routes!(signals::rediscovery))
     .add(routes!(signals::nps))
     .add(routes!(signals::churn))

@@ -14,6 +14,7 @@ on_both_backends!(
     a_published_version_cannot_change,
     a_handoff_keeps_its_version_after_a_new_one_is_published,
     a_second_init_with_the_same_name_is_a_clear_error,
+    a_proposal_is_answered_once_by_the_receiving_lead_with_a_reason,
 );
 
 async fn the_six_contracts_are_seeded_in_observe_mode(t: TestApp) {
@@ -164,4 +165,79 @@ async fn a_second_init_with_the_same_name_is_a_clear_error(t: TestApp) {
     assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
     assert!(err.to_string().contains("already exists"), "{err}");
     assert_eq!(t.app.store().orgs().await.unwrap().len(), 1);
+}
+
+async fn a_proposal_is_answered_once_by_the_receiving_lead_with_a_reason(t: TestApp) {
+    let key = ContractKey::parse("ae-to-onboarding").unwrap();
+    let ae = t.as_user("ae1@acme.test");
+    let lead = t.as_user("onboarding-lead@acme.test");
+    let p = t
+        .app
+        .propose_change(&ae, &key, "Ask for the procurement contact", vec![])
+        .await
+        .unwrap();
+    assert!(p.is_open());
+    let events = t.app.store().event_count(&t.org).await.unwrap();
+    // The sender, a receiving member who does not lead, and a reason of
+    // spaces are each refused, and nothing is recorded.
+    for (who, reason) in [
+        ("ae1@acme.test", "we like it"),
+        ("onboarding1@acme.test", "we like it"),
+        ("onboarding-lead@acme.test", "   "),
+    ] {
+        let err = t
+            .app
+            .answer_proposal(&t.as_user(who), &key, p.id, true, reason)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AppError::Domain(DomainError::Forbidden(_) | DomainError::InvalidValue { .. })
+            ),
+            "{who}: {err:?}"
+        );
+    }
+    let unknown = t
+        .app
+        .answer_proposal(&lead, &key, p.id + 1_000, false, "no such proposal")
+        .await
+        .unwrap_err();
+    assert!(matches!(unknown, AppError::NotFound(_)), "{unknown:?}");
+    assert_eq!(t.app.store().event_count(&t.org).await.unwrap(), events);
+
+    let answered = t
+        .app
+        .answer_proposal(
+            &lead,
+            &key,
+            p.id,
+            false,
+            "  The deal desk note already names it ",
+        )
+        .await
+        .unwrap();
+    let Some(a) = answered.answer.clone() else {
+        panic!("not answered: {answered:?}")
+    };
+    assert!(!a.accepted && a.reason == "The deal desk note already names it");
+    assert_eq!(a.by.as_str(), "onboarding-lead@acme.test");
+    // The sender reads the answer; a second answer is refused.
+    let listed = t.app.proposals(&ae, &key).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].answer.as_ref(), Some(&a));
+    let again = t
+        .app
+        .answer_proposal(&t.as_user("admin@acme.test"), &key, p.id, true, "overruled")
+        .await
+        .unwrap_err();
+    assert!(
+        again
+            .to_string()
+            .contains("already declined by onboarding-lead@acme.test"),
+        "{again}"
+    );
+    // The contract itself did not change.
+    let c = t.app.contract(&ae, &key).await.unwrap();
+    assert_eq!(c.current_version, 1);
 }

@@ -143,8 +143,25 @@ pub async fn live_activity(t: &TestApp) {
         .await
         .unwrap();
     let key = baton_domain::ContractKey::parse("ae-to-onboarding").unwrap();
+    for summary in [
+        "Ask for the procurement contact",
+        "Ask for the legal entity",
+    ] {
+        t.app
+            .propose_change(&ae, &key, summary, vec![])
+            .await
+            .unwrap();
+    }
+    // One proposal answered; the other still open after the replay.
+    let first = t.app.proposals(&ae, &key).await.unwrap()[0].id;
     t.app
-        .propose_change(&ae, &key, "Ask for the procurement contact", vec![])
+        .answer_proposal(
+            &t.as_user("onboarding-lead@acme.test"),
+            &key,
+            first,
+            true,
+            "Procurement delays kickoff every quarter",
+        )
         .await
         .unwrap();
     // A publication after a proposal continues the contract's stream.

@@ -268,18 +268,52 @@ pub struct ProposalBody {
     pub by: String,
     /// When.
     pub at: String,
+    /// The receiving team's answer; absent while the proposal is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<AnswerBody>,
+}
+
+/// A lead's answer to a proposal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerBody {
+    /// Accepted (to be written into a version the lead publishes) or declined.
+    pub accepted: bool,
+    /// Why.
+    pub reason: String,
+    /// Who answered.
+    pub by: String,
+    /// When.
+    pub at: String,
+}
+
+/// The receiving team's answer to a proposal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    /// Accept (true) or decline (false).
+    pub accepted: bool,
+    /// Why: the sending team reads it.
+    pub reason: String,
 }
 
 impl From<Proposal> for ProposalBody {
     fn from(p: Proposal) -> Self {
+        let id = p.id;
+        let p = p.proposal;
         Self {
-            id: p.id,
+            id,
             contract: p.contract.to_string(),
             version: p.version,
             summary: p.summary,
             fields: serde_json::to_value(&p.fields).unwrap_or(Value::Null),
             by: p.by.to_string(),
             at: p.at.to_string(),
+            answer: p.answer.map(|a| AnswerBody {
+                accepted: a.accepted,
+                reason: a.reason,
+                by: a.by.to_string(),
+                at: a.at.to_string(),
+            }),
         }
     }
 }
@@ -404,6 +438,31 @@ pub async fn propose(
         .propose_change(&caller, &key, &b.summary, b.fields)
         .await?;
     Ok((StatusCode::CREATED, Json(p.into())))
+}
+
+/// Answer a proposal (a lead of the receiving team, or an admin): accept
+/// or decline it, saying why. Each proposal is answered once; the contract
+/// changes only when a version is published.
+#[utoipa::path(post, path = "/contracts/{key}/proposals/{id}/answer", tag = "contracts", request_body = AnswerInput,
+    params(("key" = String, Path, description = "The contract's key"), ("id" = u64, Path, description = "The proposal's id")),
+    responses(
+        (status = 200, description = "Answered", body = ProposalBody),
+        (status = 403, description = "Not a lead of the receiving team", body = ApiError, content_type = "application/problem+json"),
+        (status = 404, description = "No such contract or proposal in your org", body = ApiError, content_type = "application/problem+json"),
+        (status = 422, description = "No reason, or answered already", body = ApiError, content_type = "application/problem+json"),
+    ))]
+pub async fn answer(
+    State(s): State<AppState>,
+    Authed(caller): Authed,
+    Path((key, id)): Path<(String, u64)>,
+    Body(b): Body<AnswerInput>,
+) -> ApiResult<Json<ProposalBody>> {
+    let key = contract_key(&key)?;
+    let p = s
+        .app
+        .answer_proposal(&caller, &key, id, b.accepted, &b.reason)
+        .await?;
+    Ok(Json(p.into()))
 }
 
 /// The proposals made on a contract, oldest first.

@@ -256,6 +256,7 @@ const CLOSED: &[&str] = &[
     "ConversationNoteBody",
     "ModeBody",
     "ProposalInput",
+    "AnswerInput",
     "ResultBody",
     "CrmChangeBody",
     "CrmActivityBody",
@@ -361,6 +362,14 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("AccountInputBody", "name", words()),
         ("ProposalInput", "summary", words()),
+        (
+            "AnswerInput",
+            "reason",
+            merged(
+                words(),
+                json!({"maxLength": baton_domain::proposal::MAX_REASON_LEN}),
+            ),
+        ),
         ("ConversationNoteBody", "text", words()),
         (
             "NewTeam",
@@ -454,6 +463,7 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("FieldBody", "expects", one_of(EXPECTS)),
         ("VersionBody", "published_at", date_time()),
         ("ProposalBody", "at", date_time()),
+        ("AnswerBody", "at", date_time()),
         ("ModeBody", "mode", one_of(MODES)),
         ("MoveBody", "contract", key()),
         ("MoveBody", "phase", one_of(PHASES)),

@@ -1,6 +1,7 @@
 //! The caller's work queue (the inbox), for clients other than the UI:
 //! every next step their handoffs and their teams' handoffs ask of them,
-//! overdue first, with the suggestions and audits theirs to finish.
+//! overdue first, with the suggestions, audits and proposals theirs to
+//! finish.
 
 use axum::Json;
 use axum::extract::State;
@@ -64,6 +65,22 @@ pub struct QueueAudit {
     pub sampled_at: String,
 }
 
+/// A proposal waiting for a lead's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueProposal {
+    /// The contract.
+    pub contract: String,
+    /// The proposal's id (answer it at
+    /// `/contracts/{contract}/proposals/{id}/answer`).
+    pub id: u64,
+    /// What should change, and why.
+    pub summary: String,
+    /// Who proposed it.
+    pub by: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
 /// Everything waiting for the caller.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueueBody {
@@ -75,6 +92,8 @@ pub struct QueueBody {
     pub suggestions: Vec<QueueSuggestion>,
     /// Audits they drew and have not recorded.
     pub audits: Vec<QueueAudit>,
+    /// Proposals to contracts their teams receive, for a lead to answer.
+    pub proposals: Vec<QueueProposal>,
 }
 
 impl From<Queue> for QueueBody {
@@ -117,6 +136,17 @@ impl From<Queue> for QueueBody {
                     sample: a.sample.id,
                     handoff: a.sample.handoff.to_string(),
                     sampled_at: a.sample.sampled_at.to_string(),
+                })
+                .collect(),
+            proposals: q
+                .proposals
+                .into_iter()
+                .map(|p| QueueProposal {
+                    contract: p.contract.to_string(),
+                    id: p.id,
+                    summary: p.proposal.summary,
+                    by: p.proposal.by.to_string(),
+                    at: p.proposal.at.to_string(),
                 })
                 .collect(),
         }

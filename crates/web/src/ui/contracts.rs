@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contracts/{key}", get(show))
         .route("/contracts/{key}/mode", post(set_mode))
         .route("/contracts/{key}/proposals", post(propose))
+        .route("/contracts/{key}/proposals/{id}/answer", post(answer))
         .route("/contracts/{key}/edit", get(edit::form))
         .route("/contracts/{key}/publish", post(edit::publish))
         .route("/contracts/{key}/diff", get(diff::page))
@@ -231,35 +232,63 @@ fn version_rows(history: &[VersionRecord]) -> Vec<VersionRow> {
 /// A proposal as the contract page lists it.
 #[derive(Debug, Clone)]
 pub struct ProposalRow {
+    /// Its id, for the answer form.
+    pub id: u64,
     /// Who.
     pub by: String,
     /// When.
     pub when: String,
     /// The version it was made against.
     pub version: u32,
-    /// Made against the current version (still to be answered by a
-    /// publication).
+    /// Still waiting for the receiving team's answer.
     pub open: bool,
     /// What should change, and why.
     pub summary: String,
     /// The proposed fields, one line each: `key: Label (type, …)`.
     pub fields: Vec<String>,
+    /// The answer, once given: `accepted` or `declined`, who, when, why.
+    pub answer: Option<AnswerRow>,
 }
 
-fn proposal_rows(ps: Vec<Proposal>, current: u32) -> Vec<ProposalRow> {
+/// A lead's answer as the page shows it.
+#[derive(Debug, Clone)]
+pub struct AnswerRow {
+    /// Accepted or declined.
+    pub accepted: bool,
+    /// Who.
+    pub by: String,
+    /// When.
+    pub when: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Newest first, as the page lists them.
+fn proposal_rows(ps: Vec<Proposal>) -> Vec<ProposalRow> {
     let mut rows: Vec<ProposalRow> = ps
         .into_iter()
-        .map(|p| ProposalRow {
-            by: p.by.to_string(),
-            when: when(p.at),
-            version: p.version,
-            open: p.version == current,
-            summary: p.summary,
-            fields: p
-                .fields
-                .iter()
-                .map(|f| format!("{}: {}", f.key, describe_field(f)))
-                .collect(),
+        .map(|p| {
+            let id = p.id;
+            let p = p.proposal;
+            ProposalRow {
+                id,
+                by: p.by.to_string(),
+                when: when(p.at),
+                version: p.version,
+                open: p.answer.is_none(),
+                summary: p.summary,
+                fields: p
+                    .fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.key, describe_field(f)))
+                    .collect(),
+                answer: p.answer.map(|a| AnswerRow {
+                    accepted: a.accepted,
+                    by: a.by.to_string(),
+                    when: when(a.at),
+                    reason: a.reason,
+                }),
+            }
         })
         .collect();
     rows.reverse();
@@ -298,14 +327,29 @@ struct ContractPage {
     proposals: Vec<ProposalRow>,
     open_proposals: usize,
     form: ProposalForm,
+    /// An answer refused, to show beside its proposal.
+    answering: Option<Answering>,
     notice: Option<String>,
     types: &'static [(&'static str, &'static str)],
+}
+
+/// An answer to a proposal as typed, with why it was refused.
+#[derive(Debug, Clone)]
+struct Answering {
+    id: u64,
+    reason: String,
+    error: String,
 }
 
 impl ContractPage {
     /// Whether the proposal form's `input` is the one at fault.
     fn invalid(&self, input: &str) -> bool {
         self.form.input == input
+    }
+
+    /// The refused answer to proposal `id`, if that is the one.
+    fn answering(&self, id: &u64) -> Option<&Answering> {
+        self.answering.as_ref().filter(|a| a.id == *id)
     }
 }
 
@@ -316,7 +360,7 @@ async fn contract_page(
     form: ProposalForm,
 ) -> UiResult<ContractPage> {
     let history = s.app.contract_history(&v.caller, &c.key).await?;
-    let proposals = proposal_rows(s.app.proposals(&v.caller, &c.key).await?, c.current_version);
+    let proposals = proposal_rows(s.app.proposals(&v.caller, &c.key).await?);
     Ok(ContractPage {
         page: v.page.at("contracts"),
         key: c.key.to_string(),
@@ -333,6 +377,7 @@ async fn contract_page(
         open_proposals: proposals.iter().filter(|p| p.open).count(),
         proposals,
         form,
+        answering: None,
         notice: None,
         types: TYPES,
         def: c.current,
@@ -345,6 +390,7 @@ struct Done {
     published: Option<String>,
     mode: Option<String>,
     proposed: Option<String>,
+    answered: Option<String>,
 }
 
 impl Done {
@@ -375,9 +421,24 @@ impl Done {
             }
             _ => {}
         }
+        match self.answered.as_deref() {
+            Some("accepted") => {
+                return Some(
+                    "You accepted the proposal. Write it into the next version: the contract \
+                     changes when you publish."
+                        .into(),
+                );
+            }
+            Some("declined") => {
+                return Some(
+                    "You declined the proposal. The sending team sees your reason here.".into(),
+                );
+            }
+            _ => {}
+        }
         self.proposed.as_ref().map(|_| {
             "Your proposal is recorded. The receiving team's leads see it here and answer \
-             with a new version."
+             here, accepting or declining it with a reason."
                 .into()
         })
     }
@@ -467,6 +528,58 @@ async fn propose(
             };
             form.error = Some(api.detail);
             let page = contract_page(&s, &v, c, form).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+async fn answer(
+    State(s): State<AppState>,
+    Path((key, id)): Path<(String, String)>,
+    Posted(v, f): Posted,
+) -> UiResult {
+    let key = contract_key(&key)?;
+    let id: u64 = id.parse().map_err(|_| {
+        UiError::Status(
+            StatusCode::NOT_FOUND,
+            format!("not found: proposal '{id}' of contract '{key}'"),
+        )
+    })?;
+    let accepted = match f.get("decision") {
+        Some("accept") => true,
+        Some("decline") => false,
+        _ => {
+            return Err(UiError::Status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Choose Accept or Decline.".into(),
+            ));
+        }
+    };
+    let reason = f.get("reason").unwrap_or_default().to_string();
+    match s
+        .app
+        .answer_proposal(&v.caller, &key, id, accepted, &reason)
+        .await
+    {
+        Ok(_) => {
+            let how = if accepted { "accepted" } else { "declined" };
+            Ok(
+                Redirect::to(&format!("/contracts/{key}?answered={how}#proposal-{id}"))
+                    .into_response(),
+            )
+        }
+        Err(e) => {
+            let api = ApiError::from(e);
+            if api.status != StatusCode::UNPROCESSABLE_ENTITY.as_u16() {
+                return Err(api.into());
+            }
+            let c = s.app.contract(&v.caller, &key).await?;
+            let mut page = contract_page(&s, &v, c, ProposalForm::default()).await?;
+            page.answering = Some(Answering {
+                id,
+                reason,
+                error: api.detail,
+            });
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }

@@ -204,7 +204,21 @@ struct InboxPage {
     reviews: Vec<Review>,
     more_reviews: usize,
     audits: Vec<OpenAudit>,
+    proposals: Vec<OpenProposal>,
     waiting: Vec<Row>,
+}
+
+/// A proposal waiting for the lead's answer.
+#[derive(Debug, Clone)]
+pub struct OpenProposal {
+    /// Where it is answered.
+    pub href: String,
+    /// The contract's title.
+    pub contract: String,
+    /// What should change.
+    pub summary: String,
+    /// Who asked, and when, in words.
+    pub asked: String,
 }
 
 /// Most suggestions listed on the inbox (the review page has them all).
@@ -288,6 +302,20 @@ async fn inbox(State(s): State<AppState>, v: Viewer) -> UiResult {
             ),
         })
         .collect();
+    let proposals = queue
+        .proposals
+        .iter()
+        .map(|p| OpenProposal {
+            href: format!("/contracts/{}#proposal-{}", p.contract, p.id),
+            contract: title(&p.contract),
+            summary: p.summary.clone(),
+            asked: format!(
+                "{}, {} ago",
+                p.by,
+                human_duration(queue.at.duration_since(p.at).as_secs())
+            ),
+        })
+        .collect();
     let (mine, _) = s
         .app
         .list_handoffs(
@@ -308,6 +336,7 @@ async fn inbox(State(s): State<AppState>, v: Viewer) -> UiResult {
         sections,
         overdue: queue.overdue(),
         reviews,
+        proposals,
         more_reviews: queue.suggestions.len().saturating_sub(REVIEWS_SHOWN),
         audits,
         waiting,

@@ -72,6 +72,8 @@ enum Fixture {
     /// A CRM connection made by the admin (stored as is: no CRM answers
     /// here, and the server has no secret key).
     Connection,
+    /// A proposal to the row's contract by its sender.
+    Proposal,
 }
 
 /// What a cell's fixture made.
@@ -633,6 +635,16 @@ fn matrix() -> Vec<Row> {
             |_| Some(json!({"summary": "Add a field naming the data-migration owner"})),
             [401, 201, 201, 403, 403, 201],
         ),
+        // The receiving team's leads (and admins) answer, once each: the
+        // fixture is fresh per cell.
+        row(
+            "POST",
+            "/contracts/{key}/proposals/{id}/answer",
+            AE,
+            Fixture::Proposal,
+            |_| Some(json!({"accepted": false, "reason": "The deal desk note already names it"})),
+            [401, 404, 403, 403, 200, 200],
+        ),
         row(
             "GET",
             "/contracts/{key}/proposals",
@@ -981,6 +993,18 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
             };
             app.store().create_connection(&s.t.org, &c).await.unwrap();
             return made(c.id);
+        }
+        Fixture::Proposal => {
+            let p = app
+                .propose_change(
+                    &s.caller(side.sender),
+                    &key,
+                    &format!("Proposal {n}: ask for the procurement contact"),
+                    vec![],
+                )
+                .await
+                .unwrap();
+            return made(p.id.to_string());
         }
         Fixture::Person | Fixture::DeactivatedPerson => {
             let admin = s.caller("admin@acme.test");

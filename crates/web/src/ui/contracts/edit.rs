@@ -72,9 +72,14 @@ async fn edit_page(
     error: Option<FormError>,
     preview: Option<Vec<DiffRow>>,
 ) -> UiResult<EditPage> {
-    let proposals = proposal_rows(s.app.proposals(&v.caller, &c.key).await?, c.current_version)
+    // What the lead has still to answer, and what they accepted but have
+    // not yet written into a version.
+    let proposals = proposal_rows(s.app.proposals(&v.caller, &c.key).await?)
         .into_iter()
-        .filter(|p| p.open)
+        .filter(|p| {
+            p.open
+                || (p.answer.as_ref().is_some_and(|a| a.accepted) && p.version == c.current_version)
+        })
         .collect();
     Ok(EditPage {
         page: v.page.at("contracts"),

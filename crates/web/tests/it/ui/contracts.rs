@@ -369,3 +369,93 @@ async fn a_sender_has_no_pen_proposes_a_change_and_is_refused_when_publishing() 
     assert_eq!(versions(&s).await.len(), 1, "nothing was published");
     assert_eq!(mode(&s).await, "observe");
 }
+
+#[tokio::test]
+async fn the_receiving_lead_answers_a_proposal_with_a_reason_the_sender_reads() {
+    let Some(t) = app().await else { return };
+    let key = baton_domain::ContractKey::parse(KEY).unwrap();
+    let p = t
+        .app
+        .propose_change(
+            &t.as_user(AE),
+            &key,
+            "Add the customer's procurement path",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (s, b) = open(t, &[LEAD, AE]).await;
+    b.login(LEAD, PASSWORD).await;
+    // It waits in the lead's queue, and the queue leads to it.
+    b.goto("/").await;
+    let queued = b.text("#work-proposals").await;
+    assert!(
+        queued.contains("Proposals to answer")
+            && queued.contains("Add the customer's procurement path"),
+        "{queued}"
+    );
+    b.click("#work-proposals a").await;
+    wait_path(&b, |p| p.starts_with(&format!("/contracts/{KEY}"))).await;
+    let item = format!("#proposal-{}", p.id);
+    let open_item = b.text(&item).await;
+    assert!(
+        open_item.contains("open") && open_item.contains("Decline"),
+        "{open_item}"
+    );
+    assert!(b.axe().await.is_empty(), "{:?}", b.axe().await);
+
+    // A reason of spaces passes the browser's `required` check; the
+    // server refuses it beside the proposal.
+    b.fill(&format!("#reason-{}", p.id), "   ").await;
+    b.click(&format!("{item} button[value=decline]")).await;
+    wait_path(&b, |p| p.ends_with("/answer")).await;
+    let err = b
+        .wait_text(&format!("#answer-error-{}", p.id), |t| !t.is_empty())
+        .await;
+    assert!(err.contains("say why"), "{err}");
+    b.fill(
+        &format!("#reason-{}", p.id),
+        "The deal desk note already names it",
+    )
+    .await;
+    b.click(&format!("{item} button[value=decline]")).await;
+    wait_path(&b, |p| p.contains("?answered=declined")).await;
+    let notice = b.wait_text("#notice", |t| !t.is_empty()).await;
+    assert!(notice.contains("You declined the proposal"), "{notice}");
+    let answered = b.text(&item).await;
+    assert!(
+        answered.contains("declined")
+            && answered.contains("Declined by onboarding-lead@acme.test")
+            && answered.contains("The deal desk note already names it")
+            && !answered.contains("Accept"),
+        "{answered}"
+    );
+
+    let queue = s.as_(LEAD).await.get("/queue").await;
+    assert_eq!(
+        queue.expect(200)["proposals"],
+        json!([]),
+        "answered work leaves the queue"
+    );
+
+    // The sender reads the answer, through the page and the API.
+    b.logout().await;
+    b.login(AE, PASSWORD).await;
+    b.goto(&format!("/contracts/{KEY}#proposals")).await;
+    let read = b.text(&item).await;
+    assert!(
+        read.contains("The deal desk note already names it"),
+        "{read}"
+    );
+    let listed = s
+        .as_(AE)
+        .await
+        .get(&format!("/contracts/{KEY}/proposals"))
+        .await;
+    let listed = listed.expect(200);
+    assert_eq!(listed[0]["answer"]["accepted"], json!(false));
+    assert_eq!(
+        listed[0]["answer"]["reason"],
+        json!("The deal desk note already names it")
+    );
+}
