@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
 use crate::gates::GateState;
-use crate::{App, AppError};
+use crate::{App, AppError, Caller};
 
 /// How deliveries are retried.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,6 +69,29 @@ pub struct DeliveryRound {
     pub retrying: usize,
     /// Failed for the last time: now dead.
     pub dead: usize,
+}
+
+/// The kind of a test delivery.
+pub const PING: &str = "ping";
+
+/// What a test delivery came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestDelivery {
+    /// Its `Baton-Delivery` id (`test-…`).
+    pub delivery: String,
+    /// The receiver's status, when it answered.
+    pub http_status: Option<u16>,
+    /// Why it failed, when it did (a non-2xx status, or no answer).
+    pub error: Option<String>,
+    /// How long it took.
+    pub duration_ms: u64,
+}
+
+impl TestDelivery {
+    /// Whether the receiver took it (2xx).
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
 }
 
 /// `t=<unix secs>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
@@ -241,6 +264,52 @@ impl App {
             }
         }
         Ok(round)
+    }
+
+    /// Sends a subscription a signed `ping` now (admins only), to check
+    /// its URL and secret: not an event of the log (its `seq` is 0), not
+    /// queued and never retried. Answers what the receiver said.
+    #[tracing::instrument(skip_all, fields(webhook = id))]
+    pub async fn test_webhook(&self, caller: &Caller, id: &str) -> Result<TestDelivery, AppError> {
+        self.actor(caller).await?.require_admin("manage webhooks")?;
+        let Some((url, secret, format)) = self.store.webhook_target(&caller.org, id).await? else {
+            return Err(AppError::NotFound(format!("webhook '{id}'")));
+        };
+        let at = self.now();
+        let ping = json!({
+            "type": PING,
+            "webhook": id,
+            "by": caller.email.to_string(),
+            "at": at.to_string(),
+        });
+        let d = ClaimedDelivery {
+            org: caller.org.clone(),
+            id: format!("test-{}", uuid::Uuid::now_v7()),
+            webhook_id: id.to_string(),
+            seq: 0,
+            kind: PING.into(),
+            attempts: 0,
+            url,
+            secret,
+            format,
+            payload: ping.to_string(),
+        };
+        let slack = (d.format == "slack").then(crate::slack::Context::default);
+        let client = self.http_client()?;
+        let started = Instant::now();
+        let result = send(&client, &d, slack.as_ref(), &Map::new(), at).await;
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let (http_status, error) = match result {
+            Ok(status) if (200..300).contains(&status) => (Some(status), None),
+            Ok(status) => (Some(status), Some(format!("HTTP {status}"))),
+            Err(e) => (None, Some(e)),
+        };
+        Ok(TestDelivery {
+            delivery: d.id,
+            http_status,
+            error,
+            duration_ms,
+        })
     }
 
     fn http_client(&self) -> Result<reqwest::Client, AppError> {

@@ -133,6 +133,16 @@ pub fn describe_with(payload: &Value, ctx: &Context) -> String {
             s("to"),
             s("effective")
         ),
+        "ping" => format!("{who} sent a test message from Baton: this channel is connected"),
+        "proposal_answered" => format!(
+            "{who} {} a proposal to {}",
+            if payload.get("accepted") == Some(&Value::Bool(true)) {
+                "accepted"
+            } else {
+                "declined"
+            },
+            s("contract")
+        ),
         "contract_published" => format!(
             "{who} published {} v{}",
             s("contract"),

@@ -96,6 +96,13 @@ pub enum WebhooksCommand {
         /// The delivery's id (see `baton webhooks deliveries ID`).
         delivery: String,
     },
+    /// Send a subscription a signed `ping` now, to check its URL and
+    /// secret (not an event of the log; never queued or retried). Fails
+    /// when the receiver does not answer 2xx.
+    Test {
+        /// The subscription's id.
+        id: String,
+    },
     /// Send what is due now, once (`baton serve` does this on its own).
     Deliver,
 }
@@ -202,6 +209,23 @@ pub async fn run(app: &App, args: WebhooksArgs) -> Result<()> {
         WebhooksCommand::Redeliver { id, delivery } => {
             app.redeliver(&caller, &id, &delivery).await?;
             println!("delivery {delivery} is pending again; it goes out with the next round");
+        }
+        WebhooksCommand::Test { id } => {
+            let t = app.test_webhook(&caller, &id).await?;
+            match (t.http_status, t.error) {
+                (Some(code), None) => {
+                    println!(
+                        "test event {} taken: HTTP {code} in {} ms",
+                        t.delivery, t.duration_ms
+                    );
+                }
+                (_, Some(e)) => bail!(
+                    "test event {} not taken: {e} (after {} ms)",
+                    t.delivery,
+                    t.duration_ms
+                ),
+                (None, None) => println!("test event {} sent", t.delivery),
+            }
         }
         WebhooksCommand::Deliver => {
             let r = app.deliver_webhooks().await?;

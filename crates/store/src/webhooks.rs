@@ -78,6 +78,24 @@ impl Store {
             .collect()
     }
 
+    /// Where a subscription sends, with its signing secret and format, to
+    /// send it a test delivery; `None` when the org has no such
+    /// subscription.
+    pub async fn webhook_target(
+        &self,
+        org: &OrgId,
+        id: &str,
+    ) -> Result<Option<(String, String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT url, secret, format FROM webhook_subscriptions
+             WHERE org_id = $1 AND webhook_id = $2",
+        )
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
     /// Deletes a subscription; whether it existed in the org.
     pub async fn delete_webhook(&self, org: &OrgId, id: &str) -> Result<bool, StoreError> {
         let done =

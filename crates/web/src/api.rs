@@ -229,6 +229,7 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(webhooks::delete))
     .add(routes!(webhooks::deliveries))
     .add(routes!(webhooks::redeliver))
+    .add(routes!(webhooks::test))
     .add(routes!(scorecard::scorecard))
     .add(routes!(scorecard::leak_audit))
     .add(routes!(fx::list, fx::add))

@@ -16,7 +16,7 @@ use baton_store::{DeliveryRecord, DeliveryStatus, Store};
 use baton_testkit::{TestApp, on_both_backends};
 use hmac::{Hmac, KeyInit, Mac};
 use jiff::SignedDuration;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::{account, draft, full_ae_values};
@@ -32,6 +32,7 @@ on_both_backends!(
     only_wanted_kinds_are_queued_and_deleting_a_hook_drops_its_queue,
     a_claim_of_a_crashed_process_expires_and_its_late_report_is_ignored,
     handoff_events_carry_account_contract_deal_state_and_the_gate_on_acceptance,
+    a_test_event_is_signed_sent_now_and_says_what_the_receiver_answered,
 );
 
 const SECRET: &str = "whsec-test-secret";
@@ -584,4 +585,80 @@ async fn handoff_events_carry_account_contract_deal_state_and_the_gate_on_accept
         }),
         "the gate object equals the gate answer"
     );
+}
+
+/// The HMAC a receiver computes over `t.body`, hex.
+fn expected_signature(ts: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{ts}.").as_bytes());
+    mac.update(body);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn a_test_event_is_signed_sent_now_and_says_what_the_receiver_answered(t: TestApp) {
+    let admin = t.as_user("admin@acme.test");
+    let rx = Receiver::start(1).await;
+    let hook = subscribe(&t, &rx.url, &["submitted"], None).await;
+    let events = t.app.store().event_count(&t.org).await.unwrap();
+
+    // The receiver's first answer is a 500: the test says so.
+    let failed = t.app.test_webhook(&admin, &hook).await.unwrap();
+    assert!(!failed.ok(), "{failed:?}");
+    assert_eq!(failed.http_status, Some(500));
+    assert_eq!(failed.error.as_deref(), Some("HTTP 500"));
+    rx.set_fail_first(0);
+    let taken = t.app.test_webhook(&admin, &hook).await.unwrap();
+    assert!(taken.ok() && taken.http_status == Some(200), "{taken:?}");
+
+    let seen = rx.seen();
+    assert_eq!(seen.len(), 2, "sent at once, each test once, never retried");
+    let s = &seen[1];
+    let body: Value = serde_json::from_slice(&s.body).unwrap();
+    assert_eq!(body["type"], "ping");
+    assert_eq!(body["seq"], 0, "not an event of the log");
+    assert_eq!(body["webhook"], json!(hook));
+    assert_eq!(header(s, "baton-event"), "ping");
+    assert_eq!(header(s, "baton-delivery"), taken.delivery);
+    let sig = header(s, "baton-signature");
+    let (ts, v1) = sig.split_once(",v1=").unwrap();
+    let ts = ts.strip_prefix("t=").unwrap();
+    assert_eq!(
+        v1,
+        expected_signature(ts, &s.body),
+        "signed like every delivery"
+    );
+
+    // Nothing entered the log or the queue.
+    assert_eq!(t.app.store().event_count(&t.org).await.unwrap(), events);
+    assert!(deliveries(&t, &hook).await.is_empty());
+    assert_eq!(t.app.deliver_webhooks().await.unwrap().claimed, 0);
+
+    // A receiver that is not there is named, not an error of Baton's.
+    let gone = subscribe(&t, "http://127.0.0.1:9/hook", &["*"], None).await;
+    let refused = t.app.test_webhook(&admin, &gone).await.unwrap();
+    assert!(
+        refused.http_status.is_none()
+            && refused
+                .error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("could not connect")),
+        "{refused:?}"
+    );
+    // Only admins test, and only their org's subscriptions.
+    let err = t
+        .app
+        .test_webhook(&t.as_user("ae1@acme.test"), &hook)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, baton_app::AppError::Domain(_)), "{err:?}");
+    let err = t
+        .app
+        .test_webhook(&admin, "no-such-hook")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, baton_app::AppError::NotFound(_)), "{err:?}");
 }

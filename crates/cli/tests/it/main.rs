@@ -281,6 +281,12 @@ async fn the_webhooks_command_manages_subscriptions_and_shows_the_log() {
         ],
     );
     assert!(err.starts_with("error: ") && err.contains("url"), "{err}");
+    // Nothing listens on the discard port: the test says so and fails.
+    let err = baton_fails(&url, &["webhooks", "test", id]);
+    assert!(
+        err.starts_with("error: test event test-") && err.contains("could not connect"),
+        "{err}"
+    );
     baton(&url, &["webhooks", "remove", id]);
     assert!(!baton(&url, &["webhooks", "list"]).contains(id));
     let _ = std::fs::remove_dir_all(&dir);

@@ -253,3 +253,43 @@ pub async fn redeliver(
     s.app.redeliver(&caller, &id, &delivery).await?;
     Ok(StatusCode::ACCEPTED)
 }
+
+/// What a test delivery came to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TestDeliveryBody {
+    /// The receiver took it (2xx).
+    pub ok: bool,
+    /// Its `Baton-Delivery` id (`test-…`).
+    pub delivery: String,
+    /// The receiver's status, when it answered.
+    pub http_status: Option<u16>,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// Send the subscription a signed `ping` now, to check its URL and secret
+/// (admins). Not an event of the log (`seq` 0), not queued, never retried:
+/// the answer says what the receiver said.
+#[utoipa::path(post, path = "/webhooks/{id}/test", tag = "webhooks",
+    params(("id" = String, Path, description = "The subscription's id")),
+    responses(
+        (status = 200, description = "Sent; `ok` says whether the receiver took it", body = TestDeliveryBody),
+        (status = 403, description = "Not an admin", body = ApiError, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription in your org", body = ApiError, content_type = "application/problem+json"),
+    ))]
+pub async fn test(
+    State(s): State<AppState>,
+    Authed(caller): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TestDeliveryBody>> {
+    let t = s.app.test_webhook(&caller, &id).await?;
+    Ok(Json(TestDeliveryBody {
+        ok: t.ok(),
+        delivery: t.delivery,
+        http_status: t.http_status,
+        error: t.error,
+        duration_ms: t.duration_ms,
+    }))
+}

@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/webhooks", get(page).post(add))
         .route("/webhooks/{id}/delete", post(delete))
+        .route("/webhooks/{id}/test", post(test))
         .route(
             "/webhooks/{id}/deliveries/{delivery}/redeliver",
             post(redeliver),
@@ -42,11 +43,23 @@ struct WebhooksPage {
     format: String,
     error: Option<String>,
     done: Option<String>,
+    tested: Option<Tested>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct Done {
     done: Option<String>,
+}
+
+/// The last test delivery, shown on its subscription.
+#[derive(Debug, Clone)]
+pub struct Tested {
+    /// The subscription.
+    pub id: String,
+    /// The receiver took it.
+    pub ok: bool,
+    /// What happened, in words.
+    pub text: String,
 }
 
 fn when(t: &baton_domain::Timestamp) -> String {
@@ -59,6 +72,7 @@ async fn show(
     form: (String, Vec<String>, String),
     error: Option<String>,
     done: Option<String>,
+    tested: Option<Tested>,
 ) -> UiResult {
     let mut hooks = Vec::new();
     for h in s.app.webhooks(&v.caller).await? {
@@ -82,13 +96,14 @@ async fn show(
         format,
         error,
         done,
+        tested,
     };
     render_form(page.error.is_some(), &page)
 }
 
 async fn page(State(s): State<AppState>, v: Viewer, Query(d): Query<Done>) -> UiResult {
     let blank = (String::new(), vec!["*".to_string()], "json".to_string());
-    show(&s, &v, blank, None, d.done).await
+    show(&s, &v, blank, None, d.done, None).await
 }
 
 async fn add(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
@@ -106,7 +121,7 @@ async fn add(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
         Ok(_) => Ok(Redirect::to("/webhooks?done=added").into_response()),
         Err(e) => {
             let why = crate::error::ApiError::from(e).detail;
-            show(&s, &v, (url, events, format), Some(why), None).await
+            show(&s, &v, (url, events, format), Some(why), None, None).await
         }
     }
 }
@@ -118,6 +133,31 @@ async fn delete(
 ) -> UiResult {
     s.app.delete_webhook(&v.caller, &id).await?;
     Ok(Redirect::to("/webhooks?done=deleted").into_response())
+}
+
+/// Sends the test and shows the page with its answer (nothing is stored
+/// to redirect to).
+async fn test(State(s): State<AppState>, Path(id): Path<String>, Posted(v, _): Posted) -> UiResult {
+    let t = s.app.test_webhook(&v.caller, &id).await?;
+    let text = match (&t.http_status, &t.error) {
+        (Some(code), None) => format!(
+            "Test event delivered: the receiver answered HTTP {code} in {} ms.",
+            t.duration_ms
+        ),
+        (_, Some(e)) => format!(
+            "Test event not taken: {e} (after {} ms). Check the URL, and that the \
+             receiver verifies the signature with the secret you gave.",
+            t.duration_ms
+        ),
+        (None, None) => "Test event sent.".into(),
+    };
+    let blank = (String::new(), vec!["*".to_string()], "json".to_string());
+    let tested = Tested {
+        id,
+        ok: t.ok(),
+        text,
+    };
+    show(&s, &v, blank, None, None, Some(tested)).await
 }
 
 async fn redeliver(

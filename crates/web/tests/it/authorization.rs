@@ -861,6 +861,14 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             "POST",
+            "/webhooks/{id}/test",
+            AE,
+            Fixture::Webhook,
+            none,
+            [401, 404, 403, 403, 403, 200],
+        ),
+        row(
+            "POST",
             "/webhooks/{id}/deliveries/{delivery}/redeliver",
             AE,
             Fixture::DeadDelivery,
@@ -1031,7 +1039,9 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
         }
         Fixture::Webhook => {
             let new = baton_app::webhooks::NewWebhook {
-                url: "https://hooks.example/baton".into(),
+                // Nothing listens on the discard port: a test event is refused
+                // at once, on the loopback.
+                url: "http://127.0.0.1:9/baton".into(),
                 events: vec!["*".into()],
                 secret: "s3cret-s3cret-s3cret".into(),
                 format: None,

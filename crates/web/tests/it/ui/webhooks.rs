@@ -1,5 +1,6 @@
 //! The webhooks page: an admin subscribes a receiver (a bad URL is named),
-//! sees its delivery log fill, and redelivers a delivery.
+//! sends it a test event, sees its delivery log fill, and redelivers a
+//! delivery.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -54,6 +55,18 @@ async fn an_admin_subscribes_watches_deliveries_and_redelivers() {
     b.click("#add-hook button[type=submit]").await;
     b.wait_text("#done", |t| t.contains("added")).await;
     assert!(b.page_text().await.contains(&hook));
+
+    // A test event goes out at once and the page says what came back; it
+    // is not an event, so the log stays empty.
+    b.click("section.card form[action$='/test'] button").await;
+    let tested = b.wait_text("#tested", |t| !t.is_empty()).await;
+    assert!(
+        tested.contains("Test event delivered: the receiver answered HTTP 200"),
+        "{tested}"
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert!(b.page_text().await.contains("No deliveries yet."));
+    hits.store(0, Ordering::SeqCst);
 
     // An event, delivered by a round of the job: the log shows it.
     account(&s.t, "A-9", "Umbrella").await;
