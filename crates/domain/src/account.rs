@@ -162,6 +162,7 @@ impl Account {
                     h.id, h.account, self.id
                 )));
             }
+            h.may_report_rediscovery(report.by.as_ref())?;
             if let Some(f) = &report.field {
                 def.known_field(f.as_str())?;
             }

@@ -19,6 +19,7 @@ on_both_backends!(
     imported_notes_are_searched_and_an_export_is_taken_as_it_is,
     a_note_naming_a_team_the_org_does_not_have_is_refused_and_records_nothing,
     imported_notes_beyond_one_read_back_are_all_searched,
+    the_sender_reports_no_rediscovery_of_their_own_handoff_live_or_imported,
 );
 
 /// A kickoff note that re-asks the economic buyer and the go-live date, and
@@ -297,4 +298,40 @@ async fn imported_notes_beyond_one_read_back_are_all_searched(t: TestApp) {
             .unwrap();
         assert_eq!(found.len(), 1, "N-{n}: {found:?}");
     }
+}
+
+async fn the_sender_reports_no_rediscovery_of_their_own_handoff_live_or_imported(t: TestApp) {
+    let h = accepted_handoff(&t, "L-7").await;
+    let incident = || baton_app::signals::Incident {
+        account: h.account.clone(),
+        handoff: Some(h.id.clone()),
+        field: None,
+        note: "asked who the champion is".into(),
+        at: None,
+    };
+    let events = t.app.store().event_count(&t.org).await.unwrap();
+    let err = t
+        .app
+        .record_rediscovery(&t.as_user("ae1@acme.test"), incident())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, baton_app::AppError::Domain(baton_domain::DomainError::Forbidden(m)) if m.contains("not by the sender")),
+        "{err:?}"
+    );
+    // The same line, imported, is refused for the same reason.
+    let line = json!({"type": "rediscovery", "account": h.account, "handoff": h.id,
+        "by": "ae1@acme.test", "at": t.app.now(), "note": "asked who the champion is"});
+    let err = t
+        .app
+        .import_events(Some(t.org.clone()), format!("{line}\n").as_bytes())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not by the sender"), "{err}");
+    assert_eq!(t.app.store().event_count(&t.org).await.unwrap(), events);
+    // Whoever re-asked reports it.
+    t.app
+        .record_rediscovery(&t.as_user("onboarding1@acme.test"), incident())
+        .await
+        .unwrap();
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Ctx, Handoff, State};
+use crate::Email;
 use crate::error::DomainError;
 use crate::field::{FieldType, Side};
 use crate::org::Actor;
@@ -42,11 +43,13 @@ pub enum Action {
     FirstTouch,
     /// Answer an attestation question.
     Attest,
+    /// Report that the customer was asked again for what it carried.
+    Rediscovery,
 }
 
 impl Action {
     /// Every action, in the order a page lists them.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::Edit,
         Action::Submit,
         Action::Withdraw,
@@ -58,6 +61,7 @@ impl Action {
         Action::CloseLoop,
         Action::FirstTouch,
         Action::Attest,
+        Action::Rediscovery,
     ];
 
     /// Its name in URLs and JSON (`close-loop`).
@@ -74,6 +78,7 @@ impl Action {
             Action::CloseLoop => "close-loop",
             Action::FirstTouch => "first-touch",
             Action::Attest => "attest",
+            Action::Rediscovery => "rediscovery",
         }
     }
 }
@@ -136,6 +141,7 @@ impl Handoff {
                 }
                 Ok(())
             }
+            Action::Rediscovery => self.may_report_rediscovery(Some(&actor.email)),
             Action::Attest => {
                 if self.state == State::Withdrawn {
                     return Err(DomainError::InvalidTransition {
@@ -158,6 +164,28 @@ impl Handoff {
                 Ok(())
             }
         }
+    }
+
+    /// Whether a re-discovery about this handoff may be reported by `by`:
+    /// once it was handed off, by whoever had to ask the customer again,
+    /// never by its own sender (who cannot have re-asked what they wrote).
+    /// A report that names nobody (an imported history line) is judged on
+    /// the state alone.
+    pub fn may_report_rediscovery(&self, by: Option<&Email>) -> Result<(), DomainError> {
+        if self.state == State::Draft {
+            return Err(DomainError::InvalidTransition {
+                action: "report re-discovery on",
+                state: self.state.as_str(),
+            });
+        }
+        if by == Some(&self.sender) {
+            return Err(DomainError::Forbidden(format!(
+                "{} sent handoff '{}': re-discovery is reported by whoever had to ask the \
+                 customer again, not by the sender",
+                self.sender, self.id
+            )));
+        }
+        Ok(())
     }
 
     /// Every action `actor` may take now (what a page offers).

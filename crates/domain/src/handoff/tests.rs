@@ -1209,6 +1209,27 @@ fn run(
                 .unwrap_or_else(|| "any question".into()),
             "yes, indeed".into(),
         ),
+        Action::Rediscovery => {
+            let made = crate::Account::upsert(
+                h.account.clone(),
+                "Acme",
+                crate::Money::parse_text("1000 USD").unwrap(),
+                None,
+                at,
+            )
+            .unwrap();
+            let account = crate::Account::apply(None, &made).unwrap();
+            account.record_incident(
+                Some((h, def)),
+                crate::account::IncidentReport {
+                    field: None,
+                    note: note(),
+                    by: Some(who.email.clone()),
+                    at,
+                },
+                at,
+            )
+        }
     }
 }
 

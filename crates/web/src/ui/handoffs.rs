@@ -836,6 +836,7 @@ struct Offers {
     resolve: bool,
     close_loop: bool,
     attest: bool,
+    rediscovery: bool,
 }
 
 impl Offers {
@@ -850,6 +851,7 @@ impl Offers {
             resolve: actions.contains(&Action::Resolve),
             close_loop: actions.contains(&Action::CloseLoop),
             attest: actions.contains(&Action::Attest),
+            rediscovery: actions.contains(&Action::Rediscovery),
         }
     }
 

@@ -1,6 +1,6 @@
 //! After acceptance, in the browser: an escalation's follow-through (ack
 //! with ETA, echo, resolution, the CSM closing the loop), re-discovery
-//! reported against a handoff, and a carried-over value prefilled and
+//! reported against a handoff by the team that re-asked (never its sender), and a carried-over value prefilled and
 //! marked on the next contract's form.
 
 use std::collections::BTreeMap;
@@ -98,21 +98,8 @@ async fn an_escalation_is_acknowledged_echoed_resolved_and_closed_by_the_csm() {
     .await;
     let refusal = b.text("#action-error").await;
     assert!(refusal.contains("communication owner"), "{refusal}");
-    b.logout().await;
-
-    // The CSM closes the loop and reports a re-discovery.
-    b.login(CSM, PASSWORD).await;
+    // Support had to ask the customer again: it reports the re-discovery.
     b.goto(&page).await;
-    b.fill(
-        "#close-loop-note",
-        "Called their controller; exports confirmed working",
-    )
-    .await;
-    b.click("form[action$=\"/close-loop\"] button").await;
-    b.wait_text("#timeline", |t| {
-        t.contains("closed the loop with the customer")
-    })
-    .await;
     b.click("#rd-field option[value=\"originating_signal\"]")
         .await;
     b.fill(
@@ -128,6 +115,27 @@ async fn an_escalation_is_acknowledged_echoed_resolved_and_closed_by_the_csm() {
         timeline.contains("reported re-discovery of Originating signal"),
         "{timeline}"
     );
+    b.logout().await;
+
+    // The CSM closes the loop. The handoff is theirs, so re-discovery is
+    // not theirs to report.
+    b.login(CSM, PASSWORD).await;
+    b.goto(&page).await;
+    assert_eq!(
+        b.count("#rediscovery").await,
+        0,
+        "the sender reports no re-discovery"
+    );
+    b.fill(
+        "#close-loop-note",
+        "Called their controller; exports confirmed working",
+    )
+    .await;
+    b.click("form[action$=\"/close-loop\"] button").await;
+    b.wait_text("#timeline", |t| {
+        t.contains("closed the loop with the customer")
+    })
+    .await;
     let follow = b.text("dl.facts-list").await;
     assert!(follow.contains("Status echoes\n1"), "{follow}");
     assert!(follow.contains("by cs1@acme.test"), "{follow}");
