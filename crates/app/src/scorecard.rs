@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use baton_domain::fx::{self, RateEntry, Reporting, Total};
 use baton_domain::period::Period;
-use baton_domain::scorecard::{Cell, Metric, Metrics};
+use baton_domain::scorecard::{Cell, Metric, MetricKind, Metrics};
 use baton_domain::{ContractKey, Currency, OrgId};
 use serde::Serialize;
 
@@ -441,38 +441,17 @@ impl IncentiveReport {
     }
 }
 
-/// A metric counted in handoffs, whose cell can list the handoffs it counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CountedMetric {
-    /// `completion_rate`: accepted in the period; scored 100 when accepted.
-    Completion,
-    /// `receiver_acceptance`: first decided in the period; accepted first
-    /// time with no re-discovery incident within the window.
-    FirstPass,
-}
-
-impl CountedMetric {
-    /// The metric named `key`, when it is counted in handoffs.
-    pub fn parse(key: &str) -> Option<Self> {
-        match key {
-            "completion_rate" => Some(Self::Completion),
-            "receiver_acceptance" => Some(Self::FirstPass),
-            _ => None,
-        }
-    }
-}
-
 impl App {
-    /// The handoffs a scorecard cell counts: every one in its denominator,
-    /// each with whether it is also in the numerator. Decided by the same
-    /// rule as the scorecard itself (`scorecard::account_counts`), so the
-    /// list always adds up to the cell.
+    /// The handoffs a scorecard cell counts, each with whether it is in
+    /// the numerator (see `scorecard::cell_members`). Decided by the same
+    /// rules as the scorecard itself, so the list always adds up to the
+    /// cell (in accounts, for the metrics counted in accounts).
     pub async fn cell_handoffs(
         &self,
         caller: &Caller,
         contract: &baton_domain::ContractKey,
         period: Period,
-        metric: CountedMetric,
+        metric: MetricKind,
     ) -> Result<Vec<(crate::handoffs::HandoffView, bool)>, AppError> {
         let actor = self.actor(caller).await?;
         let accounts = self
@@ -482,17 +461,8 @@ impl App {
         let data = self.store.account_data(&caller.org, &accounts).await?;
         let mut counted = Vec::new();
         for d in data.values() {
-            for (h, c) in baton_domain::scorecard::account_counts(d) {
-                let slot = match metric {
-                    CountedMetric::Completion => c.completion,
-                    CountedMetric::FirstPass => c.first_pass,
-                };
-                if h.contract == *contract
-                    && let Some((at, num)) = slot
-                    && Period::both_of(at).contains(&period)
-                {
-                    counted.push((h.id.clone(), num));
-                }
+            for (h, num) in baton_domain::scorecard::cell_members(d, contract, period, metric) {
+                counted.push((h.id.clone(), num));
             }
         }
         let mut viewing = crate::handoffs::Viewing::new(self, &caller.org, actor);

@@ -288,6 +288,169 @@ pub fn account_counts(data: &AccountData) -> Vec<(&HandoffFacts, Counted)> {
         .collect()
 }
 
+/// The NPS responses around one handoff: within the window before its
+/// first submission `s`, and within the window after its acceptance `a`.
+fn nps_around(data: &AccountData, s: Timestamp, a: Timestamp) -> (NpsPool, NpsPool) {
+    let mut before = NpsPool::default();
+    let mut after = NpsPool::default();
+    for r in &data.nps {
+        if s.checked_sub(NPS_WINDOW)
+            .is_ok_and(|from| from <= r.at && r.at < s)
+        {
+            before.add(r.score);
+        }
+        if a < r.at && a.checked_add(NPS_WINDOW).is_ok_and(|to| r.at <= to) {
+            after.add(r.score);
+        }
+    }
+    (before, after)
+}
+
+/// A churn counted under a contract in a period: the account's latest
+/// handoff of the contract submitted before it, and whether that handoff
+/// scored below [`LEAK_SCORE`] at the churn (a leak). One per account,
+/// contract and period: the period's first churn decides.
+#[derive(Debug, Clone, Copy)]
+pub struct ChurnCount<'a> {
+    /// The period it counts in.
+    pub period: Period,
+    /// The handoff it is judged by.
+    pub handoff: &'a HandoffFacts,
+    /// The churn.
+    pub churn: &'a ChurnFact,
+    /// Scored below 70 at the churn.
+    pub leaked: bool,
+}
+
+/// How the account's churns count (see [`ChurnCount`]).
+pub fn churn_counts(data: &AccountData) -> Vec<ChurnCount<'_>> {
+    let mut out = Vec::new();
+    let mut churned: BTreeSet<(&ContractKey, Period)> = BTreeSet::new();
+    let mut churns: Vec<&ChurnFact> = data.churns.iter().collect();
+    churns.sort_by_key(|c| c.at);
+    let contracts: BTreeSet<&ContractKey> = data.handoffs.iter().map(|h| &h.contract).collect();
+    for churn in churns {
+        for contract in &contracts {
+            let latest = data
+                .handoffs
+                .iter()
+                .filter(|h| h.contract == **contract)
+                .filter(|h| h.first_submitted_at().is_some_and(|s| s < churn.at))
+                .max_by_key(|h| (h.first_submitted_at(), h.id.clone()));
+            let Some(h) = latest else { continue };
+            let leaked = h.score_at(churn.at).is_some_and(|s| s < LEAK_SCORE);
+            for p in Period::both_of(churn.at) {
+                if churned.insert((*contract, p)) {
+                    out.push(ChurnCount {
+                        period: p,
+                        handoff: h,
+                        churn,
+                        leaked,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A metric of the scorecard, as a cell's drill-down names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// `completion_rate`.
+    Completion,
+    /// `receiver_acceptance`.
+    ReceiverAcceptance,
+    /// `time_to_acceptance`.
+    TimeToAcceptance,
+    /// `rediscovery_incidence` (counted in accounts).
+    Rediscovery,
+    /// `nps_delta`.
+    NpsDelta,
+    /// `leak_to_churn` (counted in accounts).
+    LeakToChurn,
+}
+
+impl MetricKind {
+    /// Every metric, in the scorecard's order.
+    pub const ALL: [MetricKind; 6] = [
+        Self::Completion,
+        Self::ReceiverAcceptance,
+        Self::TimeToAcceptance,
+        Self::Rediscovery,
+        Self::NpsDelta,
+        Self::LeakToChurn,
+    ];
+
+    /// Its key, as the scorecard's JSON names it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Completion => "completion_rate",
+            Self::ReceiverAcceptance => "receiver_acceptance",
+            Self::TimeToAcceptance => "time_to_acceptance",
+            Self::Rediscovery => "rediscovery_incidence",
+            Self::NpsDelta => "nps_delta",
+            Self::LeakToChurn => "leak_to_churn",
+        }
+    }
+
+    /// The metric keyed `key`.
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.key() == key)
+    }
+}
+
+/// The handoffs one account contributes to a metric's cell of `contract`
+/// and `period`, each with whether it is in the numerator: for
+/// time-to-acceptance, every handoff whose duration is counted (`true`);
+/// for the NPS delta, every handoff accepted in the period, `true` when a
+/// response falls in its windows; for re-discovery, the handoffs accepted
+/// in the period, `true` when re-discovered (the cell counts their
+/// accounts); for leak-to-churn, the handoff each churn is judged by,
+/// `true` when it leaked. The same rules as [`account_cells`], which is
+/// built from them.
+pub fn cell_members<'a>(
+    data: &'a AccountData,
+    contract: &ContractKey,
+    period: Period,
+    metric: MetricKind,
+) -> Vec<(&'a HandoffFacts, bool)> {
+    if metric == MetricKind::LeakToChurn {
+        return churn_counts(data)
+            .into_iter()
+            .filter(|c| c.period == period && c.handoff.contract == *contract)
+            .map(|c| (c.handoff, c.leaked))
+            .collect();
+    }
+    let in_period = |at: Timestamp| Period::both_of(at).contains(&period);
+    account_counts(data)
+        .into_iter()
+        .filter(|(h, _)| h.contract == *contract)
+        .filter_map(|(h, c)| {
+            let accepted = c.completion.filter(|(a, _)| in_period(*a));
+            match metric {
+                MetricKind::Completion => accepted.map(|(_, full)| (h, full)),
+                MetricKind::ReceiverAcceptance => c
+                    .first_pass
+                    .filter(|(at, _)| in_period(*at))
+                    .map(|(_, ok)| (h, ok)),
+                MetricKind::TimeToAcceptance => {
+                    let (a, _) = accepted?;
+                    let s = h.first_submitted_at()?;
+                    (a >= s).then_some((h, true))
+                }
+                MetricKind::Rediscovery => accepted.map(|_| (h, c.rediscovered)),
+                MetricKind::NpsDelta => {
+                    let (a, _) = accepted?;
+                    let (before, after) = nps_around(data, h.first_submitted_at()?, a);
+                    Some((h, before.responses + after.responses > 0))
+                }
+                MetricKind::LeakToChurn => None,
+            }
+        })
+        .collect()
+}
+
 /// One account's contribution to every (contract, period) it touches.
 pub fn account_cells(data: &AccountData) -> Cells {
     let mut cells = Cells::new();
@@ -311,18 +474,7 @@ pub fn account_cells(data: &AccountData) -> Cells {
             continue;
         };
         let hit = counted.rediscovered;
-        let mut before = NpsPool::default();
-        let mut after = NpsPool::default();
-        for r in &data.nps {
-            if s.checked_sub(NPS_WINDOW)
-                .is_ok_and(|from| from <= r.at && r.at < s)
-            {
-                before.add(r.score);
-            }
-            if a < r.at && a.checked_add(NPS_WINDOW).is_ok_and(|to| r.at <= to) {
-                after.add(r.score);
-            }
-        }
+        let (before, after) = nps_around(data, s, a);
         for p in Period::both_of(a) {
             let c = cells.entry((h.contract.clone(), p)).or_default();
             c.completion_den += 1;
@@ -344,35 +496,17 @@ pub fn account_cells(data: &AccountData) -> Cells {
         c.rediscovery_den += 1;
         c.rediscovery_num += u64::from(hit);
     }
-    // One count per account per period: the period's first churn decides.
-    let mut churned: BTreeSet<(ContractKey, Period)> = BTreeSet::new();
-    let mut churns: Vec<&ChurnFact> = data.churns.iter().collect();
-    churns.sort_by_key(|c| c.at);
-    let contracts: BTreeSet<&ContractKey> = data.handoffs.iter().map(|h| &h.contract).collect();
-    for churn in churns {
-        for contract in &contracts {
-            let latest = data
-                .handoffs
-                .iter()
-                .filter(|h| h.contract == **contract)
-                .filter(|h| h.first_submitted_at().is_some_and(|s| s < churn.at))
-                .max_by_key(|h| (h.first_submitted_at(), h.id.clone()));
-            let Some(h) = latest else { continue };
-            let leaked = h.score_at(churn.at).is_some_and(|s| s < LEAK_SCORE);
-            for p in Period::both_of(churn.at) {
-                if !churned.insert(((*contract).clone(), p)) {
-                    continue;
-                }
-                let c = cells.entry(((*contract).clone(), p)).or_default();
-                c.leak_den += 1;
-                if leaked {
-                    c.leak_num += 1;
-                    c.arr_leaked.push(LeakedArr {
-                        at: churn.at,
-                        arr_lost: churn.arr_lost,
-                    });
-                }
-            }
+    for count in churn_counts(data) {
+        let c = cells
+            .entry((count.handoff.contract.clone(), count.period))
+            .or_default();
+        c.leak_den += 1;
+        if count.leaked {
+            c.leak_num += 1;
+            c.arr_leaked.push(LeakedArr {
+                at: count.churn.at,
+                arr_lost: count.churn.arr_lost,
+            });
         }
     }
     cells

@@ -19,6 +19,7 @@ on_both_backends!(
     incentives_follow_score_and_first_pass_acceptance,
     the_support_dataset_gives_the_hand_computed_numbers,
     a_database_from_before_handoff_facts_were_kept_fills_them_on_the_next_start,
+    every_cells_drill_down_adds_up_to_the_cell,
 );
 
 /// Weeks later, someone reports that onboarding re-asked A-2 (H-2,
@@ -530,4 +531,69 @@ async fn a_database_from_before_handoff_facts_were_kept_fills_them_on_the_next_s
         (Some(2), Some(4))
     );
     assert!(t.app.rebuild(&t.org).await.unwrap().identical);
+}
+
+/// Every cell of the three hand-computed datasets, month and week, lists
+/// handoffs that add up to its figure, in the unit the metric counts.
+async fn every_cells_drill_down_adds_up_to_the_cell(t: TestApp) {
+    use baton_domain::scorecard::MetricKind;
+    use std::collections::BTreeSet;
+    for history in [SCORECARD_EXAMPLE, SCORECARD_EDGES, SCORECARD_SUPPORT] {
+        t.import_history(history).await;
+    }
+    let admin = t.as_user("admin@acme.test");
+    let mut periods: Vec<Period> = (8..=12)
+        .map(|m| format!("2026-{m:02}").parse().unwrap())
+        .collect();
+    periods.extend((36..=53).map(|w| format!("2026-W{w}").parse::<Period>().unwrap()));
+    periods.push("2027-01".parse().unwrap());
+    let mut checked = 0;
+    for period in periods {
+        for card in t.app.scorecard(&admin, None, period, 1).await.unwrap() {
+            for kind in MetricKind::ALL {
+                let m = match kind {
+                    MetricKind::Completion => &card.metrics.completion_rate,
+                    MetricKind::ReceiverAcceptance => &card.metrics.receiver_acceptance,
+                    MetricKind::TimeToAcceptance => &card.metrics.time_to_acceptance,
+                    MetricKind::Rediscovery => &card.metrics.rediscovery_incidence,
+                    MetricKind::NpsDelta => &card.metrics.nps_delta,
+                    MetricKind::LeakToChurn => &card.metrics.leak_to_churn,
+                };
+                let listed = t
+                    .app
+                    .cell_handoffs(&admin, &card.contract, period, kind)
+                    .await
+                    .unwrap();
+                let at = format!("{} {period} {}", card.contract, kind.key());
+                let num = listed.iter().filter(|(_, n)| *n).count() as u64;
+                let accounts = |only_num: bool| {
+                    listed
+                        .iter()
+                        .filter(|(_, n)| *n || !only_num)
+                        .map(|(h, _)| h.handoff.account.clone())
+                        .collect::<BTreeSet<_>>()
+                        .len() as u64
+                };
+                match kind {
+                    MetricKind::Completion | MetricKind::ReceiverAcceptance => {
+                        assert_eq!(Some(num), m.num.or(Some(0)), "{at}");
+                        assert_eq!(Some(listed.len() as u64), m.den.or(Some(0)), "{at}");
+                    }
+                    MetricKind::TimeToAcceptance => {
+                        assert_eq!(Some(listed.len() as u64), m.n.or(Some(0)), "{at}");
+                    }
+                    MetricKind::Rediscovery | MetricKind::LeakToChurn => {
+                        assert_eq!(Some(accounts(true)), m.num.or(Some(0)), "{at}");
+                        assert_eq!(Some(accounts(false)), m.den.or(Some(0)), "{at}");
+                    }
+                    MetricKind::NpsDelta => {
+                        let responses = m.before_n.unwrap_or(0) + m.after_n.unwrap_or(0);
+                        assert_eq!(num > 0, responses > 0, "{at}");
+                    }
+                }
+                checked += usize::from(!listed.is_empty());
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} cells had handoffs to list");
 }

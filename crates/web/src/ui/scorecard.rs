@@ -14,9 +14,10 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use baton_app::scorecard::{ContractScorecard, CountedMetric};
+use baton_app::scorecard::ContractScorecard;
 use baton_domain::ContractKey;
 use baton_domain::period::Period;
+use baton_domain::scorecard::MetricKind;
 use baton_domain::scorecard::{Cell, Metric, Metrics, Status};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
@@ -440,10 +441,13 @@ async fn scorecard(
             cells: METRICS
                 .iter()
                 .map(|m| {
-                    let mut cell = CellView::new(m, m.of(&c.metrics), &span);
-                    if CountedMetric::parse(m.key).is_some()
-                        && m.of(&c.metrics).den.unwrap_or(0) > 0
-                    {
+                    let figure = m.of(&c.metrics);
+                    let mut cell = CellView::new(m, figure, &span);
+                    let counted = figure.den.unwrap_or(0)
+                        + figure.n.unwrap_or(0)
+                        + figure.before_n.unwrap_or(0)
+                        + figure.after_n.unwrap_or(0);
+                    if counted > 0 {
                         cell.href = Some(format!(
                             "/scorecard/cell?contract={}&metric={}&period={span}",
                             c.contract, m.key
@@ -737,8 +741,78 @@ struct CellPage {
     contract_key: String,
     period: String,
     period_label: String,
+    /// What the cell counts and how the lists split, in words.
+    words: CellWords,
+    /// The cell's own numerator and denominator, in its unit.
+    sums: String,
     counted: Vec<crate::ui::inbox::Row>,
     not_counted: Vec<crate::ui::inbox::Row>,
+}
+
+/// How a metric's drill-down names its two lists.
+struct CellWords {
+    /// The first list: the numerator (or every handoff, for a measure).
+    counted: &'static str,
+    /// The second list: the rest of the denominator; `None` for a measure
+    /// without one.
+    rest: Option<&'static str>,
+}
+
+fn cell_words(metric: MetricKind) -> CellWords {
+    let (counted, rest) = match metric {
+        MetricKind::Completion => ("Complete (100) when accepted", Some("Accepted below 100")),
+        MetricKind::ReceiverAcceptance => (
+            "Accepted first time, not re-discovered within 30 days",
+            Some("Rejected first, or re-discovered"),
+        ),
+        MetricKind::TimeToAcceptance => {
+            ("Accepted in the period: their times make the median", None)
+        }
+        MetricKind::Rediscovery => (
+            "Re-discovered within 30 days of acceptance",
+            Some("Accepted, not re-discovered"),
+        ),
+        MetricKind::NpsDelta => (
+            "With NPS responses in the windows around the handoff",
+            Some("Accepted, no response in either window"),
+        ),
+        MetricKind::LeakToChurn => (
+            "Churned after a handoff that scored below 70",
+            Some("Churned after a handoff of 70 or more"),
+        ),
+    };
+    CellWords { counted, rest }
+}
+
+/// The cell's figure in the unit it counts: handoffs, accounts or
+/// responses, as the grid shows them.
+fn cell_sums(
+    metric: MetricKind,
+    m: &baton_domain::scorecard::Metric,
+    accounts: (usize, usize),
+) -> String {
+    match metric {
+        MetricKind::Completion | MetricKind::ReceiverAcceptance => format!(
+            "{} of {} handoffs count in the numerator.",
+            m.num.unwrap_or(0),
+            m.den.unwrap_or(0)
+        ),
+        MetricKind::TimeToAcceptance => {
+            format!("{} handoffs make the median.", m.n.unwrap_or(0))
+        }
+        MetricKind::Rediscovery | MetricKind::LeakToChurn => format!(
+            "{} of {} accounts count in the numerator ({} and {} of the handoffs below).",
+            m.num.unwrap_or(0),
+            m.den.unwrap_or(0),
+            accounts.0,
+            accounts.1
+        ),
+        MetricKind::NpsDelta => format!(
+            "{} responses before and {} after, around the handoffs below.",
+            m.before_n.unwrap_or(0),
+            m.after_n.unwrap_or(0)
+        ),
+    }
 }
 
 /// `GET /scorecard/cell?contract=…&metric=…&period=…`: the handoffs a
@@ -749,10 +823,11 @@ async fn cell_page(State(s): State<AppState>, v: Viewer, Query(q): Query<CellQue
         UiError::Status(StatusCode::UNPROCESSABLE_ENTITY, format!("{what}: {why}"))
     };
     let key = q.metric.unwrap_or_default();
-    let metric = CountedMetric::parse(&key).ok_or_else(|| {
+    let metric = MetricKind::parse(&key).ok_or_else(|| {
+        let known: Vec<&str> = MetricKind::ALL.iter().map(|m| m.key()).collect();
         bad(
             "metric",
-            format!("'{key}' is not counted in handoffs; completion_rate or receiver_acceptance"),
+            format!("unknown metric '{key}'; one of {}", known.join(", ")),
         )
     })?;
     let info = METRICS
@@ -771,10 +846,31 @@ async fn cell_page(State(s): State<AppState>, v: Viewer, Query(q): Query<CellQue
         .cell_handoffs(&v.caller, &contract, period, metric)
         .await?;
     let (yes, no): (Vec<_>, Vec<_>) = found.into_iter().partition(|(_, num)| *num);
+    let accounts = |v: &[(baton_app::handoffs::HandoffView, bool)]| {
+        v.iter()
+            .map(|(h, _)| h.handoff.account.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let (yes_accounts, all_accounts) = (accounts(&yes), {
+        let mut all = accounts(&yes);
+        all.extend(accounts(&no));
+        all
+    });
+    let figure = s
+        .app
+        .scorecard(&v.caller, Some(&contract), period, 1)
+        .await?
+        .into_iter()
+        .next()
+        .map(|c| info.of(&c.metrics).clone())
+        .unwrap_or_else(|| info.of(&Metrics::from_cell(&Cell::default())).clone());
+    let sums = cell_sums(metric, &figure, (yes_accounts.len(), all_accounts.len()));
     let strip =
         |v: Vec<(baton_app::handoffs::HandoffView, bool)>| v.into_iter().map(|(h, _)| h).collect();
     let contracts = crate::ui::contracts_by_key(&s, &v.caller).await?;
     render(&CellPage {
+        words: cell_words(metric),
+        sums,
         page: v.page.at("scorecard"),
         metric: info.name,
         definition: info.definition,

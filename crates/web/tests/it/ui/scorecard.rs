@@ -2,6 +2,8 @@
 //! figure on the page is the API's figure for the same data, worded the way
 //! the SPEC reads it, with its status as a word and its sample in reach.
 
+use std::collections::BTreeMap;
+
 use baton_app::demo::{DemoSpec, generate};
 use baton_testkit::{SCORECARD_EDGES, SCORECARD_EXAMPLE, SCORECARD_SUPPORT, TestApp};
 use serde_json::{Value, json};
@@ -525,9 +527,10 @@ async fn the_scorecard_opens_on_the_last_complete_month_and_labels_a_running_one
     assert!(html.contains("November 2026 (in progress)"));
 }
 
-/// A handoff-counted cell links to the handoffs it counts: its numerator,
-/// then the rest of its denominator, adding up to the API's figures for
-/// every contract of the golden datasets.
+/// Every cell with something counted links to the handoffs it counts: its
+/// numerator, then the rest of its denominator, adding up to the API's
+/// figures (in handoffs or accounts, as the metric counts) for every
+/// contract of the golden datasets.
 #[tokio::test]
 async fn a_cell_lists_the_handoffs_it_counts_and_they_add_up_to_the_cell() {
     let t = TestApp::sqlite().await;
@@ -544,10 +547,15 @@ async fn a_cell_lists_the_handoffs_it_counts_and_they_add_up_to_the_cell() {
         .expect(200)
         .clone();
     let (_, grid) = super::page(&s, &cookie, "/scorecard?period=2026-10").await;
-    let mut checked = 0;
+    let mut checked = BTreeMap::new();
     for card in api["contracts"].as_array().unwrap() {
         let k = card["contract"].as_str().unwrap();
-        for metric in ["completion_rate", "receiver_acceptance"] {
+        for (metric, unit) in [
+            ("completion_rate", "handoffs"),
+            ("receiver_acceptance", "handoffs"),
+            ("rediscovery_incidence", "accounts"),
+            ("leak_to_churn", "accounts"),
+        ] {
             let m = &card["metrics"][metric];
             let (num, den) = (
                 m["num"].as_u64().unwrap_or(0),
@@ -564,25 +572,59 @@ async fn a_cell_lists_the_handoffs_it_counts_and_they_add_up_to_the_cell() {
             let (status, html) = super::page(&s, &cookie, &href).await;
             assert_eq!(status, 200, "{html}");
             assert!(
-                html.contains(&format!("<strong id=\"cell-num\">{num}</strong> of <strong id=\"cell-den\">{den}</strong>")),
+                html.contains(&format!("{num} of {den} {unit} count in the numerator")),
                 "{k} {metric}: {num} of {den} in {html}"
             );
             let rows = |id: &str| {
                 let part = super::section(&html, id);
-                part.matches("<tr").count().saturating_sub(1)
+                part.matches("<tr").count().saturating_sub(1) as u64
             };
-            assert_eq!(rows("counted") as u64, num, "{k} {metric}");
-            assert_eq!(rows("not-counted") as u64, den - num, "{k} {metric}");
-            checked += 1;
+            if unit == "handoffs" {
+                assert_eq!(rows("counted"), num, "{k} {metric}");
+                assert_eq!(rows("not-counted"), den - num, "{k} {metric}");
+            } else {
+                // One or more handoffs per account.
+                assert!(rows("counted") >= num, "{k} {metric}");
+                assert!(rows("counted") + rows("not-counted") >= den, "{k} {metric}");
+            }
+            *checked.entry(metric).or_insert(0) += 1;
+        }
+        // The measures list the handoffs they are measured over.
+        let tta = &card["metrics"]["time_to_acceptance"];
+        if let Some(n) = tta["n"].as_u64().filter(|n| *n > 0) {
+            let href =
+                format!("/scorecard/cell?contract={k}&metric=time_to_acceptance&period=2026-10");
+            let (status, html) = super::page(&s, &cookie, &href).await;
+            assert_eq!(status, 200, "{html}");
+            assert!(
+                html.contains(&format!("{n} handoffs make the median")),
+                "{html}"
+            );
+            assert!(!html.contains("id=\"not-counted\""), "a median has no rest");
+            *checked.entry("time_to_acceptance").or_insert(0) += 1;
+        }
+        let nps = &card["metrics"]["nps_delta"];
+        let responses =
+            nps["before_n"].as_u64().unwrap_or(0) + nps["after_n"].as_u64().unwrap_or(0);
+        if responses > 0 {
+            let href = format!("/scorecard/cell?contract={k}&metric=nps_delta&period=2026-10");
+            assert!(grid.contains(&format!("href=\"{href}\"")), "{k} nps links");
+            let (status, html) = super::page(&s, &cookie, &href).await;
+            assert_eq!(status, 200, "{html}");
+            assert!(html.contains("responses before and"), "{html}");
+            *checked.entry("nps_delta").or_insert(0) += 1;
         }
     }
-    assert!(checked >= 4, "the datasets fill several cells: {checked}");
+    assert!(
+        checked.len() >= 5 && checked.values().sum::<i32>() >= 8,
+        "the datasets fill cells of most metrics: {checked:?}"
+    );
     let (status, html) = super::page(
         &s,
         &cookie,
-        "/scorecard/cell?contract=ae-to-onboarding&metric=nps_delta&period=2026-10",
+        "/scorecard/cell?contract=ae-to-onboarding&metric=happiness&period=2026-10",
     )
     .await;
     assert_eq!(status, 422);
-    assert!(html.contains("not counted in handoffs"), "{html}");
+    assert!(html.contains("unknown metric"), "{html}");
 }
