@@ -392,6 +392,91 @@ impl App {
     }
 }
 
+/// The scorecard as CSV (what `baton scorecard --format csv` writes and the
+/// UI's download serves): one row per contract, period and metric, the
+/// trend's periods when there is one.
+pub fn scorecard_csv(cards: &[ContractScorecard]) -> String {
+    use crate::csv_cells::Row;
+    let mut out = crate::csv_cells::header(&[
+        "contract", "period", "metric", "value", "num", "den", "n", "target", "status",
+    ]);
+    for c in cards {
+        let points: Vec<(Period, &Metrics)> = if c.trend.is_empty() {
+            vec![(c.period, &c.metrics)]
+        } else {
+            c.trend.iter().map(|t| (t.period, &t.metrics)).collect()
+        };
+        for (p, m) in points {
+            for kind in MetricKind::ALL {
+                let metric = m.of(kind);
+                out.push_str(
+                    &Row::new()
+                        .text(c.contract.as_str())
+                        .text(p.to_string())
+                        .text(kind.key())
+                        .maybe(metric.value)
+                        .maybe(metric.num)
+                        .maybe(metric.den)
+                        .maybe(metric.n.or(metric.after_n))
+                        .text(metric.target)
+                        .text(metric.status.as_str())
+                        .line(),
+                );
+            }
+        }
+    }
+    out
+}
+
+impl LeakAudit {
+    /// The audit as CSV (what `baton audit leak --format csv` writes and
+    /// the UI's download serves): one row per contract in rank order, money
+    /// in the reporting currency with what could not be converted beside it.
+    pub fn csv(&self) -> String {
+        use crate::csv_cells::Row;
+        // Amounts a total could not convert (no rate), each in its own
+        // currency, never added: `5000.00 USD; 50000000.00 JPY`.
+        let unconverted = |t: &Total| {
+            t.unconverted
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let mut out = crate::csv_cells::header(&[
+            "rank",
+            "contract",
+            "completion_rate",
+            "receiver_acceptance",
+            "rediscovery_incidence",
+            "arr_leaked",
+            "arr_leaked_currency",
+            "arr_leaked_unconverted",
+            "arr_at_risk",
+            "arr_at_risk_currency",
+            "arr_at_risk_unconverted",
+        ]);
+        for (i, l) in self.contracts.iter().enumerate() {
+            out.push_str(
+                &Row::new()
+                    .number(i + 1)
+                    .text(l.contract.as_str())
+                    .maybe(l.completion_rate.value)
+                    .maybe(l.receiver_acceptance.value)
+                    .maybe(l.rediscovery_incidence.value)
+                    .minor_units(l.arr_leaked.reporting.minor)
+                    .text(l.arr_leaked.reporting.currency.as_str())
+                    .text(unconverted(&l.arr_leaked))
+                    .minor_units(l.arr_at_risk.reporting.minor)
+                    .text(l.arr_at_risk.reporting.currency.as_str())
+                    .text(unconverted(&l.arr_at_risk))
+                    .line(),
+            );
+        }
+        out
+    }
+}
+
 /// The incentive tune of one period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IncentiveReport {

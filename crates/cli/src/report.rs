@@ -3,7 +3,6 @@
 
 use anyhow::{Context, Result};
 use baton_app::App;
-use baton_app::csv_cells::{self, Row};
 use baton_app::scorecard::LeakAudit;
 use baton_domain::ContractKey;
 use baton_domain::period::Period;
@@ -134,15 +133,6 @@ fn six(m: &Metrics) -> [&Metric; 6] {
     ]
 }
 
-const METRIC_KEYS: [&str; 6] = [
-    "completion_rate",
-    "receiver_acceptance",
-    "time_to_acceptance",
-    "rediscovery_incidence",
-    "nps_delta",
-    "leak_to_churn",
-];
-
 fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..cols)
@@ -183,40 +173,7 @@ pub async fn scorecard(app: &App, a: ScorecardArgs) -> Result<()> {
             let body = serde_json::json!({"period": period, "contracts": cards});
             println!("{}", serde_json::to_string_pretty(&body)?);
         }
-        Format::Csv => {
-            print!(
-                "{}",
-                csv_cells::header(&[
-                    "contract", "period", "metric", "value", "num", "den", "n", "target", "status",
-                ])
-            );
-            for c in &cards {
-                let points: Vec<(Period, &Metrics)> = if c.trend.is_empty() {
-                    vec![(c.period, &c.metrics)]
-                } else {
-                    c.trend.iter().map(|t| (t.period, &t.metrics)).collect()
-                };
-                for (p, m) in points {
-                    for (key, metric) in METRIC_KEYS.iter().zip(six(m)) {
-                        let status = serde_json::to_value(metric.status)?;
-                        print!(
-                            "{}",
-                            Row::new()
-                                .text(c.contract.as_str())
-                                .text(p.to_string())
-                                .text(key)
-                                .maybe(metric.value)
-                                .maybe(metric.num)
-                                .maybe(metric.den)
-                                .maybe(metric.n.or(metric.after_n))
-                                .text(metric.target)
-                                .text(status.as_str().unwrap_or_default())
-                                .line()
-                        );
-                    }
-                }
-            }
-        }
+        Format::Csv => print!("{}", baton_app::scorecard::scorecard_csv(&cards)),
         Format::Table => {
             println!(
                 "Scorecard {period} (UTC). Targets: completion >= 90%, acceptance >= 85%, time to accept < 48 h, re-discovery < 10%, NPS delta >= 0."
@@ -332,42 +289,7 @@ pub async fn audit(app: &App, cmd: AuditCommand) -> Result<()> {
     let audit: LeakAudit = app.org_leak_audit(&org, from, to).await?;
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&audit)?),
-        Format::Csv => {
-            print!(
-                "{}",
-                csv_cells::header(&[
-                    "rank",
-                    "contract",
-                    "completion_rate",
-                    "receiver_acceptance",
-                    "rediscovery_incidence",
-                    "arr_leaked",
-                    "arr_leaked_currency",
-                    "arr_leaked_unconverted",
-                    "arr_at_risk",
-                    "arr_at_risk_currency",
-                    "arr_at_risk_unconverted",
-                ])
-            );
-            for (i, l) in audit.contracts.iter().enumerate() {
-                print!(
-                    "{}",
-                    Row::new()
-                        .number(i + 1)
-                        .text(l.contract.as_str())
-                        .maybe(l.completion_rate.value)
-                        .maybe(l.receiver_acceptance.value)
-                        .maybe(l.rediscovery_incidence.value)
-                        .minor_units(l.arr_leaked.reporting.minor)
-                        .text(l.arr_leaked.reporting.currency.as_str())
-                        .text(unconverted(&l.arr_leaked))
-                        .minor_units(l.arr_at_risk.reporting.minor)
-                        .text(l.arr_at_risk.reporting.currency.as_str())
-                        .text(unconverted(&l.arr_at_risk))
-                        .line()
-                );
-            }
-        }
+        Format::Csv => print!("{}", audit.csv()),
         Format::Table => {
             println!("Leak audit {from} .. {to}, ranked by ARR leaked, then ARR at risk.");
             let mut rows = vec![vec![
@@ -425,14 +347,4 @@ pub async fn audit(app: &App, cmd: AuditCommand) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Amounts a total could not convert (no rate), each in its own currency,
-/// never added: `5000.00 USD; 50000000.00 JPY` (empty: all converted).
-fn unconverted(t: &baton_domain::fx::Total) -> String {
-    t.unconverted
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
 }

@@ -556,6 +556,18 @@ pub enum Status {
     Measured,
 }
 
+impl Status {
+    /// Its name, as JSON and CSV write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Met => "met",
+            Self::Missed => "missed",
+            Self::NoData => "no_data",
+            Self::Measured => "measured",
+        }
+    }
+}
+
 /// One metric of a scorecard.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metric {
@@ -660,6 +672,18 @@ pub struct Scorecard {
 }
 
 impl Metrics {
+    /// The metric of `kind`.
+    pub fn of(&self, kind: MetricKind) -> &Metric {
+        match kind {
+            MetricKind::Completion => &self.completion_rate,
+            MetricKind::ReceiverAcceptance => &self.receiver_acceptance,
+            MetricKind::TimeToAcceptance => &self.time_to_acceptance,
+            MetricKind::Rediscovery => &self.rediscovery_incidence,
+            MetricKind::NpsDelta => &self.nps_delta,
+            MetricKind::LeakToChurn => &self.leak_to_churn,
+        }
+    }
+
     /// The six metrics from a cell's sums.
     pub fn from_cell(c: &Cell) -> Self {
         Self::with_sample(c, c.durations.len() as u64)
@@ -742,6 +766,21 @@ mod tests {
     use crate::contract::seed::seeded_contracts;
     use crate::event::{Event, Values};
     use crate::id::Email;
+
+    #[test]
+    fn a_status_is_named_as_json_names_it() {
+        for s in [
+            Status::Met,
+            Status::Missed,
+            Status::NoData,
+            Status::Measured,
+        ] {
+            assert_eq!(
+                serde_json::to_value(s).ok(),
+                Some(serde_json::json!(s.as_str()))
+            );
+        }
+    }
 
     #[test]
     fn an_acceptance_dated_before_its_submission_is_never_a_met_time_to_acceptance() {

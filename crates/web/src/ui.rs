@@ -13,6 +13,7 @@ pub mod chart;
 pub mod connections;
 pub mod contracts;
 pub mod currency;
+pub mod download;
 pub mod governance;
 pub mod handoffs;
 pub mod inbox;

@@ -8,7 +8,7 @@
 //! the sender sees while typing is exactly what the gate will say.
 
 mod brief;
-mod list;
+pub mod list;
 mod timeline;
 
 use std::collections::BTreeMap;

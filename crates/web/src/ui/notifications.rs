@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/settings/notifications", get(page).post(save))
         .route("/mail", get(mail_log))
+        .route("/mail.csv", get(mail_csv))
 }
 
 /// One kind as the form shows it.
@@ -142,6 +143,43 @@ struct MailFilter {
 
 fn when(t: &baton_domain::Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Most mails the CSV holds (the log's own page limit).
+const MAIL_CSV_ROWS: u32 = 500;
+
+/// `GET /mail.csv`: the log with the same status filter, newest first.
+async fn mail_csv(State(s): State<AppState>, v: Viewer, Query(q): Query<MailFilter>) -> UiResult {
+    let status = q.status.as_deref().and_then(MailStatus::parse);
+    let mails = s.app.mail_log(&v.caller, status, MAIL_CSV_ROWS).await?;
+    let mut out = baton_app::csv_cells::header(&[
+        "created_at",
+        "kind",
+        "recipient",
+        "channel",
+        "status",
+        "attempts",
+        "sent_at",
+        "next_attempt_at",
+        "last_error",
+    ]);
+    let at = |t: &Option<baton_domain::Timestamp>| t.as_ref().map(when).unwrap_or_default();
+    for m in mails {
+        out.push_str(
+            &baton_app::csv_cells::Row::new()
+                .text(when(&m.created_at))
+                .text(&m.kind)
+                .text(&m.recipient)
+                .text(&m.channel)
+                .text(&m.status)
+                .number(m.attempts)
+                .text(at(&m.sent_at))
+                .text(at(&m.next_attempt_at))
+                .text(m.last_error.as_deref().unwrap_or_default())
+                .line(),
+        );
+    }
+    Ok(crate::ui::download::csv("mail", out))
 }
 
 async fn mail_log(State(s): State<AppState>, v: Viewer, Query(q): Query<MailFilter>) -> UiResult {

@@ -9,6 +9,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
+use baton_app::csv_cells::{Row as CsvRow, header};
 use baton_domain::{Email, Handoff, Role, TeamKey};
 use baton_store::UserRecord;
 use serde::Deserialize;
@@ -21,6 +22,7 @@ use crate::ui::{Page, Posted, UiError, UiResult, Viewer, percent_encode, render_
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/users", get(list).post(add))
+        .route("/users.csv", get(list_csv))
         .route("/users/{email}/password-link", post(password_link))
         .route("/users/{email}", get(person).post(save_teams))
         .route("/users/{email}/deactivate", post(deactivate))
@@ -59,19 +61,16 @@ struct PeoplePage {
     /// are in all.
     q: String,
     everyone: usize,
+    /// The same search as CSV.
+    csv: String,
     teams: Vec<(String, String)>,
     form: (String, String, String, String),
     error: Option<String>,
 }
 
-async fn list_page(
-    s: &AppState,
-    (v, q): (&Viewer, &str),
-    form: (String, String, String, String),
-    error: Option<String>,
-) -> UiResult {
-    let dir = s.app.directory(&v.caller).await?;
-    let everyone = dir.users.len();
+/// The people a search finds (name, email or team), active ones first,
+/// each group by name.
+fn found(dir: &baton_store::Directory, q: &str) -> Vec<Row> {
     let needle = q.trim().to_lowercase();
     let mut people: Vec<Row> = dir
         .users
@@ -84,8 +83,42 @@ async fn list_page(
                 || r.teams.iter().any(|(t, _)| t.contains(&needle))
         })
         .collect();
-    // Active people first, each group by name.
     people.sort_by(|a, b| (!a.active, &a.name).cmp(&(!b.active, &b.name)));
+    people
+}
+
+/// `GET /users.csv`: the people the same search finds, one row each.
+async fn list_csv(State(s): State<AppState>, v: Viewer, Query(q): Query<PeopleQuery>) -> UiResult {
+    let dir = s.app.directory(&v.caller).await?;
+    let mut out = header(&["email", "name", "admin", "active", "teams"]);
+    for r in found(&dir, q.q.as_deref().unwrap_or_default()) {
+        let teams: Vec<String> = r
+            .teams
+            .iter()
+            .map(|(t, role)| format!("{t} ({role})"))
+            .collect();
+        out.push_str(
+            &CsvRow::new()
+                .text(&r.email)
+                .text(&r.name)
+                .text(if r.admin { "yes" } else { "no" })
+                .text(if r.active { "yes" } else { "no" })
+                .text(teams.join("; "))
+                .line(),
+        );
+    }
+    Ok(crate::ui::download::csv("people", out))
+}
+
+async fn list_page(
+    s: &AppState,
+    (v, q): (&Viewer, &str),
+    form: (String, String, String, String),
+    error: Option<String>,
+) -> UiResult {
+    let dir = s.app.directory(&v.caller).await?;
+    let everyone = dir.users.len();
+    let people = found(&dir, q);
     let page = PeoplePage {
         page: v.page.at("users"),
         people,
@@ -95,6 +128,7 @@ async fn list_page(
             .map(|(k, n)| (k.to_string(), n.clone()))
             .collect(),
         q: q.trim().to_string(),
+        csv: format!("/users.csv?q={}", crate::ui::percent_encode(q.trim())),
         everyone,
         form,
         error,

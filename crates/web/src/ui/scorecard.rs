@@ -31,8 +31,11 @@ use crate::ui::{Page, UiError, UiResult, Viewer, render, total};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/scorecard", get(scorecard))
+        .route("/scorecard.csv", get(scorecard_csv))
         .route("/scorecard/cell", get(cell_page))
+        .route("/scorecard/cell.csv", get(cell_csv))
         .route("/leak-audit", get(leak_audit))
+        .route("/leak-audit.csv", get(leak_audit_csv))
 }
 
 /// Trailing periods of trend when the picker does not say.
@@ -373,6 +376,48 @@ struct ScorecardQuery {
     periods: Option<String>,
 }
 
+impl ScorecardQuery {
+    /// The period and how many trailing periods: by default the latest
+    /// complete month (the running one holds only the days so far, and
+    /// reads as a drop in every metric) and six.
+    fn parse(&self, now: baton_domain::Timestamp) -> UiResult<(Period, usize)> {
+        let this_month = Period::month_of(now);
+        let period = period_param(
+            "period",
+            blank_is_none(self.period.as_ref()),
+            this_month.prev().unwrap_or(this_month),
+        )?;
+        let periods = match blank_is_none(self.periods.as_ref()) {
+            None => DEFAULT_PERIODS,
+            Some(raw) => raw.parse().map_err(|_| {
+                UiError::Status(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!(
+                        "periods: '{raw}' is not a number of periods; give a whole number from 1 to {}",
+                        baton_app::scorecard::MAX_PERIODS
+                    ),
+                )
+            })?,
+        };
+        Ok((period, periods))
+    }
+}
+
+/// `GET /scorecard.csv`: the grid's period and trend, one row per
+/// contract, period and metric.
+async fn scorecard_csv(
+    State(s): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ScorecardQuery>,
+) -> UiResult {
+    let (period, periods) = q.parse(s.app.now())?;
+    let cards = s.app.scorecard(&v.caller, None, period, periods).await?;
+    Ok(crate::ui::download::csv(
+        &format!("scorecard-{period}"),
+        baton_app::scorecard::scorecard_csv(&cards),
+    ))
+}
+
 fn blank_is_none(v: Option<&String>) -> Option<&str> {
     v.map(|s| s.trim()).filter(|s| !s.is_empty())
 }
@@ -401,27 +446,8 @@ async fn scorecard(
     Query(q): Query<ScorecardQuery>,
 ) -> UiResult {
     let now = s.app.now();
-    // The latest complete month by default: the running one holds only the
-    // days so far, and reads as a drop in every metric.
-    let this_month = Period::month_of(now);
-    let period = period_param(
-        "period",
-        blank_is_none(q.period.as_ref()),
-        this_month.prev().unwrap_or(this_month),
-    )?;
+    let (period, periods) = q.parse(now)?;
     let partial = period.end().is_ok_and(|end| end > now);
-    let periods = match blank_is_none(q.periods.as_ref()) {
-        None => DEFAULT_PERIODS,
-        Some(raw) => raw.parse().map_err(|_| {
-            UiError::Status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!(
-                    "periods: '{raw}' is not a number of periods; give a whole number from 1 to {}",
-                    baton_app::scorecard::MAX_PERIODS
-                ),
-            )
-        })?,
-    };
     let cards = s.app.scorecard(&v.caller, None, period, periods).await?;
     let contracts = crate::ui::contracts_by_key(&s, &v.caller).await?;
     let span = period.to_string();
@@ -554,6 +580,35 @@ struct RangeQuery {
     to: Option<String>,
 }
 
+impl RangeQuery {
+    /// The range: by default the six months ending with this one.
+    fn parse(&self, now: baton_domain::Timestamp) -> UiResult<(Period, Period)> {
+        let this_month = Period::month_of(now);
+        let to = period_param("to", blank_is_none(self.to.as_ref()), this_month)?;
+        let default_from = to
+            .trailing(6)
+            .ok()
+            .and_then(|t| t.first().copied())
+            .unwrap_or(to);
+        let from = period_param("from", blank_is_none(self.from.as_ref()), default_from)?;
+        Ok((from, to))
+    }
+}
+
+/// `GET /leak-audit.csv`: the ranked audit of the same range.
+async fn leak_audit_csv(
+    State(s): State<AppState>,
+    v: Viewer,
+    Query(q): Query<RangeQuery>,
+) -> UiResult {
+    let (from, to) = q.parse(s.app.now())?;
+    let audit = s.app.leak_audit(&v.caller, from, to).await?;
+    Ok(crate::ui::download::csv(
+        &format!("leak-audit-{from}-{to}"),
+        audit.csv(),
+    ))
+}
+
 /// A line of the ranked audit.
 #[derive(Debug, Clone)]
 pub struct AuditRow {
@@ -605,13 +660,7 @@ struct LeakAuditPage {
 
 async fn leak_audit(State(s): State<AppState>, v: Viewer, Query(q): Query<RangeQuery>) -> UiResult {
     let this_month = Period::month_of(s.app.now());
-    let to = period_param("to", blank_is_none(q.to.as_ref()), this_month)?;
-    let default_from = to
-        .trailing(6)
-        .ok()
-        .and_then(|t| t.first().copied())
-        .unwrap_or(to);
-    let from = period_param("from", blank_is_none(q.from.as_ref()), default_from)?;
+    let (from, to) = q.parse(s.app.now())?;
     let audit = s.app.leak_audit(&v.caller, from, to).await?;
     let contracts = crate::ui::contracts_by_key(&s, &v.caller).await?;
     let (range_label, range_phrase) = if from == to {
@@ -736,6 +785,7 @@ struct CellQuery {
 struct CellPage {
     page: Page,
     metric: &'static str,
+    metric_key: &'static str,
     definition: &'static str,
     contract: String,
     contract_key: String,
@@ -815,32 +865,64 @@ fn cell_sums(
     }
 }
 
+impl CellQuery {
+    /// The metric (and how the grid names it), the contract and the period.
+    fn parse(
+        &self,
+    ) -> UiResult<(
+        MetricKind,
+        &'static MetricInfo,
+        baton_domain::ContractKey,
+        Period,
+    )> {
+        let bad = |what: &str, why: String| {
+            UiError::Status(StatusCode::UNPROCESSABLE_ENTITY, format!("{what}: {why}"))
+        };
+        let key = self.metric.clone().unwrap_or_default();
+        let metric = MetricKind::parse(&key).ok_or_else(|| {
+            let known: Vec<&str> = MetricKind::ALL.iter().map(|m| m.key()).collect();
+            bad(
+                "metric",
+                format!("unknown metric '{key}'; one of {}", known.join(", ")),
+            )
+        })?;
+        let info = METRICS
+            .iter()
+            .find(|m| m.key == key)
+            .ok_or_else(|| bad("metric", format!("unknown metric '{key}'")))?;
+        let contract = baton_domain::ContractKey::parse(self.contract.clone().unwrap_or_default())
+            .map_err(|e| bad("contract", e.to_string()))?;
+        let period: Period = self
+            .period
+            .clone()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e: baton_domain::DomainError| bad("period", e.to_string()))?;
+        Ok((metric, info, contract, period))
+    }
+}
+
+/// `GET /scorecard/cell.csv`: the same handoffs as the cell's page, with
+/// whether each is in the numerator.
+async fn cell_csv(State(s): State<AppState>, v: Viewer, Query(q): Query<CellQuery>) -> UiResult {
+    let (metric, _, contract, period) = q.parse()?;
+    let found = s
+        .app
+        .cell_handoffs(&v.caller, &contract, period, metric)
+        .await?;
+    let counted: Vec<bool> = found.iter().map(|(_, n)| *n).collect();
+    let rows = crate::ui::inbox::rows(&s, &v, found.into_iter().map(|(h, _)| h).collect()).await?;
+    Ok(crate::ui::download::csv(
+        &format!("{contract}-{}-{period}", metric.key()),
+        crate::ui::handoffs::list::rows_csv(&rows, Some(&counted)),
+    ))
+}
+
 /// `GET /scorecard/cell?contract=…&metric=…&period=…`: the handoffs a
 /// handoff-counted cell counts, split into its numerator and the rest of
 /// its denominator.
 async fn cell_page(State(s): State<AppState>, v: Viewer, Query(q): Query<CellQuery>) -> UiResult {
-    let bad = |what: &str, why: String| {
-        UiError::Status(StatusCode::UNPROCESSABLE_ENTITY, format!("{what}: {why}"))
-    };
-    let key = q.metric.unwrap_or_default();
-    let metric = MetricKind::parse(&key).ok_or_else(|| {
-        let known: Vec<&str> = MetricKind::ALL.iter().map(|m| m.key()).collect();
-        bad(
-            "metric",
-            format!("unknown metric '{key}'; one of {}", known.join(", ")),
-        )
-    })?;
-    let info = METRICS
-        .iter()
-        .find(|m| m.key == key)
-        .ok_or_else(|| bad("metric", format!("unknown metric '{key}'")))?;
-    let contract = baton_domain::ContractKey::parse(q.contract.unwrap_or_default())
-        .map_err(|e| bad("contract", e.to_string()))?;
-    let period: Period = q
-        .period
-        .unwrap_or_default()
-        .parse()
-        .map_err(|e: baton_domain::DomainError| bad("period", e.to_string()))?;
+    let (metric, info, contract, period) = q.parse()?;
     let found = s
         .app
         .cell_handoffs(&v.caller, &contract, period, metric)
@@ -869,6 +951,7 @@ async fn cell_page(State(s): State<AppState>, v: Viewer, Query(q): Query<CellQue
         |v: Vec<(baton_app::handoffs::HandoffView, bool)>| v.into_iter().map(|(h, _)| h).collect();
     let contracts = crate::ui::contracts_by_key(&s, &v.caller).await?;
     render(&CellPage {
+        metric_key: metric.key(),
         words: cell_words(metric),
         sums,
         page: v.page.at("scorecard"),

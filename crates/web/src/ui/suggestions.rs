@@ -23,6 +23,7 @@ use crate::ui::{Page, Posted, UiError, UiResult, Viewer, percent_encode, render_
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/suggestions", get(page))
+        .route("/suggestions.csv", get(csv))
         .route("/suggestions/{id}/confirm", post(confirm))
         .route("/suggestions/{id}/dismiss", post(dismiss))
 }
@@ -253,6 +254,64 @@ async fn show(
             error,
         },
     )
+}
+
+/// Most suggestions the CSV holds.
+const CSV_ROWS: u32 = 10_000;
+
+/// `GET /suggestions.csv`: every suggestion of the filter (not only the
+/// page shown), one row each.
+async fn csv(State(s): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> UiResult {
+    let Some(status) = filter(q.status.as_deref()) else {
+        return Err(UiError::Status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("choose one of: {}", FILTERS.join(", ")),
+        ));
+    };
+    let (found, _) = s
+        .app
+        .suggestions_page(&v.caller, SuggestionStatus::parse(status), 0, CSV_ROWS)
+        .await?;
+    let mut out = baton_app::csv_cells::header(&[
+        "id",
+        "status",
+        "asked_at",
+        "account_id",
+        "account",
+        "team",
+        "author",
+        "question",
+        "handoff",
+        "contract",
+        "field",
+        "answer",
+        "score",
+        "decided",
+    ]);
+    for c in cards(&s, &v, found).await? {
+        out.push_str(
+            &baton_app::csv_cells::Row::new()
+                .text(&c.id)
+                .text(c.status)
+                .text(&c.at)
+                .text(&c.account_id)
+                .text(&c.account)
+                .text(&c.team)
+                .text(&c.author_email)
+                .text(&c.question)
+                .text(&c.handoff)
+                .text(&c.contract)
+                .text(&c.field_key)
+                .text(&c.answer)
+                .text(&c.score)
+                .text(&c.decided)
+                .line(),
+        );
+    }
+    Ok(crate::ui::download::csv(
+        &format!("suggestions-{status}"),
+        out,
+    ))
 }
 
 async fn page(State(s): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> UiResult {

@@ -10,6 +10,7 @@ mod contracts;
 mod crm;
 mod currency;
 mod deals;
+mod downloads;
 mod find;
 mod follow;
 mod governance;

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
 use baton_app::scorecard::IncentiveReport;
 use baton_domain::DomainError;
 use baton_domain::incentive::{DEFAULT_WEIGHT, Weight};
@@ -192,16 +191,8 @@ pub(super) async fn csv(
     let (period, weight) = params(&q, s.app.now())
         .map_err(|(_, why)| UiError::Status(StatusCode::UNPROCESSABLE_ENTITY, why))?;
     let report = s.app.incentives(&v.caller, period, weight).await?;
-    let disposition = format!("attachment; filename=\"baton-incentives-{period}.csv\"");
-    let mut res = report.csv().into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    // The period's text is digits, '-' and 'W', always a valid header.
-    if let Ok(d) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, d);
-    }
-    Ok(res)
+    Ok(crate::ui::download::csv(
+        &format!("incentives-{period}"),
+        report.csv(),
+    ))
 }

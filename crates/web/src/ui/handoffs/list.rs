@@ -7,8 +7,6 @@ use std::collections::BTreeSet;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::IntoResponse;
 use baton_app::csv_cells::{Row as CsvRow, header as csv_header};
 use baton_app::handoffs::MAX_SEARCH;
 use baton_domain::handoff::State as HState;
@@ -291,7 +289,14 @@ pub(super) async fn csv(
     let search = search_of(&w, 0, MAX_SEARCH)?;
     let (views, _) = s.app.search_handoffs(&v.caller, search).await?;
     let rows = rows(&s, &v, views).await?;
-    let mut out = csv_header(&[
+    Ok(crate::ui::download::csv("handoffs", rows_csv(&rows, None)))
+}
+
+/// Handoff rows as CSV, one line each as the list shows them; with
+/// `counted`, a last column saying whether each is in a scorecard cell's
+/// numerator.
+pub fn rows_csv(rows: &[crate::ui::inbox::Row], counted: Option<&[bool]>) -> String {
+    let mut names = vec![
         "handoff",
         "account_id",
         "account",
@@ -304,34 +309,33 @@ pub(super) async fn csv(
         "acceptance",
         "overdue",
         "deal",
-    ]);
-    for r in rows {
-        out.push_str(
-            &CsvRow::new()
-                .text(&r.id)
-                .text(&r.account_id)
-                .text(&r.account)
-                .text(&r.arr)
-                .text(&r.contract)
-                .text(&r.sender)
-                .text(&r.to)
-                .text(r.state)
-                .number(u32::from(r.score))
-                .text(&r.clock)
-                .text(if r.overdue { "yes" } else { "no" })
-                .text(r.deal.as_deref().unwrap_or_default())
-                .line(),
-        );
+    ];
+    if counted.is_some() {
+        names.push("in_numerator");
     }
-    let mut res = out.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"baton-handoffs.csv\""),
-    );
-    Ok(res)
+    let mut out = csv_header(&names);
+    for (i, r) in rows.iter().enumerate() {
+        let mut line = CsvRow::new()
+            .text(&r.id)
+            .text(&r.account_id)
+            .text(&r.account)
+            .text(&r.arr)
+            .text(&r.contract)
+            .text(&r.sender)
+            .text(&r.to)
+            .text(r.state)
+            .number(u32::from(r.score))
+            .text(&r.clock)
+            .text(if r.overdue { "yes" } else { "no" })
+            .text(r.deal.as_deref().unwrap_or_default());
+        if let Some(c) = counted {
+            line = line.text(if c.get(i).copied().unwrap_or(false) {
+                "yes"
+            } else {
+                "no"
+            });
+        }
+        out.push_str(&line.line());
+    }
+    out
 }

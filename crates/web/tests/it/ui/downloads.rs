@@ -1,0 +1,140 @@
+//! Every table's CSV download: the same rows as the page or the API, a
+//! header naming the columns, text cells guarded against spreadsheet
+//! formulas, and the page links to it.
+
+use baton_domain::{Email, TeamKey};
+use baton_testkit::{SCORECARD_EDGES, SCORECARD_EXAMPLE, SCORECARD_SUPPORT, TestApp};
+
+use super::{page, session};
+
+const ADMIN: &str = "admin@acme.test";
+
+/// The CSV's header and its data lines.
+fn split(csv: &str) -> (&str, Vec<&str>) {
+    let mut lines = csv.lines();
+    let head = lines.next().unwrap_or_default();
+    (head, lines.collect())
+}
+
+#[tokio::test]
+async fn every_table_downloads_as_csv_with_the_rows_it_shows() {
+    let t = TestApp::sqlite().await;
+    for lines in [SCORECARD_EXAMPLE, SCORECARD_EDGES, SCORECARD_SUPPORT] {
+        t.import_history(lines).await;
+    }
+    // A name a spreadsheet would run as a formula.
+    t.app
+        .add_user(
+            &t.as_user(ADMIN),
+            baton_app::org::NewUser {
+                email: Email::parse("mallory@acme.test").unwrap(),
+                name: "=HYPERLINK(\"http://evil.test\",\"x\")".into(),
+                password: None,
+                teams: vec![(
+                    TeamKey::parse("onboarding").unwrap(),
+                    baton_domain::Role::Member,
+                )],
+                admin: false,
+            },
+        )
+        .await
+        .unwrap();
+    let cookie = session(&t, ADMIN).await;
+    let member = session(&t, "ae1@acme.test").await;
+    let s = crate::harness::start(t).await;
+    let api = |path: &'static str| {
+        let s = &s;
+        async move { s.as_(ADMIN).await.get(path).await.expect(200).clone() }
+    };
+
+    // The scorecard: six rows per contract, the API's figures.
+    let (_, grid) = page(&s, &cookie, "/scorecard?period=2026-10&periods=1").await;
+    assert!(
+        grid.contains("href=\"/scorecard.csv?period=2026-10&periods=1\""),
+        "{grid}"
+    );
+    let (status, csv) = page(&s, &cookie, "/scorecard.csv?period=2026-10&periods=1").await;
+    assert_eq!(status, 200, "{csv}");
+    let (head, rows) = split(&csv);
+    assert_eq!(head, "contract,period,metric,value,num,den,n,target,status");
+    let card = api("/scorecard?period=2026-10").await;
+    let contracts = card["contracts"].as_array().unwrap();
+    assert_eq!(rows.len(), contracts.len() * 6, "{csv}");
+    let ae = contracts
+        .iter()
+        .find(|c| c["contract"] == "ae-to-onboarding")
+        .unwrap();
+    let completion = &ae["metrics"]["completion_rate"];
+    let line = rows
+        .iter()
+        .find(|l| l.starts_with("ae-to-onboarding,2026-10,completion_rate,"))
+        .unwrap();
+    assert!(
+        line.contains(&format!(
+            ",{},{},",
+            completion["num"].as_u64().unwrap(),
+            completion["den"].as_u64().unwrap()
+        )),
+        "{line} against {completion}"
+    );
+
+    // The leak audit: one row per contract, in rank order.
+    let (status, csv) = page(&s, &cookie, "/leak-audit.csv?from=2026-09&to=2026-10").await;
+    assert_eq!(status, 200, "{csv}");
+    let (head, rows) = split(&csv);
+    assert!(head.starts_with("rank,contract,completion_rate,"), "{head}");
+    let audit = s
+        .as_(ADMIN)
+        .await
+        .get("/leak-audit?from=2026-09&to=2026-10")
+        .await;
+    let audit = audit.expect(200);
+    let ranked = audit["contracts"].as_array().unwrap();
+    assert_eq!(rows.len(), ranked.len());
+    assert!(rows[0].starts_with(&format!("1,{},", ranked[0]["contract"].as_str().unwrap())));
+    let (_, html) = page(&s, &cookie, "/leak-audit?from=2026-09&to=2026-10").await;
+    assert!(html.contains("href=\"/leak-audit.csv?from=2026-09&to=2026-10\""));
+
+    // A cell: its handoffs, each saying whether it is in the numerator.
+    let href =
+        "/scorecard/cell.csv?contract=ae-to-onboarding&metric=completion_rate&period=2026-10";
+    let (status, csv) = page(&s, &cookie, href).await;
+    assert_eq!(status, 200, "{csv}");
+    let (head, rows) = split(&csv);
+    assert!(head.ends_with(",deal,in_numerator"), "{head}");
+    assert_eq!(rows.len() as u64, completion["den"].as_u64().unwrap());
+    let yes = rows.iter().filter(|l| l.ends_with(",yes")).count() as u64;
+    assert_eq!(yes, completion["num"].as_u64().unwrap());
+
+    // People: the same search as the page; a formula-like name is text.
+    let (_, html) = page(&s, &cookie, "/users?q=onboarding").await;
+    assert!(html.contains("href=\"/users.csv?q=onboarding\""), "{html}");
+    let (status, csv) = page(&s, &cookie, "/users.csv?q=onboarding").await;
+    assert_eq!(status, 200);
+    let (head, rows) = split(&csv);
+    assert_eq!(head, "email,name,admin,active,teams");
+    assert!(
+        !rows.is_empty() && rows.iter().all(|l| l.contains("onboarding")),
+        "{csv}"
+    );
+    let mallory = rows.iter().find(|l| l.starts_with("mallory@")).unwrap();
+    assert!(
+        mallory.starts_with("mallory@acme.test,\"'=HYPERLINK("),
+        "the formula is guarded: {mallory}"
+    );
+
+    // Suggestions and mail: headers, filters, and refusals.
+    let (status, csv) = page(&s, &cookie, "/suggestions.csv?status=all").await;
+    assert_eq!(status, 200);
+    assert!(csv.starts_with("id,status,asked_at,account_id,"), "{csv}");
+    let (status, _) = page(&s, &cookie, "/suggestions.csv?status=maybe").await;
+    assert_eq!(status, 422);
+    let (status, csv) = page(&s, &cookie, "/mail.csv?status=dead").await;
+    assert_eq!(status, 200);
+    assert!(
+        csv.starts_with("created_at,kind,recipient,channel,status,"),
+        "{csv}"
+    );
+    let (status, _) = page(&s, &member, "/mail.csv").await;
+    assert_eq!(status, 403, "the mail log is the admins'");
+}
