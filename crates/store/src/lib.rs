@@ -21,6 +21,8 @@ mod group;
 mod lite;
 mod lock_file;
 mod mail;
+#[cfg(test)]
+mod migration_twins;
 mod read;
 mod rebuild;
 mod scorecard;

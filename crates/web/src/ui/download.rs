@@ -43,7 +43,7 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             d,
-            "attachment; filename=\"baton-mail--x------..-2026-W44.csv\""
+            "attachment; filename=\"baton-mail--x----..-2026-W44.csv\""
         );
     }
 }

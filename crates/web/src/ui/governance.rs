@@ -22,6 +22,7 @@ use crate::ui::UiError;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/audits", get(audits::page))
+        .route("/audits.csv", get(audits::csv))
         .route("/audits/{key}/sample", post(audits::sample))
         .route("/audits/{key}/{id}/result", post(audits::record))
         .route("/rollout", get(rollout::page))

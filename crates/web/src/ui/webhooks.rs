@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/webhooks", get(page).post(add))
         .route("/webhooks/{id}/delete", post(delete))
         .route("/webhooks/{id}/test", post(test))
+        .route("/webhooks/{id}/deliveries.csv", get(deliveries_csv))
         .route(
             "/webhooks/{id}/deliveries/{delivery}/redeliver",
             post(redeliver),
@@ -173,6 +174,51 @@ async fn redeliver(
             Err(UiError::Status(status, api.detail))
         }
     }
+}
+
+/// Most deliveries the CSV holds (the API's largest page).
+const CSV_ROWS: u32 = 500;
+
+/// `GET /webhooks/{id}/deliveries.csv`: the subscription's latest
+/// deliveries, newest first, with their last answer.
+async fn deliveries_csv(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> UiResult {
+    let log = s
+        .app
+        .webhook_deliveries(&v.caller, &id, None, CSV_ROWS)
+        .await?;
+    let mut out = baton_app::csv_cells::header(&[
+        "seq",
+        "event",
+        "status",
+        "attempts",
+        "created_at",
+        "delivered_at",
+        "next_attempt_at",
+        "last_http_status",
+        "last_error",
+    ]);
+    for d in log {
+        let last = d.log.last();
+        let pending = d.status.as_str() == "pending";
+        out.push_str(
+            &baton_app::csv_cells::Row::new()
+                .number(d.seq)
+                .text(&d.kind)
+                .text(d.status.as_str())
+                .number(d.attempts)
+                .text(when(&d.created_at))
+                .text(d.delivered_at.as_ref().map(when).unwrap_or_default())
+                .text(if pending {
+                    at(&d.next_attempt_at)
+                } else {
+                    String::new()
+                })
+                .maybe(last.and_then(|a| a.http_status).map(u32::from))
+                .text(last.and_then(|a| a.error.as_deref()).unwrap_or_default())
+                .line(),
+        );
+    }
+    Ok(crate::ui::download::csv(&format!("deliveries-{id}"), out))
 }
 
 /// Text for a delivery's time fields in the template.

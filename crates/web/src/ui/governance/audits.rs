@@ -344,3 +344,49 @@ pub(super) async fn record(
         }
     }
 }
+
+/// `GET /audits.csv`: every sampled audit of every contract, drawn and
+/// recorded, one row each (the evidence a programme review asks for).
+pub(super) async fn csv(State(s): State<AppState>, v: Viewer) -> UiResult {
+    let mut out = baton_app::csv_cells::header(&[
+        "contract",
+        "sample",
+        "handoff",
+        "drawn_by",
+        "drawn_at",
+        "questions",
+        "verdict",
+        "answer",
+        "recorded_by",
+        "recorded_at",
+    ]);
+    for contract in s.app.contracts(&v.caller).await? {
+        let audits = s.app.audits(&v.caller, &contract.key).await?;
+        for x in audits.samples {
+            let (verdict, answer, by, at) = match &x.result {
+                Some(r) => (
+                    if r.passed { "pass" } else { "fail" },
+                    r.answer.clone(),
+                    r.by.to_string(),
+                    when(r.at),
+                ),
+                None => ("open", String::new(), String::new(), String::new()),
+            };
+            out.push_str(
+                &baton_app::csv_cells::Row::new()
+                    .text(contract.key.as_str())
+                    .text(&x.id)
+                    .text(x.handoff.as_str())
+                    .text(x.by.as_str())
+                    .text(when(x.sampled_at))
+                    .text(x.questions.join(" | "))
+                    .text(verdict)
+                    .text(answer)
+                    .text(by)
+                    .text(at)
+                    .line(),
+            );
+        }
+    }
+    Ok(crate::ui::download::csv("audits", out))
+}

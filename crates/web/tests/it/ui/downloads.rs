@@ -137,4 +137,42 @@ async fn every_table_downloads_as_csv_with_the_rows_it_shows() {
     );
     let (status, _) = page(&s, &member, "/mail.csv").await;
     assert_eq!(status, 403, "the mail log is the admins'");
+
+    // Audits: every sample, one row each.
+    let (status, csv) = page(&s, &cookie, "/audits.csv").await;
+    assert_eq!(status, 200);
+    assert!(
+        csv.starts_with("contract,sample,handoff,drawn_by,"),
+        "{csv}"
+    );
+
+    // A subscription's deliveries: one row per queued event.
+    let admin = s.t.as_user(ADMIN);
+    let hook =
+        s.t.app
+            .create_webhook(
+                &admin,
+                baton_app::webhooks::NewWebhook {
+                    url: "http://127.0.0.1:9/hook".into(),
+                    events: vec!["account".into()],
+                    secret: "s3cret-s3cret-s3cret".into(),
+                    format: None,
+                },
+            )
+            .await
+            .unwrap();
+    crate::ui::account(&s.t, "Z-1", "Zeta").await;
+    crate::ui::account(&s.t, "Z-2", "Zeta Two").await;
+    let (_, html) = page(&s, &cookie, "/webhooks").await;
+    let href = format!("/webhooks/{}/deliveries.csv", hook.id);
+    assert!(html.contains(&format!("href=\"{href}\"")), "{html}");
+    let (status, csv) = page(&s, &cookie, &href).await;
+    assert_eq!(status, 200, "{csv}");
+    let (head, rows) = split(&csv);
+    assert!(head.starts_with("seq,event,status,attempts,"), "{head}");
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert!(
+        rows.iter().all(|l| l.contains(",account,pending,0,")),
+        "{csv}"
+    );
 }
