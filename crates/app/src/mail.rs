@@ -214,11 +214,13 @@ impl App {
     }
 
     /// The org's mails for its admins, newest first: where each stands and
-    /// the SMTP server's last answer.
+    /// the SMTP server's last answer; only those in `status`, and those
+    /// whose recipient or kind contains `text`, when given.
     pub async fn mail_log(
         &self,
         caller: &Caller,
         status: Option<MailStatus>,
+        text: Option<&str>,
         limit: u32,
     ) -> Result<Vec<baton_store::MailRecord>, AppError> {
         self.actor(caller)
@@ -226,7 +228,7 @@ impl App {
             .require_admin("see the mail log")?;
         Ok(self
             .store
-            .mails(&caller.org, status, limit.clamp(1, 500))
+            .mails(&caller.org, status, text, limit.clamp(1, 500))
             .await?)
     }
 

@@ -166,11 +166,13 @@ impl App {
 
 impl App {
     /// A subscription's deliveries, newest first, with their attempts
-    /// (admins only). `before` pages on: the `seq` of the last one seen.
+    /// (admins only), only those in `status` when given. `before` pages
+    /// on: the `seq` of the last one seen.
     pub async fn webhook_deliveries(
         &self,
         caller: &Caller,
         id: &str,
+        status: Option<baton_store::DeliveryStatus>,
         before: Option<u64>,
         limit: u32,
     ) -> Result<Vec<DeliveryRecord>, AppError> {
@@ -178,7 +180,7 @@ impl App {
         self.require_webhook(caller, id).await?;
         Ok(self
             .store
-            .deliveries(&caller.org, id, before, limit.clamp(1, 500))
+            .deliveries(&caller.org, id, status, before, limit.clamp(1, 500))
             .await?)
     }
 

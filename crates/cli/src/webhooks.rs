@@ -160,7 +160,9 @@ pub async fn run(app: &App, args: WebhooksArgs) -> Result<()> {
             if !(1..=500).contains(&limit) {
                 bail!("--limit must be between 1 and 500, not {limit}");
             }
-            let page = app.webhook_deliveries(&caller, &id, before, limit).await?;
+            let page = app
+                .webhook_deliveries(&caller, &id, None, before, limit)
+                .await?;
             for d in &page {
                 match output {
                     Output::Json => {

@@ -427,26 +427,33 @@ impl Store {
         Ok(true)
     }
 
-    /// The org's mails, newest first, optionally only those in `status`.
+    /// The org's mails, newest first, optionally only those in `status`
+    /// and those whose recipient or kind contains `text` (any case).
     pub async fn mails(
         &self,
         org: &OrgId,
         status: Option<MailStatus>,
+        text: Option<&str>,
         limit: u32,
     ) -> Result<Vec<MailRecord>, StoreError> {
         let mut args = vec![Arg::from(org.to_string()), Arg::from(i64::from(limit))];
-        let only = match status {
-            Some(s) => {
-                args.push(s.as_str().into());
-                "AND status = $3"
-            }
-            None => "",
-        };
+        let mut only = String::new();
+        if let Some(s) = status {
+            args.push(s.as_str().into());
+            only.push_str(&format!(" AND status = ${}", args.len()));
+        }
+        if let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) {
+            args.push(crate::read::contains_pattern(&t.to_lowercase()).into());
+            let n = args.len();
+            only.push_str(&format!(
+                " AND (LOWER(recipient) LIKE ${n} ESCAPE '\\' OR LOWER(kind) LIKE ${n} ESCAPE '\\')"
+            ));
+        }
         self.rows(
             &format!(
                 "SELECT mail_id, seq, kind, recipient, status, attempts, next_attempt_at,
                         last_error, created_at, sent_at, channel
-                 FROM mails WHERE org_id = $1 {only}
+                 FROM mails WHERE org_id = $1{only}
                  ORDER BY created_at DESC, mail_id DESC LIMIT $2"
             ),
             &args,

@@ -636,7 +636,7 @@ fn filter_sql(filter: &HandoffFilter, args: &mut Vec<String>, t: &str) -> Option
 
 /// A LIKE pattern (with `ESCAPE '\\'`) matching any text that contains
 /// `text`, whose `%`, `_` and `\\` are taken literally.
-fn contains_pattern(text: &str) -> String {
+pub(crate) fn contains_pattern(text: &str) -> String {
     let escaped = text
         .replace('\\', "\\\\")
         .replace('%', "\\%")

@@ -129,13 +129,16 @@ impl DeliveryStatus {
         }
     }
 
-    fn parse(s: &str) -> Result<Self, StoreError> {
-        match s {
-            "pending" => Ok(Self::Pending),
-            "delivered" => Ok(Self::Delivered),
-            "dead" => Ok(Self::Dead),
-            other => Err(StoreError::corrupt("delivery status", other)),
-        }
+    /// The status named `raw` (`pending`, `delivered`, `dead`).
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::Dead]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+
+    /// A stored status, which must be one of them.
+    fn stored(s: &str) -> Result<Self, StoreError> {
+        Self::parse(s).ok_or_else(|| StoreError::corrupt("delivery status", s))
     }
 }
 
@@ -439,24 +442,29 @@ impl Store {
     }
 
     /// A subscription's deliveries, newest event first, from before `before`
-    /// (an event sequence number) when given, with their attempts.
+    /// (an event sequence number) when given, only those in `status` when
+    /// given, with their attempts.
     pub async fn deliveries(
         &self,
         org: &OrgId,
         webhook_id: &str,
+        status: Option<DeliveryStatus>,
         before: Option<u64>,
         limit: u32,
     ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        // `$5` is empty for every status, or the one wanted.
         let rows: Vec<DeliveryRow> = sqlx::query_as(
             "SELECT delivery_id, webhook_id, seq, kind, status, attempts, next_attempt_at, last_error,
                     created_at, delivered_at
              FROM webhook_deliveries WHERE org_id = $1 AND webhook_id = $2 AND seq < $3
+                 AND ($5 = '' OR status = $5)
              ORDER BY seq DESC LIMIT $4",
         )
         .bind(org.to_string())
         .bind(webhook_id.to_string())
         .bind(before.map_or(i64::MAX, |b| b as i64))
         .bind(i64::from(limit))
+        .bind(status.map_or("", DeliveryStatus::as_str).to_string())
         .fetch_all(&self.read)
         .await?;
         // The page's attempts in one query: its deliveries span a seq range.
@@ -491,7 +499,7 @@ impl Store {
         for (id, webhook_id, seq, kind, status, attempts, next, last_error, created, delivered) in
             rows
         {
-            let status = DeliveryStatus::parse(&status)?;
+            let status = DeliveryStatus::stored(&status)?;
             out.push(DeliveryRecord {
                 log: logs.remove(&id).unwrap_or_default(),
                 id,

@@ -283,10 +283,37 @@ async fn smtp_down_is_retried_and_nothing_is_lost_or_doubled(t: TestApp) {
     let round = app.send_mail().await.unwrap();
     assert_eq!((round.sent, round.retrying, round.dead), (0, 3, 0));
     let log = app
-        .mail_log(&t.as_user("admin@acme.test"), Some(MailStatus::Pending), 50)
+        .mail_log(
+            &t.as_user("admin@acme.test"),
+            Some(MailStatus::Pending),
+            None,
+            50,
+        )
         .await
         .unwrap();
     assert_eq!(log.len(), 3);
+    // The log finds by recipient or kind, in any case; `%` is literal.
+    let admin = t.as_user("admin@acme.test");
+    let one = &log[0].recipient;
+    let found = app
+        .mail_log(&admin, None, Some(&one.to_uppercase()), 50)
+        .await
+        .unwrap();
+    assert!(
+        !found.is_empty() && found.iter().all(|m| &m.recipient == one),
+        "{found:?}"
+    );
+    let by_kind = app
+        .mail_log(&admin, None, Some(&log[0].kind), 50)
+        .await
+        .unwrap();
+    assert_eq!(by_kind.len(), 3, "{by_kind:?}");
+    assert!(
+        app.mail_log(&admin, None, Some("%"), 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     for m in &log {
         assert_eq!(m.attempts, 1);
         let e = m.last_error.clone().unwrap_or_default();
@@ -332,7 +359,12 @@ async fn a_refused_recipient_is_dead_at_once_and_admins_see_why(t: TestApp) {
     let round = app.send_mail().await.unwrap();
     assert_eq!((round.sent, round.dead), (3, 1));
     let dead = app
-        .mail_log(&t.as_user("admin@acme.test"), Some(MailStatus::Dead), 50)
+        .mail_log(
+            &t.as_user("admin@acme.test"),
+            Some(MailStatus::Dead),
+            None,
+            50,
+        )
         .await
         .unwrap();
     assert_eq!(dead.len(), 1);
@@ -348,7 +380,7 @@ async fn a_refused_recipient_is_dead_at_once_and_admins_see_why(t: TestApp) {
     assert_eq!(app.send_mail().await.unwrap().dead, 0);
     // Only admins read the log.
     let e = app
-        .mail_log(&t.as_user("onboarding1@acme.test"), None, 50)
+        .mail_log(&t.as_user("onboarding1@acme.test"), None, None, 50)
         .await
         .unwrap_err();
     assert!(
@@ -558,7 +590,12 @@ async fn slack_direct_messages_reach_each_person_found_by_email(t: TestApp) {
     );
     assert!(text.contains("Customer A-1"), "{text}");
     let dead = app
-        .mail_log(&t.as_user("admin@acme.test"), Some(MailStatus::Dead), 10)
+        .mail_log(
+            &t.as_user("admin@acme.test"),
+            Some(MailStatus::Dead),
+            None,
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(dead.len(), 1);

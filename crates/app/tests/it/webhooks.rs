@@ -150,7 +150,7 @@ async fn subscribe(t: &TestApp, url: &str, events: &[&str], format: Option<&str>
 
 async fn deliveries(t: &TestApp, hook: &str) -> Vec<DeliveryRecord> {
     t.app
-        .webhook_deliveries(&t.as_user("admin@acme.test"), hook, None, 500)
+        .webhook_deliveries(&t.as_user("admin@acme.test"), hook, None, None, 500)
         .await
         .unwrap()
 }
@@ -460,14 +460,14 @@ async fn only_wanted_kinds_are_queued_and_deleting_a_hook_drops_its_queue(t: Tes
     let admin = t.as_user("admin@acme.test");
     let page = t
         .app
-        .webhook_deliveries(&admin, &all, None, 2)
+        .webhook_deliveries(&admin, &all, None, None, 2)
         .await
         .unwrap();
     assert_eq!(page.len(), 2);
     assert!(page[0].seq > page[1].seq);
     let rest = t
         .app
-        .webhook_deliveries(&admin, &all, Some(page[1].seq), 2)
+        .webhook_deliveries(&admin, &all, None, Some(page[1].seq), 2)
         .await
         .unwrap();
     assert_eq!(rest.len(), 1);

@@ -586,6 +586,11 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("/webhooks/{id}/deliveries", "limit", limit),
         (
             "/webhooks/{id}/deliveries",
+            "status",
+            one_of(DELIVERY_STATUSES),
+        ),
+        (
+            "/webhooks/{id}/deliveries",
             "cursor",
             json!({"pattern": "^[0-9]{1,19}$"}),
         ),

@@ -113,6 +113,8 @@ pub struct MailQuery {
     /// Only mails in this state: `pending`, `held` (waiting for a digest),
     /// `sent` or `dead`.
     pub status: Option<String>,
+    /// Only mails whose recipient or kind contains this text (any case).
+    pub q: Option<String>,
     /// How many, newest first (1–200, default 50).
     #[serde(default, deserialize_with = "crate::body::integral::option")]
     pub limit: Option<u32>,
@@ -182,7 +184,7 @@ pub async fn log(
     };
     let mails = s
         .app
-        .mail_log(&caller, status, page_limit(q.limit)?)
+        .mail_log(&caller, status, q.q.as_deref(), page_limit(q.limit)?)
         .await?;
     Ok(Json(mails.into_iter().map(Into::into).collect()))
 }

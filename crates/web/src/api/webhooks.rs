@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use baton_app::webhooks::NewWebhook;
-use baton_store::{DeliveryRecord, WebhookRecord};
+use baton_store::{DeliveryRecord, DeliveryStatus, WebhookRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -195,6 +195,8 @@ pub struct DeliveryPage {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
+    /// Only deliveries in this state: `pending`, `delivered` or `dead`.
+    pub status: Option<String>,
     /// From the page after this cursor (older deliveries).
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
@@ -221,9 +223,18 @@ pub async fn deliveries(
 ) -> ApiResult<Json<DeliveryPage>> {
     let before = crate::api::seq_cursor(q.cursor)?;
     let limit = page_limit(q.limit)?;
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(raw) => Some(DeliveryStatus::parse(raw).ok_or_else(|| {
+            ApiError::invalid_field(
+                "status",
+                format!("'{raw}' is not one of pending, delivered, dead"),
+            )
+        })?),
+    };
     let page = s
         .app
-        .webhook_deliveries(&caller, &id, before, limit)
+        .webhook_deliveries(&caller, &id, status, before, limit)
         .await?;
     let next_cursor = crate::api::next_seq_cursor(page.len(), limit, page.last().map(|x| x.seq));
     Ok(Json(DeliveryPage {

@@ -24,6 +24,7 @@ use crate::ui::{Page, Posted, UiError, UiResult, Viewer, human_duration, render_
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/crm", get(page).post(connect))
+        .route("/crm/{id}/log.csv", get(log_csv))
         .route("/crm/{id}/test", post(test))
         .route("/crm/{id}/sync", post(sync))
         .route("/crm/{id}/disconnect", post(disconnect))
@@ -99,6 +100,29 @@ fn form_error(e: AppError) -> Result<String, UiError> {
         return Err(api.into());
     }
     Ok(api.detail)
+}
+
+/// Most log lines the CSV holds (the API's largest page).
+const CSV_ROWS: u32 = 500;
+
+/// `GET /crm/{id}/log.csv`: a connection's latest log lines, newest first.
+async fn log_csv(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> UiResult {
+    let mut out = baton_app::csv_cells::header(&["at", "level", "deal", "message"]);
+    for e in s
+        .app
+        .connection_log_entries(&v.caller, &id, None, CSV_ROWS)
+        .await?
+    {
+        out.push_str(
+            &baton_app::csv_cells::Row::new()
+                .text(when(e.at))
+                .text(&e.level)
+                .text(e.deal.as_deref().unwrap_or_default())
+                .text(&e.message)
+                .line(),
+        );
+    }
+    Ok(crate::ui::download::csv(&format!("crm-log-{id}"), out))
 }
 
 async fn page(State(s): State<AppState>, v: Viewer, Query(d): Query<Done>) -> UiResult {

@@ -21,6 +21,7 @@ use crate::ui::{Page, Posted, UiError, UiResult, Viewer, render_form};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/currency", get(page).post(set_currency))
+        .route("/currency/rates.csv", get(rates_csv))
         .route("/currency/rates", post(add_rate))
 }
 
@@ -78,6 +79,23 @@ fn form_error(e: AppError) -> Result<String, UiError> {
         return Err(api.into());
     }
     Ok(api.detail)
+}
+
+/// `GET /currency/rates.csv`: every exchange rate, as the page lists them.
+async fn rates_csv(State(s): State<AppState>, v: Viewer) -> UiResult {
+    let settings = s.app.fx_settings(&v.caller).await?;
+    let mut out = baton_app::csv_cells::header(&["currency", "rate", "into", "effective"]);
+    for r in &settings.rates {
+        out.push_str(
+            &baton_app::csv_cells::Row::new()
+                .text(r.currency.as_str())
+                .text(r.rate.to_string())
+                .text(r.to.as_str())
+                .text(r.effective.to_string())
+                .line(),
+        );
+    }
+    Ok(crate::ui::download::csv("rates", out))
 }
 
 async fn page(State(s): State<AppState>, v: Viewer, Query(d): Query<Done>) -> UiResult {

@@ -133,12 +133,17 @@ struct MailPage {
     page: Page,
     mails: Vec<MailRecord>,
     status: String,
+    /// The search typed.
+    q: String,
+    /// The same filter as CSV.
+    csv: String,
     sends_mail: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct MailFilter {
     status: Option<String>,
+    q: Option<String>,
 }
 
 fn when(t: &baton_domain::Timestamp) -> String {
@@ -151,7 +156,10 @@ const MAIL_CSV_ROWS: u32 = 500;
 /// `GET /mail.csv`: the log with the same status filter, newest first.
 async fn mail_csv(State(s): State<AppState>, v: Viewer, Query(q): Query<MailFilter>) -> UiResult {
     let status = q.status.as_deref().and_then(MailStatus::parse);
-    let mails = s.app.mail_log(&v.caller, status, MAIL_CSV_ROWS).await?;
+    let mails = s
+        .app
+        .mail_log(&v.caller, status, q.q.as_deref(), MAIL_CSV_ROWS)
+        .await?;
     let mut out = baton_app::csv_cells::header(&[
         "created_at",
         "kind",
@@ -184,11 +192,21 @@ async fn mail_csv(State(s): State<AppState>, v: Viewer, Query(q): Query<MailFilt
 
 async fn mail_log(State(s): State<AppState>, v: Viewer, Query(q): Query<MailFilter>) -> UiResult {
     let status = q.status.as_deref().and_then(MailStatus::parse);
-    let mails = s.app.mail_log(&v.caller, status, 200).await?;
+    let mails = s
+        .app
+        .mail_log(&v.caller, status, q.q.as_deref(), 200)
+        .await?;
+    let status = status.map(|s| s.as_str().to_string()).unwrap_or_default();
+    let text = q.q.as_deref().unwrap_or_default().trim().to_string();
     let page = MailPage {
         page: v.page.at("mail"),
         mails,
-        status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        csv: format!(
+            "/mail.csv?status={status}&q={}",
+            crate::ui::percent_encode(&text)
+        ),
+        status,
+        q: text,
         sends_mail: s.app.sends_mail(),
     };
     render_form(false, &page)

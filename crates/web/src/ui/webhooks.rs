@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use baton_app::webhooks::{FORMATS, NewWebhook};
-use baton_store::{DeliveryRecord, WebhookRecord};
+use baton_store::{DeliveryRecord, DeliveryStatus, WebhookRecord};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -34,7 +34,7 @@ const LOG_ROWS: u32 = 25;
 #[template(path = "webhooks.html")]
 struct WebhooksPage {
     page: Page,
-    hooks: Vec<(WebhookRecord, Vec<DeliveryRecord>)>,
+    hooks: Vec<HookView>,
     formats: &'static [&'static str],
     url: String,
     /// Every kind a subscription may ask for, and whether it is ticked.
@@ -50,6 +50,31 @@ struct WebhooksPage {
 #[derive(Debug, Default, Deserialize)]
 struct Done {
     done: Option<String>,
+    /// The subscription whose log is filtered or paged.
+    hook: Option<String>,
+    /// Only deliveries in this state.
+    status: Option<String>,
+    /// Deliveries of events before this sequence number (older ones).
+    before: Option<u64>,
+}
+
+/// A subscription with the page of its log shown.
+struct HookView {
+    hook: WebhookRecord,
+    log: Vec<DeliveryRecord>,
+    /// The status its log is filtered by (empty: all).
+    status: String,
+    /// The next, older page of its log, when there is one.
+    older: Option<String>,
+    /// The same filter as CSV.
+    csv: String,
+}
+
+/// How one subscription's log is shown: its filter and where it starts.
+#[derive(Debug, Default, Clone)]
+struct LogView {
+    status: Option<DeliveryStatus>,
+    before: Option<u64>,
 }
 
 /// The last test delivery, shown on its subscription.
@@ -72,16 +97,37 @@ async fn show(
     v: &Viewer,
     form: (String, Vec<String>, String),
     error: Option<String>,
-    done: Option<String>,
+    (done, view): (Option<String>, Option<(String, LogView)>),
     tested: Option<Tested>,
 ) -> UiResult {
     let mut hooks = Vec::new();
     for h in s.app.webhooks(&v.caller).await? {
+        let shown = view
+            .as_ref()
+            .filter(|(id, _)| *id == h.id)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default();
         let log = s
             .app
-            .webhook_deliveries(&v.caller, &h.id, None, LOG_ROWS)
+            .webhook_deliveries(&v.caller, &h.id, shown.status, shown.before, LOG_ROWS)
             .await?;
-        hooks.push((h, log));
+        let status = shown.status.map(DeliveryStatus::as_str).unwrap_or_default();
+        let older = (log.len() == LOG_ROWS as usize)
+            .then(|| log.last().map(|d| d.seq))
+            .flatten()
+            .map(|seq| {
+                format!(
+                    "/webhooks?hook={}&status={status}&before={seq}#hook-{}",
+                    h.id, h.id
+                )
+            });
+        hooks.push(HookView {
+            csv: format!("/webhooks/{}/deliveries.csv?status={status}", h.id),
+            status: status.to_string(),
+            older,
+            log,
+            hook: h,
+        });
     }
     let (url, events, format) = form;
     let page = WebhooksPage {
@@ -104,7 +150,30 @@ async fn show(
 
 async fn page(State(s): State<AppState>, v: Viewer, Query(d): Query<Done>) -> UiResult {
     let blank = (String::new(), vec!["*".to_string()], "json".to_string());
-    show(&s, &v, blank, None, d.done, None).await
+    let view = match d.hook {
+        Some(id) => Some((
+            id,
+            LogView {
+                status: parse_status(d.status.as_deref())?,
+                before: d.before,
+            },
+        )),
+        None => None,
+    };
+    show(&s, &v, blank, None, (d.done, view), None).await
+}
+
+/// A delivery status from the filter (empty: every status).
+fn parse_status(raw: Option<&str>) -> UiResult<Option<DeliveryStatus>> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(r) => DeliveryStatus::parse(r).map(Some).ok_or_else(|| {
+            UiError::Status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("status: '{r}' is not one of pending, delivered, dead"),
+            )
+        }),
+    }
 }
 
 async fn add(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
@@ -122,7 +191,7 @@ async fn add(State(s): State<AppState>, Posted(v, f): Posted) -> UiResult {
         Ok(_) => Ok(Redirect::to("/webhooks?done=added").into_response()),
         Err(e) => {
             let why = crate::error::ApiError::from(e).detail;
-            show(&s, &v, (url, events, format), Some(why), None, None).await
+            show(&s, &v, (url, events, format), Some(why), (None, None), None).await
         }
     }
 }
@@ -158,7 +227,7 @@ async fn test(State(s): State<AppState>, Path(id): Path<String>, Posted(v, _): P
         ok: t.ok(),
         text,
     };
-    show(&s, &v, blank, None, None, Some(tested)).await
+    show(&s, &v, blank, None, (None, None), Some(tested)).await
 }
 
 async fn redeliver(
@@ -180,11 +249,18 @@ async fn redeliver(
 const CSV_ROWS: u32 = 500;
 
 /// `GET /webhooks/{id}/deliveries.csv`: the subscription's latest
-/// deliveries, newest first, with their last answer.
-async fn deliveries_csv(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> UiResult {
+/// deliveries (of a status, when the filter says), newest first, with
+/// their last answer.
+async fn deliveries_csv(
+    State(s): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Query(d): Query<Done>,
+) -> UiResult {
+    let status = parse_status(d.status.as_deref())?;
     let log = s
         .app
-        .webhook_deliveries(&v.caller, &id, None, CSV_ROWS)
+        .webhook_deliveries(&v.caller, &id, status, None, CSV_ROWS)
         .await?;
     let mut out = baton_app::csv_cells::header(&[
         "seq",

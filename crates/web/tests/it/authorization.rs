@@ -1068,7 +1068,7 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
                 .await
                 .unwrap();
             let d = app
-                .webhook_deliveries(&admin, &w.id, None, 1)
+                .webhook_deliveries(&admin, &w.id, None, None, 1)
                 .await
                 .unwrap()
                 .remove(0);

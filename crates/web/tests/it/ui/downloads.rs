@@ -165,7 +165,7 @@ async fn every_table_downloads_as_csv_with_the_rows_it_shows() {
     crate::ui::account(&s.t, "Z-2", "Zeta Two").await;
     let (_, html) = page(&s, &cookie, "/webhooks").await;
     let href = format!("/webhooks/{}/deliveries.csv", hook.id);
-    assert!(html.contains(&format!("href=\"{href}\"")), "{html}");
+    assert!(html.contains(&format!("href=\"{href}?status=\"")), "{html}");
     let (status, csv) = page(&s, &cookie, &href).await;
     assert_eq!(status, 200, "{csv}");
     let (head, rows) = split(&csv);
@@ -174,5 +174,92 @@ async fn every_table_downloads_as_csv_with_the_rows_it_shows() {
     assert!(
         rows.iter().all(|l| l.contains(",account,pending,0,")),
         "{csv}"
+    );
+    // The page's status filter, and the CSV of the same filter.
+    let (status, html) = page(
+        &s,
+        &cookie,
+        &format!("/webhooks?hook={}&status=dead", hook.id),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No dead deliveries."), "{html}");
+    assert!(
+        html.contains(&format!("href=\"{href}?status=dead\"")),
+        "{html}"
+    );
+    let (_, csv) = page(&s, &cookie, &format!("{href}?status=dead")).await;
+    assert_eq!(split(&csv).1.len(), 0, "{csv}");
+    let (_, csv) = page(&s, &cookie, &format!("{href}?status=pending")).await;
+    assert_eq!(split(&csv).1.len(), 2, "{csv}");
+    let (status, _) = page(
+        &s,
+        &cookie,
+        &format!("/webhooks?hook={}&status=lost", hook.id),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let api = s
+        .as_(ADMIN)
+        .await
+        .get(&format!(
+            "/webhooks/{}/deliveries?status=delivered",
+            hook.id
+        ))
+        .await;
+    assert_eq!(api.expect(200)["items"], serde_json::json!([]));
+
+    // Tokens (never a secret) and exchange rates.
+    let (_, secret) =
+        s.t.app
+            .create_token(&admin, "Salesforce flow")
+            .await
+            .unwrap();
+    let (status, csv) = page(&s, &cookie, "/settings/tokens.csv").await;
+    assert_eq!(status, 200);
+    let (head, rows) = split(&csv);
+    assert_eq!(head, "id,name,owner,access,created_at,last_used_at");
+    assert!(
+        rows.iter()
+            .any(|l| l.contains(",Salesforce flow,admin@acme.test,read and write,")),
+        "{csv}"
+    );
+    assert!(!csv.contains(&secret), "a token's secret is never written");
+    let (_, html) = page(&s, &cookie, "/settings/tokens?q=SALESFORCE").await;
+    assert!(html.contains("Salesforce flow"), "{html}");
+    let (_, html) = page(&s, &cookie, "/settings/tokens?q=zendesk").await;
+    assert!(html.contains("No token matches “zendesk”"), "{html}");
+    let (_, csv) = page(&s, &cookie, "/settings/tokens.csv?q=zendesk").await;
+    assert_eq!(split(&csv).1.len(), 0, "{csv}");
+    let usd = baton_domain::Currency::parse("USD").unwrap();
+    s.t.app
+        .set_reporting_currency(&admin, baton_domain::Currency::parse("EUR").unwrap())
+        .await
+        .unwrap();
+    s.t.app
+        .set_fx_rate(
+            &admin,
+            baton_app::fx::NewRate {
+                currency: usd,
+                rate: baton_domain::Rate::parse("0.92").unwrap(),
+                effective: "2026-01-01".parse().unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    let (status, csv) = page(&s, &cookie, "/currency/rates.csv").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        csv,
+        "currency,rate,into,effective\nUSD,0.92,EUR,2026-01-01\n"
+    );
+
+    // The mail log finds by recipient or kind; the CSV follows the search.
+    let (status, html) = page(&s, &cookie, "/mail?q=nobody-at-all").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No mail for “nobody-at-all”"), "{html}");
+    assert!(
+        html.contains("href=\"/mail.csv?status=&q=nobody-at-all\""),
+        "{html}"
     );
 }
