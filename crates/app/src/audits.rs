@@ -165,7 +165,7 @@ impl App {
         audits
             .samples
             .remove(id)
-            .ok_or_else(|| AppError::Invalid(format!("audit '{id}' did not apply")))
+            .ok_or_else(|| AppError::not_applied("the audit result"))
     }
 
     /// Records the auditor's answer and verdict on a sample (once).

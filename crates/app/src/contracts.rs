@@ -73,7 +73,7 @@ impl App {
         let at = self.now();
         let e = current.propose(&actor, summary, fields, at)?;
         let next = Contract::apply(Some(current), &e)
-            .ok_or_else(|| AppError::Invalid("the proposal did not apply".into()))?;
+            .ok_or_else(|| AppError::not_applied("the proposal"))?;
         let number = next.stream_version;
         let mut change = Change::default();
         change.push(e.clone(), number, caller.via, at);
@@ -83,7 +83,7 @@ impl App {
         DomainProposal::apply(&mut folded, number, &e);
         let proposal = folded
             .pop()
-            .ok_or_else(|| AppError::Invalid("the proposal did not apply".into()))?;
+            .ok_or_else(|| AppError::not_applied("the proposal"))?;
         Ok(Proposal { id, proposal })
     }
 
@@ -115,7 +115,7 @@ impl App {
             .proposal
             .answer(&current, &actor, accepted, reason, at)?;
         let next = Contract::apply(Some(current), &e)
-            .ok_or_else(|| AppError::Invalid("the answer did not apply".into()))?;
+            .ok_or_else(|| AppError::not_applied("the answer"))?;
         let mut change = Change::default();
         change.push(e.clone(), next.stream_version, caller.via, at);
         change.contracts.push(next);

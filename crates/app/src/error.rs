@@ -43,6 +43,18 @@ pub enum AppError {
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
+    /// A broken invariant of Baton's own: an event the domain decided did
+    /// not apply to the state it was decided on. Never the caller's fault,
+    /// so never a 4xx: a server error, logged.
+    #[error("internal error: {0}")]
+    Bug(String),
+}
+
+impl AppError {
+    /// A decided event that did not apply to its own state (`what`).
+    pub fn not_applied(what: &str) -> Self {
+        Self::Bug(format!("{what} decided by the domain did not apply"))
+    }
 }
 
 impl From<StoreError> for AppError {

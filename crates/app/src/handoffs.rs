@@ -241,8 +241,8 @@ impl App {
             carried,
             new.attachments,
         )?;
-        let handoff = Handoff::from_event(&event, &def)
-            .ok_or_else(|| AppError::Invalid("the draft did not apply".into()))?;
+        let handoff =
+            Handoff::from_event(&event, &def).ok_or_else(|| AppError::not_applied("the draft"))?;
         let mut change = Change::default();
         change.push(event, handoff.stream_version, caller.via, at);
         change.handoffs.push(handoff.clone());
@@ -693,6 +693,29 @@ impl App {
             out.push(viewing.view(h).await?);
         }
         Ok((out, total))
+    }
+
+    /// The re-discovery incidents reported against a handoff (they live on
+    /// its account's stream), oldest first.
+    pub async fn rediscoveries_of(
+        &self,
+        caller: &Caller,
+        id: &HandoffId,
+    ) -> Result<Vec<baton_store::StoredEvent>, AppError> {
+        self.actor(caller).await?;
+        let Some(h) = self.store.handoff(&caller.org, id).await? else {
+            return Err(AppError::NotFound(format!("handoff '{id}'")));
+        };
+        let stream = baton_domain::event::Stream::Account(h.account.clone()).to_string();
+        Ok(self
+            .store
+            .stream_events(&caller.org, &stream)
+            .await?
+            .into_iter()
+            .filter(
+                |e| matches!(&e.event, Event::Rediscovery { handoff: Some(of), .. } if *of == *id),
+            )
+            .collect())
     }
 
     /// A handoff's timeline: its events in order.

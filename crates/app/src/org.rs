@@ -62,6 +62,17 @@ pub fn org_id_for(name: &str) -> Result<OrgId, AppError> {
     })
 }
 
+/// A signed-in person as a page's header shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    /// Who they are to the domain (admin flag, teams and roles).
+    pub actor: Actor,
+    /// Their name.
+    pub name: String,
+    /// Their org's name.
+    pub org_name: String,
+}
+
 impl App {
     /// Creates an org with the default teams, its admin and the six seeded
     /// contracts in observe mode. A second org with the same name is a
@@ -129,7 +140,7 @@ impl App {
         for def in seeded_contracts() {
             let e = Contract::create(Some(&admin), def, at)?;
             let contract = Contract::apply(None, &e)
-                .ok_or_else(|| AppError::Invalid("a seeded contract did not apply".into()))?;
+                .ok_or_else(|| AppError::not_applied("a seeded contract"))?;
             change.push(e, contract.stream_version, via, at);
             change.contracts.push(contract);
         }
@@ -278,6 +289,30 @@ impl App {
         Ok(self.store.directory(&caller.org).await?)
     }
 
+    /// Who a signed-in caller is, as every page's header shows them: their
+    /// name, teams and admin flag as the actor the domain judges, and the
+    /// org's name. `None` when the user is no longer in the directory.
+    pub async fn signed_in(&self, caller: &Caller) -> Result<Option<SignedIn>, AppError> {
+        let dir = self.store.directory(&caller.org).await?;
+        let Some(user) = dir.users.get(&caller.email) else {
+            return Ok(None);
+        };
+        let org_name = self
+            .store
+            .org_name(&caller.org)
+            .await?
+            .unwrap_or_else(|| caller.org.to_string());
+        Ok(Some(SignedIn {
+            actor: Actor {
+                email: caller.email.clone(),
+                admin: user.admin,
+                teams: user.teams.clone(),
+            },
+            name: user.name.clone(),
+            org_name,
+        }))
+    }
+
     /// Whether the password is right for the user.
     pub async fn check_password(
         &self,
@@ -326,7 +361,7 @@ impl App {
             }
         };
         let (e, Some(next)) = contract else {
-            return Err(AppError::Invalid("the contract did not apply".into()));
+            return Err(AppError::not_applied("the contract"));
         };
         self.check_carried_from(&caller.org, &next.current).await?;
         change.push(e, next.stream_version, caller.via, at);

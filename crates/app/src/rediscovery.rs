@@ -266,6 +266,55 @@ impl App {
             .await?)
     }
 
+    /// One suggestion, if the org has it.
+    pub async fn suggestion(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<Option<SuggestedIncident>, AppError> {
+        self.actor(caller).await?;
+        Ok(self.store.suggestion(&caller.org, id).await?)
+    }
+
+    /// Each suggestion's field as its handoff's bound version labels it
+    /// (the wording the sender answered under, which a later version may
+    /// have changed); `None` where the handoff or its version is gone.
+    pub async fn suggestion_field_labels(
+        &self,
+        caller: &Caller,
+        found: &[SuggestedIncident],
+    ) -> Result<Vec<Option<String>>, AppError> {
+        self.actor(caller).await?;
+        let org = &caller.org;
+        let mut versions: std::collections::BTreeMap<
+            (baton_domain::ContractKey, u32),
+            Option<ContractDef>,
+        > = std::collections::BTreeMap::new();
+        let mut out = Vec::with_capacity(found.len());
+        for x in found {
+            let Some(h) = self.store.handoff(org, &x.handoff).await? else {
+                out.push(None);
+                continue;
+            };
+            let key = (h.contract.clone(), h.version);
+            if !versions.contains_key(&key) {
+                let def = self
+                    .store
+                    .contract_version(org, &h.contract, h.version)
+                    .await?;
+                versions.insert(key.clone(), def);
+            }
+            out.push(
+                versions
+                    .get(&key)
+                    .and_then(Option::as_ref)
+                    .and_then(|d| d.fields.iter().find(|f| f.key == x.field))
+                    .map(|f| f.label.clone()),
+            );
+        }
+        Ok(out)
+    }
+
     /// One page of suggestions, newest first, and how many match in all.
     pub async fn suggestions_page(
         &self,

@@ -157,7 +157,7 @@ impl App {
         for e in events {
             if matches!(e, Event::ModeChanged { .. }) {
                 contract = Contract::apply(Some(contract), &e)
-                    .ok_or_else(|| AppError::Invalid("the mode change did not apply".into()))?;
+                    .ok_or_else(|| AppError::not_applied("the mode change"))?;
                 change.push(e, contract.stream_version, caller.via, at);
                 mode_changed = true;
             } else {

@@ -74,7 +74,7 @@ impl App {
         let now = self.now();
         for e in events {
             let next = Account::apply(account, &e)
-                .ok_or_else(|| AppError::Invalid("the account change did not apply".into()))?;
+                .ok_or_else(|| AppError::not_applied("the account change"))?;
             change.push(e, next.stream_version, caller.via, now);
             account = Some(next);
         }
@@ -214,6 +214,17 @@ impl App {
             .then(|| page.last().map(|a| a.id.clone()))
             .flatten();
         Ok((page, next))
+    }
+
+    /// The org's accounts with these ids (those that exist), for a listing
+    /// that shows names beside ids.
+    pub async fn accounts_by_id(
+        &self,
+        caller: &Caller,
+        ids: &[AccountId],
+    ) -> Result<Vec<Account>, AppError> {
+        self.actor(caller).await?;
+        Ok(self.store.accounts_by_id(&caller.org, ids).await?)
     }
 
     /// Accounts whose name or id contains `text`, exact matches first (an

@@ -387,6 +387,15 @@ impl From<AppError> for ApiError {
                     "the database cannot be reached right now; retry shortly",
                 )
             }
+            AppError::Bug(why) => {
+                tracing::error!(error = %why, "broken invariant");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "the server failed; the request id in the x-request-id header finds it in the logs",
+                )
+            }
             AppError::Store(e) => {
                 tracing::error!(error = %e, "store failure");
                 Self::new(

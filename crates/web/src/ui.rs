@@ -156,35 +156,21 @@ impl FromRequestParts<AppState> for Viewer {
         let Some(caller) = s.app.session_caller(secret).await? else {
             return Err(to_login());
         };
-        let dir = s
-            .app
-            .store()
-            .directory(&caller.org)
-            .await
-            .map_err(AppError::from)?;
-        let user = dir.users.get(&caller.email).ok_or_else(to_login)?;
-        let actor = Actor {
-            email: caller.email.clone(),
-            admin: user.admin,
-            teams: user.teams.clone(),
+        let Some(me) = s.app.signed_in(&caller).await? else {
+            return Err(to_login());
         };
-        let org = s
-            .app
-            .store()
-            .org_name(&caller.org)
-            .await
-            .map_err(AppError::from)?
-            .unwrap_or_else(|| caller.org.to_string());
+        let actor = me.actor;
+        let org = me.org_name;
         let page = Page {
             org,
             email: caller.email.to_string(),
-            name: user.name.clone(),
-            teams: user
+            name: me.name,
+            teams: actor
                 .teams
                 .iter()
                 .map(|(t, r)| format!("{t} ({})", r.as_str()))
                 .collect(),
-            admin: user.admin,
+            admin: actor.admin,
             csrf: csrf_token(secret),
             nav: "",
             // Only a whole page shows the count: htmx fragments (the meter,

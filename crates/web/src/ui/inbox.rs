@@ -92,14 +92,11 @@ pub fn clock_text(view: &HandoffView, now: Timestamp) -> (String, bool) {
 
 /// Rows for `views`, with account names looked up in bulk.
 pub async fn rows(s: &AppState, v: &Viewer, views: Vec<HandoffView>) -> UiResult<Vec<Row>> {
-    let org = &v.caller.org;
     let ids: Vec<AccountId> = views.iter().map(|h| h.handoff.account.clone()).collect();
     let accounts: BTreeMap<AccountId, baton_domain::account::Account> = s
         .app
-        .store()
-        .accounts_by_id(org, &ids)
-        .await
-        .map_err(baton_app::AppError::from)?
+        .accounts_by_id(&v.caller, &ids)
+        .await?
         .into_iter()
         .map(|a| (a.id.clone(), a))
         .collect();

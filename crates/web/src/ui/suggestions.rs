@@ -11,9 +11,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use baton_app::AppError;
 use baton_domain::rediscovery::{SuggestedIncident, SuggestionStatus};
-use baton_domain::{AccountId, ContractDef, ContractKey, Timestamp};
+use baton_domain::{AccountId, Timestamp};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -120,45 +119,20 @@ fn filter(raw: Option<&str>) -> Option<&'static str> {
 /// Cards for `found`, with account names, authors and field labels looked
 /// up once each.
 async fn cards(s: &AppState, v: &Viewer, found: Vec<SuggestedIncident>) -> UiResult<Vec<Card>> {
-    let org = &v.caller.org;
-    let store = s.app.store();
     let ids: Vec<AccountId> = found.iter().map(|x| x.account.clone()).collect();
-    let accounts: BTreeMap<AccountId, String> = store
-        .accounts_by_id(org, &ids)
-        .await
-        .map_err(AppError::from)?
+    let accounts: BTreeMap<AccountId, String> = s
+        .app
+        .accounts_by_id(&v.caller, &ids)
+        .await?
         .into_iter()
         .map(|a| (a.id, a.name))
         .collect();
-    let dir = store.directory(org).await.map_err(AppError::from)?;
+    let dir = s.app.directory(&v.caller).await?;
     let contracts = crate::ui::contracts_by_key(s, &v.caller).await?;
-    // The label a reviewer reads is the one the sender answered under: the
-    // version the handoff is bound to, which a later edit may have renamed.
-    let mut versions: BTreeMap<(ContractKey, u32), Option<ContractDef>> = BTreeMap::new();
+    let labels = s.app.suggestion_field_labels(&v.caller, &found).await?;
     let mut out = Vec::with_capacity(found.len());
-    for x in found {
-        let handoff = store
-            .handoff(org, &x.handoff)
-            .await
-            .map_err(AppError::from)?;
-        let def = match handoff {
-            Some(h) => {
-                let key = (h.contract.clone(), h.version);
-                if !versions.contains_key(&key) {
-                    let def = store
-                        .contract_version(org, &h.contract, h.version)
-                        .await
-                        .map_err(AppError::from)?;
-                    versions.insert(key.clone(), def);
-                }
-                versions.get(&key).cloned().flatten()
-            }
-            None => None,
-        };
-        let field = def
-            .as_ref()
-            .and_then(|d| d.fields.iter().find(|f| f.key == x.field))
-            .map_or_else(|| x.field.to_string(), |f| f.label.clone());
+    for (x, label) in found.into_iter().zip(labels) {
+        let field = label.unwrap_or_else(|| x.field.to_string());
         let contract = contracts
             .get(&x.contract)
             .map_or_else(|| x.contract.to_string(), |c| c.current.title.clone());
@@ -329,12 +303,7 @@ async fn page(State(s): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) 
     // cannot make the page claim a decision that was not taken.
     let mut done = None;
     if let Some(id) = q.confirmed.as_deref() {
-        let x = s
-            .app
-            .store()
-            .suggestion(&v.caller.org, id)
-            .await
-            .map_err(AppError::from)?;
+        let x = s.app.suggestion(&v.caller, id).await?;
         if let Some(x) = x.filter(|x| x.status == SuggestionStatus::Confirmed) {
             done = Some(format!(
                 "Confirmed: counts as a re-discovery incident in {}",
@@ -342,12 +311,7 @@ async fn page(State(s): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) 
             ));
         }
     } else if let Some(id) = q.dismissed.as_deref() {
-        let x = s
-            .app
-            .store()
-            .suggestion(&v.caller.org, id)
-            .await
-            .map_err(AppError::from)?;
+        let x = s.app.suggestion(&v.caller, id).await?;
         if x.is_some_and(|x| x.status == SuggestionStatus::Dismissed) {
             done = Some("Dismissed".to_string());
         }

@@ -355,10 +355,9 @@ pub(super) async fn show(State(s): State<AppState>, v: Viewer, Path(id): Path<St
         .collect();
     let account = s
         .app
-        .store()
-        .account(&v.caller.org, &h.account)
-        .await
-        .map_err(baton_app::AppError::from)?;
+        .accounts_by_id(&v.caller, std::slice::from_ref(&h.account))
+        .await?
+        .pop();
     let page = BriefPage {
         page: v.page.at("handoffs"),
         h: summary(&s, &v, &view, &def, mode).await?,

@@ -3,7 +3,7 @@
 
 use baton_app::handoffs::HandoffView;
 use baton_domain::ContractDef;
-use baton_domain::event::{Event, Stream};
+use baton_domain::event::Event;
 use baton_domain::field::FieldDef;
 
 use super::{LastRejection, when};
@@ -59,17 +59,7 @@ pub async fn entries(
 ) -> UiResult<Vec<Entry>> {
     let h = &view.handoff;
     let mut events = s.app.handoff_events(&v.caller, &h.id).await?;
-    let account_stream = Stream::Account(h.account.clone()).to_string();
-    let incidents = s
-        .app
-        .store()
-        .stream_events(&v.caller.org, &account_stream)
-        .await
-        .map_err(baton_app::AppError::from)?
-        .into_iter()
-        .filter(
-            |e| matches!(&e.event, Event::Rediscovery { handoff: Some(id), .. } if *id == h.id),
-        );
+    let incidents = s.app.rediscoveries_of(&v.caller, &h.id).await?;
     events.extend(incidents);
     events.sort_by_key(|e| (e.event.at(), e.seq));
     Ok(events
