@@ -214,13 +214,11 @@ impl App {
     }
 
     /// The org's mails for its admins, newest first: where each stands and
-    /// the SMTP server's last answer; only those in `status`, and those
-    /// whose recipient or kind contains `text`, when given.
+    /// the SMTP server's last answer; those `search` finds.
     pub async fn mail_log(
         &self,
         caller: &Caller,
-        status: Option<MailStatus>,
-        text: Option<&str>,
+        search: &baton_store::MailSearch<'_>,
         limit: u32,
     ) -> Result<Vec<baton_store::MailRecord>, AppError> {
         self.actor(caller)
@@ -228,7 +226,7 @@ impl App {
             .require_admin("see the mail log")?;
         Ok(self
             .store
-            .mails(&caller.org, status, text, limit.clamp(1, 500))
+            .mails(&caller.org, search, limit.clamp(1, 500))
             .await?)
     }
 

@@ -52,7 +52,9 @@ pub use connections::{
 pub use crm::CrmRuleRecord;
 pub use group::CommitStats;
 pub use lock_file::{SoleUse, sqlite_file};
-pub use mail::{Channel, ClaimedMail, MailOutcome, MailRecord, MailStatus, NewMail, PendingNotice};
+pub use mail::{
+    Channel, ClaimedMail, MailOutcome, MailRecord, MailSearch, MailStatus, NewMail, PendingNotice,
+};
 pub use read::{
     Directory, HandoffFilter, HandoffSearch, HandoffSort, StateCount, StoredEvent, UserRecord,
     VersionRecord,

@@ -192,6 +192,18 @@ pub struct MailRecord {
     pub sent_at: Option<Timestamp>,
 }
 
+/// Which mails a log listing wants.
+#[derive(Debug, Clone, Default)]
+pub struct MailSearch<'a> {
+    /// Only those in this state.
+    pub status: Option<MailStatus>,
+    /// Only those whose recipient or kind contains this (any case).
+    pub text: Option<&'a str>,
+    /// Only those older than this one (its creation time and id): the
+    /// next page after it.
+    pub before: Option<(Timestamp, String)>,
+}
+
 /// What one attempt at a set of mails (one mail, or one digest) came to.
 #[derive(Debug, Clone)]
 pub struct MailOutcome {
@@ -427,17 +439,28 @@ impl Store {
         Ok(true)
     }
 
-    /// The org's mails, newest first, optionally only those in `status`
-    /// and those whose recipient or kind contains `text` (any case).
+    /// The org's mails that `search` finds, newest first.
     pub async fn mails(
         &self,
         org: &OrgId,
-        status: Option<MailStatus>,
-        text: Option<&str>,
+        search: &MailSearch<'_>,
         limit: u32,
     ) -> Result<Vec<MailRecord>, StoreError> {
+        let MailSearch {
+            status,
+            text,
+            before,
+        } = search;
         let mut args = vec![Arg::from(org.to_string()), Arg::from(i64::from(limit))];
         let mut only = String::new();
+        if let Some((at, id)) = before {
+            args.push(micros(*at).into());
+            args.push(id.clone().into());
+            let (t, i) = (args.len() - 1, args.len());
+            only.push_str(&format!(
+                " AND (created_at < ${t} OR (created_at = ${t} AND mail_id < ${i}))"
+            ));
+        }
         if let Some(s) = status {
             args.push(s.as_str().into());
             only.push_str(&format!(" AND status = ${}", args.len()));

@@ -11,7 +11,7 @@ use baton_app::outbox::WebhookPolicy;
 use baton_app::{App, AppError};
 use baton_domain::notify::{Delivery, NoticeKind, Preferences};
 use baton_domain::{DomainError, Handoff};
-use baton_store::{MailStatus, Store};
+use baton_store::{MailSearch, MailStatus, Store};
 use baton_testkit::smtp::{KeptMail, SmtpServer};
 use baton_testkit::{TestApp, on_both_backends, start_time};
 use jiff::SignedDuration;
@@ -285,8 +285,10 @@ async fn smtp_down_is_retried_and_nothing_is_lost_or_doubled(t: TestApp) {
     let log = app
         .mail_log(
             &t.as_user("admin@acme.test"),
-            Some(MailStatus::Pending),
-            None,
+            &MailSearch {
+                status: Some(MailStatus::Pending),
+                ..MailSearch::default()
+            },
             50,
         )
         .await
@@ -296,7 +298,15 @@ async fn smtp_down_is_retried_and_nothing_is_lost_or_doubled(t: TestApp) {
     let admin = t.as_user("admin@acme.test");
     let one = &log[0].recipient;
     let found = app
-        .mail_log(&admin, None, Some(&one.to_uppercase()), 50)
+        .mail_log(
+            &admin,
+            &MailSearch {
+                status: None,
+                text: Some(&one.to_uppercase()),
+                ..MailSearch::default()
+            },
+            50,
+        )
         .await
         .unwrap();
     assert!(
@@ -304,16 +314,54 @@ async fn smtp_down_is_retried_and_nothing_is_lost_or_doubled(t: TestApp) {
         "{found:?}"
     );
     let by_kind = app
-        .mail_log(&admin, None, Some(&log[0].kind), 50)
+        .mail_log(
+            &admin,
+            &MailSearch {
+                status: None,
+                text: Some(&log[0].kind),
+                ..MailSearch::default()
+            },
+            50,
+        )
         .await
         .unwrap();
     assert_eq!(by_kind.len(), 3, "{by_kind:?}");
     assert!(
-        app.mail_log(&admin, None, Some("%"), 50)
-            .await
-            .unwrap()
-            .is_empty()
+        app.mail_log(
+            &admin,
+            &MailSearch {
+                status: None,
+                text: Some("%"),
+                ..MailSearch::default()
+            },
+            50
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
+    // Pages: the next one starts after the last mail shown.
+    let first = app
+        .mail_log(&admin, &MailSearch::default(), 2)
+        .await
+        .unwrap();
+    let last = first.last().map(|m| (m.created_at, m.id.clone()));
+    let rest = app
+        .mail_log(
+            &admin,
+            &MailSearch {
+                before: last,
+                ..MailSearch::default()
+            },
+            50,
+        )
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = first.iter().chain(&rest).map(|m| m.id.clone()).collect();
+    assert_eq!(ids.len(), 3, "every mail on one page or the next, once");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
     for m in &log {
         assert_eq!(m.attempts, 1);
         let e = m.last_error.clone().unwrap_or_default();
@@ -361,8 +409,10 @@ async fn a_refused_recipient_is_dead_at_once_and_admins_see_why(t: TestApp) {
     let dead = app
         .mail_log(
             &t.as_user("admin@acme.test"),
-            Some(MailStatus::Dead),
-            None,
+            &MailSearch {
+                status: Some(MailStatus::Dead),
+                ..MailSearch::default()
+            },
             50,
         )
         .await
@@ -380,7 +430,15 @@ async fn a_refused_recipient_is_dead_at_once_and_admins_see_why(t: TestApp) {
     assert_eq!(app.send_mail().await.unwrap().dead, 0);
     // Only admins read the log.
     let e = app
-        .mail_log(&t.as_user("onboarding1@acme.test"), None, None, 50)
+        .mail_log(
+            &t.as_user("onboarding1@acme.test"),
+            &MailSearch {
+                status: None,
+                text: None,
+                ..MailSearch::default()
+            },
+            50,
+        )
         .await
         .unwrap_err();
     assert!(
@@ -592,8 +650,10 @@ async fn slack_direct_messages_reach_each_person_found_by_email(t: TestApp) {
     let dead = app
         .mail_log(
             &t.as_user("admin@acme.test"),
-            Some(MailStatus::Dead),
-            None,
+            &MailSearch {
+                status: Some(MailStatus::Dead),
+                ..MailSearch::default()
+            },
             10,
         )
         .await

@@ -243,12 +243,26 @@ async fn two_serve_processes_mail_every_notice_exactly_once() {
             .sum();
         let notices = store.pending_notices(1).await.unwrap().len();
         let pending = store
-            .mails(&org, Some(baton_store::MailStatus::Pending), None, 1)
+            .mails(
+                &org,
+                &baton_store::MailSearch {
+                    status: Some(baton_store::MailStatus::Pending),
+                    ..Default::default()
+                },
+                1,
+            )
             .await
             .unwrap()
             .len();
         let sent = store
-            .mails(&org, Some(baton_store::MailStatus::Sent), None, 1)
+            .mails(
+                &org,
+                &baton_store::MailSearch {
+                    status: Some(baton_store::MailStatus::Sent),
+                    ..Default::default()
+                },
+                1,
+            )
             .await
             .unwrap()
             .len();
@@ -264,7 +278,14 @@ async fn two_serve_processes_mail_every_notice_exactly_once() {
     stop(&mut a.0);
     stop(&mut b.0);
     let sent = store
-        .mails(&org, Some(baton_store::MailStatus::Sent), None, 10_000)
+        .mails(
+            &org,
+            &baton_store::MailSearch {
+                status: Some(baton_store::MailStatus::Sent),
+                ..Default::default()
+            },
+            10_000,
+        )
         .await
         .unwrap();
     let kept = smtp.mails();

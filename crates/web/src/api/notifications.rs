@@ -184,7 +184,15 @@ pub async fn log(
     };
     let mails = s
         .app
-        .mail_log(&caller, status, q.q.as_deref(), page_limit(q.limit)?)
+        .mail_log(
+            &caller,
+            &baton_store::MailSearch {
+                status,
+                text: q.q.as_deref(),
+                before: None,
+            },
+            page_limit(q.limit)?,
+        )
         .await?;
     Ok(Json(mails.into_iter().map(Into::into).collect()))
 }

@@ -34,6 +34,7 @@ use crate::ui::{Page, Posted, UiError, UiResult, Viewer, render, render_status};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/contracts", get(list))
+        .route("/contracts.csv", get(list_csv))
         .route("/contracts/{key}", get(show))
         .route("/contracts/{key}/mode", post(set_mode))
         .route("/contracts/{key}/proposals", post(propose))
@@ -105,7 +106,9 @@ struct ListPage {
     rows: Vec<ListRow>,
 }
 
-async fn list(State(s): State<AppState>, v: Viewer) -> UiResult {
+/// The org's contracts as the listing shows them, in lifecycle order (the
+/// seeded ones lead to renewal), then the org's own by key.
+async fn list_rows(s: &AppState, v: &Viewer) -> UiResult<Vec<ListRow>> {
     let mut rows: Vec<ListRow> = s
         .app
         .contracts(&v.caller)
@@ -123,8 +126,6 @@ async fn list(State(s): State<AppState>, v: Viewer) -> UiResult {
             fields: c.current.fields.len(),
         })
         .collect();
-    // The seeded contracts in lifecycle order (lead to renewal), then the
-    // org's own by key.
     let lifecycle: Vec<String> = seeded_contracts()
         .iter()
         .map(|d| d.key.to_string())
@@ -138,6 +139,42 @@ async fn list(State(s): State<AppState>, v: Viewer) -> UiResult {
             r.key.clone(),
         )
     });
+    Ok(rows)
+}
+
+/// `GET /contracts.csv`: the listing, one row per contract.
+async fn list_csv(State(s): State<AppState>, v: Viewer) -> UiResult {
+    let mut out = baton_app::csv_cells::header(&[
+        "key",
+        "title",
+        "from",
+        "to",
+        "mode",
+        "version",
+        "gate",
+        "mandatory_fields",
+        "fields",
+    ]);
+    for r in list_rows(&s, &v).await? {
+        out.push_str(
+            &baton_app::csv_cells::Row::new()
+                .text(&r.key)
+                .text(&r.title)
+                .text(&r.from)
+                .text(&r.to)
+                .text(r.mode)
+                .number(r.version)
+                .text(r.gate)
+                .number(r.mandatory)
+                .number(r.fields)
+                .line(),
+        );
+    }
+    Ok(crate::ui::download::csv("contracts", out))
+}
+
+async fn list(State(s): State<AppState>, v: Viewer) -> UiResult {
+    let rows = list_rows(&s, &v).await?;
     render(&ListPage {
         page: v.page.at("contracts"),
         rows,

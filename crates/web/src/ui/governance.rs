@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audits/{key}/sample", post(audits::sample))
         .route("/audits/{key}/{id}/result", post(audits::record))
         .route("/rollout", get(rollout::page))
+        .route("/rollout.csv", get(rollout::csv))
         .route("/rollout/move", post(rollout::move_contract))
         .route("/incentives", get(incentives::page))
         .route("/incentives.csv", get(incentives::csv))

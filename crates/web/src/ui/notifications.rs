@@ -5,15 +5,16 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use baton_domain::notify::{Delivery, NoticeKind, Preferences};
-use baton_store::{MailRecord, MailStatus};
+use baton_store::{MailRecord, MailSearch, MailStatus};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::ui::{Page, Posted, UiResult, Viewer, render_form};
+use crate::ui::{Page, Posted, UiError, UiResult, Viewer, render_form};
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -137,6 +138,8 @@ struct MailPage {
     q: String,
     /// The same filter as CSV.
     csv: String,
+    /// The next, older page, when there is one.
+    older: Option<String>,
     sends_mail: bool,
 }
 
@@ -144,6 +147,37 @@ struct MailPage {
 struct MailFilter {
     status: Option<String>,
     q: Option<String>,
+    /// The page after this mail (`<created micros>-<id>`).
+    after: Option<String>,
+}
+
+impl MailFilter {
+    /// The search it asks for.
+    fn search(&self) -> UiResult<MailSearch<'_>> {
+        let before = match self.after.as_deref().filter(|a| !a.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let bad = || {
+                    UiError::Status(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        format!("after: '{raw}' is not a place in the mail log"),
+                    )
+                };
+                let (micros, id) = raw.split_once('-').ok_or_else(bad)?;
+                let at = micros
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|m| baton_domain::Timestamp::from_microsecond(m).ok())
+                    .ok_or_else(bad)?;
+                Some((at, id.to_string()))
+            }
+        };
+        Ok(MailSearch {
+            status: self.status.as_deref().and_then(MailStatus::parse),
+            text: self.q.as_deref(),
+            before,
+        })
+    }
 }
 
 fn when(t: &baton_domain::Timestamp) -> String {
@@ -152,13 +186,14 @@ fn when(t: &baton_domain::Timestamp) -> String {
 
 /// Most mails the CSV holds (the log's own page limit).
 const MAIL_CSV_ROWS: u32 = 500;
+/// Mails one page of the log shows.
+const MAIL_PAGE: u32 = 100;
 
 /// `GET /mail.csv`: the log with the same status filter, newest first.
 async fn mail_csv(State(s): State<AppState>, v: Viewer, Query(q): Query<MailFilter>) -> UiResult {
-    let status = q.status.as_deref().and_then(MailStatus::parse);
     let mails = s
         .app
-        .mail_log(&v.caller, status, q.q.as_deref(), MAIL_CSV_ROWS)
+        .mail_log(&v.caller, &q.search()?, MAIL_CSV_ROWS)
         .await?;
     let mut out = baton_app::csv_cells::header(&[
         "created_at",
@@ -191,13 +226,24 @@ async fn mail_csv(State(s): State<AppState>, v: Viewer, Query(q): Query<MailFilt
 }
 
 async fn mail_log(State(s): State<AppState>, v: Viewer, Query(q): Query<MailFilter>) -> UiResult {
-    let status = q.status.as_deref().and_then(MailStatus::parse);
-    let mails = s
-        .app
-        .mail_log(&v.caller, status, q.q.as_deref(), 200)
-        .await?;
-    let status = status.map(|s| s.as_str().to_string()).unwrap_or_default();
+    let search = q.search()?;
+    let mails = s.app.mail_log(&v.caller, &search, MAIL_PAGE).await?;
+    let status = search
+        .status
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_default();
     let text = q.q.as_deref().unwrap_or_default().trim().to_string();
+    let older = (mails.len() == MAIL_PAGE as usize)
+        .then(|| mails.last())
+        .flatten()
+        .map(|m| {
+            format!(
+                "/mail?status={status}&q={}&after={}-{}",
+                crate::ui::percent_encode(&text),
+                m.created_at.as_microsecond(),
+                crate::ui::percent_encode(&m.id)
+            )
+        });
     let page = MailPage {
         page: v.page.at("mail"),
         mails,
@@ -207,6 +253,7 @@ async fn mail_log(State(s): State<AppState>, v: Viewer, Query(q): Query<MailFilt
         ),
         status,
         q: text,
+        older,
         sends_mail: s.app.sends_mail(),
     };
     render_form(false, &page)

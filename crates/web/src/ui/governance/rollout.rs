@@ -202,6 +202,52 @@ async fn show(
     )
 }
 
+/// `GET /rollout.csv`: every contract's line of the plan, in the leak
+/// audit's order: its phase, since when, each planned start, any override
+/// reason and what blocks gating.
+pub(super) async fn csv(State(s): State<AppState>, v: Viewer) -> UiResult {
+    let plan = s.app.rollout(&v.caller).await?;
+    let rank = |k: &ContractKey| plan.suggested_order.iter().position(|o| o == k);
+    let mut lines = plan.contracts.clone();
+    lines.sort_by_key(|l| rank(&l.contract).unwrap_or(usize::MAX));
+    let mut out = baton_app::csv_cells::header(&[
+        "rank",
+        "contract",
+        "phase",
+        "since",
+        "planned",
+        "override_reason",
+        "gating_blockers",
+    ]);
+    for l in lines {
+        let stage = l.stage.as_ref();
+        let planned: Vec<String> = stage
+            .map(|s| {
+                s.planned
+                    .iter()
+                    .map(|(p, d)| format!("{} {d}", p.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push_str(
+            &baton_app::csv_cells::Row::new()
+                .maybe(rank(&l.contract).map(|i| i + 1))
+                .text(l.contract.as_str())
+                .text(stage.map_or("not_started", |s| s.phase.as_str()))
+                .text(stage.map(|s| s.since.to_string()).unwrap_or_default())
+                .text(planned.join("; "))
+                .text(
+                    stage
+                        .and_then(|s| s.override_reason.as_deref())
+                        .unwrap_or_default(),
+                )
+                .text(l.gating_blockers.join("; "))
+                .line(),
+        );
+    }
+    Ok(crate::ui::download::csv("rollout", out))
+}
+
 /// The board; `?moved=KEY` (after a move) notes the move on its row.
 pub(super) async fn page(
     State(s): State<AppState>,

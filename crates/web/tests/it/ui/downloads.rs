@@ -255,6 +255,29 @@ async fn every_table_downloads_as_csv_with_the_rows_it_shows() {
     );
 
     // The mail log finds by recipient or kind; the CSV follows the search.
+    // The contracts and the rollout plan: one row per contract.
+    let (status, csv) = page(&s, &cookie, "/contracts.csv").await;
+    assert_eq!(status, 200);
+    let (head, rows) = split(&csv);
+    assert!(
+        head.starts_with("key,title,from,to,mode,version,gate,"),
+        "{head}"
+    );
+    assert_eq!(rows.len(), 6, "{csv}");
+    assert!(rows[0].starts_with("mql-to-sdr,"), "lifecycle order: {csv}");
+    let (status, csv) = page(&s, &cookie, "/rollout.csv").await;
+    assert_eq!(status, 200);
+    let (head, rows) = split(&csv);
+    assert_eq!(
+        head,
+        "rank,contract,phase,since,planned,override_reason,gating_blockers"
+    );
+    assert_eq!(rows.len(), 6, "{csv}");
+    let (_, html) = page(&s, &cookie, "/rollout").await;
+    assert!(html.contains("href=\"/rollout.csv\""));
+
+    let (status, _) = page(&s, &cookie, "/mail?after=yesterday").await;
+    assert_eq!(status, 422, "a page cursor that is not one is refused");
     let (status, html) = page(&s, &cookie, "/mail?q=nobody-at-all").await;
     assert_eq!(status, 200);
     assert!(html.contains("No mail for “nobody-at-all”"), "{html}");
