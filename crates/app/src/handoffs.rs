@@ -111,14 +111,7 @@ impl App {
             } = self.load(caller, id).await?;
             let at = self.now();
             let roster = self.roster_for(&caller.org, &def).await?;
-            let ctx = Ctx {
-                def: &def,
-                version: handoff.version,
-                mode,
-                history: false,
-                at,
-                roster: roster.as_ref(),
-            };
+            let ctx = Ctx::live(&def, handoff.version, mode, at).with_roster(roster.as_ref());
             // Deadlines that passed before now are recorded first, in this
             // same change: a late fulfilment never loses its breach.
             let (events, handoff) = handoff.decide_at(ctx, |h, ctx| decide(h, ctx, &actor))?;
@@ -221,15 +214,8 @@ impl App {
         }
         let carried = self.carried_values(caller, &def, &new.account).await?;
         let at = self.now();
-        let ctx = Ctx {
-            def: &def,
-            version: contract.current_version,
-            mode: contract.mode,
-            history: false,
-            at,
-            // A draft names anyone; membership is checked at submission.
-            roster: None,
-        };
+        // A draft names anyone; membership is checked at submission.
+        let ctx = Ctx::live(&def, contract.current_version, contract.mode, at);
         let event = Handoff::start(
             ctx,
             &actor,
@@ -551,14 +537,8 @@ impl<'a> Viewing<'a> {
     pub(crate) async fn steps(&mut self, h: &Handoff) -> Result<Vec<NextStep>, AppError> {
         self.load_for(h).await?;
         let def = &self.defs[&(h.contract.clone(), h.version)];
-        let ctx = Ctx {
-            def,
-            version: h.version,
-            mode: self.modes[&h.contract],
-            history: false,
-            at: self.now,
-            roster: self.roster.as_ref().and_then(Option::as_ref),
-        };
+        let ctx = Ctx::live(def, h.version, self.modes[&h.contract], self.now)
+            .with_roster(self.roster.as_ref().and_then(Option::as_ref));
         Ok(h.next_steps(ctx, &self.actor))
     }
 }
@@ -765,14 +745,7 @@ fn view_as(
     (mode, at, roster): (Mode, Timestamp, Option<&Roster>),
     mut handoff: Handoff,
 ) -> HandoffView {
-    let ctx = Ctx {
-        def,
-        version: handoff.version,
-        mode,
-        history: false,
-        at,
-        roster,
-    };
+    let ctx = Ctx::live(def, handoff.version, mode, at).with_roster(roster);
     let actions = handoff.allowed_actions(ctx, actor);
     let steps = handoff.next_steps(ctx, actor);
     let clock = baton_domain::sla::acceptance_clock(&handoff, def, at);

@@ -1342,14 +1342,7 @@ impl<'a> Importer<'a> {
                     .iter()
                     .filter_map(|k| given.remove(k).map(|v| (k.clone(), v)))
                     .collect();
-                let ctx = Ctx {
-                    def: &def,
-                    version,
-                    mode,
-                    history: true,
-                    at,
-                    roster: None,
-                };
+                let ctx = Ctx::history(&def, version, mode, at);
                 let e = Handoff::start(
                     ctx,
                     &actor,
@@ -1396,14 +1389,7 @@ impl<'a> Importer<'a> {
                     let (actor, new_users) = self.actor(&by, Some(&def.sending_team), at);
                     let values =
                         parse_values(&def, &as_raw(&values), Owner::Sender).map_err(text)?;
-                    let ctx = Ctx {
-                        def: &def,
-                        version,
-                        mode,
-                        history: true,
-                        at,
-                        roster: None,
-                    };
+                    let ctx = Ctx::history(&def, version, mode, at);
                     let e = Handoff::submit_new(ctx, &actor, handoff, account, deal, to, values)
                         .map_err(text)?;
                     let h = Handoff::from_event(&e, &def).ok_or("the submission did not apply")?;
@@ -1936,15 +1922,7 @@ impl<'a> Importer<'a> {
 
     fn ctx<'d>(&self, h: &Handoff, def: &'d ContractDef, at: Timestamp) -> Result<Ctx<'d>, String> {
         let mode = self.contract(&h.contract)?.mode;
-        Ok(Ctx {
-            def,
-            version: h.version,
-            mode,
-            history: true,
-            at,
-            // History records the past as it happened: no membership checks.
-            roster: None,
-        })
+        Ok(Ctx::history(def, h.version, mode, at))
     }
 
     async fn handoff_action(

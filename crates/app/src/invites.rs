@@ -8,7 +8,7 @@ use baton_store::PasswordLink;
 use jiff::SignedDuration;
 
 use crate::access::{NewSession, digest, hex};
-use crate::mail::Notice;
+use crate::notice::Notice;
 use crate::{App, AppError, Caller};
 
 /// How long an invitation works.

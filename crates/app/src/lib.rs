@@ -27,6 +27,7 @@ pub mod import_csv;
 pub mod invites;
 pub mod jobs;
 pub mod mail;
+mod notice;
 pub mod org;
 pub mod outbox;
 mod password;

@@ -21,6 +21,7 @@ use jiff::SignedDuration;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::notice::Notice;
 use crate::{App, AppError, Caller};
 
 /// How long a notice waits for a process that sends mail before it is
@@ -119,21 +120,6 @@ impl MailRound {
     pub fn more(&self) -> bool {
         self.notices > 0 || self.sent + self.retrying + self.dead > 0
     }
-}
-
-/// One notice, as a person reads it.
-#[derive(Debug, Clone)]
-pub(crate) struct Notice {
-    /// The mail's subject.
-    pub(crate) subject: String,
-    /// The one line that says what happened.
-    pub(crate) headline: String,
-    /// What the person needs to act, label and value.
-    pub(crate) facts: Vec<(String, String)>,
-    /// What the link lets them do.
-    pub(crate) action: String,
-    /// Where they act.
-    pub(crate) link: String,
 }
 
 #[derive(Template)]

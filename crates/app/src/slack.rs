@@ -367,7 +367,7 @@ impl SlackBot {
 
 /// A direct message telling `notices` (one, or a digest), in Slack's
 /// mrkdwn: what happened, the facts, and the one link where to act.
-pub(crate) fn dm_text(notices: &[crate::mail::Notice], digest: bool) -> String {
+pub(crate) fn dm_text(notices: &[crate::notice::Notice], digest: bool) -> String {
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")

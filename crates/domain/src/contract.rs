@@ -280,6 +280,19 @@ impl ContractDef {
         self.slas.first_touch_field.as_ref()
     }
 
+    /// The field whose value, given at acceptance, is the receiver's
+    /// acknowledgment ETA: on a follow-through contract, its receiver-owned
+    /// date-time field (cs-to-support's `ack_eta`). Read from the definition,
+    /// so a contract names its own.
+    pub fn ack_eta_field(&self) -> Option<&FieldDef> {
+        if !self.follow_through {
+            return None;
+        }
+        self.fields
+            .iter()
+            .find(|f| f.owner == Owner::Receiver && f.kind == FieldType::Datetime)
+    }
+
     /// Reads a definition stored before contracts named their first-touch
     /// field: the seed's mql-to-sdr carried the SLA as a sender number field
     /// keyed `first_touch_sla`, and such a version keeps the SLA it had then.
@@ -502,6 +515,16 @@ impl Contract {
     }
 }
 
+/// The seeded contract `key` as first published, for the domain's tests.
+#[cfg(test)]
+pub(crate) fn published(key: &str) -> Contract {
+    let def = seed::seeded(key).expect("a seeded contract");
+    Contract::create(None, def, Timestamp::UNIX_EPOCH)
+        .ok()
+        .and_then(|e| Contract::apply(None, &e))
+        .expect("a seeded contract publishes")
+}
+
 /// A reference to a field of a contract, for messages.
 pub fn field_list(keys: &[FieldKey]) -> Vec<String> {
     keys.iter().map(ToString::to_string).collect()
@@ -534,12 +557,7 @@ mod tests {
     }
 
     fn contract() -> Contract {
-        let def = seed::seeded_contracts()
-            .into_iter()
-            .find(|c| c.key.as_str() == "ae-to-onboarding")
-            .unwrap();
-        let e = Contract::create(None, def, Timestamp::UNIX_EPOCH).unwrap();
-        Contract::apply(None, &e).unwrap()
+        published("ae-to-onboarding")
     }
 
     fn member_of(team: &str) -> Actor {

@@ -25,11 +25,6 @@ pub use actions::{Action, SEALED_ANSWER};
 pub use deal::{DealUse, check_deal};
 pub use steps::{NextStep, Step};
 
-/// The receiver's field whose value, given at acceptance on a contract with
-/// follow-through, is the acknowledgment's ETA (a later acknowledgment
-/// revises `follow.eta`, not this value).
-pub const ACK_ETA_FIELD: &str = "ack_eta";
-
 /// Where a handoff is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -279,6 +274,37 @@ pub struct Ctx<'a> {
     /// The org's people, when the contract has a field whose person must be
     /// on a team (live decisions need it then; history does not check).
     pub roster: Option<&'a Roster>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A live decision at `at` on a handoff bound to `def` (version
+    /// `version`) under the contract's `mode`: every rule applies. Add the
+    /// org's people with [`Ctx::with_roster`] where the contract names a
+    /// team's member.
+    pub fn live(def: &'a ContractDef, version: u32, mode: Mode, at: Timestamp) -> Self {
+        Self {
+            def,
+            version,
+            mode,
+            history: false,
+            at,
+            roster: None,
+        }
+    }
+
+    /// A line of history, recorded as it happened: observe semantics and no
+    /// team-membership checks (`mode` is kept for what the line says).
+    pub fn history(def: &'a ContractDef, version: u32, mode: Mode, at: Timestamp) -> Self {
+        Self {
+            history: true,
+            ..Self::live(def, version, mode, at)
+        }
+    }
+
+    /// The same context with the org's people.
+    pub fn with_roster(self, roster: Option<&'a Roster>) -> Self {
+        Self { roster, ..self }
+    }
 }
 
 /// Score and what is missing, with why, for a set of values.
@@ -633,14 +659,7 @@ impl Handoff {
     /// them under `mode` (the same gate as [`Handoff::accept`]): what a
     /// page shows the receiver instead of a one-click accept.
     pub fn acceptance_gap(&self, def: &ContractDef, mode: Mode) -> Option<Completeness> {
-        let live = Ctx {
-            def,
-            version: self.version,
-            mode,
-            history: false,
-            at: self.created_at,
-            roster: None,
-        };
+        let live = Ctx::live(def, self.version, mode, self.created_at);
         let c = completeness(def, &self.values);
         gate(live, &c).is_err().then_some(c)
     }
@@ -746,7 +765,12 @@ impl Handoff {
             )));
         }
         self.require_state(action, &[State::Accepted])?;
-        if self.follow.resolved_at.is_some() && action != "close the loop on" {
+        Ok(())
+    }
+
+    /// Acknowledging, echoing and resolving end with the resolution.
+    fn require_unresolved(&self) -> Result<(), DomainError> {
+        if self.follow.resolved_at.is_some() {
             return Err(DomainError::Rule("the issue is already resolved".into()));
         }
         Ok(())
@@ -1017,10 +1041,10 @@ impl Handoff {
                 });
                 self.accepted_at = Some(*at);
                 self.state = State::Accepted;
-                if def.follow_through
+                if let Some(field) = def.ack_eta_field()
                     && let Some(eta) = self
                         .values
-                        .get(ACK_ETA_FIELD)
+                        .get(field.key.as_str())
                         .and_then(Value::as_str)
                         .and_then(|s| s.parse().ok())
                 {

@@ -159,17 +159,11 @@ impl Proposal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::seed;
     use crate::org::Role;
     use crate::{Actor, TeamKey};
 
     fn contract() -> Contract {
-        let def = seed::seeded_contracts()
-            .into_iter()
-            .find(|c| c.key.as_str() == "ae-to-onboarding")
-            .unwrap();
-        let e = Contract::create(None, def, Timestamp::UNIX_EPOCH).unwrap();
-        Contract::apply(None, &e).unwrap()
+        crate::contract::published("ae-to-onboarding")
     }
 
     fn in_team(team: &str, role: Role) -> Actor {

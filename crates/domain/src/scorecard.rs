@@ -763,7 +763,6 @@ impl Scorecard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::seed::seeded_contracts;
     use crate::event::{Event, Values};
     use crate::id::Email;
 
@@ -784,10 +783,7 @@ mod tests {
 
     #[test]
     fn an_acceptance_dated_before_its_submission_is_never_a_met_time_to_acceptance() {
-        let def = seeded_contracts()
-            .into_iter()
-            .find(|c| c.key.as_str() == "ae-to-onboarding")
-            .unwrap();
+        let def = crate::contract::seed::seeded("ae-to-onboarding").unwrap();
         let t = |s: &str| s.parse::<Timestamp>().unwrap();
         let submitted = Event::Submitted {
             handoff: HandoffId::parse("H-1").unwrap(),

@@ -4,7 +4,7 @@
 
 use baton_domain::{Email, OrgId, Timestamp};
 
-use crate::lite::Arg;
+use crate::sql_args::Arg;
 use crate::{Store, StoreError, from_micros, micros};
 
 /// An API token as listed (never its secret).

@@ -12,9 +12,10 @@ use baton_domain::sla::SlaKind;
 use baton_domain::{AccountId, DealId, Handoff, HandoffId, OrgId, Timestamp};
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
-use crate::commit::{Change, write_change};
-use crate::lite::Arg;
+use crate::change::Change;
+use crate::commit::write_change;
 use crate::read::{StoredEvent, accounts_in, handoffs_in, stored_event};
+use crate::sql_args::Arg;
 use crate::tx::Tx;
 use crate::{Backend, Store, StoreError};
 
@@ -127,7 +128,7 @@ impl BulkWrite {
     pub async fn write(&mut self, change: &Change) -> Result<u64, StoreError> {
         let touched: Vec<AccountId> = crate::scorecard::touched(change).into_iter().collect();
         let head = format!("INSERT INTO {TOUCHED_TABLE} (account_id) VALUES");
-        crate::commit::insert_many(
+        crate::many::insert_many(
             &mut Tx::Any(&mut self.tx),
             self.backend,
             (&head, 1, "ON CONFLICT (account_id) DO NOTHING"),
@@ -266,7 +267,7 @@ impl BulkWrite {
         breaches: &[(HandoffId, SlaKind, Timestamp)],
     ) -> Result<(), StoreError> {
         let head = format!("INSERT INTO {SET_ASIDE_TABLE} (handoff_id, kind, due) VALUES");
-        crate::commit::insert_many(
+        crate::many::insert_many(
             &mut Tx::Any(&mut self.tx),
             self.backend,
             (&head, 3, "ON CONFLICT DO NOTHING"),

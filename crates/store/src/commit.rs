@@ -1,97 +1,16 @@
 //! The one write path: events and the projections they change, in one
 //! transaction. A crash leaves all of a change or none of it.
 
-use crate::lite::Arg;
+use crate::change::{Change, NewEvent};
+use crate::many::insert_many;
+use crate::sql_args::Arg;
 use crate::tx::Tx;
-use crate::{Backend, StoreError, conflict_on_unique, micros, placeholders};
+use crate::{Backend, StoreError, conflict_on_unique, micros};
 use baton_domain::account::Account;
 use baton_domain::contract::Contract;
-use baton_domain::event::{Event, Via};
+use baton_domain::event::Event;
 use baton_domain::scorecard::HandoffFacts;
-use baton_domain::{Email, Handoff, OrgId, Timestamp};
-
-/// An event to append, with its place in its stream.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewEvent {
-    /// What happened.
-    pub event: Event,
-    /// Its position in its stream: the aggregate's version after it. Two
-    /// writers that read the same version collide here, and one gets a
-    /// conflict instead of a lost update.
-    pub stream_seq: u64,
-    /// How it entered Baton.
-    pub via: Via,
-    /// When Baton stored it.
-    pub recorded_at: Timestamp,
-}
-
-/// Everything one use case writes: events plus the aggregates they changed,
-/// already folded by the domain.
-#[derive(Debug, Clone, Default)]
-pub struct Change {
-    /// Events, in order.
-    pub events: Vec<NewEvent>,
-    /// Handoffs to upsert.
-    pub handoffs: Vec<Handoff>,
-    /// Accounts to upsert.
-    pub accounts: Vec<Account>,
-    /// Contracts to upsert (new versions come from their events).
-    pub contracts: Vec<Contract>,
-    /// Password hashes to set (never part of the log).
-    pub credentials: Vec<(Email, String)>,
-    /// The org stream's version after this change, when org events are in it.
-    pub org_version: Option<u64>,
-}
-
-impl Change {
-    /// Appends an event.
-    pub fn push(&mut self, event: Event, stream_seq: u64, via: Via, recorded_at: Timestamp) {
-        self.events.push(NewEvent {
-            event,
-            stream_seq,
-            via,
-            recorded_at,
-        });
-    }
-}
-
-/// Parameters per multi-row statement: well below both backends' limits
-/// (SQLite 32766, PostgreSQL 65535), large enough that per-statement cost
-/// vanishes in an import.
-const MAX_PARAMS: usize = 8000;
-
-/// `(…),(…)`: `rows` tuples of `cols` placeholders.
-fn values_list(backend: Backend, cols: usize, rows: usize) -> String {
-    let mut s = String::with_capacity(rows * (cols * 6 + 3));
-    for r in 0..rows {
-        s.push_str(if r == 0 { "(" } else { ",(" });
-        s.push_str(&placeholders(backend, r * cols + 1, cols));
-        s.push(')');
-    }
-    s
-}
-
-/// Inserts `items` with as few statements as the parameter limit allows:
-/// `head` is `INSERT INTO t (cols) VALUES`, `tail` an optional ON CONFLICT
-/// clause, `bind` pushes one item's `cols` values in order.
-pub(crate) async fn insert_many<T>(
-    tx: &mut Tx<'_>,
-    backend: Backend,
-    (head, cols, tail): (&str, usize, &str),
-    items: &[T],
-    mut bind: impl FnMut(&mut Vec<Arg>, usize, &T) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    let per = (MAX_PARAMS / cols).max(1);
-    for (chunk_no, chunk) in items.chunks(per).enumerate() {
-        let sql = format!("{head} {} {tail}", values_list(backend, cols, chunk.len()));
-        let mut args = Vec::with_capacity(chunk.len() * cols);
-        for (i, item) in chunk.iter().enumerate() {
-            bind(&mut args, chunk_no * per + i, item)?;
-        }
-        tx.exec(&sql, &args).await?;
-    }
-    Ok(())
-}
+use baton_domain::{Email, Handoff, OrgId};
 
 /// Writes a change's events and projections, all but the scorecard sums
 /// (the caller refreshes those for the touched accounts).

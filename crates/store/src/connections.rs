@@ -854,7 +854,7 @@ pub(crate) async fn gates_touched(
         list.join(", ")
     );
     let mut args = vec![micros(now).into(), org.to_string().into()];
-    args.extend(handoffs.iter().map(|h| crate::lite::Arg::from(*h)));
+    args.extend(handoffs.iter().map(|h| crate::sql_args::Arg::from(*h)));
     tx.exec(&sql, &args).await?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use baton_domain::contract::ContractDef;
 use baton_domain::{ContractKey, OrgId};
 
-use crate::lite::Arg;
+use crate::sql_args::Arg;
 use crate::{Store, StoreError};
 
 /// Versions kept before the cache starts over: far more than any org

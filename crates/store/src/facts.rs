@@ -8,7 +8,7 @@ use baton_domain::audit::{SamplePool, SampleWindow};
 use baton_domain::scorecard::{AccountData, ChurnFact, HandoffFacts, IncidentFact, NpsFact};
 use baton_domain::{AccountId, ContractKey, Currency, Handoff, HandoffId, Money, OrgId, Timestamp};
 
-use crate::lite::{Arg, Cols};
+use crate::sql_args::{Arg, Cols};
 use crate::tx::Tx;
 use crate::{Backend, Store, StoreError, from_micros, placeholders};
 

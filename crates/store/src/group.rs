@@ -30,7 +30,8 @@ use baton_domain::OrgId;
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::commit::{Change, write_change};
+use crate::change::Change;
+use crate::commit::write_change;
 use crate::tx::Tx;
 use crate::{Backend, Store, StoreError};
 

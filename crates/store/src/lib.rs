@@ -11,6 +11,7 @@
 mod access;
 mod backup;
 mod bulk;
+mod change;
 mod commit;
 mod connections;
 mod crm;
@@ -21,6 +22,7 @@ mod group;
 mod lite;
 mod lock_file;
 mod mail;
+mod many;
 #[cfg(test)]
 mod migration_twins;
 mod read;
@@ -28,6 +30,7 @@ mod rebuild;
 mod scorecard;
 mod sign_in;
 mod sla;
+mod sql_args;
 mod suggestions;
 mod tx;
 mod webhooks;
@@ -44,7 +47,7 @@ use thiserror::Error;
 pub use access::TokenRecord;
 pub use backup::BackupInfo;
 pub use bulk::BulkWrite;
-pub use commit::{Change, NewEvent};
+pub use change::{Change, NewEvent};
 pub use connections::{
     ConnectionLogEntry, ConnectionRecord, NewConnectionRecord, RoundEnd, Sealed, SyncPage,
     SyncedDealRecord,

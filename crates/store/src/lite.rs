@@ -19,11 +19,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::types::Null;
 use rusqlite::{Connection, OpenFlags};
-use sqlx::any::AnyRow;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 
+use crate::sql_args::{Arg, Cols, bind};
 use crate::{Store, StoreError};
 
 /// Idle read connections kept open: one per runtime worker and some for
@@ -32,118 +31,6 @@ const IDLE_READERS: usize = 8;
 
 /// Prepared statements kept per connection.
 const STATEMENTS_PER_READER: usize = 64;
-
-/// A statement parameter.
-#[derive(Debug, Clone)]
-pub(crate) enum Arg {
-    /// Text.
-    Text(String),
-    /// A 64-bit integer.
-    Int(i64),
-    /// A NULL where text goes (PostgreSQL types its parameters).
-    NullText,
-    /// A NULL where an integer goes.
-    NullInt,
-}
-
-impl From<&String> for Arg {
-    fn from(s: &String) -> Self {
-        Self::Text(s.clone())
-    }
-}
-
-impl From<Option<String>> for Arg {
-    fn from(s: Option<String>) -> Self {
-        s.map_or(Self::NullText, Self::Text)
-    }
-}
-
-impl From<Option<i64>> for Arg {
-    fn from(v: Option<i64>) -> Self {
-        v.map_or(Self::NullInt, Self::Int)
-    }
-}
-
-impl From<bool> for Arg {
-    fn from(v: bool) -> Self {
-        Self::Int(i64::from(v))
-    }
-}
-
-impl From<u32> for Arg {
-    fn from(v: u32) -> Self {
-        Self::Int(i64::from(v))
-    }
-}
-
-impl From<&str> for Arg {
-    fn from(s: &str) -> Self {
-        Self::Text(s.to_string())
-    }
-}
-
-impl From<String> for Arg {
-    fn from(s: String) -> Self {
-        Self::Text(s)
-    }
-}
-
-impl From<i64> for Arg {
-    fn from(v: i64) -> Self {
-        Self::Int(v)
-    }
-}
-
-/// The columns of one result row, whichever driver read it.
-pub(crate) trait Cols {
-    /// A text column.
-    fn text(&self, i: usize) -> Result<String, StoreError>;
-    /// A nullable text column.
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError>;
-    /// An integer column (64-bit on both backends).
-    fn int(&self, i: usize) -> Result<i64, StoreError>;
-    /// A nullable integer column.
-    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError>;
-}
-
-/// The same decoding for every sqlx row type (both drivers' rows decode
-/// text and 64-bit integers alike).
-macro_rules! sqlx_cols {
-    ($row:ty) => {
-        impl Cols for $row {
-            fn text(&self, i: usize) -> Result<String, StoreError> {
-                Ok(self.try_get(i)?)
-            }
-            fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-                Ok(self.try_get(i)?)
-            }
-            fn int(&self, i: usize) -> Result<i64, StoreError> {
-                Ok(self.try_get(i)?)
-            }
-            fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
-                Ok(self.try_get(i)?)
-            }
-        }
-    };
-}
-
-sqlx_cols!(AnyRow);
-sqlx_cols!(sqlx::postgres::PgRow);
-
-impl Cols for rusqlite::Row<'_> {
-    fn text(&self, i: usize) -> Result<String, StoreError> {
-        Ok(self.get(i)?)
-    }
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.get(i)?)
-    }
-    fn int(&self, i: usize) -> Result<i64, StoreError> {
-        Ok(self.get(i)?)
-    }
-    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
-        Ok(self.get(i)?)
-    }
-}
 
 /// Read-only connections to one SQLite file, used on the calling thread.
 #[derive(Debug)]
@@ -219,27 +106,6 @@ impl Readers {
     }
 }
 
-/// Binds `$N` parameters by their number, as sqlx does: SQLite numbers
-/// named parameters in order of first appearance, which need not be N.
-pub(crate) fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<(), StoreError> {
-    for i in 1..=stmt.parameter_count() {
-        let n = stmt
-            .parameter_name(i)
-            .and_then(|name| name.strip_prefix('$'))
-            .and_then(|n| n.parse::<usize>().ok())
-            .unwrap_or(i);
-        let arg = args.get(n - 1).ok_or_else(|| {
-            StoreError::corrupt("statement", format!("no value for parameter ${n}"))
-        })?;
-        match arg {
-            Arg::Text(s) => stmt.raw_bind_parameter(i, s.as_str())?,
-            Arg::Int(v) => stmt.raw_bind_parameter(i, *v)?,
-            Arg::NullText | Arg::NullInt => stmt.raw_bind_parameter(i, Null)?,
-        }
-    }
-    Ok(())
-}
-
 impl Store {
     /// Every row `sql` returns, each decoded by `each`; see the module doc.
     pub(crate) async fn rows<T>(
@@ -254,10 +120,10 @@ impl Store {
         let mut each = each;
         if let Some(pg) = &self.pg {
             let q = sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql.to_string()));
-            let rows = crate::tx::bind_all(q, args).fetch_all(pg).await?;
+            let rows = crate::sql_args::bind_all(q, args).fetch_all(pg).await?;
             return rows.iter().map(|r| each(r)).collect();
         }
-        let rows = crate::tx::any_query(sql, args)
+        let rows = crate::sql_args::any_query(sql, args)
             .fetch_all(&self.read)
             .await?;
         rows.iter().map(|r| each(r)).collect()

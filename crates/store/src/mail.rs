@@ -6,8 +6,8 @@
 use baton_domain::notify::NoticeKind;
 use baton_domain::{Email, OrgId, Timestamp};
 
-use crate::commit::NewEvent;
-use crate::lite::Arg;
+use crate::change::NewEvent;
+use crate::sql_args::Arg;
 use crate::tx::Tx;
 use crate::{Backend, Store, StoreError, from_micros, micros};
 
@@ -32,7 +32,7 @@ pub(crate) async fn enqueue(
         return Ok(());
     }
     let o = org.to_string();
-    crate::commit::insert_many(
+    crate::many::insert_many(
         tx,
         backend,
         (
@@ -271,7 +271,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut t = Tx::Any(&mut tx);
         let o = notice.org.to_string();
-        crate::commit::insert_many(
+        crate::many::insert_many(
             &mut t,
             self.backend,
             (

@@ -15,7 +15,7 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::lite::{Arg, Cols};
+use crate::sql_args::{Arg, Cols};
 use crate::{Backend, Store, StoreError, from_micros, placeholders};
 
 /// Ids per bulk read: far below both backends' parameter limits.

@@ -12,7 +12,7 @@ use baton_domain::scorecard::{Cell, NpsPool, account_cells, at_risk};
 use baton_domain::{AccountId, ContractKey, Currency, Money, OrgId, Timestamp};
 
 use crate::facts::load_account_data;
-use crate::lite::{Arg, Cols};
+use crate::sql_args::{Arg, Cols};
 use crate::tx::Tx;
 use crate::{Backend, Store, StoreError, from_micros, micros, placeholders};
 
@@ -240,7 +240,7 @@ async fn refresh_parts(
             list(backend, 2, &ids)
         );
         tx.exec(&sql, &by_ids).await?;
-        crate::commit::insert_many(
+        crate::many::insert_many(
             tx,
             backend,
             (
@@ -255,7 +255,7 @@ async fn refresh_parts(
             },
         )
         .await?;
-        crate::commit::insert_many(
+        crate::many::insert_many(
             tx,
             backend,
             ("INSERT INTO scorecard_durations (org_id, contract, period, seconds, account_id) VALUES", 5, ""),
@@ -266,7 +266,7 @@ async fn refresh_parts(
             },
         )
         .await?;
-        crate::commit::insert_many(
+        crate::many::insert_many(
             tx,
             backend,
             ("INSERT INTO arr_at_risk (org_id, account_id, contract, arr_minor, currency) VALUES", 5, ""),
@@ -277,7 +277,7 @@ async fn refresh_parts(
             },
         )
         .await?;
-        crate::commit::insert_many(
+        crate::many::insert_many(
             tx,
             backend,
             ("INSERT INTO scorecard_leaks (org_id, account_id, contract, period, at, arr_minor, currency) VALUES", 7, ""),
@@ -306,7 +306,7 @@ async fn refresh_parts(
             .iter()
             .map(|c| format!("{c} = scorecard_cells.{c} + excluded.{c}"))
             .collect();
-        crate::commit::insert_many(
+        crate::many::insert_many(
             tx,
             backend,
             (
@@ -366,7 +366,7 @@ async fn add_buckets(
         return Ok(());
     }
     let o = org.to_string();
-    crate::commit::insert_many(
+    crate::many::insert_many(
         tx,
         backend,
         (

@@ -4,7 +4,7 @@
 
 use baton_domain::{OrgId, SignIn, TeamKey, Timestamp};
 
-use crate::lite::Arg;
+use crate::sql_args::Arg;
 use crate::tx::Tx;
 use crate::{Store, StoreError, micros};
 

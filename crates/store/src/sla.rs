@@ -8,8 +8,8 @@ use baton_domain::sla::{SlaKind, deadline_rows};
 use baton_domain::{ContractDef, ContractKey, Handoff, HandoffId, OrgId, Timestamp};
 use sqlx::Row;
 
-use crate::commit::insert_many;
-use crate::lite::Arg;
+use crate::many::insert_many;
+use crate::sql_args::Arg;
 use crate::tx::Tx;
 use crate::{Backend, Store, StoreError, from_micros, micros, placeholders};
 

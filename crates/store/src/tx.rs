@@ -9,18 +9,10 @@
 //! sqlx. The statement text, its arguments ([`Arg`]) and the row decoding
 //! ([`Cols`]) are shared, so each statement is still written once.
 
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, AssertSqlSafe};
+use sqlx::AnyConnection;
 
 use crate::StoreError;
-use crate::lite::{Arg, Cols, bind};
-
-/// Arguments up to which a statement is kept prepared: the live write
-/// path's shapes recur on every write; an import's multi-row statements
-/// (thousands of values) rarely repeat, and each compiled program kept
-/// would cost megabytes for the life of the connection.
-const KEEP_PREPARED_ARGS: usize = 300;
+use crate::sql_args::{Arg, Cols, KEEP_PREPARED_ARGS, any_query, bind};
 
 /// A connection inside a transaction (or a pool's connection, for reads
 /// that need no transaction), on either driver.
@@ -38,38 +30,6 @@ impl std::fmt::Debug for Tx<'_> {
             Self::Any(_) => "Tx::Any",
         })
     }
-}
-
-/// `sql` with `args` bound, for sqlx's `Any` driver.
-pub(crate) fn any_query(sql: &str, args: &[Arg]) -> Query<'static, Any, AnyArguments> {
-    bind_all(
-        sqlx::query(AssertSqlSafe(sql.to_string())).persistent(args.len() <= KEEP_PREPARED_ARGS),
-        args,
-    )
-}
-
-/// `args` bound to a query of either sqlx driver (`Any`, or PostgreSQL's
-/// own for the hot reads).
-pub(crate) fn bind_all<'q, DB>(
-    mut q: Query<'q, DB, <DB as sqlx::Database>::Arguments>,
-    args: &[Arg],
-) -> Query<'q, DB, <DB as sqlx::Database>::Arguments>
-where
-    DB: sqlx::Database,
-    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    for a in args {
-        q = match a {
-            Arg::Text(s) => q.bind(s.clone()),
-            Arg::Int(v) => q.bind(*v),
-            Arg::NullText => q.bind(None::<String>),
-            Arg::NullInt => q.bind(None::<i64>),
-        };
-    }
-    q
 }
 
 pub(crate) fn lock(

@@ -5,7 +5,7 @@
 
 use baton_domain::{Email, OrgId, Timestamp};
 
-use crate::commit::NewEvent;
+use crate::change::NewEvent;
 use crate::{Backend, Store, StoreError, from_micros, micros};
 
 /// A webhook subscription as listed (never its secret).
@@ -266,7 +266,7 @@ pub(crate) async fn enqueue(
         }
     }
     let o = org.to_string();
-    crate::commit::insert_many(
+    crate::many::insert_many(
         tx,
         backend,
         (
@@ -277,7 +277,7 @@ pub(crate) async fn enqueue(
         &rows,
         |q, _, (id, seq, kind, at)| {
             q.extend([
-                crate::lite::Arg::from(&o),
+                crate::sql_args::Arg::from(&o),
                 uuid::Uuid::now_v7().to_string().into(),
                 (*id).into(),
                 (*seq as i64).into(),

@@ -3,12 +3,13 @@
 
 use baton_app::AppError;
 use baton_domain::{ContractKey, DomainError};
+use baton_testkit::complete_values;
 use baton_testkit::{SCORECARD_EXAMPLE, TestApp, on_both_backends};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-use crate::{draft, full_ae_values};
+use crate::draft;
 
 on_both_backends!(
     the_last_three_accepted_ae_handoffs_are_checked_with_evidence,
@@ -63,7 +64,7 @@ async fn a_sampled_audit_is_drawn_from_last_week_and_its_verdict_recorded_once(t
         "ae-to-onboarding",
         "S-A",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     t.app

@@ -7,9 +7,10 @@ use baton_app::handoffs::Rejection;
 use baton_app::rediscovery::NoteInput;
 use baton_app::signals::AccountInput;
 use baton_domain::{AccountId, Currency, Money};
+use baton_testkit::complete_values;
 use baton_testkit::{TestApp, on_both_backends};
 
-use crate::{account, draft, full_ae_values};
+use crate::{account, draft};
 
 on_both_backends!(
     parallel_writes_to_one_account_all_land,
@@ -81,7 +82,7 @@ async fn accept_and_reject_racing_leave_one_winner_and_a_conflict(t: TestApp) {
             "ae-to-onboarding",
             &format!("A-{n}"),
             "ae1@acme.test",
-            full_ae_values(),
+            complete_values("ae-to-onboarding"),
         )
         .await;
         t.app

@@ -4,9 +4,10 @@ use baton_app::AppError;
 use baton_app::org::NewOrg;
 use baton_domain::event::Via;
 use baton_domain::{ContractKey, DomainError};
+use baton_testkit::complete_values;
 use baton_testkit::{TestApp, email, on_both_backends};
 
-use crate::{draft, full_ae_values};
+use crate::draft;
 
 on_both_backends!(
     the_six_contracts_are_seeded_in_observe_mode,
@@ -105,7 +106,7 @@ async fn a_handoff_keeps_its_version_after_a_new_one_is_published(t: TestApp) {
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     assert_eq!(h.version, 1);
@@ -141,7 +142,7 @@ async fn a_handoff_keeps_its_version_after_a_new_one_is_published(t: TestApp) {
         "ae-to-onboarding",
         "A-2",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     assert_eq!(newer.version, 2);

@@ -3,6 +3,7 @@
 //! bad input from the CRM, the story from Closed Won to the gate written
 //! back, and faults mid-sync.
 
+use baton_testkit::complete_values;
 use std::collections::BTreeMap;
 
 use baton_app::App;
@@ -16,8 +17,6 @@ use baton_testkit::crm_sim::salesforce::{
 };
 use baton_testkit::{TestApp, on_both_backends};
 use serde_json::{Value, json};
-
-use crate::full_ae_values;
 
 on_both_backends!(
     connecting_without_a_key_is_refused_naming_baton_secret_key,
@@ -374,7 +373,7 @@ async fn walk_to_acceptance(t: &TestApp, id: &HandoffId) {
     let ae = t.as_user("ae1@acme.test");
     let onb = t.as_user("onboarding1@acme.test");
     t.app
-        .edit_handoff(&ae, id, full_ae_values(), vec![])
+        .edit_handoff(&ae, id, complete_values("ae-to-onboarding"), vec![])
         .await
         .unwrap();
     t.app.submit(&ae, id).await.unwrap();

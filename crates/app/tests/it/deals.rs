@@ -2,6 +2,7 @@
 //! the gate, its state and what is missing are then that deal's alone, and
 //! the ae-to-onboarding concrete test counts deals, drafts included.
 
+use baton_testkit::complete_values;
 use std::collections::BTreeMap;
 
 use baton_app::crm::CrmChange;
@@ -12,7 +13,7 @@ use baton_domain::{AccountId, ContractKey, Currency, DealId, Handoff, Money};
 use baton_testkit::{TestApp, on_both_backends};
 use serde_json::Value;
 
-use crate::{account, full_ae_values};
+use crate::account;
 
 on_both_backends!(
     a_second_deal_on_an_accepted_account_stays_closed_until_its_own_acceptance,
@@ -68,9 +69,13 @@ async fn accept(t: &TestApp, h: &Handoff) {
 
 async fn a_second_deal_on_an_accepted_account_stays_closed_until_its_own_acceptance(t: TestApp) {
     let a = account(&t, "ACME-D").await;
-    let first = start(&t, &a, "006-1", full_ae_values()).await.unwrap();
+    let first = start(&t, &a, "006-1", complete_values("ae-to-onboarding"))
+        .await
+        .unwrap();
     accept(&t, &first).await;
-    let second = start(&t, &a, "006-2", full_ae_values()).await.unwrap();
+    let second = start(&t, &a, "006-2", complete_values("ae-to-onboarding"))
+        .await
+        .unwrap();
     let reader = t.as_user("cs1@acme.test");
 
     let account_gate = t.app.gate(&reader, &ae(), &a, None).await.unwrap();
@@ -143,7 +148,9 @@ async fn a_deal_belongs_to_one_account_and_one_handoff_per_contract(t: TestApp) 
 
 async fn while_rejected_the_deal_gate_names_the_fields_the_receiver_flagged(t: TestApp) {
     let a = account(&t, "ACME-G").await;
-    let h = start(&t, &a, "006-3", full_ae_values()).await.unwrap();
+    let h = start(&t, &a, "006-3", complete_values("ae-to-onboarding"))
+        .await
+        .unwrap();
     t.app
         .submit(&t.as_user("ae1@acme.test"), &h.id)
         .await
@@ -171,7 +178,9 @@ async fn while_rejected_the_deal_gate_names_the_fields_the_receiver_flagged(t: T
 
 async fn the_ae_concrete_test_counts_deals_whose_handoff_is_still_a_draft(t: TestApp) {
     let a = account(&t, "ACME-H").await;
-    let won = start(&t, &a, "006-10", full_ae_values()).await.unwrap();
+    let won = start(&t, &a, "006-10", complete_values("ae-to-onboarding"))
+        .await
+        .unwrap();
     accept(&t, &won).await;
     t.clock.advance(jiff::SignedDuration::from_hours(1));
     let stuck = start(&t, &a, "006-11", BTreeMap::new()).await.unwrap();
@@ -320,7 +329,7 @@ async fn starts_at_once_share_one_commit_and_a_refused_one_fails_alone(t: TestAp
         start(&t, &a, "006-G1", BTreeMap::new()),
         start(&t, &a, "006-G1", BTreeMap::new()),
         start(&t, &a, "006-G2", BTreeMap::new()),
-        start(&t, &a, "006-G3", full_ae_values()),
+        start(&t, &a, "006-G3", complete_values("ae-to-onboarding")),
     );
     assert!(
         x.is_ok() != y.is_ok(),

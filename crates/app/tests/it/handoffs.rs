@@ -1,5 +1,6 @@
 //! The gated lifecycle through the use cases, on both backends.
 
+use baton_testkit::complete_values;
 use std::collections::BTreeMap;
 
 use baton_app::AppError;
@@ -9,7 +10,7 @@ use baton_domain::{ContractKey, DomainError, State};
 use baton_testkit::{TestApp, on_both_backends};
 use serde_json::json;
 
-use crate::{account, draft, full_ae_values};
+use crate::{account, draft};
 
 on_both_backends!(
     a_gated_submission_missing_fields_is_refused_and_nothing_is_recorded,
@@ -26,7 +27,7 @@ on_both_backends!(
 
 async fn a_gated_submission_missing_fields_is_refused_and_nothing_is_recorded(t: TestApp) {
     t.gate("ae-to-onboarding").await;
-    let mut values = full_ae_values();
+    let mut values = complete_values("ae-to-onboarding");
     values.remove("champion_map");
     values.insert("expansion_hypothesis".into(), json!("TBD"));
     let h = draft(&t, "ae-to-onboarding", "A-1", "ae1@acme.test", values).await;
@@ -55,7 +56,7 @@ async fn a_gated_submission_missing_fields_is_refused_and_nothing_is_recorded(t:
 }
 
 async fn observe_mode_records_an_incomplete_submission_with_its_score(t: TestApp) {
-    let mut values = full_ae_values();
+    let mut values = complete_values("ae-to-onboarding");
     values.retain(|k, _| {
         [
             "economic_buyer",
@@ -84,7 +85,7 @@ async fn a_non_receiver_cannot_accept_nor_the_sender_their_own(t: TestApp) {
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     t.app
@@ -123,7 +124,7 @@ async fn a_rejection_without_a_reason_is_refused(t: TestApp) {
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     t.app
@@ -148,7 +149,7 @@ async fn a_rejection_without_a_reason_is_refused(t: TestApp) {
 }
 
 async fn rework_after_rejection_resubmits(t: TestApp) {
-    let mut values = full_ae_values();
+    let mut values = complete_values("ae-to-onboarding");
     values.remove("go_live_deadlines");
     let h = draft(&t, "ae-to-onboarding", "A-1", "ae1@acme.test", values).await;
     let ae = t.as_user("ae1@acme.test");
@@ -251,7 +252,7 @@ async fn year1_success_criteria_is_carried_from_the_accepted_ae_handoff(t: TestA
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     t.app
@@ -359,7 +360,7 @@ async fn drafts_carry_attachments_and_refuse_unknown_fields(t: TestApp) {
 
 async fn a_gated_handoff_missing_fields_cannot_be_accepted(t: TestApp) {
     // Submitted with filler while the contract observed: recorded at 25.
-    let mut values = full_ae_values();
+    let mut values = complete_values("ae-to-onboarding");
     for k in [
         "champion_map",
         "commitments",

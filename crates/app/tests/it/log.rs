@@ -1,6 +1,7 @@
 //! The event log: append-only, optimistic concurrency, and projections that
 //! are exactly a fold of it — on both backends.
 
+use baton_testkit::complete_values;
 use std::collections::BTreeMap;
 
 use baton_app::handoffs::Rejection;
@@ -10,7 +11,7 @@ use baton_store::{Change, StoreError};
 use baton_testkit::{SCORECARD_EXAMPLE, TestApp, on_both_backends};
 use serde_json::json;
 
-use crate::{draft, full_ae_values};
+use crate::draft;
 
 on_both_backends!(
     events_are_append_only,
@@ -28,7 +29,7 @@ pub async fn live_activity(t: &TestApp) {
         "ae-to-onboarding",
         "L-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     t.app.submit(&ae, &h.id).await.unwrap();
@@ -236,7 +237,7 @@ async fn a_stale_write_is_a_conflict_and_writes_nothing(t: TestApp) {
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     let before = t.app.store().event_count(&t.org).await.unwrap();
@@ -290,7 +291,10 @@ async fn random_command_sequences_replay_to_the_same_projections(t: TestApp) {
         "cs1@acme.test",
         "admin@acme.test",
     ];
-    let keys: Vec<String> = full_ae_values().keys().cloned().collect();
+    let keys: Vec<String> = complete_values("ae-to-onboarding")
+        .keys()
+        .cloned()
+        .collect();
     let mut ids: Vec<HandoffId> = Vec::new();
     for i in 0..4 {
         ids.push(
@@ -317,7 +321,7 @@ async fn random_command_sequences_replay_to_the_same_projections(t: TestApp) {
                 let v = if rng.next(4) == 0 {
                     json!(null)
                 } else {
-                    full_ae_values()[k].clone()
+                    complete_values("ae-to-onboarding")[k].clone()
                 };
                 t.app
                     .edit_handoff(&who, id, BTreeMap::from([(k.clone(), v)]), vec![])

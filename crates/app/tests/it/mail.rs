@@ -3,6 +3,7 @@
 //! backends: who gets which mail, with the link where they act; digests;
 //! preferences; an SMTP server down or refusing; never twice.
 
+use baton_testkit::complete_values;
 use std::collections::BTreeMap;
 
 use baton_app::handoffs::Rejection;
@@ -16,7 +17,7 @@ use baton_testkit::smtp::{KeptMail, SmtpServer};
 use baton_testkit::{TestApp, on_both_backends, start_time};
 use jiff::SignedDuration;
 
-use crate::{draft, full_ae_values};
+use crate::draft;
 
 on_both_backends!(
     a_submission_mails_each_member_of_the_receiving_team_once_with_the_link,
@@ -51,7 +52,7 @@ async fn submitted(t: &TestApp, account: &str) -> Handoff {
         "ae-to-onboarding",
         account,
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     t.app

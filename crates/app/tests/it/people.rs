@@ -3,13 +3,14 @@
 //! open handoffs stay) and lets them back in; the same decisions refuse
 //! what must not happen, live and in an import.
 
+use baton_testkit::complete_values;
 use std::collections::BTreeMap;
 
 use baton_app::AppError;
 use baton_domain::{DomainError, Role, TeamKey};
 use baton_testkit::{ADMIN_PASSWORD, TestApp, email, on_both_backends};
 
-use crate::{draft, full_ae_values};
+use crate::draft;
 
 on_both_backends!(
     an_admin_sets_someones_teams_and_roles_as_events,
@@ -125,7 +126,7 @@ async fn a_deactivated_leaver_is_out_at_once_and_back_when_reactivated(t: TestAp
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
 
@@ -235,7 +236,7 @@ async fn a_deactivated_person_gets_no_mail_notice(t: TestApp) {
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     t.app

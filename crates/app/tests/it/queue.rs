@@ -8,7 +8,6 @@ use baton_app::handoffs::Rejection;
 use baton_domain::handoff::Step;
 use baton_store::{HandoffSearch, HandoffSort};
 use baton_testkit::{TestApp, on_both_backends};
-use serde_json::json;
 
 on_both_backends!(
     the_queue_holds_each_next_step_for_whoever_owes_it,
@@ -19,28 +18,8 @@ on_both_backends!(
 const AE: &str = "ae1@acme.test";
 const ONB: &str = "onboarding1@acme.test";
 
-async fn account(t: &TestApp, id: &str, name: &str) {
-    t.account(id, name).await;
-}
-
 async fn draft(t: &TestApp, id: &str) -> baton_domain::HandoffId {
-    let values = baton_domain::contract::seed::seeded_contracts()
-        .into_iter()
-        .find(|c| c.key.as_str() == "ae-to-onboarding")
-        .unwrap()
-        .fields
-        .iter()
-        .filter(|f| f.owner == baton_domain::Owner::Sender)
-        .map(|f| {
-            (
-                f.key.to_string(),
-                json!(format!(
-                    "{} for the account, signed off by Dana Ortiz on 2026-09-01",
-                    f.label
-                )),
-            )
-        })
-        .collect::<BTreeMap<_, _>>();
+    let values = baton_testkit::complete_values("ae-to-onboarding");
     t.draft(AE, "ae-to-onboarding", id, values).await.id
 }
 
@@ -50,7 +29,7 @@ async fn steps(t: &TestApp, who: &str) -> Vec<Step> {
 }
 
 async fn the_queue_holds_each_next_step_for_whoever_owes_it(t: TestApp) {
-    account(&t, "A-1", "Initech").await;
+    t.account("A-1", "Initech").await;
     let id = draft(&t, "A-1").await;
     assert_eq!(steps(&t, AE).await, [Step::Submit]);
     assert!(steps(&t, ONB).await.is_empty());
@@ -92,7 +71,7 @@ async fn a_search_finds_by_account_name_sorts_and_counts(t: TestApp) {
         ("A-3", "Globex_Asia"),
         ("A-4", "50% Off Ltd"),
     ] {
-        account(&t, id, name).await;
+        t.account(id, name).await;
         draft(&t, id).await;
     }
     let find = |text: &str, sort| HandoffSearch {
@@ -148,9 +127,9 @@ async fn a_search_finds_by_account_name_sorts_and_counts(t: TestApp) {
 }
 
 async fn a_typed_name_is_one_account_or_an_error_naming_the_candidates(t: TestApp) {
-    account(&t, "A-1", "Initech").await;
-    account(&t, "A-2", "Globex").await;
-    account(&t, "A-3", "Globex").await;
+    t.account("A-1", "Initech").await;
+    t.account("A-2", "Globex").await;
+    t.account("A-3", "Globex").await;
     let who = t.as_user(AE);
     let named = |typed: &'static str| {
         let (app, who) = (t.app.clone(), who.clone());

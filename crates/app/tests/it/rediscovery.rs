@@ -5,12 +5,13 @@ use baton_app::AppError;
 use baton_app::rediscovery::NoteInput;
 use baton_domain::rediscovery::{SuggestedIncident, SuggestionStatus};
 use baton_domain::{AccountId, DomainError, Handoff, Timestamp};
+use baton_testkit::complete_values;
 use baton_testkit::{TestApp, TestDb, on_both_backends};
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::{draft, full_ae_values};
+use crate::draft;
 
 on_both_backends!(
     a_note_suggests_re_discovery_and_only_confirmed_ones_count,
@@ -30,7 +31,7 @@ pub const KICKOFF: &str = "Kickoff call with the customer. Who signs off on the 
 
 /// An accepted ae-to-onboarding handoff of a new account.
 pub async fn accepted_handoff(t: &TestApp, account: &str) -> Handoff {
-    accepted_with(t, account, full_ae_values()).await
+    accepted_with(t, account, complete_values("ae-to-onboarding")).await
 }
 
 /// An accepted ae-to-onboarding handoff of a new account with `values`.
@@ -128,7 +129,7 @@ async fn a_note_suggests_re_discovery_and_only_confirmed_ones_count(t: TestApp) 
 }
 
 async fn filler_on_record_answers_nothing(t: TestApp) {
-    let mut values = full_ae_values();
+    let mut values = complete_values("ae-to-onboarding");
     values.insert("economic_buyer".into(), json!("TBD"));
     let h = accepted_with(&t, "R-2", values).await;
     let found = note(

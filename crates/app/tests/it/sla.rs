@@ -3,6 +3,7 @@
 //! through export and import unchanged. Time comes from the fixed clock; the
 //! job is driven by calling it.
 
+use baton_testkit::complete_values;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use baton_testkit::{TestApp, TestDb, on_both_backends, start_time};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
 
-use crate::{draft, full_ae_values};
+use crate::draft;
 
 on_both_backends!(
     an_acceptance_breach_fires_once_at_its_due_and_not_again_after_a_restart,
@@ -120,7 +121,7 @@ async fn an_acceptance_breach_fires_once_at_its_due_and_not_again_after_a_restar
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     // Gated: the same promise holds once the gate let it through.
@@ -131,7 +132,7 @@ async fn an_acceptance_breach_fires_once_at_its_due_and_not_again_after_a_restar
         "ae-to-onboarding",
         "A-2",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     let due = start_time() + hours(48);
@@ -315,7 +316,7 @@ async fn a_deadline_met_before_it_is_due_never_fires(t: TestApp) {
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     let stored_rows = t
@@ -379,7 +380,7 @@ async fn a_long_outage_fires_every_passed_deadline_once_with_its_original_due(t:
             "ae-to-onboarding",
             account,
             "ae1@acme.test",
-            full_ae_values(),
+            complete_values("ae-to-onboarding"),
         )
         .await;
         expected.push((
@@ -431,7 +432,7 @@ async fn two_jobs_at_once_record_each_breach_once(t: TestApp) {
                 "ae-to-onboarding",
                 account,
                 "ae1@acme.test",
-                full_ae_values(),
+                complete_values("ae-to-onboarding"),
             )
             .await
             .id,
@@ -510,7 +511,7 @@ async fn breaches_survive_export_import_and_rebuild_unchanged(t: TestApp) {
         "ae-to-onboarding",
         "A-2",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     at(&t, hours(30 + 24 * 12));
@@ -581,7 +582,7 @@ async fn deadlines_of_handoffs_older_than_the_table_are_filled_on_the_next_start
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     // As a database upgraded to migration 0009 looks: handoffs, no deadlines,
@@ -646,7 +647,7 @@ async fn a_late_acceptance_records_one_breach_even_when_the_job_runs_after_it(t:
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     let due = start_time() + hours(48);
@@ -689,7 +690,7 @@ async fn a_passed_deadline_is_recorded_however_the_handoff_ends(t: TestApp) {
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     // Withdrawn late, without any decision.
@@ -698,7 +699,7 @@ async fn a_passed_deadline_is_recorded_however_the_handoff_ends(t: TestApp) {
         "ae-to-onboarding",
         "A-2",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     at(&t, hours(49));
@@ -771,7 +772,7 @@ async fn the_job_records_a_breach_at_its_due_not_when_it_noticed(t: TestApp) {
         "ae-to-onboarding",
         "A-1",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     let due = start_time() + hours(48);
@@ -1027,7 +1028,7 @@ async fn only_the_receiving_sdr_records_first_touch_and_only_where_the_contract_
         "ae-to-onboarding",
         "A-3",
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     let onb = t.as_user("onboarding1@acme.test");

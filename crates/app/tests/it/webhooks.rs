@@ -1,6 +1,7 @@
 //! Webhook delivery from the outbox against a real HTTP receiver on
 //! 127.0.0.1, driven by the injected clock (no sleeps), on both backends.
 
+use baton_testkit::complete_values;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -19,7 +20,7 @@ use jiff::SignedDuration;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::{account, draft, full_ae_values};
+use crate::{account, draft};
 
 on_both_backends!(
     a_delivery_is_signed_over_the_raw_body_with_the_secret,
@@ -162,7 +163,7 @@ async fn submit_one(t: &TestApp, account_id: &str) {
         "ae-to-onboarding",
         account_id,
         "ae1@acme.test",
-        full_ae_values(),
+        complete_values("ae-to-onboarding"),
     )
     .await;
     t.app
@@ -357,7 +358,7 @@ async fn a_refused_command_leaves_no_outbox_row(t: TestApp) {
     let rx = Receiver::start(0).await;
     t.gate("ae-to-onboarding").await;
     let hook = subscribe(&t, &rx.url, &["*"], None).await;
-    let mut values = full_ae_values();
+    let mut values = complete_values("ae-to-onboarding");
     values.remove("champion_map");
     let h = draft(&t, "ae-to-onboarding", "A-1", "ae1@acme.test", values).await;
     let before = deliveries(&t, &hook).await;
@@ -414,7 +415,7 @@ async fn two_apps_claiming_at_once_never_send_one_delivery_twice(t: TestApp) {
 async fn slack_subscriptions_get_an_incoming_webhook_message(t: TestApp) {
     let rx = Receiver::start(0).await;
     subscribe(&t, &rx.url, &["submitted"], Some("slack")).await;
-    let mut values = full_ae_values();
+    let mut values = complete_values("ae-to-onboarding");
     values.remove("champion_map");
     let h = draft(&t, "ae-to-onboarding", "A-1", "ae1@acme.test", values).await;
     t.app
@@ -533,7 +534,7 @@ async fn handoff_events_carry_account_contract_deal_state_and_the_gate_on_accept
                 account,
                 deal: Some(baton_domain::DealId::parse("006-77").unwrap()),
                 to: None,
-                values: full_ae_values(),
+                values: complete_values("ae-to-onboarding"),
                 attachments: vec![],
             },
         )

@@ -397,14 +397,10 @@ pub fn diff(old: &ContractDef, new: &ContractDef) -> Vec<Difference> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::seed::seeded_contracts;
     use crate::id::FieldKey;
 
     fn onboarding() -> ContractDef {
-        seeded_contracts()
-            .into_iter()
-            .find(|c| c.key.as_str() == "ae-to-onboarding")
-            .unwrap()
+        crate::contract::seed::seeded("ae-to-onboarding").unwrap()
     }
 
     fn changed(

@@ -12,6 +12,13 @@ use crate::error::DomainError;
 use crate::field::{Expect, FieldDef, FieldRef, FieldType, FillerRules, Owner, Side};
 use crate::id::{ContractKey, FieldKey, TeamKey};
 
+/// The seeded contract keyed `key`, if there is one.
+pub fn seeded(key: &str) -> Option<ContractDef> {
+    seeded_contracts()
+        .into_iter()
+        .find(|c| c.key.as_str() == key)
+}
+
 /// The six contracts `baton init` creates, in lifecycle order.
 pub fn seeded_contracts() -> Vec<ContractDef> {
     // Every key below is a literal the tests parse, so `build` cannot fail in

@@ -113,14 +113,17 @@ impl Handoff {
             }
             Action::Ack => {
                 self.require_follow_through(ctx, "acknowledge")?;
+                self.require_unresolved()?;
                 self.require_receiver(ctx, actor, "acknowledge")
             }
             Action::Echo => {
                 self.require_follow_through(ctx, "echo")?;
+                self.require_unresolved()?;
                 self.require_receiver(ctx, actor, "echo on")
             }
             Action::Resolve => {
                 self.require_follow_through(ctx, "resolve")?;
+                self.require_unresolved()?;
                 self.require_receiver(ctx, actor, "resolve")
             }
             Action::CloseLoop => self.may_close_loop(ctx, actor),

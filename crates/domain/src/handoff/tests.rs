@@ -7,14 +7,10 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::contract::seed::seeded_contracts;
 use crate::org::Role;
 
 fn def(key: &str) -> ContractDef {
-    seeded_contracts()
-        .into_iter()
-        .find(|c| c.key.as_str() == key)
-        .expect("seeded contract")
+    crate::contract::seed::seeded(key).expect("seeded contract")
 }
 
 fn actor(email: &str, teams: &[(&str, Role)]) -> Actor {

@@ -2,13 +2,9 @@
 //! labelled set are measured by `baton eval rediscovery`.
 
 use super::*;
-use crate::contract::seed::seeded_contracts;
 
 fn answered(contract: &str, values: &[(&str, &str)]) -> Vec<Answered> {
-    let def = seeded_contracts()
-        .into_iter()
-        .find(|c| c.key.as_str() == contract)
-        .unwrap();
+    let def = crate::contract::seed::seeded(contract).unwrap();
     values
         .iter()
         .map(|(k, v)| Answered {

@@ -454,10 +454,15 @@ pub async fn propose(
 pub async fn answer(
     State(s): State<AppState>,
     Authed(caller): Authed,
-    Path((key, id)): Path<(String, u64)>,
+    Path((key, id)): Path<(String, String)>,
     Body(b): Body<AnswerInput>,
 ) -> ApiResult<Json<ProposalBody>> {
     let key = contract_key(&key)?;
+    // Parsed here, not by the extractor: an id that cannot exist is "not
+    // found", in problem+json like every other answer.
+    let id: u64 = id
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("proposal '{id}' of contract '{key}'")))?;
     let p = s
         .app
         .answer_proposal(&caller, &key, id, b.accepted, &b.reason)

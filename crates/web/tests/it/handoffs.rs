@@ -69,60 +69,10 @@ pub fn sides(contract: &str) -> &'static Sides {
     SIDES.iter().find(|s| s.contract == contract).unwrap()
 }
 
-/// Every sender-owned mandatory field of `contract`, filled well.
+/// Every sender-owned mandatory field of `contract`, filled well, as a
+/// request body's `values`.
 pub fn complete(contract: &str) -> Value {
-    match contract {
-        "mql-to-sdr" => json!({
-            "source_campaign_journey": "Q3 webinar, then the pricing guide, then a demo request",
-            "behavioral_signal_narrative": "Read the integrations page five times in two days",
-            "icp_firmographic_match": "strong",
-            "buying_trigger": "New VP of Sales hired last month (70%)",
-            "assigned_motion": "tier_a",
-            "first_touch_sla": 4,
-        }),
-        "sdr-to-ae" => json!({
-            "confirmed_pain": "Reps lose a day a week to manual CRM updates; not worried about price",
-            "stakeholders": "Dana Ortiz (CFO): skeptical\nLee Park (VP Ops): enthusiastic",
-            "current_stack": "Spreadsheets and an old CRM; nobody likes either",
-            "timeline_trigger": "Must be live before the January sales kickoff",
-            "budget_signal": "CFO holds a tooling budget; purchases over 50k go to the board",
-            "competitive_set": "Talking to Legacy Co; ruled out a homegrown build",
-        }),
-        "ae-to-onboarding" => json!({
-            "economic_buyer": "Dana Ortiz, CFO; signs up to 250k alone",
-            "champion_map": "Lee Park (VP Ops) strong champion; CFO neutral",
-            "commitments": "Verbal: SSO by week 6. Contract: 99.9% uptime.",
-            "success_criteria": "Cut rep onboarding from 6 to 3 weeks by Q1",
-            "implementation_risks": "Messy legacy CRM export; December freeze",
-            "competitive_displacement": "Replacing Legacy Co; rebuild custom reports first",
-            "go_live_deadlines": "Go-live 2026-12-01 before their kickoff 12-08",
-            "expansion_hypothesis": "Year 2: EMEA team, 40 more seats",
-        }),
-        "onboarding-to-cs" => json!({
-            "adoption_curve": "Pipeline views used daily; forecasting barely touched",
-            "training_attendance": "All admins trained; two managers skipped session 3",
-            "support_patterns": "Mostly SSO questions in the first two weeks",
-            "sponsor_heat_map": "VP Ops warm; CFO cooled after the invoice dispute",
-            "escalated_issues": "Data import duplicates: resolved; SSO group sync: open",
-            "year1_success_criteria": "Cut rep onboarding from 6 to 3 weeks by Q1",
-        }),
-        "cs-to-support" => json!({
-            "originating_signal": "P1 ticket: exports failing for every user",
-            "impact_statement": "Finance cannot close the month without exports",
-            "echo_cadence": "daily",
-            "communication_owner": "Casey (CSM) <cs1@acme.test>",
-            "close_loop_window": 24,
-        }),
-        "cross-motion" => json!({
-            "relationship_owner": "Pat Lee (Motion A CSM)",
-            "reunification_trigger": "Motion B closed-won",
-            "qualification_signal": "Asked twice for the analytics add-on in QBRs",
-            "communication_plan": "Pat tells the customer; Motion B joins calls from week 2",
-            "motion_a_health": "stable",
-            "paperwork_routing": "Acme EU GmbH signs; paperwork to legal-eu@",
-        }),
-        other => panic!("no values for {other}"),
-    }
+    json!(baton_testkit::complete_values(contract))
 }
 
 /// `complete(contract)` without `key`, and the value left out.

@@ -71,11 +71,6 @@ pub async fn open_with(
     (server, b)
 }
 
-/// Adds account `id` named `name` (ARR 48,000 USD) to `t`'s org.
-pub async fn account(t: &TestApp, id: &str, name: &str) {
-    t.account(id, name).await;
-}
-
 /// [`app`] then [`open`], for tests that need no set-up.
 pub async fn start(people: &[&str]) -> Option<(Server, Browser)> {
     Some(open(app().await?, people).await)

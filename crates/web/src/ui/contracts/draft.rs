@@ -479,10 +479,7 @@ mod tests {
     use super::*;
 
     fn contract(key: &str) -> ContractDef {
-        seeded_contracts()
-            .into_iter()
-            .find(|c| c.key.as_str() == key)
-            .unwrap()
+        baton_domain::contract::seed::seeded(key).unwrap()
     }
 
     /// The form as a browser posts the draft: every input, boxes only when

@@ -380,10 +380,7 @@ mod tests {
     use super::*;
 
     fn seeded(key: &str) -> ContractDef {
-        baton_domain::contract::seed::seeded_contracts()
-            .into_iter()
-            .find(|c| c.key.as_str() == key)
-            .unwrap()
+        baton_domain::contract::seed::seeded(key).unwrap()
     }
 
     fn text(s: &str) -> Seen {

@@ -296,7 +296,7 @@ pub(super) fn eta_as_now(
     f: &FieldDef,
     given: String,
 ) -> String {
-    if !def.follow_through || f.key.as_str() != baton_domain::handoff::ACK_ETA_FIELD {
+    if def.ack_eta_field().is_none_or(|eta| eta.key != f.key) {
         return given;
     }
     match h.follow.eta {
@@ -508,10 +508,7 @@ mod tests {
     }
 
     fn ae_to_onboarding() -> ContractDef {
-        baton_domain::contract::seed::seeded_contracts()
-            .into_iter()
-            .find(|c| c.key.as_str() == "ae-to-onboarding")
-            .unwrap()
+        baton_domain::contract::seed::seeded("ae-to-onboarding").unwrap()
     }
 
     #[test]

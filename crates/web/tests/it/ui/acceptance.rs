@@ -9,7 +9,7 @@ use baton_domain::{AccountId, ContractKey};
 use baton_testkit::TestApp;
 use serde_json::json;
 
-use super::{account, page, section, session};
+use super::{page, section, session};
 use crate::harness;
 
 const SENDER: &str = "ae1@acme.test";
@@ -18,7 +18,7 @@ const RECEIVER: &str = "onboarding1@acme.test";
 #[tokio::test]
 async fn a_gated_handoff_with_filler_shows_the_receiver_why_instead_of_accept() {
     let t = TestApp::sqlite().await;
-    account(&t, "A-1", "Initech").await;
+    t.account("A-1", "Initech").await;
     let values: BTreeMap<String, serde_json::Value> = [
         ("economic_buyer", "Dana Ortiz, CFO; signs up to 250k alone"),
         ("champion_map", "TBD"),

@@ -11,7 +11,7 @@ use baton_domain::{AccountId, ContractKey, HandoffId};
 use baton_testkit::{TestApp, on_both_backends};
 use serde_json::{Value, json};
 
-use super::{account, page, session};
+use super::{page, session};
 use crate::handoffs::{complete, sides};
 use crate::harness;
 
@@ -61,7 +61,7 @@ fn offered(html: &str) -> Vec<&'static str> {
 }
 
 async fn an_admin_outside_the_receiving_team_is_not_offered_what_the_domain_refuses(t: TestApp) {
-    account(&t, "A-1", "Initech").await;
+    t.account("A-1", "Initech").await;
     let onb = submitted(&t, "ae-to-onboarding", "H-ONB").await;
     let sup = submitted(&t, "cs-to-support", "H-SUP").await;
     let eta = (t.app.now() + jiff::SignedDuration::from_hours(30)).to_string();

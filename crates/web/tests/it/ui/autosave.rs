@@ -9,14 +9,14 @@ use baton_domain::HandoffId;
 use baton_testkit::TestApp;
 use serde_json::json;
 
-use super::{PASSWORD, account, app, open};
+use super::{PASSWORD, app, open};
 use crate::browser::Browser;
 
 const AE: &str = "ae1@acme.test";
 const LEAD: &str = "onboarding-lead@acme.test";
 
 async fn draft(t: &TestApp) -> HandoffId {
-    account(t, "A-1", "Initech").await;
+    t.account("A-1", "Initech").await;
     let values = BTreeMap::from([(
         "economic_buyer".to_string(),
         json!("Dana Ortiz, CFO; signs up to 250k alone"),

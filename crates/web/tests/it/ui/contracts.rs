@@ -431,6 +431,23 @@ async fn the_receiving_lead_answers_a_proposal_with_a_reason_the_sender_reads() 
         "{answered}"
     );
 
+    // An id that cannot be a proposal's is "not found", as problem+json.
+    for bad in ["-1", "x", "99999999999999999999999"] {
+        let r = s
+            .as_(LEAD)
+            .await
+            .post(
+                &format!("/contracts/{KEY}/proposals/{bad}/answer"),
+                json!({"accepted": true, "reason": "because"}),
+            )
+            .await;
+        assert_eq!(r.expect(404)["status"], json!(404), "{bad}");
+        assert_eq!(
+            r.headers["content-type"].to_str().ok(),
+            Some("application/problem+json"),
+            "{bad}"
+        );
+    }
     let queue = s.as_(LEAD).await.get("/queue").await;
     assert_eq!(
         queue.expect(200)["proposals"],

@@ -3,7 +3,7 @@
 //! gate, which opens only on this handoff's acceptance. The screenshot is
 //! `docs/screenshots/handoff-deal-gate.png`.
 
-use super::{PASSWORD, account, app, open};
+use super::{PASSWORD, app, open};
 
 const AE: &str = "ae1@acme.test";
 const RECEIVER: &str = "onboarding1@acme.test";
@@ -13,7 +13,7 @@ async fn a_handoff_shows_its_deal_and_the_deals_gate() {
     let Some(t) = app().await else {
         return;
     };
-    account(&t, "A-DL", "Initech").await;
+    t.account("A-DL", "Initech").await;
     let (s, b) = open(t, &[AE, RECEIVER]).await;
     b.login(AE, PASSWORD).await;
     b.goto("/handoffs/new?contract=ae-to-onboarding&account=A-DL")

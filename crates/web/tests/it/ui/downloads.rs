@@ -161,8 +161,8 @@ async fn every_table_downloads_as_csv_with_the_rows_it_shows() {
             )
             .await
             .unwrap();
-    crate::ui::account(&s.t, "Z-1", "Zeta").await;
-    crate::ui::account(&s.t, "Z-2", "Zeta Two").await;
+    s.t.account("Z-1", "Zeta").await;
+    s.t.account("Z-2", "Zeta Two").await;
     let (_, html) = page(&s, &cookie, "/webhooks").await;
     let href = format!("/webhooks/{}/deliveries.csv", hook.id);
     assert!(html.contains(&format!("href=\"{href}?status=\"")), "{html}");

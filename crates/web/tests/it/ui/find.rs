@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use baton_testkit::TestApp;
 
-use super::{PASSWORD, account, app, open, page, session};
+use super::{PASSWORD, app, open, page, session};
 
 const AE: &str = "ae1@acme.test";
 
@@ -26,12 +26,12 @@ async fn the_list_finds_by_account_name_sorts_pages_and_downloads_csv() {
         ("A-3", "Globex Asia"),
         ("A-4", "Umbrella"),
     ] {
-        account(&t, id, name).await;
+        t.account(id, name).await;
         draft(&t, id).await;
     }
     for i in 0..51 {
         let id = format!("A-{}", 100 + i);
-        account(&t, &id, &format!("Filler {i:02}")).await;
+        t.account(&id, &format!("Filler {i:02}")).await;
         draft(&t, &id).await;
     }
     let cookie = session(&t, AE).await;
@@ -85,8 +85,8 @@ async fn the_new_handoff_form_finds_the_account_by_name() {
     let Some(t) = app().await else {
         return;
     };
-    account(&t, "A-7", "Umbrella Corporation").await;
-    account(&t, "A-8", "Initech").await;
+    t.account("A-7", "Umbrella Corporation").await;
+    t.account("A-8", "Initech").await;
     let (_s, b) = open(t, &[AE]).await;
     b.login(AE, PASSWORD).await;
     b.goto("/handoffs/new").await;

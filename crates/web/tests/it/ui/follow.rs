@@ -9,7 +9,7 @@ use baton_app::handoffs::NewHandoff;
 use baton_domain::{AccountId, ContractKey};
 use serde_json::{Value, json};
 
-use super::{PASSWORD, account, app, open};
+use super::{PASSWORD, app, open};
 
 const CSM: &str = "cs1@acme.test";
 const SUPPORT: &str = "support1@acme.test";
@@ -23,7 +23,7 @@ async fn an_escalation_is_acknowledged_echoed_resolved_and_closed_by_the_csm() {
     let Some(t) = app().await else {
         return;
     };
-    account(&t, "A-1", "Initech").await;
+    t.account("A-1", "Initech").await;
     let csm = t.as_user(CSM);
     let h = t
         .app
@@ -147,7 +147,7 @@ async fn the_next_contracts_form_prefills_and_marks_what_an_accepted_handoff_pro
     let Some(t) = app().await else {
         return;
     };
-    account(&t, "A-1", "Initech").await;
+    t.account("A-1", "Initech").await;
     let ae = t.as_user("ae1@acme.test");
     let criteria = "Cut rep onboarding from 6 to 3 weeks by Q1";
     let h = t

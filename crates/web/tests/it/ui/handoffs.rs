@@ -54,7 +54,7 @@ async fn a_handoff_goes_from_draft_through_rejection_and_rework_to_acceptance() 
         return;
     };
     let admin = Caller::new(t.org.clone(), email("admin@acme.test"), Via::Cli);
-    super::account(&t, "A-1", "Initech").await;
+    t.account("A-1", "Initech").await;
     let key = ContractKey::parse("ae-to-onboarding").unwrap();
     t.gate("ae-to-onboarding").await;
     let def = t.app.contract(&admin, &key).await.unwrap().current;

@@ -43,7 +43,7 @@ async fn a_member_sets_preferences_and_an_admin_sees_a_refused_mail() {
         )
         .await
         .unwrap();
-    super::account(&t, "A-1", "Northwind").await;
+    t.account("A-1", "Northwind").await;
     let h = t
         .app
         .start_handoff(

@@ -12,7 +12,7 @@ async fn an_admin_changes_teams_deactivates_and_reactivates_a_person() {
     let Some(t) = app().await else {
         return;
     };
-    super::account(&t, "A-1", "Northwind").await;
+    t.account("A-1", "Northwind").await;
     let h = t
         .app
         .start_handoff(

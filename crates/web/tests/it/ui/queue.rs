@@ -11,7 +11,7 @@ use baton_domain::{ContractKey, HandoffId};
 use baton_testkit::TestApp;
 use serde_json::{Value, json};
 
-use super::{PASSWORD, account, app, open};
+use super::{PASSWORD, app, open};
 use crate::browser::Browser;
 
 const CSM: &str = "cs1@acme.test";
@@ -20,7 +20,7 @@ const AE: &str = "ae1@acme.test";
 const ONBOARDING: &str = "onboarding1@acme.test";
 
 async fn escalation(t: &TestApp) -> HandoffId {
-    account(t, "A-1", "Initech").await;
+    t.account("A-1", "Initech").await;
     let values: BTreeMap<String, Value> = serde_json::from_value(json!({
         "originating_signal": "P1 ticket: exports failing for every user",
         "impact_statement": "Finance cannot close the month without exports",
@@ -128,7 +128,7 @@ async fn a_rejected_handoff_is_the_senders_rework_with_the_flagged_fields_marked
     let Some(t) = app().await else {
         return;
     };
-    account(&t, "A-1", "Initech").await;
+    t.account("A-1", "Initech").await;
     let ae = t.as_user(AE);
     let h = ae_draft(&t).await;
     t.app.submit(&ae, &h.id).await.unwrap();
@@ -174,7 +174,7 @@ async fn the_acceptance_clock_reads_the_same_on_the_inbox_the_list_and_the_page(
     let Some(t) = app().await else {
         return;
     };
-    account(&t, "A-1", "Initech").await;
+    t.account("A-1", "Initech").await;
     let key = ContractKey::parse("ae-to-onboarding").unwrap();
     let admin = t.as_user("admin@acme.test");
     let v1 = t.app.contract(&admin, &key).await.unwrap().current;

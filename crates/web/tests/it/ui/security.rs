@@ -9,7 +9,7 @@ use crate::harness;
 
 async fn setup() -> (harness::Server, String, String) {
     let t = TestApp::sqlite().await;
-    super::account(&t, "A-1", "Initech").await;
+    t.account("A-1", "Initech").await;
     let session = t
         .app
         .login("admin@acme.test", ADMIN_PASSWORD)

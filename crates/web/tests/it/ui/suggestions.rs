@@ -35,7 +35,7 @@ const BUYER_Q: &str = "Who signs off on the budget for this?";
 /// An accepted ae-to-onboarding handoff of account `id` named `name`
 /// whose economic buyer is `buyer`.
 async fn accepted(t: &TestApp, id: &str, name: &str, buyer: &str) -> HandoffId {
-    super::account(t, id, name).await;
+    t.account(id, name).await;
     let values: BTreeMap<String, Value> = serde_json::from_value(json!({
         "economic_buyer": buyer,
         "champion_map": "Lee Park (VP Ops) is the champion; the CFO is neutral",

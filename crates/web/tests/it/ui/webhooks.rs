@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{PASSWORD, account, app, open};
+use super::{PASSWORD, app, open};
 
 const ADMIN: &str = "admin@acme.test";
 
@@ -69,7 +69,7 @@ async fn an_admin_subscribes_watches_deliveries_and_redelivers() {
     hits.store(0, Ordering::SeqCst);
 
     // An event, delivered by a round of the job: the log shows it.
-    account(&s.t, "A-9", "Umbrella").await;
+    s.t.account("A-9", "Umbrella").await;
     let round = s.t.app.deliver_webhooks().await.unwrap();
     assert_eq!(round.delivered, 1);
     assert_eq!(hits.load(Ordering::SeqCst), 1);
