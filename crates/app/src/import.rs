@@ -980,12 +980,20 @@ impl<'a> Importer<'a> {
                 }
                 self.record_org_event(e, line);
             }
-            Event::TeamCreated { ref team, .. } => {
+            Event::TeamCreated {
+                ref team,
+                ref name,
+                at,
+            } => {
                 self.require_org()?;
                 if self.dir.teams.contains_key(team) {
                     return Err(format!("team '{team}' already exists"));
                 }
-                self.record_org_event(e, line);
+                // The same decision as a live team: the name trimmed, and
+                // refused when blank or too long.
+                let decided =
+                    baton_domain::org::create_team(team.clone(), name, at).map_err(text)?;
+                self.record_org_event(decided, line);
             }
             Event::UserCreated {
                 ref email, ref by, ..

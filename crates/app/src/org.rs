@@ -242,12 +242,8 @@ impl App {
         name: &str,
     ) -> Result<(), AppError> {
         self.actor(caller).await?.require_admin("create teams")?;
-        let name = name.trim();
-        if !baton_domain::id::has_words(name) || name.chars().count() > 100 {
-            return Err(
-                DomainError::value("name", "give the team a name of 1 to 100 characters").into(),
-            );
-        }
+        // Refused before any read: a bad name is bad whatever the org holds.
+        baton_domain::org::create_team(key.clone(), name, self.now())?;
         let stream = Stream::Org.to_string();
         self.retrying(&caller.org, &stream, || {
             self.create_team_once(caller, key.clone(), name)
@@ -269,11 +265,7 @@ impl App {
         let v = dir.version + 1;
         let mut change = Change::default();
         change.push(
-            Event::TeamCreated {
-                team: key,
-                name: name.to_string(),
-                at,
-            },
+            baton_domain::org::create_team(key, name, at)?,
             v,
             caller.via,
             at,

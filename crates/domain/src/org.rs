@@ -19,6 +19,27 @@ pub enum Role {
     Lead,
 }
 
+/// Longest team name, in characters.
+pub const MAX_TEAM_NAME: usize = 100;
+
+/// Decides a new team: its name trimmed, 1 to [`MAX_TEAM_NAME`]
+/// characters. The same decision for a live command and a line of history
+/// (whether the key is free is the directory's to say).
+pub fn create_team(team: TeamKey, name: &str, at: Timestamp) -> Result<Event, DomainError> {
+    let name = name.trim();
+    if !crate::id::has_words(name) || name.chars().count() > MAX_TEAM_NAME {
+        return Err(DomainError::value(
+            "name",
+            format!("give the team a name of 1 to {MAX_TEAM_NAME} characters"),
+        ));
+    }
+    Ok(Event::TeamCreated {
+        team,
+        name: name.to_string(),
+        at,
+    })
+}
+
 impl Role {
     /// Parses `member` or `lead`.
     pub fn parse(raw: &str) -> Option<Self> {

@@ -11,6 +11,7 @@ use baton_testkit::{TestApp, email, on_both_backends};
 on_both_backends!(
     a_rival_org_cannot_add_a_user_of_another_org_who_has_no_password_yet,
     a_rival_org_cannot_claim_an_email_its_owner_org_added_with_a_password,
+    live_and_import_agree_on_team_names,
 );
 
 async fn rival(t: &TestApp) -> (OrgId, Caller) {
@@ -111,4 +112,53 @@ async fn a_rival_org_cannot_claim_an_email_its_owner_org_added_with_a_password(t
         .await
         .unwrap();
     assert_eq!(session.caller.org.as_str(), "globex");
+}
+
+/// A team's name follows one rule live and in an import: trimmed, 1 to 100
+/// characters; a blank or overlong name is refused by both, and what each
+/// stores is the same.
+async fn live_and_import_agree_on_team_names(t: TestApp) {
+    let admin = t.as_user("admin@acme.test");
+    let long = "x".repeat(101);
+    let cases: [(&str, &str, Option<&str>); 3] = [
+        (
+            "a name with spaces around is trimmed",
+            "  Partners  ",
+            Some("Partners"),
+        ),
+        ("a blank name is refused", "   ", None),
+        ("a name over 100 characters is refused", &long, None),
+    ];
+    let mut disagree = Vec::new();
+    for (i, (rule, name, stored)) in cases.iter().enumerate() {
+        let (l, m) = (format!("live-{i}"), format!("import-{i}"));
+        let by_live = t
+            .app
+            .create_team(&admin, baton_domain::TeamKey::parse(&l).unwrap(), name)
+            .await;
+        let line =
+            serde_json::json!({"type": "team_created", "team": m, "name": name, "at": t.app.now()});
+        let by_import = t
+            .app
+            .import_events(Some(t.org.clone()), format!("{line}\n").as_bytes())
+            .await;
+        if (by_live.is_ok(), by_import.is_ok()) != (stored.is_some(), stored.is_some()) {
+            disagree.push(format!("{rule}: live {by_live:?}, import {by_import:?}"));
+        }
+        let dir = t.app.store().directory(&t.org).await.unwrap();
+        let named = |k: &str| {
+            dir.teams
+                .get(&baton_domain::TeamKey::parse(k).unwrap())
+                .cloned()
+        };
+        let want = stored.map(str::to_string);
+        if named(&l) != want || named(&m) != want {
+            disagree.push(format!(
+                "{rule}: live stores {:?}, import stores {:?}",
+                named(&l),
+                named(&m)
+            ));
+        }
+    }
+    assert!(disagree.is_empty(), "{}", disagree.join("\n"));
 }
