@@ -996,14 +996,23 @@ impl<'a> Importer<'a> {
                 self.record_org_event(decided, line);
             }
             Event::UserCreated {
-                ref email, ref by, ..
+                ref email,
+                ref name,
+                admin,
+                ref by,
+                at,
             } => {
                 self.require_org()?;
                 self.require_user(by)?;
                 if self.dir.users.contains_key(email) {
                     return Err(format!("user '{email}' already exists"));
                 }
-                self.record_org_event(e, line);
+                // The same decision as a live addition: the name trimmed,
+                // and refused when blank.
+                let decided =
+                    baton_domain::org::create_user(email.clone(), name, admin, by.clone(), at)
+                        .map_err(text)?;
+                self.record_org_event(decided, line);
             }
             Event::MemberAdded {
                 ref email,

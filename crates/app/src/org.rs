@@ -114,22 +114,18 @@ impl App {
         for (key, name) in DEFAULT_TEAMS {
             org_event(
                 &mut change,
-                Event::TeamCreated {
-                    team: TeamKey::parse(*key)?,
-                    name: (*name).to_string(),
-                    at,
-                },
+                baton_domain::org::create_team(TeamKey::parse(*key)?, name, at)?,
             );
         }
         org_event(
             &mut change,
-            Event::UserCreated {
-                email: new.admin_email.clone(),
-                name: new.admin_name,
-                admin: true,
-                by: None,
+            baton_domain::org::create_user(
+                new.admin_email.clone(),
+                &new.admin_name,
+                true,
+                None,
                 at,
-            },
+            )?,
         );
         change.org_version = Some(v);
         let admin = Actor {
@@ -190,25 +186,18 @@ impl App {
                 return Err(AppError::NotFound(format!("team '{team}'")));
             }
         }
-        if !baton_domain::id::has_words(&new.name) {
-            return Err(AppError::Invalid("the user's name is empty".into()));
-        }
         let at = self.now();
+        let created = baton_domain::org::create_user(
+            new.email.clone(),
+            &new.name,
+            new.admin,
+            Some(caller.email.clone()),
+            at,
+        )?;
         let mut change = Change::default();
         let mut v = dir.version;
         v += 1;
-        change.push(
-            Event::UserCreated {
-                email: new.email.clone(),
-                name: new.name.trim().to_string(),
-                admin: new.admin,
-                by: Some(caller.email.clone()),
-                at,
-            },
-            v,
-            caller.via,
-            at,
-        );
+        change.push(created, v, caller.via, at);
         for (team, role) in new.teams {
             v += 1;
             change.push(

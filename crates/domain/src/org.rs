@@ -19,6 +19,29 @@ pub enum Role {
     Lead,
 }
 
+/// Decides a new person: their name trimmed, and refused when blank. The
+/// same decision for a live command and a line of history (whether the
+/// email is free, and who may add people, are the caller's to say).
+pub fn create_user(
+    email: Email,
+    name: &str,
+    admin: bool,
+    by: Option<Email>,
+    at: Timestamp,
+) -> Result<Event, DomainError> {
+    let name = name.trim();
+    if !crate::id::has_words(name) {
+        return Err(DomainError::value("name", "give the person a name"));
+    }
+    Ok(Event::UserCreated {
+        email,
+        name: name.to_string(),
+        admin,
+        by,
+        at,
+    })
+}
+
 /// Longest team name, in characters.
 pub const MAX_TEAM_NAME: usize = 100;
 

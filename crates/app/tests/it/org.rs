@@ -12,6 +12,7 @@ on_both_backends!(
     a_rival_org_cannot_add_a_user_of_another_org_who_has_no_password_yet,
     a_rival_org_cannot_claim_an_email_its_owner_org_added_with_a_password,
     live_and_import_agree_on_team_names,
+    live_and_import_agree_on_peoples_names,
 );
 
 async fn rival(t: &TestApp) -> (OrgId, Caller) {
@@ -151,6 +152,60 @@ async fn live_and_import_agree_on_team_names(t: TestApp) {
                 .get(&baton_domain::TeamKey::parse(k).unwrap())
                 .cloned()
         };
+        let want = stored.map(str::to_string);
+        if named(&l) != want || named(&m) != want {
+            disagree.push(format!(
+                "{rule}: live stores {:?}, import stores {:?}",
+                named(&l),
+                named(&m)
+            ));
+        }
+    }
+    assert!(disagree.is_empty(), "{}", disagree.join("\n"));
+}
+
+/// A person's name follows one rule live and in an import: trimmed, and
+/// refused when blank.
+async fn live_and_import_agree_on_peoples_names(t: TestApp) {
+    let admin = t.as_user("admin@acme.test");
+    let cases: [(&str, &str, Option<&str>); 2] = [
+        (
+            "a name with spaces around is trimmed",
+            "  Pat Lee  ",
+            Some("Pat Lee"),
+        ),
+        ("a blank name is refused", " \t ", None),
+    ];
+    let mut disagree = Vec::new();
+    for (i, (rule, name, stored)) in cases.iter().enumerate() {
+        let (l, m) = (
+            email(&format!("live-{i}@acme.test")),
+            email(&format!("import-{i}@acme.test")),
+        );
+        let by_live = t
+            .app
+            .add_user(
+                &admin,
+                baton_app::org::NewUser {
+                    email: l.clone(),
+                    name: (*name).to_string(),
+                    password: None,
+                    teams: vec![],
+                    admin: false,
+                },
+            )
+            .await;
+        let line = serde_json::json!({"type": "user_created", "email": m, "name": name,
+            "by": "admin@acme.test", "at": t.app.now()});
+        let by_import = t
+            .app
+            .import_events(Some(t.org.clone()), format!("{line}\n").as_bytes())
+            .await;
+        if (by_live.is_ok(), by_import.is_ok()) != (stored.is_some(), stored.is_some()) {
+            disagree.push(format!("{rule}: live {by_live:?}, import {by_import:?}"));
+        }
+        let dir = t.app.store().directory(&t.org).await.unwrap();
+        let named = |e: &baton_domain::Email| dir.users.get(e).map(|u| u.name.clone());
         let want = stored.map(str::to_string);
         if named(&l) != want || named(&m) != want {
             disagree.push(format!(
