@@ -115,6 +115,26 @@ async fn a_rival_org_cannot_claim_an_email_its_owner_org_added_with_a_password(t
     assert_eq!(session.caller.org.as_str(), "globex");
 }
 
+/// Records where live and import part: in whether they accepted (`want`:
+/// what should be stored, `None` for a refusal) or in what each stored.
+fn judge(
+    rule: &str,
+    want: Option<&str>,
+    (live, import): (Result<(), String>, Result<(), String>),
+    (live_stores, import_stores): (Option<String>, Option<String>),
+    disagree: &mut Vec<String>,
+) {
+    if (live.is_ok(), import.is_ok()) != (want.is_some(), want.is_some()) {
+        disagree.push(format!("{rule}: live {live:?}, import {import:?}"));
+    }
+    let want = want.map(str::to_string);
+    if live_stores != want || import_stores != want {
+        disagree.push(format!(
+            "{rule}: live stores {live_stores:?}, import stores {import_stores:?}"
+        ));
+    }
+}
+
 /// A team's name follows one rule live and in an import: trimmed, 1 to 100
 /// characters; a blank or overlong name is refused by both, and what each
 /// stores is the same.
@@ -143,23 +163,23 @@ async fn live_and_import_agree_on_team_names(t: TestApp) {
             .app
             .import_events(Some(t.org.clone()), format!("{line}\n").as_bytes())
             .await;
-        if (by_live.is_ok(), by_import.is_ok()) != (stored.is_some(), stored.is_some()) {
-            disagree.push(format!("{rule}: live {by_live:?}, import {by_import:?}"));
-        }
+        let decided = (
+            by_live.as_ref().map(drop).map_err(ToString::to_string),
+            by_import.as_ref().map(drop).map_err(ToString::to_string),
+        );
         let dir = t.app.store().directory(&t.org).await.unwrap();
         let named = |k: &str| {
             dir.teams
                 .get(&baton_domain::TeamKey::parse(k).unwrap())
                 .cloned()
         };
-        let want = stored.map(str::to_string);
-        if named(&l) != want || named(&m) != want {
-            disagree.push(format!(
-                "{rule}: live stores {:?}, import stores {:?}",
-                named(&l),
-                named(&m)
-            ));
-        }
+        judge(
+            rule,
+            *stored,
+            decided,
+            (named(&l), named(&m)),
+            &mut disagree,
+        );
     }
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
 }
@@ -201,19 +221,19 @@ async fn live_and_import_agree_on_peoples_names(t: TestApp) {
             .app
             .import_events(Some(t.org.clone()), format!("{line}\n").as_bytes())
             .await;
-        if (by_live.is_ok(), by_import.is_ok()) != (stored.is_some(), stored.is_some()) {
-            disagree.push(format!("{rule}: live {by_live:?}, import {by_import:?}"));
-        }
+        let decided = (
+            by_live.as_ref().map(drop).map_err(ToString::to_string),
+            by_import.as_ref().map(drop).map_err(ToString::to_string),
+        );
         let dir = t.app.store().directory(&t.org).await.unwrap();
         let named = |e: &baton_domain::Email| dir.users.get(e).map(|u| u.name.clone());
-        let want = stored.map(str::to_string);
-        if named(&l) != want || named(&m) != want {
-            disagree.push(format!(
-                "{rule}: live stores {:?}, import stores {:?}",
-                named(&l),
-                named(&m)
-            ));
-        }
+        judge(
+            rule,
+            *stored,
+            decided,
+            (named(&l), named(&m)),
+            &mut disagree,
+        );
     }
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
 }
