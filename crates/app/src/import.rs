@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, Write};
 
+use baton_domain::Directory;
 use baton_domain::account::Account;
 use baton_domain::contract::{Contract, ContractDef};
 use baton_domain::event::{Event, Stream, Values, Via};
@@ -24,7 +25,7 @@ use baton_domain::{
     AccountId, Actor, ContractKey, DealId, DomainError, Email, Handoff, HandoffId, OrgId, TeamKey,
     Timestamp,
 };
-use baton_store::{Change, Directory, UserRecord};
+use baton_store::Change;
 use serde_json::{Map, Value};
 
 use crate::{App, AppError};
@@ -645,90 +646,27 @@ impl<'a> Importer<'a> {
             .ok_or_else(|| format!("unknown contract '{key}'"))
     }
 
-    /// The line's actor, and the org events that create them if they are new.
+    /// The line's actor, and the org events that create them if they are
+    /// new (the directory's decision for someone first seen acting).
     fn actor(&self, email: &Email, team: Option<&TeamKey>, at: Timestamp) -> (Actor, Vec<Event>) {
-        if let Some(u) = self.dir.users.get(email) {
-            return (
-                Actor {
-                    email: email.clone(),
-                    admin: u.admin,
-                    teams: u.teams.clone(),
-                },
-                Vec::new(),
-            );
+        if let Some(actor) = self.dir.actor(email) {
+            return (actor, Vec::new());
         }
-        let name = email
-            .as_str()
-            .split('@')
-            .next()
-            .unwrap_or(email.as_str())
-            .to_string();
-        let mut events = vec![Event::UserCreated {
+        let events = self.dir.first_seen(email, team, at);
+        let actor = Actor {
             email: email.clone(),
-            name,
             admin: false,
-            by: None,
-            at,
-        }];
-        let mut teams = BTreeMap::new();
-        if let Some(team) = team {
-            events.push(Event::MemberAdded {
-                email: email.clone(),
-                team: team.clone(),
-                role: Role::Member,
-                by: None,
-                at,
-            });
-            teams.insert(team.clone(), Role::Member);
-        }
-        (
-            Actor {
-                email: email.clone(),
-                admin: false,
-                teams,
-            },
-            events,
-        )
+            teams: team
+                .map(|t| (t.clone(), Role::Member))
+                .into_iter()
+                .collect(),
+        };
+        (actor, events)
     }
 
+    /// Records an org event, on the directory as the earlier lines left it.
     fn record_org_event(&mut self, e: Event, line: &Line) {
-        self.dir.version += 1;
-        match &e {
-            Event::TeamCreated { team, name, .. } => {
-                self.dir.teams.insert(team.clone(), name.clone());
-            }
-            Event::UserCreated {
-                email, name, admin, ..
-            } => {
-                self.dir.users.insert(
-                    email.clone(),
-                    UserRecord {
-                        name: name.clone(),
-                        admin: *admin,
-                        active: true,
-                        teams: BTreeMap::new(),
-                    },
-                );
-            }
-            Event::MemberAdded {
-                email, team, role, ..
-            } => {
-                if let Some(u) = self.dir.users.get_mut(email) {
-                    u.teams.insert(team.clone(), *role);
-                }
-            }
-            Event::MemberRemoved { email, team, .. } => {
-                if let Some(u) = self.dir.users.get_mut(email) {
-                    u.teams.remove(team);
-                }
-            }
-            Event::UserDeactivated { email, .. } | Event::UserReactivated { email, .. } => {
-                if let Some(u) = self.dir.users.get_mut(email) {
-                    u.active = matches!(e, Event::UserReactivated { .. });
-                }
-            }
-            _ => {}
-        }
+        self.dir.apply(&e);
         self.push(e, self.dir.version, line);
     }
 
@@ -739,6 +677,12 @@ impl<'a> Importer<'a> {
             line.via.unwrap_or(Via::Import),
             line.recorded_at.unwrap_or(self.now),
         );
+    }
+
+    fn record_org_events(&mut self, events: Vec<Event>, line: &Line) {
+        for e in events {
+            self.record_org_event(e, line);
+        }
     }
 
     fn record_user_events(&mut self, events: Vec<Event>, line: &Line) {
@@ -846,28 +790,14 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    /// Who a history line about people is decided as: the user it names,
-    /// or, when it names nobody, the import's own (admin) authority.
-    fn history_actor(&self, by: &Option<Email>) -> baton_domain::Actor {
-        match by.as_ref().and_then(|e| Some((e, self.dir.users.get(e)?))) {
-            Some((email, u)) => baton_domain::Actor {
-                email: email.clone(),
-                admin: u.admin,
-                teams: u.teams.clone(),
-            },
-            None => baton_domain::Actor {
-                email: crate::org::history_authority(),
-                admin: true,
-                teams: BTreeMap::new(),
-            },
-        }
+    /// Who a line about people is decided by: the user it names, who must
+    /// be in the org, or, when it names nobody, the org itself.
+    fn line_actor(&self, by: Option<&Email>) -> Result<Option<Actor>, String> {
+        by.map(|e| self.org_actor(e)).transpose()
     }
 
     fn require_user(&self, by: &Option<Email>) -> Result<(), String> {
-        match by {
-            Some(e) if !self.dir.users.contains_key(e) => Err(format!("unknown user '{e}'")),
-            _ => Ok(()),
-        }
+        self.line_actor(by.as_ref()).map(drop)
     }
 
     /// Which time-ordered stream a line belongs to (a handoff, a contract,
@@ -980,19 +910,18 @@ impl<'a> Importer<'a> {
                 }
                 self.record_org_event(e, line);
             }
+            // Every line about the org's people is the directory's decision,
+            // as live: by the admin the line names, or by the org itself.
             Event::TeamCreated {
                 ref team,
                 ref name,
                 at,
             } => {
                 self.require_org()?;
-                if self.dir.teams.contains_key(team) {
-                    return Err(format!("team '{team}' already exists"));
-                }
-                // The same decision as a live team: the name trimmed, and
-                // refused when blank or too long.
-                let decided =
-                    baton_domain::org::create_team(team.clone(), name, at).map_err(text)?;
+                let decided = self
+                    .dir
+                    .create_team(None, team.clone(), name, at)
+                    .map_err(text)?;
                 self.record_org_event(decided, line);
             }
             Event::UserCreated {
@@ -1003,56 +932,42 @@ impl<'a> Importer<'a> {
                 at,
             } => {
                 self.require_org()?;
-                self.require_user(by)?;
-                if self.dir.users.contains_key(email) {
-                    return Err(format!("user '{email}' already exists"));
-                }
-                // The same decision as a live addition: the name trimmed,
-                // and refused when blank.
-                let decided =
-                    baton_domain::org::create_user(email.clone(), name, admin, by.clone(), at)
-                        .map_err(text)?;
-                self.record_org_event(decided, line);
+                let actor = self.line_actor(by.as_ref())?;
+                let new = baton_domain::NewPerson {
+                    email: email.clone(),
+                    name: name.clone(),
+                    admin,
+                    teams: Vec::new(),
+                };
+                let decided = self.dir.add_person(actor.as_ref(), new, at).map_err(text)?;
+                self.record_org_events(decided, line);
             }
             Event::MemberAdded {
                 ref email,
                 ref team,
+                role,
                 ref by,
-                ..
+                at,
             } => {
-                self.require_user(by)?;
-                if !self.dir.users.contains_key(email) {
-                    return Err(format!("unknown user '{email}'"));
-                }
-                if !self.dir.teams.contains_key(team) {
-                    return Err(format!("unknown team '{team}'"));
-                }
-                self.record_org_event(e, line);
+                let actor = self.line_actor(by.as_ref())?;
+                let decided = self
+                    .dir
+                    .add_member(actor.as_ref(), email, team, role, at)
+                    .map_err(text)?;
+                self.record_org_event(decided, line);
             }
-            // The same decisions as the live use cases (domain::org::People),
-            // by the line's admin, or by the import's own authority when a
-            // line names nobody.
             Event::MemberRemoved {
                 ref email,
                 ref team,
                 ref by,
                 at,
             } => {
-                self.require_user(by)?;
-                let people = crate::org::people_of(&self.dir);
-                let mut teams = people
-                    .people
-                    .get(email)
-                    .ok_or_else(|| format!("unknown user '{email}'"))?
-                    .teams
-                    .clone();
-                if teams.remove(team).is_none() {
-                    return Err(format!("'{email}' is not in team '{team}'"));
-                }
-                people
-                    .set_teams(&self.history_actor(by), email, &teams, at)
-                    .map_err(|e| e.to_string())?;
-                self.record_org_event(e, line);
+                let actor = self.line_actor(by.as_ref())?;
+                let decided = self
+                    .dir
+                    .remove_member(actor.as_ref(), email, team, at)
+                    .map_err(text)?;
+                self.record_org_event(decided, line);
             }
             Event::SignInSet {
                 password,
@@ -1061,43 +976,42 @@ impl<'a> Importer<'a> {
                 ref by,
                 at,
             } => {
-                let by = Some(by.clone());
-                self.require_user(&by)?;
+                let actor = self.org_actor(by)?;
                 // History says sign-in by SSO was set up then.
-                let decided = crate::org::people_of(&self.dir)
-                    .set_sign_in(
-                        &self.history_actor(&by),
-                        true,
-                        baton_domain::SignIn {
-                            password,
-                            sso_team: sso_team.clone(),
-                            sso_domains: sso_domains.clone(),
-                        },
-                        at,
-                    )
-                    .map_err(|e| e.to_string())?;
+                let sign_in = baton_domain::SignIn {
+                    password,
+                    sso_team: sso_team.clone(),
+                    sso_domains: sso_domains.clone(),
+                };
+                let decided = self
+                    .dir
+                    .set_sign_in(&actor, true, sign_in, at)
+                    .map_err(text)?;
                 self.record_org_event(decided, line);
             }
             Event::UserDeactivated {
                 ref email,
                 ref by,
                 at,
+            } => {
+                let actor = self.line_actor(by.as_ref())?;
+                let decided = self
+                    .dir
+                    .deactivate(actor.as_ref(), email, at)
+                    .map_err(text)?;
+                self.record_org_event(decided, line);
             }
-            | Event::UserReactivated {
+            Event::UserReactivated {
                 ref email,
                 ref by,
                 at,
             } => {
-                self.require_user(by)?;
-                let people = crate::org::people_of(&self.dir);
-                let actor = self.history_actor(by);
-                if matches!(e, Event::UserDeactivated { .. }) {
-                    people.deactivate(&actor, email, at)
-                } else {
-                    people.reactivate(&actor, email, at)
-                }
-                .map_err(|e| e.to_string())?;
-                self.record_org_event(e, line);
+                let actor = self.line_actor(by.as_ref())?;
+                let decided = self
+                    .dir
+                    .reactivate(actor.as_ref(), email, at)
+                    .map_err(text)?;
+                self.record_org_event(decided, line);
             }
             Event::ReportingCurrencySet {
                 currency,
@@ -1902,16 +1816,9 @@ impl<'a> Importer<'a> {
     /// The user a line names, as the actor the domain judges (with the
     /// admin flag and teams the directory holds at that line).
     fn org_actor(&self, email: &Email) -> Result<Actor, String> {
-        let u = self
-            .dir
-            .users
-            .get(email)
-            .ok_or_else(|| format!("unknown user '{email}'"))?;
-        Ok(Actor {
-            email: email.clone(),
-            admin: u.admin,
-            teams: u.teams.clone(),
-        })
+        self.dir
+            .actor(email)
+            .ok_or_else(|| format!("unknown user '{email}'"))
     }
 
     /// The org's currency settings as of this line.

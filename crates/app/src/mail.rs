@@ -13,10 +13,8 @@ use std::time::Duration;
 use askama::Template;
 use baton_domain::event::Event;
 use baton_domain::notify::{self, Delivery, NoticeKind, Preferences};
-use baton_domain::{ContractDef, Email, Handoff, HandoffId, OrgId, Timestamp};
-use baton_store::{
-    Channel, ClaimedMail, Directory, MailOutcome, MailStatus, NewMail, PendingNotice,
-};
+use baton_domain::{ContractDef, Directory, Email, Handoff, HandoffId, OrgId, Timestamp};
+use baton_store::{Channel, ClaimedMail, MailOutcome, MailStatus, NewMail, PendingNotice};
 use jiff::SignedDuration;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};

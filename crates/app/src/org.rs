@@ -6,8 +6,8 @@ use baton_domain::contract::seed::seeded_contracts;
 use baton_domain::contract::{Contract, ContractDef};
 use baton_domain::event::{Event, Stream, Via};
 use baton_domain::org::{DEFAULT_TEAMS, Role};
-use baton_domain::{Actor, ContractKey, DomainError, Email, OrgId, TeamKey};
-use baton_store::{Change, Directory};
+use baton_domain::{Actor, ContractKey, Directory, DomainError, Email, NewPerson, OrgId, TeamKey};
+use baton_store::Change;
 
 use crate::{App, AppError, Caller, password};
 
@@ -98,36 +98,34 @@ impl App {
         let hash = password::hash(new.admin_password, &new.admin_email).await?;
         let at = self.now();
         let mut change = Change::default();
-        let mut v = 0;
-        let mut org_event = |change: &mut Change, e: Event| {
-            v += 1;
-            change.push(e, v, via, at);
-        };
-        org_event(
+        let mut dir = Directory::default();
+        // The org itself founds its teams and its first admin.
+        push_org(
             &mut change,
-            Event::OrgCreated {
+            &mut dir,
+            [Event::OrgCreated {
                 org: org.clone(),
                 name: new.name.trim().to_string(),
                 at,
-            },
+            }],
+            via,
+            at,
         );
         for (key, name) in DEFAULT_TEAMS {
-            org_event(
-                &mut change,
-                baton_domain::org::create_team(TeamKey::parse(*key)?, name, at)?,
-            );
+            let team = dir.create_team(None, TeamKey::parse(*key)?, name, at)?;
+            push_org(&mut change, &mut dir, [team], via, at);
         }
-        org_event(
-            &mut change,
-            baton_domain::org::create_user(
-                new.admin_email.clone(),
-                &new.admin_name,
-                true,
-                None,
-                at,
-            )?,
-        );
-        change.org_version = Some(v);
+        let first_admin = dir.add_person(
+            None,
+            NewPerson {
+                email: new.admin_email.clone(),
+                name: new.admin_name,
+                admin: true,
+                teams: Vec::new(),
+            },
+            at,
+        )?;
+        push_org(&mut change, &mut dir, first_admin, via, at);
         let admin = Actor {
             email: new.admin_email.clone(),
             admin: true,
@@ -167,53 +165,23 @@ impl App {
         new: NewUser,
         hash: Option<String>,
     ) -> Result<(), AppError> {
-        let dir = self.store.directory(&caller.org).await?;
+        let mut dir = self.store.directory(&caller.org).await?;
         let me = dir
-            .users
-            .get(&caller.email)
+            .actor(&caller.email)
             .ok_or_else(|| AppError::NotFound(format!("user '{}'", caller.email)))?;
-        if !me.admin {
-            return Err(DomainError::Forbidden("only org admins add users".into()).into());
-        }
-        if dir.users.contains_key(&new.email) {
-            return Err(AppError::Conflict(format!(
-                "user '{}' already exists",
-                new.email
-            )));
-        }
-        for (team, _) in &new.teams {
-            if !dir.teams.contains_key(team) {
-                return Err(AppError::NotFound(format!("team '{team}'")));
-            }
-        }
         let at = self.now();
-        let created = baton_domain::org::create_user(
-            new.email.clone(),
-            &new.name,
-            new.admin,
-            Some(caller.email.clone()),
+        let events = dir.add_person(
+            Some(&me),
+            NewPerson {
+                email: new.email.clone(),
+                name: new.name,
+                admin: new.admin,
+                teams: new.teams,
+            },
             at,
         )?;
         let mut change = Change::default();
-        let mut v = dir.version;
-        v += 1;
-        change.push(created, v, caller.via, at);
-        for (team, role) in new.teams {
-            v += 1;
-            change.push(
-                Event::MemberAdded {
-                    email: new.email.clone(),
-                    team,
-                    role,
-                    by: Some(caller.email.clone()),
-                    at,
-                },
-                v,
-                caller.via,
-                at,
-            );
-        }
-        change.org_version = Some(v);
+        push_org(&mut change, &mut dir, events, caller.via, at);
         if let Some(h) = hash {
             change.credentials.push((new.email, h));
         }
@@ -230,9 +198,6 @@ impl App {
         key: TeamKey,
         name: &str,
     ) -> Result<(), AppError> {
-        self.actor(caller).await?.require_admin("create teams")?;
-        // Refused before any read: a bad name is bad whatever the org holds.
-        baton_domain::org::create_team(key.clone(), name, self.now())?;
         let stream = Stream::Org.to_string();
         self.retrying(&caller.org, &stream, || {
             self.create_team_once(caller, key.clone(), name)
@@ -246,20 +211,12 @@ impl App {
         key: TeamKey,
         name: &str,
     ) -> Result<(), AppError> {
-        let dir = self.store.directory(&caller.org).await?;
-        if dir.teams.contains_key(&key) {
-            return Err(AppError::Conflict(format!("team '{key}' already exists")));
-        }
+        let actor = self.actor(caller).await?;
+        let mut dir = self.store.directory(&caller.org).await?;
         let at = self.now();
-        let v = dir.version + 1;
+        let team = dir.create_team(Some(&actor), key, name, at)?;
         let mut change = Change::default();
-        change.push(
-            baton_domain::org::create_team(key, name, at)?,
-            v,
-            caller.via,
-            at,
-        );
-        change.org_version = Some(v);
+        push_org(&mut change, &mut dir, [team], caller.via, at);
         self.store.commit(&caller.org, &change).await?;
         Ok(())
     }
@@ -380,32 +337,21 @@ mod tests {
     }
 }
 
-/// The org's people as the domain decides on them.
-pub(crate) fn people_of(dir: &Directory) -> baton_domain::People {
-    baton_domain::People {
-        teams: dir.teams.keys().cloned().collect(),
-        people: dir
-            .users
-            .iter()
-            .map(|(email, u)| {
-                (
-                    email.clone(),
-                    baton_domain::Person {
-                        admin: u.admin,
-                        active: u.active,
-                        teams: u.teams.clone(),
-                    },
-                )
-            })
-            .collect(),
+/// Appends org events decided on `dir` to `change`, each at its place on
+/// the org stream, keeping `dir` as the events leave it: the next decision
+/// of the same change is made on the directory the earlier ones made.
+pub(crate) fn push_org(
+    change: &mut Change,
+    dir: &mut Directory,
+    events: impl IntoIterator<Item = Event>,
+    via: Via,
+    at: baton_domain::Timestamp,
+) {
+    for e in events {
+        dir.apply(&e);
+        change.push(e, dir.version, via, at);
     }
-}
-
-/// Who decides a history line about people that names nobody: the import
-/// itself, with an admin's authority (it is run by an admin or on the
-/// server's command line).
-pub(crate) fn history_authority() -> Email {
-    Email::parse("import@baton.invalid").unwrap_or_else(|_| unreachable!("a valid address"))
+    change.org_version = Some(dir.version);
 }
 
 /// What deactivating someone left to do.
@@ -428,9 +374,9 @@ impl App {
         let stream = Stream::Org.to_string();
         self.retrying(&caller.org, &stream, || async {
             let actor = self.actor(caller).await?;
-            let dir = self.known_user(caller, email).await?;
-            let events = people_of(&dir).set_teams(&actor, email, &teams, self.now())?;
-            self.commit_org_events(caller, &dir, events).await
+            let dir = self.store.directory(&caller.org).await?;
+            let events = dir.set_teams(Some(&actor), email, &teams, self.now())?;
+            self.commit_org_events(caller, dir, events).await
         })
         .await
     }
@@ -447,9 +393,9 @@ impl App {
         let stream = Stream::Org.to_string();
         self.retrying(&caller.org, &stream, || async {
             let actor = self.actor(caller).await?;
-            let dir = self.known_user(caller, email).await?;
-            let event = people_of(&dir).deactivate(&actor, email, self.now())?;
-            self.commit_org_events(caller, &dir, vec![event]).await
+            let dir = self.store.directory(&caller.org).await?;
+            let event = dir.deactivate(Some(&actor), email, self.now())?;
+            self.commit_org_events(caller, dir, [event]).await
         })
         .await?;
         Ok(Deactivated {
@@ -463,9 +409,9 @@ impl App {
         let stream = Stream::Org.to_string();
         self.retrying(&caller.org, &stream, || async {
             let actor = self.actor(caller).await?;
-            let dir = self.known_user(caller, email).await?;
-            let event = people_of(&dir).reactivate(&actor, email, self.now())?;
-            self.commit_org_events(caller, &dir, vec![event]).await
+            let dir = self.store.directory(&caller.org).await?;
+            let event = dir.reactivate(Some(&actor), email, self.now())?;
+            self.commit_org_events(caller, dir, [event]).await
         })
         .await
     }
@@ -493,37 +439,18 @@ impl App {
         Ok(open)
     }
 
-    /// The org's directory, once `email` is known to be in it.
-    async fn known_user(&self, caller: &Caller, email: &Email) -> Result<Directory, AppError> {
-        let dir = self.store.directory(&caller.org).await?;
-        if !dir.users.contains_key(email) {
-            // Not echoed: to another org, whether the address exists
-            // anywhere is none of its business.
-            return Err(AppError::NotFound(
-                "a user of that email in your org".into(),
-            ));
-        }
-        Ok(dir)
-    }
-
     /// Commits org events decided on `dir` (nothing when there are none).
     async fn commit_org_events(
         &self,
         caller: &Caller,
-        dir: &Directory,
-        events: Vec<Event>,
+        mut dir: Directory,
+        events: impl IntoIterator<Item = Event>,
     ) -> Result<(), AppError> {
-        if events.is_empty() {
+        let mut change = Change::default();
+        push_org(&mut change, &mut dir, events, caller.via, self.now());
+        if change.events.is_empty() {
             return Ok(());
         }
-        let at = self.now();
-        let mut change = Change::default();
-        let mut v = dir.version;
-        for e in events {
-            v += 1;
-            change.push(e, v, caller.via, at);
-        }
-        change.org_version = Some(v);
         self.store.commit(&caller.org, &change).await?;
         Ok(())
     }

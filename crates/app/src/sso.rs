@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use baton_domain::event::{Event, Stream};
-use baton_domain::{Email, OrgId, Role, SignIn};
+use baton_domain::event::{Stream, Via};
+use baton_domain::{Email, OrgId, SignIn};
 use baton_store::{Change, OidcAttempt};
 use jiff::SignedDuration;
 use jsonwebtoken::jwk::JwkSet;
@@ -500,40 +500,11 @@ impl App {
         name: Option<&str>,
         team: baton_domain::TeamKey,
     ) -> Result<(), AppError> {
-        let dir = self.store.directory(org).await?;
+        let mut dir = self.store.directory(org).await?;
         let at = self.now();
-        let name = name.filter(|n| baton_domain::id::has_words(n)).map_or_else(
-            || email.as_str().split('@').next().unwrap_or("").to_string(),
-            |n| n.trim().to_string(),
-        );
-        let caller = Caller::new(org.clone(), email.clone(), baton_domain::event::Via::Ui);
+        let events = dir.join_by_sso(email, name, team, at)?;
         let mut change = Change::default();
-        let v = dir.version;
-        change.push(
-            Event::UserCreated {
-                email: email.clone(),
-                name,
-                admin: false,
-                by: None,
-                at,
-            },
-            v + 1,
-            caller.via,
-            at,
-        );
-        change.push(
-            Event::MemberAdded {
-                email: email.clone(),
-                team,
-                role: Role::Member,
-                by: None,
-                at,
-            },
-            v + 2,
-            caller.via,
-            at,
-        );
-        change.org_version = Some(v + 2);
+        crate::org::push_org(&mut change, &mut dir, events, Via::Ui, at);
         self.store.commit(org, &change).await?;
         Ok(())
     }
@@ -549,17 +520,11 @@ impl App {
         let stream = Stream::Org.to_string();
         self.retrying(&caller.org, &stream, || async {
             let actor = self.actor(caller).await?;
-            let dir = self.store.directory(&caller.org).await?;
-            let e = crate::org::people_of(&dir).set_sign_in(
-                &actor,
-                self.sso_enabled(),
-                sign_in.clone(),
-                self.now(),
-            )?;
+            let mut dir = self.store.directory(&caller.org).await?;
             let at = self.now();
+            let e = dir.set_sign_in(&actor, self.sso_enabled(), sign_in.clone(), at)?;
             let mut change = Change::default();
-            change.push(e, dir.version + 1, caller.via, at);
-            change.org_version = Some(dir.version + 1);
+            crate::org::push_org(&mut change, &mut dir, [e], caller.via, at);
             self.store.commit(&caller.org, &change).await?;
             Ok(())
         })

@@ -70,6 +70,12 @@ pub enum DomainError {
     /// The request is well formed but breaks a rule.
     #[error("{0}")]
     Rule(String),
+    /// What the command would create exists already (a team key, an email).
+    #[error("conflict: {0}")]
+    Taken(String),
+    /// Something the command names does not exist (a team, a person).
+    #[error("not found: {0}")]
+    Unknown(String),
 }
 
 impl DomainError {

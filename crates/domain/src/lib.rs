@@ -35,7 +35,7 @@ pub use field::{FieldDef, FieldType, Owner};
 pub use handoff::{Handoff, State};
 pub use id::{AccountId, ContractKey, DealId, Email, FieldKey, HandoffId, OrgId, TeamKey};
 pub use money::{Currency, Money, Rate};
-pub use org::{Actor, Member, People, Person, Role, Roster, SignIn};
+pub use org::{Actor, Directory, Member, NewPerson, Role, Roster, SignIn, UserRecord};
 
 /// A point in time (UTC), the only time type the domain speaks.
 pub type Timestamp = jiff::Timestamp;

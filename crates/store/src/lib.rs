@@ -58,10 +58,7 @@ pub use lock_file::{SoleUse, sqlite_file};
 pub use mail::{
     Channel, ClaimedMail, MailOutcome, MailRecord, MailSearch, MailStatus, NewMail, PendingNotice,
 };
-pub use read::{
-    Directory, HandoffFilter, HandoffSearch, HandoffSort, StateCount, StoredEvent, UserRecord,
-    VersionRecord,
-};
+pub use read::{HandoffFilter, HandoffSearch, HandoffSort, StateCount, StoredEvent, VersionRecord};
 pub use rebuild::Folded;
 pub use sign_in::{OidcAttempt, PasswordLink};
 pub use sla::DueDeadline;

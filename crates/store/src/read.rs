@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use baton_domain::account::{Account, AccountStatus};
 use baton_domain::contract::{Contract, ContractDef, Mode};
 use baton_domain::event::{Event, Via};
-use baton_domain::org::Role;
+use baton_domain::org::{Directory, Role, UserRecord};
 use baton_domain::{
     AccountId, ContractKey, Currency, DealId, Email, Handoff, HandoffId, Money, OrgId, State,
     TeamKey, Timestamp,
@@ -20,30 +20,6 @@ use crate::{Backend, Store, StoreError, from_micros, placeholders};
 
 /// Ids per bulk read: far below both backends' parameter limits.
 const BULK_READ: usize = 1000;
-
-/// A user, with the teams they belong to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserRecord {
-    /// Their name.
-    pub name: String,
-    /// Org admin.
-    pub admin: bool,
-    /// May sign in (not deactivated).
-    pub active: bool,
-    /// Teams and roles.
-    pub teams: BTreeMap<TeamKey, Role>,
-}
-
-/// The org's people: what every use case consults to judge an actor.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Directory {
-    /// The org stream's version (teams, users, memberships).
-    pub version: u64,
-    /// Teams by key, with display names.
-    pub teams: BTreeMap<TeamKey, String>,
-    /// Users by email.
-    pub users: BTreeMap<Email, UserRecord>,
-}
 
 /// An event as stored, with its place in the log.
 #[derive(Debug, Clone, PartialEq)]

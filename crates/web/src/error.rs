@@ -324,6 +324,10 @@ fn domain(e: DomainError) -> ApiError {
             ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
         }
         DomainError::Rule(_) => ApiError::new(unprocessable, "rule", "Refused by a rule", detail),
+        DomainError::Taken(what) => {
+            ApiError::new(StatusCode::CONFLICT, "conflict", "Conflict", what)
+        }
+        DomainError::Unknown(what) => ApiError::not_found(what),
     }
 }
 

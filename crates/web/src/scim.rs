@@ -21,8 +21,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use baton_app::org::NewUser;
 use baton_app::{AppError, Caller};
+use baton_domain::{Directory, UserRecord};
 use baton_domain::{Email, Role, TeamKey};
-use baton_store::{Directory, UserRecord};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

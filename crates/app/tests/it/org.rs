@@ -13,6 +13,7 @@ on_both_backends!(
     a_rival_org_cannot_claim_an_email_its_owner_org_added_with_a_password,
     live_and_import_agree_on_team_names,
     live_and_import_agree_on_peoples_names,
+    live_and_import_agree_on_every_org_rule,
 );
 
 async fn rival(t: &TestApp) -> (OrgId, Caller) {
@@ -234,6 +235,298 @@ async fn live_and_import_agree_on_peoples_names(t: TestApp) {
             (named(&l), named(&m)),
             &mut disagree,
         );
+    }
+    assert!(disagree.is_empty(), "{}", disagree.join("\n"));
+}
+
+/// Whose record an org rule is about: the case's own subject (a different
+/// person live and in the import, set up alike), or a fixed one both share.
+#[derive(Clone, Copy)]
+enum Who {
+    Own,
+    Fixed(&'static str),
+}
+
+/// One change to the org, made live by `by` and as a history line naming
+/// `by` (`None`: a line naming nobody, live the org's admin).
+#[derive(Clone, Copy)]
+enum OrgOp {
+    Team(&'static str),
+    AddUser(Who, &'static str),
+    Join(Who, &'static str, Role, &'static str),
+    Leave(Who, &'static str, &'static str),
+    Deactivate(Who, &'static str),
+    Reactivate(Who, &'static str),
+}
+
+/// How a case's subject starts: not in the org, an AE member, or an AE
+/// member since deactivated.
+#[derive(Clone, Copy, PartialEq)]
+enum Start {
+    Absent,
+    Member,
+    Deactivated,
+}
+
+async fn org_live(t: &TestApp, subject: &baton_domain::Email, op: OrgOp) -> Result<(), String> {
+    let target = |w: Who| match w {
+        Who::Own => subject.clone(),
+        Who::Fixed(e) => email(e),
+    };
+    let team = |k: &str| TeamKey::parse(k).unwrap();
+    let dir = t.app.store().directory(&t.org).await.unwrap();
+    let teams_of = |e: &baton_domain::Email| {
+        dir.users
+            .get(e)
+            .map(|u| u.teams.clone())
+            .unwrap_or_default()
+    };
+    let r = match op {
+        OrgOp::Team(key) => {
+            t.app
+                .create_team(&t.as_user("admin@acme.test"), team(key), "Partners")
+                .await
+        }
+        OrgOp::AddUser(w, by) => {
+            t.app
+                .add_user(
+                    &t.as_user(by),
+                    NewUser {
+                        email: target(w),
+                        name: "Pat Lee".into(),
+                        password: None,
+                        teams: vec![],
+                        admin: false,
+                    },
+                )
+                .await
+        }
+        OrgOp::Join(w, k, role, by) => {
+            let mut teams = teams_of(&target(w));
+            teams.insert(team(k), role);
+            t.app.set_teams(&t.as_user(by), &target(w), teams).await
+        }
+        OrgOp::Leave(w, k, by) => {
+            let mut teams = teams_of(&target(w));
+            teams.remove(&team(k));
+            t.app.set_teams(&t.as_user(by), &target(w), teams).await
+        }
+        OrgOp::Deactivate(w, by) => t
+            .app
+            .deactivate_user(&t.as_user(by), &target(w))
+            .await
+            .map(drop),
+        OrgOp::Reactivate(w, by) => t.app.reactivate_user(&t.as_user(by), &target(w)).await,
+    };
+    r.map_err(|e| e.to_string())
+}
+
+fn org_line(
+    subject: &baton_domain::Email,
+    op: OrgOp,
+    at: baton_domain::Timestamp,
+) -> serde_json::Value {
+    use serde_json::json;
+    let target = |w: Who| match w {
+        Who::Own => subject.to_string(),
+        Who::Fixed(e) => e.to_string(),
+    };
+    match op {
+        OrgOp::Team(key) => {
+            json!({"type": "team_created", "team": key, "name": "Partners", "at": at})
+        }
+        OrgOp::AddUser(w, by) => {
+            json!({"type": "user_created", "email": target(w), "name": "Pat Lee",
+                                        "admin": false, "by": by, "at": at})
+        }
+        OrgOp::Join(w, k, role, by) => {
+            json!({"type": "member_added", "email": target(w), "team": k,
+                                              "role": role, "by": by, "at": at})
+        }
+        OrgOp::Leave(w, k, by) => json!({"type": "member_removed", "email": target(w), "team": k,
+                                         "by": by, "at": at}),
+        OrgOp::Deactivate(w, by) => {
+            json!({"type": "user_deactivated", "email": target(w), "by": by, "at": at})
+        }
+        OrgOp::Reactivate(w, by) => {
+            json!({"type": "user_reactivated", "email": target(w), "by": by, "at": at})
+        }
+    }
+}
+
+/// Every rule about the org's teams and people is decided once: a change
+/// refused live is refused in an import and the other way round, and what
+/// each stores is the same. (A live "set these teams" that changes nothing
+/// is a no-op by design, where a history line must change something, so
+/// those two are not compared.)
+async fn live_and_import_agree_on_every_org_rule(t: TestApp) {
+    const ADMIN: &str = "admin@acme.test";
+    const MEMBER: &str = "ae1@acme.test";
+    let cases: Vec<(&str, bool, Start, OrgOp)> = vec![
+        (
+            "a team key is taken once",
+            false,
+            Start::Absent,
+            OrgOp::Team("ae"),
+        ),
+        (
+            "an admin adds a person",
+            true,
+            Start::Absent,
+            OrgOp::AddUser(Who::Own, ADMIN),
+        ),
+        (
+            "an email is the org's once",
+            false,
+            Start::Member,
+            OrgOp::AddUser(Who::Own, ADMIN),
+        ),
+        (
+            "only admins add people",
+            false,
+            Start::Absent,
+            OrgOp::AddUser(Who::Own, MEMBER),
+        ),
+        (
+            "an admin makes someone a lead",
+            true,
+            Start::Member,
+            OrgOp::Join(Who::Own, "cs", Role::Lead, ADMIN),
+        ),
+        (
+            "only admins change teams",
+            false,
+            Start::Member,
+            OrgOp::Join(Who::Own, "cs", Role::Lead, MEMBER),
+        ),
+        (
+            "only teams that exist are joined",
+            false,
+            Start::Member,
+            OrgOp::Join(Who::Own, "nope", Role::Member, ADMIN),
+        ),
+        (
+            "only people of the org join teams",
+            false,
+            Start::Absent,
+            OrgOp::Join(Who::Own, "cs", Role::Member, ADMIN),
+        ),
+        (
+            "an admin takes someone off a team",
+            true,
+            Start::Member,
+            OrgOp::Leave(Who::Own, "ae", ADMIN),
+        ),
+        (
+            "only admins take people off teams",
+            false,
+            Start::Member,
+            OrgOp::Leave(Who::Own, "ae", MEMBER),
+        ),
+        (
+            "an admin deactivates a leaver",
+            true,
+            Start::Member,
+            OrgOp::Deactivate(Who::Own, ADMIN),
+        ),
+        (
+            "only admins deactivate",
+            false,
+            Start::Member,
+            OrgOp::Deactivate(Who::Own, MEMBER),
+        ),
+        (
+            "nobody is deactivated twice",
+            false,
+            Start::Deactivated,
+            OrgOp::Deactivate(Who::Own, ADMIN),
+        ),
+        (
+            "nobody deactivates themselves or the last admin",
+            false,
+            Start::Absent,
+            OrgOp::Deactivate(Who::Fixed(ADMIN), ADMIN),
+        ),
+        (
+            "only people of the org are deactivated",
+            false,
+            Start::Absent,
+            OrgOp::Deactivate(Who::Own, ADMIN),
+        ),
+        (
+            "an admin lets a leaver back",
+            true,
+            Start::Deactivated,
+            OrgOp::Reactivate(Who::Own, ADMIN),
+        ),
+        (
+            "only admins let leavers back",
+            false,
+            Start::Deactivated,
+            OrgOp::Reactivate(Who::Own, MEMBER),
+        ),
+        (
+            "only a deactivated person is reactivated",
+            false,
+            Start::Member,
+            OrgOp::Reactivate(Who::Own, ADMIN),
+        ),
+    ];
+    let admin = t.as_user(ADMIN);
+    let mut disagree = Vec::new();
+    for (i, (rule, ok, start, op)) in cases.into_iter().enumerate() {
+        let (l, m) = (
+            email(&format!("rule-live-{i}@acme.test")),
+            email(&format!("rule-import-{i}@acme.test")),
+        );
+        for subject in [&l, &m] {
+            if start == Start::Absent {
+                continue;
+            }
+            t.app
+                .add_user(
+                    &admin,
+                    NewUser {
+                        email: subject.clone(),
+                        name: "Pat Lee".into(),
+                        password: None,
+                        teams: vec![(TeamKey::parse("ae").unwrap(), Role::Member)],
+                        admin: false,
+                    },
+                )
+                .await
+                .unwrap();
+            if start == Start::Deactivated {
+                t.app.deactivate_user(&admin, subject).await.unwrap();
+            }
+        }
+        let by_live = org_live(&t, &l, op).await;
+        let line = org_line(&m, op, t.app.now());
+        let by_import = t
+            .app
+            .import_events(Some(t.org.clone()), format!("{line}\n").as_bytes())
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string());
+        if by_live.is_ok() != ok || by_import.is_ok() != ok {
+            disagree.push(format!("{rule}: live {by_live:?}, import {by_import:?}"));
+        }
+        let dir = t.app.store().directory(&t.org).await.unwrap();
+        let stored = |e: &baton_domain::Email| format!("{:?}", dir.users.get(e));
+        if stored(&l) != stored(&m) {
+            disagree.push(format!(
+                "{rule}: live stores {}, import stores {}",
+                stored(&l),
+                stored(&m)
+            ));
+        }
+        if !matches!(op, OrgOp::Team(_)) && dir.teams.len() != 9 {
+            disagree.push(format!("{rule}: the teams changed: {:?}", dir.teams.keys()));
+        }
+        let admin_record = &dir.users[&email(ADMIN)];
+        if !admin_record.active {
+            disagree.push(format!("{rule}: the last admin was deactivated"));
+        }
     }
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
 }

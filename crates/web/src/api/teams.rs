@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use baton_domain::Directory;
 use baton_domain::TeamKey;
-use baton_store::Directory;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

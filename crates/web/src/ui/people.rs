@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use baton_app::csv_cells::{Row as CsvRow, header};
+use baton_domain::UserRecord;
 use baton_domain::{Email, Handoff, Role, TeamKey};
-use baton_store::UserRecord;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -70,7 +70,7 @@ struct PeoplePage {
 
 /// The people a search finds (name, email or team), active ones first,
 /// each group by name.
-fn found(dir: &baton_store::Directory, q: &str) -> Vec<Row> {
+fn found(dir: &baton_domain::Directory, q: &str) -> Vec<Row> {
     let needle = q.trim().to_lowercase();
     let mut people: Vec<Row> = dir
         .users
