@@ -10,7 +10,7 @@ use thiserror::Error;
 pub enum AppError {
     /// The domain refused (bad value, forbidden, wrong state, incomplete…).
     #[error(transparent)]
-    Domain(#[from] DomainError),
+    Domain(DomainError),
     /// A record that does not exist.
     #[error("not found: {0}")]
     NotFound(String),
@@ -54,6 +54,18 @@ impl AppError {
     /// A decided event that did not apply to its own state (`what`).
     pub fn not_applied(what: &str) -> Self {
         Self::Bug(format!("{what} decided by the domain did not apply"))
+    }
+}
+
+impl From<DomainError> for AppError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            // One kind of answer whoever decided it: a name that is taken
+            // is a conflict, a thing that does not exist is not found.
+            DomainError::Taken(what) => Self::Conflict(what),
+            DomainError::Unknown(what) => Self::NotFound(what),
+            other => Self::Domain(other),
+        }
     }
 }
 
