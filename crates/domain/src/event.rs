@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Timestamp;
-use crate::contract::{ContractDef, Mode};
+use crate::contract::def::{ContractDef, Mode};
 use crate::field::FieldDef;
-use crate::handoff::Attachment;
+use crate::handoff::attachment::Attachment;
 use crate::id::{AccountId, ContractKey, DealId, Email, FieldKey, HandoffId, OrgId, TeamKey};
 use crate::money::{Currency, Money, Rate};
 use crate::org::Role;
@@ -216,10 +216,10 @@ pub enum Event {
         /// The contract.
         contract: ContractKey,
         /// The phase it is in from now on.
-        phase: crate::rollout::Phase,
+        phase: crate::rollout::phase::Phase,
         /// Planned start dates per phase.
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-        planned: BTreeMap<crate::rollout::Phase, jiff::civil::Date>,
+        planned: BTreeMap<crate::rollout::phase::Phase, jiff::civil::Date>,
         /// Why the sequencing rule was overridden, when it was.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         override_reason: Option<String>,
@@ -428,7 +428,7 @@ pub enum Event {
         by: Email,
         /// When.
         at: Timestamp,
-        /// How: one of [`crate::handoff::FIRST_TOUCH_CHANNELS`].
+        /// How: one of the first-touch channels (`handoff::FIRST_TOUCH_CHANNELS`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         channel: Option<String>,
         /// What happened, in words.
@@ -452,7 +452,7 @@ pub enum Event {
         /// The handoff.
         handoff: HandoffId,
         /// Which promise was broken.
-        kind: crate::sla::SlaKind,
+        kind: crate::sla::kind::SlaKind,
         /// When it fell due.
         due: Timestamp,
         /// When Baton recorded the breach.

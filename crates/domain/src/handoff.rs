@@ -19,9 +19,12 @@ use crate::id::{AccountId, ContractKey, DealId, Email, FieldKey, HandoffId, Team
 use crate::org::{Actor, Roster};
 
 mod actions;
+pub mod attachment;
 mod deal;
+mod decide_at;
 mod steps;
 pub use actions::{Action, SEALED_ANSWER};
+pub use attachment::{ATTACHMENT_KINDS, Attachment};
 pub use deal::{DealUse, check_deal};
 pub use steps::{NextStep, Step};
 
@@ -64,56 +67,6 @@ impl State {
         ]
         .into_iter()
         .find(|s| s.as_str() == raw)
-    }
-}
-
-/// Context that travels with the record: a call recording, a thread, a doc.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Attachment {
-    /// `recording`, `thread`, `document`, `note` or `link`.
-    pub kind: String,
-    /// What it is.
-    pub title: String,
-    /// Where it lives.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
-/// Attachment kinds Baton knows.
-pub const ATTACHMENT_KINDS: &[&str] = &["recording", "thread", "document", "note", "link"];
-
-impl Attachment {
-    /// Checks kind, title and link.
-    pub fn validate(&self) -> Result<(), DomainError> {
-        if !ATTACHMENT_KINDS.contains(&self.kind.as_str()) {
-            return Err(DomainError::value(
-                "attachment kind",
-                format!(
-                    "'{}' is not one of: {}",
-                    self.kind,
-                    ATTACHMENT_KINDS.join(", ")
-                ),
-            ));
-        }
-        if self.title.trim().is_empty() {
-            return Err(DomainError::value("attachment title", "must not be empty"));
-        }
-        if let Some(url) = &self.url
-            && !(url.starts_with("https://") || url.starts_with("http://"))
-        {
-            return Err(DomainError::value(
-                "attachment url",
-                format!("'{url}' is not an http(s) link"),
-            ));
-        }
-        if self.url.is_none() && self.kind != "note" {
-            return Err(DomainError::value(
-                "attachment url",
-                format!("a {} needs a url", self.kind),
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -251,7 +204,7 @@ pub struct Handoff {
     /// the stored form when empty, so handoffs without breaches read and
     /// write as before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub breaches: Vec<crate::sla::Breach>,
+    pub breaches: Vec<crate::sla::kind::Breach>,
     /// Events applied so far (optimistic concurrency).
     pub stream_version: u64,
 }
@@ -352,13 +305,17 @@ pub fn completeness(def: &ContractDef, values: &BTreeMap<FieldKey, Value>) -> Co
             }
         }
     }
-    let filled = total - missing.len() as u32;
-    let score = if total == 0 {
-        100
-    } else {
-        ((200 * filled + total) / (2 * total)) as u8
-    };
+    let score = score_of(total - missing.len() as u32, total);
     Completeness { score, missing }
+}
+
+/// The completeness score: round(100 × `filled` ÷ `total`), halves up, in
+/// whole numbers; 100 when nothing is mandatory.
+pub fn score_of(filled: u32, total: u32) -> u8 {
+    if total == 0 {
+        return 100;
+    }
+    ((200 * filled.min(total) + total) / (2 * total)) as u8
 }
 
 /// Parses raw values (JSON or text form) for one side of a contract.
@@ -862,36 +819,6 @@ impl Handoff {
         })
     }
 
-    /// One step of the handoff at `ctx.at`: first the breaches time alone
-    /// has made certain (every deadline that passed unmet before `ctx.at`,
-    /// recorded at its due, see [`crate::sla::passed_unrecorded`]), then the
-    /// command `decide` makes on the handoff as they leave it. Returns the
-    /// events to record in order (the command's last) and the handoff with
-    /// all of them applied. The live use cases and history import both step
-    /// through here, so a late fulfilment records its breach the same way
-    /// on both paths, in the same change as the fulfilling event.
-    pub fn decide_at(
-        mut self,
-        ctx: Ctx<'_>,
-        decide: impl FnOnce(&Handoff, Ctx<'_>) -> Result<Event, DomainError>,
-    ) -> Result<(Vec<Event>, Handoff), DomainError> {
-        let mut events = Vec::new();
-        for (kind, due) in crate::sla::passed_unrecorded(&self, ctx.def, ctx.at) {
-            let e = Event::SlaBreached {
-                handoff: self.id.clone(),
-                kind,
-                due,
-                at: due,
-            };
-            self.apply(&e, ctx.def);
-            events.push(e);
-        }
-        let e = decide(&self, ctx)?;
-        self.apply(&e, ctx.def);
-        events.push(e);
-        Ok((events, self))
-    }
-
     /// Builds a handoff from its first event.
     pub fn from_event(event: &Event, def: &ContractDef) -> Option<Self> {
         let (id, contract, version, account, deal, to, by, at) = match event {
@@ -1106,7 +1033,7 @@ impl Handoff {
                 false
             }
             Event::SlaBreached { kind, due, at, .. } => {
-                self.breaches.push(crate::sla::Breach {
+                self.breaches.push(crate::sla::kind::Breach {
                     kind: *kind,
                     due: *due,
                     at: *at,

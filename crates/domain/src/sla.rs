@@ -2,8 +2,12 @@
 //! the caller, never from the wall clock.
 
 use jiff::{SignedDuration, ToSpan};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
+
+pub mod kind;
+
+pub use kind::{Breach, SlaKind};
 
 use crate::Timestamp;
 use crate::contract::ContractDef;
@@ -16,85 +20,6 @@ use crate::handoff::{Handoff, State};
 const ECHO_CADENCE_FIELD: &str = "echo_cadence";
 const CLOSE_LOOP_FIELD: &str = "close_loop_window";
 const REUNIFICATION_FIELD: &str = "reunification_trigger";
-
-/// Which promise a deadline tracks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaKind {
-    /// First submission → acceptance.
-    Acceptance,
-    /// Acceptance → the receiver's first touch (mql-to-sdr): met by the
-    /// first-touch action (UI, API, or a CRM activity).
-    FirstTouch,
-    /// Acceptance → acknowledgment with ETA (follow-through).
-    Ack,
-    /// The next status echo at the agreed cadence (follow-through).
-    Echo,
-    /// Resolution → close-the-loop with the customer (follow-through).
-    CloseLoop,
-    /// The agreed re-unification date (cross-motion).
-    Reunification,
-}
-
-impl SlaKind {
-    /// Every kind, in order.
-    pub const ALL: [Self; 6] = [
-        Self::Acceptance,
-        Self::FirstTouch,
-        Self::Ack,
-        Self::Echo,
-        Self::CloseLoop,
-        Self::Reunification,
-    ];
-
-    /// The kind's name as stored and serialized.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Acceptance => "acceptance",
-            Self::FirstTouch => "first_touch",
-            Self::Ack => "ack",
-            Self::Echo => "echo",
-            Self::CloseLoop => "close_loop",
-            Self::Reunification => "reunification",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == raw)
-    }
-
-    /// What the promise is, in words (for pages).
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Acceptance => "acceptance",
-            Self::FirstTouch => "first touch",
-            Self::Ack => "acknowledgment",
-            Self::Echo => "status echo",
-            Self::CloseLoop => "close the loop",
-            Self::Reunification => "re-unification",
-        }
-    }
-}
-
-impl std::fmt::Display for SlaKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A deadline that passed unmet, as recorded on the handoff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Breach {
-    /// Which promise.
-    pub kind: SlaKind,
-    /// When it fell due.
-    pub due: Timestamp,
-    /// When the breach happened: its due time (business time), whenever
-    /// Baton noticed. History written before this rule may carry the time
-    /// the job noticed instead.
-    pub at: Timestamp,
-}
 
 /// One row of the stored deadline table of a handoff: a deadline still
 /// open, or one whose breach was recorded (`fired_at`).
