@@ -17,7 +17,6 @@ pub mod contracts;
 pub mod crm;
 pub mod crm_sync;
 pub mod csv_cells;
-pub mod demo;
 mod error;
 pub mod fx;
 pub mod gates;

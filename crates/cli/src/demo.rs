@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use baton_app::App;
-use baton_app::demo::{DemoSpec, generate};
 use baton_app::org::{NewOrg, NewUser};
+use baton_demo::{DemoSpec, generate};
 use baton_domain::event::Via;
 use baton_domain::{Email, Role, TeamKey, Timestamp};
 use clap::{Args, Subcommand};
@@ -38,13 +38,13 @@ pub struct DemoArgs {
     #[command(subcommand)]
     command: Option<DemoCommand>,
     /// Accounts in the demo org.
-    #[arg(long, default_value_t = baton_app::demo::DEMO_ACCOUNTS)]
+    #[arg(long, default_value_t = baton_demo::DEMO_ACCOUNTS)]
     accounts: usize,
     /// Months of history.
-    #[arg(long, default_value_t = baton_app::demo::DEMO_MONTHS)]
+    #[arg(long, default_value_t = baton_demo::DEMO_MONTHS)]
     months: u32,
     /// Seed: the same seed gives the same data.
-    #[arg(long, default_value_t = baton_app::demo::DEMO_SEED)]
+    #[arg(long, default_value_t = baton_demo::DEMO_SEED)]
     seed: u64,
 }
 

@@ -74,9 +74,9 @@ pub async fn run(app: App, args: ServeArgs) -> Result<()> {
     if args.demo
         && !crate::demo::create_demo_org(
             &app,
-            baton_app::demo::DEMO_ACCOUNTS,
-            baton_app::demo::DEMO_MONTHS,
-            baton_app::demo::DEMO_SEED,
+            baton_demo::DEMO_ACCOUNTS,
+            baton_demo::DEMO_MONTHS,
+            baton_demo::DEMO_SEED,
         )
         .await?
     {

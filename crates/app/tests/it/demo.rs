@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use baton_app::demo::{DemoSpec, generate};
+use baton_demo::{DemoSpec, generate};
 use baton_domain::{Event, HandoffId, State, Timestamp};
 use baton_testkit::{TestApp, on_both_backends};
 

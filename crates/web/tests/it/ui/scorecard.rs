@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use baton_app::demo::{DemoSpec, generate};
+use baton_demo::{DemoSpec, generate};
 use baton_testkit::{SCORECARD_EDGES, SCORECARD_EXAMPLE, SCORECARD_SUPPORT, TestApp};
 use serde_json::{Value, json};
 

@@ -3,8 +3,8 @@
 //! one `docs/screenshots/` shows.
 
 use baton_app::Caller;
-use baton_app::demo::{DEMO_ACCOUNTS, DEMO_MONTHS, DEMO_SEED, DemoSpec, generate};
 use baton_app::org::NewOrg;
+use baton_demo::{DEMO_ACCOUNTS, DEMO_MONTHS, DEMO_SEED, DemoSpec, generate};
 use baton_domain::event::Via;
 use baton_testkit::{TestApp, TestDb, email};
 
