@@ -19,6 +19,7 @@ mod defs;
 mod facts;
 mod fx;
 mod group;
+mod listings;
 mod lite;
 mod lock_file;
 mod mail;
@@ -54,11 +55,12 @@ pub use connections::{
 };
 pub use crm::CrmRuleRecord;
 pub use group::CommitStats;
+pub use listings::{HandoffFilter, HandoffSearch, HandoffSort, StateCount};
 pub use lock_file::{SoleUse, sqlite_file};
 pub use mail::{
     Channel, ClaimedMail, MailOutcome, MailRecord, MailSearch, MailStatus, NewMail, PendingNotice,
 };
-pub use read::{HandoffFilter, HandoffSearch, HandoffSort, StateCount, StoredEvent, VersionRecord};
+pub use read::{StoredEvent, VersionRecord};
 pub use rebuild::Folded;
 pub use sign_in::{OidcAttempt, PasswordLink};
 pub use sla::DueDeadline;
