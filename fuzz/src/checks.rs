@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use baton_app::accounts::AccountInput;
 use baton_app::handoffs::NewHandoff;
-use baton_app::signals::AccountInput;
 use baton_app::{App, AppError, Caller};
 use baton_domain::event::{Event, Via};
 use baton_domain::field::{FieldDef, FieldType, Owner};

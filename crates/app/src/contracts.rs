@@ -1,9 +1,9 @@
-//! Reading contracts and proposing changes to them. The receiving team holds
-//! the pen (publishing lives in [`crate::org`]); the sending team may only
+//! Contracts: reading them, publishing a version, and proposing changes to
+//! them. The receiving team holds the pen; the sending team may only
 //! propose, and a proposal is recorded on the contract's stream for the
 //! receiving team to act on.
 
-use baton_domain::contract::Contract;
+use baton_domain::contract::{Contract, ContractDef};
 use baton_domain::event::{Event, Stream};
 use baton_domain::proposal::Proposal as DomainProposal;
 use baton_domain::{ContractKey, FieldDef, OrgId};
@@ -76,8 +76,7 @@ impl App {
             .ok_or_else(|| AppError::not_applied("the proposal"))?;
         let number = next.stream_version;
         let mut change = Change::default();
-        change.push(e.clone(), number, caller.via, at);
-        change.contracts.push(next);
+        change.contract(next, e.clone(), caller.via, at);
         let id = self.store.commit(&caller.org, &change).await?;
         let mut folded = Vec::with_capacity(1);
         DomainProposal::apply(&mut folded, number, &e);
@@ -117,8 +116,7 @@ impl App {
         let next = Contract::apply(Some(current), &e)
             .ok_or_else(|| AppError::not_applied("the answer"))?;
         let mut change = Change::default();
-        change.push(e.clone(), next.stream_version, caller.via, at);
-        change.contracts.push(next);
+        change.contract(next, e.clone(), caller.via, at);
         self.store.commit(&caller.org, &change).await?;
         let mut one = vec![found.proposal];
         DomainProposal::apply(&mut one, 0, &e);
@@ -158,5 +156,58 @@ impl App {
                 })
                 .collect(),
         )
+    }
+}
+
+impl App {
+    /// A contract of the org, or not found.
+    pub(crate) async fn load_contract(
+        &self,
+        org: &OrgId,
+        key: &ContractKey,
+    ) -> Result<Contract, AppError> {
+        self.store
+            .contract(org, key)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("contract '{key}'")))
+    }
+
+    /// Publishes a new version of a contract (receiving-team lead or admin).
+    /// Handoffs already started keep the version they were bound to.
+    #[tracing::instrument(skip_all, fields(contract = %def.key))]
+    pub async fn publish_contract(
+        &self,
+        caller: &Caller,
+        def: ContractDef,
+    ) -> Result<Contract, AppError> {
+        let actor = self.actor(caller).await?;
+        let at = self.now();
+        let mut change = Change::default();
+        let contract = match self.store.contract(&caller.org, &def.key).await? {
+            Some(current) => {
+                let e = current.publish(&actor, def, at)?;
+                let next = Contract::apply(Some(current), &e);
+                (e, next)
+            }
+            None => {
+                let e = Contract::create(Some(&actor), def, at)?;
+                let next = Contract::apply(None, &e);
+                (e, next)
+            }
+        };
+        let (e, Some(next)) = contract else {
+            return Err(AppError::not_applied("the contract"));
+        };
+        let mut sources = Vec::new();
+        for key in next.current.carried_sources() {
+            if let Some(c) = self.store.contract(&caller.org, key).await? {
+                sources.push(c);
+            }
+        }
+        next.current
+            .check_carried_from(|key| sources.iter().find(|c| c.key == *key).map(|c| &c.current))?;
+        change.contract(next.clone(), e, caller.via, at);
+        self.store.commit(&caller.org, &change).await?;
+        Ok(next)
     }
 }

@@ -24,8 +24,8 @@ use baton_domain::{
 use baton_store::CrmRuleRecord;
 use serde_json::Value;
 
+use crate::accounts::AccountInput;
 use crate::handoffs::{HandoffView, NewHandoff};
-use crate::signals::AccountInput;
 use crate::{App, AppError, Caller};
 
 /// The CRM object kinds a change may describe.

@@ -26,10 +26,10 @@ use baton_domain::{AccountId, ContractKey, Currency, DealId, DomainError, Money}
 use baton_store::{ConnectionRecord, RoundEnd, SyncedDealRecord};
 use serde_json::Value;
 
+use crate::accounts::AccountInput;
 use crate::connections::connector;
 use crate::crm::{CrmChange, CrmOutcome};
 use crate::gates::GateStatus;
-use crate::signals::AccountInput;
 use crate::{App, AppError, Caller};
 
 /// Writes sent to the CRM per batch.

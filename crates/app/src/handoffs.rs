@@ -116,13 +116,13 @@ impl App {
             // same change: a late fulfilment never loses its breach.
             let (events, handoff) = handoff.decide_at(ctx, |h, ctx| decide(h, ctx, &actor))?;
             let mut change = Change::default();
-            let first = handoff.stream_version + 1 - events.len() as u64;
+            // The breaches before the command are the system's doing.
             let last = events.len() - 1;
-            for (i, event) in events.into_iter().enumerate() {
+            let events = events.into_iter().enumerate().map(|(i, e)| {
                 let via = if i == last { caller.via } else { Via::System };
-                change.push(event, first + i as u64, via, at);
-            }
-            change.handoffs.push(handoff.clone());
+                (e, via)
+            });
+            change.handoff(handoff.clone(), events, at);
             self.store.commit(&caller.org, &change).await?;
             Ok(view_as(&actor, &def, (mode, at, roster.as_ref()), handoff))
         })
@@ -230,8 +230,7 @@ impl App {
         let handoff =
             Handoff::from_event(&event, &def).ok_or_else(|| AppError::not_applied("the draft"))?;
         let mut change = Change::default();
-        change.push(event, handoff.stream_version, caller.via, at);
-        change.handoffs.push(handoff.clone());
+        change.handoff(handoff.clone(), [(event, caller.via)], at);
         self.store.commit(&caller.org, &change).await?;
         Ok(handoff)
     }

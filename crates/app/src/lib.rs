@@ -7,8 +7,20 @@
 //! in one transaction. The gate therefore holds on every path that reaches
 //! Baton: HTTP, CLI, CRM events and bulk operations all come through here.
 //! This crate knows nothing of HTTP or terminals.
+//!
+//! [`App`]'s methods are grouped by the noun they act on, one module each,
+//! so a use case is found by its resource: the org and its people
+//! ([`org`], [`invites`], [`sso`], [`access`] for sign-in, sessions and
+//! tokens), [`contracts`], [`rollout`], [`audits`], [`handoffs`] (and the
+//! [`queue`] of work they make, their [`gates`], [`sla`] deadlines),
+//! [`accounts`] and their signals, [`rediscovery`] suggestions,
+//! [`scorecard`], currencies ([`fx`]), CRM [`connections`] and their sync
+//! ([`crm`], [`crm_sync`]), [`webhooks`] and their [`outbox`], [`mail`] and
+//! [`slack`] notices, history [`import`] (and [`import_csv`]), [`rebuild`],
+//! and the background [`jobs`].
 
 pub mod access;
+pub mod accounts;
 pub mod audits;
 mod callers;
 pub mod clock;
@@ -37,7 +49,7 @@ mod retry;
 pub mod rollout;
 pub mod scorecard;
 pub mod secrets;
-pub mod signals;
+
 pub mod sla;
 pub mod slack;
 pub mod sso;

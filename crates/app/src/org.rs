@@ -2,11 +2,11 @@
 //! the six seeded contracts; adding users; publishing contract versions and
 //! switching modes.
 
+use baton_domain::contract::Contract;
 use baton_domain::contract::seed::seeded_contracts;
-use baton_domain::contract::{Contract, ContractDef};
 use baton_domain::event::{Event, Stream, Via};
 use baton_domain::org::{DEFAULT_TEAMS, Role};
-use baton_domain::{Actor, ContractKey, Directory, DomainError, Email, NewPerson, OrgId, TeamKey};
+use baton_domain::{Actor, Directory, Email, NewPerson, OrgId, TeamKey};
 use baton_store::Change;
 
 use crate::{App, AppError, Caller, password};
@@ -100,8 +100,7 @@ impl App {
         let mut change = Change::default();
         let mut dir = Directory::default();
         // The org itself founds its teams and its first admin.
-        push_org(
-            &mut change,
+        change.org(
             &mut dir,
             [Event::OrgCreated {
                 org: org.clone(),
@@ -113,7 +112,7 @@ impl App {
         );
         for (key, name) in DEFAULT_TEAMS {
             let team = dir.create_team(None, TeamKey::parse(*key)?, name, at)?;
-            push_org(&mut change, &mut dir, [team], via, at);
+            change.org(&mut dir, [team], via, at);
         }
         let first_admin = dir.add_person(
             None,
@@ -125,7 +124,7 @@ impl App {
             },
             at,
         )?;
-        push_org(&mut change, &mut dir, first_admin, via, at);
+        change.org(&mut dir, first_admin, via, at);
         let admin = Actor {
             email: new.admin_email.clone(),
             admin: true,
@@ -135,8 +134,7 @@ impl App {
             let e = Contract::create(Some(&admin), def, at)?;
             let contract = Contract::apply(None, &e)
                 .ok_or_else(|| AppError::not_applied("a seeded contract"))?;
-            change.push(e, contract.stream_version, via, at);
-            change.contracts.push(contract);
+            change.contract(contract, e, via, at);
         }
         change.credentials.push((new.admin_email, hash));
         self.store.commit(&org, &change).await?;
@@ -181,7 +179,7 @@ impl App {
             at,
         )?;
         let mut change = Change::default();
-        push_org(&mut change, &mut dir, events, caller.via, at);
+        change.org(&mut dir, events, caller.via, at);
         if let Some(h) = hash {
             change.credentials.push((new.email, h));
         }
@@ -216,7 +214,7 @@ impl App {
         let at = self.now();
         let team = dir.create_team(Some(&actor), key, name, at)?;
         let mut change = Change::default();
-        push_org(&mut change, &mut dir, [team], caller.via, at);
+        change.org(&mut dir, [team], caller.via, at);
         self.store.commit(&caller.org, &change).await?;
         Ok(())
     }
@@ -263,66 +261,6 @@ impl App {
         };
         Ok(password::verify(password.to_string(), stored).await)
     }
-
-    pub(crate) async fn load_contract(
-        &self,
-        org: &OrgId,
-        key: &ContractKey,
-    ) -> Result<Contract, AppError> {
-        self.store
-            .contract(org, key)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("contract '{key}'")))
-    }
-
-    /// Publishes a new version of a contract (receiving-team lead or admin).
-    /// Handoffs already started keep the version they were bound to.
-    #[tracing::instrument(skip_all, fields(contract = %def.key))]
-    pub async fn publish_contract(
-        &self,
-        caller: &Caller,
-        def: ContractDef,
-    ) -> Result<Contract, AppError> {
-        let actor = self.actor(caller).await?;
-        let at = self.now();
-        let mut change = Change::default();
-        let contract = match self.store.contract(&caller.org, &def.key).await? {
-            Some(current) => {
-                let e = current.publish(&actor, def, at)?;
-                let next = Contract::apply(Some(current), &e);
-                (e, next)
-            }
-            None => {
-                let e = Contract::create(Some(&actor), def, at)?;
-                let next = Contract::apply(None, &e);
-                (e, next)
-            }
-        };
-        let (e, Some(next)) = contract else {
-            return Err(AppError::not_applied("the contract"));
-        };
-        self.check_carried_from(&caller.org, &next.current).await?;
-        change.push(e, next.stream_version, caller.via, at);
-        change.contracts.push(next.clone());
-        self.store.commit(&caller.org, &change).await?;
-        Ok(next)
-    }
-
-    async fn check_carried_from(&self, org: &OrgId, def: &ContractDef) -> Result<(), AppError> {
-        for f in &def.fields {
-            if let Some(from) = &f.carried_from {
-                let source = self.load_contract(org, &from.contract).await?;
-                if source.current.field(from.field.as_str()).is_none() {
-                    return Err(DomainError::UnknownField {
-                        contract: from.contract.to_string(),
-                        field: from.field.to_string(),
-                    }
-                    .into());
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -335,23 +273,6 @@ mod tests {
         assert_eq!(org_id_for("  42 Labs ").unwrap().as_str(), "org-42-labs");
         assert!(org_id_for("!!!").is_err());
     }
-}
-
-/// Appends org events decided on `dir` to `change`, each at its place on
-/// the org stream, keeping `dir` as the events leave it: the next decision
-/// of the same change is made on the directory the earlier ones made.
-pub(crate) fn push_org(
-    change: &mut Change,
-    dir: &mut Directory,
-    events: impl IntoIterator<Item = Event>,
-    via: Via,
-    at: baton_domain::Timestamp,
-) {
-    for e in events {
-        dir.apply(&e);
-        change.push(e, dir.version, via, at);
-    }
-    change.org_version = Some(dir.version);
 }
 
 /// What deactivating someone left to do.
@@ -447,7 +368,7 @@ impl App {
         events: impl IntoIterator<Item = Event>,
     ) -> Result<(), AppError> {
         let mut change = Change::default();
-        push_org(&mut change, &mut dir, events, caller.via, self.now());
+        change.org(&mut dir, events, caller.via, self.now());
         if change.events.is_empty() {
             return Ok(());
         }

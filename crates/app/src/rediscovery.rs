@@ -236,7 +236,7 @@ impl App {
             .collect();
         let account = self
             .record_on_account(caller, &input.account, |a| {
-                crate::signals::existing(a, &input.account)?;
+                crate::accounts::existing(a, &input.account)?;
                 Ok(events.clone())
             })
             .await?;
@@ -375,7 +375,7 @@ impl App {
             });
         }
         self.record_on_account(caller, &s.account, |a| {
-            crate::signals::existing(a, &s.account)?;
+            crate::accounts::existing(a, &s.account)?;
             Ok(events.clone())
         })
         .await?;

@@ -113,6 +113,7 @@ impl App {
                 })?;
             let mut change = Change::default();
             let mut fired = Vec::new();
+            let mut breaches = Vec::new();
             for &(kind, due) in deadlines {
                 if !is_unrecorded_breach(&h, &def, kind, due, now) {
                     continue;
@@ -126,13 +127,13 @@ impl App {
                     at: due,
                 };
                 h.apply(&e, &def);
-                change.push(e, h.stream_version, Via::System, now);
+                breaches.push((e, Via::System));
                 fired.push((kind, due));
             }
             if fired.is_empty() {
                 return Ok(fired);
             }
-            change.handoffs.push(h);
+            change.handoff(h, breaches, now);
             match self.store.commit(org, &change).await {
                 Ok(_) => return Ok(fired),
                 // Another process recorded it, or someone acted on the

@@ -504,7 +504,7 @@ impl App {
         let at = self.now();
         let events = dir.join_by_sso(email, name, team, at)?;
         let mut change = Change::default();
-        crate::org::push_org(&mut change, &mut dir, events, Via::Ui, at);
+        change.org(&mut dir, events, Via::Ui, at);
         self.store.commit(org, &change).await?;
         Ok(())
     }
@@ -524,7 +524,7 @@ impl App {
             let at = self.now();
             let e = dir.set_sign_in(&actor, self.sso_enabled(), sign_in.clone(), at)?;
             let mut change = Change::default();
-            crate::org::push_org(&mut change, &mut dir, [e], caller.via, at);
+            change.org(&mut dir, [e], caller.via, at);
             self.store.commit(&caller.org, &change).await?;
             Ok(())
         })

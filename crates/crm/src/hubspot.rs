@@ -25,6 +25,10 @@
 //!
 //! Rate limits are reported, never slept on: a 429 or 502/503/504 is
 //! [`CrmError::Busy`] and the sync job decides when to come back.
+//!
+//! Kept in one file (about 1,100 lines) on purpose: one vendor's API, each
+//! call beside the reference page it follows (listed below) and the tests
+//! of its answers; webhooks are apart in `hubspot/webhook.rs`.
 
 mod webhook;
 

@@ -4,6 +4,12 @@
 //! that decides (returns the event to record, or a typed refusal); `apply`
 //! folds an event into the state. The two never disagree because replaying
 //! the log runs the same `apply`.
+//!
+//! Kept in one file (about 1,250 lines) on purpose: every command of the
+//! lifecycle sits beside the `apply` arm that folds its event, and the two
+//! must agree. What could stand apart is apart: the checks every command
+//! runs first (`actions`), deals, next steps, the step in time
+//! (`decide_at`), attachments, and the tests.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -4,7 +4,7 @@
 use baton_domain::account::Account;
 use baton_domain::contract::Contract;
 use baton_domain::event::{Event, Via};
-use baton_domain::{Email, Handoff, Timestamp};
+use baton_domain::{Directory, Email, Handoff, Timestamp};
 
 /// An event to append, with its place in its stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +39,59 @@ pub struct Change {
     pub org_version: Option<u64>,
 }
 
+/// Each aggregate's events are added with the aggregate they made, so an
+/// event's place in its stream is always the version the aggregate reached
+/// by it: a caller cannot number events apart from the state they write.
 impl Change {
+    /// The events that made `handoff` what it is (each already applied to
+    /// it, in order, with how it came in), and the handoff to write.
+    pub fn handoff(
+        &mut self,
+        handoff: Handoff,
+        events: impl IntoIterator<Item = (Event, Via)>,
+        at: Timestamp,
+    ) {
+        let events: Vec<(Event, Via)> = events.into_iter().collect();
+        let first = handoff.stream_version + 1 - events.len() as u64;
+        for (i, (e, via)) in events.into_iter().enumerate() {
+            self.push(e, first + i as u64, via, at);
+        }
+        self.handoffs.push(handoff);
+    }
+
+    /// The events that made `account` what it is (each already applied to
+    /// it, in order), and the account to write.
+    pub fn account(&mut self, account: Account, events: Vec<Event>, via: Via, at: Timestamp) {
+        let first = account.stream_version + 1 - events.len() as u64;
+        for (i, e) in events.into_iter().enumerate() {
+            self.push(e, first + i as u64, via, at);
+        }
+        self.accounts.push(account);
+    }
+
+    /// The event that made `contract` what it is, and the contract to write.
+    pub fn contract(&mut self, contract: Contract, event: Event, via: Via, at: Timestamp) {
+        self.push(event, contract.stream_version, via, at);
+        self.contracts.push(contract);
+    }
+
+    /// Org events decided on `dir`, each applied to it as it is added (the
+    /// next decision of the same change is made on the directory the
+    /// earlier ones left), at its place on the org's stream.
+    pub fn org(
+        &mut self,
+        dir: &mut Directory,
+        events: impl IntoIterator<Item = Event>,
+        via: Via,
+        at: Timestamp,
+    ) {
+        for e in events {
+            dir.apply(&e);
+            self.push(e, dir.version, via, at);
+        }
+        self.org_version = Some(dir.version);
+    }
+
     /// Appends an event.
     pub fn push(&mut self, event: Event, stream_seq: u64, via: Via, recorded_at: Timestamp) {
         self.events.push(NewEvent {

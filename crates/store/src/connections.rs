@@ -7,6 +7,10 @@
 //! webhook outbox claims deliveries: PostgreSQL skips rows another claim
 //! holds, SQLite has one writer. Every later write of the round names the
 //! lease owner and does nothing once the lease was lost.
+//!
+//! Kept in one file (about 850 lines) on purpose: a connection's settings,
+//! lease, watermark, synced deals and log are one family of tables written
+//! under one lease, and every write here checks that lease the same way.
 
 use baton_domain::{Email, OrgId, Timestamp};
 

@@ -4,6 +4,11 @@
 //! reading a scorecard is then a lookup of a few rows at any size, and late
 //! data (an incident weeks later, an out-of-order import) moves past periods
 //! by exactly its delta.
+//!
+//! Kept in one file (about 850 lines) on purpose: the stored sums, their
+//! refresh per touched account and the reads of them keep one invariant (the
+//! sums equal the fold of every account's contribution), and a reader who
+//! changes one side must see the other.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -305,7 +305,7 @@ impl TestApp {
 
     /// Adds account `id` named `name` (ARR 48,000 USD), as the admin.
     pub async fn account(&self, id: &str, name: &str) {
-        let input = baton_app::signals::AccountInput {
+        let input = baton_app::accounts::AccountInput {
             id: baton_domain::AccountId::parse(id).expect("account id"),
             name: name.into(),
             arr: baton_domain::Money {

@@ -3,7 +3,7 @@
 //! both backends.
 
 use baton_app::AppError;
-use baton_app::signals::{AccountInput, Incident};
+use baton_app::accounts::{AccountInput, Incident};
 use baton_domain::{AccountId, Currency, Money, Timestamp};
 use baton_testkit::{TestApp, on_both_backends};
 use serde_json::{Value, json};

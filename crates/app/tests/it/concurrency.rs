@@ -3,9 +3,9 @@
 //! (the state moved on, so the decision changes) answers a conflict.
 
 use baton_app::AppError;
+use baton_app::accounts::AccountInput;
 use baton_app::handoffs::Rejection;
 use baton_app::rediscovery::NoteInput;
-use baton_app::signals::AccountInput;
 use baton_domain::{AccountId, Currency, Money};
 use baton_testkit::complete_values;
 use baton_testkit::{TestApp, on_both_backends};

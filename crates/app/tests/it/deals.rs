@@ -5,10 +5,10 @@
 use baton_testkit::complete_values;
 use std::collections::BTreeMap;
 
+use baton_app::accounts::AccountInput;
 use baton_app::crm::CrmChange;
 use baton_app::gates::GateState;
 use baton_app::handoffs::{NewHandoff, Rejection};
-use baton_app::signals::AccountInput;
 use baton_domain::{AccountId, ContractKey, Currency, DealId, Handoff, Money};
 use baton_testkit::{TestApp, on_both_backends};
 use serde_json::Value;

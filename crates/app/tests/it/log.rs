@@ -107,7 +107,7 @@ pub async fn live_activity(t: &TestApp) {
     t.app
         .record_rediscovery(
             &onb,
-            baton_app::signals::Incident {
+            baton_app::accounts::Incident {
                 account: account.clone(),
                 handoff: Some(h.id.clone()),
                 field: Some(baton_domain::FieldKey::parse("champion_map").unwrap()),

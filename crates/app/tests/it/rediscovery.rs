@@ -303,7 +303,7 @@ async fn imported_notes_beyond_one_read_back_are_all_searched(t: TestApp) {
 
 async fn the_sender_reports_no_rediscovery_of_their_own_handoff_live_or_imported(t: TestApp) {
     let h = accepted_handoff(&t, "L-7").await;
-    let incident = || baton_app::signals::Incident {
+    let incident = || baton_app::accounts::Incident {
         account: h.account.clone(),
         handoff: Some(h.id.clone()),
         field: None,

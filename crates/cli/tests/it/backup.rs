@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use baton_app::signals::AccountInput;
+use baton_app::accounts::AccountInput;
 use baton_domain::{AccountId, Currency, Money};
 use baton_testkit::TestApp;
 

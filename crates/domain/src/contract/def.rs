@@ -168,6 +168,38 @@ impl ContractDef {
         self.receiving_teams.contains(team)
     }
 
+    /// The contracts this version carries values from (each named once).
+    pub fn carried_sources(&self) -> Vec<&ContractKey> {
+        let mut keys: Vec<&ContractKey> = self
+            .fields
+            .iter()
+            .filter_map(|f| f.carried_from.as_ref().map(|c| &c.contract))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// Refuses a field carried from a contract the org does not have, or
+    /// from a field its source's current version does not define. `source`
+    /// finds a contract's current definition by key.
+    pub fn check_carried_from<'a>(
+        &self,
+        source: impl Fn(&ContractKey) -> Option<&'a ContractDef>,
+    ) -> Result<(), DomainError> {
+        for from in self.fields.iter().filter_map(|f| f.carried_from.as_ref()) {
+            let def = source(&from.contract)
+                .ok_or_else(|| DomainError::Unknown(format!("contract '{}'", from.contract)))?;
+            if def.field(from.field.as_str()).is_none() {
+                return Err(DomainError::UnknownField {
+                    contract: from.contract.to_string(),
+                    field: from.field.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Checks the definition is coherent, naming the first problem found.
     pub fn validate(&self) -> Result<(), DomainError> {
         let bad = |why: String| Err(DomainError::value(format!("contract '{}'", self.key), why));

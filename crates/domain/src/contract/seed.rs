@@ -6,6 +6,10 @@
 //! receiving team needs, the gate acceptance opens, and guidance on how the
 //! edge leaks, what the contract changes and how to audit it. Orgs start here
 //! and publish their own versions as they learn.
+//!
+//! Kept in one file (about 1,200 lines) on purpose: it is data, the six
+//! contracts field by field as the seed template writes them, so they read
+//! side by side with the template; its tests check them against it.
 
 use crate::contract::{ContractDef, DEFAULT_REASON_CODES, Gate, Guidance, Slas};
 use crate::error::DomainError;

@@ -1,5 +1,8 @@
 //! The lifecycle, as the spec states it, plus a property test over random
 //! command sequences.
+//!
+//! Kept in one file (about 1,500 lines) on purpose: one test per rule of
+//! the lifecycle, in the spec's order, so the section reads top to bottom.
 
 use std::collections::{BTreeMap, BTreeSet};
 

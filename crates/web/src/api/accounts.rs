@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use baton_app::accounts::AccountInput;
 use baton_app::handoffs::HandoffView;
-use baton_app::signals::AccountInput;
 use baton_domain::{Account, AccountId, Currency, Money};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

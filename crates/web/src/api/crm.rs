@@ -9,10 +9,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use baton_app::accounts::AccountInput;
 use baton_app::crm::{
     ActivityOutcome, CrmActivity, CrmChange, CrmOutcome, CrmRule, CrmRules, Sender,
 };
-use baton_app::signals::AccountInput;
 use baton_domain::{AccountId, ContractKey, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

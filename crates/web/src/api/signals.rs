@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use baton_app::signals::Incident;
+use baton_app::accounts::Incident;
 use baton_domain::{AccountId, FieldKey, HandoffId, Timestamp};
 use serde::Deserialize;
 use utoipa::ToSchema;

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use baton_app::Caller;
+use baton_app::accounts::AccountInput;
 use baton_app::org::{NewOrg, NewUser};
-use baton_app::signals::AccountInput;
 use baton_domain::event::Via;
 use baton_domain::org::Role;
 use baton_domain::{AccountId, Currency, Money, OrgId, TeamKey};

@@ -49,7 +49,7 @@ pub(super) async fn new_page(
         .collect();
     let (accounts, _) = s
         .app
-        .accounts(&v.caller, None, baton_app::signals::MAX_ACCOUNT_PAGE)
+        .accounts(&v.caller, None, baton_app::accounts::MAX_ACCOUNT_PAGE)
         .await?;
     let page = NewPage {
         page: v.page.at("new"),

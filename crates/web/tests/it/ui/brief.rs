@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use baton_app::accounts::AccountInput;
 use baton_app::handoffs::NewHandoff;
-use baton_app::signals::AccountInput;
 use baton_domain::field::FieldRef;
 use baton_domain::handoff::Attachment;
 use baton_domain::{AccountId, ContractKey, Currency, FieldKey, HandoffId, Money};

@@ -70,17 +70,16 @@ impl App {
         mut account: Option<Account>,
         events: Vec<Event>,
     ) -> Result<Account, AppError> {
-        let mut change = Change::default();
-        let now = self.now();
-        for e in events {
-            let next = Account::apply(account, &e)
-                .ok_or_else(|| AppError::not_applied("the account change"))?;
-            change.push(e, next.stream_version, caller.via, now);
-            account = Some(next);
+        for e in &events {
+            account = Some(
+                Account::apply(account, e)
+                    .ok_or_else(|| AppError::not_applied("the account change"))?,
+            );
         }
         let account =
             account.ok_or_else(|| AppError::Invalid("no change to the account".into()))?;
-        change.accounts.push(account.clone());
+        let mut change = Change::default();
+        change.account(account.clone(), events, caller.via, self.now());
         self.store.commit(&caller.org, &change).await?;
         Ok(account)
     }
