@@ -84,6 +84,18 @@ pub enum ExportCommand {
         #[arg(long)]
         org: Option<String>,
     },
+    /// Write the org's data for a warehouse or BI tool into a new folder:
+    /// events, handoffs, accounts, scorecard_cells (every month and ISO
+    /// week, with numerators and denominators) and leak_audit, each as
+    /// NAME.parquet and NAME.csv. See docs/warehouse.md.
+    Warehouse {
+        /// The folder to create (it must not exist, or be empty).
+        #[arg(long)]
+        out: PathBuf,
+        /// The org (default: the only one).
+        #[arg(long)]
+        org: Option<String>,
+    },
     /// Write the incentive tune of a period as CSV for the comp system: per
     /// sender, handoffs first decided in the period, mean first-submission
     /// score, first-pass acceptance, quality index and comp multiplier.
@@ -173,6 +185,10 @@ pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
 pub async fn export(app: &App, cmd: ExportCommand) -> Result<()> {
     let (out, org) = match cmd {
         ExportCommand::Events { out, org } => (out, org),
+        ExportCommand::Warehouse { out, org } => {
+            let org = pick_org(app, org).await?;
+            return warehouse(app, &org, &out).await;
+        }
         ExportCommand::Incentives {
             period,
             weight,
@@ -253,4 +269,39 @@ async fn import_csv(app: &App, file: PathBuf, contract: &str, org: Option<String
         }
         Err(e) => Err(e).context("import failed; nothing was imported"),
     }
+}
+
+/// Runs `baton export warehouse`: the tables are written into a folder
+/// beside `out` and renamed into place at the end, so a failed export never
+/// leaves half a warehouse where one is expected.
+async fn warehouse(app: &App, org: &baton_domain::OrgId, out: &std::path::Path) -> Result<()> {
+    if out.exists()
+        && std::fs::read_dir(out)
+            .with_context(|| format!("cannot read {}", out.display()))?
+            .next()
+            .is_some()
+    {
+        anyhow::bail!(
+            "{} already holds files; give a new or empty folder",
+            out.display()
+        );
+    }
+    let tmp = out.with_extension("partial");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).with_context(|| format!("cannot clear {}", tmp.display()))?;
+    }
+    let done = baton_warehouse::export(app, org, &tmp).await?;
+    if out.exists() {
+        std::fs::remove_dir(out).with_context(|| format!("cannot replace {}", out.display()))?;
+    }
+    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+    for (table, rows) in &done.tables {
+        eprintln!("{table}: {rows} rows");
+    }
+    eprintln!(
+        "Wrote {} tables (Parquet and CSV) to {}.",
+        done.tables.len(),
+        out.display()
+    );
+    Ok(())
 }
