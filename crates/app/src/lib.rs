@@ -22,6 +22,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audits;
+pub mod billing;
 mod callers;
 pub mod clock;
 pub mod connections;

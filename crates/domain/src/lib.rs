@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod billing;
 pub mod contract;
 pub mod error;
 pub mod event;

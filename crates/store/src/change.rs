@@ -37,6 +37,9 @@ pub struct Change {
     pub credentials: Vec<(Email, String)>,
     /// The org stream's version after this change, when org events are in it.
     pub org_version: Option<u64>,
+    /// Billing events this change applies, recorded in its transaction so
+    /// that one is applied once however often it is delivered.
+    pub billing: Vec<crate::BillingRecord>,
 }
 
 /// Each aggregate's events are added with the aggregate they made, so an

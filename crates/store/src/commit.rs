@@ -83,6 +83,7 @@ pub(crate) async fn write_change(
         // that rule whose email no other org has claimed since.
         claim_login(tx, org, email).await?;
     }
+    crate::billing::insert(tx, org, &change.billing).await?;
     if let Some(v) = change.org_version {
         tx.exec(
             "UPDATE orgs SET stream_version = $1 WHERE org_id = $2",

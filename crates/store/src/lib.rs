@@ -10,6 +10,7 @@
 
 mod access;
 mod backup;
+mod billing;
 mod bulk;
 mod change;
 mod commit;
@@ -47,6 +48,7 @@ use thiserror::Error;
 
 pub use access::TokenRecord;
 pub use backup::BackupInfo;
+pub use billing::BillingRecord;
 pub use bulk::BulkWrite;
 pub use change::{Change, NewEvent};
 pub use connections::{

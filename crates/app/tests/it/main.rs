@@ -8,6 +8,7 @@
 mod accounts;
 mod attestations;
 mod audits;
+mod billing;
 mod callers;
 mod concurrency;
 mod contracts;
