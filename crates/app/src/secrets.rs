@@ -26,7 +26,7 @@ pub enum SecretError {
     BadKey(String),
     /// No key is configured.
     #[error(
-        "no {SECRET_KEY_ENV} is set: CRM credentials are stored encrypted with it; set it (`openssl rand -base64 32`) and restart Baton"
+        "no {SECRET_KEY_ENV} is set: CRM credentials and billing secrets are stored encrypted with it; set it (`openssl rand -base64 32`) and restart Baton"
     )]
     NoKey,
     /// The sealed secret does not open with this key: the key changed, or

@@ -3,6 +3,7 @@
 
 mod backup;
 mod bench;
+mod billing;
 mod check;
 mod crm;
 mod currency;
@@ -105,6 +106,9 @@ enum Command {
     ///   baton webhooks redeliver ID DELIVERY
     #[command(verbatim_doc_comment)]
     Webhooks(webhooks::WebhooksArgs),
+    /// Billing signals in: Stripe's webhook signing secret and the log of
+    /// what its events came to (see docs/billing.md; needs BATON_SECRET_KEY).
+    Billing(billing::BillingArgs),
     /// CRM connections: connect Salesforce or HubSpot, list their status,
     /// test, sync now, disconnect (see docs/crm.md; needs BATON_SECRET_KEY).
     Crm(crm::CrmArgs),
@@ -243,6 +247,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Audit(cmd) => report::audit(&app, cmd).await,
         Command::Bench(cmd) => bench::run(&app, cmd).await,
         Command::Webhooks(args) => webhooks::run(&app, args).await,
+        Command::Billing(args) => billing::run(&app, args).await,
         Command::Crm(args) => crm::run(&app, args).await,
         Command::Currency(args) => currency::run(&app, args).await,
         Command::Status => setup::status(&app).await,

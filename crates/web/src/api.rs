@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audits;
+pub mod billing;
 pub mod connections;
 pub mod contracts;
 pub mod crm;
@@ -225,6 +226,7 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(connections::sync_connection))
     .add(routes!(connections::connection_log))
     .add(routes!(connections::hubspot_webhook))
+    .add(routes!(billing::stripe_webhook))
     .add(routes!(webhooks::create, webhooks::list))
     .add(routes!(webhooks::delete))
     .add(routes!(webhooks::deliveries))

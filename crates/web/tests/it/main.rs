@@ -12,6 +12,7 @@
 
 mod authorization;
 mod bad_input;
+mod billing;
 mod browser;
 mod contracts;
 mod crm;

@@ -1,0 +1,121 @@
+//! Stripe's webhook over HTTP (issue 22), on both backends: the real server
+//! reads the raw body and the `Stripe-Signature` header, answers what became
+//! of a verified event (200), a redelivery as a duplicate, an unsigned or
+//! wrongly signed one 401 and a signed body that is no Stripe event 422,
+//! each as problem+json.
+
+use baton_testkit::{TestApp, on_both_backends};
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::harness::start_with;
+
+on_both_backends!(a_signed_stripe_event_is_applied_once_over_http);
+
+const SECRET: &str = "whsec_http_test_0123456789";
+
+fn sign(t: i64, body: &str) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={t},v1={hex}")
+}
+
+async fn a_signed_stripe_event_is_applied_once_over_http(t: TestApp) {
+    let key = {
+        use base64::Engine as _;
+        baton_app::secrets::SecretKey::from_base64(
+            &base64::engine::general_purpose::STANDARD.encode([3u8; 32]),
+        )
+        .unwrap()
+    };
+    let s = start_with(t, |app, _| app.with_secret_key(Some(key))).await;
+    s.t.app
+        .set_stripe_secret(&s.t.as_user("admin@acme.test"), SECRET)
+        .await
+        .unwrap();
+    s.account("S-1").await;
+    let now = s.t.app.now().as_second();
+    let body = json!({
+        "id": "evt_1NG8Du2eZvKYlo2CUI79vXWy", "object": "event", "type": "customer.subscription.deleted",
+        "created": now - 60,
+        "data": {"object": {"id": "sub_1", "object": "subscription", "customer": "cus_1",
+                            "status": "canceled", "ended_at": now - 60,
+                            "metadata": {"baton_account": "S-1"}}}
+    })
+    .to_string();
+    let url = format!("{}/api/v1/inbound/stripe/{}", s.origin, s.t.org);
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let post = |body: String, signature: Option<String>| {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            let mut req = http
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(body);
+            if let Some(sig) = signature {
+                req = req.header("stripe-signature", sig);
+            }
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let kind = res
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let json: Value = res.json().await.unwrap_or(Value::Null);
+            (status, kind, json)
+        }
+    };
+    let (status, _, first) = post(body.clone(), Some(sign(now, &body))).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["outcome"], "applied", "{first}");
+    assert_eq!(first["duplicate"], false);
+    let (status, _, again) = post(body.clone(), Some(sign(now, &body))).await;
+    assert_eq!(
+        (status, &again["duplicate"]),
+        (200, &json!(true)),
+        "{again}"
+    );
+    for (why, signature) in [
+        ("unsigned", None),
+        ("signed for another body", Some(sign(now, "{}"))),
+        ("signed too long ago", Some(sign(now - 600, &body))),
+    ] {
+        let (status, kind, problem) = post(body.clone(), signature).await;
+        assert_eq!(status, 401, "{why}: {problem}");
+        assert!(
+            kind.starts_with("application/problem+json"),
+            "{why}: {kind}"
+        );
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Stripe-Signature"),
+            "{why}: {problem}"
+        );
+    }
+    let not_an_event = r#"{"hello": "world"}"#.to_string();
+    let (status, kind, problem) = post(not_an_event.clone(), Some(sign(now, &not_an_event))).await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(kind.starts_with("application/problem+json"));
+    let account =
+        s.t.app
+            .store()
+            .account(&s.t.org, &baton_domain::AccountId::parse("S-1").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(
+        account.status,
+        baton_domain::account::AccountStatus::Churned
+    );
+}
