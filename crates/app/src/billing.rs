@@ -122,15 +122,17 @@ fn billing_aad(org: &OrgId, source: &str) -> Vec<u8> {
     format!("baton/billing/{org}/{source}").into_bytes()
 }
 
-/// A Stripe event read: its id, type, time, what it is about, the account
-/// it names, and the change it reports (none: not one Baton reads).
-struct StripeEvent {
-    id: String,
-    kind: String,
-    created: Timestamp,
-    subject: Option<String>,
-    account: Option<String>,
-    change: Result<Option<BillingChange>, String>,
+/// A billing event read, from any source: its id, type, time, what it is
+/// about, the account it names, and the change it reports (none: not one
+/// Baton reads; an error: why it cannot be read).
+pub(crate) struct Incoming {
+    pub(crate) source: &'static str,
+    pub(crate) id: String,
+    pub(crate) kind: String,
+    pub(crate) created: Timestamp,
+    pub(crate) subject: Option<String>,
+    pub(crate) account: Option<String>,
+    pub(crate) change: Result<Option<BillingChange>, String>,
 }
 
 fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -237,7 +239,7 @@ fn invoice_arr(invoice: &Value) -> Result<Money, String> {
 }
 
 /// Reads a Stripe event (its JSON as Stripe sends it).
-fn read_event(body: &[u8]) -> Result<StripeEvent, AppError> {
+fn read_event(body: &[u8]) -> Result<Incoming, AppError> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| AppError::Invalid(format!("the body is not a Stripe event: {e}")))?;
     let field = |name: &str| AppError::Invalid(format!("the Stripe event has no '{name}'"));
@@ -288,7 +290,8 @@ fn read_event(body: &[u8]) -> Result<StripeEvent, AppError> {
         ),
         _ => (text(obj, &["id"]).map(str::to_string), None, Ok(None)),
     };
-    Ok(StripeEvent {
+    Ok(Incoming {
+        source: STRIPE,
         id,
         kind,
         created,
@@ -388,14 +391,20 @@ impl App {
             Some(Ok(id)) => Stream::Account(id).to_string(),
             _ => String::new(),
         };
-        self.retrying(&org, &stream, || self.apply_stripe(&org, &event))
+        self.retrying(&org, &stream, || self.apply_billing(&org, &event))
             .await
     }
 
-    async fn apply_stripe(&self, org: &OrgId, event: &StripeEvent) -> Result<Received, AppError> {
+    /// Applies one billing event once, whatever its source: the account it
+    /// names, the domain's decision on it, and its record, in one change.
+    pub(crate) async fn apply_billing(
+        &self,
+        org: &OrgId,
+        event: &Incoming,
+    ) -> Result<Received, AppError> {
         let now = self.now();
         let mut record = BillingRecord {
-            source: STRIPE.into(),
+            source: event.source.into(),
             event_id: event.id.clone(),
             kind: event.kind.clone(),
             created_at: event.created,
@@ -423,17 +432,18 @@ impl App {
         };
         let Some(account) = account else {
             record.outcome = "unmatched".into();
-            record.detail = format!(
-                "no account '{}' (name it in the subscription's metadata.baton_account, or key the account by the Stripe customer id)",
-                event.account.as_deref().unwrap_or("")
-            );
+            let named = event.account.as_deref().unwrap_or("");
+            record.detail = if event.source == STRIPE {
+                format!(
+                    "no account '{named}' (name it in the subscription's metadata.baton_account, or key the account by the Stripe customer id)"
+                )
+            } else {
+                format!("no account '{named}' in this org")
+            };
             return self.keep(org, record).await;
         };
         record.account = Some(account.id.clone());
-        let latest = self
-            .store
-            .latest_billing_change(org, STRIPE, &account.id)
-            .await?;
+        let latest = self.store.latest_billing_change(org, &account.id).await?;
         match decide(&account, change, latest, now) {
             Err(e) => {
                 record.outcome = "refused".into();
@@ -471,7 +481,7 @@ impl App {
                     Err(baton_store::StoreError::Conflict(_))
                         if self
                             .store
-                            .billing_event(org, STRIPE, &received.event_id)
+                            .billing_event(org, event.source, &received.event_id)
                             .await?
                             .is_some() =>
                     {
@@ -497,9 +507,9 @@ impl App {
         })
     }
 
-    /// The latest billing events received from Stripe, newest first
-    /// (admins only).
-    pub async fn stripe_events(
+    /// The latest billing events received (Stripe's and imported rows),
+    /// newest first, with what became of each (admins only).
+    pub async fn billing_log(
         &self,
         caller: &Caller,
         limit: u32,
@@ -509,7 +519,7 @@ impl App {
             .require_admin("read the billing log")?;
         Ok(self
             .store
-            .billing_events(&caller.org, STRIPE, limit.clamp(1, 500))
+            .billing_events(&caller.org, limit.clamp(1, 500))
             .await?)
     }
 }

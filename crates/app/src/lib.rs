@@ -23,6 +23,7 @@ pub mod access;
 pub mod accounts;
 pub mod audits;
 pub mod billing;
+pub mod billing_csv;
 mod callers;
 pub mod clock;
 pub mod connections;

@@ -36,8 +36,22 @@ pub enum BillingCommand {
     ///   printf %s "$STRIPE_WEBHOOK_SECRET" | baton billing stripe-secret
     #[command(verbatim_doc_comment)]
     StripeSecret,
-    /// The latest Stripe events received, newest first, with what became of
-    /// each (applied, ignored, unmatched, refused) and why.
+    /// Import ARR changes and churns from any billing system, as CSV with
+    /// the header account,date,event,arr,currency (event: arr or churn;
+    /// arr in major units). Rows apply in time order; a file imported
+    /// again changes nothing; every bad row is named and then nothing is
+    /// applied. See docs/billing.md.
+    ///
+    /// e.g.
+    ///   baton billing import arr.csv
+    #[command(verbatim_doc_comment)]
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
+    /// The latest billing events received (Stripe's, imported rows),
+    /// newest first, with what became of each (applied, ignored,
+    /// unmatched, refused) and why.
     Log {
         /// How many.
         #[arg(long, default_value_t = 50)]
@@ -61,15 +75,25 @@ pub async fn run(app: &App, args: BillingArgs) -> Result<()> {
                 caller.org, caller.org
             );
         }
+        BillingCommand::Import { file } => {
+            let f = std::fs::File::open(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let done = app.import_billing_csv(&caller, f).await?;
+            println!(
+                "{} rows: {} applied, {} changed nothing, {} named no account (see baton billing log), {} imported before.",
+                done.rows, done.applied, done.ignored, done.unmatched, done.duplicates
+            );
+        }
         BillingCommand::Log { limit } => {
-            let records = app.stripe_events(&caller, limit).await?;
+            let records = app.billing_log(&caller, limit).await?;
             if records.is_empty() {
-                println!("No Stripe event received yet.");
+                println!("No billing event received yet.");
             }
             for r in records {
                 println!(
-                    "{}  {}  {}  {}  {}: {}",
+                    "{}  {} {}  {}  {}  {}: {}",
                     r.received_at,
+                    r.source,
                     r.event_id,
                     r.kind,
                     r.account.as_ref().map_or("-", |a| a.as_str()),

@@ -133,23 +133,19 @@ impl Store {
         Ok(())
     }
 
-    /// When the latest applied event of `kinds` for `account` happened
-    /// (what a change that happened earlier must not overwrite).
+    /// When the latest billing change applied to `account` happened, from
+    /// any billing source (what a change that happened earlier must not
+    /// overwrite).
     pub async fn latest_billing_change(
         &self,
         org: &OrgId,
-        source: &str,
         account: &AccountId,
     ) -> Result<Option<Timestamp>, StoreError> {
         let latest: Option<i64> = self
             .row(
                 "SELECT max(created_at) FROM billing_events
-                 WHERE org_id = $1 AND source = $2 AND account_id = $3 AND outcome = 'applied'",
-                &[
-                    Arg::from(org.to_string()),
-                    Arg::from(source.to_string()),
-                    Arg::from(account.to_string()),
-                ],
+                 WHERE org_id = $1 AND account_id = $2 AND outcome = 'applied'",
+                &[Arg::from(org.to_string()), Arg::from(account.to_string())],
                 |r| r.opt_int(0),
             )
             .await?
@@ -157,19 +153,14 @@ impl Store {
         latest.map(from_micros).transpose()
     }
 
-    /// The latest billing events received, newest first.
+    /// The latest billing events received from every source, newest first.
     pub async fn billing_events(
         &self,
         org: &OrgId,
-        source: &str,
         limit: u32,
     ) -> Result<Vec<BillingRecord>, StoreError> {
-        self.billing_events_where(
-            "org_id = $1 AND source = $2",
-            vec![org.to_string(), source.to_string()],
-            limit,
-        )
-        .await
+        self.billing_events_where("org_id = $1", vec![org.to_string()], limit)
+            .await
     }
 
     async fn billing_events_where(

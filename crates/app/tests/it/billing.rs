@@ -19,6 +19,8 @@ on_both_backends!(
     stripe_events_twice_and_out_of_order_make_one_churn_at_the_latest_arr,
     only_a_verified_delivery_to_an_org_with_a_secret_is_read,
     a_stripe_secret_is_set_by_an_admin_and_kept_sealed,
+    a_billing_csv_in_any_order_imported_twice_makes_one_churn_at_the_latest_arr,
+    a_billing_csv_with_bad_rows_names_each_and_applies_nothing,
 );
 
 const SECRET: &str = "whsec_test_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH";
@@ -235,7 +237,7 @@ async fn stripe_events_twice_and_out_of_order_make_one_churn_at_the_latest_arr(t
         ("ignored".to_string(), false)
     );
     let log = app
-        .stripe_events(&t.as_user("admin@acme.test"), 50)
+        .billing_log(&t.as_user("admin@acme.test"), 50)
         .await
         .unwrap();
     assert_eq!(
@@ -248,7 +250,7 @@ async fn stripe_events_twice_and_out_of_order_make_one_churn_at_the_latest_arr(t
             .any(|r| r.event_id == "evt_stray" && r.detail.contains("NOPE"))
     );
     assert!(
-        app.stripe_events(&t.as_user("ae1@acme.test"), 50)
+        app.billing_log(&t.as_user("ae1@acme.test"), 50)
             .await
             .is_err(),
         "the billing log is for admins"
@@ -311,7 +313,7 @@ async fn only_a_verified_delivery_to_an_org_with_a_secret_is_read(t: TestApp) {
     );
     assert!(
         app.store()
-            .billing_events(&t.org, "stripe", 10)
+            .billing_events(&t.org, 10)
             .await
             .unwrap()
             .is_empty(),
@@ -361,4 +363,94 @@ async fn a_stripe_secret_is_set_by_an_admin_and_kept_sealed(t: TestApp) {
         !stored.contains(SECRET) && !stored.contains("whsec_"),
         "{stored}"
     );
+}
+
+async fn a_billing_csv_in_any_order_imported_twice_makes_one_churn_at_the_latest_arr(t: TestApp) {
+    t.account("C-1", "Contoso").await;
+    let admin = t.as_user("admin@acme.test");
+    // The clock reads 2026-10-01; the rows are written out of order.
+    let csv = "account,date,event,arr,currency
+C-1,2026-09-20,churn,,
+C-1,2026-08-01,arr,1000.00,USD
+C-1,2026-09-01T09:30:00Z,arr,1500.00,usd
+C-1,2026-08-15,arr,500.00,USD
+NOPE,2026-08-01,arr,10.00,USD
+";
+    let first = t
+        .app
+        .import_billing_csv(&admin, csv.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.rows, first.applied, first.unmatched, first.duplicates),
+        (5, 4, 1, 0),
+        "{first:?}"
+    );
+    let again = t
+        .app
+        .import_billing_csv(&admin, csv.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((again.applied, again.duplicates), (0, 5), "{again:?}");
+    let log = t
+        .app
+        .store()
+        .stream_events(&t.org, "account/C-1")
+        .await
+        .unwrap();
+    let churns: Vec<Money> = log
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Churn { arr_lost, .. } => Some(*arr_lost),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(churns, vec![usd(150_000)], "the latest ARR, lost once");
+    assert!(
+        t.app
+            .import_billing_csv(&t.as_user("ae1@acme.test"), csv.as_bytes())
+            .await
+            .is_err(),
+        "admins only"
+    );
+}
+
+async fn a_billing_csv_with_bad_rows_names_each_and_applies_nothing(t: TestApp) {
+    t.account("D-1", "Dunder").await;
+    let admin = t.as_user("admin@acme.test");
+    let csv = "account,date,event,arr,currency
+D-1,2026-09-01,arr,2000.00,USD
+D-1,2026-12-01,churn,,
+D-1,2026-09-02,upgrade,1.00,USD
+D-1,2026-09-03,arr,12.345,USD
+,2026-09-04,churn,,
+D-1,yesterday,churn,,
+";
+    let e = t
+        .app
+        .import_billing_csv(&admin, csv.as_bytes())
+        .await
+        .unwrap_err();
+    let baton_app::AppError::Import(lines) = e else {
+        panic!("{e:?}");
+    };
+    let numbers: Vec<u64> = lines.iter().map(|(n, _)| *n).collect();
+    assert_eq!(numbers, [3, 4, 5, 6, 7], "{lines:?}");
+    assert!(lines[0].1.contains("future"), "{lines:?}");
+    assert!(lines[1].1.contains("upgrade"), "{lines:?}");
+    assert!(lines[4].1.contains("yesterday"), "{lines:?}");
+    let account = t
+        .app
+        .store()
+        .account(&t.org, &AccountId::parse("D-1").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.arr, usd(4_800_000), "nothing applied");
+    let e = t
+        .app
+        .import_billing_csv(&admin, "id,when\nD-1,2026-09-01\n".as_bytes())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("account, date and event"), "{e}");
 }

@@ -24,4 +24,4 @@ CREATE TABLE billing_events (
     PRIMARY KEY (org_id, source, event_id)
 );
 
-CREATE INDEX billing_events_by_account ON billing_events (org_id, source, account_id, outcome, created_at);
+CREATE INDEX billing_events_by_account ON billing_events (org_id, account_id, outcome, created_at);
