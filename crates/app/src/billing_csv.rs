@@ -17,8 +17,8 @@
 
 use std::io::Read;
 
+use baton_domain::Money;
 use baton_domain::billing::BillingChange;
-use baton_domain::{Money, Timestamp};
 use sha2::{Digest, Sha256};
 
 use crate::billing::Incoming;
@@ -43,21 +43,6 @@ pub struct BillingImport {
     pub unmatched: usize,
     /// Rows imported before (a file imported again).
     pub duplicates: usize,
-}
-
-/// A row's date: a day at midnight UTC, or a time.
-fn date(raw: &str) -> Result<Timestamp, String> {
-    let raw = raw.trim();
-    if let Ok(t) = raw.parse::<Timestamp>() {
-        return Ok(t);
-    }
-    raw.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-        .map(|z| z.timestamp())
-        .ok_or_else(|| {
-            format!("date '{raw}' is neither a day (2026-09-01) nor a time (2026-09-01T09:30:00Z)")
-        })
 }
 
 impl App {
@@ -108,7 +93,7 @@ impl App {
                 if id.is_empty() {
                     return Err("no account".to_string());
                 }
-                let at = date(cell(Some(at)))?;
+                let at = crate::import_csv::time(cell(Some(at)))?;
                 if at > now {
                     return Err(format!("{at} lies in the future (now is {now})"));
                 }

@@ -37,7 +37,8 @@ const KNOWN: [&str; 11] = [
     "rejection_reason",
 ];
 
-fn time(raw: &str) -> Result<Timestamp, String> {
+/// A time (`2026-10-01T09:00:00Z`) or a day at midnight UTC (`2026-10-01`).
+pub(crate) fn time(raw: &str) -> Result<Timestamp, String> {
     let raw = raw.trim();
     if let Ok(t) = raw.parse::<Timestamp>() {
         return Ok(t);
