@@ -227,6 +227,8 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(connections::connection_log))
     .add(routes!(connections::hubspot_webhook))
     .add(routes!(billing::stripe_webhook))
+    .add(routes!(billing::set_stripe_secret))
+    .add(routes!(billing::billing_log))
     .add(routes!(webhooks::create, webhooks::list))
     .add(routes!(webhooks::delete))
     .add(routes!(webhooks::deliveries))

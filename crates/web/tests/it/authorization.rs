@@ -947,6 +947,25 @@ fn matrix() -> Vec<Row> {
                 [401; 6],
             )
         },
+        // Billing: admins set the Stripe secret (this server has no
+        // BATON_SECRET_KEY to seal it with, so an admin meets that rule)
+        // and read the log.
+        row(
+            "PUT",
+            "/billing/stripe/secret",
+            AE,
+            Fixture::Account,
+            |_| Some(json!({"secret": "whsec_0123456789abcdef"})),
+            [401, 422, 403, 403, 403, 422],
+        ),
+        row(
+            "GET",
+            "/billing/log",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 403, 403, 403, 200],
+        ),
         // Stripe's webhook: likewise, the signature is the credential.
         Row {
             public: true,

@@ -36,10 +36,23 @@ async fn a_signed_stripe_event_is_applied_once_over_http(t: TestApp) {
         .unwrap()
     };
     let s = start_with(t, |app, _| app.with_secret_key(Some(key))).await;
-    s.t.app
-        .set_stripe_secret(&s.t.as_user("admin@acme.test"), SECRET)
+    let admin = s.as_("admin@acme.test").await;
+    let member = s.as_("ae1@acme.test").await;
+    member
+        .put("/billing/stripe/secret", json!({"secret": SECRET}))
         .await
-        .unwrap();
+        .expect(403);
+    admin
+        .put(
+            "/billing/stripe/secret",
+            json!({"secret": "sk_live_not_it"}),
+        )
+        .await
+        .expect(422);
+    admin
+        .put("/billing/stripe/secret", json!({"secret": SECRET}))
+        .await
+        .expect(204);
     s.account("S-1").await;
     let now = s.t.app.now().as_second();
     let body = json!({
@@ -118,4 +131,10 @@ async fn a_signed_stripe_event_is_applied_once_over_http(t: TestApp) {
         account.status,
         baton_domain::account::AccountStatus::Churned
     );
+    // The log holds the one event, once; refused deliveries are not in it.
+    let log = admin.get("/billing/log").await.expect(200).clone();
+    assert_eq!(log.as_array().map(Vec::len), Some(1), "{log}");
+    assert_eq!(log[0]["outcome"], "applied");
+    assert_eq!(log[0]["account"], "S-1");
+    member.get("/billing/log").await.expect(403);
 }
