@@ -31,13 +31,10 @@ fn baton(url: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-async fn the_scorecard_command_gives_the_hand_computed_numbers(db: TestDb) {
-    let dir = std::env::temp_dir().join(format!("baton-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(format!("example-{}.jsonl", db.url.len()));
-    std::fs::write(&file, SCORECARD_EXAMPLE).unwrap();
+/// `baton init` of the org "Acme" with its admin, as every test here starts.
+fn init_acme(url: &str) {
     baton(
-        &db.url,
+        url,
         &[
             "init",
             "--org",
@@ -48,6 +45,14 @@ async fn the_scorecard_command_gives_the_hand_computed_numbers(db: TestDb) {
             "correct horse battery",
         ],
     );
+}
+
+async fn the_scorecard_command_gives_the_hand_computed_numbers(db: TestDb) {
+    let dir = std::env::temp_dir().join(format!("baton-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("example-{}.jsonl", db.url.len()));
+    std::fs::write(&file, SCORECARD_EXAMPLE).unwrap();
+    init_acme(&db.url);
     let imported = baton(&db.url, &["import", "events", file.to_str().unwrap()]);
     assert!(imported.contains("Imported 24 lines"), "{imported}");
     let json: Value = serde_json::from_str(&baton(
@@ -202,18 +207,7 @@ fn baton_fails(url: &str, args: &[&str]) -> String {
 async fn the_webhooks_command_manages_subscriptions_and_shows_the_log() {
     let db = TestDb::sqlite().await;
     let url = db.url.clone();
-    baton(
-        &url,
-        &[
-            "init",
-            "--org",
-            "Acme",
-            "--admin-email",
-            "admin@acme.test",
-            "--admin-password",
-            "correct horse battery",
-        ],
-    );
+    init_acme(&url);
     let id = baton(
         &url,
         &[

@@ -13,7 +13,7 @@ use std::process::Command;
 use baton_testkit::{SCORECARD_EXAMPLE, TestDb};
 use serde_json::Value;
 
-use crate::{baton, baton_fails};
+use crate::{baton, baton_fails, init_acme};
 
 /// The Python that has duckdb, or `None` to skip.
 fn duckdb_python() -> Option<PathBuf> {
@@ -65,18 +65,7 @@ async fn the_warehouse_reads_back_in_duckdb_as_the_scorecard_says(db: TestDb) {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("example.jsonl");
     std::fs::write(&file, SCORECARD_EXAMPLE).unwrap();
-    baton(
-        &db.url,
-        &[
-            "init",
-            "--org",
-            "Acme",
-            "--admin-email",
-            "admin@acme.test",
-            "--admin-password",
-            "correct horse battery",
-        ],
-    );
+    init_acme(&db.url);
     baton(&db.url, &["import", "events", file.to_str().unwrap()]);
     let out = dir.join("warehouse");
     baton(
