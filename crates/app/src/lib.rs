@@ -13,7 +13,8 @@
 //! ([`org`], [`invites`], [`sso`], [`access`] for sign-in, sessions and
 //! tokens), [`contracts`], [`rollout`], [`audits`], [`handoffs`] (and the
 //! [`queue`] of work they make, their [`gates`], [`sla`] deadlines),
-//! [`accounts`] and their signals, [`rediscovery`] suggestions,
+//! [`accounts`] and their signals (product [`usage`] among them),
+//! [`rediscovery`] suggestions,
 //! [`scorecard`], currencies ([`fx`]), CRM [`connections`] and their sync
 //! ([`crm`], [`crm_sync`]), [`webhooks`] and their [`outbox`], [`mail`] and
 //! [`slack`] notices, history [`import`] (and [`import_csv`]), [`rebuild`],
@@ -55,6 +56,7 @@ pub mod secrets;
 pub mod sla;
 pub mod slack;
 pub mod sso;
+pub mod usage;
 pub mod webhooks;
 
 use std::sync::Arc;

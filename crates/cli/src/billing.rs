@@ -78,7 +78,13 @@ pub async fn run(app: &App, args: BillingArgs) -> Result<()> {
         BillingCommand::Import { file } => {
             let f = std::fs::File::open(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let done = app.import_billing_csv(&caller, f).await?;
+            let done = match app.import_billing_csv(&caller, f).await {
+                Ok(done) => done,
+                Err(baton_app::AppError::Import(errors)) => {
+                    return Err(crate::history::bad_lines(&file, &errors, "applied"));
+                }
+                Err(e) => return Err(e.into()),
+            };
             println!(
                 "{} rows: {} applied, {} changed nothing, {} named no account (see baton billing log), {} imported before.",
                 done.rows, done.applied, done.ignored, done.unmatched, done.duplicates

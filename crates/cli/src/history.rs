@@ -164,21 +164,29 @@ pub async fn import(app: &App, cmd: ImportCommand) -> Result<()> {
             );
             Ok(())
         }
-        Err(AppError::Import(errors)) => {
-            for (line, why) in &errors {
-                eprintln!("{}:{line}: {why}", file.display());
-            }
-            if errors.len() >= baton_app::import::MAX_REPORTED_ERRORS {
-                eprintln!("(only the first {} bad lines are listed)", errors.len());
-            }
-            bail!(
-                "{} bad line(s) in {}; nothing was imported",
-                errors.len(),
-                file.display()
-            )
-        }
+        Err(AppError::Import(errors)) => Err(bad_lines(&file, &errors, "imported")),
         Err(e) => Err(e).context("import failed; nothing was imported"),
     }
+}
+
+/// Prints each bad line of `file` as `FILE:LINE: why` and answers the
+/// error the command ends with: nothing was `done`.
+pub(crate) fn bad_lines(
+    file: &std::path::Path,
+    errors: &[(u64, String)],
+    done: &str,
+) -> anyhow::Error {
+    for (line, why) in errors {
+        eprintln!("{}:{line}: {why}", file.display());
+    }
+    if errors.len() >= baton_app::import::MAX_REPORTED_ERRORS {
+        eprintln!("(only the first {} bad lines are listed)", errors.len());
+    }
+    anyhow::anyhow!(
+        "{} bad line(s) in {}; nothing was {done}",
+        errors.len(),
+        file.display()
+    )
 }
 
 /// Runs `baton export …`.

@@ -13,6 +13,7 @@ mod history;
 mod report;
 mod serve;
 mod setup;
+mod usage;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -109,6 +110,14 @@ enum Command {
     /// Billing signals in: Stripe's webhook signing secret and the log of
     /// what its events came to (see docs/billing.md; needs BATON_SECRET_KEY).
     Billing(billing::BillingArgs),
+    /// Product usage in, per account per day (CSV or JSON Lines), and an
+    /// account's adoption curve (see docs/usage.md).
+    ///
+    /// e.g.
+    ///   baton usage import usage.csv
+    ///   baton usage show A-1042
+    #[command(verbatim_doc_comment)]
+    Usage(usage::UsageArgs),
     /// CRM connections: connect Salesforce or HubSpot, list their status,
     /// test, sync now, disconnect (see docs/crm.md; needs BATON_SECRET_KEY).
     Crm(crm::CrmArgs),
@@ -248,6 +257,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench(cmd) => bench::run(&app, cmd).await,
         Command::Webhooks(args) => webhooks::run(&app, args).await,
         Command::Billing(args) => billing::run(&app, args).await,
+        Command::Usage(args) => usage::run(&app, args).await,
         Command::Crm(args) => crm::run(&app, args).await,
         Command::Currency(args) => currency::run(&app, args).await,
         Command::Status => setup::status(&app).await,

@@ -177,6 +177,11 @@ pub struct FieldDef {
     /// label and help text.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub asked_as: Vec<String>,
+    /// Where the form may fill it from besides the sender's typing (the
+    /// account's product usage for an adoption curve): offered, never
+    /// written without the sender asking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<crate::usage::Prefill>,
 }
 
 impl FieldDef {

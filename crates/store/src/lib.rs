@@ -35,6 +35,7 @@ mod sla;
 mod sql_args;
 mod suggestions;
 mod tx;
+mod usage;
 mod webhooks;
 
 use std::str::FromStr;
@@ -66,6 +67,7 @@ pub use read::{StoredEvent, VersionRecord};
 pub use rebuild::Folded;
 pub use sign_in::{OidcAttempt, PasswordLink};
 pub use sla::DueDeadline;
+pub use usage::UsageWritten;
 pub use webhooks::{
     AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryRecord, DeliveryStatus, WebhookRecord,
 };

@@ -25,6 +25,7 @@ pub mod signals;
 pub mod suggestions;
 pub mod teams;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 pub mod webhooks;
 
@@ -205,6 +206,8 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(signals::rediscovery))
     .add(routes!(signals::nps))
     .add(routes!(signals::churn))
+    .add(routes!(usage::record))
+    .add(routes!(usage::get))
     .add(routes!(suggestions::note))
     .add(routes!(suggestions::list))
     .add(routes!(suggestions::confirm))

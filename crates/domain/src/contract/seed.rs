@@ -450,6 +450,7 @@ fn field(
         needs: None,
         member_of: None,
         asked_as: Vec::new(),
+        prefill: None,
     })
 }
 
@@ -716,6 +717,15 @@ fn onboarding_to_cs() -> Result<ContractDef, DomainError> {
         contract: ContractKey::parse("ae-to-onboarding")?,
         field: FieldKey::parse("success_criteria")?,
     });
+    let mut adoption = prose(
+        "adoption_curve",
+        "Adoption curve by product / feature",
+        "How use of each product and feature moved during onboarding, and which ones \
+         stuck.",
+    )?;
+    // The seed calls this a telemetry handoff: what the product measured
+    // is offered as the answer, so the curve is not typed from memory.
+    adoption.prefill = Some(crate::usage::Prefill::Usage);
     contract(
         "onboarding-to-cs",
         "Onboarding → Customer Success",
@@ -734,12 +744,7 @@ fn onboarding_to_cs() -> Result<ContractDef, DomainError> {
              stakeholders disengaged along the way. Gaps mean the telemetry stayed behind.",
         ),
         vec![
-            prose(
-                "adoption_curve",
-                "Adoption curve by product / feature",
-                "How use of each product and feature moved during onboarding, and which ones \
-                 stuck.",
-            )?,
+            adoption,
             prose(
                 "training_attendance",
                 "Training attendance + completion by stakeholder",

@@ -15,6 +15,7 @@ fn field(kind: FieldType) -> FieldDef {
         needs: None,
         member_of: None,
         asked_as: Vec::new(),
+        prefill: None,
     }
 }
 

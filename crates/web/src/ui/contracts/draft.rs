@@ -212,6 +212,7 @@ impl NewField {
             needs: existing.and_then(|e| e.needs),
             member_of: existing.and_then(|e| e.member_of),
             asked_as: existing.map(|e| e.asked_as.clone()).unwrap_or_default(),
+            prefill: existing.and_then(|e| e.prefill),
         }))
     }
 }
