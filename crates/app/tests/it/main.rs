@@ -9,6 +9,7 @@ mod accounts;
 mod attestations;
 mod audits;
 mod billing;
+mod usage;
 mod callers;
 mod concurrency;
 mod contracts;
