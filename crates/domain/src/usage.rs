@@ -201,14 +201,16 @@ impl Adoption {
             ));
         }
         out.push_str(&format!(
-            "; usage reported on {} days, {} to {}.",
-            self.reported_days, self.from, self.to
+            "; usage reported on {}, {} to {}.",
+            days(self.reported_days),
+            self.from,
+            self.to
         ));
         let kept: Vec<String> = self
             .features
             .iter()
             .filter(|f| f.kept)
-            .map(|f| format!("{} (used on {} days since {})", f.name, f.days, f.first))
+            .map(|f| format!("{} (used on {} since {})", f.name, days(f.days), f.first))
             .collect();
         let dropped: Vec<String> = self
             .features
@@ -223,6 +225,15 @@ impl Adoption {
             out.push_str(&format!(" Dropped: {}.", dropped.join(", ")));
         }
         Some(out)
+    }
+}
+
+/// "1 day", "3 days".
+pub fn days(n: usize) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
     }
 }
 

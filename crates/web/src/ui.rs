@@ -214,6 +214,12 @@ impl Fields {
             .collect()
     }
 
+    /// Replaces every value named `name` with `value`.
+    pub fn set(&mut self, name: &str, value: String) {
+        self.0.retain(|(k, _)| k != name);
+        self.0.push((name.to_string(), value));
+    }
+
     /// Fields whose names start with `prefix`, with the prefix removed.
     pub fn prefixed<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.0

@@ -9,7 +9,6 @@ mod accounts;
 mod attestations;
 mod audits;
 mod billing;
-mod usage;
 mod callers;
 mod concurrency;
 mod contracts;
@@ -30,6 +29,7 @@ mod rollout;
 mod scorecard;
 mod sla;
 mod sso;
+mod usage;
 mod webhooks;
 
 use std::collections::BTreeMap;

@@ -42,7 +42,11 @@ B-2,2026-09-29,3,,
     // The same file again changes nothing.
     let again = t.app.import_usage(&admin, csv).await.unwrap();
     assert_eq!(
-        (again.written.added, again.written.updated, again.written.unchanged),
+        (
+            again.written.added,
+            again.written.updated,
+            again.written.unchanged
+        ),
         (0, 0, 3)
     );
     // A corrected day replaces the one before; a new day is added.
@@ -52,11 +56,22 @@ B-2,2026-09-29,3,,
 "#;
     let fixed = t.app.import_usage(&admin, jsonl).await.unwrap();
     assert_eq!(
-        (fixed.days, fixed.written.added, fixed.written.updated, fixed.written.unchanged),
+        (
+            fixed.days,
+            fixed.written.added,
+            fixed.written.updated,
+            fixed.written.unchanged
+        ),
         (2, 1, 1, 0)
     );
-    assert_eq!(usage_on(&t, "A-1", date(2026, 9, 29)).await, Some((15, Some(40))));
-    assert_eq!(usage_on(&t, "B-2", date(2026, 9, 29)).await, Some((3, None)));
+    assert_eq!(
+        usage_on(&t, "A-1", date(2026, 9, 29)).await,
+        Some((15, Some(40)))
+    );
+    assert_eq!(
+        usage_on(&t, "B-2", date(2026, 9, 29)).await,
+        Some((3, None))
+    );
     // Any member may send usage (the product's integration holds a token).
     let sent = SentDay {
         account: "B-2".into(),
@@ -78,7 +93,11 @@ B-2,2026-09-29,3,,
         .unwrap();
     assert_eq!(u.days.len(), 3);
     assert_eq!(
-        u.adoption.features.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        u.adoption
+            .features
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>(),
         ["reports", "api", "sso"]
     );
     assert_eq!(u.adoption.seats, Some(45));
@@ -107,11 +126,20 @@ A-1,2026-10-01,1,,
     let at: Vec<u64> = lines.iter().map(|l| l.0).collect();
     assert_eq!(at, [3, 4, 5, 6, 7, 8, 9], "{lines:?}");
     let why = |n: u64| lines.iter().find(|l| l.0 == n).unwrap().1.clone();
-    assert_eq!(why(3), "day 2026-10-02 is in the future (today is 2026-10-01)");
-    assert_eq!(why(4), "account 'Z-9' does not exist in this org: create it first");
+    assert_eq!(
+        why(3),
+        "day 2026-10-02 is in the future (today is 2026-10-01)"
+    );
+    assert_eq!(
+        why(4),
+        "account 'Z-9' does not exist in this org: create it first"
+    );
     assert!(why(5).contains("'28/09/2026' is not a day"), "{}", why(5));
     assert!(why(6).contains("active_users '-3'"), "{}", why(6));
-    assert_eq!(why(7), "account 'A-1' on 2026-09-28 is sent twice: send each day once");
+    assert_eq!(
+        why(7),
+        "account 'A-1' on 2026-09-28 is sent twice: send each day once"
+    );
     assert!(why(8).contains("more than 10000000"), "{}", why(8));
     assert!(why(9).contains("seats 'x'"), "{}", why(9));
     // Nothing was recorded, not even the good rows.
@@ -178,11 +206,17 @@ A-1,2026-10-01,31,40,reports;dashboards
         ),
         "{text}"
     );
-    assert!(text.contains("Dropped: api (last used 2026-09-07)."), "{text}");
+    assert!(
+        text.contains("Dropped: api (last used 2026-09-07)."),
+        "{text}"
+    );
     // Submitted, the window ends on the submission's day: usage sent later
     // is not what the sender handed over.
     let mut values = baton_testkit::complete_values("onboarding-to-cs");
-    values.insert("adoption_curve".into(), serde_json::Value::String(text.clone()));
+    values.insert(
+        "adoption_curve".into(),
+        serde_json::Value::String(text.clone()),
+    );
     t.app
         .edit_handoff(&onboarding, &id, values, Vec::new())
         .await

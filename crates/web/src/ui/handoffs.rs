@@ -14,6 +14,7 @@ mod new;
 mod page;
 mod summary;
 mod timeline;
+mod usage;
 
 use form::*;
 use new::*;
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/handoffs/{id}/edit", get(edit_form).post(save))
         .route("/handoffs/{id}/meter", post(meter))
         .route("/handoffs/{id}/autosave", post(autosave))
+        .route("/handoffs/{id}/prefill", post(usage::prefill))
         .route("/handoffs/{id}/{action}", post(act))
 }
 

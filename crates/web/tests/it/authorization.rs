@@ -676,6 +676,26 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             "POST",
+            "/signals/usage",
+            AE,
+            Fixture::Account,
+            |m| {
+                Some(
+                    json!({"days": [{"account": m.account, "day": "2026-09-30", "active_users": 12, "seats": 40, "features": ["reports"]}]}),
+                )
+            },
+            [401, 422, 200, 200, 200, 200],
+        ),
+        row(
+            "GET",
+            "/accounts/{id}/usage",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 404, 200, 200, 200, 200],
+        ),
+        row(
+            "POST",
             "/signals/notes",
             AE,
             Fixture::Account,

@@ -30,4 +30,5 @@ mod security;
 mod session;
 mod sla;
 mod ui;
+mod usage;
 mod webhooks;

@@ -26,6 +26,7 @@ mod sso;
 mod suggestions;
 mod tokens;
 mod tour;
+mod usage;
 mod webhooks;
 
 use baton_app::Caller;

@@ -200,6 +200,9 @@ pub(super) struct EditPage {
     error: Option<String>,
     /// The digest of the values the form shows (see `draft_digest`).
     base: String,
+    /// The account's product usage, where the contract fills a field from
+    /// it.
+    usage: Option<super::usage::UsageCard>,
 }
 
 pub(super) async fn edit_page(
@@ -259,7 +262,9 @@ pub(super) async fn edit_page(
         })
         .collect();
     let entries = timeline::entries(s, v, &view, &def).await?;
+    let usage = super::usage::card(s, v, id, &def, &texts).await?;
     let page = EditPage {
+        usage,
         page: v.page.at("handoffs"),
         h: summary(s, v, &view, &def, mode).await?,
         attachments: h.attachments.clone(),
