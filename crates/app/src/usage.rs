@@ -169,13 +169,14 @@ impl App {
         self.record_checked(caller, sent, errors).await
     }
 
-    /// The account's usage from `from` to `to` (default: the 90 days up to
-    /// today).
+    /// The account's usage from `from` to `to` (by default today, and 89
+    /// days before `to`: the 90 days up to it).
     pub async fn account_usage(
         &self,
         caller: &Caller,
         account: &AccountId,
-        window: Option<(Date, Date)>,
+        from: Option<Date>,
+        to: Option<Date>,
     ) -> Result<AccountUsage, AppError> {
         self.actor(caller).await?;
         crate::accounts::existing(
@@ -185,7 +186,8 @@ impl App {
                 .first(),
             account,
         )?;
-        let (from, to) = window.unwrap_or_else(|| window_ending(latest_day(self.now())));
+        let to = to.unwrap_or_else(|| latest_day(self.now()));
+        let from = from.unwrap_or_else(|| window_ending(to).0);
         if from > to {
             return Err(AppError::Invalid(format!(
                 "the window starts on {from}, after it ends on {to}"
@@ -209,7 +211,7 @@ impl App {
             || latest_day(self.now()),
             |s| s.at.to_zoned(jiff::tz::TimeZone::UTC).date(),
         );
-        self.account_usage(caller, &h.account, Some(window_ending(end)))
+        self.account_usage(caller, &h.account, None, Some(end))
             .await
     }
 }

@@ -37,14 +37,21 @@ pub enum UsageCommand {
         file: std::path::PathBuf,
     },
     /// An account's usage: the weekly curve, seats, and which features
-    /// stuck or were dropped, over the 90 days up to today.
+    /// stuck or were dropped, over the 90 days up to today (or --to).
     ///
     /// e.g.
     ///   baton usage show A-1042
+    ///   baton usage show A-1042 --from 2026-09-01 --to 2026-11-30
     #[command(verbatim_doc_comment)]
     Show {
         /// The account's id.
         account: String,
+        /// First day (default: 89 days before --to).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<jiff::civil::Date>,
+        /// Last day (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<jiff::civil::Date>,
     },
 }
 
@@ -70,10 +77,10 @@ pub async fn run(app: &App, args: UsageArgs) -> Result<()> {
                 Err(e) => return Err(e).context("nothing was recorded"),
             }
         }
-        UsageCommand::Show { account } => {
+        UsageCommand::Show { account, from, to } => {
             let id = AccountId::parse(&account)
                 .with_context(|| format!("'{account}' is not an account id"))?;
-            let u = app.account_usage(&caller, &id, None).await?;
+            let u = app.account_usage(&caller, &id, from, to).await?;
             let a = &u.adoption;
             println!("{id}: usage from {} to {}", a.from, a.to);
             match a.text() {

@@ -22,7 +22,12 @@ fn account(id: &str) -> AccountId {
 async fn usage_on(t: &TestApp, id: &str, day: jiff::civil::Date) -> Option<(u32, Option<u32>)> {
     let u = t
         .app
-        .account_usage(&t.as_user("cs1@acme.test"), &account(id), Some((day, day)))
+        .account_usage(
+            &t.as_user("cs1@acme.test"),
+            &account(id),
+            Some(day),
+            Some(day),
+        )
         .await
         .unwrap();
     u.days.first().map(|d| (d.active_users, d.seats))
@@ -88,7 +93,7 @@ B-2,2026-09-29,3,,
     assert_eq!(by_member.written.added, 1);
     let u = t
         .app
-        .account_usage(&t.as_user("cs1@acme.test"), &account("A-1"), None)
+        .account_usage(&t.as_user("cs1@acme.test"), &account("A-1"), None, None)
         .await
         .unwrap();
     assert_eq!(u.days.len(), 3);

@@ -252,20 +252,8 @@ pub async fn get(
 ) -> ApiResult<Json<AccountUsageBody>> {
     let account =
         AccountId::parse(&id).map_err(|e| ApiError::invalid_field("id", e.to_string()))?;
-    let window = match (q.from, q.to) {
-        (None, None) => None,
-        (from, to) => {
-            let to = match to {
-                Some(t) => day("to", &t)?,
-                None => baton_domain::usage::latest_day(s.app.now()),
-            };
-            let from = match from {
-                Some(f) => day("from", &f)?,
-                None => baton_domain::usage::window_ending(to).0,
-            };
-            Some((from, to))
-        }
-    };
-    let u = s.app.account_usage(&caller, &account, window).await?;
+    let from = q.from.map(|f| day("from", &f)).transpose()?;
+    let to = q.to.map(|t| day("to", &t)).transpose()?;
+    let u = s.app.account_usage(&caller, &account, from, to).await?;
     Ok(Json(body_of(&account, u)))
 }
