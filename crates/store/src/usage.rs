@@ -120,6 +120,39 @@ impl Store {
         Ok(out)
     }
 
+    /// A page of the org's usage days of every account, by account then
+    /// day, after `after` (an export reads them all, a page at a time).
+    pub async fn usage_page(
+        &self,
+        org: &OrgId,
+        after: Option<&(AccountId, Date)>,
+        limit: u32,
+    ) -> Result<Vec<UsageDay>, StoreError> {
+        let (account, day) = after.map_or((String::new(), String::new()), |(a, d)| {
+            (a.to_string(), d.to_string())
+        });
+        self.rows(
+            &format!(
+                "SELECT {COLUMNS}, account_id FROM usage_days
+                 WHERE org_id = $1 AND (account_id > $2 OR (account_id = $2 AND day > $3))
+                 ORDER BY account_id, day LIMIT {}",
+                limit.max(1)
+            ),
+            &[
+                Arg::from(org.to_string()),
+                Arg::from(account),
+                Arg::from(day),
+            ],
+            |r| {
+                let raw = r.text(4)?;
+                let account = AccountId::parse(&raw)
+                    .map_err(|_| StoreError::corrupt("usage account", &raw))?;
+                day_from(&account, r)
+            },
+        )
+        .await
+    }
+
     /// The account's usage from `from` to `to` inclusive, oldest first.
     pub async fn usage_of(
         &self,

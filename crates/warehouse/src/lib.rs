@@ -1,8 +1,8 @@
 //! Baton's data out to a warehouse or a BI tool (`baton export warehouse`):
 //! the event log, the handoffs, the accounts, every scorecard cell with its
-//! numerator and denominator, and the leak audit, each as a Parquet file
-//! (snappy) and the same table as CSV, in one folder. DuckDB, Spark and BI
-//! tools read the Parquet directly; `docs/warehouse.md` shows a DuckDB query
+//! numerator and denominator, the leak audit and the product usage, each as
+//! a Parquet file (snappy) and the same table as CSV, in one folder. DuckDB,
+//! Spark and BI tools read the Parquet directly; `docs/warehouse.md` shows a DuckDB query
 //! that reproduces a scorecard figure.
 //!
 //! Every figure comes from the same use cases as the API and the CLI (the
@@ -53,7 +53,7 @@ pub struct Exported {
 
 /// Writes the org's tables into `dir` (created if missing) as
 /// `NAME.parquet` and `NAME.csv`: `events`, `handoffs`, `accounts`,
-/// `scorecard_cells` and `leak_audit`.
+/// `scorecard_cells`, `leak_audit` and `usage`.
 pub async fn export(app: &App, org: &OrgId, dir: &Path) -> Result<Exported, ExportError> {
     std::fs::create_dir_all(dir).map_err(|e| ExportError::Io(dir.display().to_string(), e))?;
     let mut tables = Vec::new();
@@ -62,5 +62,6 @@ pub async fn export(app: &App, org: &OrgId, dir: &Path) -> Result<Exported, Expo
     tables::accounts(app, org, dir, &mut tables).await?;
     tables::scorecard_cells(app, org, dir, first, &mut tables).await?;
     tables::leak_audit(app, org, dir, first, &mut tables).await?;
+    tables::usage(app, org, dir, &mut tables).await?;
     Ok(Exported { tables })
 }

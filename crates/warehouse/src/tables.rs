@@ -191,6 +191,48 @@ pub(crate) async fn accounts(
     Ok(())
 }
 
+/// The product usage per account per day (docs/usage.md), features
+/// joined by `;`.
+pub(crate) async fn usage(
+    app: &App,
+    org: &OrgId,
+    dir: &Path,
+    written: &mut Written,
+) -> Result<(), ExportError> {
+    let mut t = TableWriter::create(
+        dir,
+        "usage",
+        &[
+            ("account", Kind::Text),
+            ("day", Kind::Text),
+            ("active_users", Kind::Int),
+            ("seats", Kind::Int),
+            ("features", Kind::Text),
+        ],
+    )?;
+    let mut after = None;
+    loop {
+        let page = app
+            .store()
+            .usage_page(org, after.as_ref(), PAGE)
+            .await
+            .map_err(baton_app::AppError::from)?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.account.clone(), last.day));
+        for d in page {
+            t.push(vec![
+                Cell::text(d.account.as_str()),
+                Cell::text(d.day.to_string()),
+                Cell::Int(Some(i64::from(d.active_users))),
+                Cell::Int(d.seats.map(i64::from)),
+                Cell::text(d.features.into_iter().collect::<Vec<_>>().join(";")),
+            ])?;
+        }
+    }
+    written.push(("usage", t.finish()?));
+    Ok(())
+}
+
 /// Every month, or every ISO week, from the one holding `first` to the one
 /// holding `now`, oldest first.
 fn periods(first: Timestamp, now: Timestamp, weeks: bool) -> Result<Vec<Period>, ExportError> {

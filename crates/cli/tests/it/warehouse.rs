@@ -67,6 +67,15 @@ async fn the_warehouse_reads_back_in_duckdb_as_the_scorecard_says(db: TestDb) {
     std::fs::write(&file, SCORECARD_EXAMPLE).unwrap();
     init_acme(&db.url);
     baton(&db.url, &["import", "events", file.to_str().unwrap()]);
+    let usage = dir.join("usage.csv");
+    std::fs::write(
+        &usage,
+        "account,day,active_users,seats,features\n\
+         A-2,2026-09-02,5,,\n\
+         A-1,2026-09-01,3,20,reports;api\n",
+    )
+    .unwrap();
+    baton(&db.url, &["usage", "import", usage.to_str().unwrap()]);
     let out = dir.join("warehouse");
     baton(
         &db.url,
@@ -157,6 +166,7 @@ async fn the_warehouse_reads_back_in_duckdb_as_the_scorecard_says(db: TestDb) {
         "accounts",
         "scorecard_cells",
         "leak_audit",
+        "usage",
     ] {
         let both = duckdb(
             &python,
@@ -184,6 +194,20 @@ async fn the_warehouse_reads_back_in_duckdb_as_the_scorecard_says(db: TestDb) {
     );
     assert_eq!(leak[0]["n"], leak[0]["contracts"], "{leak:?}");
     assert_eq!(leak[0]["first"], 1, "{leak:?}");
+
+    // Usage per account per day, as recorded.
+    let days = duckdb(
+        &python,
+        &out,
+        "SELECT account, day, active_users, seats, features FROM 'usage.parquet'",
+    );
+    assert_eq!(
+        Value::from(days),
+        serde_json::json!([
+            {"account": "A-1", "day": "2026-09-01", "active_users": 3, "seats": 20, "features": "api;reports"},
+            {"account": "A-2", "day": "2026-09-02", "active_users": 5, "seats": null, "features": ""},
+        ])
+    );
 
     // A folder that holds files is refused, named, and left as it was.
     let refused = baton_fails(
