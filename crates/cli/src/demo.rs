@@ -10,6 +10,7 @@ use baton_app::App;
 use baton_app::org::{NewOrg, NewUser};
 use baton_demo::{DemoSpec, generate};
 use baton_domain::event::Via;
+use baton_domain::handoff::State;
 use baton_domain::{Email, Role, TeamKey, Timestamp};
 use clap::{Args, Subcommand};
 
@@ -182,8 +183,9 @@ pub async fn create_demo_org(app: &App, accounts: usize, months: u32, seed: u64)
         };
         set.with_context(|| format!("cannot set the demo password of {login}"))?;
     }
+    let usage = demo_usage(app, &admin, seed).await?;
     println!(
-        "Created the demo org with {} accounts and {} handoffs ({} events) over {months} months.",
+        "Created the demo org with {} accounts and {} handoffs ({} events) over {months} months, and {usage} days of product usage.",
         s.accounts, s.handoffs, s.events
     );
     println!("Demo logins (password {DEMO_PASSWORD}):");
@@ -191,4 +193,48 @@ pub async fn create_demo_org(app: &App, accounts: usize, months: u32, seed: u64)
         println!("  {login:<24} {what}");
     }
     Ok(true)
+}
+
+/// Product usage for every account whose onboarding-to-cs handoff is still
+/// open, so its form has a measured adoption curve to show; the days
+/// recorded.
+async fn demo_usage(app: &App, admin: &baton_app::Caller, seed: u64) -> Result<usize> {
+    let filter = baton_store::HandoffFilter {
+        contract: Some(baton_domain::ContractKey::parse("onboarding-to-cs")?),
+        ..baton_store::HandoffFilter::default()
+    };
+    let end = app.now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let mut sent = Vec::new();
+    let mut after = None;
+    loop {
+        let (page, next) = app
+            .list_handoffs(
+                admin,
+                filter.clone(),
+                None,
+                after,
+                baton_app::handoffs::MAX_PAGE,
+            )
+            .await?;
+        let open = |s: State| matches!(s, State::Draft | State::Submitted | State::Rejected);
+        for v in page.iter().filter(|v| open(v.handoff.state)) {
+            for d in baton_demo::usage::usage_days(&v.handoff.account, end, seed) {
+                sent.push((
+                    sent.len() as u64,
+                    baton_app::usage::SentDay {
+                        account: d.account.to_string(),
+                        day: d.day.to_string(),
+                        active_users: d.active_users,
+                        seats: d.seats,
+                        features: d.features.into_iter().collect(),
+                    },
+                ));
+            }
+        }
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    Ok(app.record_usage(admin, sent).await?.days)
 }

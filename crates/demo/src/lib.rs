@@ -17,6 +17,7 @@
 
 mod journey;
 mod submission;
+pub mod usage;
 mod values;
 mod words;
 
