@@ -22,6 +22,7 @@ use baton_domain::billing::BillingChange;
 use sha2::{Digest, Sha256};
 
 use crate::billing::Incoming;
+use crate::csv_table::CsvTable;
 use crate::{App, AppError, Caller};
 
 /// The source CSV rows are recorded under.
@@ -57,75 +58,43 @@ impl App {
             .await?
             .require_admin("import billing data")?;
         let now = self.now();
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(input);
-        let headers = reader
-            .headers()
-            .map_err(|e| AppError::Import(vec![(1, format!("cannot read the header: {e}"))]))?
-            .clone();
-        let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-        let (Some(account), Some(at), Some(event)) =
-            (column("account"), column("date"), column("event"))
-        else {
-            return Err(AppError::Import(vec![(
-                1,
-                "the header must name account, date and event (and arr, currency for ARR rows)"
-                    .into(),
-            )]));
-        };
-        let (arr, currency) = (column("arr"), column("currency"));
-        let mut rows = Vec::new();
-        let mut errors = Vec::new();
-        for (i, record) in reader.records().enumerate() {
-            // The header is line 1.
-            let line = i as u64 + 2;
-            let record = match record {
-                Ok(r) => r,
-                Err(e) => {
-                    errors.push((line, format!("cannot read the row: {e}")));
-                    continue;
-                }
-            };
-            let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").trim();
-            let row = (|| {
-                let id = cell(Some(account));
-                if id.is_empty() {
-                    return Err("no account".to_string());
-                }
-                let at = crate::import_csv::time(cell(Some(at)))?;
-                if at > now {
-                    return Err(format!("{at} lies in the future (now is {now})"));
-                }
-                let change = match cell(Some(event)).to_ascii_lowercase().as_str() {
-                    "churn" => BillingChange::Churned { at },
-                    "arr" => {
-                        let text = format!("{} {}", cell(arr), cell(currency).to_uppercase());
-                        let arr = Money::parse_text(&text)
-                            .map_err(|e| format!("{e} (the arr and currency columns)"))?;
-                        BillingChange::Arr { arr, at }
-                    }
-                    other => return Err(format!("event '{other}' is neither 'arr' nor 'churn'")),
-                };
-                // The row's content is its key: the same row imported
-                // again is the same event.
-                let digest = Sha256::digest(format!("{id}|{at}|{change:?}").as_bytes());
-                let key: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-                Ok(Incoming {
-                    source: CSV,
-                    id: format!("csv_{key}"),
-                    kind: cell(Some(event)).to_ascii_lowercase(),
-                    created: at,
-                    subject: None,
-                    account: Some(id.to_string()),
-                    change: Ok(Some(change)),
-                })
-            })();
-            match row {
-                Ok(r) => rows.push(r),
-                Err(why) => errors.push((line, why)),
+        let table = CsvTable::read(input, &["account", "date", "event"], None)
+            .map_err(|e| AppError::Import(vec![e]))?;
+        let (rows, mut errors) = table.each(|row| {
+            let id = row.get("account");
+            if id.is_empty() {
+                return Err("no account".to_string());
             }
-        }
+            let at = crate::import_csv::time(row.get("date"))?;
+            if at > now {
+                return Err(format!("{at} lies in the future (now is {now})"));
+            }
+            let event = row.get("event").to_ascii_lowercase();
+            let change = match event.as_str() {
+                "churn" => BillingChange::Churned { at },
+                "arr" => {
+                    let text = format!("{} {}", row.get("arr"), row.get("currency").to_uppercase());
+                    let arr = Money::parse_text(&text)
+                        .map_err(|e| format!("{e} (the arr and currency columns)"))?;
+                    BillingChange::Arr { arr, at }
+                }
+                other => return Err(format!("event '{other}' is neither 'arr' nor 'churn'")),
+            };
+            // The row's content is its key: the same row imported again is
+            // the same event.
+            let digest = Sha256::digest(format!("{id}|{at}|{change:?}").as_bytes());
+            let key: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+            Ok(Incoming {
+                source: CSV,
+                id: format!("csv_{key}"),
+                kind: event,
+                created: at,
+                subject: None,
+                account: Some(id.to_string()),
+                change: Ok(Some(change)),
+            })
+        });
+        let mut rows: Vec<Incoming> = rows.into_iter().map(|(_, r)| r).collect();
         if !errors.is_empty() {
             errors.truncate(MAX_REPORTED);
             return Err(AppError::Import(errors));

@@ -20,6 +20,7 @@ use std::io::Read;
 use baton_domain::{ContractKey, Money, OrgId, Timestamp};
 use serde_json::{Value, json};
 
+use crate::csv_table::CsvTable;
 use crate::import::ImportSummary;
 use crate::{App, AppError};
 
@@ -52,29 +53,6 @@ pub(crate) fn time(raw: &str) -> Result<Timestamp, String> {
         })
 }
 
-/// Every header that names more than one column (headers compare without
-/// case), as `'name' (columns 2 and 5)`, counting columns from 1.
-fn duplicated_headers(headers: &[String]) -> Vec<String> {
-    let mut columns: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        columns.entry(h.as_str()).or_default().push(i + 1);
-    }
-    let mut duplicated: Vec<(usize, String)> = columns
-        .into_iter()
-        .filter_map(|(name, at)| {
-            let (last, rest) = at.split_last()?;
-            let first = *rest.first()?;
-            let rest: Vec<String> = rest.iter().map(ToString::to_string).collect();
-            Some((
-                first,
-                format!("'{name}' (columns {} and {last})", rest.join(", ")),
-            ))
-        })
-        .collect();
-    duplicated.sort();
-    duplicated.into_iter().map(|(_, text)| text).collect()
-}
-
 /// One event to import: when, the row it came from, its order in the row.
 type Planned = (Timestamp, u64, u8, Value);
 
@@ -86,140 +64,97 @@ pub fn csv_to_lines(
     contract: &ContractKey,
     input: impl Read,
 ) -> Result<Vec<RowText>, Vec<RowText>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(input);
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| s.to_ascii_lowercase()).collect(),
-        Err(e) => return Err(vec![(1, format!("cannot read the header: {e}"))]),
-    };
-    // A header given twice would leave one of its columns unread.
-    let duplicated = duplicated_headers(&headers);
-    if !duplicated.is_empty() {
-        return Err(vec![(
-            1,
-            format!(
-                "duplicated column header(s): {}; each column needs its own header",
-                duplicated.join(", ")
-            ),
-        )]);
-    }
-    let missing: Vec<&str> = ["handoff_id", "account_id", "sender", "submitted_at"]
-        .into_iter()
-        .filter(|c| !headers.iter().any(|h| h == c))
-        .collect();
-    if !missing.is_empty() {
-        return Err(vec![(
-            1,
-            format!("missing column(s): {}", missing.join(", ")),
-        )]);
-    }
-    let mut errors = Vec::new();
+    let table = CsvTable::read(
+        input,
+        &["handoff_id", "account_id", "sender", "submitted_at"],
+        None,
+    )
+    .map_err(|e| vec![e])?;
     let mut events: Vec<Planned> = Vec::new();
     let mut accounts: BTreeMap<String, (u64, Value)> = BTreeMap::new();
     let mut seen = BTreeSet::new();
-    for (i, record) in reader.records().enumerate() {
-        let row = i as u64 + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push((row, format!("unreadable row: {e}")));
-                continue;
+    let (_, errors) = table.each(|csv_row| {
+        let row = csv_row.line();
+        let cell = |name: &str| csv_row.filled(name);
+        let id = cell("handoff_id").ok_or("handoff_id is empty")?;
+        if !seen.insert(id.to_string()) {
+            return Err(format!("handoff '{id}' appears on an earlier row"));
+        }
+        let account = cell("account_id").ok_or("account_id is empty")?;
+        let sender = cell("sender").ok_or("sender is empty")?;
+        let s = time(cell("submitted_at").ok_or("submitted_at is empty")?)
+            .map_err(|e| format!("submitted_at: {e}"))?;
+        let a = cell("accepted_at")
+            .map(time)
+            .transpose()
+            .map_err(|e| format!("accepted_at: {e}"))?;
+        let r = cell("rejected_at")
+            .map(time)
+            .transpose()
+            .map_err(|e| format!("rejected_at: {e}"))?;
+        let receiver = cell("receiver");
+        if (a.is_some() || r.is_some()) && receiver.is_none() {
+            return Err("receiver is empty but the row has a decision".into());
+        }
+        for (name, t) in [("accepted_at", a), ("rejected_at", r)] {
+            if t.is_some_and(|t| t < s) {
+                return Err(format!("{name} is before submitted_at"));
             }
-        };
-        let cell = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h == name)
-                .and_then(|i| record.get(i))
-                .filter(|v| !v.is_empty())
-        };
-        let mut row_events = || -> Result<(), String> {
-            let id = cell("handoff_id").ok_or("handoff_id is empty")?;
-            if !seen.insert(id.to_string()) {
-                return Err(format!("handoff '{id}' appears on an earlier row"));
+        }
+        if let (Some(a), Some(r)) = (a, r)
+            && a < r
+        {
+            return Err("accepted_at is before rejected_at".into());
+        }
+        if let Some(name) = cell("account_name") {
+            let mut acc = json!({"type": "account", "id": account, "name": name});
+            if let Some(arr) = cell("account_arr") {
+                let m = Money::parse_text(arr).map_err(|e| format!("account_arr: {e}"))?;
+                acc["arr"] = serde_json::to_value(m).map_err(|e| e.to_string())?;
+            } else {
+                return Err("account_arr is empty while account_name is given".into());
             }
-            let account = cell("account_id").ok_or("account_id is empty")?;
-            let sender = cell("sender").ok_or("sender is empty")?;
-            let s = time(cell("submitted_at").ok_or("submitted_at is empty")?)
-                .map_err(|e| format!("submitted_at: {e}"))?;
-            let a = cell("accepted_at")
-                .map(time)
-                .transpose()
-                .map_err(|e| format!("accepted_at: {e}"))?;
-            let r = cell("rejected_at")
-                .map(time)
-                .transpose()
-                .map_err(|e| format!("rejected_at: {e}"))?;
-            let receiver = cell("receiver");
-            if (a.is_some() || r.is_some()) && receiver.is_none() {
-                return Err("receiver is empty but the row has a decision".into());
-            }
-            for (name, t) in [("accepted_at", a), ("rejected_at", r)] {
-                if t.is_some_and(|t| t < s) {
-                    return Err(format!("{name} is before submitted_at"));
-                }
-            }
-            if let (Some(a), Some(r)) = (a, r)
-                && a < r
-            {
-                return Err("accepted_at is before rejected_at".into());
-            }
-            if let Some(name) = cell("account_name") {
-                let mut acc = json!({"type": "account", "id": account, "name": name});
-                if let Some(arr) = cell("account_arr") {
-                    let m = Money::parse_text(arr).map_err(|e| format!("account_arr: {e}"))?;
-                    acc["arr"] = serde_json::to_value(m).map_err(|e| e.to_string())?;
-                } else {
-                    return Err("account_arr is empty while account_name is given".into());
-                }
-                accounts.insert(account.to_string(), (row, acc));
-            }
-            let values: BTreeMap<&str, &str> = headers
-                .iter()
-                .zip(record.iter())
-                .filter(|(h, v)| !KNOWN.contains(&h.as_str()) && !v.is_empty())
-                .map(|(h, v)| (h.as_str(), v))
-                .collect();
-            let mut submitted = json!({"type": "submitted", "handoff": id, "contract": contract,
+            accounts.insert(account.to_string(), (row, acc));
+        }
+        let values: BTreeMap<&str, &str> = csv_row
+            .cells()
+            .filter(|(h, v)| !KNOWN.contains(h) && !v.is_empty())
+            .collect();
+        let mut submitted = json!({"type": "submitted", "handoff": id, "contract": contract,
                 "account": account, "by": sender, "at": s, "values": values});
-            if let Some(deal) = cell("deal_id") {
-                submitted["deal"] = json!(deal);
-            }
-            events.push((s, row, 0, submitted));
-            let receiver = receiver.unwrap_or_default();
-            if let Some(r) = r {
-                let reason = cell("rejection_reason").unwrap_or("rejected in the CRM");
-                events.push((
-                    r,
-                    row,
-                    1,
-                    json!({"type": "rejected", "handoff": id, "by": receiver, "at": r,
+        if let Some(deal) = cell("deal_id") {
+            submitted["deal"] = json!(deal);
+        }
+        events.push((s, row, 0, submitted));
+        let receiver = receiver.unwrap_or_default();
+        if let Some(r) = r {
+            let reason = cell("rejection_reason").unwrap_or("rejected in the CRM");
+            events.push((
+                r,
+                row,
+                1,
+                json!({"type": "rejected", "handoff": id, "by": receiver, "at": r,
                            "code": "other", "reason": reason}),
-                ));
-                if let Some(a) = a {
-                    events.push((
-                        a,
-                        row,
-                        2,
-                        json!({"type": "submitted", "handoff": id, "by": sender, "at": a}),
-                    ));
-                }
-            }
+            ));
             if let Some(a) = a {
                 events.push((
                     a,
                     row,
-                    3,
-                    json!({"type": "accepted", "handoff": id, "by": receiver, "at": a}),
+                    2,
+                    json!({"type": "submitted", "handoff": id, "by": sender, "at": a}),
                 ));
             }
-            Ok(())
-        };
-        if let Err(why) = row_events() {
-            errors.push((row, why));
         }
-    }
+        if let Some(a) = a {
+            events.push((
+                a,
+                row,
+                3,
+                json!({"type": "accepted", "handoff": id, "by": receiver, "at": a}),
+            ));
+        }
+        Ok(())
+    });
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -32,6 +32,7 @@ pub mod contracts;
 pub mod crm;
 pub mod crm_sync;
 pub mod csv_cells;
+mod csv_table;
 mod error;
 pub mod fx;
 pub mod gates;

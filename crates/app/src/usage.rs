@@ -17,7 +17,7 @@
 //! bad row is named and nothing is recorded. A day sent again replaces the
 //! one before, and the same figures change nothing.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use baton_domain::usage::{Adoption, UsageDay, latest_day, window_ending};
 use baton_domain::{AccountId, HandoffId};
@@ -25,6 +25,7 @@ use baton_store::UsageWritten;
 use jiff::civil::Date;
 use serde::Deserialize;
 
+use crate::csv_table::{CsvTable, Lines};
 use crate::{App, AppError, Caller};
 
 /// Most days one request or file may carry.
@@ -98,29 +99,23 @@ impl App {
         }
         let today = latest_day(self.now());
         let mut days = Vec::with_capacity(sent.len());
-        let mut seen: BTreeMap<(AccountId, Date), u64> = BTreeMap::new();
+        let mut seen: BTreeSet<(AccountId, Date)> = BTreeSet::new();
         for (row, s) in sent {
             match checked(&s, today) {
-                Ok(d) => match seen.insert((d.account.clone(), d.day), row) {
-                    Some(_) => errors.push((
-                        row,
-                        format!(
-                            "account '{}' on {} is sent twice: send each day once",
-                            d.account, d.day
-                        ),
-                    )),
-                    None => days.push((row, d)),
-                },
+                Ok(d) if !seen.insert((d.account.clone(), d.day)) => errors.push((
+                    row,
+                    format!(
+                        "account '{}' on {} is sent twice: send each day once",
+                        d.account, d.day
+                    ),
+                )),
+                Ok(d) => days.push((row, d)),
                 Err(why) => errors.push((row, why)),
             }
         }
-        let ids: Vec<AccountId> = seen
-            .keys()
-            .map(|(a, _)| a.clone())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let known: std::collections::BTreeSet<AccountId> = self
+        let ids: BTreeSet<&AccountId> = seen.iter().map(|(a, _)| a).collect();
+        let ids: Vec<AccountId> = ids.into_iter().cloned().collect();
+        let known: BTreeSet<AccountId> = self
             .store
             .accounts_by_id(&caller.org, &ids)
             .await?
@@ -239,7 +234,7 @@ fn checked(s: &SentDay, today: Date) -> Result<UsageDay, String> {
 }
 
 /// The days of a file and its lines that could not be read.
-type ReadDays = (Vec<(u64, SentDay)>, Vec<(u64, String)>);
+type ReadDays = Lines<SentDay>;
 
 /// The days of a JSON Lines file, by line; blank lines are skipped.
 fn jsonl_days(text: &str) -> ReadDays {
@@ -262,72 +257,29 @@ fn jsonl_days(text: &str) -> ReadDays {
 /// `account,day,active_users,seats,features` (features separated by `;`);
 /// a header it cannot use is an error of its own.
 fn csv_days(text: &str) -> Result<ReadDays, AppError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header = |why: String| AppError::Import(vec![(1, why)]);
-    let headers = reader
-        .headers()
-        .map_err(|e| header(format!("cannot read the header: {e}")))?
-        .clone();
-    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let known = ["account", "day", "active_users", "seats", "features"];
-    if let Some(other) = headers
-        .iter()
-        .find(|h| !known.iter().any(|k| h.eq_ignore_ascii_case(k)))
-    {
-        return Err(header(format!(
-            "unknown column '{other}': the columns are {}",
-            known.join(", ")
-        )));
-    }
-    let (Some(account), Some(day), Some(users)) =
-        (column("account"), column("day"), column("active_users"))
-    else {
-        return Err(header(
-            "the header must name account, day and active_users (seats and features may follow)"
-                .into(),
-        ));
+    let table = CsvTable::read(
+        text.as_bytes(),
+        &["account", "day", "active_users"],
+        Some(&["account", "day", "active_users", "seats", "features"]),
+    )
+    .map_err(|e| AppError::Import(vec![e]))?;
+    let count = |name: &str, raw: &str| -> Result<u32, String> {
+        raw.parse()
+            .map_err(|_| format!("{name} '{raw}' is not a whole number of people"))
     };
-    let (seats, features) = (column("seats"), column("features"));
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        // The header is line 1.
-        let line = i as u64 + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push((line, format!("cannot read the row: {e}")));
-                continue;
-            }
-        };
-        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").trim();
-        let count = |name: &str, raw: &str| -> Result<u32, String> {
-            raw.parse()
-                .map_err(|_| format!("{name} '{raw}' is not a whole number of people"))
-        };
-        let row = (|| {
-            Ok::<_, String>(SentDay {
-                account: cell(Some(account)).to_string(),
-                day: cell(Some(day)).to_string(),
-                active_users: count("active_users", cell(Some(users)))?,
-                seats: match cell(seats) {
-                    "" => None,
-                    raw => Some(count("seats", raw)?),
-                },
-                features: cell(features)
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|f| !f.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            })
-        })();
-        match row {
-            Ok(d) => out.push((line, d)),
-            Err(why) => errors.push((line, why)),
-        }
-    }
-    Ok((out, errors))
+    Ok(table.each(|row| {
+        Ok(SentDay {
+            account: row.get("account").to_string(),
+            day: row.get("day").to_string(),
+            active_users: count("active_users", row.get("active_users"))?,
+            seats: row.filled("seats").map(|s| count("seats", s)).transpose()?,
+            features: row
+                .get("features")
+                .split(';')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect(),
+        })
+    }))
 }

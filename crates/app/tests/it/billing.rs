@@ -452,5 +452,9 @@ D-1,yesterday,churn,,
         .import_billing_csv(&admin, "id,when\nD-1,2026-09-01\n".as_bytes())
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("account, date and event"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("missing column(s): account, date, event"),
+        "{e}"
+    );
 }
