@@ -51,6 +51,7 @@ mod retry;
 pub mod rollout;
 pub mod scorecard;
 pub mod secrets;
+pub mod signature;
 
 pub mod sla;
 pub mod slack;
