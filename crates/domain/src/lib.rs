@@ -27,6 +27,7 @@ pub mod rediscovery;
 pub mod rollout;
 pub mod scorecard;
 pub mod sla;
+pub mod survey;
 
 pub use account::Account;
 pub use contract::{ContractDef, Gate, Mode};
