@@ -56,6 +56,8 @@ pub mod signature;
 pub mod sla;
 pub mod slack;
 pub mod sso;
+pub mod surveys;
+pub mod surveys_csv;
 pub mod webhooks;
 
 use std::sync::Arc;
