@@ -13,6 +13,7 @@ mod history;
 mod report;
 mod serve;
 mod setup;
+mod surveys;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -109,6 +110,10 @@ enum Command {
     /// Billing signals in: Stripe's webhook signing secret and the log of
     /// what its events came to (see docs/billing.md; needs BATON_SECRET_KEY).
     Billing(billing::BillingArgs),
+    /// Survey responses in (NPS, CSAT): the column mapping of a survey
+    /// tool's CSV export, import (with --preview), the review list of
+    /// unmatched responses, and the webhook's secret (see docs/surveys.md).
+    Surveys(surveys::SurveysArgs),
     /// CRM connections: connect Salesforce or HubSpot, list their status,
     /// test, sync now, disconnect (see docs/crm.md; needs BATON_SECRET_KEY).
     Crm(crm::CrmArgs),
@@ -248,6 +253,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench(cmd) => bench::run(&app, cmd).await,
         Command::Webhooks(args) => webhooks::run(&app, args).await,
         Command::Billing(args) => billing::run(&app, args).await,
+        Command::Surveys(args) => surveys::run(&app, args).await,
         Command::Crm(args) => crm::run(&app, args).await,
         Command::Currency(args) => currency::run(&app, args).await,
         Command::Status => setup::status(&app).await,

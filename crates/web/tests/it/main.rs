@@ -29,5 +29,6 @@ mod scorecard;
 mod security;
 mod session;
 mod sla;
+mod surveys;
 mod ui;
 mod webhooks;
