@@ -385,7 +385,11 @@ impl App {
     }
 
     /// Records a response that makes no account event.
-    async fn keep_survey(&self, org: &OrgId, record: SurveyRecord) -> Result<SurveyOutcome, AppError> {
+    async fn keep_survey(
+        &self,
+        org: &OrgId,
+        record: SurveyRecord,
+    ) -> Result<SurveyOutcome, AppError> {
         let fresh = self.store.record_survey_response(org, &record).await?;
         Ok(SurveyOutcome::of(record, !fresh))
     }
