@@ -12,7 +12,10 @@ use sha2::Sha256;
 
 use crate::harness::start_with;
 
-on_both_backends!(a_survey_export_and_a_signed_delivery_are_taken_once_over_http);
+on_both_backends!(
+    a_survey_export_and_a_signed_delivery_are_taken_once_over_http,
+    the_survey_page_lists_unmatched_responses_and_an_admin_assigns_one,
+);
 
 const SECRET: &str = "http-survey-secret-0123456789abcdef";
 
@@ -246,4 +249,74 @@ async fn a_survey_export_and_a_signed_delivery_are_taken_once_over_http(t: TestA
             })
             .collect();
     assert_eq!(scores, [9, 4, 10]);
+}
+
+async fn the_survey_page_lists_unmatched_responses_and_an_admin_assigns_one(t: TestApp) {
+    let admin_session = crate::ui::session(&t, "admin@acme.test").await;
+    let member_session = crate::ui::session(&t, "ae1@acme.test").await;
+    let s = start_with(t, |app, _| app).await;
+    s.account("H-1").await;
+    let admin = s.as_("admin@acme.test").await;
+    let (status, html) = crate::ui::page(&s, &admin_session, "/surveys").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"no-mapping\""), "{html}");
+    admin
+        .put(
+            "/surveys/mapping",
+            json!({"account": "user_id", "score": "rating", "date": "rated_at", "comment": "review"}),
+        )
+        .await
+        .expect(200);
+    admin
+        .send_raw(Method::POST, "/surveys/import", "text/csv", EXPORT.into())
+        .await
+        .expect(200);
+    let (status, html) = crate::ui::page(&s, &admin_session, "/surveys").await;
+    assert_eq!(status, 200);
+    let list = crate::ui::section(&html, "unmatched");
+    assert!(
+        list.contains("H-404") && list.contains("no account 'H-404'"),
+        "{list}"
+    );
+    let id = list
+        .split("data-id=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let token = html
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let post = |session: &str, body: String| {
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(format!("{}/surveys/{id}/assign", s.origin))
+            .header(reqwest::header::COOKIE, format!("baton_session={session}"))
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body)
+            .send()
+    };
+    let res = post(&admin_session, format!("_csrf={token}&account=NOPE"))
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("NOPE"));
+    let res = post(&admin_session, format!("_csrf={token}&account=H-1"))
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, html) = crate::ui::page(&s, &admin_session, "/surveys?done=assigned").await;
+    assert!(html.contains("id=\"none-unmatched\""), "{html}");
+    // A member may not see the review list.
+    let (status, _) = crate::ui::page(&s, &member_session, "/surveys").await;
+    assert_eq!(status, 403);
 }
