@@ -51,24 +51,6 @@ pub struct SurveyImport {
 /// A row read: its line, and the response or why it is bad.
 type Row = (u64, Result<SurveyResponse, String>);
 
-/// A time as survey tools export it: RFC 3339, a date (midnight UTC), or
-/// a date and time without an offset, read as UTC.
-fn time(raw: &str) -> Result<Timestamp, String> {
-    crate::import_csv::time(raw).or_else(|_| {
-        raw.trim()
-            .parse::<jiff::civil::DateTime>()
-            .ok()
-            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-            .map(|z| z.timestamp())
-            .ok_or_else(|| {
-                format!(
-                    "invalid date: '{}' is not a time like 2026-10-01T09:00:00Z or 2026-10-01 09:00:00 (UTC), or a date like 2026-10-01",
-                    raw.trim()
-                )
-            })
-    })
-}
-
 /// Reads every row of `input` through `mapping`: each a response checked
 /// by the domain, or why it is bad, with its line.
 fn read_rows(
@@ -135,7 +117,8 @@ fn read_rows(
                 .kind
                 .parse_score(cell(score).unwrap_or(""))
                 .map_err(|e| e.to_string())?;
-            let at = time(cell(date).unwrap_or(""))?;
+            let at = crate::import_csv::time(cell(date).unwrap_or(""))
+                .map_err(|why| format!("invalid date: {why}"))?;
             SurveyResponse::check(
                 RawResponse {
                     kind: mapping.kind,

@@ -207,6 +207,11 @@ async fn three_survey_tools_exports_are_read_through_the_orgs_mapping(t: TestApp
     let unmatched = t.app.unmatched_surveys(&admin).await.unwrap();
     assert_eq!(unmatched.len(), 1, "{unmatched:?}");
     assert_eq!(unmatched[0].email.as_deref(), Some("sam.diaz@gmail.com"));
+    // Qualtrics writes times without an offset: read as UTC, to the second.
+    assert_eq!(
+        unmatched[0].responded_at.to_string(),
+        "2026-09-16T12:00:30Z"
+    );
 }
 
 async fn a_survey_csv_with_bad_rows_names_each_by_line_and_records_nothing(t: TestApp) {
