@@ -38,18 +38,25 @@ const KNOWN: [&str; 11] = [
     "rejection_reason",
 ];
 
-/// A time (`2026-10-01T09:00:00Z`) or a day at midnight UTC (`2026-10-01`).
+/// A time (`2026-10-01T09:00:00Z`), a date and time without an offset read
+/// as UTC (`2026-10-01 09:00:00`, as spreadsheets and survey tools write
+/// them), or a day at midnight UTC (`2026-10-01`).
 pub(crate) fn time(raw: &str) -> Result<Timestamp, String> {
     let raw = raw.trim();
     if let Ok(t) = raw.parse::<Timestamp>() {
         return Ok(t);
     }
-    raw.parse::<jiff::civil::Date>()
+    // A civil date and time before a bare date: jiff reads a date out of a
+    // datetime by dropping its time, which would move it to midnight.
+    raw.parse::<jiff::civil::DateTime>()
         .ok()
+        .or_else(|| raw.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight())))
         .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
         .map(|z| z.timestamp())
         .ok_or_else(|| {
-            format!("'{raw}' is not a time like 2026-10-01T09:00:00Z or a date like 2026-10-01")
+            format!(
+                "'{raw}' is not a time like 2026-10-01T09:00:00Z or 2026-10-01 09:00:00 (UTC), or a date like 2026-10-01"
+            )
         })
 }
 
@@ -207,5 +214,26 @@ impl App {
                 }
                 other => other,
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_time_keeps_its_clock_time_and_a_day_is_midnight_utc() {
+        let t = |raw: &str| time(raw).map(|t| t.to_string());
+        assert_eq!(
+            t("2026-09-14T10:22:31Z").as_deref(),
+            Ok("2026-09-14T10:22:31Z")
+        );
+        assert_eq!(
+            t("2026-09-14 10:22:31").as_deref(),
+            Ok("2026-09-14T10:22:31Z")
+        );
+        assert_eq!(t("2026-09-14T10:22").as_deref(), Ok("2026-09-14T10:22:00Z"));
+        assert_eq!(t(" 2026-09-14 ").as_deref(), Ok("2026-09-14T00:00:00Z"));
+        assert!(time("yesterday").unwrap_err().contains("'yesterday'"));
     }
 }

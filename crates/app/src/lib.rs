@@ -53,10 +53,13 @@ mod retry;
 pub mod rollout;
 pub mod scorecard;
 pub mod secrets;
+pub mod signature;
 
 pub mod sla;
 pub mod slack;
 pub mod sso;
+pub mod surveys;
+pub mod surveys_csv;
 pub mod usage;
 pub mod webhooks;
 

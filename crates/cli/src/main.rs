@@ -13,6 +13,7 @@ mod history;
 mod report;
 mod serve;
 mod setup;
+mod surveys;
 mod usage;
 mod webhooks;
 
@@ -118,6 +119,10 @@ enum Command {
     ///   baton usage show A-1042
     #[command(verbatim_doc_comment)]
     Usage(usage::UsageArgs),
+    /// Survey responses in (NPS, CSAT): the column mapping of a survey
+    /// tool's CSV export, import (with --preview), the review list of
+    /// unmatched responses, and the webhook's secret (see docs/surveys.md).
+    Surveys(surveys::SurveysArgs),
     /// CRM connections: connect Salesforce or HubSpot, list their status,
     /// test, sync now, disconnect (see docs/crm.md; needs BATON_SECRET_KEY).
     Crm(crm::CrmArgs),
@@ -258,6 +263,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Webhooks(args) => webhooks::run(&app, args).await,
         Command::Billing(args) => billing::run(&app, args).await,
         Command::Usage(args) => usage::run(&app, args).await,
+        Command::Surveys(args) => surveys::run(&app, args).await,
         Command::Crm(args) => crm::run(&app, args).await,
         Command::Currency(args) => currency::run(&app, args).await,
         Command::Status => setup::status(&app).await,

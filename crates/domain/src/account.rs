@@ -67,7 +67,7 @@ pub struct IncidentReport {
 
 /// Refuses a signal dated after `now`: a response, an incident or a churn is
 /// recorded once it has happened, never ahead of time.
-fn not_in_future(what: &str, at: Timestamp, now: Timestamp) -> Result<(), DomainError> {
+pub(crate) fn not_in_future(what: &str, at: Timestamp, now: Timestamp) -> Result<(), DomainError> {
     if at > now {
         return Err(DomainError::value(
             what,
@@ -113,12 +113,7 @@ impl Account {
         at: Timestamp,
         now: Timestamp,
     ) -> Result<Event, DomainError> {
-        if score > 10 {
-            return Err(DomainError::value(
-                "score",
-                format!("{score} is not between 0 and 10"),
-            ));
-        }
+        crate::survey::kind::SurveyKind::Nps.check_score(i64::from(score))?;
         not_in_future("NPS response time", at, now)?;
         Ok(Event::Nps {
             account: self.id.clone(),

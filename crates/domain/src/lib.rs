@@ -27,6 +27,7 @@ pub mod rediscovery;
 pub mod rollout;
 pub mod scorecard;
 pub mod sla;
+pub mod survey;
 pub mod usage;
 
 pub use account::Account;

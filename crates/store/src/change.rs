@@ -40,6 +40,9 @@ pub struct Change {
     /// Billing events this change applies, recorded in its transaction so
     /// that one is applied once however often it is delivered.
     pub billing: Vec<crate::BillingRecord>,
+    /// Survey responses this change records against an account (or assigns
+    /// to one), in its transaction so that each is recorded once.
+    pub surveys: Vec<crate::SurveyWrite>,
 }
 
 /// Each aggregate's events are added with the aggregate they made, so an

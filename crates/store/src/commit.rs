@@ -84,6 +84,7 @@ pub(crate) async fn write_change(
         claim_login(tx, org, email).await?;
     }
     crate::billing::insert(tx, org, &change.billing).await?;
+    crate::surveys::write(tx, org, &change.surveys).await?;
     if let Some(v) = change.org_version {
         tx.exec(
             "UPDATE orgs SET stream_version = $1 WHERE org_id = $2",

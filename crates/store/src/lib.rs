@@ -34,6 +34,7 @@ mod sign_in;
 mod sla;
 mod sql_args;
 mod suggestions;
+mod surveys;
 mod tx;
 mod usage;
 mod webhooks;
@@ -67,6 +68,7 @@ pub use read::{StoredEvent, VersionRecord};
 pub use rebuild::Folded;
 pub use sign_in::{OidcAttempt, PasswordLink};
 pub use sla::DueDeadline;
+pub use surveys::{SurveyRecord, SurveyWrite};
 pub use usage::UsageWritten;
 pub use webhooks::{
     AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryRecord, DeliveryStatus, WebhookRecord,

@@ -23,6 +23,7 @@ pub mod session;
 pub mod sign_in;
 pub mod signals;
 pub mod suggestions;
+pub mod surveys;
 pub mod teams;
 pub mod tokens;
 pub mod usage;
@@ -232,6 +233,13 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(billing::stripe_webhook))
     .add(routes!(billing::set_stripe_secret))
     .add(routes!(billing::billing_log))
+    .add(routes!(surveys::get_mapping, surveys::put_mapping))
+    .add(routes!(surveys::preview).layer(import_limit))
+    .add(routes!(surveys::import).layer(import_limit))
+    .add(routes!(surveys::unmatched))
+    .add(routes!(surveys::assign))
+    .add(routes!(surveys::set_secret))
+    .add(routes!(surveys::webhook))
     .add(routes!(webhooks::create, webhooks::list))
     .add(routes!(webhooks::delete))
     .add(routes!(webhooks::deliveries))

@@ -23,6 +23,7 @@ pub mod people;
 pub mod scorecard;
 pub mod sign_in;
 pub mod suggestions;
+pub mod surveys;
 pub mod tokens;
 pub mod webhooks;
 
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .merge(webhooks::routes())
         .merge(connections::routes())
         .merge(currency::routes())
+        .merge(surveys::routes())
         .merge(notifications::routes())
         .merge(people::routes())
         .merge(sign_in::routes())

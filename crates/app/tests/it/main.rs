@@ -29,6 +29,7 @@ mod rollout;
 mod scorecard;
 mod sla;
 mod sso;
+mod surveys;
 mod usage;
 mod webhooks;
 

@@ -9,6 +9,7 @@ mod crash;
 mod crm_crash;
 mod pg_restart;
 mod processes;
+mod surveys;
 mod usage;
 mod warehouse;
 

@@ -74,6 +74,9 @@ enum Fixture {
     Connection,
     /// A proposal to the row's contract by its sender.
     Proposal,
+    /// The org's survey column mapping, and a survey response naming no
+    /// account, on the review list (the fixture's id is its id).
+    UnmatchedSurvey,
 }
 
 /// What a cell's fixture made.
@@ -998,6 +1001,99 @@ fn matrix() -> Vec<Row> {
                 [401; 6],
             )
         },
+        // Surveys: admins keep the column mapping (another org's admin
+        // has none yet: 404), preview and import exports through it (another
+        // org's admin has no mapping to read them with: 422), review and
+        // assign unmatched responses (another org's id is not found), and
+        // set the webhook's secret (no BATON_SECRET_KEY here, as above).
+        row(
+            "GET",
+            "/surveys/mapping",
+            AE,
+            Fixture::UnmatchedSurvey,
+            none,
+            [401, 404, 403, 403, 403, 200],
+        ),
+        Row {
+            raw: Some(("text/csv", |m| {
+                format!(
+                    "user_id,rating,rated_at\n{},9,2026-09-01T00:00:00Z\n",
+                    m.account
+                )
+                .into_bytes()
+            })),
+            ..row(
+                "POST",
+                "/surveys/preview",
+                AE,
+                Fixture::UnmatchedSurvey,
+                none,
+                [401, 422, 403, 403, 403, 200],
+            )
+        },
+        Row {
+            raw: Some(("text/csv", |m| {
+                format!(
+                    "user_id,rating,rated_at\n{},9,2026-09-01T00:00:00Z\n",
+                    m.account
+                )
+                .into_bytes()
+            })),
+            ..row(
+                "POST",
+                "/surveys/import",
+                AE,
+                Fixture::UnmatchedSurvey,
+                none,
+                [401, 422, 403, 403, 403, 200],
+            )
+        },
+        row(
+            "GET",
+            "/surveys/unmatched",
+            AE,
+            Fixture::Account,
+            none,
+            [401, 200, 403, 403, 403, 200],
+        ),
+        row(
+            "POST",
+            "/surveys/unmatched/{id}/assign",
+            AE,
+            Fixture::UnmatchedSurvey,
+            |m| Some(json!({"account": m.account})),
+            [401, 404, 403, 403, 403, 200],
+        ),
+        row(
+            "PUT",
+            "/surveys/secret",
+            AE,
+            Fixture::Account,
+            |_| Some(json!({"secret": "0123456789abcdef0123456789abcdef"})),
+            [401, 422, 403, 403, 403, 422],
+        ),
+        // Last: another org's admin sets a mapping of its own here, which
+        // the rows above expect it not to have.
+        row(
+            "PUT",
+            "/surveys/mapping",
+            AE,
+            Fixture::Account,
+            |_| Some(json!({"account": "user_id", "score": "rating", "date": "rated_at"})),
+            [401, 200, 403, 403, 403, 200],
+        ),
+        // The survey webhook: the signature is the credential.
+        Row {
+            public: true,
+            ..row(
+                "POST",
+                "/inbound/surveys/{org}",
+                AE,
+                Fixture::Account,
+                |_| Some(json!({"id": "r1", "type": "nps", "score": 9})),
+                [401; 6],
+            )
+        },
     ]
 }
 
@@ -1052,6 +1148,32 @@ async fn prepare(s: &Server, row: &Row, n: usize) -> Made {
             };
             app.store().create_connection(&s.t.org, &c).await.unwrap();
             return made(c.id);
+        }
+        Fixture::UnmatchedSurvey => {
+            let admin = s.caller("admin@acme.test");
+            let mapping = baton_domain::survey::ColumnMapping {
+                kind: baton_domain::survey::SurveyKind::Nps,
+                header_rows: 1,
+                response_id: None,
+                account: Some("user_id".into()),
+                email: None,
+                score: "rating".into(),
+                date: "rated_at".into(),
+                comment: None,
+                domains: BTreeMap::new(),
+            };
+            app.set_survey_mapping(&admin, mapping).await.unwrap();
+            let csv = format!("user_id,rating,rated_at\nGHOST-{n},7,2026-09-01T00:00:00Z\n");
+            app.import_survey_csv(&admin, csv.as_bytes()).await.unwrap();
+            let ghost = format!("GHOST-{n}");
+            let r = app
+                .unmatched_surveys(&admin)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|r| r.named_account.as_deref() == Some(ghost.as_str()))
+                .unwrap();
+            return made(r.key);
         }
         Fixture::Proposal => {
             let p = app

@@ -29,6 +29,7 @@ mod scorecard;
 mod security;
 mod session;
 mod sla;
+mod surveys;
 mod ui;
 mod usage;
 mod webhooks;

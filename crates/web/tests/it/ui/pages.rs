@@ -26,6 +26,7 @@ const ADMIN_PAGES: &[&str] = &[
     "/webhooks",
     "/crm",
     "/currency",
+    "/surveys",
     "/mail",
     "/users",
     "/users/ae1@demo.test",
