@@ -73,7 +73,8 @@ impl CsvTable {
             .headers()
             .map_err(|e| (1, format!("cannot read the header: {e}")))?
             .iter()
-            .map(str::to_ascii_lowercase)
+            // A spreadsheet's UTF-8 export may open with a byte-order mark.
+            .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
             .collect();
         // A header given twice would leave one of its columns unread.
         let duplicated = duplicated_headers(&headers);
@@ -105,14 +106,17 @@ impl CsvTable {
         if !missing.is_empty() {
             return Err((1, format!("missing column(s): {}", missing.join(", "))));
         }
+        // A quoted cell may hold line breaks, so a row's line is where the
+        // reader found it, not its count.
         let rows = reader
             .records()
             .enumerate()
             .map(|(i, r)| {
-                (
-                    i as u64 + 2,
-                    r.map_err(|e| format!("cannot read the row: {e}")),
-                )
+                let at = |p: Option<&csv::Position>| p.map_or(i as u64 + 2, csv::Position::line);
+                match r {
+                    Ok(r) => (at(r.position()), Ok(r)),
+                    Err(e) => (at(e.position()), Err(format!("cannot read the row: {e}"))),
+                }
             })
             .collect();
         Ok(Self { headers, rows })

@@ -162,6 +162,23 @@ A-1,2026-10-01,1,,
     };
     assert_eq!(lines[0].0, 1);
     assert!(lines[0].1.contains("unknown column 'date'"), "{lines:?}");
+    // A quoted cell may span lines: a row is named by the line it is on.
+    let e = t
+        .app
+        .import_usage(
+            &admin,
+            "account,day,active_users,seats,features\nA-1,2026-09-20,1,,\"reports;\napi\"\nA-1,2026-09-21,x,,\n",
+        )
+        .await
+        .unwrap_err();
+    let AppError::Import(lines) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        lines.iter().map(|l| l.0).collect::<Vec<_>>(),
+        [4],
+        "{lines:?}"
+    );
     // A JSON line that is not a usage day is named too.
     let jsonl = r#"{"account":"A-1","day":"2026-09-28","active_users":1}
 {"account":"A-1","day":"2026-09-29","active_users":1,"users":2}
