@@ -13,6 +13,7 @@
 
 pub mod eval;
 mod learned;
+mod quality;
 mod text;
 mod thesaurus;
 
@@ -26,7 +27,8 @@ use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, TeamKey};
 use crate::org::Actor;
 
 pub use learned::{AIMED_PRECISION, Decision, Learned, MIN_DECISIONS};
-pub use text::{Asked, questions, sentences, stem, terms};
+pub use quality::Quality;
+pub use text::{Asked, logistics, questions, sentences, stem, terms};
 
 /// A field an accepted handoff of the account answered.
 #[derive(Debug, Clone)]
@@ -56,12 +58,15 @@ pub struct Suggestion {
 
 /// Lowest score suggested: chosen on the development set so precision
 /// stays at or above 0.8 (see docs/rediscovery.md).
-pub const THRESHOLD: f64 = 0.50;
+pub const THRESHOLD: f64 = 0.55;
 
 /// How far ahead of the runner-up the best field must be, as a fraction of
 /// its score: a question that fits two fields equally is not evidence for
 /// either.
-pub const MARGIN: f64 = 0.20;
+pub const MARGIN: f64 = 0.10;
+
+/// How much a question's likeness to a shipped `asked_as` phrase counts.
+const PHRASE_WEIGHT: f64 = 1.0;
 
 /// The weight an unknown question term takes in the ceiling.
 const UNKNOWN_IDF: f64 = 1.5;
@@ -83,6 +88,8 @@ struct Doc {
     asks: BTreeMap<String, f64>,
     answer: BTreeMap<String, f64>,
     len: f64,
+    /// Each way people ask for it, as a question's terms.
+    phrases: Vec<BTreeSet<String>>,
 }
 
 fn bag(terms: impl IntoIterator<Item = String>) -> BTreeMap<String, f64> {
@@ -135,6 +142,7 @@ impl Doc {
         let answer = expanded(&a.answer);
         let len = (own + answer.len()) as f64;
         Self {
+            phrases: a.field.asked_as.iter().map(|p| question_terms(p)).collect(),
             contract: a.contract.clone(),
             field: a.field.key.clone(),
             asks: bag(asks),
@@ -250,8 +258,13 @@ impl<'l> Index<'l> {
                         self.idf(t) * tf * (K1 + 1.0) / (tf + norm)
                     })
                     .sum();
+                let shipped = d
+                    .phrases
+                    .iter()
+                    .map(|p| learned::dice(&q, p))
+                    .fold(0.0, f64::max);
                 match self.learned.judge(&d.contract, &d.field, &q) {
-                    Some(like) => (s / ceiling).max(like),
+                    Some(like) => (s / ceiling).max(like).max(shipped * PHRASE_WEIGHT),
                     None => 0.0,
                 }
             })
@@ -266,6 +279,9 @@ impl<'l> Index<'l> {
     /// [`Index::best`] with another default threshold and margin (for
     /// measuring); a contract's learned threshold still takes its place.
     pub fn best_with(&self, question: &str, threshold: f64, margin: f64) -> Option<(usize, f64)> {
+        if logistics(question) {
+            return None;
+        }
         let scores = self.scores(question);
         let mut order: Vec<usize> = (0..scores.len()).collect();
         order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));

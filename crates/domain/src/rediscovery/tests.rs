@@ -133,12 +133,12 @@ fn a_confirmed_question_makes_its_paraphrase_match_that_field() {
 #[test]
 fn a_dismissed_question_keeps_its_near_paraphrase_off_that_field() {
     let a = onboarding();
-    let asked = "Which tool are you moving away from, and why?";
+    let asked = "Which old tool are you moving away from?";
     assert_eq!(detect(asked, &a, &Learned::default()).len(), 1);
     let learned = Learned::from_decisions(&[decision(
         "competitive_displacement",
-        "Which tool are you moving away from and why is that?",
-        0.55,
+        "Which old tool are you moving away from now?",
+        0.7,
         false,
     )]);
     assert_eq!(detect(asked, &a, &learned), vec![]);
@@ -158,23 +158,36 @@ fn a_contract_whose_suggestions_were_mostly_dismissed_gets_a_higher_threshold() 
             decision(
                 "success_criteria",
                 &format!("new question {i}?"),
-                0.52,
+                THRESHOLD + 0.02,
                 false,
             )
         })
         .collect();
-    decided
-        .extend((0..6).map(|i| decision("economic_buyer", &format!("who signs {i}?"), 0.75, true)));
+    decided.extend((0..6).map(|i| {
+        decision(
+            "economic_buyer",
+            &format!("who signs {i}?"),
+            THRESHOLD + 0.2,
+            true,
+        )
+    }));
     let learned = Learned::from_decisions(&decided);
     let t = learned.threshold(&key).unwrap();
-    assert!(t > THRESHOLD && t <= 0.75, "{t}");
+    assert!(t > THRESHOLD && t <= THRESHOLD + 0.2, "{t}");
     // Too few decisions move nothing; a contract at the aim keeps the default.
     assert_eq!(
         Learned::from_decisions(&decided[..MIN_DECISIONS - 1]).threshold(&key),
         None
     );
     let right: Vec<Decision> = (0..MIN_DECISIONS)
-        .map(|i| decision("economic_buyer", &format!("who signs {i}?"), 0.55, true))
+        .map(|i| {
+            decision(
+                "economic_buyer",
+                &format!("who signs {i}?"),
+                THRESHOLD,
+                true,
+            )
+        })
         .collect();
     assert_eq!(
         Learned::from_decisions(&right).threshold(&key),
@@ -182,7 +195,7 @@ fn a_contract_whose_suggestions_were_mostly_dismissed_gets_a_higher_threshold() 
     );
     // The raised threshold holds the contract's weaker matches back.
     let a = onboarding();
-    let weak = "Which tool are you moving away from, and why?";
+    let weak = "Which old tool are you moving away from?";
     let score = Index::new(&a).best(weak).unwrap().1;
     let high = Learned::from_decisions(
         &(0..MIN_DECISIONS)
