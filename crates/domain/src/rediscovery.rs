@@ -132,11 +132,9 @@ impl Doc {
         // How this org asked for the field, each new term once: a field
         // confirmed a hundred times must not drown the others.
         let mut known: BTreeSet<String> = asks.iter().cloned().collect();
-        for phrase in learned.asked_as(&a.contract, &a.field.key) {
-            for t in expanded(phrase) {
-                if known.insert(t.clone()) {
-                    asks.push(t);
-                }
+        for t in learned.asked_as(&a.contract, &a.field.key) {
+            if known.insert(t.clone()) {
+                asks.push(t.clone());
             }
         }
         let answer = expanded(&a.answer);

@@ -51,7 +51,6 @@ const STEP: f64 = 0.05;
 /// A phrase learned from a decision: its terms, as questions are read.
 #[derive(Debug, Clone, PartialEq)]
 struct Phrase {
-    text: String,
     terms: BTreeSet<String>,
     confirmed: bool,
 }
@@ -61,6 +60,9 @@ struct Phrase {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Learned {
     phrases: BTreeMap<(ContractKey, FieldKey), Vec<Phrase>>,
+    /// Per field, every term of its confirmed questions, once: worked out
+    /// here so indexing a note's fields does not read every phrase again.
+    asked_as: BTreeMap<(ContractKey, FieldKey), Vec<String>>,
     thresholds: BTreeMap<ContractKey, f64>,
 }
 
@@ -69,6 +71,7 @@ impl Learned {
     pub const fn nothing() -> Self {
         Self {
             phrases: BTreeMap::new(),
+            asked_as: BTreeMap::new(),
             thresholds: BTreeMap::new(),
         }
     }
@@ -85,7 +88,6 @@ impl Learned {
                     .or_default();
                 // The same question decided twice the same way teaches once.
                 let phrase = Phrase {
-                    text: d.question.clone(),
                     terms,
                     confirmed: d.confirmed,
                 };
@@ -105,8 +107,20 @@ impl Learned {
             .into_iter()
             .filter_map(|(c, scored)| threshold_for(&scored).map(|t| (c.clone(), t)))
             .collect();
+        let asked_as = phrases
+            .iter()
+            .map(|(key, list)| {
+                let terms: BTreeSet<&String> = list
+                    .iter()
+                    .filter(|p| p.confirmed)
+                    .flat_map(|p| &p.terms)
+                    .collect();
+                (key.clone(), terms.into_iter().cloned().collect())
+            })
+            .collect();
         Self {
             phrases,
+            asked_as,
             thresholds,
         }
     }
@@ -133,15 +147,12 @@ impl Learned {
         (confirmed, all.count() - confirmed)
     }
 
-    /// The questions confirmed for a field: how this org asks for it.
-    pub(super) fn asked_as(&self, contract: &ContractKey, field: &FieldKey) -> Vec<&str> {
-        self.phrases
+    /// The terms of the questions confirmed for a field, each once: how
+    /// this org asks for it.
+    pub(super) fn asked_as(&self, contract: &ContractKey, field: &FieldKey) -> &[String] {
+        self.asked_as
             .get(&(contract.clone(), field.clone()))
-            .into_iter()
-            .flatten()
-            .filter(|p| p.confirmed)
-            .map(|p| p.text.as_str())
-            .collect()
+            .map_or(&[], Vec::as_slice)
     }
 
     /// How a question stands against what the org decided about a field:
