@@ -8,7 +8,9 @@ use baton_domain::account::Account;
 use baton_domain::contract::ContractDef;
 use baton_domain::event::Event;
 use baton_domain::handoff::State;
-use baton_domain::rediscovery::{self, Answered, SuggestedIncident, SuggestionStatus};
+use baton_domain::rediscovery::{
+    self, Answered, Learned, Quality, SuggestedIncident, SuggestionStatus,
+};
 use baton_domain::{AccountId, DomainError, Email, Handoff, OrgId, TeamKey, Timestamp};
 use baton_store::HandoffFilter;
 
@@ -19,6 +21,13 @@ pub const MAX_NOTE_LEN: usize = 200_000;
 
 /// Most suggestions one listing returns.
 pub const MAX_SUGGESTIONS: u32 = 500;
+
+/// Most decided suggestions the detector learns from, the newest: every
+/// note reads and learns from them (about 50 ms for a thousand distinct
+/// questions in a release build), so the cost stays bounded however long an
+/// org has used Baton, and recent decisions speak for how the teams ask
+/// today.
+pub const LEARNED_FROM: u32 = 1_000;
 
 /// A conversation note to record.
 #[derive(Debug, Clone)]
@@ -60,17 +69,18 @@ pub fn check_note_text(text: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
-/// The suggestion events for a note's matches.
+/// The suggestion events for a note's matches, found as the org's
+/// decisions taught the detector.
 pub fn suggestion_events(
     account: &AccountId,
-    answered: &[Answered],
+    (answered, learned): (&[Answered], &Learned),
     note: &str,
     author: Option<&Email>,
     team: Option<&TeamKey>,
     at: Timestamp,
     mut new_id: impl FnMut() -> String,
 ) -> Vec<Event> {
-    rediscovery::detect(note, answered)
+    rediscovery::detect(note, answered, learned)
         .into_iter()
         .filter_map(|s| {
             let a = answered.get(s.answered)?;
@@ -121,6 +131,31 @@ pub fn new_suggestion_id() -> String {
 }
 
 impl App {
+    /// What the org's decided suggestions taught its detector (see
+    /// [`Learned`]); every detection, live or imported, uses it.
+    pub async fn learned(&self, org: &OrgId) -> Result<Learned, AppError> {
+        let decided = self.store.decided_suggestions(org, LEARNED_FROM).await?;
+        Ok(Learned::from_decisions(&decided))
+    }
+
+    /// How the detector does on the org's own decisions, and what it
+    /// learned from them: for admins, who answer for the detector.
+    pub async fn suggestion_quality(
+        &self,
+        caller: &Caller,
+    ) -> Result<(Quality, Learned), AppError> {
+        let actor = self.actor(caller).await?;
+        if !actor.admin {
+            return Err(
+                DomainError::Forbidden("only an admin sees the detector's figures".into()).into(),
+            );
+        }
+        Ok((
+            self.store.suggestion_quality(&caller.org).await?,
+            self.learned(&caller.org).await?,
+        ))
+    }
+
     /// The fields the account's handoffs accepted at or before `t` answered
     /// (see [`answered_in`]).
     pub async fn answered_fields(
@@ -214,6 +249,7 @@ impl App {
         let answered = self
             .answered_fields(&caller.org, &input.account, at)
             .await?;
+        let learned = self.learned(&caller.org).await?;
         let mut events = vec![Event::Note {
             account: input.account.clone(),
             author: Some(author.clone()),
@@ -223,7 +259,7 @@ impl App {
         }];
         events.extend(suggestion_events(
             &input.account,
-            &answered,
+            (&answered, &learned),
             &input.text,
             Some(&author),
             team.as_ref(),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use baton_domain::contract::seed::seeded_contracts;
-use baton_domain::rediscovery::eval::{DEV_SET, Report, TEST_SET, evaluate};
+use baton_domain::rediscovery::eval::{DEV_SET, Report, TEST_SET, evaluate, learn_split};
 use baton_domain::rediscovery::{MARGIN, THRESHOLD};
 use clap::{Args, Subcommand};
 
@@ -19,7 +19,8 @@ pub enum EvalCommand {
     /// chosen on. A file in the same format may be given instead.
     ///
     /// e.g. `baton eval rediscovery`, `baton eval rediscovery --set dev
-    /// --sweep`, `baton eval rediscovery --file mine.jsonl --mistakes`
+    /// --sweep`, `baton eval rediscovery --file mine.jsonl --mistakes`,
+    /// `baton eval rediscovery --learn-split`
     Rediscovery(RediscoveryArgs),
 }
 
@@ -44,6 +45,12 @@ pub struct RediscoveryArgs {
     /// Also print every wrong or missed suggestion.
     #[arg(long)]
     mistakes: bool,
+    /// Also measure the learning: the cases on odd lines are decided as
+    /// their labels say (a right suggestion confirmed, a wrong one
+    /// dismissed), the detector learns from those decisions and is measured
+    /// on the even lines, as shipped and learned; then the other way round.
+    #[arg(long)]
+    learn_split: bool,
 }
 
 /// Runs an evaluation and prints its figures.
@@ -88,6 +95,35 @@ pub fn run(cmd: EvalCommand) -> Result<()> {
                 r.recall(),
                 r.true_positives + r.false_positives
             );
+        }
+    }
+    if args.learn_split {
+        println!(
+            "\nlearn split: odd and even lines of the set; learn on one part, measure on the other"
+        );
+        for half in learn_split(&text, &contracts, args.threshold, args.margin)
+            .map_err(anyhow::Error::msg)?
+        {
+            let thresholds: Vec<String> = half
+                .thresholds
+                .iter()
+                .map(|(c, t)| format!("{c} {t:.2}"))
+                .collect();
+            println!(
+                "learned on {} ({} confirmed, {} dismissed; thresholds: {}), measured on {} ({} questions):",
+                half.learned_on,
+                half.decided.0,
+                half.decided.1,
+                if thresholds.is_empty() {
+                    "the default".to_string()
+                } else {
+                    thresholds.join(", ")
+                },
+                half.measured_on,
+                half.before.questions
+            );
+            println!("  as shipped: {}", figures(&half.before));
+            println!("  learned:    {}", figures(&half.after));
         }
     }
     if args.mistakes {

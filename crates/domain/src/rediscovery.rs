@@ -12,6 +12,8 @@
 //! how people ask. Measured on a labelled set: `baton eval rediscovery`.
 
 pub mod eval;
+mod learned;
+mod quality;
 mod text;
 mod thesaurus;
 
@@ -24,7 +26,9 @@ use crate::field::{Expect, FieldDef, FieldType};
 use crate::id::{AccountId, ContractKey, Email, FieldKey, HandoffId, TeamKey};
 use crate::org::Actor;
 
-pub use text::{Asked, questions, sentences, stem, terms};
+pub use learned::{AIMED_PRECISION, Decision, Learned, MIN_DECISIONS};
+pub use quality::Quality;
+pub use text::{Asked, logistics, questions, sentences, stem, terms};
 
 /// A field an accepted handoff of the account answered.
 #[derive(Debug, Clone)]
@@ -54,12 +58,15 @@ pub struct Suggestion {
 
 /// Lowest score suggested: chosen on the development set so precision
 /// stays at or above 0.8 (see docs/rediscovery.md).
-pub const THRESHOLD: f64 = 0.50;
+pub const THRESHOLD: f64 = 0.55;
 
 /// How far ahead of the runner-up the best field must be, as a fraction of
 /// its score: a question that fits two fields equally is not evidence for
 /// either.
-pub const MARGIN: f64 = 0.20;
+pub const MARGIN: f64 = 0.10;
+
+/// How much a question's likeness to a shipped `asked_as` phrase counts.
+const PHRASE_WEIGHT: f64 = 1.0;
 
 /// The weight an unknown question term takes in the ceiling.
 const UNKNOWN_IDF: f64 = 1.5;
@@ -76,9 +83,13 @@ const ANSWER_WEIGHT: f64 = 1.3;
 
 /// One field as a bag of terms.
 struct Doc {
+    contract: ContractKey,
+    field: FieldKey,
     asks: BTreeMap<String, f64>,
     answer: BTreeMap<String, f64>,
     len: f64,
+    /// Each way people ask for it, as a question's terms.
+    phrases: Vec<BTreeSet<String>>,
 }
 
 fn bag(terms: impl IntoIterator<Item = String>) -> BTreeMap<String, f64> {
@@ -107,7 +118,7 @@ fn answers_kind(f: &FieldDef) -> Option<&'static str> {
 }
 
 impl Doc {
-    fn new(a: &Answered) -> Self {
+    fn new(a: &Answered, learned: &Learned) -> Self {
         let mut asks = expanded(&format!(
             "{} {} {}",
             a.field.label,
@@ -115,9 +126,23 @@ impl Doc {
             a.field.asked_as.join(" ")
         ));
         asks.extend(answers_kind(&a.field).map(str::to_string));
+        // Length is the field's own: what the org taught must not make a
+        // field look long and weaken its label's evidence.
+        let own = asks.len();
+        // How this org asked for the field, each new term once: a field
+        // confirmed a hundred times must not drown the others.
+        let mut known: BTreeSet<String> = asks.iter().cloned().collect();
+        for t in learned.asked_as(&a.contract, &a.field.key) {
+            if known.insert(t.clone()) {
+                asks.push(t.clone());
+            }
+        }
         let answer = expanded(&a.answer);
-        let len = (asks.len() + answer.len()) as f64;
+        let len = (own + answer.len()) as f64;
         Self {
+            phrases: a.field.asked_as.iter().map(|p| question_terms(p)).collect(),
+            contract: a.contract.clone(),
+            field: a.field.key.clone(),
             asks: bag(asks),
             answer: bag(answer),
             len,
@@ -130,17 +155,37 @@ impl Doc {
     }
 }
 
-/// An index over the answered fields of one account.
-pub struct Index {
+/// The terms a question is compared by, as a set: its words, their
+/// concepts and the kind of answer its question word asks for.
+fn question_terms(question: &str) -> BTreeSet<String> {
+    let mut q = expanded(question);
+    q.extend(thesaurus::question_kind(question).map(str::to_string));
+    q.into_iter().collect()
+}
+
+/// Nothing learned: the detector as shipped.
+static NOTHING_LEARNED: Learned = Learned::nothing();
+
+/// An index over the answered fields of one account, with what the org's
+/// decisions taught.
+pub struct Index<'l> {
     docs: Vec<Doc>,
     df: BTreeMap<String, f64>,
     avg_len: f64,
+    learned: &'l Learned,
 }
 
-impl Index {
-    /// Indexes the answered fields.
+impl Index<'static> {
+    /// Indexes the answered fields, with nothing learned.
     pub fn new(answered: &[Answered]) -> Self {
-        let docs: Vec<Doc> = answered.iter().map(Doc::new).collect();
+        Index::learned(answered, &NOTHING_LEARNED)
+    }
+}
+
+impl<'l> Index<'l> {
+    /// Indexes the answered fields, matching as `learned` taught.
+    pub fn learned(answered: &[Answered], learned: &'l Learned) -> Self {
+        let docs: Vec<Doc> = answered.iter().map(|a| Doc::new(a, learned)).collect();
         let mut df = BTreeMap::new();
         for d in &docs {
             let seen: BTreeSet<&String> = d.asks.keys().chain(d.answer.keys()).collect();
@@ -153,7 +198,12 @@ impl Index {
         } else {
             docs.iter().map(|d| d.len).sum::<f64>() / docs.len() as f64
         };
-        Self { docs, df, avg_len }
+        Self {
+            docs,
+            df,
+            avg_len,
+            learned,
+        }
     }
 
     /// The inverse document frequency of a term among the answered fields,
@@ -171,10 +221,12 @@ impl Index {
     /// mentions something the answer also mentions ("which carriers send
     /// the most quotes?" beside a pain about carrier quotes) asks something
     /// new about a known topic.
+    ///
+    /// What the org decided weighs in: a field scores at least the
+    /// question's likeness to a question confirmed for it, and nothing when
+    /// a question dismissed for it is nearer.
     pub fn scores(&self, question: &str) -> Vec<f64> {
-        let mut q = expanded(question);
-        q.extend(thesaurus::question_kind(question).map(str::to_string));
-        let q: BTreeSet<String> = q.into_iter().collect();
+        let q = question_terms(question);
         let known: Vec<&String> = q.iter().filter(|t| self.df.contains_key(*t)).collect();
         // Terms no field knows still dilute the question: "how many
         // endpoints" asks about something nobody recorded.
@@ -204,7 +256,15 @@ impl Index {
                         self.idf(t) * tf * (K1 + 1.0) / (tf + norm)
                     })
                     .sum();
-                s / ceiling
+                let shipped = d
+                    .phrases
+                    .iter()
+                    .map(|p| learned::dice(&q, p))
+                    .fold(0.0, f64::max);
+                match self.learned.judge(&d.contract, &d.field, &q) {
+                    Some(like) => (s / ceiling).max(like).max(shipped * PHRASE_WEIGHT),
+                    None => 0.0,
+                }
             })
             .collect()
     }
@@ -214,20 +274,30 @@ impl Index {
         self.best_with(question, THRESHOLD, MARGIN)
     }
 
-    /// [`Index::best`] with another threshold and margin (for measuring).
+    /// [`Index::best`] with another default threshold and margin (for
+    /// measuring); a contract's learned threshold still takes its place.
     pub fn best_with(&self, question: &str, threshold: f64, margin: f64) -> Option<(usize, f64)> {
+        if logistics(question) {
+            return None;
+        }
         let scores = self.scores(question);
         let mut order: Vec<usize> = (0..scores.len()).collect();
         order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
         let best = *order.first()?;
         let runner_up = order.get(1).map_or(0.0, |i| scores[*i]);
         let s = scores[best];
+        let threshold = self
+            .docs
+            .get(best)
+            .and_then(|d| self.learned.threshold(&d.contract))
+            .unwrap_or(threshold);
         (s >= threshold && s - runner_up >= margin * s).then_some((best, s))
     }
 }
 
-/// The questions of a note that re-ask an answered field, in note order.
-pub fn detect(note: &str, answered: &[Answered]) -> Vec<Suggestion> {
+/// The questions of a note that re-ask an answered field, in note order,
+/// matched as the org's decisions taught (`Learned::default()`: as shipped).
+pub fn detect(note: &str, answered: &[Answered], learned: &Learned) -> Vec<Suggestion> {
     if answered.is_empty() {
         return Vec::new();
     }
@@ -237,7 +307,7 @@ pub fn detect(note: &str, answered: &[Answered]) -> Vec<Suggestion> {
     if questions.is_empty() {
         return Vec::new();
     }
-    let index = Index::new(answered);
+    let index = Index::learned(answered, learned);
     questions
         .into_iter()
         .filter_map(|q| {

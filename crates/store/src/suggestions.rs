@@ -2,7 +2,7 @@
 //! the review queue.
 
 use baton_domain::event::Event;
-use baton_domain::rediscovery::{SuggestedIncident, SuggestionStatus};
+use baton_domain::rediscovery::{Decision, Quality, SuggestedIncident, SuggestionStatus};
 use baton_domain::{AccountId, ContractKey, Email, FieldKey, HandoffId, OrgId, TeamKey};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -237,5 +237,74 @@ impl Store {
                 Ok((from_row(r)?, team))
             })
             .collect()
+    }
+}
+
+impl Store {
+    /// The org's most recently decided suggestions, at most `limit`, as
+    /// the detector learns from them.
+    pub async fn decided_suggestions(
+        &self,
+        org: &OrgId,
+        limit: u32,
+    ) -> Result<Vec<Decision>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT contract, field, question, score, status FROM suggestions
+             WHERE org_id = $1 AND status IN ('confirmed', 'dismissed')
+             ORDER BY decided_at DESC, id LIMIT $2",
+        )
+        .bind(org.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Decision {
+                    contract: parse(
+                        "suggestion contract",
+                        ContractKey::parse(r.try_get::<String, _>("contract")?),
+                    )?,
+                    field: parse(
+                        "suggestion field",
+                        FieldKey::parse(r.try_get::<String, _>("field")?),
+                    )?,
+                    question: r.try_get("question")?,
+                    score: r.try_get::<i64, _>("score")? as f64 / 1000.0,
+                    confirmed: r.try_get::<String, _>("status")? == "confirmed",
+                })
+            })
+            .collect()
+    }
+
+    /// The org's suggestions by status and its re-discovery incidents on
+    /// record: what the detector's figures are computed from.
+    pub async fn suggestion_quality(&self, org: &OrgId) -> Result<Quality, StoreError> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM suggestions WHERE org_id = $1 GROUP BY status",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        let mut by_status = [0u64; 3];
+        for r in &rows {
+            let n = u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
+            match SuggestionStatus::parse(&r.try_get::<String, _>("status")?) {
+                Some(SuggestionStatus::Open) => by_status[0] = n,
+                Some(SuggestionStatus::Confirmed) => by_status[1] = n,
+                Some(SuggestionStatus::Dismissed) => by_status[2] = n,
+                None => {}
+            }
+        }
+        let incidents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_one(&self.read)
+            .await?;
+        let [open, confirmed, dismissed] = by_status;
+        Ok(Quality::new(
+            open,
+            confirmed,
+            dismissed,
+            u64::try_from(incidents).unwrap_or(0),
+        ))
     }
 }

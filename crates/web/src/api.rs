@@ -211,6 +211,7 @@ fn routes(options: &Options) -> Registry {
     .add(routes!(usage::get))
     .add(routes!(suggestions::note))
     .add(routes!(suggestions::list))
+    .add(routes!(suggestions::quality))
     .add(routes!(suggestions::confirm))
     .add(routes!(suggestions::dismiss))
     .add(routes!(import::events).layer(import_limit))

@@ -21,6 +21,8 @@ on_both_backends!(
     a_note_naming_a_team_the_org_does_not_have_is_refused_and_records_nothing,
     imported_notes_beyond_one_read_back_are_all_searched,
     the_sender_reports_no_rediscovery_of_their_own_handoff_live_or_imported,
+    a_confirmed_question_teaches_the_detector_its_paraphrase,
+    dismissals_raise_their_contracts_threshold,
 );
 
 /// A kickoff note that re-asks the economic buyer and the go-live date, and
@@ -335,4 +337,92 @@ async fn the_sender_reports_no_rediscovery_of_their_own_handoff_live_or_imported
         .record_rediscovery(&t.as_user("onboarding1@acme.test"), incident())
         .await
         .unwrap();
+}
+
+/// Suggested for the competitive displacement on the seeded values.
+const MOVING_OFF_OLD_TOOL: &str = "Which old tool are you moving away from?";
+/// The same question, which the detector as shipped does not suggest.
+const MOVING_OFF: &str = "What are you moving away from?";
+
+async fn a_confirmed_question_teaches_the_detector_its_paraphrase(t: TestApp) {
+    let first = accepted_handoff(&t, "T-1").await;
+    let later = accepted_handoff(&t, "T-2").await;
+    assert_eq!(note(&t, &later.account, MOVING_OFF, None).await, vec![]);
+    let found = note(&t, &first.account, MOVING_OFF_OLD_TOOL, None).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].field.as_str(), "competitive_displacement");
+    let onb = t.as_user("onboarding1@acme.test");
+    t.app
+        .decide_suggestion(&onb, &found[0].id, true)
+        .await
+        .unwrap();
+    // Another account, another note: the org's confirmation taught it.
+    let taught = note(&t, &later.account, MOVING_OFF, None).await;
+    let fields: Vec<&str> = taught.iter().map(|s| s.field.as_str()).collect();
+    assert_eq!(fields, vec!["competitive_displacement"], "{taught:?}");
+    // And an import searches its notes the same way.
+    let line = json!({"type": "note", "account": later.account, "author": "onboarding1@acme.test",
+        "team": "onboarding", "at": t.app.now(), "text": MOVING_OFF});
+    let s = t
+        .app
+        .import_events(Some(t.org.clone()), format!("{line}\n").as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(s.suggestions, 1);
+}
+
+async fn dismissals_raise_their_contracts_threshold(t: TestApp) {
+    let h = accepted_handoff(&t, "T-3").await;
+    let contract = baton_domain::ContractKey::parse("ae-to-onboarding").unwrap();
+    let onb = t.as_user("onboarding1@acme.test");
+    assert_eq!(
+        note(&t, &h.account, MOVING_OFF_OLD_TOOL, None).await.len(),
+        1
+    );
+    // Different questions, each dismissed when suggested.
+    let mut dismissed = 0;
+    for q in [
+        "Who signs off on the budget for this?",
+        "We asked whether there is a hard go-live date we must be live by.",
+        "What does success look like for the reps?",
+        "Is there a freeze we should plan around?",
+        "What are you replacing?",
+        "Who is our champion there?",
+        "Where could this grow next year?",
+        "Is the legacy CRM export messy?",
+        "How many more seats could EMEA take?",
+    ] {
+        for s in note(&t, &h.account, q, None).await {
+            t.app.decide_suggestion(&onb, &s.id, false).await.unwrap();
+            dismissed += 1;
+        }
+    }
+    assert!(
+        dismissed >= baton_domain::rediscovery::MIN_DECISIONS,
+        "{dismissed}"
+    );
+    let learned = t.app.learned(&t.org).await.unwrap();
+    let raised = learned.threshold(&contract).unwrap();
+    assert!(raised > baton_domain::rediscovery::THRESHOLD, "{raised}");
+    // A question unlike any dismissed one, suggested before, now falls
+    // under the contract's threshold.
+    assert_eq!(
+        note(&t, &h.account, MOVING_OFF_OLD_TOOL, None).await,
+        vec![]
+    );
+    let (quality, _) = t
+        .app
+        .suggestion_quality(&t.as_user("admin@acme.test"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (quality.confirmed, quality.dismissed, quality.open),
+        (0, 8, 1)
+    );
+    assert_eq!(quality.precision(), Some(0.0));
+    let err = t.app.suggestion_quality(&onb).await.unwrap_err();
+    assert!(
+        matches!(err, AppError::Domain(DomainError::Forbidden(_))),
+        "{err:?}"
+    );
 }

@@ -173,3 +173,20 @@ fn eval_prints_precision_and_recall_on_the_held_out_set() {
     let (ok, _, err) = baton(&["eval", "rediscovery", "--set", "nope"], "");
     assert!(!ok && err.contains("--set 'nope'"), "{err}");
 }
+
+#[test]
+fn eval_learn_split_measures_the_learning_on_both_shipped_sets() {
+    for set in ["dev", "test"] {
+        let (ok, out, err) = baton(&["eval", "rediscovery", "--set", set, "--learn-split"], "");
+        assert!(ok, "{err}");
+        for part in ["learned on odd", "learned on even"] {
+            assert!(out.contains(part), "{set}: {out}");
+        }
+        assert_eq!(
+            out.matches("  as shipped: precision 0.").count(),
+            2,
+            "{out}"
+        );
+        assert_eq!(out.matches("  learned:    precision ").count(), 2, "{out}");
+    }
+}

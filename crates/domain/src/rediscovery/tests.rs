@@ -50,6 +50,7 @@ fn a_re_asked_field_is_suggested_with_its_question() {
     let got = detect(
         "Kickoff went well. Who signs off on the budget for this? We asked whether there is a change freeze we should plan around.",
         &a,
+        &Learned::default(),
     );
     let fields: Vec<(&str, &str)> = got
         .iter()
@@ -76,7 +77,132 @@ fn new_questions_and_small_talk_are_not_suggested() {
         "How was your holiday?",
         "Which SSO provider do you use?",
     ] {
-        assert_eq!(detect(q, &a), vec![], "{q}");
+        assert_eq!(detect(q, &a, &Learned::default()), vec![], "{q}");
     }
-    assert_eq!(detect("Who signs?", &[]), vec![]);
+    assert_eq!(detect("Who signs?", &[], &Learned::default()), vec![]);
+}
+
+fn decision(field: &str, question: &str, score: f64, confirmed: bool) -> Decision {
+    Decision {
+        contract: ContractKey::parse("ae-to-onboarding").unwrap(),
+        field: FieldKey::parse(field).unwrap(),
+        question: question.to_string(),
+        score,
+        confirmed,
+    }
+}
+
+#[test]
+fn nothing_learned_is_the_detector_as_shipped() {
+    let a = onboarding();
+    let note = "Kickoff went well. Who signs off on the budget for this? We asked whether there \
+                is a change freeze we should plan around. What are you moving away from? \
+                Could you send the slides from today?";
+    let learned = Learned::from_decisions(&[]);
+    assert!(learned.is_empty());
+    assert_eq!(
+        detect(note, &a, &learned),
+        detect(note, &a, &Learned::default())
+    );
+    let (plain, taught) = (Index::new(&a), Index::learned(&a, &learned));
+    for q in questions(note) {
+        assert_eq!(plain.scores(&q.text), taught.scores(&q.text), "{}", q.text);
+    }
+}
+
+#[test]
+fn a_confirmed_question_makes_its_paraphrase_match_that_field() {
+    let a = onboarding();
+    let later = "What are you moving away from?";
+    assert_eq!(detect(later, &a, &Learned::default()), vec![]);
+    let learned = Learned::from_decisions(&[decision(
+        "competitive_displacement",
+        "Which old tool are you moving away from?",
+        0.62,
+        true,
+    )]);
+    assert_eq!(learned.phrase_counts(), (1, 0));
+    let got = detect(later, &a, &learned);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        a[got[0].answered].field.key.as_str(),
+        "competitive_displacement"
+    );
+}
+
+#[test]
+fn a_dismissed_question_keeps_its_near_paraphrase_off_that_field() {
+    let a = onboarding();
+    let asked = "Which old tool are you moving away from?";
+    assert_eq!(detect(asked, &a, &Learned::default()).len(), 1);
+    let learned = Learned::from_decisions(&[decision(
+        "competitive_displacement",
+        "Which old tool are you moving away from now?",
+        0.7,
+        false,
+    )]);
+    assert_eq!(detect(asked, &a, &learned), vec![]);
+    // Another question about the field is still suggested.
+    assert_eq!(
+        detect("What are you replacing, Excel rate sheets?", &a, &learned).len(),
+        1
+    );
+}
+
+#[test]
+fn a_contract_whose_suggestions_were_mostly_dismissed_gets_a_higher_threshold() {
+    let key = ContractKey::parse("ae-to-onboarding").unwrap();
+    // Below the aim at the default: the low scorers were wrong.
+    let mut decided: Vec<Decision> = (0..6)
+        .map(|i| {
+            decision(
+                "success_criteria",
+                &format!("new question {i}?"),
+                THRESHOLD + 0.02,
+                false,
+            )
+        })
+        .collect();
+    decided.extend((0..6).map(|i| {
+        decision(
+            "economic_buyer",
+            &format!("who signs {i}?"),
+            THRESHOLD + 0.2,
+            true,
+        )
+    }));
+    let learned = Learned::from_decisions(&decided);
+    let t = learned.threshold(&key).unwrap();
+    assert!(t > THRESHOLD && t <= THRESHOLD + 0.2, "{t}");
+    // Too few decisions move nothing; a contract at the aim keeps the default.
+    assert_eq!(
+        Learned::from_decisions(&decided[..MIN_DECISIONS - 1]).threshold(&key),
+        None
+    );
+    let right: Vec<Decision> = (0..MIN_DECISIONS)
+        .map(|i| {
+            decision(
+                "economic_buyer",
+                &format!("who signs {i}?"),
+                THRESHOLD,
+                true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        Learned::from_decisions(&right).threshold(&key),
+        Some(THRESHOLD)
+    );
+    // The raised threshold holds the contract's weaker matches back.
+    let a = onboarding();
+    let weak = "Which old tool are you moving away from?";
+    let score = Index::new(&a).best(weak).unwrap().1;
+    let high = Learned::from_decisions(
+        &(0..MIN_DECISIONS)
+            .map(|i| decision("success_criteria", &format!("new one {i}?"), 0.99, false))
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(high.threshold(&key), Some(1.0));
+    assert!(score < 1.0, "{score}");
+    assert_eq!(detect(weak, &a, &high), vec![]);
 }

@@ -150,6 +150,62 @@ fn reported_by_us(text: &str) -> bool {
     asks && ours
 }
 
+/// Verbs that, after "can you" / "could we" and the like, ask for a file,
+/// an introduction or a slot in a diary, never for what a handoff recorded.
+const LOGISTICS_VERBS: &[&str] = &[
+    "send",
+    "share",
+    "forward",
+    "intro",
+    "introduce",
+    "schedule",
+    "reschedule",
+    "book",
+    "hold",
+    "move",
+    "meet",
+    "join",
+];
+
+/// Words that make a question about the diary: days, and the meetings
+/// themselves.
+const DIARY_WORDS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "check-in",
+    "invite",
+    "reschedule",
+    "slides",
+    "deck",
+    "recording",
+    "agenda",
+];
+
+/// Whether a question is logistics (scheduling a call, asking for files or
+/// an introduction): the labelling rules of the evaluation set count it as
+/// new whatever the handoff says, and people ask it next to real re-asks.
+pub fn logistics(question: &str) -> bool {
+    let words: Vec<String> = question
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let request = matches!(
+        words.as_slice(),
+        [modal, who, verb, ..]
+            if matches!(modal.as_str(), "can" | "could" | "would")
+                && matches!(who.as_str(), "you" | "we" | "i")
+                && LOGISTICS_VERBS.contains(&verb.as_str())
+    );
+    request
+        || words
+            .iter()
+            .any(|w| DIARY_WORDS.contains(&w.trim_end_matches('s')))
+}
+
 /// Words that carry no meaning for matching.
 const STOPWORDS: &[&str] = &[
     "a",
@@ -383,6 +439,24 @@ mod tests {
                 "After the call I asked Tor whether he is on board."
             ]
         );
+    }
+
+    #[test]
+    fn scheduling_and_requests_for_files_are_logistics() {
+        for q in [
+            "Can we hold the weekly check-in on Wednesdays at 10?",
+            "Could you send the security questionnaire?",
+            "Would Thursday work for a demo?",
+        ] {
+            assert!(logistics(q), "{q}");
+        }
+        for q in [
+            "Who signs off on the budget?",
+            "Can you remind me when go-live is?",
+            "How many slides-free weeks",
+        ] {
+            assert!(!logistics(q), "{q}");
+        }
     }
 
     #[test]

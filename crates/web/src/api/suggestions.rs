@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use baton_app::rediscovery::NoteInput;
-use baton_domain::rediscovery::{SuggestedIncident, SuggestionStatus};
+use baton_domain::rediscovery::{Learned, Quality, SuggestedIncident, SuggestionStatus};
 use baton_domain::{AccountId, Email, TeamKey, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -57,8 +57,8 @@ pub struct SuggestionBody {
     pub question: String,
     /// The answer on record.
     pub answer: String,
-    /// Match strength: 0.5 and up is suggested, higher is surer (not a
-    /// probability).
+    /// Match strength: the threshold (0.55, or the contract's learned one)
+    /// and up is suggested, higher is surer (not a probability).
     pub score: f64,
     /// Who wrote the note.
     pub author: Option<String>,
@@ -247,4 +247,84 @@ pub async fn dismiss(
     Path(id): Path<String>,
 ) -> ApiResult<Json<SuggestionBody>> {
     decide(s, &caller, &id, false).await
+}
+
+/// A contract whose threshold the org's decisions moved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LearnedThreshold {
+    /// The contract.
+    pub contract: String,
+    /// The lowest score now suggested for its fields.
+    pub threshold: f64,
+}
+
+/// How the re-discovery detector does on the org's own decisions, and what
+/// it learned from them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionQuality {
+    /// Suggestions waiting for a person.
+    pub open: u64,
+    /// Suggestions confirmed.
+    pub confirmed: u64,
+    /// Suggestions dismissed.
+    pub dismissed: u64,
+    /// Confirmed over decided; null before any decision. Measured.
+    pub precision: Option<f64>,
+    /// Re-discovery incidents people reported by hand rather than
+    /// confirming a suggestion.
+    pub reported_by_hand: u64,
+    /// Confirmed over confirmed plus reported by hand; null with nothing on
+    /// record. Not recall: a re-ask nobody confirmed or reported is in
+    /// neither count, so this is an upper bound of it.
+    pub found_share: Option<f64>,
+    /// The default threshold: a contract without a learned one uses it.
+    pub default_threshold: f64,
+    /// Contracts whose decisions chose another threshold.
+    pub thresholds: Vec<LearnedThreshold>,
+    /// Distinct confirmed questions the detector now matches paraphrases of.
+    pub learned_phrases: usize,
+    /// Distinct dismissed questions whose near paraphrases it no longer
+    /// suggests for the same field.
+    pub dismissed_phrases: usize,
+}
+
+impl SuggestionQuality {
+    /// The figures as the app computed them.
+    pub fn new(q: Quality, learned: &Learned) -> Self {
+        let (learned_phrases, dismissed_phrases) = learned.phrase_counts();
+        Self {
+            open: q.open,
+            confirmed: q.confirmed,
+            dismissed: q.dismissed,
+            precision: q.precision(),
+            reported_by_hand: q.reported_by_hand,
+            found_share: q.found_share(),
+            default_threshold: baton_domain::rediscovery::THRESHOLD,
+            thresholds: learned
+                .thresholds()
+                .iter()
+                .map(|(c, t)| LearnedThreshold {
+                    contract: c.to_string(),
+                    threshold: (t * 100.0).round() / 100.0,
+                })
+                .collect(),
+            learned_phrases,
+            dismissed_phrases,
+        }
+    }
+}
+
+/// The detector's precision on the org's decided suggestions, how much of
+/// the re-discovery on record it found, and what it learned (admins).
+#[utoipa::path(get, path = "/signals/suggestions/quality", tag = "signals",
+    responses(
+        (status = 200, description = "The figures", body = SuggestionQuality),
+        (status = 403, description = "Not an admin", body = ApiError, content_type = "application/problem+json"),
+    ))]
+pub async fn quality(
+    State(s): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<Json<SuggestionQuality>> {
+    let (q, learned) = s.app.suggestion_quality(&caller).await?;
+    Ok(Json(SuggestionQuality::new(q, &learned)))
 }

@@ -11,7 +11,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use baton_domain::rediscovery::{SuggestedIncident, SuggestionStatus};
+use baton_domain::rediscovery::{
+    Learned, MIN_DECISIONS, Quality, SuggestedIncident, SuggestionStatus, THRESHOLD,
+};
 use baton_domain::{AccountId, Timestamp};
 use serde::Deserialize;
 
@@ -65,7 +67,7 @@ pub struct Card {
     pub handoff: String,
     /// That handoff's contract, by title.
     pub contract: String,
-    /// Match strength, two decimals (0.50 and up is suggested).
+    /// Match strength, two decimals (the threshold and up is suggested).
     pub score: String,
     /// `open`, `confirmed` or `dismissed`.
     pub status: &'static str,
@@ -73,10 +75,73 @@ pub struct Card {
     pub decided: String,
 }
 
+/// The detector's figures on the org's own decisions, in words (admins).
+#[derive(Debug, Clone)]
+pub struct QualityPanel {
+    /// Precision, or what stands in for it before any decision.
+    pub precision: String,
+    /// The share of the re-discovery on record it found, and why that is
+    /// not recall.
+    pub found: String,
+    /// What it learned: phrases and thresholds.
+    pub learned: String,
+}
+
+impl QualityPanel {
+    fn new(q: &Quality, learned: &Learned) -> Self {
+        let precision = match q.precision() {
+            Some(p) => format!(
+                "Precision {p:.2}: {} of {} decided suggestions were confirmed ({} still open).",
+                q.confirmed,
+                q.decided(),
+                q.open
+            ),
+            None => format!("Precision: no suggestion decided yet ({} open).", q.open),
+        };
+        let found = match q.found_share() {
+            Some(f) => format!(
+                "Found {} of the {} re-discovery incidents on record ({f:.2}); {} were reported by hand. \
+                 This is not recall: a re-ask nobody confirmed or reported is in neither count, so the \
+                 detector's recall can only be lower.",
+                q.confirmed,
+                q.confirmed + q.reported_by_hand,
+                q.reported_by_hand
+            ),
+            None => "No re-discovery on record yet, so nothing says how much the detector misses."
+                .to_string(),
+        };
+        let (phrases, dismissed) = learned.phrase_counts();
+        let thresholds: Vec<String> = learned
+            .thresholds()
+            .iter()
+            .map(|(c, t)| format!("{c} {t:.2}"))
+            .collect();
+        let learned = format!(
+            "Learned from your decisions: {phrases} confirmed question{} (their paraphrases now match), \
+             {dismissed} dismissed (their near paraphrases no longer do); thresholds: {} (default {:.2}; \
+             a contract needs {MIN_DECISIONS} decisions before its own).",
+            if phrases == 1 { "" } else { "s" },
+            if thresholds.is_empty() {
+                "all at the default".to_string()
+            } else {
+                thresholds.join(", ")
+            },
+            THRESHOLD
+        );
+        Self {
+            precision,
+            found,
+            learned,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "suggestions.html")]
 struct SuggestionsPage {
     page: Page,
+    /// The detector's figures, for admins only.
+    quality: Option<QualityPanel>,
     status: &'static str,
     filters: &'static [&'static str],
     cards: Vec<Card>,
@@ -208,6 +273,14 @@ async fn show(
     for (card, next) in cards.iter_mut().zip(ids.iter().skip(1)) {
         card.next_id.clone_from(next);
     }
+    // The detector is the admins' to answer for; members review, they do
+    // not tune.
+    let quality = if v.page.admin {
+        let (q, learned) = s.app.suggestion_quality(&v.caller).await?;
+        Some(QualityPanel::new(&q, &learned))
+    } else {
+        None
+    };
     let (code, error) = match error {
         Some((code, message)) => (code, Some(message)),
         None => (StatusCode::OK, None),
@@ -216,6 +289,7 @@ async fn show(
         code,
         &SuggestionsPage {
             page: v.page.at("suggestions"),
+            quality,
             status,
             filters: &FILTERS,
             cards,

@@ -719,6 +719,15 @@ fn matrix() -> Vec<Row> {
             none,
             [401, 200, 200, 200, 200, 200],
         ),
+        // The detector's figures are the admins' to answer for.
+        row(
+            "GET",
+            "/signals/suggestions/quality",
+            AE,
+            Fixture::Suggestion,
+            none,
+            [401, 200, 403, 403, 403, 200],
+        ),
         row(
             "POST",
             "/signals/suggestions/{id}/confirm",

@@ -1,7 +1,7 @@
 //! `/signals/notes` and `/signals/suggestions` over HTTP: a note re-asking
 //! what an accepted handoff answered comes back with a suggestion and its
-//! evidence; confirming it counts in the scorecard; bad input names the
-//! field and changes nothing.
+//! evidence; confirming it counts in the scorecard and in the detector's
+//! figures admins read; bad input names the field and changes nothing.
 
 use baton_testkit::{TestApp, on_both_backends};
 use serde_json::json;
@@ -106,6 +106,20 @@ async fn a_note_comes_back_with_suggestions_a_person_confirms(t: TestApp) {
         .await;
     assert_eq!(r.expect(200)["status"], "confirmed");
     assert_eq!(scorecard_incidents(&admin).await, before + 1);
+    // Admins see the detector's figures on the org's decisions; a member
+    // does not.
+    let r = admin.get("/signals/suggestions/quality").await;
+    let q = r.expect(200);
+    assert_eq!(
+        (&q["confirmed"], &q["dismissed"], &q["precision"]),
+        (&json!(1), &json!(0), &json!(1.0)),
+        "{q}"
+    );
+    assert_eq!(q["found_share"], json!(1.0), "{q}");
+    assert_eq!(q["learned_phrases"], json!(1), "{q}");
+    onb.get("/signals/suggestions/quality")
+        .await
+        .problem(403, "forbidden");
     let r = onb
         .post_empty(&format!("/signals/suggestions/{sid}/dismiss"))
         .await;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use baton_domain::account::Account;
 use baton_domain::event::{Event, Via};
+use baton_domain::rediscovery::Learned;
 use baton_domain::{AccountId, Handoff, HandoffId};
 
 use super::{Importer, LineError, NOTES_PER_READ, not_applied};
@@ -23,6 +24,13 @@ impl Importer<'_> {
         lines: u64,
     ) -> Result<(usize, u64), AppError> {
         let (mut found, mut written, mut after) = (0, 0, 0);
+        // What the org decided before this import; a new org has decided
+        // nothing yet.
+        let learned = if self.fresh {
+            Learned::default()
+        } else {
+            self.app.learned(&self.org).await?
+        };
         loop {
             let page = self
                 .bulk
@@ -50,7 +58,7 @@ impl Importer<'_> {
                     .insert(h.id.clone(), h);
             }
             found += self
-                .suggest_from(&notes, &by_account)
+                .suggest_from(&notes, &by_account, &learned)
                 .await
                 .map_err(|e| e.at_end(lines))?;
             let change = self.take_change();
@@ -67,6 +75,7 @@ impl Importer<'_> {
         &mut self,
         notes: &[Event],
         by_account: &HashMap<AccountId, BTreeMap<HandoffId, Handoff>>,
+        learned: &Learned,
     ) -> Result<usize, LineError> {
         let mut found = 0;
         for note in notes {
@@ -93,7 +102,7 @@ impl Importer<'_> {
             }
             let events = crate::rediscovery::suggestion_events(
                 &account,
-                &answered,
+                (&answered, learned),
                 body,
                 author.as_ref(),
                 team.as_ref(),

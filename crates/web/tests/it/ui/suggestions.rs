@@ -459,3 +459,38 @@ async fn the_receiver_confirms_a_card_in_the_browser_and_it_leaves_the_open_list
     assert!(empty.contains("history import"), "{empty}");
     b.screenshot("suggestions-empty").await;
 }
+
+#[tokio::test]
+async fn an_admin_sees_the_detectors_figures_on_the_orgs_decisions_and_a_member_does_not() {
+    let t = TestApp::sqlite().await;
+    let (_, found) = story(&t).await;
+    let receiver = t.as_user(RECEIVER);
+    t.app
+        .decide_suggestion(&receiver, &found[0].id, true)
+        .await
+        .unwrap();
+    t.app
+        .decide_suggestion(&receiver, &found[1].id, false)
+        .await
+        .unwrap();
+    let (member, admin) = (
+        session(&t, RECEIVER).await,
+        session(&t, "admin@acme.test").await,
+    );
+    let s = harness::start(t).await;
+    let (status, html) = page(&s, &admin, "/suggestions").await;
+    assert_eq!(status, 200, "{html}");
+    let panel = section(&html, "sug-quality");
+    for want in [
+        "Precision 0.50: 1 of 2 decided suggestions were confirmed (0 still open).",
+        "Found 1 of the 1 re-discovery incidents on record (1.00); 0 were reported by hand.",
+        "This is not recall",
+        "1 confirmed question (their paraphrases now match), 1 dismissed",
+        "thresholds: all at the default (default 0.55",
+    ] {
+        assert!(panel.contains(want), "the panel lacks {want:?}: {panel}");
+    }
+    let (status, html) = page(&s, &member, "/suggestions").await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("sug-quality"), "{html}");
+}
