@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use baton_domain::contract::seed::seeded_contracts;
-use baton_domain::rediscovery::eval::{DEV_SET, Report, TEST_SET, evaluate, learn_split};
+use baton_domain::rediscovery::eval::{
+    DEV_SET, Report, TEST_SET, UNSEEN_SET, evaluate, learn_split,
+};
 use baton_domain::rediscovery::{MARGIN, THRESHOLD};
 use clap::{Args, Subcommand};
 
@@ -14,9 +16,10 @@ use clap::{Args, Subcommand};
 pub enum EvalCommand {
     /// Precision and recall of re-discovery detection on a labelled set.
     ///
-    /// The sets ship with Baton (eval/rediscovery/): `test` is held out and
-    /// is what docs/rediscovery.md reports; `dev` is what the threshold was
-    /// chosen on. A file in the same format may be given instead.
+    /// The sets ship with Baton (eval/rediscovery/): `test` and `unseen` are
+    /// held out and are what docs/rediscovery.md reports; `dev` is what the
+    /// threshold was chosen on. A file in the same format may be given
+    /// instead.
     ///
     /// e.g. `baton eval rediscovery`, `baton eval rediscovery --set dev
     /// --sweep`, `baton eval rediscovery --file mine.jsonl --mistakes`,
@@ -27,7 +30,8 @@ pub enum EvalCommand {
 /// Options of `baton eval rediscovery`.
 #[derive(Debug, Args)]
 pub struct RediscoveryArgs {
-    /// The shipped set: `test` (held out) or `dev`.
+    /// The shipped set: `test` (held out), `unseen` (held out, written
+    /// later by another author) or `dev`.
     #[arg(long, default_value = "test", conflicts_with = "file")]
     set: String,
     /// A labelled set of your own (JSON Lines, format in eval/rediscovery/README.md).
@@ -63,7 +67,8 @@ pub fn run(cmd: EvalCommand) -> Result<()> {
         ),
         (None, "test") => ("test (held out)".to_string(), TEST_SET.to_string()),
         (None, "dev") => ("dev".to_string(), DEV_SET.to_string()),
-        (None, other) => bail!("--set '{other}' is neither 'test' nor 'dev'"),
+        (None, "unseen") => ("unseen (held out)".to_string(), UNSEEN_SET.to_string()),
+        (None, other) => bail!("--set '{other}' is none of 'test', 'dev' and 'unseen'"),
     };
     if !(0.0..=1.0).contains(&args.margin) {
         bail!("--margin {} is not between 0 and 1", args.margin);

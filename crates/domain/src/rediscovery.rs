@@ -57,13 +57,15 @@ pub struct Suggestion {
 }
 
 /// Lowest score suggested: chosen on the development set so precision
-/// stays at or above 0.8 (see docs/rediscovery.md).
-pub const THRESHOLD: f64 = 0.55;
+/// stays at or above 0.8. (0.55 at margin 0.10, chosen on it later, lost on
+/// the separately written unseen set, so it was not taken: see
+/// docs/rediscovery.md.)
+pub const THRESHOLD: f64 = 0.50;
 
 /// How far ahead of the runner-up the best field must be, as a fraction of
 /// its score: a question that fits two fields equally is not evidence for
 /// either.
-pub const MARGIN: f64 = 0.10;
+pub const MARGIN: f64 = 0.20;
 
 /// How much a question's likeness to a shipped `asked_as` phrase counts.
 const PHRASE_WEIGHT: f64 = 1.0;

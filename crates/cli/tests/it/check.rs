@@ -175,8 +175,8 @@ fn eval_prints_precision_and_recall_on_the_held_out_set() {
 }
 
 #[test]
-fn eval_learn_split_measures_the_learning_on_both_shipped_sets() {
-    for set in ["dev", "test"] {
+fn eval_learn_split_measures_the_learning_on_every_shipped_set() {
+    for set in ["dev", "test", "unseen"] {
         let (ok, out, err) = baton(&["eval", "rediscovery", "--set", set, "--learn-split"], "");
         assert!(ok, "{err}");
         for part in ["learned on odd", "learned on even"] {

@@ -15,6 +15,9 @@ use crate::id::HandoffId;
 pub const DEV_SET: &str = include_str!("../../../../eval/rediscovery/dev.jsonl");
 /// The held-out test set: what the figures are reported on.
 pub const TEST_SET: &str = include_str!("../../../../eval/rediscovery/test.jsonl");
+/// A second held-out set, written later by another author who read neither
+/// the matcher nor the test set: the check that a change generalises.
+pub const UNSEEN_SET: &str = include_str!("../../../../eval/rediscovery/unseen.jsonl");
 
 #[derive(Deserialize)]
 struct Case {
@@ -304,15 +307,21 @@ mod tests {
         let figures =
             |r: &Report| format!("precision {:.2} recall {:.2}", r.precision(), r.recall());
         assert!(
-            test.precision() >= 0.72 && test.recall() >= 0.51,
+            test.precision() >= 0.69 && test.recall() >= 0.56,
             "held out: {}",
             figures(&test)
         );
         let dev = evaluate(DEV_SET, &contracts, THRESHOLD, MARGIN).unwrap();
         assert!(
-            dev.precision() >= 0.85 && dev.recall() >= 0.66,
+            dev.precision() >= 0.87 && dev.recall() >= 0.64,
             "dev: {}",
             figures(&dev)
+        );
+        let unseen = evaluate(UNSEEN_SET, &contracts, THRESHOLD, MARGIN).unwrap();
+        assert!(
+            unseen.precision() >= 0.69 && unseen.recall() >= 0.43,
+            "unseen: {}",
+            figures(&unseen)
         );
     }
 

@@ -486,7 +486,7 @@ async fn an_admin_sees_the_detectors_figures_on_the_orgs_decisions_and_a_member_
         "Found 1 of the 1 re-discovery incidents on record (1.00); 0 were reported by hand.",
         "This is not recall",
         "1 confirmed question (their paraphrases now match), 1 dismissed",
-        "thresholds: all at the default (default 0.55",
+        "thresholds: all at the default (default 0.50",
     ] {
         assert!(panel.contains(want), "the panel lacks {want:?}: {panel}");
     }
