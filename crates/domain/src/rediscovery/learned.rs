@@ -190,7 +190,10 @@ impl Learned {
 /// few decisions. A contract already at the aim keeps the default: a
 /// higher one would only cost re-asks found. It never falls below the
 /// default either: nothing scoring under it was ever shown, so no decision
-/// says how precise a lower one would be.
+/// says how precise a lower one would be. Nor does it rise past every
+/// confirmed suggestion: a bar nothing right clears would silence the
+/// contract without anyone deciding to, so then the default stands and
+/// the admins' panel shows the contract's precision instead.
 fn threshold_for(scored: &[(f64, bool)]) -> Option<f64> {
     if scored.len() < MIN_DECISIONS {
         return None;
@@ -206,12 +209,14 @@ fn threshold_for(scored: &[(f64, bool)]) -> Option<f64> {
             .map(|(_, right)| *right)
             .collect();
         let right = kept.iter().filter(|r| **r).count();
-        // Nothing left above it: nothing shown there was wrong either.
-        if kept.is_empty() || right as f64 >= AIMED_PRECISION * kept.len() as f64 {
+        if right == 0 {
+            return None;
+        }
+        if right as f64 >= AIMED_PRECISION * kept.len() as f64 {
             return Some(t);
         }
     }
-    Some(THRESHOLD + STEP * f64::from(steps))
+    None
 }
 
 /// Dice's coefficient of two term sets: shared terms over their mean size.
