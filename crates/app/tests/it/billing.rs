@@ -10,10 +10,8 @@ use baton_app::secrets::SecretKey;
 use baton_domain::account::AccountStatus;
 use baton_domain::event::Event;
 use baton_domain::{AccountId, Money};
-use baton_testkit::{TestApp, on_both_backends};
-use hmac::{Hmac, KeyInit, Mac};
+use baton_testkit::{TestApp, on_both_backends, signature_header};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 on_both_backends!(
     stripe_events_twice_and_out_of_order_make_one_churn_at_the_latest_arr,
@@ -36,23 +34,6 @@ async fn app(t: &TestApp) -> App {
         .await
         .unwrap();
     app
-}
-
-/// `Stripe-Signature` for `body` at `t` with each of `secrets`.
-fn signature(t: i64, body: &str, secrets: &[&str]) -> String {
-    let mut header = format!("t={t}");
-    for s in secrets {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(s.as_bytes()).unwrap();
-        mac.update(format!("{t}.{body}").as_bytes());
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        header.push_str(&format!(",v1={hex}"));
-    }
-    header
 }
 
 /// An event as Stripe sends it: `id`, `object`, `type`, `created`, and the
@@ -141,7 +122,7 @@ async fn deliver(app: &App, t: &TestApp, body: &str) -> (String, bool) {
     let r = app
         .stripe_webhook(
             t.org.as_str(),
-            &signature(now, body, &[SECRET]),
+            &signature_header(now, body, &[SECRET]),
             body.as_bytes(),
         )
         .await
@@ -279,17 +260,17 @@ async fn only_a_verified_delivery_to_an_org_with_a_secret_is_read(t: TestApp) {
     for (why, header, body) in [
         (
             "a wrong secret",
-            signature(now, &body, &["whsec_wrong_secret_000"]),
+            signature_header(now, &body, &["whsec_wrong_secret_000"]),
             body.clone(),
         ),
         (
             "a changed body",
-            signature(now, &body, &[SECRET]),
+            signature_header(now, &body, &[SECRET]),
             body.replace("A-1", "A-2"),
         ),
         (
             "a stale timestamp",
-            signature(now - 301, &body, &[SECRET]),
+            signature_header(now - 301, &body, &[SECRET]),
             body.clone(),
         ),
         ("no signature", format!("t={now}"), body.clone()),
@@ -302,7 +283,7 @@ async fn only_a_verified_delivery_to_an_org_with_a_secret_is_read(t: TestApp) {
     }
     // An org without a secret, or none at all, is refused alike.
     let e = refused(
-        signature(now, &body, &[SECRET]),
+        signature_header(now, &body, &[SECRET]),
         "globex".into(),
         body.clone(),
     )
@@ -320,7 +301,7 @@ async fn only_a_verified_delivery_to_an_org_with_a_secret_is_read(t: TestApp) {
         "nothing refused is recorded"
     );
     // During a secret roll Stripe signs with both: one matching is enough.
-    let rolled = signature(now, &body, &["whsec_previous_secret_00", SECRET]);
+    let rolled = signature_header(now, &body, &["whsec_previous_secret_00", SECRET]);
     let r = app
         .stripe_webhook(&org, &rolled, body.as_bytes())
         .await

@@ -12,10 +12,8 @@ use baton_app::secrets::SecretKey;
 use baton_domain::AccountId;
 use baton_domain::event::Event;
 use baton_domain::survey::{ColumnMapping, SurveyKind};
-use baton_testkit::{TestApp, on_both_backends};
-use hmac::{Hmac, KeyInit, Mac};
+use baton_testkit::{TestApp, on_both_backends, signature_header};
 use serde_json::json;
-use sha2::Sha256;
 
 on_both_backends!(
     three_survey_tools_exports_are_read_through_the_orgs_mapping,
@@ -434,23 +432,6 @@ fn key() -> SecretKey {
     SecretKey::from_base64(&base64::engine::general_purpose::STANDARD.encode([9u8; 32])).unwrap()
 }
 
-/// `Baton-Signature` for `body` at `t` with each of `secrets`.
-fn signature(t: i64, body: &str, secrets: &[&str]) -> String {
-    let mut header = format!("t={t}");
-    for s in secrets {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(s.as_bytes()).unwrap();
-        mac.update(format!("{t}.{body}").as_bytes());
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        header.push_str(&format!(",v1={hex}"));
-    }
-    header
-}
-
 async fn app(t: &TestApp) -> App {
     let app = t.app.clone().with_secret_key(Some(key()));
     app.set_survey_secret(&t.as_user("admin@acme.test"), SECRET)
@@ -481,17 +462,17 @@ async fn the_survey_webhook_takes_only_a_verified_delivery(t: TestApp) {
     for (why, header, body) in [
         (
             "a wrong secret",
-            signature(now, &body, &["0".repeat(40).as_str()]),
+            signature_header(now, &body, &["0".repeat(40).as_str()]),
             body.clone(),
         ),
         (
             "a changed body",
-            signature(now, &body, &[SECRET]),
+            signature_header(now, &body, &[SECRET]),
             body.replace("W-1", "W-2"),
         ),
         (
             "a stale timestamp",
-            signature(now - 301, &body, &[SECRET]),
+            signature_header(now - 301, &body, &[SECRET]),
             body.clone(),
         ),
         ("no signature", format!("t={now}"), body.clone()),
@@ -505,7 +486,12 @@ async fn the_survey_webhook_takes_only_a_verified_delivery(t: TestApp) {
     }
     // An org without a secret, and none at all, are refused alike.
     for other in ["globex", "no org at all"] {
-        let e = refused(signature(now, &body, &[SECRET]), other.into(), body.clone()).await;
+        let e = refused(
+            signature_header(now, &body, &[SECRET]),
+            other.into(),
+            body.clone(),
+        )
+        .await;
         assert!(
             matches!(e, baton_app::AppError::Unauthenticated(_)),
             "{other}: {e:?}"
@@ -518,7 +504,7 @@ async fn the_survey_webhook_takes_only_a_verified_delivery(t: TestApp) {
 
     // While the sender rotates its secret it signs with both: one matching
     // is enough.
-    let rotated = signature(
+    let rotated = signature_header(
         now,
         &body,
         &["an-old-secret-that-was-rotated-out-000", SECRET],
@@ -533,7 +519,11 @@ async fn the_survey_webhook_takes_only_a_verified_delivery(t: TestApp) {
         "{r:?}"
     );
     let again = app
-        .survey_webhook(&org, &signature(now, &body, &[SECRET]), body.as_bytes())
+        .survey_webhook(
+            &org,
+            &signature_header(now, &body, &[SECRET]),
+            body.as_bytes(),
+        )
         .await
         .unwrap();
     assert!(again.duplicate, "{again:?}");
@@ -560,7 +550,7 @@ async fn the_survey_webhook_takes_only_a_verified_delivery(t: TestApp) {
     ] {
         let b = bad.to_string();
         let e = app
-            .survey_webhook(&org, &signature(now, &b, &[SECRET]), b.as_bytes())
+            .survey_webhook(&org, &signature_header(now, &b, &[SECRET]), b.as_bytes())
             .await
             .unwrap_err();
         assert!(
@@ -574,7 +564,11 @@ async fn the_survey_webhook_takes_only_a_verified_delivery(t: TestApp) {
     // A response naming no account is kept for review.
     let stray = json!({"id": "r6", "type": "csat", "score": 4, "responded_at": "2026-09-30T10:00:00Z", "email": "x@unknown.example"}).to_string();
     let r = app
-        .survey_webhook(&org, &signature(now, &stray, &[SECRET]), stray.as_bytes())
+        .survey_webhook(
+            &org,
+            &signature_header(now, &stray, &[SECRET]),
+            stray.as_bytes(),
+        )
         .await
         .unwrap();
     assert_eq!(r.outcome, "unmatched", "{r:?}");

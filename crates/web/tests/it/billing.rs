@@ -4,10 +4,8 @@
 //! wrongly signed one 401 and a signed body that is no Stripe event 422,
 //! each as problem+json.
 
-use baton_testkit::{TestApp, on_both_backends};
-use hmac::{Hmac, KeyInit, Mac};
+use baton_testkit::{TestApp, on_both_backends, signature_header};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use crate::harness::start_with;
 
@@ -16,15 +14,7 @@ on_both_backends!(a_signed_stripe_event_is_applied_once_over_http);
 const SECRET: &str = "whsec_http_test_0123456789";
 
 fn sign(t: i64, body: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(format!("{t}.{body}").as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={t},v1={hex}")
+    signature_header(t, body, &[SECRET])
 }
 
 async fn a_signed_stripe_event_is_applied_once_over_http(t: TestApp) {

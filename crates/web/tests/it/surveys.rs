@@ -4,11 +4,9 @@
 //! nothing recorded), lists the unmatched responses and assigns one, and
 //! takes a signed survey webhook delivery once (unsigned 401, invalid 422).
 
-use baton_testkit::{TestApp, on_both_backends};
-use hmac::{Hmac, KeyInit, Mac};
+use baton_testkit::{TestApp, on_both_backends, signature_header};
 use reqwest::Method;
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use crate::harness::start_with;
 
@@ -20,15 +18,7 @@ on_both_backends!(
 const SECRET: &str = "http-survey-secret-0123456789abcdef";
 
 fn sign(t: i64, body: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(format!("{t}.{body}").as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={t},v1={hex}")
+    signature_header(t, body, &[SECRET])
 }
 
 /// Thanx's `nps_feedback.csv` columns (<https://docs.thanx.com/data/models/nps-feedback>).
