@@ -262,7 +262,7 @@ pub(super) async fn edit_page(
         })
         .collect();
     let entries = timeline::entries(s, v, &view, &def).await?;
-    let usage = super::usage::card(s, v, id, &def, &texts).await?;
+    let usage = super::usage::card(s, v, id, &def, Some(&texts)).await?;
     let page = EditPage {
         usage,
         page: v.page.at("handoffs"),

@@ -54,6 +54,9 @@ pub(super) struct ShowPage {
     /// The action just taken, confirmed.
     done: Option<Done>,
     error: Option<String>,
+    /// The account's product usage the sender saw, where the contract
+    /// fills a field from it.
+    usage: Option<super::usage::UsageCard>,
 }
 
 /// Follow-through state for the page.
@@ -245,7 +248,9 @@ pub(super) async fn show_page(
         Some((st, e)) => (st, Some(e)),
         None => (StatusCode::OK, None),
     };
+    let usage = super::usage::card(s, v, &h.id, &def, None).await?;
     let page = ShowPage {
+        usage,
         page: v.page.at("handoffs"),
         h: summary(s, v, &view, &def, mode).await?,
         values,

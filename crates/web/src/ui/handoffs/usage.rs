@@ -16,6 +16,9 @@ pub struct UsageCard {
     pub label: String,
     /// The field holds text already (the button then adds to it).
     pub filled: bool,
+    /// Shown in the sender's form, with the button that fills the field;
+    /// on the handoff page the receiver reads it only.
+    pub editable: bool,
     /// First and last day of the window.
     pub from: String,
     /// Last day of the window.
@@ -38,13 +41,14 @@ fn usage_field(def: &ContractDef) -> Option<&FieldDef> {
 }
 
 /// The card for handoff `id` under `def`, when the contract fills a field
-/// from usage; `texts` are the fields' texts as the form shows them.
+/// from usage; `texts` are the fields' texts as the sender's form shows
+/// them, `None` on the handoff page (read only).
 pub(super) async fn card(
     s: &AppState,
     v: &Viewer,
     id: &HandoffId,
     def: &ContractDef,
-    texts: &BTreeMap<String, String>,
+    texts: Option<&BTreeMap<String, String>>,
 ) -> Result<Option<UsageCard>, UiError> {
     let Some(f) = usage_field(def) else {
         return Ok(None);
@@ -55,8 +59,9 @@ pub(super) async fn card(
         field: f.key.to_string(),
         label: f.label.clone(),
         filled: texts
-            .get(f.key.as_str())
+            .and_then(|t| t.get(f.key.as_str()))
             .is_some_and(|t| !t.trim().is_empty()),
+        editable: texts.is_some(),
         from: a.from.to_string(),
         to: a.to.to_string(),
         summary: a.text(),

@@ -11,6 +11,7 @@ use super::{PASSWORD, app, open};
 
 const ONBOARDING: &str = "onboarding1@acme.test";
 const AE: &str = "ae1@acme.test";
+const CSM: &str = "cs1@acme.test";
 
 #[tokio::test]
 async fn the_onboarding_form_shows_usage_and_fills_the_adoption_curve_from_it() {
@@ -42,7 +43,7 @@ A-1,2026-10-01,31,40,reports;dashboards
         .draft(AE, "ae-to-onboarding", "A-1", BTreeMap::new())
         .await
         .id;
-    let (s, b) = open(t, &[ONBOARDING, AE]).await;
+    let (s, b) = open(t, &[ONBOARDING, AE, CSM]).await;
     b.login(ONBOARDING, PASSWORD).await;
 
     b.goto(&format!("/handoffs/{with_usage}/edit")).await;
@@ -117,4 +118,20 @@ A-1,2026-10-01,31,40,reports;dashboards
     b.goto(&format!("/handoffs/{other}/edit")).await;
     b.wait_text("#meter-h", |t| t == "Completeness").await;
     assert_eq!(b.count("#usage").await, 0);
+    b.logout().await;
+
+    // Submitted, the CSM reads on the handoff page what the sender saw,
+    // with nothing to press.
+    let reply = s
+        .as_(ONBOARDING)
+        .await
+        .post(&format!("/handoffs/{with_usage}/submit"), json!({}))
+        .await;
+    reply.expect(200);
+    b.login(CSM, PASSWORD).await;
+    b.goto(&format!("/handoffs/{with_usage}")).await;
+    assert_eq!(b.text("#usage-summary").await, summary);
+    assert_eq!(b.count("#usage-prefill").await, 0);
+    let found = b.axe().await;
+    assert!(found.is_empty(), "{found:?}");
 }
