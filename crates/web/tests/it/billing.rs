@@ -5,7 +5,7 @@
 //! each as problem+json.
 
 use baton_testkit::{TestApp, on_both_backends, signature_header};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::harness::start_with;
 
@@ -53,29 +53,9 @@ async fn a_signed_stripe_event_is_applied_once_over_http(t: TestApp) {
                             "metadata": {"baton_account": "S-1"}}}
     })
     .to_string();
-    let url = format!("{}/api/v1/inbound/stripe/{}", s.origin, s.t.org);
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let path = format!("/inbound/stripe/{}", s.t.org);
     let post = |body: String, signature: Option<String>| {
-        let (http, url) = (http.clone(), url.clone());
-        async move {
-            let mut req = http
-                .post(&url)
-                .header("content-type", "application/json")
-                .body(body);
-            if let Some(sig) = signature {
-                req = req.header("stripe-signature", sig);
-            }
-            let res = req.send().await.unwrap();
-            let status = res.status().as_u16();
-            let kind = res
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_string();
-            let json: Value = res.json().await.unwrap_or(Value::Null);
-            (status, kind, json)
-        }
+        s.post_signed(&path, "stripe-signature", body, signature)
     };
     let (status, _, first) = post(body.clone(), Some(sign(now, &body))).await;
     assert_eq!(status, 200, "{first}");
