@@ -1,29 +1,8 @@
 //! `baton check` says why values do not count, and `baton eval
 //! rediscovery` prints the detector's figures.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 fn baton(args: &[&str], stdin: &str) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    crate::baton_piped(args, &[], stdin)
 }
 
 #[test]

@@ -3,37 +3,15 @@
 //! refused by line, an import, the review list and an assignment, and the
 //! webhook's secret read from standard input; on SQLite and PostgreSQL.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use baton_testkit::TestDb;
 
 use crate::{baton, init_acme};
 
 /// Runs `baton` with `stdin` and extra environment, whatever its status.
 fn run(url: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .arg("--database-url")
-        .arg(url)
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let mut all = vec!["--database-url", url];
+    all.extend_from_slice(args);
+    crate::baton_piped(&all, env, stdin)
 }
 
 async fn survey_responses_come_in_from_the_command_line(db: TestDb) {
