@@ -116,6 +116,7 @@ pub fn router(app: App, options: &Options) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::scrape))
         .nest("/api/v1", api)
+        .merge(api_reference())
         .merge(ui::router().layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ui::with_navigation,
@@ -158,6 +159,22 @@ pub fn router(app: App, options: &Options) -> Router {
         ]))
         // Outermost, so timeouts, panics and rejected bodies get them too.
         .layer(axum::middleware::map_response(ui::security_headers))
+}
+
+/// Where the API reference page is served.
+pub const API_REFERENCE: &str = "/api/docs";
+
+/// The interactive API reference: Swagger UI, embedded in the binary (no
+/// CDN), reading the same `/api/v1/openapi.json` the API serves. Its page
+/// loads only its own scripts and styles, so it works under the pages' CSP.
+fn api_reference() -> Router<AppState> {
+    let config = utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"])
+        // The default validator badge calls validator.swagger.io.
+        .validator_url("none")
+        .try_it_out_enabled(true)
+        .display_request_duration(true)
+        .filter(true);
+    Router::from(utoipa_swagger_ui::SwaggerUi::new(API_REFERENCE).config(config))
 }
 
 /// Gives an error answer that has no body of its own (axum's 405 for a

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::harness::start;
 
 on_both_backends!(the_openapi_document_lists_every_route_and_is_valid_openapi_3);
+on_both_backends!(the_api_reference_is_served_by_baton_without_inline_scripts);
 
 /// The HTTP methods an OpenAPI path item may describe.
 pub const METHODS: [&str; 8] = [
@@ -675,4 +676,59 @@ async fn every_paged_route_refuses_a_limit_outside_1_to_200_alike(t: TestApp) {
             admin.get(&format!("{path}?limit={good}")).await.expect(200);
         }
     }
+}
+
+async fn the_api_reference_is_served_by_baton_without_inline_scripts(t: TestApp) {
+    let s = start(t).await;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let bare = http
+        .get(format!("{}/api/docs", s.origin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status().as_u16(), 303, "/api/docs → /api/docs/");
+    assert_eq!(bare.headers()["location"], "/api/docs/");
+
+    let page = http
+        .get(format!("{}/api/docs/", s.origin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let html = page.text().await.unwrap();
+    // Every script is a file of Baton's own: the CSP runs no inline one.
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty(), "{html}");
+    for tag in &scripts {
+        let open = &tag[..tag.find('>').unwrap()];
+        assert!(
+            open.contains("src=\"./"),
+            "inline or foreign script: <script{open}>"
+        );
+        assert!(
+            tag[tag.find('>').unwrap() + 1..]
+                .trim_start()
+                .starts_with("</script>")
+        );
+    }
+
+    let init = http
+        .get(format!("{}/api/docs/swagger-initializer.js", s.origin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("\"/api/v1/openapi.json\""), "{init}");
+    assert!(
+        init.contains("\"validatorUrl\": \"none\""),
+        "no call to validator.swagger.io: {init}"
+    );
 }

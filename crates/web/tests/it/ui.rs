@@ -4,6 +4,7 @@
 
 mod acceptance;
 mod actions;
+mod api_docs;
 mod autosave;
 mod brief;
 mod contracts;
