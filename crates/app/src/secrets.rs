@@ -63,11 +63,11 @@ impl SecretKey {
         Ok(Self(Key::from(key)))
     }
 
-    /// The key in `BATON_SECRET_KEY`, `None` when unset or empty, an error
-    /// when set but malformed.
-    pub fn from_env() -> Result<Option<Self>, SecretError> {
-        match std::env::var(SECRET_KEY_ENV) {
-            Ok(v) if !v.trim().is_empty() => Self::from_base64(&v).map(Some),
+    /// The key a setting gives (`BATON_SECRET_KEY` and its flag), `None`
+    /// when unset or blank, an error when set but malformed.
+    pub fn from_setting(text: Option<&str>) -> Result<Option<Self>, SecretError> {
+        match text {
+            Some(v) if !v.trim().is_empty() => Self::from_base64(v).map(Some),
             _ => Ok(None),
         }
     }

@@ -10,7 +10,6 @@ use anyhow::{Context, Result};
 use baton_app::App;
 use clap::{Args, Subcommand};
 
-use crate::crm::secret_key;
 use crate::webhooks::{Who, admin};
 
 /// `baton billing …`.
@@ -61,8 +60,7 @@ pub enum BillingCommand {
 
 /// Runs a `baton billing` command.
 pub async fn run(app: &App, args: BillingArgs) -> Result<()> {
-    let app = app.clone().with_secret_key(secret_key()?);
-    let caller = admin(&app, args.who).await?;
+    let caller = admin(app, args.who).await?;
     match args.command {
         BillingCommand::StripeSecret => {
             let mut secret = String::new();

@@ -14,9 +14,10 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use crate::webhooks::{Who, admin};
 
-/// The key in `BATON_SECRET_KEY`, if set; a malformed one is an error.
-pub fn secret_key() -> Result<Option<SecretKey>> {
-    Ok(SecretKey::from_env()?)
+/// The key `--secret-key` (`BATON_SECRET_KEY`, `secret_key` in the config
+/// file) gave, if any; a malformed one is an error.
+pub fn secret_key(text: &Option<String>) -> Result<Option<SecretKey>> {
+    Ok(SecretKey::from_setting(text.as_deref())?)
 }
 
 /// `baton crm …`.
@@ -120,8 +121,7 @@ fn print(c: &ConnectionView) {
 
 /// Runs a `baton crm` command.
 pub async fn run(app: &App, args: CrmArgs) -> Result<()> {
-    let app = app.clone().with_secret_key(secret_key()?);
-    let caller = admin(&app, args.who).await?;
+    let caller = admin(app, args.who).await?;
     match args.command {
         CrmCommand::Connect {
             vendor,

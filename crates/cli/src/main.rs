@@ -5,6 +5,7 @@ mod backup;
 mod bench;
 mod billing;
 mod check;
+mod config;
 mod crm;
 mod currency;
 mod demo;
@@ -17,6 +18,7 @@ mod surveys;
 mod usage;
 mod webhooks;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -24,7 +26,16 @@ use anyhow::{Context, Result, bail};
 use baton_app::{App, SystemClock};
 use baton_domain::OrgId;
 use baton_store::{DEFAULT_DATABASE_URL, Store};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    /// Text for people (coloured only on a terminal).
+    Text,
+    /// One JSON object per line.
+    Json,
+}
 
 /// Baton makes revenue handoffs gated: a contract of mandatory fields owned
 /// by the receiving team, a receiver who can veto, a gate that opens only on
@@ -49,6 +60,35 @@ struct Cli {
     /// Where Baton keeps its data: sqlite://FILE or postgres://USER@HOST/DB.
     #[arg(long, global = true, env = "BATON_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     database_url: String,
+
+    /// Settings from a TOML file: top-level keys for these global flags, a
+    /// table per command for its flags (`[serve] bind = "0.0.0.0:8080"`).
+    /// A flag beats its variable, the variable beats the file, the file
+    /// beats the default (see docs/operations.md).
+    #[arg(long, global = true, env = config::CONFIG_ENV, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Which log lines to write, in tracing's filter syntax (e.g.
+    /// `warn,baton_web=debug`); default `info,sqlx=warn` for serve and
+    /// `warn` for the other commands.
+    #[arg(long, global = true, env = "BATON_LOG", value_name = "FILTER")]
+    log: Option<String>,
+
+    /// Log lines as text, or as one JSON object per line for a log shipper.
+    #[arg(long, global = true, env = "BATON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+
+    /// The key that seals CRM, billing and survey secrets: the base64 of 32
+    /// random bytes (`openssl rand -base64 32`). Prefer the variable or the
+    /// config file: other users of the machine can read flags in `ps`.
+    #[arg(
+        long,
+        global = true,
+        env = "BATON_SECRET_KEY",
+        hide_env_values = true,
+        value_name = "BASE64"
+    )]
+    secret_key: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -146,6 +186,24 @@ enum Command {
     /// rediscovery --help`); needs no database.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Print a shell completion script.
+    ///
+    /// e.g.
+    ///   baton completions bash > /etc/bash_completion.d/baton
+    ///   baton completions zsh > "${fpath[1]}/_baton"
+    ///   baton completions fish > ~/.config/fish/completions/baton.fish
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page baton(1), or write one page per command to a
+    /// directory (baton.1, baton-serve.1, …) with --dir.
+    Man {
+        /// Write every page here instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Show each org's contracts and handoffs at a glance.
     Status,
     /// Bring the database schema up to date (every command also does this).
@@ -186,8 +244,17 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    let logs = start_logs(&cli);
+    let cli = match parse_command_line() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let logs = match start_logs(&cli) {
+        Ok(logs) => logs,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let outcome = run(cli);
     // Every log line is written before the process says how it ended.
     drop(logs);
@@ -201,19 +268,49 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// The command line, with the config file's settings where no flag or
+/// variable gave them; a usage error is printed (exit code 2).
+fn parse_command_line() -> Result<Cli, std::process::ExitCode> {
+    let env = |name: &str| std::env::var_os(name);
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let command = Cli::command();
+    let full = config::with_file_settings(&command, args.clone(), &env).map_err(|e| {
+        eprintln!("error: {e}");
+        std::process::ExitCode::from(2)
+    })?;
+    match command
+        .clone()
+        .try_get_matches_from(full)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => Ok(cli),
+        Err(e) => match config::explain(&command, &args, &env, &e) {
+            Some(why) => {
+                eprintln!("error: {why}");
+                Err(std::process::ExitCode::from(2))
+            }
+            // Help and --version end here too, with clap's own exit code.
+            None => e.exit(),
+        },
+    }
+}
+
 /// Installs the log subscriber. Lines go to stderr from a thread of their
 /// own: written on the request's thread, the access log's `write` per
 /// request was 7.6% of a loaded server's samples (docs/performance.md).
 /// Not lossy: when the writer falls behind, loggers wait rather than drop
 /// lines. The guard flushes what is queued when it is dropped.
-fn start_logs(cli: &Cli) -> tracing_appender::non_blocking::WorkerGuard {
+fn start_logs(cli: &Cli) -> Result<tracing_appender::non_blocking::WorkerGuard> {
     let default_level = if matches!(cli.command, Command::Serve(_)) {
         "info,sqlx=warn"
     } else {
         "warn"
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("BATON_LOG")
-        .unwrap_or_else(|_| default_level.into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(cli.log.as_deref().unwrap_or(default_level))
+            .context(
+                "--log (BATON_LOG) is not a log filter such as `info` or `warn,baton_web=debug`",
+            )?;
     let (stderr, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .thread_name("baton-logs")
@@ -225,12 +322,11 @@ fn start_logs(cli: &Cli) -> tracing_appender::non_blocking::WorkerGuard {
         .with_env_filter(filter)
         .with_ansi(terminal && std::env::var_os("NO_COLOR").is_none())
         .with_writer(stderr);
-    if std::env::var("BATON_LOG_FORMAT").is_ok_and(|f| f == "json") {
-        logs.json().init();
-    } else {
-        logs.init();
+    match cli.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
     }
-    guard
+    Ok(guard)
 }
 
 #[tokio::main]
@@ -239,8 +335,15 @@ async fn run(cli: Cli) -> Result<()> {
     if let Command::Restore { file, force } = &cli.command {
         return backup::restore(&cli.database_url, file, *force).await;
     }
-    if let Command::Eval(cmd) = cli.command {
-        return eval::run(cmd);
+    match cli.command {
+        Command::Eval(cmd) => return eval::run(cmd),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "baton", &mut script);
+            return print(&script);
+        }
+        Command::Man { dir } => return man(dir),
+        _ => {}
     }
     if let Command::Demo(args) = &cli.command
         && let Some(done) = demo::generate_only(args)
@@ -251,8 +354,11 @@ async fn run(cli: Cli) -> Result<()> {
         .await
         .with_context(|| format!("cannot open the database at {}", redact(&cli.database_url)))?;
     let app = App::new(store, Arc::new(SystemClock));
+    let secret = cli.secret_key;
     match cli.command {
-        Command::Serve(args) => serve::run(app, args).await,
+        Command::Serve(args) => {
+            serve::run(app.with_secret_key(crm::secret_key(&secret)?), args).await
+        }
         Command::Init(args) => setup::init(&app, args).await,
         Command::Import(cmd) => history::import(&app, cmd).await,
         Command::Export(cmd) => history::export(&app, cmd).await,
@@ -261,10 +367,14 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Audit(cmd) => report::audit(&app, cmd).await,
         Command::Bench(cmd) => bench::run(&app, cmd).await,
         Command::Webhooks(args) => webhooks::run(&app, args).await,
-        Command::Billing(args) => billing::run(&app, args).await,
+        Command::Billing(args) => {
+            billing::run(&app.with_secret_key(crm::secret_key(&secret)?), args).await
+        }
         Command::Usage(args) => usage::run(&app, args).await,
-        Command::Surveys(args) => surveys::run(&app, args).await,
-        Command::Crm(args) => crm::run(&app, args).await,
+        Command::Surveys(args) => {
+            surveys::run(&app.with_secret_key(crm::secret_key(&secret)?), args).await
+        }
+        Command::Crm(args) => crm::run(&app.with_secret_key(crm::secret_key(&secret)?), args).await,
         Command::Currency(args) => currency::run(&app, args).await,
         Command::Status => setup::status(&app).await,
         Command::Check(args) => check::run(&app, args).await,
@@ -275,7 +385,39 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Rebuild { org } => setup::rebuild(&app, org).await,
         Command::Backup { file } => backup::backup(app.store(), &file).await,
         // Handled above, before the store opened.
-        Command::Restore { .. } | Command::Eval(_) => Ok(()),
+        Command::Restore { .. }
+        | Command::Eval(_)
+        | Command::Completions { .. }
+        | Command::Man { .. } => Ok(()),
+    }
+}
+
+/// `baton man`: baton(1) to stdout, or every command's page into `dir`.
+fn man(dir: Option<PathBuf>) -> Result<()> {
+    let command = Cli::command();
+    match dir {
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command).render(&mut page)?;
+            print(&page)?;
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(command, &dir)
+                .with_context(|| format!("cannot write the man pages to {}", dir.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to stdout; a reader that stopped early (`| head`) is not
+/// an error.
+fn print(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
 }
 

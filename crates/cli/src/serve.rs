@@ -86,9 +86,7 @@ pub async fn run(app: App, args: ServeArgs) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr()?;
-    let app = app
-        .with_secret_key(crate::crm::secret_key()?)
-        .with_public_url(args.public_url.unwrap_or_else(|| format!("http://{addr}")));
+    let app = app.with_public_url(args.public_url.unwrap_or_else(|| format!("http://{addr}")));
     let mut crm = app.crm_options().clone();
     crm.poll = jiff::SignedDuration::from_secs(i64::try_from(args.crm_poll.max(1)).unwrap_or(60));
     let app = app.with_crm_options(crm);

@@ -14,7 +14,6 @@ use baton_domain::AccountId;
 use baton_domain::survey::{ColumnMapping, SurveyKind};
 use clap::{Args, Subcommand};
 
-use crate::crm::secret_key;
 use crate::webhooks::{Who, admin};
 
 /// `baton surveys …`.
@@ -156,8 +155,7 @@ fn show(m: &ColumnMapping) {
 
 /// Runs a `baton surveys` command.
 pub async fn run(app: &App, args: SurveysArgs) -> Result<()> {
-    let app = app.clone().with_secret_key(secret_key()?);
-    let caller = admin(&app, args.who).await?;
+    let caller = admin(app, args.who).await?;
     match args.command {
         SurveysCommand::Mapping(MappingCommand::Set(m)) => {
             let m = app.set_survey_mapping(&caller, m.mapping()?).await?;

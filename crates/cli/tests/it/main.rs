@@ -5,6 +5,7 @@
 
 mod backup;
 mod check;
+mod config;
 mod crash;
 mod crm_crash;
 mod pg_restart;
