@@ -29,6 +29,9 @@
 #   BATON_BENCH_SCENARIOS    e.g. "floor healthz gates scorecard write" (default;
 #                            write last: it adds handoffs, which later reads would see)
 #   BATON_BENCH_KEEP       a file to keep the JSON results in (one object a line)
+#   BATON_BENCH_STRICT     1: exit 1 when any request of any run failed (CI's
+#                          smoke run: BATON_BENCH_SCENARIOS without floor needs
+#                          no ../shared/floors)
 #   BATON_LOG              the server's log filter (default: its own, every
 #                          request at info, written to a file)
 set -euo pipefail
@@ -49,7 +52,9 @@ receiver="${BATON_BENCH_RECEIVER:-onboarding1@demo.test}"
 export BATON_BENCH_PASSWORD="${BATON_BENCH_PASSWORD:-baton-demo-password}"
 pg_admin="postgres://postgres@127.0.0.1:5432/postgres"
 floors="${BATON_FLOORS_BIN:-}"
-[[ -n "$floors" ]] || floors="$(../shared/floors/run)"
+with_floor=0
+[[ " $scenarios " == *" floor "* ]] && with_floor=1
+[[ -n "$floors" || "$with_floor" == 0 ]] || floors="$(../shared/floors/run)"
 
 work="$(mktemp -d)"
 server=""
@@ -100,13 +105,16 @@ cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 idle_rss="$(status_kb "$server" VmRSS)"
 
 # The floor: a bare axum route on a free port of its own.
-bare_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$floors/bare" "$bare_port" &
-bare=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$bare_port/" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+bare_port="-"
+if [[ "$with_floor" == 1 ]]; then
+  bare_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  "$floors/bare" "$bare_port" &
+  bare=$!
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$bare_port/" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+fi
 
 prep="$work/prep"
 admin=()
@@ -172,4 +180,9 @@ echo "(srv_cpu: the server's CPU over the measured run, 100% = one core; wrk sha
 echo "{\"backend\":\"$mode\",\"scenario\":\"memory\",\"idle_rss_mib\":$((idle_rss / 1024)),\"peak_rss_mib\":$((peak_rss / 1024))}" >>"$work/results.jsonl"
 if [[ -n "${BATON_BENCH_KEEP:-}" ]]; then
   cp "$work/results.jsonl" "$BATON_BENCH_KEEP"
+fi
+failed='import json, sys; sys.exit(0 if any(json.loads(l).get("errors") for l in open(sys.argv[1])) else 1)'
+if [[ "${BATON_BENCH_STRICT:-0}" == 1 ]] && python3 -c "$failed" "$work/results.jsonl"; then
+  echo "http.sh: requests failed (see errors above)" >&2
+  exit 1
 fi
