@@ -1,7 +1,9 @@
-//! A small W3C WebDriver client over Debian's `chromedriver`, driving real
-//! headless Chromium against the real server: enough to sign in, fill forms,
-//! click, read text and take screenshots. Each [`Browser`] has its own
-//! chromedriver, Chromium and profile directory, so tests run in parallel.
+//! The page helpers of the browser tests, in one place: real headless
+//! Chromium, driven over WebDriver by the `thirtyfour` client through
+//! Debian's `chromedriver`, against the real server. Enough to sign in, fill
+//! forms, click, read text, run axe and take screenshots. Each [`Browser`]
+//! has its own chromedriver, Chromium and profile directory, so tests run in
+//! parallel.
 //!
 //! When Chromium is not installed the browser tests are skipped with a
 //! message, unless `BATON_REQUIRE_BROWSER=1` (CI) makes that a failure.
@@ -9,26 +11,33 @@
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use base64::Engine;
-use serde_json::{Value, json};
+use serde_json::Value;
+use thirtyfour::common::command::Command as WebDriverCommand;
+use thirtyfour::error::WebDriverErrorInner;
+use thirtyfour::extensions::query::ElementPollerWithTimeout;
+use thirtyfour::prelude::*;
 
 use crate::harness::Server;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
-/// The key WebDriver names an element reference with.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// How long a wait for the page may take before the test fails. Generous:
 /// it bounds a failure, it does not time anything.
 const PATIENCE: Duration = Duration::from_secs(20);
+/// How often a wait looks again.
+const POLL: Duration = Duration::from_millis(50);
+/// How long [`Browser::find_all`] gives the first match to appear: the
+/// implicit wait the tests were written against, short because a test that
+/// proves an absence this way pays all of it.
+const SOON: Duration = Duration::from_secs(5);
 
 /// A headless Chromium session.
 pub struct Browser {
     driver: Child,
-    http: reqwest::Client,
-    base: String,
+    web: WebDriver,
     origin: String,
     _profile: tempdir::TempDir,
 }
@@ -60,10 +69,6 @@ mod tempdir {
         }
     }
 }
-
-/// An element on the page.
-#[derive(Debug, Clone)]
-pub struct El(String);
 
 /// Whether browser tests can run here; panics when CI requires them.
 pub fn available() -> bool {
@@ -101,6 +106,12 @@ pub fn screenshot_dir() -> PathBuf {
     dir
 }
 
+/// The one measure of patience, its clock started now: thirtyfour's queries
+/// wait with it, and so does every helper below that waits for a condition.
+fn patience() -> ElementPollerWithTimeout {
+    ElementPollerWithTimeout::new(PATIENCE, POLL)
+}
+
 impl Browser {
     /// Starts chromedriver and a 1366×768 headless Chromium for `server`.
     pub async fn start(server: &Server) -> Self {
@@ -113,119 +124,88 @@ impl Browser {
             .process_group(0)
             .spawn()
             .expect("start chromedriver");
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let ready = match http.get(format!("{base}/status")).send().await {
-                Ok(r) => r
-                    .json::<Value>()
-                    .await
-                    .is_ok_and(|v| v["value"]["ready"] == json!(true)),
-                Err(_) => false,
-            };
-            if ready {
-                break;
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        // chromedriver answers once it listens; thirtyfour does not wait for
+        // a driver it did not start (its `manager` feature, which would,
+        // downloads drivers, so it stays off).
+        let mut waiting = patience();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(waiting.tick().await, "chromedriver did not start");
         }
         let profile = tempdir::TempDir::new("baton-chromium");
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                    "--window-size=1366,768", "--hide-scrollbars",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            },
-        }}});
-        let res: Value = http
-            .post(format!("{base}/session"))
-            .json(&caps)
-            .send()
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(CHROMIUM).unwrap();
+        // Root (as in CI) needs `--no-sandbox`; a fresh profile per browser
+        // keeps tests apart.
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--window-size=1366,768",
+            "--hide-scrollbars",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ] {
+            caps.add_arg(arg).unwrap();
+        }
+        // Loopback only: never through a proxy from the environment.
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let web = WebDriver::builder(format!("http://127.0.0.1:{port}"), caps)
+            .client(http)
+            .poller(Arc::new(patience()))
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let id = res["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no WebDriver session: {res}"))
-            .to_string();
+            .unwrap_or_else(|e| panic!("no WebDriver session: {e}"));
+        // No implicit wait: every wait is an explicit query or poll, so
+        // counting what is not there is instant.
+        web.update_timeouts(TimeoutConfiguration::new(
+            None,
+            Some(Duration::from_secs(30)),
+            Some(Duration::ZERO),
+        ))
+        .await
+        .unwrap();
         let b = Self {
             driver,
-            http,
-            base: format!("{base}/session/{id}"),
+            web,
             origin: server.origin.clone(),
             _profile: profile,
         };
-        b.cmd(
-            "POST",
-            "/timeouts",
-            json!({"implicit": 5000, "pageLoad": 30000}),
-        )
-        .await;
         b.viewport(1366, 768).await;
         b
     }
 
     /// Sizes the window so the page itself gets `width`×`height`.
-    pub async fn viewport(&self, width: u64, height: u64) {
+    pub async fn viewport(&self, width: u32, height: u32) {
         let chrome = self
-            .cmd(
-                "POST",
-                "/execute/sync",
-                json!({"script": "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]", "args": []}),
+            .execute(
+                "return [window.outerWidth - window.innerWidth, \
+                 window.outerHeight - window.innerHeight]",
             )
             .await;
-        let dw = chrome[0].as_u64().unwrap_or(0);
-        let dh = chrome[1].as_u64().unwrap_or(0);
-        self.cmd(
-            "POST",
-            "/window/rect",
-            json!({"width": width + dw, "height": height + dh}),
-        )
-        .await;
-    }
-
-    async fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
-        self.try_cmd(method, path, body)
+        let extra = |i: usize| u32::try_from(chrome[i].as_u64().unwrap_or(0)).unwrap();
+        self.web
+            .set_window_rect(0, 0, width + extra(0), height + extra(1))
             .await
-            .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"))
-    }
-
-    /// A command whose WebDriver error is an answer, not a failure (e.g. an
-    /// element htmx just replaced).
-    async fn try_cmd(&self, method: &str, path: &str, body: Value) -> Result<Value, String> {
-        let url = format!("{}{path}", self.base);
-        let req = match method {
-            "GET" => self.http.get(url),
-            "DELETE" => self.http.delete(url),
-            _ => self.http.post(url).json(&body),
-        };
-        let res: Value = req.send().await.unwrap().json().await.unwrap();
-        if let Some(err) = res["value"]["error"].as_str() {
-            return Err(format!("{err}: {}", res["value"]["message"]));
-        }
-        Ok(res["value"].clone())
+            .unwrap_or_else(|e| panic!("window {width}×{height}: {e}"));
     }
 
     /// Answers the confirmation the page opened (`data-confirm`) "OK",
     /// waiting for it to appear; returns its question.
     pub async fn confirm(&self) -> String {
-        let deadline = Instant::now() + PATIENCE;
+        let mut waiting = patience();
         loop {
-            if let Ok(text) = self.try_cmd("GET", "/alert/text", Value::Null).await {
-                self.cmd("POST", "/alert/accept", json!({})).await;
-                return text.as_str().unwrap_or_default().to_string();
+            match self.web.get_alert_text().await {
+                Ok(text) => {
+                    self.web.accept_alert().await.unwrap();
+                    return text;
+                }
+                Err(e) if matches!(*e, WebDriverErrorInner::NoSuchAlert(_)) => {}
+                Err(e) => panic!("reading the confirmation: {e}"),
             }
-            assert!(Instant::now() < deadline, "no confirmation appeared");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert!(waiting.tick().await, "no confirmation appeared");
         }
     }
 
@@ -245,146 +225,126 @@ impl Browser {
     /// Opens `path` of the server.
     pub async fn goto(&self, path: &str) {
         let url = format!("{}{path}", self.origin);
-        self.cmd("POST", "/url", json!({ "url": url })).await;
+        self.web
+            .goto(url.as_str())
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
     }
 
     /// Forgets every cookie `url`'s site set in this browser (e.g. another
     /// service's session), leaving the browser on that site.
     pub async fn forget_cookies_of(&self, url: &str) {
-        self.cmd("POST", "/url", json!({ "url": url })).await;
-        self.cmd("DELETE", "/cookie", Value::Null).await;
+        self.web
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+        self.web.delete_all_cookies().await.unwrap();
     }
 
     /// The current path (and query).
     pub async fn path(&self) -> String {
-        let url = self.cmd("GET", "/url", Value::Null).await;
-        url.as_str()
-            .unwrap_or_default()
-            .trim_start_matches(&self.origin)
-            .to_string()
+        let url = self.web.current_url().await.unwrap();
+        url.as_str().trim_start_matches(&self.origin).to_string()
     }
 
-    /// The first element matching `css` (waiting up to the implicit wait).
-    pub async fn find(&self, css: &str) -> El {
-        let v = self
-            .cmd(
-                "POST",
-                "/element",
-                json!({"using": "css selector", "value": css}),
-            )
-            .await;
-        El(v[ELEMENT].as_str().unwrap().to_string())
+    /// The first element matching `css`, waiting for one to appear.
+    pub async fn find(&self, css: &str) -> WebElement {
+        self.web
+            .query(By::Css(css))
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
-    /// Every element matching `css` now.
-    pub async fn find_all(&self, css: &str) -> Vec<El> {
-        let v = self
-            .cmd(
-                "POST",
-                "/elements",
-                json!({"using": "css selector", "value": css}),
-            )
-            .await;
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|e| El(e[ELEMENT].as_str().unwrap().to_string()))
-            .collect()
+    /// Every element matching `css`, once the first has appeared (waiting
+    /// up to [`SOON`]); none if none did.
+    pub async fn find_all(&self, css: &str) -> Vec<WebElement> {
+        self.web
+            .query(By::Css(css))
+            .wait(SOON, POLL)
+            .all_from_selector()
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
-    /// How many elements match `css` now (without the implicit wait, so
-    /// proving an absence is instant).
+    /// How many elements match `css` now (without waiting, so proving an
+    /// absence is instant).
     pub async fn count(&self, css: &str) -> usize {
-        let script = format!(
-            "return document.querySelectorAll({}).length",
-            serde_json::to_string(css).unwrap()
-        );
-        let n = self.execute(&script).await;
-        usize::try_from(n.as_u64().unwrap()).unwrap()
+        self.web
+            .find_all(By::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .len()
     }
 
-    /// Runs a command on the element `css` names now: `path` follows
-    /// `/element/{id}`. An element htmx replaced between finding and using
-    /// it ("stale element reference") is found again by its selector and the
-    /// command retried, until [`PATIENCE`] runs out; so no test holds an
-    /// element across a swap.
-    async fn on(&self, css: &str, method: &str, path: &str, body: Value) -> Value {
-        let deadline = Instant::now() + PATIENCE;
+    /// Runs `op` on the element `css` names now. An element htmx replaced
+    /// between finding and using it is found again by its selector and `op`
+    /// retried, until [`PATIENCE`] runs out; so no test holds an element
+    /// across a swap.
+    async fn on<T, F, Fut>(&self, css: &str, op: F) -> T
+    where
+        F: Fn(WebElement) -> Fut,
+        Fut: Future<Output = WebDriverResult<T>>,
+    {
+        let mut waiting = patience();
         loop {
-            let el = self.find(css).await;
-            match self
-                .try_cmd(method, &format!("/element/{}{path}", el.0), body.clone())
-                .await
-            {
+            match op(self.find(css).await).await {
                 Ok(v) => return v,
                 Err(e) if replaced(&e) => {
-                    assert!(Instant::now() < deadline, "{css} kept being replaced: {e}");
+                    assert!(waiting.tick().await, "{css} kept being replaced: {e}");
                 }
-                Err(e) => panic!("WebDriver {method} {css}{path}: {e}"),
+                Err(e) => panic!("{css}: {e}"),
             }
         }
     }
 
     /// Clicks `css`.
     pub async fn click(&self, css: &str) {
-        self.on(css, "POST", "/click", json!({})).await;
+        self.on(css, |el| async move { el.click().await }).await;
     }
 
     /// Types `text` into `css` after clearing it (both on the element as
     /// found then, found again if htmx replaced it in between).
     pub async fn fill(&self, css: &str, text: &str) {
-        self.on(css, "POST", "/clear", json!({})).await;
-        self.on(css, "POST", "/value", json!({ "text": text }))
-            .await;
+        self.on(css, |el| async move { el.clear().await }).await;
+        self.type_more(css, text).await;
     }
 
     /// Types `text` at the end of what `css` holds (keystroke by keystroke),
     /// found again if htmx replaced it.
     pub async fn type_more(&self, css: &str, text: &str) {
-        self.on(css, "POST", "/value", json!({ "text": text }))
+        self.on(css, |el| async move { el.send_keys(text).await })
             .await;
     }
 
     /// Types `text` into an element (keystroke by keystroke, as a person).
-    pub async fn type_into(&self, el: &El, text: &str) {
-        self.cmd(
-            "POST",
-            &format!("/element/{}/value", el.0),
-            json!({ "text": text }),
-        )
-        .await;
+    pub async fn type_into(&self, el: &WebElement, text: &str) {
+        el.send_keys(text).await.unwrap();
     }
 
     /// The visible text of `css`.
     pub async fn text(&self, css: &str) -> String {
-        self.on(css, "GET", "/text", Value::Null)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.on(css, |el| async move { el.text().await }).await
     }
 
     /// The visible text of an element.
-    pub async fn text_of(&self, el: &El) -> String {
-        self.cmd("GET", &format!("/element/{}/text", el.0), Value::Null)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+    pub async fn text_of(&self, el: &WebElement) -> String {
+        el.text().await.unwrap()
     }
 
-    /// A DOM property of `css` (e.g. `value`, `disabled`).
+    /// A DOM property of `css` (e.g. `value`, `disabled`), as JSON: a
+    /// boolean stays a boolean.
     pub async fn property(&self, css: &str, name: &str) -> Value {
-        self.on(css, "GET", &format!("/property/{name}"), Value::Null)
-            .await
+        self.on(css, |el| async move {
+            let command = WebDriverCommand::GetElementProperty(el.element_id(), name.into());
+            el.handle().cmd(command).await?.value_json()
+        })
+        .await
     }
 
     /// An attribute of `css`.
     pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
-        self.on(css, "GET", &format!("/attribute/{name}"), Value::Null)
-            .await
-            .as_str()
-            .map(str::to_string)
+        self.on(css, |el| async move { el.attr(name).await }).await
     }
 
     /// The whole page's text.
@@ -394,34 +354,33 @@ impl Browser {
 
     /// Waits until the text of `css` satisfies `ok`; returns it.
     pub async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + PATIENCE;
+        let mut waiting = patience();
+        let mut last = None;
         loop {
-            let found = self.find_all(css).await;
+            let found = self.web.find_all(By::Css(css)).await.unwrap();
             if let Some(el) = found.first() {
-                let path = format!("/element/{}/text", el.0);
-                let Ok(t) = self.try_cmd("GET", &path, Value::Null).await else {
+                match el.text().await {
+                    Ok(t) if ok(&t) => return t,
+                    Ok(t) => last = Some(t),
                     // Replaced between finding and reading: look again.
-                    continue;
-                };
-                let t = t.as_str().unwrap_or_default().to_string();
-                if ok(&t) {
-                    return t;
+                    Err(e) if replaced(&e) => {}
+                    Err(e) => panic!("{css}: {e}"),
                 }
-                assert!(
-                    Instant::now() < deadline,
-                    "text of {css} never became what the test waits for; last: {t:?}"
-                );
-            } else {
-                assert!(Instant::now() < deadline, "{css} never appeared");
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            if !waiting.tick().await {
+                match last {
+                    Some(t) => {
+                        panic!("text of {css} never became what the test waits for; last: {t:?}")
+                    }
+                    None => panic!("{css} never appeared"),
+                }
+            }
         }
     }
 
     /// The element that has the keyboard focus.
-    pub async fn active(&self) -> El {
-        let v = self.cmd("GET", "/element/active", Value::Null).await;
-        El(v[ELEMENT].as_str().unwrap().to_string())
+    pub async fn active(&self) -> WebElement {
+        self.web.active_element().await.unwrap()
     }
 
     /// Form controls on the page with no label a screen reader could read
@@ -441,12 +400,12 @@ impl Browser {
     /// Runs `script` in the page (as a person's devtools would) and returns
     /// its value.
     pub async fn execute(&self, script: &str) -> Value {
-        self.cmd(
-            "POST",
-            "/execute/sync",
-            json!({"script": script, "args": []}),
-        )
-        .await
+        self.web
+            .execute(script, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("script {script}: {e}"))
+            .json()
+            .clone()
     }
 
     /// The serious and critical accessibility violations axe-core (the npm
@@ -469,26 +428,22 @@ impl Browser {
                 return Vec::new();
             }
         };
-        self.cmd(
-            "POST",
-            "/execute/sync",
-            json!({"script": format!("{source}\nreturn typeof axe;"), "args": []}),
-        )
-        .await;
+        self.execute(&format!("{source}\nreturn typeof axe;")).await;
         let found = self
-            .cmd(
-                "POST",
-                "/execute/async",
-                json!({"script": "const done = arguments[arguments.length - 1]; \
-                    axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']}) \
-                      .then(r => done(r.violations \
-                        .filter(v => v.impact === 'serious' || v.impact === 'critical') \
-                        .map(v => v.id + ' (' + v.impact + ', ' + v.nodes.length + ' nodes): ' \
-                          + v.nodes[0].target.join(' ') + ': ' + v.nodes[0].failureSummary.replace(/\\s+/g, ' ')))) \
-                      .catch(e => done(['axe failed: ' + e]));", "args": []}),
+            .web
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']}) \
+                   .then(r => done(r.violations \
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                     .map(v => v.id + ' (' + v.impact + ', ' + v.nodes.length + ' nodes): ' \
+                       + v.nodes[0].target.join(' ') + ': ' + v.nodes[0].failureSummary.replace(/\\s+/g, ' ')))) \
+                   .catch(e => done(['axe failed: ' + e]));",
+                Vec::new(),
             )
-            .await;
-        serde_json::from_value(found).unwrap()
+            .await
+            .unwrap_or_else(|e| panic!("axe: {e}"));
+        found.convert().unwrap()
     }
 
     /// Signs out through the header's button.
@@ -508,10 +463,7 @@ impl Browser {
 
     /// Saves a PNG of the viewport as `target/screenshots/{name}.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let b64 = self.cmd("GET", "/screenshot", Value::Null).await;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(b64.as_str().unwrap())
-            .unwrap();
+        let png = self.web.screenshot_as_png().await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "not a PNG");
         let path = screenshot_dir().join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
@@ -522,16 +474,12 @@ impl Browser {
     /// height for the shot, then restored).
     pub async fn screenshot_full(&self, name: &str) -> PathBuf {
         let h = self
-            .cmd(
-                "POST",
-                "/execute/sync",
-                json!({"script": "return document.documentElement.scrollHeight", "args": []}),
-            )
+            .execute("return document.documentElement.scrollHeight")
             .await
             .as_u64()
             .unwrap_or(768)
             .clamp(768, 4000);
-        self.viewport(1366, h).await;
+        self.viewport(1366, u32::try_from(h).unwrap()).await;
         let path = self.screenshot(name).await;
         self.viewport(1366, 768).await;
         path
@@ -540,11 +488,19 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Killing chromedriver's process group ends Chromium and the session
+        // with it, at once.
         let _ = Command::new("kill")
             .args(["-KILL", "--", &format!("-{}", self.driver.id())])
             .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // So thirtyfour must not end the session itself when `web` drops:
+        // from a `Drop` it blocks on a request over this test's connection
+        // pool, whose single-threaded runtime is the one blocked, and the
+        // test hangs for ever. `leak` marks the session ended (the handle is
+        // shared, so the clone marks `web` too).
+        let _ = self.web.clone().leak();
     }
 }
 
@@ -552,7 +508,9 @@ impl Drop for Browser {
 /// found: "stale element reference" by the standard, or, from ChromeDriver
 /// when the swap lands mid-command, an inspector error about a node that no
 /// longer belongs to the document.
-fn replaced(error: &str) -> bool {
-    error.starts_with("stale element reference")
-        || error.contains("does not belong to the document")
+fn replaced(error: &WebDriverError) -> bool {
+    matches!(&**error, WebDriverErrorInner::StaleElementReference(_))
+        || error
+            .to_string()
+            .contains("does not belong to the document")
 }
