@@ -32,7 +32,8 @@ gzip -9n "$assets"/man/*.1
 "$bin" completions zsh > "$assets/completions/_baton"
 "$bin" completions fish > "$assets/completions/baton.fish"
 rm -rf "$target/debian"
-cargo deb -p baton --no-build --output "$target/debian/"
+# Stripped: line tables serve backtraces in development, not the package.
+cargo deb -p baton --no-build --strip --output "$target/debian/"
 deb="$(ls "$target"/debian/baton_*.deb)"
 echo "package: built $deb"
 dpkg-deb --contents "$deb"
