@@ -235,6 +235,20 @@ impl Client {
 }
 
 impl Server {
+    /// GETs `path` (from the root, not under `/api/v1`) with no credentials
+    /// and redirects not followed: what a browser's first request gets.
+    pub async fn fetch(&self, path: &str) -> reqwest::Response {
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("{}{path}", self.origin))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// POSTs `body` as JSON to an inbound webhook at `path` (no session,
     /// no token: the signature in `header` is the credential); answers the
     /// status, the content type and the JSON body (null when none).

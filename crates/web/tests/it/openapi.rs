@@ -680,24 +680,11 @@ async fn every_paged_route_refuses_a_limit_outside_1_to_200_alike(t: TestApp) {
 
 async fn the_api_reference_is_served_by_baton_without_inline_scripts(t: TestApp) {
     let s = start(t).await;
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let bare = http
-        .get(format!("{}/api/docs", s.origin))
-        .send()
-        .await
-        .unwrap();
+    let bare = s.fetch("/api/docs").await;
     assert_eq!(bare.status().as_u16(), 303, "/api/docs → /api/docs/");
     assert_eq!(bare.headers()["location"], "/api/docs/");
 
-    let page = http
-        .get(format!("{}/api/docs/", s.origin))
-        .send()
-        .await
-        .unwrap();
+    let page = s.fetch("/api/docs/").await;
     assert_eq!(page.status().as_u16(), 200);
     let csp = page.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("script-src 'self'"), "{csp}");
@@ -718,11 +705,9 @@ async fn the_api_reference_is_served_by_baton_without_inline_scripts(t: TestApp)
         );
     }
 
-    let init = http
-        .get(format!("{}/api/docs/swagger-initializer.js", s.origin))
-        .send()
+    let init = s
+        .fetch("/api/docs/swagger-initializer.js")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

@@ -105,28 +105,16 @@ async fn a_form_post_without_the_sessions_token_or_from_another_origin_is_refuse
 async fn pages_forbid_framing_and_foreign_scripts_and_anonymous_visitors_go_to_the_login() {
     let t = TestApp::sqlite().await;
     let s = harness::start(t).await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let res = client
-        .get(format!("{}/handoffs", s.origin))
-        .send()
-        .await
-        .unwrap();
+    let res = s.fetch("/handoffs").await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()[LOCATION], "/login?next=/handoffs");
-    let res = client
-        .get(format!("{}/login", s.origin))
-        .send()
-        .await
-        .unwrap();
+    let res = s.fetch("/login").await;
     assert_eq!(res.status(), 200);
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(csp.contains("script-src 'self'"), "{csp}");
     assert_eq!(res.headers()["x-frame-options"], "DENY");
-    let res = client
+    let res = reqwest::Client::new()
         .get(format!("{}/no-such-page", s.origin))
         .header(reqwest::header::ACCEPT, "text/html")
         .send()
@@ -134,11 +122,7 @@ async fn pages_forbid_framing_and_foreign_scripts_and_anonymous_visitors_go_to_t
         .unwrap();
     assert_eq!(res.status(), 404);
     assert!(res.text().await.unwrap().contains("There is no page here."));
-    let res = client
-        .get(format!("{}/login?next=//evil.example/", s.origin))
-        .send()
-        .await
-        .unwrap();
+    let res = s.fetch("/login?next=//evil.example/").await;
     let html = res.text().await.unwrap();
     assert!(
         html.contains("name=\"next\" value=\"/\""),
