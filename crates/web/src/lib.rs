@@ -104,6 +104,7 @@ pub fn openapi() -> serde_json::Value {
 pub fn router(app: App, options: &Options) -> Router {
     let (api, doc) = api::router(options).split_for_parts();
     let metrics = std::sync::Arc::new(metrics::Metrics::new(metrics::sources()));
+    metrics::Metrics::keep_up(&metrics);
     let state = AppState {
         app,
         secure_cookies: options.secure_cookies,
