@@ -104,6 +104,7 @@ pub fn openapi() -> serde_json::Value {
 pub fn router(app: App, options: &Options) -> Router {
     let (api, doc) = api::router(options).split_for_parts();
     let metrics = std::sync::Arc::new(metrics::Metrics::new(metrics::sources()));
+    metrics::Metrics::keep_up(&metrics);
     let state = AppState {
         app,
         secure_cookies: options.secure_cookies,
@@ -148,7 +149,11 @@ pub fn router(app: App, options: &Options) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                // The layers run after routing, so the matched route template
+                // is known: request_id and route are fields of every line
+                // logged while the request is served, the access line too.
+                let route = metrics::route_of(req.extensions().get::<axum::extract::MatchedPath>());
+                tracing::info_span!("http", method = %req.method(), route, path = %req.uri().path(), request_id = %id)
             })
             .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
         )

@@ -1,28 +1,46 @@
-//! Prometheus metrics at `GET /metrics` (text exposition format 0.0.4).
+//! Prometheus metrics at `GET /metrics` (text exposition format 0.0.4),
+//! kept and written by the `metrics` crate's Prometheus exporter.
 //!
-//! Two kinds of numbers: what this process saw (HTTP requests by method,
-//! route template and status, and their latency), kept in a small registry
-//! in memory; and what the database knows (events appended, and whatever a
+//! Three kinds of numbers: what this process saw (HTTP requests by method,
+//! route template and status, and their latency); the process itself
+//! (memory, CPU, open files: `process_*`, read by `metrics-process` at each
+//! scrape); and what the database knows (events appended, and whatever a
 //! [`MetricsSource`] adds), read at scrape time so that several `serve`
 //! processes behind a load balancer report the same shared truth.
+//!
+//! Each router has a recorder of its own, never the process-wide one
+//! (`metrics::set_global_recorder`): tests run several servers in one
+//! process and each must count only its own requests. The exporter runs no
+//! listener; [`scrape`] renders from the recorder's handle.
 //!
 //! A new database-backed number is one more [`MetricsSource`] in
 //! [`sources`].
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use baton_app::App;
 use baton_domain::OrgId;
 use baton_store::StoreError;
+use metrics::{Key, Label, Level, Metadata, Recorder as _};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
+
+/// Requests answered, by method, route template and status.
+const REQUESTS: &str = "baton_http_requests_total";
+
+/// Request latency, by method and route template.
+const DURATION: &str = "baton_http_request_duration_seconds";
+
+/// Whether each database source was read at this scrape.
+const SOURCE_UP: &str = "baton_metrics_source_up";
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 11] = [
@@ -31,119 +49,31 @@ const BUCKETS: [f64; 11] = [
 
 /// The label for requests no route matched: one series, whatever the path,
 /// so a scan of random URLs cannot blow up the number of series.
-const UNMATCHED: &str = "unmatched";
+pub const UNMATCHED: &str = "unmatched";
 
-/// Requests and latency of one (method, route).
-#[derive(Debug, Default)]
-struct RouteStats {
-    by_status: BTreeMap<u16, u64>,
-    buckets: [u64; BUCKETS.len()],
-    sum: f64,
-    count: u64,
+/// How often latency observations are folded into the histogram between
+/// scrapes. Until then each one is kept as a sample, so a process nobody
+/// scrapes would otherwise grow without bound (ECOSYSTEM-2, trap 9).
+const UPKEEP: Duration = Duration::from_secs(5);
+
+/// Where a series was registered. The Prometheus recorder ignores it, but
+/// the `Recorder` API asks for one.
+static METADATA: Metadata<'static> =
+    Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+
+/// The route template a request matched (`/api/v1/handoffs/{id}`), or
+/// [`UNMATCHED`]: the `route` label of the HTTP metrics and of the access log.
+pub fn route_of(matched: Option<&MatchedPath>) -> &str {
+    matched.map_or(UNMATCHED, MatchedPath::as_str)
 }
 
-/// What this process measured, by method, then route template.
-#[derive(Debug, Default)]
-pub struct HttpMetrics {
-    routes: Mutex<BTreeMap<String, BTreeMap<String, RouteStats>>>,
-}
-
-impl HttpMetrics {
-    /// Records one answered request.
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let mut routes = self.routes.lock().unwrap_or_else(PoisonError::into_inner);
-        // Looked up by reference: a request allocates only the first time
-        // its (method, route) is seen.
-        if !routes.contains_key(method) {
-            routes.insert(method.to_string(), BTreeMap::new());
-        }
-        let Some(by_route) = routes.get_mut(method) else {
-            return;
-        };
-        if !by_route.contains_key(route) {
-            by_route.insert(route.to_string(), RouteStats::default());
-        }
-        let Some(stats) = by_route.get_mut(route) else {
-            return;
-        };
-        *stats.by_status.entry(status).or_default() += 1;
-        for (bucket, bound) in stats.buckets.iter_mut().zip(BUCKETS) {
-            if seconds <= bound {
-                *bucket += 1;
-            }
-        }
-        stats.sum += seconds;
-        stats.count += 1;
-    }
-
-    fn render(&self, out: &mut String) {
-        let routes = self.routes.lock().unwrap_or_else(PoisonError::into_inner);
-        header_lines(
-            out,
-            "baton_http_requests_total",
-            "HTTP requests answered, by method, route template and status.",
-            Kind::Counter,
-        );
-        for (method, route, stats) in each_route(&routes) {
-            for (status, n) in &stats.by_status {
-                let labels = [
-                    ("method", method.as_str()),
-                    ("route", route.as_str()),
-                    ("status", &status.to_string()),
-                ];
-                sample(out, "baton_http_requests_total", &labels, *n as f64);
-            }
-        }
-        let name = "baton_http_request_duration_seconds";
-        header_lines(
-            out,
-            name,
-            "Time from receiving a request to its response headers, in seconds.",
-            Kind::Histogram,
-        );
-        for (method, route, stats) in each_route(&routes) {
-            let base = [("method", method.as_str()), ("route", route.as_str())];
-            for (n, bound) in stats.buckets.iter().zip(BUCKETS) {
-                let le = bound.to_string();
-                let labels = [base[0], base[1], ("le", le.as_str())];
-                sample(out, &format!("{name}_bucket"), &labels, *n as f64);
-            }
-            let labels = [base[0], base[1], ("le", "+Inf")];
-            sample(out, &format!("{name}_bucket"), &labels, stats.count as f64);
-            sample(out, &format!("{name}_sum"), &base, stats.sum);
-            sample(out, &format!("{name}_count"), &base, stats.count as f64);
-        }
-    }
-}
-
-/// Every (method, route) and its numbers, in order.
-fn each_route(
-    routes: &BTreeMap<String, BTreeMap<String, RouteStats>>,
-) -> impl Iterator<Item = (&String, &String, &RouteStats)> {
-    routes
-        .iter()
-        .flat_map(|(method, by_route)| by_route.iter().map(move |(route, s)| (method, route, s)))
-}
-
-/// A metric's type, as the exposition format names it.
+/// The type of a source's metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Only goes up (resets when a process restarts).
     Counter,
     /// Goes up and down.
     Gauge,
-    /// Bucketed observations.
-    Histogram,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Counter => "counter",
-            Self::Gauge => "gauge",
-            Self::Histogram => "histogram",
-        }
-    }
 }
 
 /// One metric read from a source: its name, help, type and samples.
@@ -267,51 +197,162 @@ pub fn sources() -> Vec<Box<dyn MetricsSource>> {
     ]
 }
 
-/// The registry: this process's HTTP numbers and the database sources.
+/// The recorder of one router: the latency histogram with Baton's buckets
+/// (the exporter would make it a summary otherwise), names as given (no
+/// unit or `_total` suffixes added).
+fn http_recorder() -> PrometheusRecorder {
+    // The only refusal is an empty list of buckets, and BUCKETS is not
+    // empty; were it refused, the test of the buckets below would see a
+    // summary instead of a histogram.
+    let builder = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Full(DURATION.to_string()), &BUCKETS)
+        .unwrap_or_else(|_| PrometheusBuilder::new());
+    let recorder = builder.build_recorder();
+    recorder.describe_counter(
+        REQUESTS.into(),
+        None,
+        "HTTP requests answered, by method, route template and status.".into(),
+    );
+    recorder.describe_histogram(
+        DURATION.into(),
+        None,
+        "Time from receiving a request to its response headers, in seconds.".into(),
+    );
+    recorder
+}
+
+/// A method as a label value; the common ones without an allocation.
+fn method_label(method: &Method) -> metrics::SharedString {
+    let name = match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => return method.as_str().to_owned().into(),
+    };
+    metrics::SharedString::const_str(name)
+}
+
+/// Where one series of a source goes: a counter is set to the database's
+/// total, a gauge to its value.
+fn record(recorder: &PrometheusRecorder, family: &Family) {
+    match family.kind {
+        Kind::Counter => recorder.describe_counter(family.name.into(), None, family.help.into()),
+        Kind::Gauge => recorder.describe_gauge(family.name.into(), None, family.help.into()),
+    }
+    for (labels, value) in &family.samples {
+        let labels: Vec<Label> = labels
+            .iter()
+            .map(|(k, v)| Label::new(*k, v.clone()))
+            .collect();
+        let key = Key::from_parts(family.name, labels);
+        match family.kind {
+            // Counts read from the database are whole and never negative.
+            Kind::Counter => recorder
+                .register_counter(&key, &METADATA)
+                .absolute(*value as u64),
+            Kind::Gauge => recorder.register_gauge(&key, &METADATA).set(*value),
+        }
+    }
+}
+
+/// The registry: this process's HTTP numbers, its process numbers and the
+/// database sources.
 pub struct Metrics {
-    /// HTTP requests seen by this process.
-    pub http: HttpMetrics,
+    /// This router's own recorder (see the module's comment).
+    recorder: PrometheusRecorder,
+    /// Renders `recorder`.
+    handle: PrometheusHandle,
+    /// Reads `process_*` into the recorder it is called under.
+    process: metrics_process::Collector,
     sources: Vec<Box<dyn MetricsSource>>,
 }
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Metrics")
-            .field("http", &self.http)
             .field(
                 "sources",
                 &self.sources.iter().map(|s| s.name()).collect::<Vec<_>>(),
             )
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 impl Metrics {
     /// A registry reading `sources` at each scrape.
     pub fn new(sources: Vec<Box<dyn MetricsSource>>) -> Self {
+        let recorder = http_recorder();
+        let process = metrics_process::Collector::default();
+        metrics::with_local_recorder(&recorder, || process.describe());
         Self {
-            http: HttpMetrics::default(),
+            handle: recorder.handle(),
+            recorder,
+            process,
             sources,
         }
+    }
+
+    /// Records one answered request.
+    pub fn observe(&self, method: &Method, route: &str, status: StatusCode, seconds: f64) {
+        let method = Label::new("method", method_label(method));
+        let route = Label::new("route", route.to_owned());
+        let key = Key::from_parts(
+            REQUESTS,
+            vec![
+                method.clone(),
+                route.clone(),
+                Label::new("status", status.as_str().to_owned()),
+            ],
+        );
+        self.recorder.register_counter(&key, &METADATA).increment(1);
+        let key = Key::from_parts(DURATION, vec![method, route]);
+        self.recorder
+            .register_histogram(&key, &METADATA)
+            .record(seconds);
+    }
+
+    /// Folds the latency observations taken since the last scrape into the
+    /// histogram, every [`UPKEEP`], for as long as `metrics` lives. Needs a
+    /// Tokio runtime; without one only scrapes fold them.
+    pub fn keep_up(metrics: &Arc<Self>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        // Weak: the task ends with the router that owns the registry.
+        let weak: Weak<Self> = Arc::downgrade(metrics);
+        runtime.spawn(async move {
+            let mut every = tokio::time::interval(UPKEEP);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                let Some(metrics) = weak.upgrade() else {
+                    break;
+                };
+                metrics.handle.run_upkeep();
+            }
+        });
     }
 
     /// The whole exposition. A source that fails is reported as down
     /// (`baton_metrics_source_up 0`) instead of failing the scrape, so the
     /// HTTP numbers stay visible while the database is unwell.
     pub async fn render(&self, app: &App) -> String {
-        let mut out = String::with_capacity(4096);
-        self.http.render(&mut out);
+        // Read now, like the database's numbers: a scrape sees the present.
+        metrics::with_local_recorder(&self.recorder, || self.process.collect());
+        let mut out = self.handle.render();
+        // The database's numbers go into a recorder of this scrape alone, so
+        // a source that fails leaves no number from an earlier scrape behind.
+        let scraped = PrometheusBuilder::new().build_recorder();
         let mut up = Vec::with_capacity(self.sources.len());
         for source in &self.sources {
             match source.collect(app).await {
                 Ok(families) => {
-                    for f in families {
-                        header_lines(&mut out, f.name, f.help, f.kind);
-                        for (labels, value) in &f.samples {
-                            let labels: Vec<(&str, &str)> =
-                                labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                            sample(&mut out, f.name, &labels, *value);
-                        }
+                    for family in &families {
+                        record(&scraped, family);
                     }
                     up.push((source.name(), 1.0));
                 }
@@ -321,57 +362,18 @@ impl Metrics {
                 }
             }
         }
-        header_lines(
-            &mut out,
-            "baton_metrics_source_up",
-            "1 when the source's numbers were read at this scrape, 0 when it failed.",
-            Kind::Gauge,
+        scraped.describe_gauge(
+            SOURCE_UP.into(),
+            None,
+            "1 when the source's numbers were read at this scrape, 0 when it failed.".into(),
         );
         for (name, v) in up {
-            sample(&mut out, "baton_metrics_source_up", &[("source", name)], v);
+            let key = Key::from_parts(SOURCE_UP, vec![Label::new("source", name)]);
+            scraped.register_gauge(&key, &METADATA).set(v);
         }
+        out.push_str(&scraped.handle().render());
         out
     }
-}
-
-fn header_lines(out: &mut String, name: &str, help: &str, kind: Kind) {
-    let _ = writeln!(out, "# HELP {name} {}", escape_help(help));
-    let _ = writeln!(out, "# TYPE {name} {}", kind.as_str());
-}
-
-fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: f64) {
-    out.push_str(name);
-    if !labels.is_empty() {
-        out.push('{');
-        for (i, (k, v)) in labels.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            let _ = write!(out, "{k}=\"{}\"", escape_label(v));
-        }
-        out.push('}');
-    }
-    let _ = writeln!(out, " {}", number(value));
-}
-
-fn number(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v.is_infinite() {
-        if v > 0.0 { "+Inf" } else { "-Inf" }.into()
-    } else {
-        v.to_string()
-    }
-}
-
-fn escape_help(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('\n', "\\n")
-}
-
-fn escape_label(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 /// Middleware: times each request and counts it under its route template
@@ -382,10 +384,10 @@ pub async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> R
     let route = req.extensions().get::<MatchedPath>().cloned();
     let started = Instant::now();
     let response = next.run(req).await;
-    m.http.observe(
-        method.as_str(),
-        route.as_ref().map_or(UNMATCHED, MatchedPath::as_str),
-        response.status().as_u16(),
+    m.observe(
+        &method,
+        route_of(route.as_ref()),
+        response.status(),
         started.elapsed().as_secs_f64(),
     );
     response
@@ -402,4 +404,71 @@ pub async fn scrape(State(s): State<crate::AppState>) -> impl IntoResponse {
         )],
         body,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lines of `metrics`' own numbers (no database), sorted: the
+    /// exporter writes families in no fixed order.
+    fn rendered(metrics: &Metrics) -> Vec<String> {
+        let mut lines: Vec<String> = metrics
+            .handle
+            .render()
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    #[test]
+    fn the_latency_histogram_keeps_its_buckets_names_and_labels() {
+        let m = Metrics::new(Vec::new());
+        let route = "/api/v1/handoffs/{id}";
+        m.observe(&Method::GET, route, StatusCode::OK, 0.003);
+        m.observe(&Method::GET, route, StatusCode::OK, 0.2);
+        m.observe(&Method::GET, route, StatusCode::NOT_FOUND, 20.0);
+        let lines = rendered(&m);
+        let labels = "method=\"GET\",route=\"/api/v1/handoffs/{id}\"";
+        let bucket = |le: &str| format!("{DURATION}_bucket{{{labels},le=\"{le}\"}}");
+        for want in [
+            format!("# TYPE {DURATION} histogram"),
+            format!("# TYPE {REQUESTS} counter"),
+            format!(
+                "# HELP {DURATION} Time from receiving a request to its response headers, in seconds."
+            ),
+            format!("{} 1", bucket("0.005")),
+            format!("{} 1", bucket("0.1")),
+            format!("{} 2", bucket("0.25")),
+            format!("{} 2", bucket("10")),
+            format!("{} 3", bucket("+Inf")),
+            format!("{DURATION}_count{{{labels}}} 3"),
+            format!("{REQUESTS}{{{labels},status=\"200\"}} 2"),
+            format!("{REQUESTS}{{{labels},status=\"404\"}} 1"),
+        ] {
+            assert!(lines.contains(&want), "no {want:?} in {lines:#?}");
+        }
+        let les = lines
+            .iter()
+            .filter(|l| l.starts_with(&format!("{DURATION}_bucket")))
+            .count();
+        assert_eq!(les, BUCKETS.len() + 1, "{lines:#?}");
+    }
+
+    #[test]
+    fn two_registries_in_one_process_count_apart() {
+        let a = Metrics::new(Vec::new());
+        let b = Metrics::new(Vec::new());
+        a.observe(&Method::POST, "/x", StatusCode::CREATED, 0.01);
+        let counted = |m: &Metrics| {
+            rendered(m)
+                .iter()
+                .any(|l| l.starts_with(&format!("{REQUESTS}{{method=\"POST\"")))
+        };
+        assert!(counted(&a));
+        assert!(!counted(&b));
+    }
 }

@@ -317,14 +317,18 @@ async fn the_webhooks_command_manages_subscriptions_and_shows_the_log() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Logs written anywhere but a terminal (a file, journald, a log shipper)
-/// carry no colour escape codes.
-#[tokio::test]
-async fn logs_to_a_pipe_have_no_colour_codes() {
+/// Starts `baton serve` with `env`, asks it for each of `paths` (with a
+/// request id of the test's own, `test-` and the path's index), stops it and
+/// returns what it logged to stderr (a pipe, never a terminal).
+async fn serve_logs(env: &[(&str, &str)], paths: &[&str]) -> String {
     use std::io::{BufRead, BufReader, Read};
     let db = TestDb::sqlite().await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["--database-url", &db.url, "serve", "--bind", "127.0.0.1:0"])
+        .args(["--no-jobs"])
+        .env_remove("BATON_LOG")
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -336,16 +340,16 @@ async fn logs_to_a_pipe_have_no_colour_codes() {
             break rest.split_whitespace().next().unwrap().to_string();
         }
     };
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
     // A request is logged at info, serve's default level.
-    let answer = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .get(format!("{}healthz", origin))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 200);
+    for (i, path) in paths.iter().enumerate() {
+        client
+            .get(format!("{origin}{}", path.trim_start_matches('/')))
+            .header("x-request-id", format!("test-{i}"))
+            .send()
+            .await
+            .unwrap();
+    }
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -358,6 +362,49 @@ async fn logs_to_a_pipe_have_no_colour_codes() {
         .read_to_string(&mut logs)
         .unwrap();
     child.wait().unwrap();
+    logs
+}
+
+/// Logs written anywhere but a terminal (a file, journald, a log shipper)
+/// carry no colour escape codes.
+#[tokio::test]
+async fn logs_to_a_pipe_have_no_colour_codes() {
+    let logs = serve_logs(&[], &["/healthz"]).await;
     assert!(logs.contains("/healthz"), "the logs were written: {logs}");
     assert!(!logs.contains('\u{1b}'), "colour codes in: {logs:?}");
+}
+
+/// With `BATON_LOG_FORMAT=json` every line is one JSON object, and a
+/// request's access line carries its request id, route template and status
+/// as fields (at the keys docs/operations.md names), without colour codes.
+#[tokio::test]
+async fn json_access_logs_carry_the_request_id_route_and_status() {
+    let paths = ["/api/v1/handoffs/h-123", "/no/such/page"];
+    let logs = serve_logs(&[("BATON_LOG_FORMAT", "json")], &paths).await;
+    assert!(!logs.contains('\u{1b}'), "colour codes in: {logs:?}");
+    let lines: Vec<Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect();
+    let access = |request_id: &str| {
+        lines
+            .iter()
+            .find(|l| l["span"]["request_id"] == request_id && l["fields"].get("status").is_some())
+            .unwrap_or_else(|| panic!("no access line for {request_id} in {logs}"))
+    };
+    // A route with a parameter is logged by its template, not its path.
+    let handoff = access("test-0");
+    assert_eq!(
+        handoff["span"]["route"], "/api/v1/handoffs/{id}",
+        "{handoff}"
+    );
+    assert_eq!(
+        handoff["span"]["path"], "/api/v1/handoffs/h-123",
+        "{handoff}"
+    );
+    assert_eq!(handoff["fields"]["status"], 401, "{handoff}");
+    assert_eq!(handoff["level"], "INFO", "{handoff}");
+    let unmatched = access("test-1");
+    assert_eq!(unmatched["span"]["route"], "unmatched", "{unmatched}");
+    assert_eq!(unmatched["fields"]["status"], 404, "{unmatched}");
 }

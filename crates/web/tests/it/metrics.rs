@@ -1,6 +1,7 @@
 //! `/metrics`: every line parses as Prometheus text format 0.0.4 (a strict
 //! parser below), requests are counted under their route template, the
-//! latency histogram is consistent, and the events counter follows the log.
+//! latency histogram is consistent, the events counter follows the log, and
+//! the process's own numbers (memory, CPU, open files) are there.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -295,6 +296,17 @@ async fn the_scrape_is_valid_exposition_and_its_counters_move(t: TestApp) {
         first.contains_key(&("baton_outbox_pending".to_string(), BTreeMap::new())),
         "no outbox gauge"
     );
+    // The process's own numbers, under the names Prometheus' client
+    // libraries use (one process: a test binary, serving many servers).
+    assert!(get(&first, "process_resident_memory_bytes", &[]) > 0.0);
+    assert!(get(&first, "process_open_fds", &[]) > 0.0);
+    assert!(get(&first, "process_threads", &[]) > 0.0);
+    for name in ["process_cpu_seconds_total", "process_start_time_seconds"] {
+        assert!(
+            first.contains_key(&(name.to_string(), BTreeMap::new())),
+            "no {name}"
+        );
+    }
 
     // One more read, one more write: the counters move by exactly that.
     ae.get(&format!("/handoffs/{id}")).await.expect(200);
