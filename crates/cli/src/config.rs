@@ -112,10 +112,15 @@ pub fn explain(
         return None;
     };
     let given = given_flags(args);
-    let setting = settings.values().flatten().find(|s| {
-        !given.contains(&s.long)
-            && invalid.split([' ', '=']).next() == Some(&format!("--{}", s.long))
-    })?;
+    let used = commands_used(command, args);
+    let setting = settings
+        .iter()
+        .filter(|(scope, _)| used.contains(scope))
+        .flat_map(|(_, wanted)| wanted)
+        .find(|s| {
+            !given.contains(&s.long)
+                && invalid.split([' ', '=']).next() == Some(&format!("--{}", s.long))
+        })?;
     let said = error.to_string();
     let first = said.lines().next().unwrap_or_default();
     Some(ConfigError::At {
@@ -129,7 +134,9 @@ pub fn explain(
 fn config_path(args: &[OsString]) -> Option<PathBuf> {
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
-        let a = a.to_str()?;
+        let Some(a) = a.to_str() else {
+            continue;
+        };
         if a == "--" {
             return None;
         }
