@@ -90,9 +90,24 @@ fn parse<T>(what: &str, r: Result<T, baton_domain::DomainError>) -> Result<T, St
     r.map_err(|e| StoreError::corrupt(what.to_string(), e))
 }
 
+/// The contract and field a suggestion row names.
+fn contract_field(r: &AnyRow) -> Result<(ContractKey, FieldKey), StoreError> {
+    Ok((
+        parse(
+            "suggestion contract",
+            ContractKey::parse(r.try_get::<String, _>("contract")?),
+        )?,
+        parse(
+            "suggestion field",
+            FieldKey::parse(r.try_get::<String, _>("field")?),
+        )?,
+    ))
+}
+
 fn from_row(r: &AnyRow) -> Result<SuggestedIncident, StoreError> {
     let opt = |i: &str| r.try_get::<Option<String>, _>(i);
     let status: String = r.try_get("status")?;
+    let (contract, field) = contract_field(r)?;
     Ok(SuggestedIncident {
         id: r.try_get("id")?,
         account: parse(
@@ -103,14 +118,8 @@ fn from_row(r: &AnyRow) -> Result<SuggestedIncident, StoreError> {
             "suggestion handoff",
             HandoffId::parse(r.try_get::<String, _>("handoff_id")?),
         )?,
-        contract: parse(
-            "suggestion contract",
-            ContractKey::parse(r.try_get::<String, _>("contract")?),
-        )?,
-        field: parse(
-            "suggestion field",
-            FieldKey::parse(r.try_get::<String, _>("field")?),
-        )?,
+        contract,
+        field,
         question: r.try_get("question")?,
         answer: r.try_get("answer")?,
         score: u16::try_from(r.try_get::<i64, _>("score")?)
@@ -259,15 +268,10 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
+                let (contract, field) = contract_field(r)?;
                 Ok(Decision {
-                    contract: parse(
-                        "suggestion contract",
-                        ContractKey::parse(r.try_get::<String, _>("contract")?),
-                    )?,
-                    field: parse(
-                        "suggestion field",
-                        FieldKey::parse(r.try_get::<String, _>("field")?),
-                    )?,
+                    contract,
+                    field,
                     question: r.try_get("question")?,
                     score: r.try_get::<i64, _>("score")? as f64 / 1000.0,
                     confirmed: r.try_get::<String, _>("status")? == "confirmed",
